@@ -1,0 +1,21 @@
+/*
+ * approve.c - `hubwarden approve`: approve a planned destructive action.
+ *
+ * Not built yet: a later issue fills it in.  Until then it says so and
+ * exits 2, like every command that is not implemented.
+ */
+#include "cmd/cmd.h"
+
+static const struct hw_option options[] = {
+    { 0 },
+};
+
+const struct hw_command hw_cmd_approve = {
+    .name = "approve",
+    .summary = "Approve a planned destructive action.",
+    .synopsis = "ACTION-ID",
+    .description = "Not implemented yet.",
+    .options = options,
+    .run = hw_cmd_not_implemented,
+    .needs_config = 0,
+};

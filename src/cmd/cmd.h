@@ -1,0 +1,103 @@
+/*
+ * cmd.h - the command layer: the command table, options declared as data,
+ * and the context every command receives.
+ *
+ * Each command lives in src/cmd/<name>.c and exports one `const struct
+ * hw_command hw_cmd_<name>`; src/main.c lists them in its table.  A
+ * command's options are an array of struct hw_option beside it; its usage
+ * text is generated from that array, so `hubwarden help CMD`, `CMD --help`
+ * and the man page (checked by tests/integration/test_cli.sh) agree.
+ *
+ * Commands are the only code (with main.c) that decides exit codes.
+ */
+#ifndef HW_CMD_H
+#define HW_CMD_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config/config.h"
+#include "util/util.h"
+
+enum hw_opt_type {
+    HW_OPT_END = 0,
+    HW_OPT_FLAG,   /* int *: set to 1 */
+    HW_OPT_STRING, /* const char **: the argument (borrowed from argv) */
+    HW_OPT_INT,    /* int *: a decimal integer */
+    HW_OPT_LIST    /* struct hw_strlist *: repeatable */
+};
+
+struct hw_strlist {
+    const char **items; /* borrowed from argv; the array is malloc'd */
+    size_t n;
+};
+
+struct hw_option {
+    const char *long_name; /* without "--" */
+    char short_name;       /* 0 when none */
+    enum hw_opt_type type;
+    void *value;
+    const char *argname; /* e.g. "FILE" for string options */
+    const char *help;
+};
+
+/* Global state handed to every command. */
+typedef struct hw_ctx {
+    hw_config *config;       /* loaded configuration (owned by main) */
+    const char *config_path; /* --config, or NULL */
+    const char *db_path;     /* --db, else config db */
+    const char *region;      /* --region, or NULL */
+    int verbosity;           /* -1 quiet, 0 normal, 1+ verbose */
+} hw_ctx;
+
+struct hw_command {
+    const char *name;
+    const char *summary;  /* one line for `hubwarden help` */
+    const char *synopsis; /* arguments after the options, e.g. "FILE..." */
+    const char *description;
+    const struct hw_option *options; /* terminated by HW_OPT_END */
+    int (*run)(hw_ctx *ctx, int argc, char **argv);
+    int needs_config; /* load the configuration before run() */
+};
+
+/*
+ * Parses argv (argv[0] is the command name) against opts.  Positional
+ * arguments are collected into *args / *nargs (a malloc'd array of borrowed
+ * pointers; free() it).  "--" ends options.  Returns 0; 1 when --help was
+ * given (usage already printed to stdout); 2 on a usage error (one line on
+ * stderr already printed).
+ */
+int hw_parse_options(const struct hw_command *cmd, int argc, char **argv,
+                     char ***args, int *nargs);
+/* Prints the usage of cmd, generated from its option table. */
+void hw_print_usage(FILE *f, const struct hw_command *cmd);
+/* One usage-error line on stderr: "hubwarden CMD: MSG (see 'hubwarden help CMD')". */
+int hw_usage_error(const struct hw_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prints an error (kind + message) and returns its exit code. */
+int hw_cmd_fail(const hw_err *e);
+
+/* The table, in src/main.c. */
+extern const struct hw_command *const hw_commands[];
+const struct hw_command *hw_find_command(const char *name);
+
+/* Commands not built yet: "not implemented yet", exit 2. */
+int hw_cmd_not_implemented(hw_ctx *ctx, int argc, char **argv);
+
+#define HW_DECLARE_COMMAND(n) extern const struct hw_command hw_cmd_##n
+HW_DECLARE_COMMAND(scan);
+HW_DECLARE_COMMAND(import);
+HW_DECLARE_COMMAND(findings);
+HW_DECLARE_COMMAND(controls);
+HW_DECLARE_COMMAND(remediate);
+HW_DECLARE_COMMAND(approve);
+HW_DECLARE_COMMAND(exempt);
+HW_DECLARE_COMMAND(report);
+HW_DECLARE_COMMAND(verify);
+HW_DECLARE_COMMAND(gate);
+HW_DECLARE_COMMAND(run);
+HW_DECLARE_COMMAND(keygen);
+HW_DECLARE_COMMAND(version);
+HW_DECLARE_COMMAND(help);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * config.h - hubwarden's configuration: one JSON file, strictly checked.
+ *
+ * The file is optional: without one every key has its built-in default.
+ * Unknown keys, wrong types and bad values are errors naming the key path
+ * ("aws.max_attempts: expected an integer from 1 to 20"), returned as
+ * HW_EINVAL so that the command exits 2.  README.md documents every key;
+ * the table in config.c is the single source of truth for both.
+ *
+ * Ownership: hw_config_load() returns a config the caller frees with
+ * hw_config_free(); every string inside belongs to it.
+ */
+#ifndef HW_CONFIG_H
+#define HW_CONFIG_H
+
+#include <stdio.h>
+
+#include "util/util.h"
+
+enum hw_remedy_mode { HW_REMEDY_OFF = 0, HW_REMEDY_APPROVAL, HW_REMEDY_AUTO };
+
+typedef struct hw_kv {
+    char *key;
+    char *value;
+} hw_kv;
+
+typedef struct hw_remedy_rule {
+    char *control; /* Security Hub control id, e.g. "S3.8" */
+    int mode;      /* enum hw_remedy_mode */
+} hw_remedy_rule;
+
+typedef struct hw_config {
+    char *path; /* the file loaded, or NULL for built-in defaults */
+
+    char *db;             /* store path */
+    char *log_format;     /* "text" or "json" */
+    char *controls_dir;   /* catalogue folder */
+    int lock_timeout_s;   /* wait for another process's lock */
+
+    struct {
+        char *region;
+        char *profile;
+        char *endpoint_url;    /* override for every service */
+        hw_kv *endpoints;      /* per service: {"securityhub": "http://..."} */
+        size_t nendpoints;
+        int use_fips;
+        int max_attempts;
+        int connect_timeout_s;
+        int timeout_s;
+        int max_concurrency;
+        char *ca_bundle;
+    } aws;
+
+    struct {
+        char *mode;         /* "aggregator" or "assume-role" */
+        char *role_name;    /* assumed in each member account */
+        char *external_id;
+        char **regions;     /* regions pulled in assume-role mode */
+        size_t nregions;
+        char **include_accounts; /* empty: every account of the org */
+        size_t ninclude_accounts;
+        char **exclude_accounts;
+        size_t nexclude_accounts;
+    } organization;
+
+    struct {
+        char *aggregator_account; /* delegated admin; empty: the caller's */
+        char *aggregator_region;  /* empty: aws.region */
+        int overlap_s;            /* incremental safety overlap */
+        double rate;              /* GetFindings requests per second */
+        int burst;
+        int page_size;            /* MaxResults, 1..100 */
+        char **products;          /* "securityhub", "guardduty", ... */
+        size_t nproducts;
+    } scan;
+
+    struct {
+        int default_mode;       /* enum hw_remedy_mode */
+        hw_remedy_rule *rules;  /* per control */
+        size_t nrules;
+    } remediation;
+} hw_config;
+
+/*
+ * Finds and loads the configuration: `path` when not NULL (an error if it
+ * cannot be read), else $HUBWARDEN_CONFIG, else /etc/hubwarden/hubwarden.json
+ * when present, else built-in defaults.  On error *out is NULL and e names
+ * the file and key.
+ */
+int hw_config_load(const char *path, hw_config **out, hw_err *e);
+/* Parses configuration text (for tests and for the loader). `name` is used
+ * in messages. */
+int hw_config_parse(const char *name, const char *text, size_t len,
+                    hw_config **out, hw_err *e);
+/* Built-in defaults only. */
+hw_config *hw_config_defaults(void);
+void hw_config_free(hw_config *c);
+
+/* The remediation mode for a control (rule, else default). */
+int hw_config_remedy_mode(const hw_config *c, const char *control);
+/* A per-service endpoint override from the config, or NULL. */
+const char *hw_config_endpoint(const hw_config *c, const char *service);
+
+/* Writes a reference of every key (path, type, default, meaning) to f;
+ * README.md's configuration section is checked against it in the tests. */
+void hw_config_print_reference(FILE *f);
+
+#endif

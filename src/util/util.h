@@ -1,0 +1,186 @@
+/*
+ * util.h - the bottom layer of hubwarden: errors, bounded buffers, logging,
+ * time and file helpers.  Every other module may include this header; it
+ * includes nothing of hubwarden's.
+ *
+ * Ownership rule, once for the whole code base: a function that returns a
+ * pointer says in its comment who frees it and with which function; a
+ * pointer that is not so documented is borrowed and lives as long as the
+ * object it came from.
+ */
+#ifndef HW_UTIL_H
+#define HW_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* ---------------------------------------------------------------- errors */
+
+/*
+ * Error kinds.  Functions that can fail return one of these (0 on success)
+ * and fill a caller-supplied hw_err with a message fit for the user.  The
+ * command layer maps kinds to process exit codes (see hw_exit_code()).
+ */
+enum hw_errkind {
+    HW_OK = 0,
+    HW_EINVAL,   /* bad input: usage, configuration, a malformed file */
+    HW_EIO,      /* reading or writing a file failed */
+    HW_ENOMEM,   /* allocation failed or a size limit was hit */
+    HW_EAWS,     /* an AWS call failed (see hw_aws_error for the details) */
+    HW_ENET,     /* transport failure: DNS, connect, TLS, timeout */
+    HW_ELOCKED,  /* another hubwarden process holds the store */
+    HW_ESTORE,   /* the evidence store failed */
+    HW_ENOTFOUND,/* a named thing does not exist */
+    HW_EINTERNAL /* a bug: should not happen */
+};
+
+/* Process exit codes, documented in README.md and docs/hubwarden.1. */
+enum hw_exit {
+    HW_EXIT_OK = 0,
+    HW_EXIT_ATTENTION = 1, /* gate failed / findings demand attention */
+    HW_EXIT_USAGE = 2,     /* usage or configuration error */
+    HW_EXIT_PARTIAL = 3,   /* some accounts, regions or actions failed */
+    HW_EXIT_INTERNAL = 4   /* internal error */
+};
+
+typedef struct hw_err {
+    int kind;       /* enum hw_errkind; HW_OK when nothing failed */
+    char msg[1024]; /* one line, no trailing newline */
+} hw_err;
+
+/* Clears e (kind HW_OK, empty message). */
+void hw_err_clear(hw_err *e);
+/* Sets kind and a printf-style message; returns kind so that callers can
+ * write `return hw_err_set(e, HW_EINVAL, "...")`.  e may be NULL. */
+int hw_err_set(hw_err *e, int kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prefixes the existing message with "prefix: " (printf-style). */
+int hw_err_prefix(hw_err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Maps an error kind to the exit code a command should return. */
+int hw_exit_code(int kind);
+const char *hw_errkind_name(int kind);
+
+/* --------------------------------------------------------------- buffers */
+
+/*
+ * hw_buf: a growable byte buffer with an optional maximum size, used for
+ * everything built from untrusted input (HTTP bodies, finding fields).  The
+ * data is always NUL-terminated after a successful append, so it can be
+ * used as a C string when it holds text.  Free with hw_buf_free().
+ */
+typedef struct hw_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max; /* 0: no limit */
+} hw_buf;
+
+#define HW_BUF_INIT(maxsize) { NULL, 0, 0, (maxsize) }
+
+void hw_buf_init(hw_buf *b, size_t max);
+/* Appends n bytes; returns 0, or -1 when the limit would be exceeded or
+ * memory ran out (the buffer is left unchanged). */
+int hw_buf_append(hw_buf *b, const void *p, size_t n);
+int hw_buf_puts(hw_buf *b, const char *s);
+int hw_buf_putc(hw_buf *b, char c);
+int hw_buf_printf(hw_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int hw_buf_vprintf(hw_buf *b, const char *fmt, va_list ap);
+/* Empties the buffer, keeping its memory. */
+void hw_buf_reset(hw_buf *b);
+/* Returns the contents as a C string ("" when empty); borrowed. */
+const char *hw_buf_str(const hw_buf *b);
+/* Hands the memory to the caller (free() it) and resets the buffer. */
+char *hw_buf_detach(hw_buf *b, size_t *len);
+void hw_buf_free(hw_buf *b);
+
+/* --------------------------------------------------------------- strings */
+
+/* strdup that aborts never: returns NULL on allocation failure. */
+char *hw_strdup(const char *s);
+char *hw_strndup(const char *s, size_t n);
+/* snprintf into a fresh string; free() it.  NULL on failure. */
+char *hw_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* True when s is valid UTF-8 of n bytes (no overlongs, no surrogates). */
+int hw_utf8_valid(const char *s, size_t n);
+/* Constant-time comparison of two equal-length byte strings. */
+int hw_memeq_ct(const void *a, const void *b, size_t n);
+int hw_streq(const char *a, const char *b); /* NULL-safe strcmp()==0 */
+int hw_starts_with(const char *s, const char *prefix);
+
+/* ------------------------------------------------------------------ time */
+
+/* Seconds since the epoch, wall clock. */
+int64_t hw_now(void);
+/* Monotonic clock in milliseconds, for timeouts and rate limits. */
+int64_t hw_monotonic_ms(void);
+/* Formats t as "YYYY-MM-DDTHH:MM:SS.000Z" into out (at least 32 bytes). */
+void hw_time_iso(int64_t t, char out[32]);
+/* Parses an ISO 8601 / RFC 3339 timestamp ("2024-01-02T03:04:05Z",
+ * fractions and +hh:mm offsets accepted).  Returns 0 and sets *t, or -1. */
+int hw_time_parse(const char *s, int64_t *t);
+/* Sleeps for ms milliseconds (restarts on EINTR). */
+void hw_sleep_ms(int64_t ms);
+
+/* ----------------------------------------------------------------- files */
+
+/* Reads a whole file (at most max bytes; 0 = 64 MiB) into out.  "-" reads
+ * standard input.  Errors name the path. */
+int hw_file_read(const char *path, size_t max, hw_buf *out, hw_err *e);
+/* Writes data to path atomically: a temporary file in the same directory,
+ * fsync, rename.  On failure the old file is left untouched. */
+int hw_file_write_atomic(const char *path, const void *data, size_t len,
+                         int mode, hw_err *e);
+int hw_file_exists(const char *path);
+
+/* --------------------------------------------------------------- logging */
+
+enum hw_log_level {
+    HW_LOG_ERROR = 0,
+    HW_LOG_WARN = 1,
+    HW_LOG_INFO = 2,
+    HW_LOG_DEBUG = 3,
+    HW_LOG_TRACE = 4
+};
+
+/* Sets the level and the format (json != 0: one JSON object a line). */
+void hw_log_init(int level, int json);
+int hw_log_level(void);
+int hw_log_json(void);
+/* Registers a secret (a key, a token, a password) that must never be
+ * printed: every later log line has it replaced by "[REDACTED]".  The
+ * string is copied.  Short strings (< 8 bytes) are ignored. */
+void hw_log_add_secret(const char *secret);
+/* Forgets all registered secrets (tests). */
+void hw_log_clear_secrets(void);
+/* Logs one line to stderr.  Secrets are redacted: registered ones, and by
+ * pattern AWS secret-looking values after "Signature=", "Credential=",
+ * "X-Amz-Security-Token", "SecretAccessKey", "SessionToken", "Token". */
+void hw_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void hw_vlog(int level, const char *fmt, va_list ap);
+/* Applies the redaction rules to s in place-free form: returns a new string
+ * (free() it) or NULL on allocation failure. */
+char *hw_redact(const char *s);
+/* A transient progress line on stderr, only when stderr is a terminal, the
+ * format is text and the level is at least INFO; silent otherwise.  Call
+ * hw_progress_done() to clear the line. */
+void hw_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hw_progress_done(void);
+
+#define hw_error(...) hw_log(HW_LOG_ERROR, __VA_ARGS__)
+#define hw_warn(...) hw_log(HW_LOG_WARN, __VA_ARGS__)
+#define hw_info(...) hw_log(HW_LOG_INFO, __VA_ARGS__)
+#define hw_debug(...) hw_log(HW_LOG_DEBUG, __VA_ARGS__)
+
+/* ---------------------------------------------------------------- hashes */
+
+/* SHA-256 of data as 64 lowercase hex characters plus NUL. */
+void hw_sha256_hex(const void *data, size_t len, char out[65]);
+
+#define HW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

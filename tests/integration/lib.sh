@@ -1,0 +1,48 @@
+# tests/integration/lib.sh - helpers for the integration scripts.
+# Source it; each script is one test that exits 0 (pass) or 1 (fail).
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HW="$ROOT/hubwarden"
+TMP=$(mktemp -d /tmp/hwtest.XXXXXX)
+SIM_PID=
+cleanup() {
+    [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
+
+# expect_rc RC CMD...: runs CMD, output in $TMP/out and $TMP/err
+expect_rc() {
+    want=$1; shift
+    "$@" > "$TMP/out" 2> "$TMP/err"
+    got=$?
+    [ "$got" = "$want" ] || { echo "--- stdout"; cat "$TMP/out"; echo "--- stderr"; cat "$TMP/err"; fail "'$*' exited $got, expected $want"; }
+}
+contains() { # FILE TEXT
+    grep -qF -- "$2" "$1" || { echo "--- $1"; cat "$1"; fail "expected '$2' in $1"; }
+}
+not_contains() {
+    ! grep -qF -- "$2" "$1" || { echo "--- $1"; cat "$1"; fail "did not expect '$2' in $1"; }
+}
+
+# start_sim SCENARIO [EXTRA ARGS]: starts the AWS simulator on a free
+# loopback port and exports the endpoint for hubwarden.
+start_sim() {
+    scenario=$1; shift
+    /usr/bin/python3 "$ROOT/tests/awssim/awssim.py" --scenario "$scenario" \
+        --port-file "$TMP/port" --models "$ROOT/.build/models" --quiet "$@" \
+        > "$TMP/sim.log" 2>&1 &
+    SIM_PID=$!
+    i=0
+    while [ ! -s "$TMP/port" ]; do
+        i=$((i + 1)); [ $i -gt 200 ] && { cat "$TMP/sim.log"; fail "simulator did not start"; }
+        kill -0 "$SIM_PID" 2>/dev/null || { cat "$TMP/sim.log"; fail "simulator exited"; }
+        sleep 0.05
+    done
+    SIM_PORT=$(cat "$TMP/port")
+    export AWS_ENDPOINT_URL="http://127.0.0.1:$SIM_PORT"
+    SIM_URL=$AWS_ENDPOINT_URL
+}

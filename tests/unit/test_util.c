@@ -1,0 +1,140 @@
+/*
+ * test_util.c - the util layer: bounded buffers, UTF-8 validation, time
+ * parsing, atomic writes, hashing and log redaction.
+ */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+static void test_buf_limit(void)
+{
+    hw_buf b = HW_BUF_INIT(10);
+    CU_ASSERT_EQUAL(hw_buf_puts(&b, "0123456789"), 0);
+    CU_ASSERT_EQUAL(b.len, 10);
+    CU_ASSERT_EQUAL(hw_buf_putc(&b, 'x'), -1); /* over the limit */
+    CU_ASSERT_STRING_EQUAL(hw_buf_str(&b), "0123456789");
+    hw_buf_reset(&b);
+    CU_ASSERT_EQUAL(hw_buf_printf(&b, "%d-%s", 42, "ab"), 0);
+    CU_ASSERT_STRING_EQUAL(hw_buf_str(&b), "42-ab");
+    size_t n;
+    char *p = hw_buf_detach(&b, &n);
+    CU_ASSERT_EQUAL(n, 5);
+    CU_ASSERT_PTR_NULL(b.data);
+    free(p);
+    hw_buf_free(&b);
+}
+
+static void test_utf8(void)
+{
+    CU_ASSERT_TRUE(hw_utf8_valid("plain", 5));
+    CU_ASSERT_TRUE(hw_utf8_valid("\xc3\xa9t\xc3\xa9", 6));
+    CU_ASSERT_TRUE(hw_utf8_valid("\xf0\x9f\x94\x92", 4));
+    CU_ASSERT_FALSE(hw_utf8_valid("\xc3", 1));           /* truncated */
+    CU_ASSERT_FALSE(hw_utf8_valid("\xc0\xaf", 2));       /* overlong */
+    CU_ASSERT_FALSE(hw_utf8_valid("\xed\xa0\x80", 3));   /* surrogate */
+    CU_ASSERT_FALSE(hw_utf8_valid("\xff", 1));
+}
+
+static void test_time(void)
+{
+    int64_t t;
+    CU_ASSERT_EQUAL(hw_time_parse("2024-01-02T03:04:05Z", &t), 0);
+    CU_ASSERT_EQUAL(t, 1704164645);
+    CU_ASSERT_EQUAL(hw_time_parse("2024-01-02T03:04:05.123456Z", &t), 0);
+    CU_ASSERT_EQUAL(t, 1704164645);
+    CU_ASSERT_EQUAL(hw_time_parse("2024-01-02T05:04:05+02:00", &t), 0);
+    CU_ASSERT_EQUAL(t, 1704164645);
+    CU_ASSERT_EQUAL(hw_time_parse("2024-13-02T03:04:05Z", &t), -1);
+    CU_ASSERT_EQUAL(hw_time_parse("yesterday", &t), -1);
+    CU_ASSERT_EQUAL(hw_time_parse("2024-01-02T03:04:05Zjunk", &t), -1);
+    char out[32];
+    hw_time_iso(1704164645, out);
+    CU_ASSERT_STRING_EQUAL(out, "2024-01-02T03:04:05.000Z");
+}
+
+static void test_atomic_write(void)
+{
+    char dir[] = "/tmp/hwutilXXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/f.txt", dir);
+    hw_err e;
+    CU_ASSERT_EQUAL(hw_file_write_atomic(path, "one", 3, 0600, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_file_write_atomic(path, "two", 3, 0600, &e), HW_OK);
+    hw_buf b = HW_BUF_INIT(0);
+    CU_ASSERT_EQUAL(hw_file_read(path, 0, &b, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(hw_buf_str(&b), "two");
+    hw_buf_free(&b);
+    /* a failed write leaves the old file */
+    char bad[300];
+    snprintf(bad, sizeof bad, "%s/missing/f.txt", dir);
+    CU_ASSERT_EQUAL(hw_file_write_atomic(bad, "x", 1, 0600, &e), HW_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "missing"));
+    CU_ASSERT_EQUAL(hw_file_read(bad, 0, &b, &e), HW_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, bad));
+    hw_buf_free(&b);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_sha256(void)
+{
+    char hex[65];
+    hw_sha256_hex("abc", 3, hex);
+    CU_ASSERT_STRING_EQUAL(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void test_redaction(void)
+{
+    hw_log_add_secret("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    char *r = hw_redact("secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY here");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_PTR_NULL(strstr(r, "wJalrXUtnFEMI"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "[REDACTED]"));
+    free(r);
+    r = hw_redact("Authorization: AWS4-HMAC-SHA256 Credential=AKIA/x, SignedHeaders=host, Signature=0123456789abcdef0123");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_PTR_NULL(strstr(r, "0123456789abcdef"));
+    free(r);
+    r = hw_redact("{\"SessionToken\":\"IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ\"}");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_PTR_NULL(strstr(r, "IQoJb3JpZ2lu"));
+    free(r);
+    r = hw_redact("<SecretAccessKey>abcdefghijklmnopqrstuvwxyz</SecretAccessKey>");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_PTR_NULL(strstr(r, "abcdefghijkl"));
+    free(r);
+    hw_log_clear_secrets();
+}
+
+static void test_err(void)
+{
+    hw_err e;
+    hw_err_clear(&e);
+    CU_ASSERT_EQUAL(hw_err_set(&e, HW_EINVAL, "bad %s", "thing"), HW_EINVAL);
+    hw_err_prefix(&e, "file.json");
+    CU_ASSERT_STRING_EQUAL(e.msg, "file.json: bad thing");
+    CU_ASSERT_EQUAL(hw_exit_code(HW_EINVAL), HW_EXIT_USAGE);
+    CU_ASSERT_EQUAL(hw_exit_code(HW_ELOCKED), HW_EXIT_USAGE);
+    CU_ASSERT_EQUAL(hw_exit_code(HW_EINTERNAL), HW_EXIT_INTERNAL);
+}
+
+int test_util_register(void)
+{
+    CU_pSuite s = CU_add_suite("util", NULL, NULL);
+    if (!s)
+        return -1;
+    if (!CU_add_test(s, "bounded buffer", test_buf_limit) ||
+        !CU_add_test(s, "utf-8 validation", test_utf8) ||
+        !CU_add_test(s, "time parsing", test_time) ||
+        !CU_add_test(s, "atomic write", test_atomic_write) ||
+        !CU_add_test(s, "sha-256", test_sha256) ||
+        !CU_add_test(s, "log redaction", test_redaction) ||
+        !CU_add_test(s, "errors", test_err))
+        return -1;
+    return 0;
+}
