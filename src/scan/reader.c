@@ -1,0 +1,261 @@
+/*
+ * reader.c - streams findings out of files for `hubwarden import`.
+ *
+ * Accepts a GetFindings response ({"Findings": [...], "NextToken": ...}),
+ * a JSON array of findings, JSON lines (one finding a line), or a single
+ * finding object; plain or gzip-compressed (zlib reads both).  Memory stays
+ * flat whatever the file's size: a small framing scanner finds where each
+ * finding starts and ends (tracking strings, escapes and depth, nothing
+ * more) and hands the bytes of that one finding to the callback, which
+ * parses them with cJSON.  A finding larger than HW_FINDING_MAX_BYTES is
+ * skipped with its line number; broken structure ends the file with an
+ * error after every complete finding before it has been delivered.
+ */
+#include "scan/scan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+enum frame_mode {
+    FRAME_TOP,      /* outside any value, or in a top-level object/array */
+    FRAME_RESPONSE, /* inside the "Findings" array of a response object */
+};
+
+struct framer {
+    hw_buf win;          /* bytes not yet delivered */
+    size_t pos;          /* next byte of win to scan */
+    long line;           /* line of win[pos] */
+    int depth;
+    int in_string, escape;
+    int top_is_array;    /* the file is one JSON array */
+    int mode;
+    long elem_start;     /* offset of the current finding in win, or -1 */
+    int elem_depth;      /* depth at which the current finding opened */
+    long elem_line;
+    int oversize;        /* current finding exceeded the limit */
+    size_t elem_len;     /* bytes seen of an oversize finding */
+    /* key detection in a top-level object */
+    long str_start;      /* offset of the last string at depth 1 */
+    int last_key_findings;
+    int expect_colon;
+    int junk;            /* skipping a non-JSON line at depth 0 */
+    hw_reader_cb cb;
+    void *arg;
+    const char *name;
+    int stop;            /* the callback asked to stop */
+};
+
+static void deliver(struct framer *f, size_t end)
+{
+    size_t start = (size_t)f->elem_start;
+    if (f->oversize) {
+        f->cb(f->arg, NULL, f->elem_len, f->elem_line, "finding larger than the limit", &f->stop);
+    } else {
+        f->cb(f->arg, f->win.data + start, end - start, f->elem_line, NULL, &f->stop);
+    }
+    f->elem_start = -1;
+    f->oversize = 0;
+    f->elem_len = 0;
+}
+
+static void begin_elem(struct framer *f, size_t at)
+{
+    f->elem_start = (long)at;
+    f->elem_depth = f->depth;
+    f->elem_line = f->line;
+    f->oversize = 0;
+    f->elem_len = 0;
+}
+
+/* Scans win from pos to its end. */
+static void scan_bytes(struct framer *f)
+{
+    char *d = f->win.data;
+    size_t n = f->win.len;
+    for (size_t i = f->pos; i < n && !f->stop; i++) {
+        char c = d[i];
+        if (c == '\n') {
+            f->line++;
+            if (f->junk) {
+                f->junk = 0;
+                continue;
+            }
+        }
+        if (f->junk)
+            continue;
+        if (f->in_string) {
+            if (f->escape)
+                f->escape = 0;
+            else if (c == '\\')
+                f->escape = 1;
+            else if (c == '"') {
+                f->in_string = 0;
+                if (f->depth == 1 && !f->top_is_array && f->mode == FRAME_TOP &&
+                    f->str_start >= 0) {
+                    size_t len = i - (size_t)f->str_start - 1;
+                    f->last_key_findings =
+                        len == 8 && memcmp(d + f->str_start + 1, "Findings", 8) == 0;
+                    f->expect_colon = 1;
+                }
+            }
+            continue;
+        }
+        switch (c) {
+        case ' ':
+        case '\t':
+        case '\r':
+        case '\n':
+            break;
+        case '"':
+            f->in_string = 1;
+            f->str_start = f->depth == 1 ? (long)i : -1;
+            if (f->expect_colon) {
+                f->expect_colon = 0;
+                f->last_key_findings = 0;
+            }
+            break;
+        case ':':
+            f->expect_colon = 0;
+            break;
+        case '{':
+        case '[':
+            if (f->depth == 0) {
+                if (c == '[') {
+                    f->top_is_array = 1;
+                } else {
+                    f->top_is_array = 0;
+                    f->mode = FRAME_TOP;
+                    begin_elem(f, i); /* a lone finding or a response */
+                }
+            } else if (f->depth == 1 && f->top_is_array && f->elem_start < 0) {
+                begin_elem(f, i);
+            } else if (f->depth == 1 && !f->top_is_array && c == '[' && f->last_key_findings &&
+                       f->mode == FRAME_TOP) {
+                f->mode = FRAME_RESPONSE; /* the whole object is a response */
+                f->elem_start = -1;
+            } else if (f->depth == 2 && f->mode == FRAME_RESPONSE && f->elem_start < 0) {
+                begin_elem(f, i);
+            }
+            f->last_key_findings = 0;
+            f->expect_colon = 0;
+            f->depth++;
+            break;
+        case '}':
+        case ']':
+            if (f->depth == 0) {
+                f->junk = 1;
+                f->cb(f->arg, NULL, 0, f->line, "unbalanced bracket", &f->stop);
+                break;
+            }
+            f->depth--;
+            if (f->elem_start >= 0 && f->depth == f->elem_depth)
+                deliver(f, i + 1);
+            if (f->depth == 1 && f->mode == FRAME_RESPONSE && c == ']')
+                f->mode = FRAME_TOP; /* rest of the response: ignored */
+            if (f->depth == 0) {
+                f->mode = FRAME_TOP;
+                f->top_is_array = 0;
+            }
+            break;
+        default:
+            if (f->depth == 0) {
+                f->junk = 1;
+                f->cb(f->arg, NULL, 0, f->line, "not a JSON object or array", &f->stop);
+            }
+            break;
+        }
+    }
+    f->pos = n;
+}
+
+/* Drops delivered bytes; enforces the size limit on the current finding. */
+static int compact(struct framer *f)
+{
+    if (f->elem_start < 0) {
+        /* keep nothing: but a string at depth 1 may be a key in progress */
+        size_t keep_from = f->win.len;
+        if (f->in_string && f->str_start >= 0)
+            keep_from = (size_t)f->str_start;
+        memmove(f->win.data, f->win.data + keep_from, f->win.len - keep_from);
+        f->win.len -= keep_from;
+        if (f->str_start >= 0)
+            f->str_start -= (long)keep_from;
+        f->pos = f->win.len;
+        return 0;
+    }
+    size_t start = (size_t)f->elem_start;
+    size_t cur = f->win.len - start;
+    if (f->oversize || cur > HW_FINDING_MAX_BYTES) {
+        f->elem_len += f->oversize ? f->win.len : cur;
+        f->oversize = 1;
+        f->win.len = 0;
+        f->elem_start = 0;
+        f->str_start = -1;
+        f->pos = 0;
+        return 0;
+    }
+    if (start > 0) {
+        memmove(f->win.data, f->win.data + start, cur);
+        f->win.len = cur;
+        if (f->str_start >= 0)
+            f->str_start -= (long)start;
+        f->elem_start = 0;
+        f->pos = cur;
+    }
+    return 0;
+}
+
+int hw_reader_run(const char *path, hw_reader_cb cb, void *arg, hw_err *e)
+{
+    int fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return hw_err_set(e, HW_EIO, "%s: %s", path, strerror(errno));
+    gzFile gz = gzdopen(fd, "rb");
+    if (!gz) {
+        close(fd);
+        return hw_err_set(e, HW_ENOMEM, "%s: cannot open", path);
+    }
+    gzbuffer(gz, 1 << 17);
+    struct framer f;
+    memset(&f, 0, sizeof f);
+    hw_buf_init(&f.win, 0);
+    f.line = 1;
+    f.elem_start = -1;
+    f.str_start = -1;
+    f.cb = cb;
+    f.arg = arg;
+    f.name = path;
+    int rc = HW_OK;
+    char chunk[1 << 16];
+    for (;;) {
+        int n = gzread(gz, chunk, sizeof chunk);
+        if (n < 0) {
+            int zerr;
+            const char *msg = gzerror(gz, &zerr);
+            rc = hw_err_set(e, HW_EIO, "%s: line %ld: %s", path, f.line,
+                            zerr == Z_ERRNO ? strerror(errno) : msg);
+            break;
+        }
+        if (n == 0)
+            break;
+        if (hw_buf_append(&f.win, chunk, (size_t)n) < 0) {
+            rc = hw_err_set(e, HW_ENOMEM, "%s: out of memory", path);
+            break;
+        }
+        scan_bytes(&f);
+        if (f.stop)
+            break;
+        compact(&f);
+    }
+    if (rc == HW_OK && !f.stop && (f.depth != 0 || f.in_string)) {
+        /* truncated: the complete findings before it were delivered */
+        rc = hw_err_set(e, HW_EINVAL, "%s: line %ld: the file ends inside a JSON value (truncated?)",
+                        path, f.elem_start >= 0 ? f.elem_line : f.line);
+    }
+    gzclose(gz);
+    hw_buf_free(&f.win);
+    return rc;
+}

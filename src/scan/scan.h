@@ -1,0 +1,90 @@
+/*
+ * scan.h - getting findings into the evidence store: from Security Hub
+ * (`hubwarden scan`) or from files (`hubwarden import`).
+ *
+ * Every finding is hostile input.  hw_finding_parse() checks size,
+ * encoding and the type of every field it reads, extracts the few fields
+ * the store indexes, and decides whether the finding may ever authorise a
+ * change (`trusted`): only Security Hub's own control findings and
+ * GuardDuty's, whose account matches every resource ARN and belongs to the
+ * Organization.  Untrusted findings are stored and reported, never acted on.
+ *
+ * Ownership: strings in a parsed hw_finding point into the cJSON tree or
+ * into the finding's own small buffers; they live until the cJSON tree is
+ * deleted or the hw_finding is reused.
+ */
+#ifndef HW_SCAN_H
+#define HW_SCAN_H
+
+#include <stddef.h>
+
+#include "util/util.h"
+
+/* Larger findings are skipped (AWS's own limit is 240 KB a finding). */
+#define HW_FINDING_MAX_BYTES (512u * 1024u)
+/* Longest identifier accepted in Id, ProductArn, GeneratorId, ARNs. */
+#define HW_FINDING_MAX_ID 1024u
+
+enum hw_product {
+    HW_PRODUCT_OTHER = 0,
+    HW_PRODUCT_SECURITYHUB, /* product/aws/securityhub */
+    HW_PRODUCT_GUARDDUTY    /* product/aws/guardduty */
+};
+
+typedef struct hw_finding {
+    const char *id;
+    const char *product_arn;
+    const char *generator_id;
+    const char *account_id;
+    const char *region;
+    const char *title;
+    const char *severity;          /* Severity.Label */
+    const char *compliance_status; /* Compliance.Status or "" */
+    const char *workflow_status;   /* Workflow.Status or "" */
+    const char *record_state;      /* RecordState */
+    const char *created_at;
+    const char *updated_at;
+    const char *first_observed;    /* FirstObservedAt, else CreatedAt */
+    const char *last_observed;     /* LastObservedAt, else UpdatedAt */
+    int64_t updated_epoch;
+    int product;                   /* enum hw_product */
+    char product_name[64];         /* "securityhub", "guardduty", or the ARN's company/product */
+    char control_id[64];           /* Compliance.SecurityControlId or from GeneratorId */
+    char resource_type[128];       /* first resource's Type */
+    char region_buf[32];           /* Region when taken from ProductArn */
+    hw_buf resources;              /* JSON array of resource ids */
+    int trusted;
+    char untrusted_reason[256];
+} hw_finding;
+
+/* The accounts of the Organization, for the trust check (sorted ids). */
+typedef struct hw_orgset {
+    char (*ids)[13];
+    size_t n;
+    int known; /* 0: the Organization is not known (nothing is in it) */
+} hw_orgset;
+
+void hw_finding_init(hw_finding *f);
+void hw_finding_free(hw_finding *f);
+/*
+ * Parses one finding: `obj` is the cJSON object (a `const cJSON *`, kept
+ * void here so that this header needs no cJSON), `raw`/`rawlen` its bytes
+ * (for the encoding check).  Returns HW_OK, or HW_EINVAL with a reason in e
+ * (missing or mistyped required field, invalid UTF-8, an oversized field).
+ */
+int hw_finding_parse(const void *obj, const char *raw, size_t rawlen,
+                     const hw_orgset *org, hw_finding *f, hw_err *e);
+int hw_orgset_contains(const hw_orgset *org, const char *account);
+
+/*
+ * Streams the findings of one file (see reader.c for the formats).  The
+ * callback receives each finding's bytes, or bytes == NULL and a reason
+ * for a skipped one; it may set *stop to end early.  Returns HW_OK, or an
+ * error for an unreadable or truncated file (after delivering every
+ * complete finding before the damage).
+ */
+typedef void (*hw_reader_cb)(void *arg, const char *bytes, size_t len, long line,
+                             const char *skip_reason, int *stop);
+int hw_reader_run(const char *path, hw_reader_cb cb, void *arg, hw_err *e);
+
+#endif
