@@ -1,0 +1,294 @@
+/*
+ * test_scan.c - the finding parser (hostile input, trust rules) and the
+ * streaming reader (formats, size limits, truncation).
+ */
+#include <CUnit/CUnit.h>
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "scan/scan.h"
+
+#define FIXTURE "tests/data/findings/control_failed.json"
+
+static char *fixture(size_t *len)
+{
+    hw_buf b = HW_BUF_INIT(0);
+    hw_err e;
+    if (hw_file_read(FIXTURE, 0, &b, &e) != HW_OK) {
+        hw_buf_free(&b);
+        return NULL;
+    }
+    return hw_buf_detach(&b, len);
+}
+
+static char org_ids[2][13] = { "222222222222", "333333333333" };
+static const hw_orgset org = { org_ids, 2, 1 };
+
+/* Parses text after applying edit (may be NULL) to its cJSON tree. */
+static int parse_edit(void (*edit)(cJSON *), hw_finding *f, hw_err *e, cJSON **keep)
+{
+    size_t len;
+    char *text = fixture(&len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    cJSON *o = cJSON_ParseWithLength(text, len);
+    free(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    if (edit)
+        edit(o);
+    hw_err_clear(e);
+    int rc = hw_finding_parse(o, NULL, 0, &org, f, e);
+    *keep = o;
+    return rc;
+}
+
+static void test_parse_control_finding(void)
+{
+    hw_finding f;
+    hw_err e;
+    cJSON *o;
+    hw_finding_init(&f);
+    CU_ASSERT_EQUAL(parse_edit(NULL, &f, &e, &o), HW_OK);
+    CU_ASSERT_STRING_EQUAL(f.control_id, "S3.8");
+    CU_ASSERT_STRING_EQUAL(f.product_name, "securityhub");
+    CU_ASSERT_EQUAL(f.product, HW_PRODUCT_SECURITYHUB);
+    CU_ASSERT_STRING_EQUAL(f.compliance_status, "FAILED");
+    CU_ASSERT_STRING_EQUAL(f.workflow_status, "NEW");
+    CU_ASSERT_STRING_EQUAL(f.record_state, "ACTIVE");
+    CU_ASSERT_STRING_EQUAL(f.severity, "HIGH");
+    CU_ASSERT_STRING_EQUAL(f.region, "us-east-1");
+    CU_ASSERT_STRING_EQUAL(hw_buf_str(&f.resources), "[\"arn:aws:s3:::prod-data-lake-raw\"]");
+    CU_ASSERT_STRING_EQUAL(f.resource_type, "AwsS3Bucket");
+    CU_ASSERT_TRUE(f.trusted);
+    cJSON_Delete(o);
+    hw_finding_free(&f);
+}
+
+static void edit_third_party(cJSON *o)
+{
+    cJSON_ReplaceItemInObject(o, "ProductArn",
+        cJSON_CreateString("arn:aws:securityhub:us-east-1:444455556666:product/444455556666/default"));
+}
+static void edit_foreign_resource(cJSON *o)
+{
+    cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "Resources"), 0);
+    cJSON_ReplaceItemInObject(r, "Id", cJSON_CreateString("arn:aws:ec2:us-east-1:999999999999:instance/i-0abc"));
+}
+static void edit_outside_org(cJSON *o)
+{
+    cJSON_ReplaceItemInObject(o, "AwsAccountId", cJSON_CreateString("777777777777"));
+}
+static void edit_legacy_generator(cJSON *o)
+{
+    cJSON_ReplaceItemInObject(o, "GeneratorId",
+        cJSON_CreateString("aws-foundational-security-best-practices/v/1.0.0/S3.8"));
+}
+static void edit_mismatched_control(cJSON *o)
+{
+    cJSON_ReplaceItemInObject(o, "GeneratorId", cJSON_CreateString("security-control/EC2.19"));
+}
+
+static void expect_untrusted(void (*edit)(cJSON *), const char *reason)
+{
+    hw_finding f;
+    hw_err e;
+    cJSON *o;
+    hw_finding_init(&f);
+    CU_ASSERT_EQUAL(parse_edit(edit, &f, &e, &o), HW_OK);
+    CU_ASSERT_FALSE(f.trusted);
+    if (!strstr(f.untrusted_reason, reason)) {
+        fprintf(stderr, "\nreason '%s', want '%s'\n", f.untrusted_reason, reason);
+        CU_FAIL("untrusted reason");
+    }
+    cJSON_Delete(o);
+    hw_finding_free(&f);
+}
+
+static void test_trust(void)
+{
+    expect_untrusted(edit_third_party, "is not Security Hub or GuardDuty");
+    expect_untrusted(edit_foreign_resource, "belongs to account 999999999999");
+    expect_untrusted(edit_outside_org, "777777777777 is not in the Organization");
+    expect_untrusted(edit_legacy_generator, "is not a Security Hub control");
+    expect_untrusted(edit_mismatched_control, "disagrees with GeneratorId");
+}
+
+static void del_id(cJSON *o) { cJSON_DeleteItemFromObject(o, "Id"); }
+static void num_account(cJSON *o) { cJSON_ReplaceItemInObject(o, "AwsAccountId", cJSON_CreateNumber(3)); }
+static void bad_time(cJSON *o) { cJSON_ReplaceItemInObject(o, "UpdatedAt", cJSON_CreateString("yesterday")); }
+static void no_resources(cJSON *o) { cJSON_ReplaceItemInObject(o, "Resources", cJSON_CreateArray()); }
+static void bad_severity(cJSON *o)
+{
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(o, "Severity"), "Label", cJSON_CreateString("<script>"));
+}
+static void bad_state(cJSON *o) { cJSON_ReplaceItemInObject(o, "RecordState", cJSON_CreateString("DELETED")); }
+static void long_id(cJSON *o)
+{
+    char *big = malloc(5000);
+    memset(big, 'a', 4999);
+    big[4999] = 0;
+    cJSON_ReplaceItemInObject(o, "Id", cJSON_CreateString(big));
+    free(big);
+}
+
+static void expect_rejected(void (*edit)(cJSON *), const char *msg)
+{
+    hw_finding f;
+    hw_err e;
+    cJSON *o;
+    hw_finding_init(&f);
+    CU_ASSERT_EQUAL(parse_edit(edit, &f, &e, &o), HW_EINVAL);
+    if (!strstr(e.msg, msg)) {
+        fprintf(stderr, "\ngot '%s', want '%s'\n", e.msg, msg);
+        CU_FAIL("rejection reason");
+    }
+    cJSON_Delete(o);
+    hw_finding_free(&f);
+}
+
+static void test_rejects(void)
+{
+    expect_rejected(del_id, "Id: missing");
+    expect_rejected(num_account, "AwsAccountId: expected a string");
+    expect_rejected(bad_time, "UpdatedAt: not an ISO 8601 timestamp");
+    expect_rejected(no_resources, "Resources: expected a non-empty array");
+    expect_rejected(bad_severity, "Severity.Label: unknown value");
+    expect_rejected(bad_state, "RecordState: expected ACTIVE or ARCHIVED");
+    expect_rejected(long_id, "Id: longer than");
+    hw_finding f;
+    hw_err e;
+    hw_finding_init(&f);
+    const char bad[] = "{\"Id\": \"\xff\xfe\"}";
+    cJSON *o = cJSON_Parse(bad);
+    CU_ASSERT_EQUAL(hw_finding_parse(o, bad, sizeof bad - 1, &org, &f, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "invalid UTF-8"));
+    cJSON_Delete(o);
+    hw_finding_free(&f);
+}
+
+/* ------------------------------------------------------------ reader */
+
+struct collect {
+    int n, skipped;
+    long last_line;
+    char reasons[512];
+};
+
+static void collect_cb(void *arg, const char *bytes, size_t len, long line, const char *why, int *stop)
+{
+    struct collect *c = arg;
+    (void)stop;
+    if (!bytes) {
+        c->skipped++;
+        snprintf(c->reasons + strlen(c->reasons), sizeof c->reasons - strlen(c->reasons),
+                 "%ld:%s;", line, why);
+        return;
+    }
+    cJSON *o = cJSON_ParseWithLength(bytes, len);
+    if (o && cJSON_GetObjectItem(o, "Id"))
+        c->n++;
+    cJSON_Delete(o);
+    c->last_line = line;
+}
+
+static int write_tmp(char *path, const char *text, int gz)
+{
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    if (gz) {
+        gzFile g = gzdopen(fd, "wb");
+        gzwrite(g, text, (unsigned)strlen(text));
+        gzclose(g);
+    } else {
+        if (write(fd, text, strlen(text)) < 0) {
+            close(fd);
+            return -1;
+        }
+        close(fd);
+    }
+    return 0;
+}
+
+static struct collect read_text(const char *text, int gz, int *rc, hw_err *e)
+{
+    char path[] = "/tmp/hwreadXXXXXX";
+    struct collect c;
+    memset(&c, 0, sizeof c);
+    CU_ASSERT_EQUAL(write_tmp(path, text, gz), 0);
+    hw_err_clear(e);
+    *rc = hw_reader_run(path, collect_cb, &c, e);
+    unlink(path);
+    return c;
+}
+
+static void test_reader_formats(void)
+{
+    int rc;
+    hw_err e;
+    struct collect c;
+    c = read_text("{\"Findings\": [{\"Id\": \"a\"}, {\"Id\": \"b\", \"X\": [1, {\"y\": \"]}\"}]}], \"NextToken\": \"t\"}", 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 2);
+    c = read_text("[{\"Id\": \"a\"},\n {\"Id\": \"b\"},\n {\"Id\": \"c\"}]", 0, &rc, &e);
+    CU_ASSERT_EQUAL(c.n, 3);
+    CU_ASSERT_EQUAL(c.last_line, 3);
+    c = read_text("{\"Id\": \"a\"}\n{\"Id\": \"b\", \"Findings\": \"x\"}\n", 1, &rc, &e); /* jsonl, gz */
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 2);
+    /* a key named Findings inside a nested object is not the response's */
+    c = read_text("{\"Id\": \"a\", \"P\": {\"Findings\": [1,2]}}\n", 0, &rc, &e);
+    CU_ASSERT_EQUAL(c.n, 1);
+    /* junk line in JSON lines: skipped with its line number, the rest read */
+    c = read_text("{\"Id\": \"a\"}\nnot json\n{\"Id\": \"b\"}\n", 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 2);
+    CU_ASSERT_EQUAL(c.skipped, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(c.reasons, "2:"));
+}
+
+static void test_reader_damage(void)
+{
+    int rc;
+    hw_err e;
+    struct collect c = read_text("[{\"Id\": \"a\"}, {\"Id\": \"b\", \"T\": \"tru", 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_EINVAL);
+    CU_ASSERT_EQUAL(c.n, 1); /* the complete one was delivered */
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "truncated"));
+    /* a 1 MB field: that finding is skipped, the next one read */
+    size_t big = 1100000;
+    char *text = malloc(big + 100);
+    strcpy(text, "[{\"Id\": \"big\", \"F\": \"");
+    size_t head = strlen(text);
+    memset(text + head, 'x', big);
+    strcpy(text + head + big, "\"}, {\"Id\": \"after\"}]");
+    c = read_text(text, 0, &rc, &e);
+    free(text);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 1);
+    CU_ASSERT_EQUAL(c.skipped, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(c.reasons, "larger than the limit"));
+    c = read_text("", 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 0);
+    rc = hw_reader_run("/nonexistent.json", collect_cb, &c, &e);
+    CU_ASSERT_EQUAL(rc, HW_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/nonexistent.json"));
+}
+
+int test_scan_register(void)
+{
+    CU_pSuite s = CU_add_suite("scan", NULL, NULL);
+    if (!s)
+        return -1;
+    if (!CU_add_test(s, "parse a control finding", test_parse_control_finding) ||
+        !CU_add_test(s, "trust rules", test_trust) ||
+        !CU_add_test(s, "hostile findings rejected with the field", test_rejects) ||
+        !CU_add_test(s, "reader: every format", test_reader_formats) ||
+        !CU_add_test(s, "reader: truncation and oversize", test_reader_damage))
+        return -1;
+    return 0;
+}
