@@ -469,6 +469,32 @@ int hw_file_exists(const char *path)
     return path && stat(path, &st) == 0;
 }
 
+/* ---------------------------------------------------------- rate limits */
+
+void hw_bucket_init(hw_bucket *b, double rate, double burst, int64_t now_ms)
+{
+    b->rate = rate > 0 ? rate : 1;
+    b->burst = burst >= 1 ? burst : 1;
+    b->tokens = b->burst;
+    b->last_ms = now_ms;
+}
+
+int64_t hw_bucket_take(hw_bucket *b, int64_t now_ms)
+{
+    if (now_ms > b->last_ms) {
+        b->tokens += (double)(now_ms - b->last_ms) * b->rate / 1000.0;
+        if (b->tokens > b->burst)
+            b->tokens = b->burst;
+        b->last_ms = now_ms;
+    }
+    if (b->tokens >= 1.0) {
+        b->tokens -= 1.0;
+        return 0;
+    }
+    double wait = (1.0 - b->tokens) * 1000.0 / b->rate;
+    return (int64_t)wait + 1;
+}
+
 /* ---------------------------------------------------------------- hashes */
 
 void hw_sha256_hex(const void *data, size_t len, char out[65])

@@ -176,6 +176,25 @@ void hw_progress_done(void);
 #define hw_info(...) hw_log(HW_LOG_INFO, __VA_ARGS__)
 #define hw_debug(...) hw_log(HW_LOG_DEBUG, __VA_ARGS__)
 
+/* ---------------------------------------------------------- rate limits */
+
+/*
+ * A token bucket: `rate` tokens a second, at most `burst` banked.  Pure
+ * arithmetic on a caller-supplied monotonic clock (milliseconds), so tests
+ * drive it without sleeping.
+ */
+typedef struct hw_bucket {
+    double rate;
+    double burst;
+    double tokens;
+    int64_t last_ms;
+} hw_bucket;
+
+void hw_bucket_init(hw_bucket *b, double rate, double burst, int64_t now_ms);
+/* Takes one token when available (returns 0); otherwise returns the
+ * milliseconds to wait before one will be. */
+int64_t hw_bucket_take(hw_bucket *b, int64_t now_ms);
+
 /* ---------------------------------------------------------------- hashes */
 
 /* SHA-256 of data as 64 lowercase hex characters plus NUL. */

@@ -123,6 +123,24 @@ static void test_err(void)
     CU_ASSERT_EQUAL(hw_exit_code(HW_EINTERNAL), HW_EXIT_INTERNAL);
 }
 
+static void test_bucket(void)
+{
+    hw_bucket b;
+    hw_bucket_init(&b, 3, 6, 1000);
+    for (int i = 0; i < 6; i++)
+        CU_ASSERT_EQUAL(hw_bucket_take(&b, 1000), 0); /* the burst */
+    int64_t wait = hw_bucket_take(&b, 1000);
+    CU_ASSERT_TRUE(wait > 300 && wait <= 340);        /* one token takes 1/3 s */
+    CU_ASSERT_EQUAL(hw_bucket_take(&b, 1000 + wait), 0);
+    /* over 10 s at most 6 + 30 requests pass */
+    hw_bucket_init(&b, 3, 6, 0);
+    int passed = 0;
+    for (int64_t t = 0; t <= 10000; t += 10)
+        while (hw_bucket_take(&b, t) == 0)
+            passed++;
+    CU_ASSERT_TRUE(passed >= 35 && passed <= 36);
+}
+
 int test_util_register(void)
 {
     CU_pSuite s = CU_add_suite("util", NULL, NULL);
@@ -134,7 +152,8 @@ int test_util_register(void)
         !CU_add_test(s, "atomic write", test_atomic_write) ||
         !CU_add_test(s, "sha-256", test_sha256) ||
         !CU_add_test(s, "log redaction", test_redaction) ||
-        !CU_add_test(s, "errors", test_err))
+        !CU_add_test(s, "errors", test_err) ||
+        !CU_add_test(s, "token bucket", test_bucket))
         return -1;
     return 0;
 }
