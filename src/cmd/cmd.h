@@ -13,6 +13,7 @@
 #ifndef HW_CMD_H
 #define HW_CMD_H
 
+#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -83,6 +84,30 @@ const struct hw_command *hw_find_command(const char *name);
 
 /* Commands not built yet: "not implemented yet", exit 2. */
 int hw_cmd_not_implemented(hw_ctx *ctx, int argc, char **argv);
+
+/*
+ * Result output shared by the query commands: a text table, CSV or a JSON
+ * array, safe for hostile text (output.c).  hw_out_init(), hw_out_header(),
+ * hw_out_row() per row (cells for table/CSV; a cJSON object for JSON, which
+ * hw_out takes over), hw_out_finish() (-1 when stdout failed).
+ */
+enum hw_out_format { HW_OUT_TABLE = 0, HW_OUT_CSV, HW_OUT_JSON };
+
+typedef struct hw_out {
+    FILE *f;
+    int format;
+    const char *const *columns;
+    const int *widths; /* table column widths in characters */
+    size_t ncolumns;
+    cJSON *array;
+    size_t rows;
+} hw_out;
+
+void hw_out_init(hw_out *o, FILE *f, int format, const char *const *columns,
+                 const int *widths, size_t ncolumns);
+void hw_out_header(hw_out *o);
+void hw_out_row(hw_out *o, const char *const *cells, cJSON *json);
+int hw_out_finish(hw_out *o);
 
 #define HW_DECLARE_COMMAND(n) extern const struct hw_command hw_cmd_##n
 HW_DECLARE_COMMAND(scan);
