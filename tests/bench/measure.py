@@ -5,12 +5,27 @@ stderr).  Used by tests/bench/run.sh; no timing is ever asserted.
 
 usage: measure.py [--cpu N] -- COMMAND [ARGS...]
   --cpu N   pin the command to CPU N (taskset), so "one core" means one
+
+Peak memory is the command's own VmHWM (the high-water mark of its
+address space after exec), sampled from /proc every 20 ms; rusage's
+maxrss would also count the Python parent that spawned it.
 """
 import json
-import resource
+import os
 import subprocess
 import sys
 import time
+
+
+def vm_hwm_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def main():
@@ -27,14 +42,24 @@ def main():
     if cpu is not None:
         args = ["taskset", "-c", str(cpu)] + args
     start = time.monotonic()
-    proc = subprocess.run(args, stdout=sys.stderr)
+    proc = subprocess.Popen(args, stdout=sys.stderr)
+    peak = 0
+    while True:
+        peak = max(peak, vm_hwm_kb(proc.pid))
+        try:
+            _, status, ru = os.wait4(proc.pid, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if _ == proc.pid:
+            break
+        time.sleep(0.02)
     wall = time.monotonic() - start
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     print(json.dumps({
         "rc": proc.returncode,
         "wall_s": round(wall, 3),
         "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
-        "peak_rss_mb": round(ru.ru_maxrss / 1024.0, 1),
+        "peak_rss_mb": round(peak / 1024.0, 1),
     }))
     return 0
 
