@@ -51,8 +51,9 @@ struct framer {
 static void deliver(struct framer *f, size_t end)
 {
     size_t start = (size_t)f->elem_start;
-    if (f->oversize) {
-        f->cb(f->arg, NULL, f->elem_len, f->elem_line, "finding larger than the limit", &f->stop);
+    if (f->oversize || end - start > HW_FINDING_MAX_BYTES) {
+        f->cb(f->arg, NULL, f->elem_len + (end - start), f->elem_line,
+              "finding larger than the limit", &f->stop);
     } else {
         f->cb(f->arg, f->win.data + start, end - start, f->elem_line, NULL, &f->stop);
     }
@@ -208,6 +209,43 @@ static int compact(struct framer *f)
     return 0;
 }
 
+static void framer_init(struct framer *f, hw_reader_cb cb, void *arg, const char *name)
+{
+    memset(f, 0, sizeof *f);
+    hw_buf_init(&f->win, 0);
+    f->line = 1;
+    f->elem_start = -1;
+    f->str_start = -1;
+    f->cb = cb;
+    f->arg = arg;
+    f->name = name;
+}
+
+static int framer_finish(struct framer *f, int rc, hw_err *e)
+{
+    if (rc == HW_OK && !f->stop && (f->depth != 0 || f->in_string)) {
+        /* truncated: the complete findings before it were delivered */
+        rc = hw_err_set(e, HW_EINVAL, "%s: line %ld: the input ends inside a JSON value (truncated?)",
+                        f->name, f->elem_start >= 0 ? f->elem_line : f->line);
+    }
+    hw_buf_free(&f->win);
+    return rc;
+}
+
+int hw_reader_mem(const char *name, const char *data, size_t len, hw_reader_cb cb, void *arg,
+                  hw_err *e)
+{
+    struct framer f;
+    framer_init(&f, cb, arg, name);
+    /* scan in place: the window borrows the caller's bytes */
+    f.win.data = (char *)data;
+    f.win.len = len;
+    scan_bytes(&f);
+    f.win.data = NULL;
+    f.win.len = 0;
+    return framer_finish(&f, HW_OK, e);
+}
+
 int hw_reader_run(const char *path, hw_reader_cb cb, void *arg, hw_err *e)
 {
     int fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
@@ -220,14 +258,7 @@ int hw_reader_run(const char *path, hw_reader_cb cb, void *arg, hw_err *e)
     }
     gzbuffer(gz, 1 << 17);
     struct framer f;
-    memset(&f, 0, sizeof f);
-    hw_buf_init(&f.win, 0);
-    f.line = 1;
-    f.elem_start = -1;
-    f.str_start = -1;
-    f.cb = cb;
-    f.arg = arg;
-    f.name = path;
+    framer_init(&f, cb, arg, path);
     int rc = HW_OK;
     char chunk[1 << 16];
     for (;;) {
@@ -250,12 +281,6 @@ int hw_reader_run(const char *path, hw_reader_cb cb, void *arg, hw_err *e)
             break;
         compact(&f);
     }
-    if (rc == HW_OK && !f.stop && (f.depth != 0 || f.in_string)) {
-        /* truncated: the complete findings before it were delivered */
-        rc = hw_err_set(e, HW_EINVAL, "%s: line %ld: the file ends inside a JSON value (truncated?)",
-                        path, f.elem_start >= 0 ? f.elem_line : f.line);
-    }
     gzclose(gz);
-    hw_buf_free(&f.win);
-    return rc;
+    return framer_finish(&f, rc, e);
 }

@@ -86,5 +86,55 @@ int hw_orgset_contains(const hw_orgset *org, const char *account);
 typedef void (*hw_reader_cb)(void *arg, const char *bytes, size_t len, long line,
                              const char *skip_reason, int *stop);
 int hw_reader_run(const char *path, hw_reader_cb cb, void *arg, hw_err *e);
+/* The same over bytes in memory (a GetFindings response body); `name`
+ * is used in messages.  No size limit applies: the caller bounded it. */
+int hw_reader_mem(const char *name, const char *data, size_t len, hw_reader_cb cb, void *arg,
+                  hw_err *e);
+
+/* ---------------------------------------------------------------- ingest */
+
+/* What the store did with one finding. */
+enum hw_outcome {
+    HW_OUTCOME_NEW = 0,
+    HW_OUTCOME_UNCHANGED,
+    HW_OUTCOME_CHANGED,  /* status, workflow or record state changed */
+    HW_OUTCOME_RESOLVED  /* changed to PASSED or ARCHIVED */
+};
+
+/*
+ * Where parsed findings go: the command wires this to the store.  Returns
+ * HW_OK and sets *outcome, or an error that stops the ingest (the store
+ * failed: nothing more can be kept).
+ */
+typedef int (*hw_finding_sink)(void *ctx, const hw_finding *f, const char *raw, size_t rawlen,
+                               int *outcome, hw_err *e);
+
+typedef struct hw_ingest_stats {
+    size_t seen, added, changed, resolved, unchanged, skipped, untrusted;
+} hw_ingest_stats;
+
+typedef struct hw_ingest {
+    const hw_orgset *org;
+    hw_finding_sink sink;
+    void *sink_ctx;
+    hw_ingest_stats stats;
+    int64_t max_updated;  /* newest UpdatedAt seen (epoch seconds) */
+    int failed;           /* the sink failed: err says why */
+    hw_err err;
+    const char *source;   /* file name or "securityhub:ACCOUNT:REGION" */
+    size_t max_skip_logs; /* skipped findings logged one by one, then counted */
+    hw_finding f;         /* scratch */
+} hw_ingest;
+
+void hw_ingest_init(hw_ingest *in, const hw_orgset *org, hw_finding_sink sink, void *ctx);
+void hw_ingest_free(hw_ingest *in);
+/* One finding's bytes: parsed, checked, handed to the sink.  A bad finding
+ * is skipped with a logged reason naming `where` and counted; returns
+ * non-zero only when the sink failed. */
+int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line);
+/* A reader callback (hw_reader_cb) feeding hw_ingest_bytes; arg is the
+ * hw_ingest. */
+void hw_ingest_reader_cb(void *arg, const char *bytes, size_t len, long line,
+                         const char *skip_reason, int *stop);
 
 #endif
