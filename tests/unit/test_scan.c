@@ -279,6 +279,33 @@ static void test_reader_damage(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/nonexistent.json"));
 }
 
+static void test_requests(void)
+{
+    const char *const products[] = { "securityhub", "guardduty" };
+    cJSON *r = hw_scan_request(products, 2, HW_QUERY_CHANGED_SINCE, 1704164645, 1704200000, 100);
+    char *t = cJSON_PrintUnformatted(r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"ProductName\":[{\"Value\":\"Security Hub\",\"Comparison\":\"EQUALS\"},"
+                                     "{\"Value\":\"GuardDuty\",\"Comparison\":\"EQUALS\"}]"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"UpdatedAt\":[{\"Start\":\"2024-01-02T03:04:05.000Z\""));
+    CU_ASSERT_PTR_NULL(strstr(t, "RecordState"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"SortCriteria\":[{\"Field\":\"UpdatedAt\",\"SortOrder\":\"asc\"}]"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"MaxResults\":100"));
+    free(t);
+    cJSON_Delete(r);
+    r = hw_scan_request(products, 1, HW_QUERY_ACTIVE, 0, 1704200000, 50);
+    t = cJSON_PrintUnformatted(r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"RecordState\":[{\"Value\":\"ACTIVE\""));
+    CU_ASSERT_PTR_NULL(strstr(t, "UpdatedAt\":[{"));
+    free(t);
+    cJSON_Delete(r);
+    r = hw_scan_request(products, 1, HW_QUERY_ARCHIVED_SINCE, 1704164645, 1704200000, 50);
+    t = cJSON_PrintUnformatted(r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"RecordState\":[{\"Value\":\"ARCHIVED\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"UpdatedAt\":[{"));
+    free(t);
+    cJSON_Delete(r);
+}
+
 int test_scan_register(void)
 {
     CU_pSuite s = CU_add_suite("scan", NULL, NULL);
@@ -288,7 +315,8 @@ int test_scan_register(void)
         !CU_add_test(s, "trust rules", test_trust) ||
         !CU_add_test(s, "hostile findings rejected with the field", test_rejects) ||
         !CU_add_test(s, "reader: every format", test_reader_formats) ||
-        !CU_add_test(s, "reader: truncation and oversize", test_reader_damage))
+        !CU_add_test(s, "reader: truncation and oversize", test_reader_damage) ||
+        !CU_add_test(s, "GetFindings request bodies", test_requests))
         return -1;
     return 0;
 }
