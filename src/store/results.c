@@ -1,0 +1,166 @@
+/*
+ * results.c - the catalogue tables, per-control counts for evaluation,
+ * evaluation results and exceptions.
+ */
+#include "store/store_int.h"
+
+#include <string.h>
+
+int hw_store_catalog_sync(hw_store *s, const hw_control_row *controls, size_t ncontrols,
+                          const hw_requirement_row *reqs, size_t nreqs, hw_err *e)
+{
+    int own_tx = !s->in_tx;
+    if (own_tx && hw_store_begin(s, e) != HW_OK)
+        return e->kind;
+    sqlite3_stmt *c = NULL, *r = NULL, *m = NULL;
+    int rc = store_exec(s, "DELETE FROM requirement_controls; DELETE FROM requirements;"
+                           " DELETE FROM controls;", e);
+    if (rc != HW_OK)
+        goto out;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO controls(id, title, severity, resource_type, remediation)"
+                           " VALUES (?, ?, ?, ?, ?)", -1, &c, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "INSERT INTO requirements(framework, id, title, manual) VALUES (?, ?, ?, ?)",
+                           -1, &r, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "INSERT OR IGNORE INTO requirement_controls(framework, requirement,"
+                           " control_id) VALUES (?, ?, ?)", -1, &m, NULL) != SQLITE_OK) {
+        rc = store_fail(s, e, "saving the catalogue");
+        goto out;
+    }
+    for (size_t i = 0; i < ncontrols && rc == HW_OK; i++) {
+        sqlite3_reset(c);
+        sqlite3_bind_text(c, 1, controls[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(c, 2, controls[i].title, -1, SQLITE_STATIC);
+        sqlite3_bind_text(c, 3, controls[i].severity, -1, SQLITE_STATIC);
+        sqlite3_bind_text(c, 4, controls[i].resource_type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(c, 5, controls[i].remediation, -1, SQLITE_STATIC);
+        if (sqlite3_step(c) != SQLITE_DONE)
+            rc = store_fail(s, e, "saving a control");
+    }
+    for (size_t i = 0; i < nreqs && rc == HW_OK; i++) {
+        sqlite3_reset(r);
+        sqlite3_bind_text(r, 1, reqs[i].framework, -1, SQLITE_STATIC);
+        sqlite3_bind_text(r, 2, reqs[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(r, 3, reqs[i].title, -1, SQLITE_STATIC);
+        sqlite3_bind_int(r, 4, reqs[i].manual);
+        if (sqlite3_step(r) != SQLITE_DONE) {
+            rc = store_fail(s, e, "saving a requirement");
+            break;
+        }
+        for (size_t j = 0; j < reqs[i].ncontrols; j++) {
+            sqlite3_reset(m);
+            sqlite3_bind_text(m, 1, reqs[i].framework, -1, SQLITE_STATIC);
+            sqlite3_bind_text(m, 2, reqs[i].id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(m, 3, reqs[i].controls[j], -1, SQLITE_STATIC);
+            if (sqlite3_step(m) != SQLITE_DONE) {
+                rc = store_fail(s, e, "saving a requirement's control");
+                break;
+            }
+        }
+    }
+out:
+    sqlite3_finalize(c);
+    sqlite3_finalize(r);
+    sqlite3_finalize(m);
+    if (own_tx) {
+        if (rc == HW_OK)
+            rc = hw_store_commit(s, e);
+        else
+            hw_store_rollback(s);
+    }
+    return rc;
+}
+
+int hw_store_control_counts(hw_store *s, int (*cb)(void *arg, const hw_control_count *c),
+                            void *arg, hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(
+            s->db,
+            "SELECT f.account_id, f.control_id,"
+            " sum(f.compliance_status = 'PASSED'),"
+            " sum(f.compliance_status IN ('FAILED', 'WARNING') AND f.workflow_status != 'SUPPRESSED'),"
+            " sum(f.compliance_status = 'NOT_AVAILABLE')"
+            " FROM findings f JOIN products p ON p.id = f.product_id"
+            " WHERE p.name = 'securityhub' AND f.trusted = 1 AND f.record_state = 'ACTIVE'"
+            " AND f.control_id != '' GROUP BY f.account_id, f.control_id"
+            " ORDER BY f.account_id, f.control_id",
+            -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "counting control findings");
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        hw_control_count c = { store_col(st, 0), store_col(st, 1),
+                               (unsigned)sqlite3_column_int(st, 2),
+                               (unsigned)sqlite3_column_int(st, 3),
+                               (unsigned)sqlite3_column_int(st, 4) };
+        if (cb(arg, &c))
+            break;
+    }
+    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK
+                                                   : store_fail(s, e, "counting control findings");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int hw_store_evaluation_put(hw_store *s, const hw_evaluation_row *r, hw_err *e)
+{
+    sqlite3_stmt **st = &s->st[ST_EVAL_PUT];
+    if (store_prepare(s, st,
+                      "INSERT OR REPLACE INTO evaluations(run_id, framework, requirement,"
+                      " account_id, status, evidence) VALUES (?, ?, ?, ?, ?, ?)",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_text(*st, 1, r->run_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 2, r->framework, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 3, r->requirement, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 4, r->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 5, r->status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 6, r->evidence ? r->evidence : "[]", -1, SQLITE_STATIC);
+    if (sqlite3_step(*st) != SQLITE_DONE)
+        return store_fail(s, e, "saving an evaluation");
+    return HW_OK;
+}
+
+int hw_store_evaluations(hw_store *s, const char *run_id,
+                         int (*cb)(void *arg, const hw_evaluation_row *r), void *arg, hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT run_id, framework, requirement, account_id, status, evidence"
+                           " FROM evaluations WHERE run_id = ?"
+                           " ORDER BY framework, account_id, requirement",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "reading evaluations");
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        hw_evaluation_row row = { store_col(st, 0), store_col(st, 1), store_col(st, 2),
+                                  store_col(st, 3), store_col(st, 4), store_col(st, 5) };
+        if (cb(arg, &row))
+            break;
+    }
+    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK : store_fail(s, e, "reading evaluations");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int hw_store_exception_active(hw_store *s, const char *account, const char *control,
+                              int64_t now, int *active, hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    *active = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT 1 FROM exceptions WHERE account_id = ? AND control_id = ?"
+                           " AND revoked = 0 AND created_at <= ? AND expires_at > ? LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "reading exceptions");
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, control, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int64(st, 4, now);
+    *active = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return HW_OK;
+}

@@ -1,0 +1,506 @@
+/*
+ * store.c - opening the evidence store: the lock, pragmas, migrations,
+ * transactions, runs, watermarks and accounts.  Findings are in
+ * findings.c, the catalogue and results in results.c, the audit log in
+ * audit.c; store_int.h holds what they share.
+ */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+/*
+ * Migrations: each runs in its own transaction and sets user_version to
+ * its index + 1.  Never edit one that has shipped; add a new one.
+ */
+static const char *const migrations[] = {
+    /* 1: the initial schema */
+    "CREATE TABLE runs ("
+    "  id TEXT PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  started_at TEXT NOT NULL,"
+    "  finished_at TEXT,"
+    "  status TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running','ok','partial','failed')),"
+    "  summary TEXT);"
+    "CREATE TABLE watermarks ("
+    "  source TEXT PRIMARY KEY,"
+    "  updated_at INTEGER NOT NULL,"
+    "  run_id TEXT NOT NULL REFERENCES runs(id));"
+    "CREATE TABLE accounts ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT, email TEXT, status TEXT,"
+    "  ou_path TEXT, ou_names TEXT,"
+    "  in_org INTEGER NOT NULL DEFAULT 0,"
+    "  last_run TEXT REFERENCES runs(id));"
+    "CREATE TABLE products ("
+    "  id INTEGER PRIMARY KEY,"
+    "  arn TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL);"
+    "CREATE TABLE zdicts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  created_at TEXT NOT NULL,"
+    "  dict BLOB NOT NULL);"
+    /* key: the first 63 bits of SHA-256(product_arn || '\n' || id) */
+    "CREATE TABLE findings ("
+    "  key INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL,"
+    "  product_id INTEGER NOT NULL REFERENCES products(id),"
+    "  account_id TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  control_id TEXT NOT NULL,"
+    "  severity TEXT NOT NULL,"
+    "  compliance_status TEXT NOT NULL,"
+    "  workflow_status TEXT NOT NULL,"
+    "  record_state TEXT NOT NULL,"
+    "  resource_type TEXT NOT NULL,"
+    "  resources TEXT NOT NULL,"
+    "  first_observed INTEGER, last_observed INTEGER,"
+    "  created_at INTEGER, updated_at INTEGER NOT NULL,"
+    "  trusted INTEGER NOT NULL,"
+    "  untrusted_reason TEXT,"
+    "  first_run TEXT NOT NULL, last_run TEXT NOT NULL,"
+    "  zdict INTEGER NOT NULL DEFAULT 0,"
+    "  rawlen INTEGER NOT NULL,"
+    "  raw BLOB NOT NULL);"
+    "CREATE TABLE finding_history ("
+    "  finding_key INTEGER NOT NULL REFERENCES findings(key),"
+    "  run_id TEXT NOT NULL REFERENCES runs(id),"
+    "  at INTEGER NOT NULL,"
+    "  old_compliance TEXT, new_compliance TEXT,"
+    "  old_workflow TEXT, new_workflow TEXT,"
+    "  old_record TEXT, new_record TEXT);"
+    "CREATE INDEX finding_history_key ON finding_history(finding_key);"
+    "CREATE TABLE controls ("
+    "  id TEXT PRIMARY KEY, title TEXT NOT NULL, severity TEXT, resource_type TEXT,"
+    "  remediation TEXT);"
+    "CREATE TABLE requirements ("
+    "  framework TEXT NOT NULL, id TEXT NOT NULL, title TEXT NOT NULL,"
+    "  manual INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (framework, id));"
+    "CREATE TABLE requirement_controls ("
+    "  framework TEXT NOT NULL, requirement TEXT NOT NULL,"
+    "  control_id TEXT NOT NULL REFERENCES controls(id),"
+    "  PRIMARY KEY (framework, requirement, control_id),"
+    "  FOREIGN KEY (framework, requirement) REFERENCES requirements(framework, id));"
+    "CREATE INDEX requirement_controls_control ON requirement_controls(control_id);"
+    "CREATE TABLE evaluations ("
+    "  run_id TEXT NOT NULL REFERENCES runs(id),"
+    "  framework TEXT NOT NULL, requirement TEXT NOT NULL, account_id TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('PASSED','FAILED','NOT_APPLICABLE','NO_DATA','MANUAL','EXCEPTION')),"
+    "  evidence TEXT NOT NULL DEFAULT '[]',"
+    "  PRIMARY KEY (run_id, framework, requirement, account_id));"
+    "CREATE TABLE actions ("
+    "  id TEXT PRIMARY KEY,"
+    "  run_id TEXT REFERENCES runs(id),"
+    "  finding_key INTEGER REFERENCES findings(key),"
+    "  account_id TEXT NOT NULL, region TEXT, control_id TEXT, playbook TEXT,"
+    "  action TEXT NOT NULL, resource TEXT NOT NULL,"
+    "  destructive INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL DEFAULT 'planned',"
+    "  planned_at TEXT NOT NULL, executed_at TEXT,"
+    "  before_state TEXT, after_state TEXT, error TEXT);"
+    "CREATE TABLE approvals ("
+    "  action_id TEXT NOT NULL REFERENCES actions(id),"
+    "  approver TEXT NOT NULL, approved_at TEXT NOT NULL, comment TEXT,"
+    "  PRIMARY KEY (action_id, approver));"
+    "CREATE TABLE exceptions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account_id TEXT NOT NULL, control_id TEXT NOT NULL,"
+    "  reason TEXT NOT NULL, approver TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    "  revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE audit_log ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  at TEXT NOT NULL, run_id TEXT, actor TEXT NOT NULL, event TEXT NOT NULL,"
+    "  detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+};
+
+int hw_store_schema_version(void)
+{
+    return (int)HW_ARRAY_LEN(migrations);
+}
+
+int store_fail(hw_store *s, hw_err *e, const char *what)
+{
+    return hw_err_set(e, HW_ESTORE, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+int store_prepare(hw_store *s, sqlite3_stmt **st, const char *sql, hw_err *e)
+{
+    if (*st) {
+        sqlite3_reset(*st);
+        sqlite3_clear_bindings(*st);
+        return HW_OK;
+    }
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "preparing a statement");
+    return HW_OK;
+}
+
+int store_exec(hw_store *s, const char *sql, hw_err *e)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        hw_err_set(e, HW_ESTORE, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return HW_ESTORE;
+    }
+    return HW_OK;
+}
+
+/* ------------------------------------------------------------------ lock */
+
+static int take_lock(hw_store *s, int timeout_ms, hw_err *e)
+{
+    char *lp = hw_asprintf("%s.lock", s->path);
+    if (!lp)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int rc = hw_err_set(e, HW_EIO, "%s: %s", lp, strerror(errno));
+        free(lp);
+        return rc;
+    }
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    int64_t deadline = hw_monotonic_ms() + timeout_ms;
+    int waited = 0;
+    while (fcntl(fd, F_SETLK, &fl) < 0) {
+        if (errno != EACCES && errno != EAGAIN) {
+            int rc = hw_err_set(e, HW_EIO, "%s: %s", lp, strerror(errno));
+            close(fd);
+            free(lp);
+            return rc;
+        }
+        if (!waited) {
+            hw_info("%s is in use by another hubwarden process; waiting up to %.1f s", s->path,
+                    timeout_ms / 1000.0);
+            waited = 1;
+        }
+        if (hw_monotonic_ms() >= deadline) {
+            char holder[128] = "";
+            ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+            holder[n > 0 ? n : 0] = '\0';
+            char *nl = strchr(holder, '\n');
+            if (nl)
+                *nl = '\0';
+            int rc = hw_err_set(e, HW_ELOCKED,
+                                "%s is in use by another hubwarden process (%s); waited %.1f s",
+                                s->path, holder[0] ? holder : "holder unknown", timeout_ms / 1000.0);
+            close(fd);
+            free(lp);
+            return rc;
+        }
+        hw_sleep_ms(100);
+    }
+    char ts[32], line[96];
+    hw_time_iso(hw_now(), ts);
+    int n = snprintf(line, sizeof line, "pid %ld, since %s\n", (long)getpid(), ts);
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, line, (size_t)n, 0) < 0)
+        hw_debug("%s: cannot record the lock holder", lp);
+    s->lock_fd = fd;
+    free(lp);
+    return HW_OK;
+}
+
+/* ------------------------------------------------------------ migrations */
+
+static int user_version(hw_store *s, int *v, hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "reading the schema version");
+    *v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return HW_OK;
+}
+
+static int migrate(hw_store *s, hw_err *e)
+{
+    int v = 0;
+    if (user_version(s, &v, e) != HW_OK)
+        return e->kind;
+    int latest = hw_store_schema_version();
+    if (v > latest)
+        return hw_err_set(e, HW_EINVAL,
+                          "%s: written by a newer hubwarden (schema %d; this one knows up to %d)",
+                          s->path, v, latest);
+    if (v < latest && s->mode != HW_STORE_WRITE)
+        return hw_err_set(e, HW_EINVAL, "%s: schema %d is older than %d; run a scan or import first",
+                          s->path, v, latest);
+    for (; v < latest; v++) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;", v + 1);
+        if (store_exec(s, "BEGIN IMMEDIATE", e) != HW_OK)
+            return e->kind;
+        if (store_exec(s, migrations[v], e) != HW_OK || store_exec(s, pragma, e) != HW_OK) {
+            store_exec(s, "ROLLBACK", NULL);
+            return hw_err_prefix(e, "migration %d", v + 1);
+        }
+        if (store_exec(s, "COMMIT", e) != HW_OK)
+            return e->kind;
+        hw_debug("%s: migrated to schema %d", s->path, v + 1);
+    }
+    return HW_OK;
+}
+
+/* ------------------------------------------------------------ open/close */
+
+int hw_store_open(const char *path, int mode, int lock_timeout_ms, hw_store **out, hw_err *e)
+{
+    *out = NULL;
+    hw_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    s->lock_fd = -1;
+    s->mode = mode;
+    s->path = strdup(path);
+    if (!s->path) {
+        free(s);
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    int rc;
+    if (mode == HW_STORE_READ && !hw_file_exists(path)) {
+        rc = hw_err_set(e, HW_ENOTFOUND, "%s: no evidence store here (run 'hubwarden scan' or 'import' first)",
+                        path);
+        goto fail;
+    }
+    if (mode == HW_STORE_WRITE && (rc = take_lock(s, lock_timeout_ms, e)) != HW_OK)
+        goto fail;
+    int flags = mode == HW_STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                       : SQLITE_OPEN_READONLY;
+    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        rc = hw_err_set(e, HW_ESTORE, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_extended_result_codes(s->db, 1);
+    const char *pragmas = mode == HW_STORE_WRITE
+                              ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
+                                "PRAGMA temp_store=MEMORY;"
+                              : "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;";
+    if ((rc = store_exec(s, pragmas, e)) != HW_OK)
+        goto fail;
+    /* a file that is not a sqlite database fails here, with its name */
+    if ((rc = migrate(s, e)) != HW_OK)
+        goto fail;
+    if ((rc = store_zstd_init(s, e)) != HW_OK)
+        goto fail;
+    *out = s;
+    return HW_OK;
+fail:
+    hw_store_close(s);
+    return rc;
+}
+
+void hw_store_close(hw_store *s)
+{
+    if (!s)
+        return;
+    if (s->in_tx)
+        hw_store_rollback(s);
+    for (size_t i = 0; i < HW_ARRAY_LEN(s->st); i++)
+        sqlite3_finalize(s->st[i]);
+    store_zstd_free(s);
+    if (s->db)
+        sqlite3_close_v2(s->db);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* releases the fcntl lock */
+    free(s->path);
+    free(s);
+}
+
+int hw_store_begin(hw_store *s, hw_err *e)
+{
+    if (s->in_tx)
+        return hw_err_set(e, HW_EINTERNAL, "store: nested transaction");
+    if (store_exec(s, "BEGIN IMMEDIATE", e) != HW_OK)
+        return e->kind;
+    s->in_tx = 1;
+    return HW_OK;
+}
+
+int hw_store_commit(hw_store *s, hw_err *e)
+{
+    if (!s->in_tx)
+        return HW_OK;
+    s->in_tx = 0;
+    if (store_exec(s, "COMMIT", e) != HW_OK) {
+        store_exec(s, "ROLLBACK", NULL);
+        store_zstd_rollback(s);
+        return e->kind;
+    }
+    s->dict_pending = 0;
+    return HW_OK;
+}
+
+void hw_store_rollback(hw_store *s)
+{
+    if (!s->in_tx)
+        return;
+    s->in_tx = 0;
+    store_exec(s, "ROLLBACK", NULL);
+    store_zstd_rollback(s);
+}
+
+/* ------------------------------------------------------------------ runs */
+
+int hw_store_run_begin(hw_store *s, const char *kind, char run_id[64], hw_err *e)
+{
+    unsigned char rnd[4];
+    if (RAND_bytes(rnd, sizeof rnd) != 1)
+        return hw_err_set(e, HW_EINTERNAL, "no random bytes for a run id");
+    time_t now = (time_t)hw_now();
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char ts[32], started[32];
+    strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm);
+    hw_time_iso(now, started);
+    snprintf(run_id, 64, "%s-%02x%02x%02x%02x", ts, rnd[0], rnd[1], rnd[2], rnd[3]);
+    sqlite3_stmt **st = &s->st[ST_RUN_BEGIN];
+    if (store_prepare(s, st, "INSERT INTO runs(id, kind, started_at) VALUES (?, ?, ?)", e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_text(*st, 1, run_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(*st, 2, kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(*st, 3, started, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(*st) != SQLITE_DONE)
+        return store_fail(s, e, "starting a run");
+    return HW_OK;
+}
+
+int hw_store_run_finish(hw_store *s, const char *run_id, const char *status,
+                        const char *summary, hw_err *e)
+{
+    char ts[32];
+    hw_time_iso(hw_now(), ts);
+    sqlite3_stmt **st = &s->st[ST_RUN_FINISH];
+    if (store_prepare(s, st,
+                      "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_text(*st, 1, ts, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(*st, 2, status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(*st, 3, summary ? summary : "{}", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(*st, 4, run_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(*st) != SQLITE_DONE)
+        return store_fail(s, e, "finishing a run");
+    return HW_OK;
+}
+
+int hw_store_last_run(hw_store *s, const char *kind, char run_id[64], hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    run_id[0] = '\0';
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id FROM runs WHERE kind = ? AND status IN ('ok','partial')"
+                           " ORDER BY started_at DESC, rowid DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "reading runs");
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(run_id, 64, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return HW_OK;
+}
+
+int hw_store_watermark_get(hw_store *s, const char *source, int64_t *t, hw_err *e)
+{
+    sqlite3_stmt **st = &s->st[ST_WM_GET];
+    if (store_prepare(s, st, "SELECT updated_at FROM watermarks WHERE source = ?", e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_text(*st, 1, source, -1, SQLITE_TRANSIENT);
+    int r = sqlite3_step(*st);
+    *t = r == SQLITE_ROW ? sqlite3_column_int64(*st, 0) : -1;
+    sqlite3_reset(*st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return store_fail(s, e, "reading a watermark");
+    return HW_OK;
+}
+
+int hw_store_watermark_set(hw_store *s, const char *source, int64_t t, const char *run_id,
+                           hw_err *e)
+{
+    sqlite3_stmt **st = &s->st[ST_WM_SET];
+    if (store_prepare(s, st,
+                      "INSERT INTO watermarks(source, updated_at, run_id) VALUES (?, ?, ?)"
+                      " ON CONFLICT(source) DO UPDATE SET updated_at = excluded.updated_at,"
+                      " run_id = excluded.run_id",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_text(*st, 1, source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(*st, 2, t);
+    sqlite3_bind_text(*st, 3, run_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(*st) != SQLITE_DONE)
+        return store_fail(s, e, "setting a watermark");
+    return HW_OK;
+}
+
+/* -------------------------------------------------------------- accounts */
+
+int hw_store_account_upsert(hw_store *s, const hw_account_row *a, const char *run_id,
+                            hw_err *e)
+{
+    sqlite3_stmt **st = &s->st[ST_ACCOUNT_UPSERT];
+    if (store_prepare(s, st,
+                      "INSERT INTO accounts(id, name, email, status, ou_path, ou_names, in_org, last_run)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+                      " name = excluded.name, email = excluded.email, status = excluded.status,"
+                      " ou_path = excluded.ou_path, ou_names = excluded.ou_names,"
+                      " in_org = excluded.in_org, last_run = excluded.last_run",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_text(*st, 1, a->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(*st, 2, a->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(*st, 3, a->email, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(*st, 4, a->status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(*st, 5, a->ou_path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(*st, 6, a->ou_names, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(*st, 7, a->in_org);
+    sqlite3_bind_text(*st, 8, run_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(*st) != SQLITE_DONE)
+        return store_fail(s, e, "saving an account");
+    return HW_OK;
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+int hw_store_accounts(hw_store *s, int (*cb)(void *arg, const hw_account_row *a), void *arg,
+                      hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, name, email, status, ou_path, ou_names, in_org FROM accounts"
+                           " ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "reading accounts");
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        hw_account_row a = { col(st, 0), col(st, 1), col(st, 2), col(st, 3),
+                             col(st, 4), col(st, 5), sqlite3_column_int(st, 6) };
+        if (cb(arg, &a))
+            break;
+    }
+    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK : store_fail(s, e, "reading accounts");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+const char *store_col(sqlite3_stmt *st, int i)
+{
+    return col(st, i);
+}

@@ -1,0 +1,195 @@
+/*
+ * store.h - the evidence store: the one module that knows SQL.
+ *
+ * A sqlite database in WAL mode with versioned migrations (PRAGMA
+ * user_version), foreign keys, a busy timeout and prepared statements.
+ * Writers take an advisory lock on "<db>.lock" so that two overlapping
+ * cron runs never interleave: the second waits up to a timeout, then gets
+ * HW_ELOCKED naming the holder.  Every logical step is one transaction; a
+ * failed run rolls back its open transaction and never moves a watermark,
+ * so the store keeps everything an earlier run committed.
+ *
+ * Findings keep their current state in columns, their raw ASFF JSON
+ * compressed with zstd (with a dictionary trained from the store's own
+ * findings), and a history row for every change of compliance status,
+ * workflow status or record state.  The audit log is append-only (triggers
+ * refuse UPDATE and DELETE) and hash-chained: every entry carries the
+ * SHA-256 of the previous one, so hw_store_audit_verify() finds an entry
+ * altered behind the triggers' back.
+ *
+ * Ownership: hw_store_open() returns a handle freed by hw_store_close().
+ * Strings handed to callbacks are borrowed for the duration of the call.
+ */
+#ifndef HW_STORE_H
+#define HW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+typedef struct hw_store hw_store;
+
+enum hw_store_mode { HW_STORE_READ = 0, HW_STORE_WRITE = 1 };
+
+/* The newest schema version this binary knows. */
+int hw_store_schema_version(void);
+
+/*
+ * Opens (creating and migrating when mode is WRITE) the store at path.
+ * WRITE takes the advisory lock, waiting up to lock_timeout_ms.  A READ
+ * open of a missing file is HW_ENOTFOUND.  A store written by a newer
+ * hubwarden is refused (HW_EINVAL).
+ */
+int hw_store_open(const char *path, int mode, int lock_timeout_ms, hw_store **out, hw_err *e);
+void hw_store_close(hw_store *s);
+
+/* Explicit transactions for callers that group several calls. */
+int hw_store_begin(hw_store *s, hw_err *e);
+int hw_store_commit(hw_store *s, hw_err *e);
+void hw_store_rollback(hw_store *s);
+
+/* ------------------------------------------------------------------ runs */
+
+/* Starts a run ("scan", "import", ...); fills run_id (at most 63 chars,
+ * [0-9A-Za-z-], usable in an AssumeRole session name). */
+int hw_store_run_begin(hw_store *s, const char *kind, char run_id[64], hw_err *e);
+/* Ends it: status "ok", "partial" or "failed"; summary is JSON text. */
+int hw_store_run_finish(hw_store *s, const char *run_id, const char *status,
+                        const char *summary, hw_err *e);
+
+/* Watermarks: newest UpdatedAt (epoch seconds) fully ingested per source.
+ * get: *t = -1 when none.  set: only call inside the transaction that
+ * commits the source's last page. */
+int hw_store_watermark_get(hw_store *s, const char *source, int64_t *t, hw_err *e);
+int hw_store_watermark_set(hw_store *s, const char *source, int64_t t, const char *run_id,
+                           hw_err *e);
+
+/* -------------------------------------------------------------- accounts */
+
+typedef struct hw_account_row {
+    const char *id;
+    const char *name;
+    const char *email;
+    const char *status;   /* ACTIVE, SUSPENDED, ... */
+    const char *ou_path;  /* "r-ab12/ou-ab12-prod0001" */
+    const char *ou_names; /* "Root/Prod" */
+    int in_org;
+} hw_account_row;
+
+int hw_store_account_upsert(hw_store *s, const hw_account_row *a, const char *run_id,
+                            hw_err *e);
+/* Calls cb for every account; stops early when cb returns non-zero. */
+int hw_store_accounts(hw_store *s, int (*cb)(void *arg, const hw_account_row *a), void *arg,
+                      hw_err *e);
+
+/* -------------------------------------------------------------- findings */
+
+typedef struct hw_finding_row {
+    const char *id;
+    const char *product_arn;
+    const char *product;       /* "securityhub", "guardduty", company/product */
+    const char *account_id;
+    const char *region;
+    const char *control_id;    /* "" when not a control finding */
+    const char *severity;
+    const char *compliance_status;
+    const char *workflow_status;
+    const char *record_state;
+    const char *resource_type;
+    const char *resources;     /* JSON array of resource ids */
+    int64_t first_observed, last_observed, created_at, updated_at; /* epoch s */
+    int trusted;
+    const char *untrusted_reason;
+    const char *raw;           /* the ASFF JSON bytes */
+    size_t rawlen;
+} hw_finding_row;
+
+enum hw_upsert { HW_UPSERT_NEW = 0, HW_UPSERT_UNCHANGED, HW_UPSERT_CHANGED, HW_UPSERT_RESOLVED };
+
+/*
+ * Inserts or updates one finding inside the caller's transaction
+ * (hw_store_begin/commit): *result tells which.  Unchanged findings (same
+ * UpdatedAt and states) cost one indexed read and no write.  A change of
+ * compliance status, workflow status or record state adds a history row
+ * for run_id.
+ */
+int hw_store_finding_upsert(hw_store *s, const hw_finding_row *f, const char *run_id,
+                            int *result, hw_err *e);
+/* The raw ASFF JSON of a finding, exactly as ingested (malloc'd; free()). */
+int hw_store_finding_raw(hw_store *s, const char *product_arn, const char *id, char **json,
+                         size_t *len, hw_err *e);
+
+typedef struct hw_finding_query {
+    const char *account, *control, *framework, *status, *severity, *product;
+    int64_t since; /* UpdatedAt >= since; 0: any */
+    int include_archived;
+} hw_finding_query;
+
+/* Rows for `hubwarden findings`; raw is not filled.  Stops early when cb
+ * returns non-zero. */
+int hw_store_findings(hw_store *s, const hw_finding_query *q,
+                      int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e);
+
+typedef struct hw_history_row {
+    const char *run_id;
+    int64_t at;
+    const char *old_compliance, *new_compliance;
+    const char *old_workflow, *new_workflow;
+    const char *old_record, *new_record;
+} hw_history_row;
+
+int hw_store_finding_history(hw_store *s, const char *product_arn, const char *id,
+                             int (*cb)(void *arg, const hw_history_row *h), void *arg, hw_err *e);
+
+/* -------------------------------------------------- catalogue and results */
+
+typedef struct hw_control_row {
+    const char *id, *title, *severity, *resource_type, *remediation;
+} hw_control_row;
+
+typedef struct hw_requirement_row {
+    const char *framework, *id, *title;
+    int manual;
+    const char *const *controls;
+    size_t ncontrols;
+} hw_requirement_row;
+
+/* Replaces the catalogue tables in one transaction. */
+int hw_store_catalog_sync(hw_store *s, const hw_control_row *controls, size_t ncontrols,
+                          const hw_requirement_row *reqs, size_t nreqs, hw_err *e);
+
+/* Per account and control: counts of trusted, active Security Hub control
+ * findings by compliance status (SUPPRESSED workflow not counted as failed). */
+typedef struct hw_control_count {
+    const char *account, *control;
+    unsigned passed, failed, not_available;
+} hw_control_count;
+
+int hw_store_control_counts(hw_store *s, int (*cb)(void *arg, const hw_control_count *c),
+                            void *arg, hw_err *e);
+
+typedef struct hw_evaluation_row {
+    const char *run_id, *framework, *requirement, *account, *status;
+    const char *evidence; /* JSON: finding ids, resources, observed times */
+} hw_evaluation_row;
+
+int hw_store_evaluation_put(hw_store *s, const hw_evaluation_row *r, hw_err *e);
+int hw_store_evaluations(hw_store *s, const char *run_id,
+                         int (*cb)(void *arg, const hw_evaluation_row *r), void *arg, hw_err *e);
+/* The newest run of kind with status ok or partial, or "" when none. */
+int hw_store_last_run(hw_store *s, const char *kind, char run_id[64], hw_err *e);
+
+/* Exceptions (risk acceptances): approved and unexpired at `now`. */
+int hw_store_exception_active(hw_store *s, const char *account, const char *control,
+                              int64_t now, int *active, hw_err *e);
+
+/* ------------------------------------------------------------- audit log */
+
+int hw_store_audit_append(hw_store *s, const char *run_id, const char *actor,
+                          const char *event, const char *detail_json, hw_err *e);
+/* Recomputes the chain: *bad_seq = 0 when intact, else the first entry
+ * whose hash or link is wrong (HW_OK either way; e for store errors). */
+int hw_store_audit_verify(hw_store *s, int64_t *bad_seq, hw_err *e);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * store_int.h - what the store's own files share; nothing outside
+ * src/store/ includes it.
+ */
+#ifndef HW_STORE_INT_H
+#define HW_STORE_INT_H
+
+#include <sqlite3.h>
+#include <zstd.h>
+
+#include "store/store.h"
+
+/* Prepared statements kept for the life of the handle. */
+enum {
+    ST_RUN_BEGIN,
+    ST_RUN_FINISH,
+    ST_WM_GET,
+    ST_WM_SET,
+    ST_ACCOUNT_UPSERT,
+    ST_FINDING_GET,
+    ST_FINDING_INSERT,
+    ST_FINDING_UPDATE,
+    ST_HISTORY_INSERT,
+    ST_PRODUCT_GET,
+    ST_PRODUCT_INSERT,
+    ST_AUDIT_LAST,
+    ST_AUDIT_INSERT,
+    ST_EVAL_PUT,
+    ST_COUNT
+};
+
+/* Samples gathered before a compression dictionary is trained. */
+#define HW_ZDICT_SAMPLES 2000
+#define HW_ZDICT_SAMPLE_BYTES (8u << 20)
+
+struct hw_store {
+    sqlite3 *db;
+    char *path;
+    int mode;
+    int lock_fd;
+    int in_tx;
+    sqlite3_stmt *st[ST_COUNT];
+    /* compression */
+    ZSTD_CCtx *cctx;
+    ZSTD_DCtx *dctx;
+    ZSTD_CDict *cdict;
+    ZSTD_DDict **ddicts; /* by dictionary id; [0] unused (no dictionary) */
+    size_t nddicts;
+    int dict_id;         /* id of cdict in zdicts, 0 = none yet */
+    int dict_pending;    /* cdict was saved in the open transaction */
+    hw_buf samples;      /* raw findings kept for training */
+    size_t *sample_sizes;
+    size_t nsamples;
+    hw_buf zbuf;         /* compression output */
+    /* product ARN -> id cache (a handful of products) */
+    struct { char *arn; int64_t id; } products[32];
+    size_t nproducts;
+};
+
+int store_fail(hw_store *s, hw_err *e, const char *what);
+int store_prepare(hw_store *s, sqlite3_stmt **st, const char *sql, hw_err *e);
+int store_exec(hw_store *s, const char *sql, hw_err *e);
+const char *store_col(sqlite3_stmt *st, int i);
+int store_zstd_init(hw_store *s, hw_err *e);
+void store_zstd_free(hw_store *s);
+/* After a rollback: forget a dictionary whose row was rolled back. */
+void store_zstd_rollback(hw_store *s);
+
+#endif

@@ -1,0 +1,384 @@
+/*
+ * test_store.c - the evidence store: migrations, pragmas, finding upserts
+ * and history, raw JSON round trips through compression, watermarks and
+ * rollback, the audit hash chain, and the lock between processes.
+ */
+#include <CUnit/CUnit.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+static char dir[64];
+static char dbpath[128];
+
+static void fresh(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/hwstoreXXXXXX");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(dbpath, sizeof dbpath, "%s/hw.db", dir);
+}
+
+static void cleanup(void)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cleanup failed\n");
+}
+
+static hw_store *open_w(void)
+{
+    hw_store *s = NULL;
+    hw_err e;
+    int rc = hw_store_open(dbpath, HW_STORE_WRITE, 1000, &s, &e);
+    if (rc != HW_OK)
+        fprintf(stderr, "\nopen: %s\n", e.msg);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    return s;
+}
+
+static int pragma_int(const char *pragma)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int v = -1;
+    sqlite3_open(dbpath, &db);
+    if (sqlite3_prepare_v2(db, pragma, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void exec_raw(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_open(dbpath, &db);
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "\nexec_raw: %s\n", msg);
+        CU_FAIL("exec_raw");
+    }
+    sqlite3_free(msg);
+    sqlite3_close(db);
+}
+
+static void test_migrations(void)
+{
+    fresh();
+    hw_err e;
+    hw_store *s = NULL;
+    /* a read-only open of nothing is a clear error */
+    CU_ASSERT_EQUAL(hw_store_open(dbpath, HW_STORE_READ, 0, &s, &e), HW_ENOTFOUND);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, dbpath));
+    s = open_w();
+    hw_store_close(s);
+    CU_ASSERT_EQUAL(pragma_int("PRAGMA user_version"), hw_store_schema_version());
+    CU_ASSERT_EQUAL(pragma_int("SELECT count(*) FROM sqlite_master WHERE name = 'audit_log'"), 1);
+    {
+        /* WAL stays on in the file */
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        sqlite3_open(dbpath, &db);
+        sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+        sqlite3_step(st);
+        CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 0), "wal");
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
+    s = open_w(); /* re-open: nothing to migrate */
+    hw_store_close(s);
+    CU_ASSERT_EQUAL(pragma_int("PRAGMA user_version"), hw_store_schema_version());
+    /* a store from a newer hubwarden is refused */
+    exec_raw("PRAGMA user_version = 999");
+    CU_ASSERT_EQUAL(hw_store_open(dbpath, HW_STORE_WRITE, 1000, &s, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "newer hubwarden"));
+    /* not a database at all */
+    FILE *f = fopen(dbpath, "w");
+    fputs("this is not sqlite, but it is long enough to look like a header......", f);
+    fclose(f);
+    unlink(dbpath);
+    f = fopen(dbpath, "w");
+    for (int i = 0; i < 100; i++)
+        fputs("garbage garbage garbage garbage garbage garbage\n", f);
+    fclose(f);
+    CU_ASSERT_NOT_EQUAL(hw_store_open(dbpath, HW_STORE_WRITE, 1000, &s, &e), HW_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, dbpath));
+    cleanup();
+}
+
+static hw_finding_row row(const char *id, const char *status, const char *wf, const char *rec,
+                          int64_t updated, const char *raw)
+{
+    hw_finding_row f = { 0 };
+    f.id = id;
+    f.product_arn = "arn:aws:securityhub:us-east-1::product/aws/securityhub";
+    f.product = "securityhub";
+    f.account_id = "333333333333";
+    f.region = "us-east-1";
+    f.control_id = "S3.8";
+    f.severity = "HIGH";
+    f.compliance_status = status;
+    f.workflow_status = wf;
+    f.record_state = rec;
+    f.resource_type = "AwsS3Bucket";
+    f.resources = "[\"arn:aws:s3:::b\"]";
+    f.first_observed = f.created_at = 1700000000;
+    f.last_observed = f.updated_at = updated;
+    f.trusted = 1;
+    f.raw = raw;
+    f.rawlen = strlen(raw);
+    return f;
+}
+
+struct hist {
+    int n;
+    char last[128];
+};
+
+static int hist_cb(void *arg, const hw_history_row *h)
+{
+    struct hist *x = arg;
+    x->n++;
+    snprintf(x->last, sizeof x->last, "%s>%s %s>%s %s>%s", h->old_compliance, h->new_compliance,
+             h->old_workflow, h->new_workflow, h->old_record, h->new_record);
+    return 0;
+}
+
+static void test_upsert(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run[64];
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "import", run, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    int res;
+    hw_finding_row f = row("f-1", "FAILED", "NEW", "ACTIVE", 1700000100, "{\"Id\": \"f-1\"}");
+    CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    CU_ASSERT_EQUAL(res, HW_UPSERT_NEW);
+    CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    CU_ASSERT_EQUAL(res, HW_UPSERT_UNCHANGED);
+    f = row("f-1", "FAILED", "NOTIFIED", "ACTIVE", 1700000200, "{\"Id\": \"f-1\", \"v\": 2}");
+    CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    CU_ASSERT_EQUAL(res, HW_UPSERT_CHANGED);
+    /* an older copy never overwrites a newer one */
+    f = row("f-1", "PASSED", "NEW", "ACTIVE", 1700000150, "{\"old\": 1}");
+    CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    CU_ASSERT_EQUAL(res, HW_UPSERT_UNCHANGED);
+    f = row("f-1", "PASSED", "RESOLVED", "ACTIVE", 1700000300, "{\"Id\": \"f-1\", \"v\": 3}");
+    CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    CU_ASSERT_EQUAL(res, HW_UPSERT_RESOLVED);
+    f = row("f-1", "PASSED", "RESOLVED", "ARCHIVED", 1700000400, "{\"Id\": \"f-1\", \"v\": 4}");
+    CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    CU_ASSERT_EQUAL(res, HW_UPSERT_RESOLVED);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    struct hist h = { 0, "" };
+    CU_ASSERT_EQUAL(hw_store_finding_history(s, f.product_arn, "f-1", hist_cb, &h, &e), HW_OK);
+    CU_ASSERT_EQUAL(h.n, 3);
+    CU_ASSERT_STRING_EQUAL(h.last, "PASSED>PASSED RESOLVED>RESOLVED ACTIVE>ARCHIVED");
+    char *raw;
+    size_t len;
+    CU_ASSERT_EQUAL(hw_store_finding_raw(s, f.product_arn, "f-1", &raw, &len, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(raw, "{\"Id\": \"f-1\", \"v\": 4}");
+    free(raw);
+    CU_ASSERT_EQUAL(hw_store_finding_raw(s, f.product_arn, "nope", &raw, &len, &e), HW_ENOTFOUND);
+    hw_store_close(s);
+    cleanup();
+}
+
+static int count_cb(void *arg, const hw_finding_row *f)
+{
+    (void)f;
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* Enough findings to train a dictionary: every raw JSON comes back exact. */
+static void test_raw_roundtrip_with_dictionary(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run[64];
+    hw_store_run_begin(s, "import", run, &e);
+    hw_store_begin(s, &e);
+    char id[64], raw[2048];
+    for (int i = 0; i < 2500; i++) {
+        snprintf(id, sizeof id, "finding-%d", i);
+        snprintf(raw, sizeof raw,
+                 "{\"Id\": \"%s\", \"Title\": \"S3 general purpose buckets should block public access\","
+                 " \"Description\": \"This control checks whether bucket %d blocks public access\","
+                 " \"Odd\": \"\\u00e9\\n\\\"quoted\\\"\", \"N\": %d}",
+                 id, i * 7919, i);
+        hw_finding_row f = row(id, i % 3 ? "PASSED" : "FAILED", "NEW", "ACTIVE", 1700000000 + i, raw);
+        int res;
+        CU_ASSERT_EQUAL_FATAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    }
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    hw_store_close(s);
+    CU_ASSERT_EQUAL(pragma_int("SELECT count(*) FROM zdicts"), 1);
+    CU_ASSERT_EQUAL(pragma_int("SELECT count(*) FROM findings WHERE zdict > 0"), 501);
+    /* a fresh handle (read-only) decompresses both kinds */
+    CU_ASSERT_EQUAL_FATAL(hw_store_open(dbpath, HW_STORE_READ, 0, &s, &e), HW_OK);
+    const char *parn = "arn:aws:securityhub:us-east-1::product/aws/securityhub";
+    int idx[] = { 0, 1999, 2000, 2499 };
+    for (size_t k = 0; k < 4; k++) {
+        int i = idx[k];
+        snprintf(id, sizeof id, "finding-%d", i);
+        snprintf(raw, sizeof raw,
+                 "{\"Id\": \"%s\", \"Title\": \"S3 general purpose buckets should block public access\","
+                 " \"Description\": \"This control checks whether bucket %d blocks public access\","
+                 " \"Odd\": \"\\u00e9\\n\\\"quoted\\\"\", \"N\": %d}",
+                 id, i * 7919, i);
+        char *got;
+        size_t len;
+        CU_ASSERT_EQUAL_FATAL(hw_store_finding_raw(s, parn, id, &got, &len, &e), HW_OK);
+        CU_ASSERT_EQUAL(len, strlen(raw));
+        CU_ASSERT_STRING_EQUAL(got, raw);
+        free(got);
+    }
+    int n = 0;
+    hw_finding_query q = { 0 };
+    q.status = "FAILED";
+    CU_ASSERT_EQUAL(hw_store_findings(s, &q, count_cb, &n, &e), HW_OK);
+    CU_ASSERT_EQUAL(n, 834);
+    hw_store_close(s);
+    cleanup();
+}
+
+static void test_watermark_rollback(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run[64];
+    int64_t t;
+    hw_store_run_begin(s, "scan", run, &e);
+    hw_store_begin(s, &e);
+    CU_ASSERT_EQUAL(hw_store_watermark_set(s, "sh:1:us-east-1", 100, run, &e), HW_OK);
+    hw_store_commit(s, &e);
+    /* a failed run: its page and watermark roll back together */
+    hw_store_begin(s, &e);
+    hw_finding_row f = row("f-x", "FAILED", "NEW", "ACTIVE", 1700000100, "{}");
+    int res;
+    hw_store_finding_upsert(s, &f, run, &res, &e);
+    hw_store_watermark_set(s, "sh:1:us-east-1", 200, run, &e);
+    hw_store_rollback(s);
+    CU_ASSERT_EQUAL(hw_store_watermark_get(s, "sh:1:us-east-1", &t, &e), HW_OK);
+    CU_ASSERT_EQUAL(t, 100);
+    CU_ASSERT_EQUAL(hw_store_watermark_get(s, "none", &t, &e), HW_OK);
+    CU_ASSERT_EQUAL(t, -1);
+    int n = 0;
+    hw_finding_query q = { 0 };
+    hw_store_findings(s, &q, count_cb, &n, &e);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(hw_store_run_finish(s, run, "ok", "{\"seen\": 0}", &e), HW_OK);
+    char last[64];
+    CU_ASSERT_EQUAL(hw_store_last_run(s, "scan", last, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(last, run);
+    hw_store_close(s);
+    cleanup();
+}
+
+static void test_audit_chain(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    int64_t bad;
+    for (int i = 0; i < 10; i++) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "{\"n\": %d}", i);
+        CU_ASSERT_EQUAL(hw_store_audit_append(s, "run-1", "hubwarden", "test.event", detail, &e),
+                        HW_OK);
+    }
+    CU_ASSERT_EQUAL(hw_store_audit_verify(s, &bad, &e), HW_OK);
+    CU_ASSERT_EQUAL(bad, 0);
+    hw_store_close(s);
+    /* the triggers refuse changes */
+    sqlite3 *db;
+    sqlite3_open(dbpath, &db);
+    CU_ASSERT_NOT_EQUAL(sqlite3_exec(db, "UPDATE audit_log SET detail = '{}' WHERE seq = 4", NULL,
+                                     NULL, NULL), SQLITE_OK);
+    CU_ASSERT_NOT_EQUAL(sqlite3_exec(db, "DELETE FROM audit_log WHERE seq = 4", NULL, NULL, NULL),
+                        SQLITE_OK);
+    sqlite3_close(db);
+    /* an attacker with the file drops the trigger and edits entry 4 */
+    exec_raw("DROP TRIGGER audit_log_no_update;"
+             "UPDATE audit_log SET detail = '{\"n\": 40}' WHERE seq = 4;");
+    s = open_w();
+    CU_ASSERT_EQUAL(hw_store_audit_verify(s, &bad, &e), HW_OK);
+    CU_ASSERT_EQUAL(bad, 4);
+    hw_store_close(s);
+    /* ... or deletes entry 6 */
+    exec_raw("UPDATE audit_log SET detail = '{\"n\": 3}' WHERE seq = 4;"
+             "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 6;");
+    s = open_w();
+    CU_ASSERT_EQUAL(hw_store_audit_verify(s, &bad, &e), HW_OK);
+    CU_ASSERT_EQUAL(bad, 6);
+    hw_store_close(s);
+    cleanup();
+}
+
+static void test_lock(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_store_close(s);
+    int to_parent[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(to_parent), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        hw_store *c = NULL;
+        hw_err e;
+        if (hw_store_open(dbpath, HW_STORE_WRITE, 1000, &c, &e) != HW_OK)
+            _exit(1);
+        if (write(to_parent[1], "L", 1) != 1)
+            _exit(1);
+        sleep(2);
+        hw_store_close(c);
+        _exit(0);
+    }
+    char ch;
+    CU_ASSERT_EQUAL(read(to_parent[0], &ch, 1), 1);
+    hw_err e;
+    hw_store *p = NULL;
+    int64_t t0 = hw_monotonic_ms();
+    CU_ASSERT_EQUAL(hw_store_open(dbpath, HW_STORE_WRITE, 500, &p, &e), HW_ELOCKED);
+    CU_ASSERT_TRUE(hw_monotonic_ms() - t0 >= 450);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "in use by another hubwarden process (pid "));
+    CU_ASSERT_EQUAL(hw_exit_code(e.kind), HW_EXIT_USAGE);
+    /* a read-only open does not wait */
+    CU_ASSERT_EQUAL(hw_store_open(dbpath, HW_STORE_READ, 0, &p, &e), HW_OK);
+    hw_store_close(p);
+    /* waiting long enough succeeds once the holder is gone */
+    CU_ASSERT_EQUAL(hw_store_open(dbpath, HW_STORE_WRITE, 10000, &p, &e), HW_OK);
+    hw_store_close(p);
+    int status;
+    waitpid(pid, &status, 0);
+    CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(to_parent[0]);
+    close(to_parent[1]);
+    cleanup();
+}
+
+int test_store_register(void)
+{
+    CU_pSuite s = CU_add_suite("store", NULL, NULL);
+    if (!s)
+        return -1;
+    if (!CU_add_test(s, "migrations from an empty file", test_migrations) ||
+        !CU_add_test(s, "finding upsert, history, resolution", test_upsert) ||
+        !CU_add_test(s, "raw JSON round trip with a dictionary", test_raw_roundtrip_with_dictionary) ||
+        !CU_add_test(s, "watermarks move only on commit", test_watermark_rollback) ||
+        !CU_add_test(s, "audit hash chain detects tampering", test_audit_chain) ||
+        !CU_add_test(s, "lock between processes", test_lock))
+        return -1;
+    return 0;
+}
