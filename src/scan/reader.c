@@ -77,6 +77,16 @@ static void scan_bytes(struct framer *f)
     char *d = f->win.data;
     size_t n = f->win.len;
     for (size_t i = f->pos; i < n && !f->stop; i++) {
+        if (f->in_string && !f->escape && !f->junk) {
+            /* most bytes are string contents: jump to the next quote or
+             * backslash (memchr is vectorised) */
+            const char *q = memchr(d + i, '"', n - i);
+            const char *b = memchr(d + i, '\\', (size_t)((q ? q : d + n) - (d + i)));
+            const char *stop = b ? b : q;
+            if (!stop)
+                break;
+            i = (size_t)(stop - d);
+        }
         char c = d[i];
         if (c == '\n') {
             f->line++;

@@ -18,7 +18,7 @@
 
 #include <openssl/evp.h>
 
-#define ZLEVEL 3
+#define ZLEVEL 1
 
 /* ------------------------------------------------------------ compression */
 

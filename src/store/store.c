@@ -48,8 +48,11 @@ static const char *const migrations[] = {
     "  created_at TEXT NOT NULL,"
     "  dict BLOB NOT NULL);"
     /* key: the first 63 bits of SHA-256(product_arn || '\n' || id) */
+    /* rows are appended in rowid order (cheap), found through the small
+     * UNIQUE index on the random key */
     "CREATE TABLE findings ("
-    "  key INTEGER PRIMARY KEY,"
+    "  rowid INTEGER PRIMARY KEY,"
+    "  key INTEGER NOT NULL UNIQUE,"
     "  id TEXT NOT NULL,"
     "  product_id INTEGER NOT NULL REFERENCES products(id),"
     "  account_id TEXT NOT NULL,"
