@@ -104,6 +104,43 @@ int hw_store_control_counts(hw_store *s, int (*cb)(void *arg, const hw_control_c
     return rc;
 }
 
+int hw_store_control_findings(hw_store *s, const char *account, const char *control, int limit,
+                              int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(
+            s->db,
+            "SELECT f.id, f.compliance_status, f.workflow_status, f.resources, f.first_observed,"
+            " f.last_observed, f.severity FROM findings f JOIN products p ON p.id = f.product_id"
+            " WHERE p.name = 'securityhub' AND f.trusted = 1 AND f.record_state = 'ACTIVE'"
+            " AND f.account_id = ? AND f.control_id = ?"
+            " ORDER BY f.compliance_status IN ('FAILED', 'WARNING') DESC, f.id LIMIT ?",
+            -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "reading evidence");
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, control, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, limit);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        hw_finding_row f = { 0 };
+        f.id = store_col(st, 0);
+        f.account_id = account;
+        f.control_id = control;
+        f.compliance_status = store_col(st, 1);
+        f.workflow_status = store_col(st, 2);
+        f.resources = store_col(st, 3);
+        f.first_observed = sqlite3_column_int64(st, 4);
+        f.last_observed = sqlite3_column_int64(st, 5);
+        f.severity = store_col(st, 6);
+        f.trusted = 1;
+        if (cb(arg, &f))
+            break;
+    }
+    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK : store_fail(s, e, "reading evidence");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int hw_store_evaluation_put(hw_store *s, const hw_evaluation_row *r, hw_err *e)
 {
     sqlite3_stmt **st = &s->st[ST_EVAL_PUT];

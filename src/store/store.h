@@ -169,6 +169,11 @@ typedef struct hw_control_count {
 int hw_store_control_counts(hw_store *s, int (*cb)(void *arg, const hw_control_count *c),
                             void *arg, hw_err *e);
 
+/* The trusted, active Security Hub findings of one control in one account
+ * (evidence for an evaluation); at most `limit`, failing ones first. */
+int hw_store_control_findings(hw_store *s, const char *account, const char *control, int limit,
+                              int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e);
+
 typedef struct hw_evaluation_row {
     const char *run_id, *framework, *requirement, *account, *status;
     const char *evidence; /* JSON: finding ids, resources, observed times */
