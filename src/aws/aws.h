@@ -1,0 +1,225 @@
+/*
+ * aws.h - hubwarden's AWS client: HTTP on libcurl, SigV4 by libcurl,
+ * credentials, endpoints, retries, errors and the four wire protocols
+ * (JSON with X-Amz-Target, REST-JSON, Query, REST-XML), plus the calls
+ * hubwarden makes (STS, Organizations, Security Hub).
+ *
+ * The module knows nothing of the store, the catalogue or the
+ * configuration file: callers pass plain options.  TLS verification is
+ * never switched off; plain http:// is used only when an endpoint override
+ * names it (the local simulator).
+ *
+ * Ownership: hw_aws_client_new() returns a client freed by
+ * hw_aws_client_free(); credentials inside a client belong to it.
+ * Responses (cJSON trees, xmlDoc) are the caller's to free.  Every secret
+ * loaded (secret keys, session tokens) is registered with
+ * hw_log_add_secret() so that no log line can carry it.
+ */
+#ifndef HW_AWS_H
+#define HW_AWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+struct cJSON;
+struct _xmlDoc;
+
+/* Response bodies larger than this are refused (hostile endpoint). */
+#define HW_AWS_MAX_BODY (64u << 20)
+
+/* ------------------------------------------------------------- options */
+
+typedef struct hw_aws_endpoint_override {
+    const char *service; /* botocore name: "securityhub", "sts", ... */
+    const char *url;
+} hw_aws_endpoint_override;
+
+typedef struct hw_aws_options {
+    const char *region;       /* NULL: AWS_REGION, AWS_DEFAULT_REGION, profile */
+    const char *profile;      /* NULL: AWS_PROFILE, else "default" */
+    const char *endpoint_url; /* NULL: AWS_ENDPOINT_URL */
+    const hw_aws_endpoint_override *endpoints; /* config's per-service URLs */
+    size_t nendpoints;
+    int use_fips;
+    int max_attempts;         /* 0: 5 */
+    long connect_timeout_ms;  /* 0: 10 s */
+    long timeout_ms;          /* 0: 60 s */
+    const char *ca_bundle;    /* NULL: AWS_CA_BUNDLE, else the system's */
+    const char *session_name; /* for assumed roles: "hubwarden-<run id>" */
+} hw_aws_options;
+
+/* ---------------------------------------------------------- credentials */
+
+typedef struct hw_aws_creds {
+    char access_key_id[128];
+    char secret_access_key[128];
+    char session_token[2048];
+    int64_t expiration; /* epoch seconds; 0: does not expire */
+    char source[64];    /* "environment", "profile x", "assume-role", ... */
+} hw_aws_creds;
+
+/* ---------------------------------------------------------------- errors */
+
+typedef struct hw_aws_error {
+    char service[32];
+    char operation[64];
+    long http_status;  /* 0: no HTTP response (transport error) */
+    char code[128];    /* AWS error code, e.g. "ThrottlingException" */
+    char message[512];
+    char request_id[128];
+    int retryable;
+    int attempts;
+} hw_aws_error;
+
+/* ------------------------------------------------------------- requests */
+
+enum hw_aws_protocol {
+    HW_AWS_JSON = 0, /* POST /, X-Amz-Target, application/x-amz-json-1.x */
+    HW_AWS_REST_JSON,
+    HW_AWS_QUERY,    /* form POST, XML response */
+    HW_AWS_EC2,      /* Query with EC2's error format */
+    HW_AWS_REST_XML
+};
+
+typedef struct hw_aws_service {
+    const char *name;         /* botocore service name, e.g. "securityhub" */
+    const char *signing_name; /* SigV4 service, e.g. "securityhub" */
+    const char *endpoint_prefix;
+    const char *env_id;       /* AWS_ENDPOINT_URL_<env_id> */
+    int protocol;
+    const char *target_prefix; /* JSON: "AWSOrganizationsV20161128" */
+    const char *json_version;  /* JSON: "1.1" */
+    const char *api_version;   /* Query: "2011-06-15" */
+    int global;                /* one endpoint for the partition */
+} hw_aws_service;
+
+extern const hw_aws_service hw_svc_sts, hw_svc_organizations, hw_svc_securityhub;
+
+typedef struct hw_aws_client hw_aws_client;
+
+/*
+ * A client: options, the home region, base credentials (resolved lazily
+ * through the chain on first use), a cache of assumed-role credentials per
+ * account, and one curl handle reused for keep-alive.
+ */
+int hw_aws_client_new(const hw_aws_options *opt, hw_aws_client **out, hw_err *e);
+void hw_aws_client_free(hw_aws_client *c);
+const char *hw_aws_client_region(const hw_aws_client *c);
+const char *hw_aws_client_partition(const hw_aws_client *c);
+/* The last failed call's details (valid after a call returned HW_EAWS or
+ * HW_ENET). */
+const hw_aws_error *hw_aws_last_error(const hw_aws_client *c);
+
+/*
+ * A call context: which credentials and region a request uses.  account
+ * NULL: the base credentials; else the role assumed into that account
+ * (hw_aws_assume()).
+ */
+typedef struct hw_aws_ctx {
+    const char *region; /* NULL: the client's */
+    const char *account;
+} hw_aws_ctx;
+
+/* JSON protocol: body and response are JSON objects. */
+int hw_aws_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                     const char *operation, const struct cJSON *req, struct cJSON **resp,
+                     hw_err *e);
+/* REST-JSON: method and path (already escaped), JSON body (may be NULL). */
+int hw_aws_rest_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                          const char *operation, const char *method, const char *path,
+                          const struct cJSON *req, struct cJSON **resp, hw_err *e);
+/* REST-JSON returning the raw body (the scan frames findings from it
+ * without building a tree of the whole page): malloc'd, free(). */
+int hw_aws_rest_json_raw(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                         const char *operation, const char *method, const char *path,
+                         const struct cJSON *req, char **body, size_t *len, hw_err *e);
+
+/* Query protocol parameters: name/value pairs (names like
+ * "Tags.member.1.Key"); sorted and encoded by the client. */
+typedef struct hw_aws_param {
+    const char *name;
+    const char *value;
+} hw_aws_param;
+
+int hw_aws_query_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                      const char *operation, const hw_aws_param *params, size_t nparams,
+                      struct _xmlDoc **resp, hw_err *e);
+
+/* ----------------------------------------------------- pieces, for tests */
+
+/* RFC 3986 encoding of one query component (unreserved kept). */
+void hw_aws_uri_encode(hw_buf *out, const char *s, int encode_slash);
+/* Builds "a=1&b=2" sorted by name then value, as SigV4 canonicalises
+ * (libcurl 7.88 signs the query in the order given: curl issue #9717). */
+int hw_aws_canonical_query(const hw_aws_param *params, size_t n, hw_buf *out);
+
+/* Endpoint for a service in a region: overrides (per-service, then
+ * general), else the partition's standard or FIPS host.  url: malloc'd. */
+int hw_aws_endpoint(const hw_aws_options *opt, const hw_aws_service *svc, const char *region,
+                    char **url, hw_err *e);
+/* "aws", "aws-cn" or "aws-us-gov" for a region name. */
+const char *hw_aws_partition(const char *region);
+
+/* Retry decision for one failed attempt (pure): 1 to retry. */
+int hw_aws_should_retry(long http_status, const char *code, int transport_error);
+/* Backoff before attempt number `attempt` (1 = first retry), full jitter:
+ * uniform in [0, min(20 s, 100 ms * 2^attempt)]; a Retry-After (seconds,
+ * >= 0) from the server raises it.  rnd in [0, 1). */
+int64_t hw_aws_backoff_ms(int attempt, double rnd, long retry_after_s);
+
+/* Parses an error response body per protocol into err (code, message,
+ * request id); the x-amzn-ErrorType header value may be given. */
+void hw_aws_parse_error(int protocol, const char *body, size_t len, const char *type_header,
+                        hw_aws_error *err);
+
+/* The credential chain, as the AWS CLI walks it.  Errors name the source. */
+int hw_aws_resolve_creds(hw_aws_client *c, hw_aws_creds *out, hw_err *e);
+/* INI helpers (inih): the value of key in [section] of file, or NULL. */
+char *hw_aws_ini_get(const char *path, const char *section, const char *key);
+
+/* ------------------------------------------------------------------ STS */
+
+typedef struct hw_aws_identity {
+    char account[16];
+    char arn[512];
+    char user_id[256];
+} hw_aws_identity;
+
+int hw_aws_get_caller_identity(hw_aws_client *c, const hw_aws_ctx *ctx, hw_aws_identity *id,
+                               hw_err *e);
+/* Assumes role_arn with the base credentials; fills out. */
+int hw_aws_assume_role(hw_aws_client *c, const char *role_arn, const char *external_id,
+                       const char *session_name, int duration_s, hw_aws_creds *out, hw_err *e);
+/* Makes account usable as hw_aws_ctx.account: assumes
+ * arn:<partition>:iam::<account>:role/<role_name>, cached until 5 minutes
+ * before expiry. */
+int hw_aws_assume(hw_aws_client *c, const char *account, const char *role_name,
+                  const char *external_id, hw_err *e);
+
+/* -------------------------------------------------------- Organizations */
+
+typedef struct hw_aws_account {
+    char id[16];
+    char name[256];
+    char email[256];
+    char status[32];
+    char ou_path[1024];  /* "r-ab12/ou-ab12-11111111" */
+    char ou_names[1024]; /* "Root/Prod" */
+} hw_aws_account;
+
+/* Every account with its OU path (ListRoots, ListOrganizationalUnitsFor-
+ * Parent, ListAccountsForParent, ListAccounts); *accounts malloc'd. */
+int hw_aws_org_accounts(hw_aws_client *c, hw_aws_account **accounts, size_t *n, hw_err *e);
+
+/* ---------------------------------------------------------- Security Hub */
+
+/* One GetFindings page: the request (Filters, SortCriteria, MaxResults)
+ * plus next_token (NULL for the first page).  *body is the raw response
+ * (malloc'd); *next the NextToken (malloc'd) or NULL at the end. */
+int hw_aws_get_findings_page(hw_aws_client *c, const hw_aws_ctx *ctx, const struct cJSON *req,
+                             const char *next_token, char **body, size_t *len, char **next,
+                             hw_err *e);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * aws_int.h - what the AWS client's own files share; nothing outside
+ * src/aws/ includes it.
+ */
+#ifndef HW_AWS_INT_H
+#define HW_AWS_INT_H
+
+#include <curl/curl.h>
+
+#include "aws/aws.h"
+
+struct assumed {
+    char account[16];
+    char role_name[128];
+    char external_id[256];
+    hw_aws_creds creds;
+};
+
+struct hw_aws_client {
+    hw_aws_options opt;
+    char *strings[8];          /* copies of the option strings */
+    hw_aws_endpoint_override *endpoints;
+    char region[64];
+    char profile[128];
+    CURL *curl;
+    int have_base;
+    hw_aws_creds base;
+    struct assumed *assumed;
+    size_t nassumed;
+    hw_aws_error last;
+    void (*sleep_ms)(int64_t ms); /* injectable for tests */
+};
+
+/* One HTTP exchange's result. */
+struct http_result {
+    long status;
+    hw_buf body;
+    char request_id[128];
+    char error_type[128];
+    long retry_after; /* -1: none */
+    int transport;    /* 1: no usable HTTP response (retryable kinds) */
+    char transport_msg[256];
+};
+
+struct http_request {
+    const char *method;
+    const char *url;
+    const char *body;
+    size_t bodylen;
+    struct curl_slist *headers;
+    const hw_aws_creds *creds;  /* NULL: unsigned */
+    const char *sign_region;
+    const char *sign_service;
+    long timeout_ms;            /* 0: the client's */
+};
+
+void http_result_init(struct http_result *r);
+void http_result_free(struct http_result *r);
+/* One attempt. */
+int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_result *res);
+/* With retries; fills c->last and e on failure.  protocol picks the error
+ * parser. */
+int aws_http_call(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
+                  int protocol, const struct http_request *rq, struct http_result *res, hw_err *e);
+/* Credentials for a context (base, or an assumed account's), refreshed
+ * when near expiry. */
+int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **out, hw_err *e);
+/* Base URL for svc in region (no trailing slash). */
+int aws_base_url(hw_aws_client *c, const hw_aws_service *svc, const char *region, char **url,
+                 hw_err *e);
+const char *aws_sign_region(const hw_aws_service *svc, const char *region);
+/* The text of the first descendant element with this local name. */
+struct _xmlNode;
+const char *aws_xml_text(struct _xmlNode *node, const char *name);
+/* Parses STS credentials (<Credentials>) out of a response document. */
+int aws_sts_parse_creds(struct _xmlDoc *doc, hw_aws_creds *out, hw_err *e);
+/* Unsigned AssumeRoleWithWebIdentity. */
+int aws_assume_role_web_identity(hw_aws_client *c, const char *role_arn, const char *token,
+                                 const char *session, hw_aws_creds *out, hw_err *e);
+/* Registers a credential's secrets with the log redactor. */
+void aws_protect(const hw_aws_creds *cr);
+
+#endif

@@ -1,0 +1,351 @@
+/*
+ * client.c - the client object and the protocol calls: JSON (X-Amz-Target),
+ * REST-JSON and Query (XML responses).  Each builds the request exactly as
+ * the service's published model says, signs it through libcurl, retries
+ * per retry.c and parses the response with cJSON or libxml2.
+ */
+#include "aws/aws_int.h"
+
+#include <cJSON.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *keep(hw_aws_client *c, int slot, const char *s)
+{
+    if (!s)
+        return NULL;
+    c->strings[slot] = strdup(s);
+    return c->strings[slot];
+}
+
+static void real_sleep(int64_t ms)
+{
+    hw_sleep_ms(ms);
+}
+
+/* Region: option, AWS_REGION, AWS_DEFAULT_REGION, the profile's. */
+static void pick_region(hw_aws_client *c)
+{
+    const char *r = c->opt.region;
+    if (!r || !*r)
+        r = getenv("AWS_REGION");
+    if (!r || !*r)
+        r = getenv("AWS_DEFAULT_REGION");
+    char *fromprofile = NULL;
+    if (!r || !*r) {
+        const char *cfg = getenv("AWS_CONFIG_FILE");
+        char path[1024];
+        if (!cfg || !*cfg) {
+            const char *home = getenv("HOME");
+            snprintf(path, sizeof path, "%s/.aws/config", home ? home : "");
+            cfg = path;
+        }
+        char section[160];
+        if (strcmp(c->profile, "default") == 0)
+            snprintf(section, sizeof section, "default");
+        else
+            snprintf(section, sizeof section, "profile %s", c->profile);
+        fromprofile = hw_aws_ini_get(cfg, section, "region");
+        r = fromprofile;
+    }
+    snprintf(c->region, sizeof c->region, "%s", r ? r : "");
+    free(fromprofile);
+}
+
+int hw_aws_client_new(const hw_aws_options *opt, hw_aws_client **out, hw_err *e)
+{
+    *out = NULL;
+    hw_aws_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    if (opt)
+        c->opt = *opt;
+    c->opt.region = keep(c, 0, c->opt.region);
+    c->opt.profile = keep(c, 1, c->opt.profile);
+    c->opt.endpoint_url = keep(c, 2, c->opt.endpoint_url);
+    const char *ca = c->opt.ca_bundle ? c->opt.ca_bundle : getenv("AWS_CA_BUNDLE");
+    c->opt.ca_bundle = keep(c, 3, ca && *ca ? ca : NULL);
+    c->opt.session_name = keep(c, 4, c->opt.session_name ? c->opt.session_name : "hubwarden");
+    if (c->opt.nendpoints) {
+        c->endpoints = calloc(c->opt.nendpoints, sizeof *c->endpoints);
+        for (size_t i = 0; c->endpoints && i < c->opt.nendpoints; i++) {
+            c->endpoints[i].service = strdup(opt->endpoints[i].service);
+            c->endpoints[i].url = strdup(opt->endpoints[i].url);
+        }
+        c->opt.endpoints = c->endpoints;
+    }
+    if (c->opt.max_attempts <= 0)
+        c->opt.max_attempts = 5;
+    if (c->opt.connect_timeout_ms <= 0)
+        c->opt.connect_timeout_ms = 10000;
+    if (c->opt.timeout_ms <= 0)
+        c->opt.timeout_ms = 60000;
+    const char *p = c->opt.profile;
+    if (!p || !*p)
+        p = getenv("AWS_PROFILE");
+    snprintf(c->profile, sizeof c->profile, "%s", p && *p ? p : "default");
+    pick_region(c);
+    c->sleep_ms = real_sleep;
+    c->curl = curl_easy_init();
+    if (!c->curl) {
+        hw_aws_client_free(c);
+        return hw_err_set(e, HW_ENOMEM, "libcurl: cannot create a handle");
+    }
+    *out = c;
+    return HW_OK;
+}
+
+void hw_aws_client_free(hw_aws_client *c)
+{
+    if (!c)
+        return;
+    if (c->curl)
+        curl_easy_cleanup(c->curl);
+    for (size_t i = 0; i < HW_ARRAY_LEN(c->strings); i++)
+        free(c->strings[i]);
+    for (size_t i = 0; c->endpoints && i < c->opt.nendpoints; i++) {
+        free((char *)c->endpoints[i].service);
+        free((char *)c->endpoints[i].url);
+    }
+    free(c->endpoints);
+    free(c->assumed);
+    memset(&c->base, 0, sizeof c->base);
+    free(c);
+}
+
+const char *hw_aws_client_region(const hw_aws_client *c)
+{
+    return c->region;
+}
+
+const char *hw_aws_client_partition(const hw_aws_client *c)
+{
+    return hw_aws_partition(c->region);
+}
+
+const hw_aws_error *hw_aws_last_error(const hw_aws_client *c)
+{
+    return &c->last;
+}
+
+void aws_protect(const hw_aws_creds *cr)
+{
+    hw_log_add_secret(cr->secret_access_key);
+    hw_log_add_secret(cr->session_token);
+}
+
+static int near_expiry(const hw_aws_creds *cr)
+{
+    return cr->expiration && hw_now() >= cr->expiration - 300;
+}
+
+int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **out, hw_err *e)
+{
+    if (ctx && ctx->account) {
+        for (size_t i = 0; i < c->nassumed; i++) {
+            struct assumed *a = &c->assumed[i];
+            if (strcmp(a->account, ctx->account) != 0)
+                continue;
+            if (near_expiry(&a->creds) &&
+                hw_aws_assume(c, a->account, a->role_name, a->external_id, e) != HW_OK)
+                return e->kind;
+            *out = &c->assumed[i].creds;
+            return HW_OK;
+        }
+        return hw_err_set(e, HW_EINTERNAL, "no role assumed into account %s", ctx->account);
+    }
+    if (!c->have_base || near_expiry(&c->base)) {
+        if (hw_aws_resolve_creds(c, &c->base, e) != HW_OK)
+            return e->kind;
+        c->have_base = 1;
+        aws_protect(&c->base);
+    }
+    *out = &c->base;
+    return HW_OK;
+}
+
+static const char *ctx_region(hw_aws_client *c, const hw_aws_ctx *ctx)
+{
+    return ctx && ctx->region ? ctx->region : c->region;
+}
+
+/* Shared by the JSON flavours: sends body, returns the raw response. */
+static int json_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                         const char *operation, const char *method, const char *path,
+                         struct curl_slist *hdrs, const char *body, struct http_result *res,
+                         hw_err *e)
+{
+    const hw_aws_creds *cr;
+    if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
+        return e->kind;
+    const char *region = ctx_region(c, ctx);
+    char *base;
+    if (aws_base_url(c, svc, region, &base, e) != HW_OK)
+        return e->kind;
+    char *url = hw_asprintf("%s%s", base, path);
+    free(base);
+    if (!url)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    struct http_request rq = { method, url, body, body ? strlen(body) : 0, hdrs, cr,
+                               aws_sign_region(svc, region), svc->signing_name, 0 };
+    int rc = aws_http_call(c, svc, operation, svc->protocol, &rq, res, e);
+    free(url);
+    return rc;
+}
+
+int hw_aws_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                     const char *operation, const cJSON *req, cJSON **resp, hw_err *e)
+{
+    *resp = NULL;
+    char *body = req ? cJSON_PrintUnformatted(req) : strdup("{}");
+    char target[160], ctype[64];
+    snprintf(target, sizeof target, "X-Amz-Target: %s.%s", svc->target_prefix, operation);
+    snprintf(ctype, sizeof ctype, "Content-Type: application/x-amz-json-%s", svc->json_version);
+    struct curl_slist *h = curl_slist_append(NULL, ctype);
+    h = curl_slist_append(h, target);
+    struct http_result res;
+    http_result_init(&res);
+    int rc = body ? json_exchange(c, ctx, svc, operation, "POST", "/", h, body, &res, e)
+                  : hw_err_set(e, HW_ENOMEM, "out of memory");
+    if (rc == HW_OK) {
+        *resp = cJSON_ParseWithLength(hw_buf_str(&res.body), res.body.len);
+        if (!cJSON_IsObject(*resp)) {
+            cJSON_Delete(*resp);
+            *resp = NULL;
+            rc = hw_err_set(e, HW_EAWS, "%s %s: the response is not a JSON object", svc->name,
+                            operation);
+        }
+    }
+    http_result_free(&res);
+    curl_slist_free_all(h);
+    if (req)
+        cJSON_free(body);
+    else
+        free(body);
+    return rc;
+}
+
+int hw_aws_rest_json_raw(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                         const char *operation, const char *method, const char *path,
+                         const cJSON *req, char **out, size_t *len, hw_err *e)
+{
+    *out = NULL;
+    char *body = req ? cJSON_PrintUnformatted(req) : NULL;
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    struct http_result res;
+    http_result_init(&res);
+    int rc = json_exchange(c, ctx, svc, operation, method, path, h, body, &res, e);
+    if (rc == HW_OK)
+        *out = hw_buf_detach(&res.body, len);
+    http_result_free(&res);
+    curl_slist_free_all(h);
+    cJSON_free(body);
+    return rc;
+}
+
+int hw_aws_rest_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                          const char *operation, const char *method, const char *path,
+                          const cJSON *req, cJSON **resp, hw_err *e)
+{
+    *resp = NULL;
+    char *body;
+    size_t len;
+    int rc = hw_aws_rest_json_raw(c, ctx, svc, operation, method, path, req, &body, &len, e);
+    if (rc != HW_OK)
+        return rc;
+    *resp = cJSON_ParseWithLength(body, len);
+    free(body);
+    if (!cJSON_IsObject(*resp)) {
+        cJSON_Delete(*resp);
+        *resp = NULL;
+        return hw_err_set(e, HW_EAWS, "%s %s: the response is not a JSON object", svc->name,
+                          operation);
+    }
+    return HW_OK;
+}
+
+static int query_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                          const char *operation, const hw_aws_param *params, size_t n,
+                          const hw_aws_creds *cr, xmlDocPtr *resp, hw_err *e)
+{
+    *resp = NULL;
+    hw_aws_param *all = calloc(n + 2, sizeof *all);
+    if (!all)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    all[0].name = "Action";
+    all[0].value = operation;
+    all[1].name = "Version";
+    all[1].value = svc->api_version;
+    memcpy(all + 2, params, n * sizeof *params);
+    hw_buf body = HW_BUF_INIT(0);
+    int rc = hw_aws_canonical_query(all, n + 2, &body);
+    free(all);
+    if (rc != 0) {
+        hw_buf_free(&body);
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    const char *region = ctx_region(c, ctx);
+    char *url;
+    if (aws_base_url(c, svc, region, &url, e) != HW_OK) {
+        hw_buf_free(&body);
+        return e->kind;
+    }
+    char *slash = hw_asprintf("%s/", url);
+    free(url);
+    struct curl_slist *h =
+        curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
+    struct http_result res;
+    http_result_init(&res);
+    struct http_request rq = { "POST", slash, hw_buf_str(&body), body.len, h, cr,
+                               aws_sign_region(svc, region), svc->signing_name, 0 };
+    rc = slash ? aws_http_call(c, svc, operation, svc->protocol, &rq, &res, e)
+               : hw_err_set(e, HW_ENOMEM, "out of memory");
+    if (rc == HW_OK) {
+        *resp = xmlReadMemory(hw_buf_str(&res.body), (int)res.body.len, "response.xml", NULL,
+                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        if (!*resp)
+            rc = hw_err_set(e, HW_EAWS, "%s %s: the response is not XML", svc->name, operation);
+    }
+    http_result_free(&res);
+    curl_slist_free_all(h);
+    free(slash);
+    hw_buf_free(&body);
+    return rc;
+}
+
+int hw_aws_query_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                      const char *operation, const hw_aws_param *params, size_t nparams,
+                      xmlDocPtr *resp, hw_err *e)
+{
+    const hw_aws_creds *cr;
+    if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
+        return e->kind;
+    return query_exchange(c, ctx, svc, operation, params, nparams, cr, resp, e);
+}
+
+/* Unsigned Query call (AssumeRoleWithWebIdentity). */
+int aws_query_unsigned(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
+                       const hw_aws_param *params, size_t n, xmlDocPtr *resp, hw_err *e)
+{
+    return query_exchange(c, NULL, svc, operation, params, n, NULL, resp, e);
+}
+
+const char *aws_xml_text(xmlNodePtr node, const char *name)
+{
+    for (xmlNodePtr n = node; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (xmlStrcmp(n->name, (const xmlChar *)name) == 0) {
+            xmlNodePtr t = n->children;
+            if (t && (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE))
+                return (const char *)t->content;
+            return "";
+        }
+        const char *r = aws_xml_text(n->children, name);
+        if (r)
+            return r;
+    }
+    return NULL;
+}

@@ -1,0 +1,473 @@
+/*
+ * creds.c - the credential chain, in the AWS CLI's order:
+ *
+ *   1. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+ *   2. the profile (AWS_PROFILE or "default") in ~/.aws/config and
+ *      ~/.aws/credentials (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE):
+ *        role_arn with source_profile or credential_source (assume role,
+ *        external_id, role_session_name, duration_seconds);
+ *        web_identity_token_file with role_arn;
+ *        static keys in the credentials file;
+ *        credential_process;
+ *        static keys in the config file
+ *   3. web identity from the environment: AWS_WEB_IDENTITY_TOKEN_FILE,
+ *      AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME
+ *   4. ECS container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
+ *      or _FULL_URI with AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)
+ *   5. EC2 instance metadata, IMDSv2 (token first);
+ *      AWS_EC2_METADATA_SERVICE_ENDPOINT overrides the address,
+ *      AWS_EC2_METADATA_DISABLED=true skips it.
+ *
+ * The shared files are parsed with inih.  Every error names the source.
+ */
+#include "aws/aws_int.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ INI */
+
+struct ini_query {
+    const char *section, *key;
+    char *value;
+};
+
+static int ini_value_cb(void *user, const char *section, const char *name, const char *value)
+{
+    struct ini_query *q = user;
+    if (strcmp(section, q->section) == 0 && strcmp(name, q->key) == 0) {
+        free(q->value);
+        q->value = strdup(value);
+    }
+    return 1;
+}
+
+char *hw_aws_ini_get(const char *path, const char *section, const char *key)
+{
+    struct ini_query q = { section, key, NULL };
+    if (!path || ini_parse(path, ini_value_cb, &q) < 0) {
+        free(q.value);
+        return NULL;
+    }
+    return q.value;
+}
+
+static void files(char *cfg, size_t cfgsz, char *cred, size_t credsz)
+{
+    const char *home = getenv("HOME");
+    const char *c = getenv("AWS_CONFIG_FILE");
+    const char *k = getenv("AWS_SHARED_CREDENTIALS_FILE");
+    if (c && *c)
+        snprintf(cfg, cfgsz, "%s", c);
+    else
+        snprintf(cfg, cfgsz, "%s/.aws/config", home ? home : "");
+    if (k && *k)
+        snprintf(cred, credsz, "%s", k);
+    else
+        snprintf(cred, credsz, "%s/.aws/credentials", home ? home : "");
+}
+
+static char *profile_get(const char *cfg, const char *profile, const char *key)
+{
+    char section[192];
+    if (strcmp(profile, "default") == 0)
+        snprintf(section, sizeof section, "default");
+    else
+        snprintf(section, sizeof section, "profile %s", profile);
+    char *v = hw_aws_ini_get(cfg, section, key);
+    if (!v && strcmp(profile, "default") == 0)
+        v = hw_aws_ini_get(cfg, "profile default", key);
+    return v;
+}
+
+static int set_keys(hw_aws_creds *out, const char *akid, const char *secret, const char *token,
+                    const char *source)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->access_key_id, sizeof out->access_key_id, "%s", akid);
+    snprintf(out->secret_access_key, sizeof out->secret_access_key, "%s", secret);
+    snprintf(out->session_token, sizeof out->session_token, "%s", token ? token : "");
+    snprintf(out->source, sizeof out->source, "%s", source);
+    aws_protect(out);
+    return HW_OK;
+}
+
+/* ------------------------------------------------------------ environment */
+
+static int from_env(hw_aws_creds *out)
+{
+    const char *a = getenv("AWS_ACCESS_KEY_ID");
+    const char *s = getenv("AWS_SECRET_ACCESS_KEY");
+    if (!a || !*a || !s || !*s)
+        return 0;
+    set_keys(out, a, s, getenv("AWS_SESSION_TOKEN"), "environment");
+    return 1;
+}
+
+/* --------------------------------------------------------- HTTP sources */
+
+static int parse_json_creds(const char *body, size_t len, const char *source, hw_aws_creds *out,
+                            hw_err *e)
+{
+    cJSON *o = cJSON_ParseWithLength(body, len);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "AccessKeyId");
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, "SecretAccessKey");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "Token");
+    if (!cJSON_IsString(t))
+        t = cJSON_GetObjectItemCaseSensitive(o, "SessionToken");
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, "Expiration");
+    if (!cJSON_IsString(a) || !cJSON_IsString(s)) {
+        cJSON_Delete(o);
+        return hw_err_set(e, HW_EAWS, "%s: the response has no AccessKeyId/SecretAccessKey",
+                          source);
+    }
+    set_keys(out, a->valuestring, s->valuestring, cJSON_IsString(t) ? t->valuestring : NULL,
+             source);
+    if (cJSON_IsString(x))
+        hw_time_parse(x->valuestring, &out->expiration);
+    cJSON_Delete(o);
+    return HW_OK;
+}
+
+static int plain_http(hw_aws_client *c, const char *method, const char *url,
+                      struct curl_slist *hdrs, struct http_result *res, const char *source,
+                      hw_err *e)
+{
+    struct http_request rq = { method, url, NULL, 0, hdrs, NULL, NULL, NULL, 2000 };
+    if (aws_http_once(c, &rq, res) != HW_OK)
+        return hw_err_set(e, HW_ENET, "%s: %s", source, res->transport_msg);
+    if (res->status != 200)
+        return hw_err_set(e, HW_EAWS, "%s: HTTP %ld", source, res->status);
+    return HW_OK;
+}
+
+static int loopback_or_ecs(const char *url)
+{
+    static const char *const ok[] = { "http://127.0.0.1", "http://localhost", "http://[::1]",
+                                      "http://169.254.170.2", "http://169.254.170.23",
+                                      "http://[fd00:ec2::23]" };
+    if (hw_starts_with(url, "https://"))
+        return 1;
+    for (size_t i = 0; i < HW_ARRAY_LEN(ok); i++) {
+        size_t n = strlen(ok[i]);
+        if (strncmp(url, ok[i], n) == 0 && (url[n] == ':' || url[n] == '/' || !url[n]))
+            return 1;
+    }
+    return 0;
+}
+
+static int from_container(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
+{
+    const char *rel = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+    const char *full = getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    char url[1024];
+    if (rel && *rel)
+        snprintf(url, sizeof url, "http://169.254.170.2%s", rel);
+    else if (full && *full)
+        snprintf(url, sizeof url, "%s", full);
+    else
+        return 0;
+    if (!(rel && *rel) && !loopback_or_ecs(url))
+        return -hw_err_set(e, HW_EINVAL,
+                           "AWS_CONTAINER_CREDENTIALS_FULL_URI: only https or a loopback/ECS "
+                           "address is allowed");
+    struct curl_slist *h = NULL;
+    char *tok = NULL;
+    const char *tokfile = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+    if (tokfile && *tokfile) {
+        hw_buf b = HW_BUF_INIT(0);
+        if (hw_file_read(tokfile, 16384, &b, e) != HW_OK) {
+            hw_buf_free(&b);
+            return -hw_err_prefix(e, "container credentials");
+        }
+        tok = hw_buf_detach(&b, NULL);
+        tok[strcspn(tok, "\r\n")] = '\0';
+    } else if (getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN")) {
+        tok = strdup(getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN"));
+    }
+    if (tok) {
+        hw_log_add_secret(tok);
+        char *hdr = hw_asprintf("Authorization: %s", tok);
+        h = curl_slist_append(h, hdr);
+        free(hdr);
+        free(tok);
+    }
+    struct http_result res;
+    http_result_init(&res);
+    int rc = plain_http(c, "GET", url, h, &res, "container credentials", e);
+    if (rc == HW_OK)
+        rc = parse_json_creds(hw_buf_str(&res.body), res.body.len, "container credentials", out, e);
+    http_result_free(&res);
+    curl_slist_free_all(h);
+    return rc == HW_OK ? 1 : -rc;
+}
+
+static int from_imds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
+{
+    const char *dis = getenv("AWS_EC2_METADATA_DISABLED");
+    if (dis && strcasecmp(dis, "true") == 0)
+        return 0;
+    const char *ep = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    char base[512];
+    snprintf(base, sizeof base, "%s", ep && *ep ? ep : "http://169.254.169.254");
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/')
+        base[--bl] = '\0';
+    char url[1024];
+    struct http_result res;
+    http_result_init(&res);
+    int rc;
+    /* IMDSv2: a session token first; IMDSv1 is never used */
+    snprintf(url, sizeof url, "%s/latest/api/token", base);
+    struct curl_slist *h = curl_slist_append(NULL, "X-aws-ec2-metadata-token-ttl-seconds: 21600");
+    rc = plain_http(c, "PUT", url, h, &res, "instance metadata", e);
+    curl_slist_free_all(h);
+    if (rc != HW_OK) {
+        http_result_free(&res);
+        return ep && *ep ? -rc : 0; /* not on EC2: the chain ends here */
+    }
+    char *hdr = hw_asprintf("X-aws-ec2-metadata-token: %s", hw_buf_str(&res.body));
+    hw_log_add_secret(hw_buf_str(&res.body));
+    h = curl_slist_append(NULL, hdr);
+    free(hdr);
+    snprintf(url, sizeof url, "%s/latest/meta-data/iam/security-credentials/", base);
+    rc = plain_http(c, "GET", url, h, &res, "instance metadata", e);
+    char role[256] = "";
+    if (rc == HW_OK) {
+        snprintf(role, sizeof role, "%s", hw_buf_str(&res.body));
+        role[strcspn(role, "\r\n")] = '\0';
+        if (!role[0] || strchr(role, '/'))
+            rc = hw_err_set(e, HW_EAWS, "instance metadata: no instance profile role");
+    }
+    if (rc == HW_OK) {
+        snprintf(url, sizeof url, "%s/latest/meta-data/iam/security-credentials/%s", base, role);
+        rc = plain_http(c, "GET", url, h, &res, "instance metadata", e);
+    }
+    if (rc == HW_OK)
+        rc = parse_json_creds(hw_buf_str(&res.body), res.body.len, "instance metadata", out, e);
+    curl_slist_free_all(h);
+    http_result_free(&res);
+    return rc == HW_OK ? 1 : -rc;
+}
+
+/* --------------------------------------------------------- web identity */
+
+static int web_identity(hw_aws_client *c, const char *token_file, const char *role_arn,
+                        const char *session, hw_aws_creds *out, hw_err *e)
+{
+    hw_buf b = HW_BUF_INIT(0);
+    if (hw_file_read(token_file, 65536, &b, e) != HW_OK) {
+        hw_buf_free(&b);
+        return hw_err_prefix(e, "web identity token");
+    }
+    char *tok = hw_buf_detach(&b, NULL);
+    tok[strcspn(tok, "\r\n")] = '\0';
+    hw_log_add_secret(tok);
+    int rc = aws_assume_role_web_identity(c, role_arn, tok, session, out, e);
+    free(tok);
+    return rc;
+}
+
+/* ------------------------------------------------------ credential_process */
+
+static int from_process(const char *cmd, const char *profile, hw_aws_creds *out, hw_err *e)
+{
+    int pfd[2];
+    if (pipe(pfd) < 0)
+        return hw_err_set(e, HW_EIO, "credential_process: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        return hw_err_set(e, HW_EIO, "credential_process: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        dup2(pfd[1], STDOUT_FILENO);
+        close(pfd[0]);
+        close(pfd[1]);
+        /* the CLI splits the command like a shell; so does sh -c */
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(pfd[1]);
+    hw_buf b = HW_BUF_INIT(1 << 20);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(pfd[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0 && hw_buf_append(&b, buf, (size_t)n) < 0)
+            break;
+    close(pfd[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    int rc;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        rc = hw_err_set(e, HW_EINVAL, "profile %s: credential_process exited with status %d",
+                        profile, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    } else {
+        cJSON *o = cJSON_ParseWithLength(hw_buf_str(&b), b.len);
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "Version");
+        if (!cJSON_IsNumber(v) || v->valueint != 1)
+            rc = hw_err_set(e, HW_EINVAL,
+                            "profile %s: credential_process output must be JSON with Version 1",
+                            profile);
+        else
+            rc = parse_json_creds(hw_buf_str(&b), b.len, "credential_process", out, e);
+        cJSON_Delete(o);
+    }
+    hw_buf_free(&b);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- profile */
+
+static int resolve_profile(hw_aws_client *c, const char *profile, int depth, hw_aws_creds *out,
+                           hw_err *e);
+
+static int assume_from_profile(hw_aws_client *c, const char *cfg, const char *profile,
+                               const char *role_arn, int depth, hw_aws_creds *out, hw_err *e)
+{
+    char *src = profile_get(cfg, profile, "source_profile");
+    char *csrc = profile_get(cfg, profile, "credential_source");
+    char *ext = profile_get(cfg, profile, "external_id");
+    char *sess = profile_get(cfg, profile, "role_session_name");
+    char *dur = profile_get(cfg, profile, "duration_seconds");
+    hw_aws_creds source;
+    int rc = HW_OK;
+    if (src) {
+        rc = strcmp(src, profile) == 0
+                 ? hw_err_set(e, HW_EINVAL, "profile %s: source_profile names itself", profile)
+                 : resolve_profile(c, src, depth + 1, &source, e);
+    } else if (csrc) {
+        int got = 0;
+        if (strcmp(csrc, "Environment") == 0)
+            got = from_env(&source);
+        else if (strcmp(csrc, "EcsContainer") == 0)
+            got = from_container(c, &source, e);
+        else if (strcmp(csrc, "Ec2InstanceMetadata") == 0)
+            got = from_imds(c, &source, e);
+        else
+            rc = hw_err_set(e, HW_EINVAL, "profile %s: credential_source %s is not one of "
+                                          "Environment, Ec2InstanceMetadata, EcsContainer",
+                            profile, csrc);
+        if (rc == HW_OK && got <= 0)
+            rc = got < 0 ? e->kind
+                         : hw_err_set(e, HW_EINVAL, "profile %s: credential_source %s has no credentials",
+                                      profile, csrc);
+    } else {
+        rc = hw_err_set(e, HW_EINVAL, "profile %s: role_arn needs source_profile or credential_source",
+                        profile);
+    }
+    if (rc == HW_OK) {
+        /* assume with the source credentials */
+        int had = c->have_base;
+        hw_aws_creds saved = c->base;
+        c->base = source;
+        c->have_base = 1;
+        rc = hw_aws_assume_role(c, role_arn, ext, sess ? sess : c->opt.session_name,
+                                dur ? atoi(dur) : 3600, out, e);
+        c->base = saved;
+        c->have_base = had;
+        if (rc == HW_OK)
+            snprintf(out->source, sizeof out->source, "profile %s (assume role)", profile);
+    }
+    free(src);
+    free(csrc);
+    free(ext);
+    free(sess);
+    free(dur);
+    return rc;
+}
+
+static int resolve_profile(hw_aws_client *c, const char *profile, int depth, hw_aws_creds *out,
+                           hw_err *e)
+{
+    if (depth > 8)
+        return hw_err_set(e, HW_EINVAL, "profile %s: source_profile chain too long", profile);
+    char cfg[1024], cred[1024];
+    files(cfg, sizeof cfg, cred, sizeof cred);
+    char *role = profile_get(cfg, profile, "role_arn");
+    int rc = -1;
+    char *wif = NULL, *a = NULL, *s = NULL, *t = NULL, *proc = NULL;
+    if (role) {
+        wif = profile_get(cfg, profile, "web_identity_token_file");
+        if (wif) {
+            char *sess = profile_get(cfg, profile, "role_session_name");
+            rc = web_identity(c, wif, role, sess ? sess : c->opt.session_name, out, e);
+            free(sess);
+        } else {
+            rc = assume_from_profile(c, cfg, profile, role, depth, out, e);
+        }
+        goto out;
+    }
+    /* static keys: credentials file, then credential_process, then config */
+    a = hw_aws_ini_get(cred, profile, "aws_access_key_id");
+    s = hw_aws_ini_get(cred, profile, "aws_secret_access_key");
+    if (a && s) {
+        t = hw_aws_ini_get(cred, profile, "aws_session_token");
+        char src[96];
+        snprintf(src, sizeof src, "profile %s", profile);
+        rc = set_keys(out, a, s, t, src);
+        goto out;
+    }
+    proc = profile_get(cfg, profile, "credential_process");
+    if (proc) {
+        rc = from_process(proc, profile, out, e);
+        goto out;
+    }
+    free(a);
+    free(s);
+    a = profile_get(cfg, profile, "aws_access_key_id");
+    s = profile_get(cfg, profile, "aws_secret_access_key");
+    if (a && s) {
+        t = profile_get(cfg, profile, "aws_session_token");
+        char src[96];
+        snprintf(src, sizeof src, "profile %s (config)", profile);
+        rc = set_keys(out, a, s, t, src);
+    }
+out:
+    free(role);
+    free(wif);
+    free(a);
+    free(s);
+    free(t);
+    free(proc);
+    return rc; /* -1: this profile has no credentials */
+}
+
+int hw_aws_resolve_creds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (from_env(out))
+        return HW_OK;
+    int explicit_profile = (c->opt.profile && *c->opt.profile) ||
+                           (getenv("AWS_PROFILE") && *getenv("AWS_PROFILE"));
+    int rc = resolve_profile(c, c->profile, 0, out, e);
+    if (rc >= 0)
+        return rc;
+    if (explicit_profile)
+        return hw_err_set(e, HW_EINVAL, "profile %s: no credentials in the AWS config or "
+                                        "credentials file",
+                          c->profile);
+    const char *wif = getenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+    const char *role = getenv("AWS_ROLE_ARN");
+    if (wif && *wif && role && *role) {
+        const char *sess = getenv("AWS_ROLE_SESSION_NAME");
+        return web_identity(c, wif, role, sess && *sess ? sess : c->opt.session_name, out, e);
+    }
+    int got = from_container(c, out, e);
+    if (got)
+        return got > 0 ? HW_OK : -got;
+    got = from_imds(c, out, e);
+    if (got)
+        return got > 0 ? HW_OK : -got;
+    return hw_err_set(e, HW_EINVAL,
+                      "no AWS credentials found (environment, profile %s, web identity, "
+                      "container, instance metadata)",
+                      c->profile);
+}

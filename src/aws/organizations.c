@@ -1,0 +1,186 @@
+/*
+ * organizations.c - the Organization's accounts and their OU paths:
+ * ListAccounts (every account and its status) and the tree below the root
+ * (ListRoots, ListOrganizationalUnitsForParent, ListAccountsForParent),
+ * every listing paginated to the end.
+ */
+#include "aws/aws_int.h"
+
+#include <cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct acct_list {
+    hw_aws_account *v;
+    size_t n;
+};
+
+static hw_aws_account *find(struct acct_list *l, const char *id)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i].id, id) == 0)
+            return &l->v[i];
+    return NULL;
+}
+
+static hw_aws_account *add(struct acct_list *l, const char *id)
+{
+    hw_aws_account *a = find(l, id);
+    if (a)
+        return a;
+    hw_aws_account *p = realloc(l->v, (l->n + 1) * sizeof *p);
+    if (!p)
+        return NULL;
+    l->v = p;
+    a = &l->v[l->n++];
+    memset(a, 0, sizeof *a);
+    snprintf(a->id, sizeof a->id, "%s", id);
+    return a;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+typedef int (*page_cb)(void *arg, const cJSON *item, hw_err *e);
+
+/* Calls operation page by page; cb for every element of list_key. */
+static int paginate(hw_aws_client *c, const char *operation, const char *parent,
+                    const char *child_type, const char *list_key, page_cb cb, void *arg, hw_err *e)
+{
+    char *token = NULL;
+    int rc = HW_OK;
+    do {
+        cJSON *req = cJSON_CreateObject();
+        if (parent)
+            cJSON_AddStringToObject(req, "ParentId", parent);
+        if (child_type)
+            cJSON_AddStringToObject(req, "ChildType", child_type);
+        if (token)
+            cJSON_AddStringToObject(req, "NextToken", token);
+        free(token);
+        token = NULL;
+        cJSON *resp = NULL;
+        rc = hw_aws_json_call(c, NULL, &hw_svc_organizations, operation, req, &resp, e);
+        cJSON_Delete(req);
+        if (rc != HW_OK)
+            break;
+        const cJSON *items = cJSON_GetObjectItemCaseSensitive(resp, list_key);
+        const cJSON *it;
+        cJSON_ArrayForEach(it, items) {
+            if ((rc = cb(arg, it, e)) != HW_OK)
+                break;
+        }
+        const char *next = jstr(resp, "NextToken");
+        if (next && *next)
+            token = strdup(next);
+        cJSON_Delete(resp);
+    } while (rc == HW_OK && token);
+    free(token);
+    return rc;
+}
+
+static int on_account(void *arg, const cJSON *it, hw_err *e)
+{
+    const char *id = jstr(it, "Id");
+    if (!id || strlen(id) != 12)
+        return HW_OK; /* not an account id: ignore */
+    hw_aws_account *a = add(arg, id);
+    if (!a)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    const char *v;
+    if ((v = jstr(it, "Name")))
+        snprintf(a->name, sizeof a->name, "%s", v);
+    if ((v = jstr(it, "Email")))
+        snprintf(a->email, sizeof a->email, "%s", v);
+    if ((v = jstr(it, "Status")))
+        snprintf(a->status, sizeof a->status, "%s", v);
+    return HW_OK;
+}
+
+struct walk {
+    hw_aws_client *c;
+    struct acct_list *accts;
+    const char *path;
+    const char *names;
+    int depth;
+};
+
+static int walk_parent(hw_aws_client *c, struct acct_list *l, const char *parent, const char *path,
+                       const char *names, int depth, hw_err *e);
+
+static int on_child_account(void *arg, const cJSON *it, hw_err *e)
+{
+    struct walk *w = arg;
+    const char *id = jstr(it, "Id");
+    if (!id || strlen(id) != 12)
+        return HW_OK;
+    hw_aws_account *a = add(w->accts, id);
+    if (!a)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    snprintf(a->ou_path, sizeof a->ou_path, "%s", w->path);
+    snprintf(a->ou_names, sizeof a->ou_names, "%s", w->names);
+    return on_account(w->accts, it, e);
+}
+
+static int on_child_ou(void *arg, const cJSON *it, hw_err *e)
+{
+    struct walk *w = arg;
+    const char *id = jstr(it, "Id");
+    const char *name = jstr(it, "Name");
+    if (!id)
+        return HW_OK;
+    char path[1024], names[1024];
+    snprintf(path, sizeof path, "%s/%s", w->path, id);
+    snprintf(names, sizeof names, "%s/%s", w->names, name ? name : id);
+    return walk_parent(w->c, w->accts, id, path, names, w->depth + 1, e);
+}
+
+static int walk_parent(hw_aws_client *c, struct acct_list *l, const char *parent, const char *path,
+                       const char *names, int depth, hw_err *e)
+{
+    if (depth > 5) /* AWS allows five levels of OUs below the root */
+        return HW_OK;
+    struct walk w = { c, l, path, names, depth };
+    if (paginate(c, "ListAccountsForParent", parent, NULL, "Accounts", on_child_account, &w, e) !=
+        HW_OK)
+        return e->kind;
+    return paginate(c, "ListOrganizationalUnitsForParent", parent, NULL, "OrganizationalUnits",
+                    on_child_ou, &w, e);
+}
+
+struct roots {
+    hw_aws_client *c;
+    struct acct_list *accts;
+};
+
+static int on_root(void *arg, const cJSON *it, hw_err *e)
+{
+    struct roots *r = arg;
+    const char *id = jstr(it, "Id");
+    const char *name = jstr(it, "Name");
+    if (!id)
+        return HW_OK;
+    return walk_parent(r->c, r->accts, id, id, name ? name : "Root", 0, e);
+}
+
+int hw_aws_org_accounts(hw_aws_client *c, hw_aws_account **accounts, size_t *n, hw_err *e)
+{
+    struct acct_list l = { NULL, 0 };
+    *accounts = NULL;
+    *n = 0;
+    int rc = paginate(c, "ListAccounts", NULL, NULL, "Accounts", on_account, &l, e);
+    if (rc == HW_OK) {
+        struct roots r = { c, &l };
+        rc = paginate(c, "ListRoots", NULL, NULL, "Roots", on_root, &r, e);
+    }
+    if (rc != HW_OK) {
+        free(l.v);
+        return rc;
+    }
+    *accounts = l.v;
+    *n = l.n;
+    return HW_OK;
+}
