@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/util.h"
+
 int hw_unit_register_all(void);
 
 int main(int argc, char **argv)
 {
+    hw_log_init(HW_LOG_ERROR, 0); /* tests check messages, not logs */
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;
     if (hw_unit_register_all() != 0) {
