@@ -1,0 +1,321 @@
+#!/usr/bin/python3
+"""awssim.py - a local AWS simulator for hubwarden's tests and demo.
+
+usage: awssim.py --scenario FILE [--port 0] [--port-file F] [--models DIR]
+                 [--faults SPEC] [--seed N] [--no-rate-limit] [--log FILE] [--quiet]
+
+One process on 127.0.0.1 serves every service; the service and region come
+from each request's SigV4 credential scope.  Every request is checked as AWS
+checks it: the signature is recomputed with botocore's signer and the
+scenario's secret keys, the operation and its input are validated against
+AWS's published model (botocore, with current models through --models), and
+errors come back in the protocol's own format.  See README.md in this folder
+for the scenario format and the control plane (/_awssim/...).
+"""
+import argparse
+import base64
+import datetime
+import hashlib
+import json
+import os
+import random
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import models  # noqa: E402
+import services  # noqa: E402
+from state import State, ApiError  # noqa: E402
+
+
+def parse_faults(spec):
+    faults = {}
+    for part in filter(None, (spec or "").split(",")):
+        name, _, val = part.partition("=")
+        rate, _, arg = val.partition(":")
+        faults[name.strip()] = (float(rate), float(arg) if arg else None)
+    return faults
+
+
+class Sim:
+    def __init__(self, scenario_path, models_dir, faults, seed, rate_limits, quiet, log):
+        self.state = State.load(scenario_path)
+        self.models = models.Models(models_dir)
+        self.faults = faults
+        self.rng = random.Random(seed)
+        self.rate_limits = rate_limits
+        self.quiet = quiet
+        self.log = log
+        self.lock = threading.RLock()
+        self.stats = {"operations": {}, "status": {}, "throttled": 0, "faults": {}}
+
+    def count(self, key, status):
+        with self.lock:
+            ops = self.stats["operations"]
+            ops[key] = ops.get(key, 0) + 1
+            st = self.stats["status"]
+            st[str(status)] = st.get(str(status), 0) + 1
+
+    def fault(self):
+        """Picks at most one fault for this request."""
+        with self.lock:
+            for name, (rate, arg) in self.faults.items():
+                if rate > 0 and self.rng.random() < rate:
+                    self.stats["faults"][name] = self.stats["faults"].get(name, 0) + 1
+                    return name, arg
+        return None, None
+
+
+SIM = None
+
+AUTH_RE = re.compile(r"AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)")
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "awssim"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):
+        if SIM.log:
+            SIM.log.write("%s %s\n" % (self.address_string(), fmt % args))
+            SIM.log.flush()
+
+    # ------------------------------------------------------------ plumbing
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def send(self, status, body, ctype, extra=None):
+        if isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def do_PUT(self):
+        self.dispatch("PUT")
+
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
+    def dispatch(self, method):
+        raw = self.body()
+        path = self.path
+        try:
+            if path.startswith("/_awssim/"):
+                return self.control(method, path, raw)
+            if path.startswith("/latest/"):
+                return self.imds(method, path)
+            self.aws(method, path, raw)
+        except BrokenPipeError:
+            pass
+
+    # ------------------------------------------------------- control plane
+    def control(self, method, path, raw):
+        st = SIM.state
+        if path == "/_awssim/state":
+            return self.send(200, json.dumps(st.dump()), "application/json")
+        if path == "/_awssim/stats":
+            with SIM.lock:
+                return self.send(200, json.dumps(SIM.stats), "application/json")
+        if path == "/_awssim/reset-stats" and method == "POST":
+            with SIM.lock:
+                SIM.stats = {"operations": {}, "status": {}, "throttled": 0, "faults": {}}
+            return self.send(200, "{}", "application/json")
+        if path == "/_awssim/faults" and method == "POST":
+            spec = json.loads(raw or b"{}")
+            with SIM.lock:
+                SIM.faults = {k: (float(v), None) if not isinstance(v, list) else (float(v[0]), float(v[1]))
+                              for k, v in spec.items()}
+            return self.send(200, "{}", "application/json")
+        if path == "/_awssim/findings" and method == "POST":
+            spec = json.loads(raw or b"{}")
+            n = st.mutate_findings(spec)
+            return self.send(200, json.dumps({"changed": n}), "application/json")
+        if path == "/_awssim/ecs-creds":
+            tok = self.headers.get("Authorization")
+            creds = st.container_creds(tok)
+            if not creds:
+                return self.send(401, '{"message": "unauthorized"}', "application/json")
+            return self.send(200, json.dumps(creds), "application/json")
+        if path == "/_awssim/shutdown" and method == "POST":
+            self.send(200, "{}", "application/json")
+            threading.Thread(target=self.server.shutdown, daemon=True).start()
+            return
+        return self.send(404, '{"message": "no such control endpoint"}', "application/json")
+
+    def imds(self, method, path):
+        st = SIM.state
+        if path == "/latest/api/token":
+            if method != "PUT":
+                return self.send(403, "", "text/plain")
+            ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")
+            if not ttl:
+                return self.send(400, "", "text/plain")
+            return self.send(200, st.imds_token(), "text/plain")
+        tok = self.headers.get("X-aws-ec2-metadata-token")
+        if not tok or not st.imds_token_ok(tok):
+            return self.send(401, "", "text/plain")  # IMDSv1 refused
+        prefix = "/latest/meta-data/iam/security-credentials/"
+        if path == prefix:
+            role = st.imds_role()
+            return self.send(200 if role else 404, role or "", "text/plain")
+        if path.startswith(prefix):
+            creds = st.imds_creds(path[len(prefix):])
+            if not creds:
+                return self.send(404, "", "text/plain")
+            return self.send(200, json.dumps(creds), "text/plain")
+        return self.send(404, "", "text/plain")
+
+    # ----------------------------------------------------------------- AWS
+    def aws(self, method, path, raw):
+        auth = self.headers.get("Authorization", "")
+        url = urllib.parse.urlsplit(path)
+        query = urllib.parse.parse_qsl(url.query, keep_blank_values=True)
+        m = AUTH_RE.match(auth)
+        service = region = None
+        if m:
+            scope = m.group(1).split("/")
+            if len(scope) == 5:
+                _, _, region, service, _ = scope
+        else:
+            # unsigned: only STS AssumeRoleWithWebIdentity is allowed
+            form = dict(urllib.parse.parse_qsl(raw.decode("utf-8", "replace")))
+            if form.get("Action") == "AssumeRoleWithWebIdentity":
+                service, region = "sts", "us-east-1"
+        if not service:
+            return self.send(403, json.dumps({"__type": "MissingAuthenticationTokenException",
+                                              "message": "Missing Authentication Token"}),
+                             "application/json")
+        svc = SIM.models.service(service)
+        if svc is None:
+            return self.send(400, json.dumps({"__type": "UnknownServiceException",
+                                              "message": "unknown service %s" % service}),
+                             "application/json")
+        req = models.Request(method, url.path, query, self.headers, raw, region, service)
+        try:
+            op = svc.find_operation(req)
+            key = "%s.%s" % (service, op.name)
+            caller = None
+            if m:
+                caller = SIM.state.authenticate(svc, req, m, self.headers)
+            fault, arg = SIM.fault()
+            if fault == "slow":
+                time.sleep(arg or 1.0)
+            elif fault == "reset":
+                SIM.count(key, 0)
+                return self.reset()
+            elif fault in ("http500", "http503"):
+                status = 500 if fault == "http500" else 503
+                SIM.count(key, status)
+                err = ApiError("InternalFailure" if status == 500 else "ServiceUnavailable",
+                               "injected fault", status)
+                return self.error(svc, err)
+            elif fault == "throttle":
+                SIM.count(key, 429)
+                with SIM.lock:
+                    SIM.stats["throttled"] += 1
+                return self.error(svc, svc.throttling_error())
+            params = svc.parse_input(op, req)
+            svc.validate(op, params)
+            if SIM.rate_limits is not None:
+                SIM.state.rate_limit(key, caller, region, SIM.rate_limits)
+            result = services.call(SIM.state, svc, op, params, caller, region, req)
+            status, body, ctype, extra = svc.serialize(op, result)
+            if fault == "truncate":
+                SIM.count(key, status)
+                return self.truncated(status, body, ctype)
+            SIM.count(key, status)
+            self.send(status, body, ctype, extra)
+        except ApiError as err:
+            if err.code in ("TooManyRequestsException", "ThrottlingException", "Throttling"):
+                with SIM.lock:
+                    SIM.stats["throttled"] += 1
+            SIM.count("%s.%s" % (service, getattr(err, "op", "?")), err.status)
+            self.error(svc, err)
+
+    def error(self, svc, err):
+        status, body, ctype, extra = svc.serialize_error(err)
+        self.send(status, body, ctype, extra)
+
+    def reset(self):
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        self.connection.close()
+
+    def truncated(self, status, body, ctype):
+        if isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: max(1, len(body) // 2)])
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def main(argv=None):
+    global SIM
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scenario", required=True)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file")
+    ap.add_argument("--models", default=os.environ.get("AWSSIM_MODELS"))
+    ap.add_argument("--faults", default="")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-rate-limit", action="store_true")
+    ap.add_argument("--log")
+    ap.add_argument("--quiet", action="store_true")
+    a = ap.parse_args(argv)
+    log = open(a.log, "a") if a.log else None
+    with open(a.scenario) as f:
+        scen = json.load(f)
+    faults = parse_faults(a.faults)
+    for k, v in (scen.get("faults") or {}).items():
+        faults.setdefault(k, (float(v), None))
+    limits = None if a.no_rate_limit else dict(
+        {"securityhub.GetFindings": {"rate": 3, "burst": 6}}, **(scen.get("rate_limits") or {}))
+    SIM = Sim(a.scenario, a.models, faults, a.seed, limits, a.quiet, log)
+    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    srv.daemon_threads = True
+    port = srv.server_address[1]
+    if a.port_file:
+        tmp = a.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % port)
+        os.replace(tmp, a.port_file)
+    print("awssim listening on 127.0.0.1:%d" % port, flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

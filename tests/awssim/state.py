@@ -1,0 +1,294 @@
+"""state.py - the simulator's in-memory world: the Organization, accounts,
+credentials (long-term keys and issued temporary ones), Security Hub
+findings, rate limits, and SigV4 verification of every signed request.
+"""
+import copy
+import datetime
+import gzip
+import hashlib
+import json
+import os
+import secrets
+import threading
+import time
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+
+class ApiError(Exception):
+    def __init__(self, code, message, status=400):
+        super().__init__("%s: %s" % (code, message))
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+class Caller:
+    def __init__(self, account, arn, user_id, key):
+        self.account = account
+        self.arn = arn
+        self.user_id = user_id
+        self.key = key
+
+
+class ScopedSigV4(SigV4Auth):
+    """botocore's signer, signing exactly the headers the client listed and
+    at the client's own timestamp."""
+
+    def __init__(self, creds, service, region, signed_headers, timestamp):
+        super().__init__(creds, service, region)
+        self._signed = signed_headers
+        self._ts = timestamp
+
+    def headers_to_sign(self, request):
+        from botocore.awsrequest import HTTPHeaders
+        out = HTTPHeaders()
+        for name in self._signed:
+            for v in request.headers.get_all(name) or []:
+                out[name] = v
+        return out
+
+    def compute(self, request):
+        request.context["timestamp"] = self._ts
+        cr = self.canonical_request(request)
+        sts = self.string_to_sign(request, cr)
+        return self.signature(sts, request)
+
+
+def now_utc():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def iso(t):
+    return t.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class State:
+    def __init__(self, scen, base_dir):
+        self.lock = threading.RLock()
+        self.scen = scen
+        self.partition = scen.get("partition", "aws")
+        self.org = scen.get("organization") or {}
+        self.accounts = {a["id"]: a for a in scen.get("accounts", [])}
+        self.keys = {}  # access key id -> (secret, account, arn, user id, token, expires)
+        for a in scen.get("accounts", []):
+            for u in a.get("users", []):
+                for k in u.get("access_keys", []):
+                    self.keys[k["id"]] = {
+                        "secret": k["secret"], "account": a["id"],
+                        "arn": "arn:%s:iam::%s:user/%s" % (self.partition, a["id"], u["name"]),
+                        "user_id": "AIDA" + hashlib.sha1(u["name"].encode()).hexdigest()[:17].upper(),
+                        "token": None, "expires": None,
+                        "active": k.get("status", "Active") == "Active"}
+        self.max_session = int(scen.get("max_session_duration", 43200))
+        self.web_tokens = scen.get("web_identity_tokens", {})
+        self.imds = scen.get("imds")
+        self.ecs = scen.get("ecs")
+        self.imds_tokens = {}
+        self.buckets = {}
+        sh = scen.get("securityhub") or {}
+        self.aggregator = sh.get("aggregator")
+        self.findings = {}  # (ProductArn, Id) -> finding
+        for f in sh.get("findings", []):
+            self._add(f)
+        for rel in sh.get("findings_files", []):
+            path = rel if os.path.isabs(rel) else os.path.join(base_dir, rel)
+            opener = gzip.open if path.endswith(".gz") else open
+            with opener(path, "rt") as fh:
+                for line in fh:
+                    line = line.strip()
+                    if line:
+                        self._add(json.loads(line))
+        gen = sh.get("generate")
+        if gen:
+            import gen_findings
+            for f in gen_findings.generate(gen):
+                self._add(f)
+        self._sorted = None
+        self.pages = {}
+
+    @classmethod
+    def load(cls, path):
+        with open(path) as f:
+            scen = json.load(f)
+        return cls(scen, os.path.dirname(os.path.abspath(path)))
+
+    def _add(self, f):
+        self.findings[(f["ProductArn"], f["Id"])] = f
+        self._sorted = None
+
+    # --------------------------------------------------------- credentials
+    def authenticate(self, svc, req, m, headers):
+        cred_scope, signed, signature = m.group(1), m.group(2), m.group(3)
+        akid = cred_scope.split("/")[0]
+        json_style = svc.protocol in ("json", "rest-json")
+        with self.lock:
+            k = self.keys.get(akid)
+        if not k or not k["active"]:
+            raise ApiError("UnrecognizedClientException" if json_style else "InvalidClientTokenId",
+                           "The security token included in the request is invalid.", 403)
+        if k["expires"] and time.time() > k["expires"]:
+            raise ApiError("ExpiredTokenException" if json_style else "ExpiredToken",
+                           "The security token included in the request is expired", 403)
+        if k["token"] and headers.get("X-Amz-Security-Token") != k["token"]:
+            raise ApiError("UnrecognizedClientException" if json_style else "InvalidClientTokenId",
+                           "The security token included in the request is invalid.", 403)
+        amz_date = headers.get("X-Amz-Date", "")
+        try:
+            t = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+        except ValueError:
+            raise ApiError("IncompleteSignatureException", "missing or malformed X-Amz-Date", 400)
+        if abs((now_utc() - t).total_seconds()) > 900:
+            raise ApiError("InvalidSignatureException" if json_style else "SignatureDoesNotMatch",
+                           "Signature expired: %s is now earlier than the allowed window" % amz_date, 403)
+        host = headers.get("Host", "localhost")
+        url = "http://%s%s" % (host, req.path)
+        if req.query:
+            from urllib.parse import urlencode
+            url += "?" + urlencode(req.query)
+        areq = AWSRequest(method=req.method, url=url, data=req.body)
+        for name in signed.split(";"):
+            for v in headers.get_all(name) or []:
+                areq.headers[name] = v
+        scope = cred_scope.split("/")
+        signer = ScopedSigV4(Credentials(akid, k["secret"], k["token"]), scope[3], scope[2],
+                             signed.split(";"), amz_date)
+        expected = signer.compute(areq)
+        if not secrets.compare_digest(expected, signature):
+            raise ApiError("InvalidSignatureException" if json_style else "SignatureDoesNotMatch",
+                           "The request signature we calculated does not match the signature you "
+                           "provided. Check your AWS Secret Access Key and signing method.", 403)
+        return Caller(k["account"], k["arn"], k["user_id"], akid)
+
+    def issue(self, account, arn, user_id, duration):
+        akid = "ASIA" + secrets.token_hex(8).upper()
+        cred = {"secret": secrets.token_urlsafe(30), "account": account, "arn": arn,
+                "user_id": user_id, "token": "IQoJ" + secrets.token_urlsafe(96),
+                "expires": time.time() + duration, "active": True}
+        with self.lock:
+            self.keys[akid] = cred
+        exp = datetime.datetime.fromtimestamp(cred["expires"], datetime.timezone.utc)
+        return {"AccessKeyId": akid, "SecretAccessKey": cred["secret"],
+                "SessionToken": cred["token"], "Expiration": exp}
+
+    def role(self, account, name):
+        a = self.accounts.get(account)
+        for r in (a or {}).get("roles", []):
+            if r["name"] == name:
+                return r
+        return None
+
+    def json_creds(self, c):
+        return {"AccessKeyId": c["AccessKeyId"], "SecretAccessKey": c["SecretAccessKey"],
+                "Token": c["SessionToken"], "Expiration": iso(c["Expiration"]),
+                "Code": "Success", "Type": "AWS-HMAC", "LastUpdated": iso(now_utc())}
+
+    def imds_token(self):
+        tok = secrets.token_urlsafe(32)
+        self.imds_tokens[tok] = time.time() + 21600
+        return tok
+
+    def imds_token_ok(self, tok):
+        return self.imds_tokens.get(tok, 0) > time.time()
+
+    def imds_role(self):
+        return (self.imds or {}).get("role")
+
+    def imds_creds(self, role):
+        if not self.imds or role != self.imds.get("role"):
+            return None
+        acct = self.imds["account"]
+        c = self.issue(acct, "arn:%s:sts::%s:assumed-role/%s/i-0123456789abcdef0" % (self.partition, acct, role),
+                       "AROAIMDS:i-0123456789abcdef0", 3600)
+        return self.json_creds(c)
+
+    def container_creds(self, token):
+        if not self.ecs or token != self.ecs.get("token"):
+            return None
+        acct = self.ecs["account"]
+        c = self.issue(acct, "arn:%s:sts::%s:assumed-role/%s/ecs-task" % (self.partition, acct, self.ecs["role"]),
+                       "AROAECS:ecs-task", 3600)
+        return self.json_creds(c)
+
+    # ---------------------------------------------------------- rate limit
+    def rate_limit(self, key, caller, region, limits):
+        lim = limits.get(key)
+        if not lim or caller is None:
+            return
+        bucket_key = (key, caller.account, region)
+        with self.lock:
+            if not hasattr(self, "buckets_"):
+                self.buckets_ = {}
+            tokens, last = self.buckets_.get(bucket_key, (float(lim["burst"]), time.monotonic()))
+            t = time.monotonic()
+            tokens = min(float(lim["burst"]), tokens + (t - last) * float(lim["rate"]))
+            if tokens < 1.0:
+                self.buckets_[bucket_key] = (tokens, t)
+                code = "TooManyRequestsException"
+                raise ApiError(code, "Rate exceeded", 429)
+            self.buckets_[bucket_key] = (tokens - 1.0, t)
+
+    # ------------------------------------------------------------ findings
+    def sorted_findings(self):
+        with self.lock:
+            if self._sorted is None:
+                self._sorted = list(self.findings.values())
+            return self._sorted
+
+    def mutate_findings(self, spec):
+        n = 0
+        stamp = iso(now_utc())
+        with self.lock:
+            for u in spec.get("update", []):
+                f = self.findings.get((u["ProductArn"], u["Id"]))
+                if not f:
+                    continue
+                for path, val in u.get("fields", {}).items():
+                    obj = f
+                    parts = path.split(".")
+                    for p in parts[:-1]:
+                        obj = obj.setdefault(p, {})
+                    obj[parts[-1]] = val
+                f["UpdatedAt"] = stamp
+                n += 1
+            if "update_fraction" in spec:
+                import random
+                rng = random.Random(spec.get("seed", 1))
+                fields = spec.get("fields", {"Compliance.Status": "PASSED"})
+                for f in self.findings.values():
+                    if rng.random() < spec["update_fraction"]:
+                        for path, val in fields.items():
+                            obj = f
+                            parts = path.split(".")
+                            for p in parts[:-1]:
+                                obj = obj.setdefault(p, {})
+                            obj[parts[-1]] = val
+                        f["UpdatedAt"] = stamp
+                        n += 1
+            for f in spec.get("add", []):
+                self._add(f)
+                n += 1
+            self._sorted = None
+        return n
+
+    def visible(self, caller, region):
+        """Findings the caller sees in this region."""
+        agg = self.aggregator or {}
+        members = set(self.accounts)
+        if agg and caller.account == agg.get("account") and region == agg.get("region"):
+            regions = set([agg["region"]] + list(agg.get("linked_regions", [])))
+            return [f for f in self.sorted_findings()
+                    if f.get("Region") in regions and
+                    (f.get("AwsAccountId") in members or f.get("AwsAccountId") == caller.account
+                     or agg.get("include_outside", True))]
+        return [f for f in self.sorted_findings()
+                if f.get("AwsAccountId") == caller.account and f.get("Region") == region]
+
+    def dump(self):
+        with self.lock:
+            return {"accounts": list(self.accounts.values()),
+                    "findings": list(self.findings.values()),
+                    "issued_credentials": sum(1 for k in self.keys.values() if k["token"]),
+                    "buckets": self.buckets}
