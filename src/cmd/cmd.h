@@ -109,6 +109,21 @@ void hw_out_header(hw_out *o);
 void hw_out_row(hw_out *o, const char *const *cells, cJSON *json);
 int hw_out_finish(hw_out *o);
 
+/* Shared steps (common.c). */
+struct hw_store;
+struct hw_eval_summary;
+struct hw_aws_options;
+struct hw_aws_endpoint_override;
+/* The controls folder: config controls_dir, else the catalogue's default. */
+const char *hw_cmd_controls_dir(const hw_ctx *ctx);
+/* Loads the catalogue, syncs it into the store and evaluates run_id's
+ * requirements per account; *sums (malloc'd) per framework. */
+int hw_cmd_evaluate(const hw_ctx *ctx, struct hw_store *st, const char *run_id,
+                    struct hw_eval_summary **sums, size_t *nsums, hw_err *e);
+/* AWS client options from the configuration and --region. */
+void hw_cmd_aws_options(const hw_ctx *ctx, struct hw_aws_options *o,
+                        struct hw_aws_endpoint_override *ov, size_t maxov, const char *session);
+
 #define HW_DECLARE_COMMAND(n) extern const struct hw_command hw_cmd_##n
 HW_DECLARE_COMMAND(scan);
 HW_DECLARE_COMMAND(import);

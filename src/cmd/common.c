@@ -1,0 +1,105 @@
+/*
+ * common.c - steps several commands share: loading the catalogue into the
+ * store and evaluating the requirements of a run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/aws.h"
+#include "catalog/catalog.h"
+#include "cmd/cmd.h"
+#include "scan/scan.h"
+#include "store/store.h"
+
+const char *hw_cmd_controls_dir(const hw_ctx *ctx)
+{
+    if (ctx->config && ctx->config->controls_dir)
+        return ctx->config->controls_dir;
+    return hw_catalog_default_dir();
+}
+
+int hw_cmd_evaluate(const hw_ctx *ctx, struct hw_store *st, const char *run_id,
+                    hw_eval_summary **sums, size_t *nsums, hw_err *e)
+{
+    *sums = NULL;
+    *nsums = 0;
+    hw_catalog *cat;
+    if (hw_catalog_load(hw_cmd_controls_dir(ctx), &cat, e) != HW_OK)
+        return e->kind;
+    size_t nreq = 0;
+    for (size_t i = 0; i < cat->nframeworks; i++)
+        nreq += cat->frameworks[i].nrequirements;
+    hw_control_row *crows = calloc(cat->ncontrols ? cat->ncontrols : 1, sizeof *crows);
+    hw_requirement_row *rrows = calloc(nreq ? nreq : 1, sizeof *rrows);
+    const char **ids = calloc(cat->ncontrols + nreq * 0 + 1, sizeof *ids);
+    const char ***lists = calloc(nreq ? nreq : 1, sizeof *lists);
+    const char **scoped = calloc(cat->ncontrols ? cat->ncontrols : 1, sizeof *scoped);
+    size_t nscoped = 0;
+    int rc = HW_OK;
+    if (!crows || !rrows || !ids || !lists || !scoped) {
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < cat->ncontrols; i++) {
+        const hw_control *c = &cat->controls[i];
+        hw_control_row r = { c->id, c->title, c->severity, c->resource_type, c->remediation };
+        crows[i] = r;
+        if (strcmp(c->resource_type, "AWS::::Account") == 0)
+            scoped[nscoped++] = c->id;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < cat->nframeworks && rc == HW_OK; i++) {
+        const hw_framework *f = &cat->frameworks[i];
+        for (size_t j = 0; j < f->nrequirements; j++, k++) {
+            const hw_requirement *q = &f->requirements[j];
+            lists[k] = calloc(q->ncontrols ? q->ncontrols : 1, sizeof **lists);
+            if (!lists[k]) {
+                rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+                break;
+            }
+            for (size_t m = 0; m < q->ncontrols; m++)
+                lists[k][m] = q->controls[m]->id;
+            hw_requirement_row r = { f->id, q->id, q->title, q->manual, lists[k], q->ncontrols };
+            rrows[k] = r;
+        }
+    }
+    if (rc == HW_OK)
+        rc = hw_store_catalog_sync(st, crows, cat->ncontrols, rrows, nreq, e);
+    if (rc == HW_OK)
+        rc = hw_scan_evaluate(st, run_id, rrows, nreq, scoped, nscoped, sums, nsums, e);
+out:
+    for (size_t i = 0; lists && i < nreq; i++)
+        free((void *)lists[i]);
+    free(lists);
+    free(ids);
+    free(scoped);
+    free(crows);
+    free(rrows);
+    hw_catalog_free(cat);
+    return rc;
+}
+
+/* Options for the AWS client from the configuration and --region. */
+void hw_cmd_aws_options(const hw_ctx *ctx, hw_aws_options *o, hw_aws_endpoint_override *ov,
+                        size_t maxov, const char *session)
+{
+    const hw_config *c = ctx->config;
+    memset(o, 0, sizeof *o);
+    o->region = ctx->region ? ctx->region : c->aws.region;
+    o->profile = c->aws.profile;
+    o->endpoint_url = c->aws.endpoint_url;
+    size_t n = c->aws.nendpoints < maxov ? c->aws.nendpoints : maxov;
+    for (size_t i = 0; i < n; i++) {
+        ov[i].service = c->aws.endpoints[i].key;
+        ov[i].url = c->aws.endpoints[i].value;
+    }
+    o->endpoints = ov;
+    o->nendpoints = n;
+    o->use_fips = c->aws.use_fips;
+    o->max_attempts = c->aws.max_attempts;
+    o->connect_timeout_ms = c->aws.connect_timeout_s * 1000L;
+    o->timeout_ms = c->aws.timeout_s * 1000L;
+    o->ca_bundle = c->aws.ca_bundle;
+    o->session_name = session;
+}
+
