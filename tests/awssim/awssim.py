@@ -118,6 +118,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self.dispatch("DELETE")
 
+    def do_PATCH(self):
+        self.dispatch("PATCH")
+
     def dispatch(self, method):
         raw = self.body()
         path = self.path

@@ -1,0 +1,236 @@
+"""test_awssim.py - the simulator checked by AWS's own client.
+
+Drives tests/awssim/awssim.py with Debian's awscli (/usr/bin/aws, its own
+botocore) through --endpoint-url, with AWS_DATA_PATH pointing at the current
+models, for a few calls per service: signatures, model validation, errors,
+pagination, multi-account isolation, rate limits and injected faults.
+
+Run from the repository root:
+    /usr/bin/python3 -m unittest discover -s tests/awssim -p 'test_*.py'
+"""
+import json
+import os
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCENARIO = os.path.join(ROOT, "tests", "data", "awssim", "basic.json")
+MODELS = os.environ.get("AWSSIM_MODELS") or os.path.join(ROOT, ".build", "models")
+AWS = "/usr/bin/aws"
+KEY, SECRET = "AKIAHUBWARDENTEST001", "testsecretkeytestsecretkey0000000000001"
+
+
+class Sim:
+    def __init__(self, *extra):
+        self.dir = tempfile.mkdtemp(prefix="awssim-test-")
+        port_file = os.path.join(self.dir, "port")
+        self.proc = subprocess.Popen(
+            ["/usr/bin/python3", os.path.join(ROOT, "tests", "awssim", "awssim.py"), "--scenario", SCENARIO,
+             "--port-file", port_file, "--models", MODELS, "--quiet"] + list(extra),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(200):
+            if os.path.exists(port_file):
+                break
+            if self.proc.poll() is not None:
+                raise RuntimeError("simulator exited: %s" % self.proc.stderr.read().decode())
+            time.sleep(0.05)
+        self.url = "http://127.0.0.1:%s" % open(port_file).read().strip()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(5)
+        self.proc.stderr.close()
+
+    def control(self, path, body=None):
+        req = urllib.request.Request(self.url + path, data=json.dumps(body).encode() if body is not None else None,
+                                     method="POST" if body is not None else "GET")
+        with urllib.request.urlopen(req) as r:
+            return json.loads(r.read())
+
+
+def aws(sim, *args, key=KEY, secret=SECRET, token=None, region="us-east-1"):
+    env = {"PATH": "/usr/bin:/bin", "HOME": sim.dir, "AWS_ACCESS_KEY_ID": key,
+           "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": region, "AWS_DATA_PATH": MODELS,
+           "AWS_MAX_ATTEMPTS": "1", "AWS_RETRY_MODE": "standard", "AWS_PAGER": ""}
+    if token:
+        env["AWS_SESSION_TOKEN"] = token
+    p = subprocess.run([AWS, "--endpoint-url", sim.url, "--output", "json"] + list(args),
+                       env=env, capture_output=True, text=True, timeout=60)
+    out = json.loads(p.stdout) if p.returncode == 0 and p.stdout.strip() else None
+    return p.returncode, out, p.stderr
+
+
+def raw(sim, service, path, body, headers, key=KEY, secret=SECRET):
+    """Signs with botocore and sends with urllib: for requests awscli refuses."""
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    import urllib.error
+    req = botocore.awsrequest.AWSRequest("POST", sim.url + path, data=body, headers=headers)
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), service, "us-east-1").add_auth(req)
+    p = req.prepare()
+    data = p.body.encode() if isinstance(p.body, str) else p.body
+    r = urllib.request.Request(p.url, data=data, headers=dict(p.headers), method="POST")
+    try:
+        with urllib.request.urlopen(r) as resp:
+            return resp.status, resp.read().decode(), ""
+    except urllib.error.HTTPError as e:
+        return e.code, None, e.read().decode()
+
+
+@unittest.skipUnless(os.path.exists(AWS), "Debian's awscli (/usr/bin/aws) is not installed")
+class AwsCliTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.isdir(os.path.join(MODELS, "securityhub")):
+            raise unittest.SkipTest("current models not laid out in %s (run make models)" % MODELS)
+        cls.sim = Sim("--no-rate-limit")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()
+
+    def test_sts_identity_and_assume_role(self):
+        rc, out, err = aws(self.sim, "sts", "get-caller-identity")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["Account"], "222222222222")
+        rc, out, err = aws(self.sim, "sts", "assume-role", "--role-arn",
+                           "arn:aws:iam::444444444444:role/HubwardenAudit", "--role-session-name", "hubwarden-test")
+        self.assertEqual(rc, 0, err)
+        c = out["Credentials"]
+        rc, me, err = aws(self.sim, "sts", "get-caller-identity", key=c["AccessKeyId"],
+                          secret=c["SecretAccessKey"], token=c["SessionToken"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(me["Account"], "444444444444")
+        self.assertIn("assumed-role/HubwardenAudit/hubwarden-test", me["Arn"])
+        # the member's credentials see only its own findings
+        rc, out, err = aws(self.sim, "securityhub", "get-findings", "--max-items", "1000", key=c["AccessKeyId"],
+                           secret=c["SecretAccessKey"], token=c["SessionToken"])
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(out["Findings"])
+        self.assertEqual({f["AwsAccountId"] for f in out["Findings"]}, {"444444444444"})
+        self.assertEqual({f["Region"] for f in out["Findings"]}, {"us-east-1"})
+        # without the session token the temporary key is refused
+        rc, _, err = aws(self.sim, "sts", "get-caller-identity", key=c["AccessKeyId"], secret=c["SecretAccessKey"])
+        self.assertNotEqual(rc, 0)
+        self.assertIn("InvalidClientTokenId", err)
+
+    def test_assume_role_refusals(self):
+        rc, _, err = aws(self.sim, "sts", "assume-role", "--role-arn",
+                         "arn:aws:iam::333333333333:role/HubwardenAudit", "--role-session-name", "x1")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("AccessDenied", err)  # external id required
+        rc, _, err = aws(self.sim, "sts", "assume-role", "--role-arn",
+                         "arn:aws:iam::333333333333:role/HubwardenAudit", "--role-session-name", "x1",
+                         "--external-id", "hw-ext-1")
+        self.assertEqual(rc, 0, err)
+        rc, _, err = aws(self.sim, "sts", "assume-role", "--role-arn",
+                         "arn:aws:iam::444444444444:role/Nope", "--role-session-name", "x1")
+        self.assertIn("AccessDenied", err)
+
+    def test_wrong_secret(self):
+        rc, _, err = aws(self.sim, "sts", "get-caller-identity", secret="wrong" + SECRET[5:])
+        self.assertNotEqual(rc, 0)
+        self.assertIn("SignatureDoesNotMatch", err)
+        rc, _, err = aws(self.sim, "securityhub", "get-findings", secret="wrong" + SECRET[5:])
+        self.assertIn("InvalidSignatureException", err)
+        rc, _, err = aws(self.sim, "organizations", "list-roots", key="AKIAUNKNOWN000000000")
+        self.assertIn("UnrecognizedClientException", err)
+
+    def test_organizations(self):
+        rc, out, err = aws(self.sim, "organizations", "list-accounts")
+        self.assertEqual(rc, 0, err)
+        by_id = {a["Id"]: a["Status"] for a in out["Accounts"]}
+        self.assertEqual(by_id["555555555555"], "SUSPENDED")
+        self.assertEqual(len(by_id), 5)
+        rc, out, err = aws(self.sim, "organizations", "list-roots")
+        root = out["Roots"][0]["Id"]
+        rc, out, err = aws(self.sim, "organizations", "list-organizational-units-for-parent", "--parent-id", root)
+        self.assertEqual(sorted(o["Name"] for o in out["OrganizationalUnits"]), ["Dev", "Prod"])
+        rc, _, err = aws(self.sim, "organizations", "list-accounts-for-parent", "--parent-id", "ou-ab12-nope0000")
+        self.assertIn("ParentNotFoundException", err)
+        # a member account is not the management account or a delegated admin
+        rc, out, err = aws(self.sim, "sts", "assume-role", "--role-arn",
+                           "arn:aws:iam::444444444444:role/HubwardenAudit", "--role-session-name", "o1")
+        c = out["Credentials"]
+        rc, _, err = aws(self.sim, "organizations", "list-accounts", key=c["AccessKeyId"],
+                         secret=c["SecretAccessKey"], token=c["SessionToken"])
+        self.assertIn("AccessDeniedException", err)
+
+    def test_securityhub_filters_pagination_and_updates(self):
+        rc, out, err = aws(self.sim, "securityhub", "get-findings", "--filters",
+                           json.dumps({"ComplianceSecurityControlId": [{"Value": "S3.8", "Comparison": "EQUALS"}],
+                                       "ComplianceStatus": [{"Value": "FAILED", "Comparison": "EQUALS"}]}),
+                           "--page-size", "3")
+        self.assertEqual(rc, 0, err)
+        fs = out["Findings"]
+        self.assertTrue(fs)
+        self.assertTrue(all(f["Compliance"]["SecurityControlId"] == "S3.8" and
+                            f["Compliance"]["Status"] == "FAILED" for f in fs))
+        rc, out, err = aws(self.sim, "securityhub", "get-findings", "--max-items", "10000")
+        total = len(out["Findings"])
+        self.assertEqual(total, 250)  # aggregator: every member, both regions
+        ident = [{"Id": fs[0]["Id"], "ProductArn": fs[0]["ProductArn"]},
+                 {"Id": "nope", "ProductArn": fs[0]["ProductArn"]}]
+        rc, out, err = aws(self.sim, "securityhub", "batch-update-findings", "--finding-identifiers",
+                           json.dumps(ident), "--workflow", "Status=NOTIFIED")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(len(out["ProcessedFindings"]), 1)
+        self.assertEqual(out["UnprocessedFindings"][0]["ErrorCode"], "FindingNotFound")
+        too_many = [{"Id": "f%d" % i, "ProductArn": fs[0]["ProductArn"]} for i in range(101)]
+        rc, _, err = aws(self.sim, "securityhub", "batch-update-findings", "--finding-identifiers",
+                         json.dumps(too_many), "--workflow", "Status=NOTIFIED")
+        self.assertNotEqual(rc, 0)
+
+    def test_validation_errors(self):
+        # a wrong enum value: the server says so, in Security Hub's format
+        rc, _, err = self.raw_get_findings({"SortCriteria": [{"Field": "UpdatedAt", "SortOrder": "sideways"}]})
+        self.assertEqual(rc, 400)
+        self.assertIn("InvalidInputException", err)
+        rc, _, err = self.raw_get_findings({"MaxResults": "ten"})
+        self.assertEqual(rc, 400)
+        # Query protocol: a member shorter than the model's minimum, a missing one
+        form = "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A444444444444%3Arole%2FHubwardenAudit" \
+               "&RoleSessionName=x&Version=2011-06-15"
+        rc, _, err = raw(self.sim, "sts", "/", form, {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(rc, 400)
+        self.assertIn("<Code>ValidationError</Code>", err)
+        form = "Action=AssumeRole&RoleSessionName=xyz&Version=2011-06-15"
+        rc, _, err = raw(self.sim, "sts", "/", form, {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertIn("Missing required parameter", err)
+
+    def raw_get_findings(self, body):
+        """A signed request that awscli itself would refuse to send."""
+        return raw(self.sim, "securityhub", "/findings", json.dumps(body), {"Content-Type": "application/json"})
+
+    def test_unknown_operation(self):
+        rc, _, err = raw(self.sim, "organizations", "/", "{}",
+                         {"Content-Type": "application/x-amz-json-1.1",
+                          "X-Amz-Target": "AWSOrganizationsV20161128.FlyToTheMoon"})
+        self.assertEqual(rc, 400)
+        self.assertIn("UnknownOperationException", err)
+
+
+@unittest.skipUnless(os.path.exists(AWS), "Debian's awscli (/usr/bin/aws) is not installed")
+class RateLimitTests(unittest.TestCase):
+    def test_get_findings_rate_limit(self):
+        if not os.path.isdir(os.path.join(MODELS, "securityhub")):
+            self.skipTest("current models not laid out")
+        sim = Sim()
+        try:
+            codes = [raw(sim, "securityhub", "/findings", '{"MaxResults": 1}',
+                         {"Content-Type": "application/json"})[0] for _ in range(12)]
+            # burst 6, then 3 a second: twelve quick calls cannot all pass
+            self.assertEqual(codes[:6], [200] * 6)
+            self.assertIn(429, codes)
+            self.assertGreater(sim.control("/_awssim/stats")["throttled"], 0)
+            rc, _, err = aws(sim, "securityhub", "get-findings", "--max-results", "1", "--no-paginate")
+        finally:
+            sim.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
