@@ -46,3 +46,30 @@ start_sim() {
     export AWS_ENDPOINT_URL="http://127.0.0.1:$SIM_PORT"
     SIM_URL=$AWS_ENDPOINT_URL
 }
+
+# The audit account's keys from tests/data/awssim/basic.json.
+use_test_creds() {
+    export AWS_ACCESS_KEY_ID=AKIAHUBWARDENTEST001
+    export AWS_SECRET_ACCESS_KEY=testsecretkeytestsecretkey0000000000001
+    unset AWS_SESSION_TOKEN AWS_PROFILE
+    export AWS_EC2_METADATA_DISABLED=true
+    export HOME="$TMP"
+}
+
+# sim_post PATH JSON|@FILE: the simulator's control plane
+sim_post() {
+    /usr/bin/python3 - "$SIM_URL$1" "$2" <<'PY'
+import sys, urllib.request
+body = open(sys.argv[2][1:], "rb").read() if sys.argv[2].startswith("@") else sys.argv[2].encode()
+r = urllib.request.Request(sys.argv[1], data=body, method="POST")
+print(urllib.request.urlopen(r).read().decode())
+PY
+}
+sim_get() {
+    /usr/bin/python3 -c "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())" "$SIM_URL$1"
+}
+
+# jq-like: json_eval FILE EXPR (Python, the document is `d`)
+json_eval() {
+    /usr/bin/python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"
+}
