@@ -157,8 +157,12 @@ int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **
         return hw_err_set(e, HW_EINTERNAL, "no role assumed into account %s", ctx->account);
     }
     if (!c->have_base || near_expiry(&c->base)) {
-        if (hw_aws_resolve_creds(c, &c->base, e) != HW_OK)
+        /* resolve into a copy: an assume-role profile signs its AssumeRole
+         * call with c->base set to the source credentials meanwhile */
+        hw_aws_creds fresh;
+        if (hw_aws_resolve_creds(c, &fresh, e) != HW_OK)
             return e->kind;
+        c->base = fresh;
         c->have_base = 1;
         aws_protect(&c->base);
     }
