@@ -156,8 +156,10 @@ static int pull_source(struct shared *sh, hw_aws_client *c, int idx, hw_err *e)
             return e->kind;
         ctx.account = s->account;
     }
+    /* one token less than the server's burst: a cushion that absorbs
+     * network jitter, so that the steady 3/s never trips the limit */
     hw_bucket bucket;
-    hw_bucket_init(&bucket, o->rate, o->burst, hw_monotonic_ms());
+    hw_bucket_init(&bucket, o->rate, o->burst > 1 ? o->burst - 1 : 1, hw_monotonic_ms());
     int64_t since = s->watermark >= 0 ? s->watermark - o->overlap_s : 0;
     if (since < 0)
         since = 0;
