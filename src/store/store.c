@@ -72,6 +72,10 @@ static const char *const migrations[] = {
     "  zdict INTEGER NOT NULL DEFAULT 0,"
     "  rawlen INTEGER NOT NULL,"
     "  raw BLOB NOT NULL);"
+    /* evaluation evidence: trusted active findings by account and control
+     * (partial, so that bulk imports of untrusted findings do not pay) */
+    "CREATE INDEX findings_evidence ON findings(account_id, control_id)"
+    "  WHERE trusted = 1 AND record_state = 'ACTIVE';"
     "CREATE TABLE finding_history ("
     "  finding_key INTEGER NOT NULL REFERENCES findings(key),"
     "  run_id TEXT NOT NULL REFERENCES runs(id),"
