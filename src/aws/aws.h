@@ -179,6 +179,32 @@ int hw_aws_resolve_creds(hw_aws_client *c, hw_aws_creds *out, hw_err *e);
 /* INI helpers (inih): the value of key in [section] of file, or NULL. */
 char *hw_aws_ini_get(const char *path, const char *section, const char *key);
 
+/* ---------------------------------------------------- concurrent requests */
+
+/*
+ * A queue of requests run on one libcurl multi handle, at most
+ * max_inflight at once; retries wait out their backoff without blocking
+ * the others.  Callbacks run inside hw_aws_multi_run(): on success rc is
+ * HW_OK and body (malloc'd, the callback frees it) the response; on
+ * failure body is NULL, err the AWS error and e its message.
+ */
+typedef struct hw_aws_multi hw_aws_multi;
+typedef void (*hw_aws_done_cb)(void *arg, int rc, char *body, size_t len,
+                               const hw_aws_error *err, const hw_err *e);
+
+int hw_aws_multi_new(hw_aws_client *c, int max_inflight, hw_aws_multi **out, hw_err *e);
+void hw_aws_multi_free(hw_aws_multi *m);
+/* Queues a REST-JSON request (credentials for ctx resolved now). */
+int hw_aws_multi_rest_json(hw_aws_multi *m, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                           const char *operation, const char *method, const char *path,
+                           const struct cJSON *req, hw_aws_done_cb cb, void *arg, hw_err *e);
+/* Moves transfers on for at most max_wait_ms; returns early after any
+ * request completed so that the caller can queue the next ones. */
+int hw_aws_multi_run(hw_aws_multi *m, int64_t max_wait_ms);
+/* Requests queued or in flight; free slots below max_inflight. */
+size_t hw_aws_multi_pending(const hw_aws_multi *m);
+size_t hw_aws_multi_room(const hw_aws_multi *m);
+
 /* ------------------------------------------------------------------ STS */
 
 typedef struct hw_aws_identity {

@@ -55,6 +55,17 @@ struct http_request {
 };
 
 void http_result_init(struct http_result *r);
+/* The pieces of one exchange, shared by the blocking and the multi paths. */
+void aws_http_setup(hw_aws_client *c, CURL *h, const struct http_request *rq,
+                    struct http_result *res, struct curl_slist **hdrs_out, char *errbuf);
+int aws_http_finish(CURL *h, CURLcode cc, const char *errbuf, struct http_result *res);
+/* After attempt number `attempt`: 0 success, 1 retry after *wait_ms, -1
+ * give up (err filled). */
+int aws_http_judge(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
+                   int protocol, int rc, const struct http_result *res, int attempt,
+                   hw_aws_error *err, int64_t *wait_ms);
+/* err as one user-fit line in e; returns HW_EAWS or HW_ENET. */
+int aws_http_error(const hw_aws_error *err, hw_err *e);
 void http_result_free(struct http_result *r);
 /* One attempt. */
 int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_result *res);

@@ -71,18 +71,20 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
-int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_result *res)
+/* Sets every option of one request on h; *hdrs_out must be freed after
+ * the transfer.  errbuf: CURL_ERROR_SIZE bytes owned by the caller. */
+void aws_http_setup(hw_aws_client *c, CURL *h, const struct http_request *rq,
+                    struct http_result *res, struct curl_slist **hdrs_out, char *errbuf)
 {
-    CURL *h = c->curl;
-    curl_easy_reset(h);
     hw_buf_reset(&res->body);
     res->status = 0;
     res->request_id[0] = res->error_type[0] = '\0';
     res->retry_after = -1;
     res->transport = 0;
     res->transport_msg[0] = '\0';
+    errbuf[0] = '\0';
 
-    char ua[64], sigv4[160], errbuf[CURL_ERROR_SIZE] = "";
+    char ua[64], sigv4[160];
     snprintf(ua, sizeof ua, "hubwarden/%s", HW_VERSION);
     curl_easy_setopt(h, CURLOPT_URL, rq->url);
     curl_easy_setopt(h, CURLOPT_USERAGENT, ua);
@@ -127,9 +129,12 @@ int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_r
         }
     }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    CURLcode cc = curl_easy_perform(h);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(hdrs);
+    *hdrs_out = hdrs;
+}
+
+/* Records how a transfer ended in res; HW_OK when an HTTP response came. */
+int aws_http_finish(CURL *h, CURLcode cc, const char *errbuf, struct http_result *res)
+{
     if (cc != CURLE_OK) {
         res->transport = 1;
         snprintf(res->transport_msg, sizeof res->transport_msg, "%s",
@@ -149,6 +154,19 @@ int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_r
     return HW_OK;
 }
 
+int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_result *res)
+{
+    CURL *h = c->curl;
+    curl_easy_reset(h);
+    char errbuf[CURL_ERROR_SIZE];
+    struct curl_slist *hdrs;
+    aws_http_setup(c, h, rq, res, &hdrs, errbuf);
+    CURLcode cc = curl_easy_perform(h);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(hdrs);
+    return aws_http_finish(h, cc, errbuf, res);
+}
+
 static double random_unit(void)
 {
     unsigned int r;
@@ -157,47 +175,62 @@ static double random_unit(void)
     return (double)r / 4294967296.0;
 }
 
-int aws_http_call(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
-                  int protocol, const struct http_request *rq, struct http_result *res, hw_err *e)
+int aws_http_judge(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
+                   int protocol, int rc, const struct http_result *res, int attempt,
+                   hw_aws_error *err, int64_t *wait_ms)
 {
-    hw_aws_error *err = &c->last;
-    int max = c->opt.max_attempts > 0 ? c->opt.max_attempts : 5;
-    for (int attempt = 1;; attempt++) {
-        int rc = aws_http_once(c, rq, res);
-        memset(err, 0, sizeof *err);
-        snprintf(err->service, sizeof err->service, "%s", svc->name);
-        snprintf(err->operation, sizeof err->operation, "%s", operation);
-        err->attempts = attempt;
-        if (rc == HW_OK && res->status >= 200 && res->status < 300)
-            return HW_OK;
-        int retry;
-        if (rc != HW_OK) {
-            snprintf(err->message, sizeof err->message, "%s", res->transport_msg);
-            retry = res->transport == 1;
-        } else {
-            err->http_status = res->status;
-            hw_aws_parse_error(protocol, hw_buf_str(&res->body), res->body.len,
-                               res->error_type, err);
-            if (!err->request_id[0])
-                snprintf(err->request_id, sizeof err->request_id, "%s", res->request_id);
-            retry = hw_aws_should_retry(res->status, err->code, 0);
-        }
-        err->retryable = retry;
-        if (!retry || attempt >= max)
-            break;
-        int64_t wait = hw_aws_backoff_ms(attempt, random_unit(), res->retry_after);
-        hw_debug("%s %s: attempt %d failed (%s%s%s), retrying in %lld ms", svc->name, operation,
-                 attempt, err->http_status ? err->code : "transport",
-                 err->http_status ? "" : ": ", err->http_status ? "" : err->message,
-                 (long long)wait);
-        c->sleep_ms(wait);
+    memset(err, 0, sizeof *err);
+    snprintf(err->service, sizeof err->service, "%s", svc->name);
+    snprintf(err->operation, sizeof err->operation, "%s", operation);
+    err->attempts = attempt;
+    if (rc == HW_OK && res->status >= 200 && res->status < 300)
+        return 0;
+    int retry;
+    if (rc != HW_OK) {
+        snprintf(err->message, sizeof err->message, "%s", res->transport_msg);
+        retry = res->transport == 1;
+    } else {
+        err->http_status = res->status;
+        hw_aws_parse_error(protocol, hw_buf_str(&res->body), res->body.len, res->error_type, err);
+        if (!err->request_id[0])
+            snprintf(err->request_id, sizeof err->request_id, "%s", res->request_id);
+        retry = hw_aws_should_retry(res->status, err->code, 0);
     }
+    err->retryable = retry;
+    int max = c->opt.max_attempts > 0 ? c->opt.max_attempts : 5;
+    if (!retry || attempt >= max)
+        return -1;
+    *wait_ms = hw_aws_backoff_ms(attempt, random_unit(), res->retry_after);
+    hw_debug("%s %s: attempt %d failed (%s%s%s), retrying in %lld ms", svc->name, operation,
+             attempt, err->http_status ? err->code : "transport", err->http_status ? "" : ": ",
+             err->http_status ? "" : err->message, (long long)*wait_ms);
+    return 1;
+}
+
+int aws_http_error(const hw_aws_error *err, hw_err *e)
+{
     if (!err->http_status)
-        return hw_err_set(e, HW_ENET, "%s %s: %s (after %d attempt%s)", svc->name, operation,
-                          err->message, err->attempts, err->attempts == 1 ? "" : "s");
-    return hw_err_set(e, HW_EAWS, "%s %s: HTTP %ld %s: %s%s%s%s", svc->name, operation,
+        return hw_err_set(e, HW_ENET, "%s %s: %s (after %d attempt%s)", err->service,
+                          err->operation, err->message, err->attempts,
+                          err->attempts == 1 ? "" : "s");
+    return hw_err_set(e, HW_EAWS, "%s %s: HTTP %ld %s: %s%s%s%s", err->service, err->operation,
                       err->http_status, err->code[0] ? err->code : "error",
                       err->message[0] ? err->message : "(no message)",
                       err->request_id[0] ? " (request id " : "", err->request_id,
                       err->request_id[0] ? ")" : "");
+}
+
+int aws_http_call(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
+                  int protocol, const struct http_request *rq, struct http_result *res, hw_err *e)
+{
+    for (int attempt = 1;; attempt++) {
+        int rc = aws_http_once(c, rq, res);
+        int64_t wait = 0;
+        int v = aws_http_judge(c, svc, operation, protocol, rc, res, attempt, &c->last, &wait);
+        if (v == 0)
+            return HW_OK;
+        if (v < 0)
+            return aws_http_error(&c->last, e);
+        c->sleep_ms(wait);
+    }
 }

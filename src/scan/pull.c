@@ -3,33 +3,23 @@
  * Organization into the store.
  *
  * Sources are (account, region) pairs: the aggregator alone, or every
- * active account (role assumed) times every configured region.  Worker
- * threads, at most max_concurrency, each with its own AWS client, page
- * through GetFindings under a client-side token bucket per source (3
- * requests a second, burst 6: Security Hub's own limit, so that the retry
- * layer only sees the throttles that still come) and hand raw pages to the
- * main thread, which alone parses findings and writes the store.  A source
- * that fails keeps what it already delivered but does not move its
- * watermark, so the next run pulls it again.
+ * active account (role assumed) times every configured region.  Pages go
+ * out through one libcurl multi handle, at most max_concurrency at once,
+ * each source under its own client-side token bucket (3 requests a second,
+ * burst 6: Security Hub's own limit, so that the retry layer only sees the
+ * throttles that still come).  Pages are parsed and stored on this one
+ * thread as they complete.  A source that fails keeps what it already
+ * delivered but does not move its watermark, so the next run pulls it
+ * again.
  */
 #include "scan/scan.h"
 
 #include <cJSON.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws/aws.h"
 #include "store/store.h"
-
-struct page {
-    struct page *next;
-    int source;
-    char *body; /* NULL: the source ended (ok says how) */
-    size_t len;
-    int ok;
-    char error[1024];
-};
 
 struct source {
     char account[16];
@@ -41,156 +31,188 @@ struct source {
     size_t pages;
     int failed;
     char error[1024];
+    /* progress through its queries */
+    int kinds[2];
+    int nkinds, kind_idx;
+    int64_t since;
+    char *token;
+    int inflight, done, malformed;
+    hw_bucket bucket;
 };
 
-struct shared {
-    const hw_scan_opts *opt;
+struct run {
+    const hw_scan_opts *o;
+    hw_store *st;
+    const char *run_id;
     struct source *src;
-    size_t nsrc;
-    size_t next_src;
-    int64_t now;
-    struct page *head, *tail;
-    size_t queued;
-    pthread_mutex_t mu;
-    pthread_cond_t cv_main, cv_room;
-    int stop;
+    size_t nsrc, ended;
+    hw_aws_multi *mu;
+    hw_ingest *in;
+    hw_store_sink *sink;
     size_t api_calls;
+    int64_t now;
+    int stop;
 };
 
-static void push(struct shared *sh, struct page *p)
+struct cbarg {
+    struct run *r;
+    size_t idx;
+};
+
+static void source_failed(struct run *r, struct source *s, const char *msg)
 {
-    pthread_mutex_lock(&sh->mu);
-    while (sh->queued >= 8 && !sh->stop)
-        pthread_cond_wait(&sh->cv_room, &sh->mu);
-    p->next = NULL;
-    if (sh->tail)
-        sh->tail->next = p;
-    else
-        sh->head = p;
-    sh->tail = p;
-    sh->queued++;
-    pthread_cond_signal(&sh->cv_main);
-    pthread_mutex_unlock(&sh->mu);
+    s->failed = 1;
+    s->done = 1;
+    r->ended++;
+    snprintf(s->error, sizeof s->error, "%s", msg);
+    hw_error("%s: %s", s->key, s->error);
 }
 
-static struct page *pop(struct shared *sh)
+/* The source read everything: commit its findings, then its watermark. */
+static void source_complete(struct run *r, struct source *s)
 {
-    pthread_mutex_lock(&sh->mu);
-    while (!sh->head)
-        pthread_cond_wait(&sh->cv_main, &sh->mu);
-    struct page *p = sh->head;
-    sh->head = p->next;
-    if (!sh->head)
-        sh->tail = NULL;
-    sh->queued--;
-    pthread_cond_signal(&sh->cv_room);
-    pthread_mutex_unlock(&sh->mu);
-    return p;
+    hw_err e;
+    hw_err_clear(&e);
+    int64_t mark = s->newest > 0 ? s->newest : s->watermark;
+    if (hw_sink_commit(r->sink, &e) != HW_OK ||
+        (mark >= 0 && (hw_store_begin(r->st, &e) != HW_OK ||
+                       hw_store_watermark_set(r->st, s->key, mark, r->run_id, &e) != HW_OK ||
+                       hw_store_commit(r->st, &e) != HW_OK))) {
+        hw_store_rollback(r->st);
+        source_failed(r, s, e.msg);
+        return;
+    }
+    s->done = 1;
+    r->ended++;
 }
 
-static void source_end(struct shared *sh, int idx, int ok, const char *error)
+static void on_page(void *arg, int rc, char *body, size_t len, const hw_aws_error *err,
+                    const hw_err *e)
 {
-    struct page *p = calloc(1, sizeof *p);
-    if (!p)
-        return; /* the main thread then waits forever: cannot happen short of OOM */
-    p->source = idx;
-    p->ok = ok;
-    snprintf(p->error, sizeof p->error, "%s", error ? error : "");
-    push(sh, p);
+    struct cbarg *cb = arg;
+    struct run *r = cb->r;
+    struct source *s = &r->src[cb->idx];
+    free(cb);
+    s->inflight = 0;
+    r->api_calls += (size_t)err->attempts;
+    if (rc != HW_OK) {
+        source_failed(r, s, e->msg);
+        return;
+    }
+    cJSON *env = cJSON_ParseWithLength(body, len);
+    if (!cJSON_IsObject(env)) {
+        /* a malformed page is asked for again, twice at most */
+        cJSON_Delete(env);
+        free(body);
+        if (++s->malformed > 2)
+            source_failed(r, s, "securityhub GetFindings: malformed responses");
+        else
+            hw_warn("%s: a malformed GetFindings page; asking again", s->key);
+        return;
+    }
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(env, "NextToken");
+    char *next = cJSON_IsString(t) && *t->valuestring ? strdup(t->valuestring) : NULL;
+    cJSON_Delete(env);
+    hw_ingest *in = r->in;
+    in->source = s->key;
+    in->max_updated = 0;
+    hw_err pe;
+    hw_err_clear(&pe);
+    /* the arena only while this page is parsed: request bodies the multi
+     * handle still holds must not come from it */
+    hw_json_arena_begin();
+    if (hw_reader_mem(s->key, body, len, hw_ingest_reader_cb, in, &pe) != HW_OK)
+        hw_warn("%s", pe.msg);
+    hw_json_arena_end();
+    free(body);
+    if (in->max_updated > s->newest)
+        s->newest = in->max_updated;
+    s->pages++;
+    s->malformed = 0;
+    free(s->token);
+    s->token = next;
+    hw_progress("scan: %zu findings, %zu of %zu sources done", in->stats.seen, r->ended, r->nsrc);
+    if (in->failed) {
+        r->stop = 1; /* the store failed: keep what is committed, stop */
+        source_failed(r, s, in->err.msg);
+        return;
+    }
+    if (!s->token && ++s->kind_idx >= s->nkinds)
+        source_complete(r, s);
 }
 
-/* Pulls every page of one query of one source. */
-static int pull_query(struct shared *sh, hw_aws_client *c, int idx, const hw_aws_ctx *ctx,
-                      int kind, int64_t since, hw_bucket *bucket, hw_err *e)
+/* Queues the source's next page when its token bucket allows; returns the
+ * milliseconds until it will, or 0. */
+static int64_t next_page(struct run *r, size_t idx)
 {
-    const hw_scan_opts *o = sh->opt;
-    cJSON *req = hw_scan_request((const char *const *)o->products, o->nproducts, kind, since,
-                                 sh->now, o->page_size);
-    if (!req)
-        return hw_err_set(e, HW_ENOMEM, "out of memory");
-    char *token = NULL;
-    int rc = HW_OK;
-    do {
-        int64_t wait;
-        while ((wait = hw_bucket_take(bucket, hw_monotonic_ms())) > 0)
-            hw_sleep_ms(wait);
-        char *body = NULL, *next = NULL;
-        size_t len = 0;
-        /* a malformed page (not JSON) is asked for again, twice at most */
-        for (int tries = 0; tries < 3; tries++) {
-            rc = hw_aws_get_findings_page(c, ctx, req, token, &body, &len, &next, e);
-            pthread_mutex_lock(&sh->mu);
-            sh->api_calls += (size_t)hw_aws_last_error(c)->attempts;
-            pthread_mutex_unlock(&sh->mu);
-            if (rc != HW_EAWS || hw_aws_last_error(c)->http_status)
-                break;
-            hw_warn("%s: a malformed GetFindings page; asking again", sh->src[idx].key);
+    struct source *s = &r->src[idx];
+    int64_t wait = hw_bucket_take(&s->bucket, hw_monotonic_ms());
+    if (wait > 0)
+        return wait;
+    const hw_scan_opts *o = r->o;
+    int kind = s->kinds[s->kind_idx];
+    cJSON *req = hw_scan_request((const char *const *)o->products, o->nproducts, kind,
+                                 kind == HW_QUERY_ACTIVE ? 0 : s->since, r->now, o->page_size);
+    if (req && s->token)
+        cJSON_AddStringToObject(req, "NextToken", s->token);
+    struct cbarg *cb = malloc(sizeof *cb);
+    hw_err e;
+    hw_err_clear(&e);
+    hw_aws_ctx ctx = { s->region, s->assume ? s->account : NULL };
+    if (!req || !cb) {
+        free(cb);
+        source_failed(r, s, "out of memory");
+    } else {
+        cb->r = r;
+        cb->idx = idx;
+        if (hw_aws_multi_rest_json(r->mu, &ctx, &hw_svc_securityhub, "GetFindings", "POST",
+                                   "/findings", req, on_page, cb, &e) == HW_OK) {
+            s->inflight = 1;
+        } else {
+            free(cb);
+            source_failed(r, s, e.msg);
         }
-        free(token);
-        token = next;
-        if (rc != HW_OK)
-            break;
-        struct page *p = calloc(1, sizeof *p);
-        if (!p) {
-            free(body);
-            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
-            break;
-        }
-        p->source = idx;
-        p->body = body;
-        p->len = len;
-        push(sh, p);
-    } while (token && !sh->stop);
-    free(token);
+    }
     cJSON_Delete(req);
-    return rc;
+    return 0;
 }
 
-static int pull_source(struct shared *sh, hw_aws_client *c, int idx, hw_err *e)
+/* Plans the source's queries (see filters.c). */
+static void plan(const hw_scan_opts *o, struct source *s)
 {
-    const hw_scan_opts *o = sh->opt;
-    struct source *s = &sh->src[idx];
-    hw_aws_ctx ctx = { s->region, NULL };
-    if (s->assume) {
-        if (hw_aws_assume(c, s->account, o->role_name, o->external_id, e) != HW_OK)
-            return e->kind;
-        ctx.account = s->account;
+    s->since = s->watermark >= 0 ? s->watermark - o->overlap_s : 0;
+    if (s->since < 0)
+        s->since = 0;
+    if (!o->full && s->watermark >= 0) {
+        s->kinds[0] = HW_QUERY_CHANGED_SINCE;
+        s->nkinds = 1;
+    } else {
+        s->kinds[0] = HW_QUERY_ACTIVE;
+        s->nkinds = 1;
+        if (s->watermark >= 0)
+            s->kinds[s->nkinds++] = HW_QUERY_ARCHIVED_SINCE;
     }
     /* one token less than the server's burst: a cushion that absorbs
      * network jitter, so that the steady 3/s never trips the limit */
-    hw_bucket bucket;
-    hw_bucket_init(&bucket, o->rate, o->burst > 1 ? o->burst - 1 : 1, hw_monotonic_ms());
-    int64_t since = s->watermark >= 0 ? s->watermark - o->overlap_s : 0;
-    if (since < 0)
-        since = 0;
-    if (!o->full && s->watermark >= 0)
-        return pull_query(sh, c, idx, &ctx, HW_QUERY_CHANGED_SINCE, since, &bucket, e);
-    if (pull_query(sh, c, idx, &ctx, HW_QUERY_ACTIVE, 0, &bucket, e) != HW_OK)
-        return e->kind;
-    if (s->watermark >= 0)
-        return pull_query(sh, c, idx, &ctx, HW_QUERY_ARCHIVED_SINCE, since, &bucket, e);
-    return HW_OK;
+    hw_bucket_init(&s->bucket, o->rate, o->burst > 1 ? o->burst - 1 : 1, hw_monotonic_ms());
 }
 
-static void *worker(void *arg)
+/* Pulls every source: pages go out through the multi handle, at most
+ * max_concurrency at once, each source at its own rate. */
+static void pull_all(struct run *r)
 {
-    struct shared *sh = arg;
-    hw_aws_client *c = NULL;
-    hw_err e;
-    hw_err_clear(&e);
-    int client_rc = hw_aws_client_new(sh->opt->aws, &c, &e);
-    for (;;) {
-        pthread_mutex_lock(&sh->mu);
-        size_t idx = sh->next_src < sh->nsrc && !sh->stop ? sh->next_src++ : (size_t)-1;
-        pthread_mutex_unlock(&sh->mu);
-        if (idx == (size_t)-1)
-            break;
-        hw_err_clear(&e);
-        int rc = client_rc == HW_OK ? pull_source(sh, c, (int)idx, &e) : client_rc;
-        source_end(sh, (int)idx, rc == HW_OK, rc == HW_OK ? NULL : e.msg);
+    while (r->ended < r->nsrc && !r->stop) {
+        int64_t wake = 200;
+        for (size_t i = 0; i < r->nsrc && hw_aws_multi_room(r->mu) > 0; i++) {
+            struct source *s = &r->src[i];
+            if (s->done || s->inflight)
+                continue;
+            int64_t w = next_page(r, i);
+            if (w > 0 && w < wake)
+                wake = w;
+        }
+        hw_aws_multi_run(r->mu, wake);
     }
-    hw_aws_client_free(c);
-    return NULL;
 }
 
 /* ------------------------------------------------------------ main side */
@@ -311,109 +333,43 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
         if ((rc = hw_store_watermark_get(st, src[i].key, &src[i].watermark, e)) != HW_OK)
             goto out;
 
-    struct shared sh;
-    memset(&sh, 0, sizeof sh);
-    sh.opt = o;
-    sh.src = src;
-    sh.nsrc = nsrc;
-    sh.now = hw_now();
-    pthread_mutex_init(&sh.mu, NULL);
-    pthread_cond_init(&sh.cv_main, NULL);
-    pthread_cond_init(&sh.cv_room, NULL);
-    size_t nworkers = (size_t)(o->max_concurrency > 0 ? o->max_concurrency : 1);
-    if (nworkers > nsrc)
-        nworkers = nsrc;
-    pthread_t *tids = calloc(nworkers, sizeof *tids);
-    size_t started = 0;
-    for (size_t i = 0; tids && i < nworkers; i++)
-        if (pthread_create(&tids[i], NULL, worker, &sh) == 0)
-            started++;
-    if (!started) {
-        rc = hw_err_set(e, HW_EINTERNAL, "cannot start scan threads");
-        free(tids);
-        goto out;
-    }
-
     hw_store_sink sink = { st, run_id, 5000, 0, 0 };
     hw_ingest in;
     hw_ingest_init(&in, &org, hw_sink_store, &sink);
-    hw_json_arena_begin();
-    size_t ended = 0;
-    while (ended < nsrc) {
-        struct page *p = pop(&sh);
-        struct source *s = &src[p->source];
-        if (p->body) {
-            in.source = s->key;
-            in.max_updated = 0;
-            hw_err pe;
-            hw_err_clear(&pe);
-            if (hw_reader_mem(s->key, p->body, p->len, hw_ingest_reader_cb, &in, &pe) != HW_OK)
-                hw_warn("%s", pe.msg);
-            if (in.max_updated > s->newest)
-                s->newest = in.max_updated;
-            s->pages++;
-            hw_progress("scan: %zu findings, %zu of %zu sources done", in.stats.seen, ended, nsrc);
-            if (in.failed) {
-                /* the store failed: stop everything, keep what is committed */
-                pthread_mutex_lock(&sh.mu);
-                sh.stop = 1;
-                pthread_cond_broadcast(&sh.cv_room);
-                pthread_mutex_unlock(&sh.mu);
-            }
-        } else {
-            ended++;
-            if (!p->ok || in.failed) {
-                s->failed = 1;
-                snprintf(s->error, sizeof s->error, "%s", in.failed ? in.err.msg : p->error);
-                hw_error("%s: %s", s->key, s->error);
-            } else if (hw_sink_commit(&sink, e) == HW_OK) {
-                int64_t mark = s->newest > 0 ? s->newest : s->watermark;
-                if (mark >= 0 && (hw_store_begin(st, e) != HW_OK ||
-                                  hw_store_watermark_set(st, s->key, mark, run_id, e) != HW_OK ||
-                                  hw_store_commit(st, e) != HW_OK)) {
-                    hw_store_rollback(st);
-                    s->failed = 1;
-                    snprintf(s->error, sizeof s->error, "%s", e->msg);
-                }
-            } else {
-                s->failed = 1;
-                snprintf(s->error, sizeof s->error, "%s", e->msg);
-            }
-        }
-        free(p->body);
-        free(p);
+    struct run r = { o, st, run_id, src, nsrc, 0, NULL, &in, &sink, 0, hw_now(), 0 };
+    if ((rc = hw_aws_multi_new(c, o->max_concurrency, &r.mu, e)) != HW_OK) {
+        hw_ingest_free(&in);
+        goto out;
     }
+    /* roles first, one by one (fast); a refusal fails that source only */
+    for (size_t i = 0; i < nsrc; i++) {
+        plan(o, &src[i]);
+        hw_err ae;
+        hw_err_clear(&ae);
+        if (src[i].assume && hw_aws_assume(c, src[i].account, o->role_name, o->external_id, &ae) != HW_OK)
+            source_failed(&r, &src[i], ae.msg);
+    }
+    pull_all(&r);
     hw_progress_done();
-    for (size_t i = 0; i < started; i++)
-        pthread_join(tids[i], NULL);
-    free(tids);
-    while (sh.head) {
-        struct page *p = sh.head;
-        sh.head = p->next;
-        free(p->body);
-        free(p);
-    }
     if (in.failed)
         hw_sink_abort(&sink);
     else
         hw_sink_commit(&sink, e);
-    hw_json_arena_end();
+    hw_aws_multi_free(r.mu);
     res->stats = in.stats;
     res->sources = nsrc;
-    res->api_calls = sh.api_calls;
+    res->api_calls = r.api_calls;
     for (size_t i = 0; i < nsrc; i++) {
         res->pages += src[i].pages;
-        if (src[i].failed)
+        if (src[i].failed || !src[i].done)
             res->sources_failed++;
+        free(src[i].token);
     }
     if (in.failed)
         rc = hw_err_set(e, in.err.kind, "%s", in.err.msg);
     else if (res->sources_failed == nsrc)
         rc = hw_err_set(e, HW_EAWS, "every source failed; first: %s: %s", src[0].key, src[0].error);
     hw_ingest_free(&in);
-    pthread_mutex_destroy(&sh.mu);
-    pthread_cond_destroy(&sh.cv_main);
-    pthread_cond_destroy(&sh.cv_room);
 out:
     free(src);
     free(accts);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "catalog/catalog.h"
 
@@ -54,16 +56,39 @@ static void test_real_catalogue(void)
     hw_catalog_free(c);
 }
 
-/* Builds a catalogue folder from a fixture plus the real schema. */
+static int copy_file(const char *from, const char *to)
+{
+    hw_buf b = HW_BUF_INIT(0);
+    hw_err e;
+    int rc = hw_file_read(from, 0, &b, &e) == HW_OK &&
+                     hw_file_write_atomic(to, b.data, b.len, 0644, &e) == HW_OK
+                 ? 0
+                 : -1;
+    hw_buf_free(&b);
+    return rc;
+}
+
+/* Builds a catalogue folder in a fresh temporary directory from a fixture
+ * (tests/data/controls/NAME) plus the real schema; no shell involved. */
 static int load_fixture(const char *name, hw_err *e, char *dir, size_t dirsz)
 {
     snprintf(dir, dirsz, "/tmp/hwcatXXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "cp -R tests/data/controls/%s/. '%s'/ && cp controls/controls.xsd '%s'/",
-             name, dir, dir);
-    if (system(cmd) != 0)
+    char from[512], to[512];
+    snprintf(to, sizeof to, "%s/frameworks", dir);
+    if (mkdir(to, 0700) != 0)
+        return -1;
+    snprintf(to, sizeof to, "%s/controls.xsd", dir);
+    if (copy_file("controls/controls.xsd", to) != 0)
+        return -1;
+    snprintf(from, sizeof from, "tests/data/controls/%s/securityhub-controls.xml", name);
+    snprintf(to, sizeof to, "%s/securityhub-controls.xml", dir);
+    if (copy_file(from, to) != 0)
+        return -1;
+    snprintf(from, sizeof from, "tests/data/controls/%s/frameworks/test.xml", name);
+    snprintf(to, sizeof to, "%s/frameworks/test.xml", dir);
+    if (hw_file_exists(from) && copy_file(from, to) != 0)
         return -1;
     hw_catalog *c = NULL;
     hw_err_clear(e);
@@ -72,9 +97,23 @@ static int load_fixture(const char *name, hw_err *e, char *dir, size_t dirsz)
     return rc;
 }
 
+static void remove_fixture(const char *dir)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/frameworks/test.xml", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/frameworks", dir);
+    rmdir(p);
+    snprintf(p, sizeof p, "%s/securityhub-controls.xml", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/controls.xsd", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
 static void expect_error(const char *fixture, const char *file, const char *what)
 {
-    char dir[64], cmd[128];
+    char dir[64];
     hw_err e;
     CU_ASSERT_EQUAL(load_fixture(fixture, &e, dir, sizeof dir), HW_EINVAL);
     char want[256];
@@ -83,9 +122,7 @@ static void expect_error(const char *fixture, const char *file, const char *what
         fprintf(stderr, "\n%s: got '%s', want '%s' and '%s'\n", fixture, e.msg, want, what);
         CU_FAIL("error does not name file, line and problem");
     }
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        CU_FAIL("cleanup");
+    remove_fixture(dir);
 }
 
 static void test_bad_data(void)

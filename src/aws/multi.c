@@ -1,0 +1,244 @@
+/*
+ * multi.c - many AWS requests at once on one libcurl multi handle.
+ *
+ * Requests are queued with their own credentials and region; at most
+ * max_inflight run at a time, sharing the multi handle's connection cache.
+ * A failed attempt that may be retried is parked until its backoff has
+ * passed (no thread sleeps while others wait), then sent again, re-signed
+ * by libcurl with a fresh date.  Completion callbacks run on the caller's
+ * thread, inside hw_aws_multi_run().
+ */
+#include "aws/aws_int.h"
+
+#include <cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mreq {
+    struct mreq *next;
+    CURL *h;
+    int active;
+    int attempt;
+    int64_t due_ms;
+    const hw_aws_service *svc;
+    char operation[64];
+    char *url;
+    char *body;
+    struct curl_slist *req_headers; /* the request's own */
+    struct curl_slist *hdrs;        /* as set on the handle for one attempt */
+    hw_aws_creds creds;
+    char sign_region[64];
+    struct http_request rq;
+    struct http_result res;
+    char errbuf[CURL_ERROR_SIZE];
+    hw_aws_done_cb cb;
+    void *arg;
+};
+
+struct hw_aws_multi {
+    hw_aws_client *c;
+    CURLM *m;
+    int max_inflight;
+    int inflight;
+    struct mreq *head;
+    size_t pending;
+};
+
+int hw_aws_multi_new(hw_aws_client *c, int max_inflight, hw_aws_multi **out, hw_err *e)
+{
+    *out = NULL;
+    hw_aws_multi *mu = calloc(1, sizeof *mu);
+    if (!mu)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    mu->c = c;
+    mu->m = curl_multi_init();
+    mu->max_inflight = max_inflight > 0 ? max_inflight : 1;
+    if (!mu->m) {
+        free(mu);
+        return hw_err_set(e, HW_ENOMEM, "libcurl: cannot create a multi handle");
+    }
+    curl_multi_setopt(mu->m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)mu->max_inflight);
+    *out = mu;
+    return HW_OK;
+}
+
+static void req_free(struct mreq *r)
+{
+    if (r->h)
+        curl_easy_cleanup(r->h);
+    curl_slist_free_all(r->hdrs);
+    curl_slist_free_all(r->req_headers);
+    http_result_free(&r->res);
+    free(r->url);
+    free(r->body);
+    memset(&r->creds, 0, sizeof r->creds);
+    free(r);
+}
+
+void hw_aws_multi_free(hw_aws_multi *mu)
+{
+    if (!mu)
+        return;
+    struct mreq *r = mu->head;
+    while (r) {
+        struct mreq *n = r->next;
+        if (r->active)
+            curl_multi_remove_handle(mu->m, r->h);
+        req_free(r);
+        r = n;
+    }
+    curl_multi_cleanup(mu->m);
+    free(mu);
+}
+
+size_t hw_aws_multi_pending(const hw_aws_multi *mu)
+{
+    return mu->pending;
+}
+
+size_t hw_aws_multi_room(const hw_aws_multi *mu)
+{
+    size_t queued = mu->pending;
+    return queued >= (size_t)mu->max_inflight ? 0 : (size_t)mu->max_inflight - queued;
+}
+
+int hw_aws_multi_rest_json(hw_aws_multi *mu, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                           const char *operation, const char *method, const char *path,
+                           const cJSON *req, hw_aws_done_cb cb, void *arg, hw_err *e)
+{
+    hw_aws_client *c = mu->c;
+    const hw_aws_creds *cr;
+    if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
+        return e->kind;
+    const char *region = ctx && ctx->region ? ctx->region : c->region;
+    char *base;
+    if (aws_base_url(c, svc, region, &base, e) != HW_OK)
+        return e->kind;
+    struct mreq *r = calloc(1, sizeof *r);
+    if (!r) {
+        free(base);
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    r->url = hw_asprintf("%s%s", base, path);
+    free(base);
+    r->body = req ? cJSON_PrintUnformatted(req) : NULL;
+    r->req_headers = curl_slist_append(NULL, "Content-Type: application/json");
+    r->h = curl_easy_init();
+    http_result_init(&r->res);
+    if (!r->url || (req && !r->body) || !r->req_headers || !r->h) {
+        req_free(r);
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    r->creds = *cr;
+    snprintf(r->sign_region, sizeof r->sign_region, "%s", aws_sign_region(svc, region));
+    snprintf(r->operation, sizeof r->operation, "%s", operation);
+    r->svc = svc;
+    r->cb = cb;
+    r->arg = arg;
+    r->due_ms = hw_monotonic_ms();
+    struct http_request rq = { method, r->url, r->body, r->body ? strlen(r->body) : 0,
+                               r->req_headers, &r->creds, r->sign_region, svc->signing_name, 0 };
+    r->rq = rq;
+    /* append, so that requests start in the order they were queued */
+    struct mreq **tail = &mu->head;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = r;
+    mu->pending++;
+    return HW_OK;
+}
+
+static void start_due(hw_aws_multi *mu, int64_t now)
+{
+    for (struct mreq *r = mu->head; r && mu->inflight < mu->max_inflight; r = r->next) {
+        if (r->active || r->due_ms > now)
+            continue;
+        curl_easy_reset(r->h);
+        curl_slist_free_all(r->hdrs);
+        r->hdrs = NULL;
+        aws_http_setup(mu->c, r->h, &r->rq, &r->res, &r->hdrs, r->errbuf);
+        curl_easy_setopt(r->h, CURLOPT_PRIVATE, r);
+        r->attempt++;
+        if (curl_multi_add_handle(mu->m, r->h) == CURLM_OK) {
+            r->active = 1;
+            mu->inflight++;
+        }
+    }
+}
+
+static void unlink_req(hw_aws_multi *mu, struct mreq *r)
+{
+    for (struct mreq **p = &mu->head; *p; p = &(*p)->next)
+        if (*p == r) {
+            *p = r->next;
+            break;
+        }
+    mu->pending--;
+}
+
+static void complete(hw_aws_multi *mu, struct mreq *r, CURLcode cc)
+{
+    curl_multi_remove_handle(mu->m, r->h);
+    r->active = 0;
+    mu->inflight--;
+    int rc = aws_http_finish(r->h, cc, r->errbuf, &r->res);
+    hw_aws_error err;
+    int64_t wait = 0;
+    int v = aws_http_judge(mu->c, r->svc, r->operation, r->svc->protocol, rc, &r->res, r->attempt,
+                           &err, &wait);
+    if (v > 0) {
+        r->due_ms = hw_monotonic_ms() + wait;
+        return;
+    }
+    unlink_req(mu, r);
+    hw_err e;
+    hw_err_clear(&e);
+    if (v == 0) {
+        size_t len;
+        char *body = hw_buf_detach(&r->res.body, &len);
+        r->cb(r->arg, HW_OK, body, len, &err, &e);
+    } else {
+        aws_http_error(&err, &e);
+        r->cb(r->arg, e.kind, NULL, 0, &err, &e);
+    }
+    req_free(r);
+}
+
+int hw_aws_multi_run(hw_aws_multi *mu, int64_t max_wait_ms)
+{
+    int64_t now = hw_monotonic_ms();
+    int64_t deadline = now + (max_wait_ms > 0 ? max_wait_ms : 0);
+    do {
+        start_due(mu, now);
+        int running = 0;
+        curl_multi_perform(mu->m, &running);
+        CURLMsg *msg;
+        int left;
+        int finished = 0;
+        while ((msg = curl_multi_info_read(mu->m, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            struct mreq *r = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+            if (r) {
+                complete(mu, r, msg->data.result);
+                finished = 1;
+            }
+        }
+        if (finished)
+            return HW_OK; /* let the caller queue follow-up requests */
+        now = hw_monotonic_ms();
+        /* sleep until traffic, a retry comes due, or the deadline */
+        int64_t wake = deadline;
+        for (struct mreq *r = mu->head; r; r = r->next)
+            if (!r->active && r->due_ms < wake)
+                wake = r->due_ms;
+        int timeout = wake > now ? (int)(wake - now) : 0;
+        if (timeout > 1000)
+            timeout = 1000;
+        if (mu->inflight || timeout > 0)
+            curl_multi_poll(mu->m, NULL, 0, timeout, NULL);
+        now = hw_monotonic_ms();
+    } while (now < deadline && mu->pending);
+    return HW_OK;
+}
