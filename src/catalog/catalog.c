@@ -1,263 +1,448 @@
 /*
- * catalog.c - loads controls/ with libxml2: each file parsed without
- * network or entity expansion, validated against controls.xsd (errors
- * with file and line from libxml2's structured error handler), then the
- * cross-file checks a schema cannot make.
+ * catalog.c - loads controls/ with libxml2 (see catalog.h).
+ *
+ * Each file is parsed without network access, without entity substitution
+ * and with any DOCTYPE refused (no XXE, no entity bombs), then validated
+ * against controls.xsd; libxml2's structured error handler turns the first
+ * parse or schema error into "PATH:LINE: message".  The tree is copied into
+ * the plain structs of catalog.h, in an arena, and freed at once; the
+ * checks a schema cannot make (duplicates, references across files)
+ * follow.  Lookups, indexes and printing live in catalog_lookup.c.
  */
-#include "catalog/catalog.h"
+#include "catalog/catalog_int.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NS "urn:hubwarden:controls:1"
+#define HW_CATALOG_NS "urn:hubwarden:controls:1"
+#define MAX_FRAMEWORKS 256
 
-struct pool {
-    char **s;
-    size_t n, cap;
-    void **blocks;
-    size_t nblocks;
-};
+/* ------------------------------------------------------------ XML errors */
 
-static const char *keep(struct pool *p, const xmlChar *s)
-{
-    if (!s)
-        return NULL;
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 1024;
-        char **n = realloc(p->s, cap * sizeof *n);
-        if (!n)
-            return NULL;
-        p->s = n;
-        p->cap = cap;
-    }
-    char *d = strdup((const char *)s);
-    if (d)
-        p->s[p->n++] = d;
-    return d;
-}
-
-static void *keep_block(struct pool *p, void *b)
-{
-    void **n = realloc(p->blocks, (p->nblocks + 1) * sizeof *n);
-    if (!n)
-        return NULL;
-    p->blocks = n;
-    p->blocks[p->nblocks++] = b;
-    return b;
-}
-
-static const char *attr(struct pool *p, xmlNodePtr n, const char *name)
-{
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-    const char *r = keep(p, v);
-    xmlFree(v);
-    return r;
-}
-
-static const char *text(struct pool *p, xmlNodePtr n)
-{
-    xmlChar *v = xmlNodeGetContent(n);
-    const char *r = keep(p, v);
-    xmlFree(v);
-    return r;
-}
-
-static int is(xmlNodePtr n, const char *name)
-{
-    return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, (const xmlChar *)name) == 0;
-}
-
-/* ------------------------------------------------------------- schema */
-
-struct verr {
+struct xml_errs {
     hw_err *e;
     int set;
 };
 
-static void on_error(void *arg, const xmlError *err)
+/* Removes "{urn:hubwarden:controls:1}" from libxml2's element names. */
+static void strip_namespace(char *s)
 {
-    struct verr *v = arg;
-    if (v->set || !err)
+    static const char ns[] = "{" HW_CATALOG_NS "}";
+    char *p;
+    while ((p = strstr(s, ns)) != NULL)
+        memmove(p, p + sizeof ns - 1, strlen(p + sizeof ns - 1) + 1);
+}
+
+/* Keeps the first error; libxml2 may report more for the same cause. */
+static void on_xml_error(void *arg, xmlErrorPtr err)
+{
+    struct xml_errs *x = arg;
+    if (x->set || !err || err->level == XML_ERR_WARNING)
         return;
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", err->message ? err->message : "invalid");
+    char msg[600];
+    snprintf(msg, sizeof msg, "%s", err->message ? err->message : "invalid XML");
+    strip_namespace(msg);
     size_t n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == '.'))
         msg[--n] = '\0';
-    hw_err_set(v->e, HW_EINVAL, "%s:%d: %s", err->file ? err->file : "?", err->line, msg);
-    v->set = 1;
+    hw_err_set(x->e, HW_EINVAL, "%s:%d: %s", err->file ? err->file : "?", err->line, msg);
+    x->set = 1;
 }
 
-static xmlDocPtr load_doc(const char *path, xmlSchemaValidCtxtPtr vctx, hw_err *e)
+/* The line of "<!DOCTYPE" in path (libxml2 keeps no line for it); 1 when
+ * not found in the first 64 KiB. */
+static int doctype_line(const char *path)
 {
-    struct verr v = { e, 0 };
-    xmlParserCtxtPtr pctx = xmlNewParserCtxt();
-    if (!pctx) {
-        hw_err_set(e, HW_ENOMEM, "out of memory");
-        return NULL;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1;
+    char buf[4096];
+    int line = 1, found = 0;
+    size_t total = 0, n;
+    while (!found && total < 65536 && (n = fread(buf, 1, sizeof buf - 1, f)) > 0) {
+        buf[n] = '\0';
+        char *hit = strstr(buf, "<!DOCTYPE");
+        char *end = hit ? hit : buf + n;
+        for (char *p = buf; p < end; p++)
+            line += *p == '\n';
+        found = hit != NULL;
+        total += n;
     }
-    xmlSetStructuredErrorFunc(&v, (xmlStructuredErrorFunc)on_error);
-    xmlDocPtr doc = xmlCtxtReadFile(pctx, path, NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    xmlFreeParserCtxt(pctx);
+    fclose(f);
+    return found ? line : 1;
+}
+
+/* Parses path and validates it; returns the document (xmlFreeDoc() it) or
+ * NULL with e set. */
+static xmlDocPtr read_valid(const char *path, xmlSchemaPtr schema, hw_err *e)
+{
+    struct xml_errs x = { e, 0 };
+    xmlSchemaValidCtxtPtr v = NULL;
+    xmlSetStructuredErrorFunc(&x, on_xml_error);
+    xmlDocPtr doc = xmlReadFile(path, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                    XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
     if (!doc) {
-        if (!v.set)
-            hw_err_set(e, HW_EINVAL, "%s: not well-formed XML", path);
-        xmlSetStructuredErrorFunc(NULL, NULL);
-        return NULL;
+        if (!x.set)
+            hw_err_set(e, HW_EINVAL, "%s: cannot be read as XML", path);
+        goto fail;
     }
-    xmlSchemaSetValidStructuredErrors(vctx, (xmlStructuredErrorFunc)on_error, &v);
-    int r = xmlSchemaValidateDoc(vctx, doc);
-    xmlSetStructuredErrorFunc(NULL, NULL);
-    if (r != 0) {
-        if (!v.set)
+    if (doc->intSubset || doc->extSubset) {
+        hw_err_set(e, HW_EINVAL, "%s:%d: a DOCTYPE is not allowed in catalogue files", path,
+                   doctype_line(path));
+        goto fail;
+    }
+    v = xmlSchemaNewValidCtxt(schema);
+    if (!v) {
+        hw_err_set(e, HW_ENOMEM, "out of memory");
+        goto fail;
+    }
+    xmlSchemaSetValidStructuredErrors(v, on_xml_error, &x);
+    if (xmlSchemaValidateDoc(v, doc) != 0) {
+        if (!x.set)
             hw_err_set(e, HW_EINVAL, "%s: does not match controls.xsd", path);
-        xmlFreeDoc(doc);
-        return NULL;
+        goto fail;
     }
+    xmlSchemaFreeValidCtxt(v);
+    xmlSetStructuredErrorFunc(NULL, NULL);
     return doc;
-}
-
-/* ------------------------------------------------------------ controls */
-
-static int cmp_control(const void *a, const void *b)
-{
-    return strcmp(((const hw_control *)a)->id, ((const hw_control *)b)->id);
-}
-
-static int load_controls(hw_catalog *c, struct pool *p, const char *path, xmlSchemaValidCtxtPtr v,
-                         hw_err *e)
-{
-    xmlDocPtr doc = load_doc(path, v, e);
-    if (!doc)
-        return e->kind;
-    xmlNodePtr root = xmlDocGetRootElement(doc);
-    size_t n = 0;
-    for (xmlNodePtr k = root->children; k; k = k->next)
-        n += is(k, "control");
-    c->controls = keep_block(p, calloc(n ? n : 1, sizeof *c->controls));
-    int rc = c->controls ? HW_OK : hw_err_set(e, HW_ENOMEM, "out of memory");
-    for (xmlNodePtr k = root->children; k && rc == HW_OK; k = k->next) {
-        if (!is(k, "control"))
-            continue;
-        hw_control *ct = &c->controls[c->ncontrols++];
-        ct->id = attr(p, k, "id");
-        ct->severity = attr(p, k, "severity");
-        ct->resource_type = attr(p, k, "resource-type");
-        if (!ct->resource_type)
-            ct->resource_type = "";
-        ct->line = (int)xmlGetLineNo(k);
-        size_t nrel = 0;
-        for (xmlNodePtr x = k->children; x; x = x->next)
-            nrel += is(x, "related");
-        ct->related = keep_block(p, calloc(nrel ? nrel : 1, sizeof *ct->related));
-        for (xmlNodePtr x = k->children; x; x = x->next) {
-            if (is(x, "title"))
-                ct->title = text(p, x);
-            else if (is(x, "source"))
-                ct->source = text(p, x);
-            else if (is(x, "remediation"))
-                ct->remediation = attr(p, x, "action");
-            else if (is(x, "related") && ct->related) {
-                hw_related *r = &ct->related[ct->nrelated++];
-                r->framework = attr(p, x, "framework");
-                r->requirement = attr(p, x, "requirement");
-            }
-        }
-    }
+fail:
+    if (v)
+        xmlSchemaFreeValidCtxt(v);
     xmlFreeDoc(doc);
-    if (rc != HW_OK)
-        return rc;
-    qsort(c->controls, c->ncontrols, sizeof *c->controls, cmp_control);
-    for (size_t i = 1; i < c->ncontrols; i++)
-        if (strcmp(c->controls[i].id, c->controls[i - 1].id) == 0)
-            return hw_err_set(e, HW_EINVAL, "%s:%d: control %s is defined twice (also line %d)", path,
-                              c->controls[i].line > c->controls[i - 1].line ? c->controls[i].line
-                                                                           : c->controls[i - 1].line,
-                              c->controls[i].id,
-                              c->controls[i].line > c->controls[i - 1].line ? c->controls[i - 1].line
-                                                                           : c->controls[i].line);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+    return NULL;
+}
+
+static xmlSchemaPtr read_schema(const char *path, hw_err *e)
+{
+    struct xml_errs x = { e, 0 };
+    xmlSetStructuredErrorFunc(&x, on_xml_error);
+    xmlSchemaParserCtxtPtr p = xmlSchemaNewParserCtxt(path);
+    xmlSchemaPtr s = p ? xmlSchemaParse(p) : NULL;
+    if (p)
+        xmlSchemaFreeParserCtxt(p);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+    if (!s && !x.set)
+        hw_err_set(e, HW_EINVAL, "%s: not a usable schema", path);
+    return s;
+}
+
+/* ----------------------------------------------------------- tree access */
+
+static int is(xmlNodePtr n, const char *name)
+{
+    return n && n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, (const xmlChar *)name) == 0;
+}
+
+static size_t count(xmlNodePtr parent, const char *name)
+{
+    size_t n = 0;
+    for (xmlNodePtr k = parent->children; k; k = k->next)
+        n += is(k, name);
+    return n;
+}
+
+/* The attribute's value copied into the arena, or NULL when absent. */
+static const char *attr(hw_arena *a, xmlNodePtr n, const char *name)
+{
+    xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+    const char *r = hw_arena_strdup(a, (const char *)v);
+    xmlFree(v);
+    return r;
+}
+
+/* The element's text copied into the arena, runs of white space folded
+ * to one blank (wrapped lines in the files read as one line). */
+static const char *text(hw_arena *a, xmlNodePtr n)
+{
+    xmlChar *v = xmlNodeGetContent(n);
+    char *r = hw_arena_strdup(a, (const char *)v);
+    xmlFree(v);
+    if (!r)
+        return NULL;
+    char *w = r;
+    for (const char *s = r; *s; s++) {
+        int sp = *s == ' ' || *s == '\n' || *s == '\t' || *s == '\r';
+        if (sp && (w == r || w[-1] == ' '))
+            continue;
+        *w++ = sp ? ' ' : *s;
+    }
+    while (w > r && w[-1] == ' ')
+        w--;
+    *w = '\0';
+    return r;
+}
+
+static int line_of(xmlNodePtr n)
+{
+    return (int)xmlGetLineNo(n);
+}
+
+/* ------------------------------------------------------------- controls */
+
+struct loader {
+    hw_catalog *cat;
+    hw_arena *arena;
+    xmlSchemaPtr schema;
+    const char *controls_path;
+    hw_err *e;
+};
+
+static int oom(struct loader *L)
+{
+    return hw_err_set(L->e, HW_ENOMEM, "out of memory");
+}
+
+static void read_related(struct loader *L, xmlNodePtr x, hw_related *r)
+{
+    r->framework = attr(L->arena, x, "framework");
+    r->requirement = attr(L->arena, x, "requirement");
+    r->line = line_of(x);
+}
+
+static int read_control(struct loader *L, xmlNodePtr k, hw_control *ct)
+{
+    hw_arena *a = L->arena;
+    ct->id = attr(a, k, "id");
+    ct->severity = attr(a, k, "severity");
+    ct->resource_type = attr(a, k, "resource-type");
+    ct->line = line_of(k);
+    hw_related *rel = hw_arena_alloc(a, count(k, "related") * sizeof *rel);
+    if (!ct->id || !ct->severity || !rel)
+        return oom(L);
+    if (!ct->resource_type)
+        ct->resource_type = "";
+    ct->related = rel;
+    for (xmlNodePtr x = k->children; x; x = x->next) {
+        if (is(x, "title"))
+            ct->title = text(a, x);
+        else if (is(x, "source"))
+            ct->source = text(a, x);
+        else if (is(x, "remediation"))
+            ct->remediation = attr(a, x, "action");
+        else if (is(x, "related"))
+            read_related(L, x, &rel[ct->nrelated++]);
+    }
+    if (ct->remediation && !hw_catalog_action_known(ct->remediation))
+        return hw_err_set(L->e, HW_EINVAL, "%s:%d: control %s: unknown remediation action '%s'",
+                          L->controls_path, ct->line, ct->id, ct->remediation);
     return HW_OK;
 }
 
-const hw_control *hw_catalog_control(const hw_catalog *c, const char *id)
+static int read_externals(struct loader *L, xmlNodePtr root)
 {
-    hw_control key = { 0 };
-    key.id = id;
-    return bsearch(&key, c->controls, c->ncontrols, sizeof *c->controls, cmp_control);
+    hw_external *x = hw_arena_alloc(L->arena, count(root, "external-framework") * sizeof *x);
+    if (!x)
+        return oom(L);
+    L->cat->externals = x;
+    for (xmlNodePtr k = root->children; k; k = k->next) {
+        if (!is(k, "external-framework"))
+            continue;
+        hw_external *ex = &x[L->cat->nexternals++];
+        ex->id = attr(L->arena, k, "id");
+        ex->name = attr(L->arena, k, "name");
+    }
+    return HW_OK;
+}
+
+/* Sorts the controls by id and refuses an id defined twice. */
+static int sort_controls(struct loader *L, hw_control *cs, size_t n)
+{
+    qsort(cs, n, sizeof *cs, hw_catalog_cmp_control);
+    for (size_t i = 0; i < n; i++)
+        cs[i].index = i;
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(cs[i].id, cs[i - 1].id) != 0)
+            continue;
+        int first = cs[i].line < cs[i - 1].line ? cs[i].line : cs[i - 1].line;
+        int second = cs[i].line < cs[i - 1].line ? cs[i - 1].line : cs[i].line;
+        return hw_err_set(L->e, HW_EINVAL, "%s:%d: control %s is defined twice (also line %d)",
+                          L->controls_path, second, cs[i].id, first);
+    }
+    return HW_OK;
+}
+
+static int load_controls(struct loader *L)
+{
+    xmlDocPtr doc = read_valid(L->controls_path, L->schema, L->e);
+    if (!doc)
+        return L->e->kind;
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    int rc = HW_OK;
+    if (!is(root, "controls"))
+        rc = hw_err_set(L->e, HW_EINVAL, "%s:%d: the root element must be <controls>",
+                        L->controls_path, line_of(root));
+    size_t n = rc == HW_OK ? count(root, "control") : 0;
+    hw_control *cs = hw_arena_alloc(L->arena, n * sizeof *cs);
+    if (rc == HW_OK)
+        rc = cs ? read_externals(L, root) : oom(L);
+    size_t i = 0;
+    for (xmlNodePtr k = root->children; k && rc == HW_OK; k = k->next)
+        if (is(k, "control"))
+            rc = read_control(L, k, &cs[i++]);
+    xmlFreeDoc(doc);
+    if (rc == HW_OK)
+        rc = sort_controls(L, cs, n);
+    L->cat->controls = cs;
+    L->cat->ncontrols = rc == HW_OK ? n : 0;
+    return rc;
 }
 
 /* ----------------------------------------------------------- frameworks */
 
-static int load_framework(hw_catalog *c, struct pool *p, const char *path, hw_framework *f,
-                          xmlSchemaValidCtxtPtr v, hw_err *e)
+/* Resolves one <control ref=".."/> of requirement r into *slot. */
+static int read_ref(struct loader *L, const char *path, xmlNodePtr x, const hw_requirement *r,
+                    const hw_control **slot)
 {
-    xmlDocPtr doc = load_doc(path, v, e);
-    if (!doc)
-        return e->kind;
-    xmlNodePtr root = xmlDocGetRootElement(doc);
-    f->file = keep(p, (const xmlChar *)path);
-    f->id = attr(p, root, "id");
-    f->name = attr(p, root, "name");
-    f->version = attr(p, root, "version");
-    size_t n = 0;
-    for (xmlNodePtr k = root->children; k; k = k->next)
-        n += is(k, "requirement");
-    f->requirements = keep_block(p, calloc(n ? n : 1, sizeof *f->requirements));
-    int rc = f->requirements ? HW_OK : hw_err_set(e, HW_ENOMEM, "out of memory");
-    for (xmlNodePtr k = root->children; k && rc == HW_OK; k = k->next) {
-        if (is(k, "source"))
-            f->source = text(p, k);
-        else if (is(k, "caveat"))
-            f->caveat = text(p, k);
-        if (!is(k, "requirement"))
-            continue;
-        hw_requirement *r = &f->requirements[f->nrequirements++];
-        r->id = attr(p, k, "id");
-        r->title = attr(p, k, "title");
-        r->line = (int)xmlGetLineNo(k);
-        const char *manual = attr(p, k, "manual");
-        r->manual = manual && (strcmp(manual, "true") == 0 || strcmp(manual, "1") == 0);
-        for (size_t i = 0; i + 1 < f->nrequirements; i++)
-            if (strcmp(f->requirements[i].id, r->id) == 0) {
-                rc = hw_err_set(e, HW_EINVAL, "%s:%d: requirement %s is defined twice (also line %d)",
-                                path, r->line, r->id, f->requirements[i].line);
-                break;
-            }
-        size_t nc = 0;
-        for (xmlNodePtr x = k->children; x; x = x->next)
-            nc += is(x, "control");
-        r->controls = keep_block(p, calloc(nc ? nc : 1, sizeof *r->controls));
-        for (xmlNodePtr x = k->children; x && rc == HW_OK; x = x->next) {
-            if (is(x, "manual-reason"))
-                r->manual_reason = text(p, x);
-            if (!is(x, "control"))
-                continue;
-            xmlChar *ref = xmlGetProp(x, (const xmlChar *)"ref");
-            const hw_control *ct = hw_catalog_control(c, (const char *)ref);
-            if (!ct)
-                rc = hw_err_set(e, HW_EINVAL, "%s:%ld: requirement %s: unknown control %s", path,
-                                xmlGetLineNo(x), r->id, (const char *)ref);
-            else
-                r->controls[r->ncontrols++] = ct;
-            xmlFree(ref);
-        }
-        if (rc == HW_OK && !r->manual && r->ncontrols == 0)
-            rc = hw_err_set(e, HW_EINVAL,
-                            "%s:%d: requirement %s has no control and is not marked manual", path,
-                            r->line, r->id);
-    }
-    xmlFreeDoc(doc);
+    xmlChar *ref = xmlGetNoNsProp(x, (const xmlChar *)"ref");
+    *slot = ref ? hw_catalog_control(L->cat, (const char *)ref) : NULL;
+    int rc = HW_OK;
+    if (!*slot)
+        rc = hw_err_set(L->e, HW_EINVAL, "%s:%d: requirement %s: unknown control %s", path,
+                        line_of(x), r->id, ref ? (const char *)ref : "(none)");
+    xmlFree(ref);
     return rc;
 }
 
-static int cmp_name(const void *a, const void *b)
+/* A requirement is either evidenced by controls or manual with a reason. */
+static int check_requirement_kind(struct loader *L, const char *path, const hw_requirement *r)
+{
+    if (r->manual && r->ncontrols)
+        return hw_err_set(L->e, HW_EINVAL, "%s:%d: requirement %s is marked manual but lists controls",
+                          path, r->line, r->id);
+    if (r->manual && !r->manual_reason)
+        return hw_err_set(L->e, HW_EINVAL, "%s:%d: requirement %s is manual but has no <manual-reason>",
+                          path, r->line, r->id);
+    if (!r->manual && !r->ncontrols)
+        return hw_err_set(L->e, HW_EINVAL,
+                          "%s:%d: requirement %s has no control and is not marked manual=\"true\"",
+                          path, r->line, r->id);
+    return HW_OK;
+}
+
+static int read_requirement(struct loader *L, const char *path, xmlNodePtr k, hw_requirement *r)
+{
+    hw_arena *a = L->arena;
+    r->id = attr(a, k, "id");
+    r->title = attr(a, k, "title");
+    r->line = line_of(k);
+    const char *manual = attr(a, k, "manual");
+    r->manual = manual && (strcmp(manual, "true") == 0 || strcmp(manual, "1") == 0);
+    const hw_control **cs = hw_arena_alloc(a, count(k, "control") * sizeof *cs);
+    if (!r->id || !r->title || !cs)
+        return oom(L);
+    r->controls = cs;
+    int rc = HW_OK;
+    for (xmlNodePtr x = k->children; x && rc == HW_OK; x = x->next) {
+        if (is(x, "manual-reason"))
+            r->manual_reason = text(a, x);
+        else if (is(x, "control"))
+            rc = read_ref(L, path, x, r, &cs[r->ncontrols++]);
+    }
+    return rc == HW_OK ? check_requirement_kind(L, path, r) : rc;
+}
+
+/* The file must be named after the framework: frameworks/ID.xml. */
+static int check_file_name(struct loader *L, const char *path, const char *name, xmlNodePtr root,
+                           const char *id)
+{
+    size_t n = strlen(id);
+    if (strncmp(name, id, n) == 0 && strcmp(name + n, ".xml") == 0)
+        return HW_OK;
+    return hw_err_set(L->e, HW_EINVAL,
+                      "%s:%d: framework id '%s' does not match the file name (want %s.xml)", path,
+                      line_of(root), id, id);
+}
+
+static int read_framework(struct loader *L, const char *path, const char *name, xmlNodePtr root,
+                          hw_framework *f)
+{
+    hw_arena *a = L->arena;
+    f->file = hw_arena_strdup(a, path);
+    f->id = attr(a, root, "id");
+    f->name = attr(a, root, "name");
+    f->version = attr(a, root, "version");
+    hw_requirement *rs = hw_arena_alloc(a, count(root, "requirement") * sizeof *rs);
+    if (!f->file || !f->id || !f->name || !f->version || !rs)
+        return oom(L);
+    int rc = check_file_name(L, path, name, root, f->id);
+    f->requirements = rs;
+    for (xmlNodePtr k = root->children; k && rc == HW_OK; k = k->next) {
+        if (is(k, "source"))
+            f->source = text(a, k);
+        else if (is(k, "caveat"))
+            f->caveat = text(a, k);
+        else if (is(k, "requirement"))
+            rc = read_requirement(L, path, k, &rs[f->nrequirements++]);
+    }
+    if (rc == HW_OK)
+        rc = hw_catalog_index_framework(f, L->cat->ncontrols, a, L->e);
+    return rc;
+}
+
+static int load_framework(struct loader *L, const char *name, hw_framework *f)
+{
+    char *path = hw_asprintf("%s/frameworks/%s", L->cat->dir, name);
+    if (!path)
+        return oom(L);
+    xmlDocPtr doc = read_valid(path, L->schema, L->e);
+    int rc = doc ? HW_OK : L->e->kind;
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (doc && !is(root, "framework"))
+        rc = hw_err_set(L->e, HW_EINVAL, "%s:%d: the root element must be <framework>", path,
+                        line_of(root));
+    if (rc == HW_OK)
+        rc = read_framework(L, path, name, root, f);
+    xmlFreeDoc(doc);
+    free(path);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int has_xml_suffix(const char *name)
+{
+    size_t l = strlen(name);
+    return name[0] != '.' && l > 4 && strcmp(name + l - 4, ".xml") == 0;
+}
+
+/* The names of dir/frameworks/ *.xml, sorted, copied into the arena. */
+static int list_frameworks(struct loader *L, char ***names, size_t *n)
+{
+    char *path = hw_asprintf("%s/frameworks", L->cat->dir);
+    char **v = hw_arena_alloc(L->arena, MAX_FRAMEWORKS * sizeof *v);
+    DIR *d = NULL;
+    int rc = HW_OK;
+    *n = 0;
+    if (!path || !v)
+        rc = oom(L);
+    else if (!(d = opendir(path)))
+        rc = hw_err_set(L->e, HW_EIO, "%s: cannot open the frameworks folder: %s", path,
+                        strerror(errno));
+    for (struct dirent *de; rc == HW_OK && (de = readdir(d)) != NULL;) {
+        if (!has_xml_suffix(de->d_name))
+            continue;
+        if (*n == MAX_FRAMEWORKS)
+            rc = hw_err_set(L->e, HW_EINVAL, "%s: more than %d framework files", path, MAX_FRAMEWORKS);
+        else if (!(v[(*n)++] = hw_arena_strdup(L->arena, de->d_name)))
+            rc = oom(L);
+    }
+    if (d)
+        closedir(d);
+    free(path);
+    if (rc == HW_OK)
+        qsort(v, *n, sizeof *v, cmp_str);
+    *names = v;
+    return rc;
 }
 
 static int cmp_framework(const void *a, const void *b)
@@ -265,88 +450,132 @@ static int cmp_framework(const void *a, const void *b)
     return strcmp(((const hw_framework *)a)->id, ((const hw_framework *)b)->id);
 }
 
+static int load_frameworks(struct loader *L)
+{
+    char **names;
+    size_t n;
+    int rc = list_frameworks(L, &names, &n);
+    hw_framework *fs = rc == HW_OK ? hw_arena_alloc(L->arena, n * sizeof *fs) : NULL;
+    if (rc == HW_OK && !fs)
+        rc = oom(L);
+    for (size_t i = 0; i < n && rc == HW_OK; i++)
+        rc = load_framework(L, names[i], &fs[i]);
+    if (rc != HW_OK)
+        return rc;
+    /* files are named ID.xml, so ids are unique; sort them by id */
+    qsort(fs, n, sizeof *fs, cmp_framework);
+    L->cat->frameworks = fs;
+    L->cat->nframeworks = n;
+    return HW_OK;
+}
+
+/* ------------------------------------------------------ cross-file checks */
+
+static int external_known(const hw_catalog *c, const char *id)
+{
+    for (size_t i = 0; i < c->nexternals; i++)
+        if (strcmp(c->externals[i].id, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Each <related> names a framework we load (then the requirement must be
+ * in it) or one declared by <external-framework> (then it is kept as is). */
+static int check_related(struct loader *L, const hw_control *ct, const hw_related *r)
+{
+    const hw_framework *f = hw_catalog_framework(L->cat, r->framework);
+    if (f && !hw_framework_requirement(f, r->requirement))
+        return hw_err_set(L->e, HW_EINVAL,
+                          "%s:%d: control %s: related requirement %s is not in framework %s (%s)",
+                          L->controls_path, r->line, ct->id, r->requirement, f->id, f->file);
+    if (!f && !external_known(L->cat, r->framework))
+        return hw_err_set(L->e, HW_EINVAL,
+                          "%s:%d: control %s: unknown framework '%s' in <related> (add "
+                          "frameworks/%s.xml or declare it with <external-framework>)",
+                          L->controls_path, r->line, ct->id, r->framework, r->framework);
+    return HW_OK;
+}
+
+static int check_externals(struct loader *L)
+{
+    for (size_t i = 0; i < L->cat->nexternals; i++) {
+        const char *id = L->cat->externals[i].id;
+        if (hw_catalog_framework(L->cat, id))
+            return hw_err_set(L->e, HW_EINVAL,
+                              "%s: external framework %s is also loaded from frameworks/%s.xml",
+                              L->controls_path, id, id);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(L->cat->externals[j].id, id) == 0)
+                return hw_err_set(L->e, HW_EINVAL, "%s: external framework %s is declared twice",
+                                  L->controls_path, id);
+    }
+    return HW_OK;
+}
+
+static int check_all_related(struct loader *L)
+{
+    int rc = check_externals(L);
+    for (size_t i = 0; i < L->cat->ncontrols && rc == HW_OK; i++) {
+        const hw_control *ct = &L->cat->controls[i];
+        for (size_t j = 0; j < ct->nrelated && rc == HW_OK; j++)
+            rc = check_related(L, ct, &ct->related[j]);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ load */
+
+static int load_all(struct loader *L)
+{
+    char *xsd = hw_asprintf("%s/controls.xsd", L->cat->dir);
+    int rc = HW_OK;
+    if (!xsd) {
+        rc = oom(L);
+        goto out;
+    }
+    if (!hw_file_exists(xsd)) {
+        rc = hw_err_set(L->e, HW_EINVAL, "%s: missing (is %s a hubwarden controls folder?)", xsd,
+                        L->cat->dir);
+        goto out;
+    }
+    L->schema = read_schema(xsd, L->e);
+    if (!L->schema) {
+        rc = L->e->kind ? L->e->kind : HW_EINVAL;
+        goto out;
+    }
+    rc = load_controls(L);
+    if (rc == HW_OK)
+        rc = load_frameworks(L);
+    if (rc == HW_OK)
+        rc = check_all_related(L);
+out:
+    if (L->schema)
+        xmlSchemaFree(L->schema);
+    free(xsd);
+    return rc;
+}
+
 int hw_catalog_load(const char *dir, hw_catalog **out, hw_err *e)
 {
     *out = NULL;
-    hw_catalog *c = calloc(1, sizeof *c);
-    struct pool *p = calloc(1, sizeof *p);
-    if (!c || !p) {
-        free(c);
-        free(p);
-        return hw_err_set(e, HW_ENOMEM, "out of memory");
-    }
-    c->priv = p;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/controls.xsd", dir);
+    hw_arena *a = calloc(1, sizeof *a);
+    hw_catalog *c = a ? hw_arena_alloc(a, sizeof *c) : NULL;
+    char *controls = hw_asprintf("%s/securityhub-controls.xml", dir);
+    struct loader L = { c, a, NULL, NULL, e };
     int rc = HW_OK;
-    xmlSchemaParserCtxtPtr sp = NULL;
-    xmlSchemaPtr schema = NULL;
-    xmlSchemaValidCtxtPtr vctx = NULL;
-    char **names = NULL;
-    size_t nnames = 0;
-    if (!hw_file_exists(path)) {
-        rc = hw_err_set(e, HW_EINVAL, "%s: missing (is %s a hubwarden controls folder?)", path, dir);
-        goto out;
+    if (c) {
+        c->priv = a;
+        c->dir = hw_arena_strdup(a, dir);
+        L.controls_path = hw_arena_strdup(a, controls);
     }
-    struct verr ve = { e, 0 };
-    xmlSetStructuredErrorFunc(&ve, (xmlStructuredErrorFunc)on_error);
-    sp = xmlSchemaNewParserCtxt(path);
-    schema = sp ? xmlSchemaParse(sp) : NULL;
-    xmlSetStructuredErrorFunc(NULL, NULL);
-    if (!schema) {
-        if (!ve.set)
-            hw_err_set(e, HW_EINVAL, "%s: not a valid schema", path);
-        rc = HW_EINVAL;
-        goto out;
-    }
-    vctx = xmlSchemaNewValidCtxt(schema);
-    snprintf(path, sizeof path, "%s/securityhub-controls.xml", dir);
-    if ((rc = load_controls(c, p, path, vctx, e)) != HW_OK)
-        goto out;
-    snprintf(path, sizeof path, "%s/frameworks", dir);
-    DIR *d = opendir(path);
-    if (!d) {
-        rc = hw_err_set(e, HW_EINVAL, "%s: cannot open the frameworks folder", path);
-        goto out;
-    }
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        size_t l = strlen(de->d_name);
-        if (l < 5 || strcmp(de->d_name + l - 4, ".xml") != 0 || de->d_name[0] == '.')
-            continue;
-        char **nn = realloc(names, (nnames + 1) * sizeof *nn);
-        if (!nn)
-            break;
-        names = nn;
-        names[nnames++] = strdup(de->d_name);
-    }
-    closedir(d);
-    qsort(names, nnames, sizeof *names, cmp_name);
-    c->frameworks = keep_block(p, calloc(nnames ? nnames : 1, sizeof *c->frameworks));
-    for (size_t i = 0; i < nnames && rc == HW_OK; i++) {
-        char fp[4096];
-        snprintf(fp, sizeof fp, "%s/frameworks/%s", dir, names[i]);
-        hw_framework *f = &c->frameworks[c->nframeworks++];
-        rc = load_framework(c, p, fp, f, vctx, e);
-        for (size_t j = 0; rc == HW_OK && j + 1 < c->nframeworks; j++)
-            if (strcmp(c->frameworks[j].id, f->id) == 0)
-                rc = hw_err_set(e, HW_EINVAL, "%s: framework %s is also defined in %s", fp, f->id,
-                                c->frameworks[j].file);
-    }
-    if (rc == HW_OK)
-        qsort(c->frameworks, c->nframeworks, sizeof *c->frameworks, cmp_framework);
-out:
-    for (size_t i = 0; i < nnames; i++)
-        free(names[i]);
-    free(names);
-    if (vctx)
-        xmlSchemaFreeValidCtxt(vctx);
-    if (schema)
-        xmlSchemaFree(schema);
-    if (sp)
-        xmlSchemaFreeParserCtxt(sp);
+    if (!c || !c->dir || !L.controls_path)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+    else
+        rc = load_all(&L);
+    free(controls);
     if (rc != HW_OK) {
-        hw_catalog_free(c);
+        hw_arena_free(a);
+        free(a);
         return rc;
     }
     *out = c;
@@ -357,17 +586,9 @@ void hw_catalog_free(hw_catalog *c)
 {
     if (!c)
         return;
-    struct pool *p = c->priv;
-    if (p) {
-        for (size_t i = 0; i < p->n; i++)
-            free(p->s[i]);
-        free(p->s);
-        for (size_t i = 0; i < p->nblocks; i++)
-            free(p->blocks[i]);
-        free(p->blocks);
-        free(p);
-    }
-    free(c);
+    hw_arena *a = c->priv; /* c itself lives in the arena */
+    hw_arena_free(a);
+    free(a);
 }
 
 const char *hw_catalog_default_dir(void)
@@ -377,26 +598,9 @@ const char *hw_catalog_default_dir(void)
         return env;
     if (hw_file_exists("controls/controls.xsd"))
         return "controls";
+#ifdef HW_DATADIR
     return HW_DATADIR "/controls";
-}
-
-const hw_framework *hw_catalog_framework(const hw_catalog *c, const char *id)
-{
-    hw_framework key = { 0 };
-    key.id = id;
-    return bsearch(&key, c->frameworks, c->nframeworks, sizeof *c->frameworks, cmp_framework);
-}
-
-hw_coverage hw_catalog_coverage(const hw_framework *f)
-{
-    hw_coverage cv = { f->nrequirements, 0, 0, 0 };
-    for (size_t i = 0; i < f->nrequirements; i++) {
-        if (f->requirements[i].manual)
-            cv.manual++;
-        else if (f->requirements[i].ncontrols)
-            cv.automated++;
-        else
-            cv.unmapped++;
-    }
-    return cv;
+#else
+    return "/usr/local/share/hubwarden/controls";
+#endif
 }

@@ -1,16 +1,24 @@
 /*
  * catalog.h - the control catalogue and the framework definitions in
- * controls/, loaded and checked.
+ * controls/, loaded, checked and indexed.  This header is the module's
+ * whole contract.
  *
- * controls/securityhub-controls.xml lists the Security Hub controls;
- * controls/frameworks/NAME.xml one framework version each, its requirements
- * and the controls that evidence them (or a manual marker).  Every file is
- * validated against controls/controls.xsd, then checked for what a schema
- * cannot say (unknown control ids, duplicates); every error names the file
- * and line.
+ * controls/securityhub-controls.xml lists the Security Hub controls (a
+ * *control* is a Security Hub control id such as "S3.8");
+ * controls/frameworks/ID.xml holds one framework version each: its
+ * *requirements* and, for each, the controls that evidence it or a manual
+ * marker with the reason no control can.  Every file is parsed without
+ * network access or entity expansion, validated against
+ * controls/controls.xsd, then checked for what a schema cannot say
+ * (duplicates, unknown control ids, unknown frameworks or requirements in
+ * <related>, unknown remediation actions).  Every error names the file and
+ * the line.  controls/README.md describes the format.
  *
  * Ownership: hw_catalog_load() returns a catalogue freed by
- * hw_catalog_free(); every pointer inside belongs to it.
+ * hw_catalog_free(); every pointer reachable from it (strings, arrays,
+ * control pointers, lookup results) is borrowed from it and dies with it.
+ * A loaded catalogue is never modified, so any number of threads may read
+ * it at once.  Lookups never allocate.
  */
 #ifndef HW_CATALOG_H
 #define HW_CATALOG_H
@@ -20,66 +28,142 @@
 
 #include "util/util.h"
 
+/* One of Security Hub's own "related requirements" of a control. */
 typedef struct hw_related {
-    const char *framework;   /* e.g. "cis-aws-3.0.0" */
-    const char *requirement; /* e.g. "2.1.4" */
+    const char *framework;   /* "cis-aws-3.0.0", "nist-800-53-r5" */
+    const char *requirement; /* "2.1.4", "AC-3" */
+    int line;
 } hw_related;
 
 typedef struct hw_control {
     const char *id;            /* "S3.8" */
-    const char *title;
-    const char *severity;      /* CRITICAL ... INFORMATIONAL, or UNKNOWN */
-    const char *resource_type; /* "AWS::S3::Bucket", or "" */
-    const char *remediation;   /* hubwarden action name, or NULL */
-    const char *source;
-    hw_related *related;
+    const char *title;         /* our short wording */
+    const char *severity;      /* CRITICAL HIGH MEDIUM LOW INFORMATIONAL UNKNOWN */
+    const char *resource_type; /* "AWS::S3::Bucket"; "" when not known */
+    const char *remediation;   /* hubwarden action name, or NULL: none */
+    const char *source;        /* where the facts came from */
+    const hw_related *related;
     size_t nrelated;
-    int line;
+    int line;     /* line of <control> in securityhub-controls.xml */
+    size_t index; /* position in hw_catalog.controls */
 } hw_control;
 
 typedef struct hw_requirement {
-    const char *id;
+    const char *id; /* "1.4", "164.312(b)", "CC6.1"; unique in its framework */
     const char *title;
-    int manual;
-    const char *manual_reason;
-    const hw_control **controls;
+    int manual;                /* 1: no control can evidence it */
+    const char *manual_reason; /* set when manual */
+    const hw_control *const *controls; /* in file order; none when manual */
     size_t ncontrols;
     int line;
 } hw_requirement;
+
+/* Lookup indexes of a framework; filled by the loader, read by the
+ * functions below.  Not for direct use. */
+typedef struct hw_framework_index {
+    const hw_requirement *const *by_id; /* requirements sorted by id */
+    const size_t *ctl_start;            /* ncontrols + 1 offsets into ctl_reqs */
+    const hw_requirement *const *ctl_reqs;
+} hw_framework_index;
 
 typedef struct hw_framework {
     const char *id;      /* "cis-aws-3.0.0" */
     const char *name;    /* "CIS AWS Foundations Benchmark" */
     const char *version; /* "3.0.0" */
-    const char *source;
-    const char *caveat;
-    hw_requirement *requirements;
+    const char *source;  /* where the requirements and mappings came from */
+    const char *caveat;  /* what a result does not prove; may be NULL */
+    const hw_requirement *requirements; /* in file order */
     size_t nrequirements;
-    const char *file;
+    const char *file; /* path it was loaded from */
+    hw_framework_index idx;
 } hw_framework;
 
+/* A framework Security Hub relates controls to that hubwarden does not
+ * model as a file (declared by <external-framework> in the catalogue). */
+typedef struct hw_external {
+    const char *id; /* "nist-800-53-r5" */
+    const char *name;
+} hw_external;
+
+/*
+ * The catalogue.  Iterate with plain loops:
+ *   for (size_t i = 0; i < cat->ncontrols; i++) cat->controls[i] ...
+ *   for (size_t i = 0; i < cat->nframeworks; i++) cat->frameworks[i] ...
+ *     for (size_t j = 0; j < f->nrequirements; j++) f->requirements[j] ...
+ */
 typedef struct hw_catalog {
-    hw_control *controls; /* sorted by id */
+    const hw_control *controls; /* sorted by id (strcmp order) */
     size_t ncontrols;
-    hw_framework *frameworks; /* sorted by id */
+    const hw_framework *frameworks; /* sorted by id */
     size_t nframeworks;
-    void *priv;
+    const hw_external *externals; /* in file order */
+    size_t nexternals;
+    const char *dir;
+    void *priv; /* the memory behind all of the above */
 } hw_catalog;
 
 typedef struct hw_coverage {
-    size_t requirements, automated, manual, unmapped;
+    size_t requirements; /* = automated + manual + unmapped */
+    size_t automated;    /* at least one control */
+    size_t manual;       /* marked manual: a person must verify */
+    size_t unmapped;     /* neither; 0 in a catalogue the loader accepted */
 } hw_coverage;
 
-/* Loads dir/securityhub-controls.xml and every dir/frameworks/NAME.xml, each
- * validated against dir/controls.xsd. */
+/*
+ * Loads dir/securityhub-controls.xml and every dir/frameworks/ID.xml (in
+ * name order), each validated against dir/controls.xsd, and builds the
+ * indexes.  On success *out is the catalogue (free with hw_catalog_free());
+ * on failure *out is NULL, the return is an error kind (HW_EINVAL for bad
+ * data, HW_EIO for an unreadable folder, HW_ENOMEM) and e->msg reads
+ * "PATH:LINE: what is wrong" for the first problem found.
+ */
 int hw_catalog_load(const char *dir, hw_catalog **out, hw_err *e);
-void hw_catalog_free(hw_catalog *c);
-/* The default folder: $HUBWARDEN_CONTROLS, ./controls when present, else
- * the installed one (HW_DATADIR/controls). */
+void hw_catalog_free(hw_catalog *c); /* NULL is fine */
+
+/* The default folder: $HUBWARDEN_CONTROLS, ./controls when it holds a
+ * controls.xsd, else the installed one (HW_DATADIR/controls).  Static
+ * string or the environment's; do not free. */
 const char *hw_catalog_default_dir(void);
 
+/* The control with this id, or NULL.  O(log n), no allocation: fit for a
+ * call per finding. */
 const hw_control *hw_catalog_control(const hw_catalog *c, const char *id);
+/* The framework with this id, or NULL. */
 const hw_framework *hw_catalog_framework(const hw_catalog *c, const char *id);
+/* The requirement with this id in f, or NULL.  O(log n). */
+const hw_requirement *hw_framework_requirement(const hw_framework *f, const char *id);
+
+/*
+ * The requirements of f that ctl evidences: sets *out to an array of
+ * pointers (borrowed, in file order) and returns its length; 0 and *out
+ * NULL when none.  O(1), no allocation.  ctl must come from the catalogue
+ * f belongs to.
+ */
+size_t hw_framework_requirements_for(const hw_framework *f, const hw_control *ctl,
+                                     const hw_requirement *const **out);
+/* The same by ids; 0 when the framework or the control is unknown.
+ * O(log n), no allocation. */
+size_t hw_catalog_requirements_for_control(const hw_catalog *c, const char *framework_id,
+                                           const char *control_id,
+                                           const hw_requirement *const **out);
+
+/* Counts f's requirements by kind. */
 hw_coverage hw_catalog_coverage(const hw_framework *f);
+
+/* The remediation action names hubwarden knows (the vocabulary of
+ * <remediation action="...">), NULL-terminated; static. */
+const char *const *hw_catalog_actions(void);
+int hw_catalog_action_known(const char *name);
+
+/*
+ * Plain-text formatting for `hubwarden controls`.  Each writes to out and
+ * returns 0, or -1 when writing failed.
+ *   coverage: one row per framework (id, name and version, requirements,
+ *             automated, manual, unmapped, automated share).
+ *   control:  one control, its related requirements, and per framework the
+ *             requirements it evidences.
+ */
+int hw_catalog_print_coverage(FILE *out, const hw_catalog *c);
+int hw_catalog_print_control(FILE *out, const hw_catalog *c, const hw_control *ctl);
 
 #endif

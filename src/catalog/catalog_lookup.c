@@ -1,0 +1,257 @@
+/*
+ * catalog_lookup.c - the read side of a loaded catalogue (see catalog.h):
+ * lookups by id, the per-framework indexes behind them, coverage counts,
+ * the remediation action vocabulary and plain-text printing.
+ *
+ * Controls and frameworks are sorted arrays searched with bsearch.  Each
+ * framework also keeps its requirements sorted by id, and a compressed
+ * table (one slice per control, indexed by hw_control.index) of the
+ * requirements a control evidences, so mapping a finding to requirements
+ * costs one control lookup and no allocation.
+ */
+#include "catalog/catalog_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* --------------------------------------------------------------- lookups */
+
+int hw_catalog_cmp_control(const void *a, const void *b)
+{
+    return strcmp(((const hw_control *)a)->id, ((const hw_control *)b)->id);
+}
+
+const hw_control *hw_catalog_control(const hw_catalog *c, const char *id)
+{
+    if (!c || !id || !c->ncontrols)
+        return NULL;
+    hw_control key = { .id = id };
+    return bsearch(&key, c->controls, c->ncontrols, sizeof *c->controls, hw_catalog_cmp_control);
+}
+
+static int cmp_framework_id(const void *key, const void *elem)
+{
+    return strcmp(key, ((const hw_framework *)elem)->id);
+}
+
+const hw_framework *hw_catalog_framework(const hw_catalog *c, const char *id)
+{
+    if (!c || !id || !c->nframeworks)
+        return NULL;
+    return bsearch(id, c->frameworks, c->nframeworks, sizeof *c->frameworks, cmp_framework_id);
+}
+
+static int cmp_requirement_id(const void *key, const void *elem)
+{
+    return strcmp(key, (*(const hw_requirement *const *)elem)->id);
+}
+
+const hw_requirement *hw_framework_requirement(const hw_framework *f, const char *id)
+{
+    if (!f || !id || !f->nrequirements || !f->idx.by_id)
+        return NULL;
+    const hw_requirement *const *r = bsearch(id, f->idx.by_id, f->nrequirements,
+                                             sizeof *f->idx.by_id, cmp_requirement_id);
+    return r ? *r : NULL;
+}
+
+size_t hw_framework_requirements_for(const hw_framework *f, const hw_control *ctl,
+                                     const hw_requirement *const **out)
+{
+    *out = NULL;
+    if (!f || !ctl || !f->idx.ctl_start)
+        return 0;
+    size_t from = f->idx.ctl_start[ctl->index], to = f->idx.ctl_start[ctl->index + 1];
+    if (from == to)
+        return 0;
+    *out = f->idx.ctl_reqs + from;
+    return to - from;
+}
+
+size_t hw_catalog_requirements_for_control(const hw_catalog *c, const char *framework_id,
+                                           const char *control_id,
+                                           const hw_requirement *const **out)
+{
+    *out = NULL;
+    const hw_framework *f = hw_catalog_framework(c, framework_id);
+    const hw_control *ctl = f ? hw_catalog_control(c, control_id) : NULL;
+    return ctl ? hw_framework_requirements_for(f, ctl, out) : 0;
+}
+
+/* --------------------------------------------------------------- indexes */
+
+static int cmp_requirement_ptr(const void *a, const void *b)
+{
+    return strcmp((*(const hw_requirement *const *)a)->id, (*(const hw_requirement *const *)b)->id);
+}
+
+/* Requirements sorted by id; a duplicate id is an error at its second line. */
+static int index_by_id(hw_framework *f, hw_arena *a, hw_err *e)
+{
+    const hw_requirement **v = hw_arena_alloc(a, f->nrequirements * sizeof *v);
+    if (!v)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < f->nrequirements; i++)
+        v[i] = &f->requirements[i];
+    qsort(v, f->nrequirements, sizeof *v, cmp_requirement_ptr);
+    for (size_t i = 1; i < f->nrequirements; i++) {
+        if (strcmp(v[i]->id, v[i - 1]->id) != 0)
+            continue;
+        const hw_requirement *first = v[i]->line < v[i - 1]->line ? v[i] : v[i - 1];
+        const hw_requirement *second = first == v[i] ? v[i - 1] : v[i];
+        return hw_err_set(e, HW_EINVAL, "%s:%d: requirement %s is defined twice (also line %d)",
+                          f->file, second->line, second->id, first->line);
+    }
+    f->idx.by_id = v;
+    return HW_OK;
+}
+
+static int check_no_repeat(const hw_framework *f, const hw_requirement *r, hw_err *e)
+{
+    for (size_t i = 0; i < r->ncontrols; i++)
+        for (size_t j = 0; j < i; j++)
+            if (r->controls[i] == r->controls[j])
+                return hw_err_set(e, HW_EINVAL, "%s:%d: requirement %s lists control %s twice",
+                                  f->file, r->line, r->id, r->controls[i]->id);
+    return HW_OK;
+}
+
+/* For each control, the slice of requirements that list it (CSR layout). */
+static int index_by_control(hw_framework *f, size_t ncontrols, hw_arena *a, hw_err *e)
+{
+    size_t *start = hw_arena_alloc(a, (ncontrols + 1) * sizeof *start);
+    size_t *fill = hw_arena_alloc(a, (ncontrols + 1) * sizeof *fill);
+    if (!start || !fill)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    size_t total = 0;
+    for (size_t i = 0; i < f->nrequirements; i++) {
+        const hw_requirement *r = &f->requirements[i];
+        if (check_no_repeat(f, r, e) != HW_OK)
+            return e->kind;
+        for (size_t k = 0; k < r->ncontrols; k++)
+            start[r->controls[k]->index + 1]++;
+        total += r->ncontrols;
+    }
+    for (size_t i = 0; i < ncontrols; i++)
+        start[i + 1] += start[i];
+    const hw_requirement **reqs = hw_arena_alloc(a, total * sizeof *reqs);
+    if (!reqs)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    memcpy(fill, start, (ncontrols + 1) * sizeof *fill);
+    for (size_t i = 0; i < f->nrequirements; i++) {
+        const hw_requirement *r = &f->requirements[i];
+        for (size_t k = 0; k < r->ncontrols; k++)
+            reqs[fill[r->controls[k]->index]++] = r;
+    }
+    f->idx.ctl_start = start;
+    f->idx.ctl_reqs = reqs;
+    return HW_OK;
+}
+
+int hw_catalog_index_framework(hw_framework *f, size_t ncontrols, hw_arena *a, hw_err *e)
+{
+    int rc = index_by_id(f, a, e);
+    return rc == HW_OK ? index_by_control(f, ncontrols, a, e) : rc;
+}
+
+/* -------------------------------------------------------------- coverage */
+
+hw_coverage hw_catalog_coverage(const hw_framework *f)
+{
+    hw_coverage cv = { f->nrequirements, 0, 0, 0 };
+    for (size_t i = 0; i < f->nrequirements; i++) {
+        if (f->requirements[i].manual)
+            cv.manual++;
+        else if (f->requirements[i].ncontrols)
+            cv.automated++;
+        else
+            cv.unmapped++;
+    }
+    return cv;
+}
+
+/* --------------------------------------------------------------- actions */
+
+/* Keep in step with the "action" type in controls/controls.xsd and with
+ * the remediation module; controls/README.md describes each. */
+static const char *const actions[] = {
+    "s3-block-public-access",
+    "s3-enable-default-encryption",
+    "s3-deny-insecure-transport",
+    "ec2-revoke-open-ingress",
+    "ec2-restrict-default-sg",
+    "ec2-block-public-snapshots",
+    "ebs-default-encryption",
+    "vpc-flow-logs",
+    "iam-deactivate-stale-keys",
+    "iam-password-policy",
+    "cloudtrail-enable",
+    "cloudtrail-log-validation",
+    "kms-enable-rotation",
+    "guardduty-enable",
+    "config-enable",
+    NULL,
+};
+
+const char *const *hw_catalog_actions(void)
+{
+    return actions;
+}
+
+int hw_catalog_action_known(const char *name)
+{
+    for (size_t i = 0; name && actions[i]; i++)
+        if (strcmp(actions[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* -------------------------------------------------------------- printing */
+
+int hw_catalog_print_coverage(FILE *out, const hw_catalog *c)
+{
+    fprintf(out, "%-20s %-40s %5s %9s %6s %8s %6s\n", "framework", "name", "reqs", "automated",
+            "manual", "unmapped", "auto%");
+    for (size_t i = 0; i < c->nframeworks; i++) {
+        const hw_framework *f = &c->frameworks[i];
+        hw_coverage cv = hw_catalog_coverage(f);
+        char name[128];
+        snprintf(name, sizeof name, "%s %s", f->name, f->version);
+        double share = cv.requirements ? 100.0 * (double)cv.automated / (double)cv.requirements : 0;
+        fprintf(out, "%-20s %-40.40s %5zu %9zu %6zu %8zu %5.0f%%\n", f->id, name, cv.requirements,
+                cv.automated, cv.manual, cv.unmapped, share);
+    }
+    fprintf(out, "%zu controls in the catalogue\n", c->ncontrols);
+    return ferror(out) ? -1 : 0;
+}
+
+static void print_evidence(FILE *out, const hw_catalog *c, const hw_control *ctl)
+{
+    fprintf(out, "  evidences (hubwarden's frameworks):\n");
+    int any = 0;
+    for (size_t i = 0; i < c->nframeworks; i++) {
+        const hw_framework *f = &c->frameworks[i];
+        const hw_requirement *const *rs;
+        size_t n = hw_framework_requirements_for(f, ctl, &rs);
+        for (size_t k = 0; k < n; k++, any = 1)
+            fprintf(out, "    %s %s: %s\n", f->id, rs[k]->id, rs[k]->title);
+    }
+    if (!any)
+        fprintf(out, "    (none)\n");
+}
+
+int hw_catalog_print_control(FILE *out, const hw_catalog *c, const hw_control *ctl)
+{
+    fprintf(out, "%s  %s\n", ctl->id, ctl->title);
+    fprintf(out, "  severity: %s\n  resource type: %s\n  remediation: %s\n  source: %s\n",
+            ctl->severity, *ctl->resource_type ? ctl->resource_type : "-",
+            ctl->remediation ? ctl->remediation : "none (report only)",
+            ctl->source ? ctl->source : "-");
+    fprintf(out, "  Security Hub's related requirements:\n");
+    for (size_t i = 0; i < ctl->nrelated; i++)
+        fprintf(out, "    %s %s\n", ctl->related[i].framework, ctl->related[i].requirement);
+    if (!ctl->nrelated)
+        fprintf(out, "    (none)\n");
+    print_evidence(out, c, ctl);
+    return ferror(out) ? -1 : 0;
+}
