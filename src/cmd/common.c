@@ -31,12 +31,11 @@ int hw_cmd_evaluate(const hw_ctx *ctx, struct hw_store *st, const char *run_id,
         nreq += cat->frameworks[i].nrequirements;
     hw_control_row *crows = calloc(cat->ncontrols ? cat->ncontrols : 1, sizeof *crows);
     hw_requirement_row *rrows = calloc(nreq ? nreq : 1, sizeof *rrows);
-    const char **ids = calloc(cat->ncontrols + nreq * 0 + 1, sizeof *ids);
     const char ***lists = calloc(nreq ? nreq : 1, sizeof *lists);
     const char **scoped = calloc(cat->ncontrols ? cat->ncontrols : 1, sizeof *scoped);
     size_t nscoped = 0;
     int rc = HW_OK;
-    if (!crows || !rrows || !ids || !lists || !scoped) {
+    if (!crows || !rrows || !lists || !scoped) {
         rc = hw_err_set(e, HW_ENOMEM, "out of memory");
         goto out;
     }
@@ -71,7 +70,6 @@ out:
     for (size_t i = 0; lists && i < nreq; i++)
         free((void *)lists[i]);
     free(lists);
-    free(ids);
     free(scoped);
     free(crows);
     free(rrows);

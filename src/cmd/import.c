@@ -13,10 +13,10 @@
 #include "scan/scan.h"
 #include "store/store.h"
 
-static int batch = 5000;
+static int batch = 50000;
 
 static const struct hw_option options[] = {
-    { "batch", 0, HW_OPT_INT, &batch, "N", "findings per transaction (default 5000)" },
+    { "batch", 0, HW_OPT_INT, &batch, "N", "findings per transaction (default 50000)" },
     { 0 },
 };
 
