@@ -39,6 +39,7 @@ struct http_result {
     char error_type[128];
     long retry_after; /* -1: none */
     int transport;    /* 1: no usable HTTP response (retryable kinds) */
+    int too_big;      /* the body passed HW_AWS_MAX_BODY (not retryable) */
     char transport_msg[256];
 };
 

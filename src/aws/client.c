@@ -282,7 +282,8 @@ static int query_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_
     all[0].value = operation;
     all[1].name = "Version";
     all[1].value = svc->api_version;
-    memcpy(all + 2, params, n * sizeof *params);
+    if (n) /* params may be NULL when there are none (GetCallerIdentity) */
+        memcpy(all + 2, params, n * sizeof *params);
     hw_buf body = HW_BUF_INIT(0);
     int rc = hw_aws_canonical_query(all, n + 2, &body);
     free(all);

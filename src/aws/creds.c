@@ -7,14 +7,14 @@
  *        role_arn with source_profile or credential_source (assume role,
  *        external_id, role_session_name, duration_seconds);
  *        web_identity_token_file with role_arn;
- *        static keys in the credentials file;
- *        credential_process;
- *        static keys in the config file
  *   3. web identity from the environment: AWS_WEB_IDENTITY_TOKEN_FILE,
- *      AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME
- *   4. ECS container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
+ *      AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME (before the profile's keys, as
+ *      botocore orders its providers)
+ *   4. the profile's static keys in the credentials file;
+ *      credential_process; static keys in the config file
+ *   5. ECS container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
  *      or _FULL_URI with AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)
- *   5. EC2 instance metadata, IMDSv2 (token first);
+ *   6. EC2 instance metadata, IMDSv2 (token first);
  *      AWS_EC2_METADATA_SERVICE_ENDPOINT overrides the address,
  *      AWS_EC2_METADATA_DISABLED=true skips it.
  *
@@ -447,6 +447,22 @@ int hw_aws_resolve_creds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
         return HW_OK;
     int explicit_profile = (c->opt.profile && *c->opt.profile) ||
                            (getenv("AWS_PROFILE") && *getenv("AWS_PROFILE"));
+    /* web identity from the environment comes before the profile's own
+     * keys, but after a role the profile names, and not at all when the
+     * profile was named in the options (as `aws --profile` ignores it) */
+    const char *wif = getenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+    const char *role = getenv("AWS_ROLE_ARN");
+    if (wif && *wif && role && *role && !(c->opt.profile && *c->opt.profile)) {
+        char cfg[1024], cred[1024];
+        files(cfg, sizeof cfg, cred, sizeof cred);
+        char *prole = profile_get(cfg, c->profile, "role_arn");
+        int profile_role = prole != NULL;
+        free(prole);
+        if (!profile_role) {
+            const char *sess = getenv("AWS_ROLE_SESSION_NAME");
+            return web_identity(c, wif, role, sess && *sess ? sess : c->opt.session_name, out, e);
+        }
+    }
     int rc = resolve_profile(c, c->profile, 0, out, e);
     if (rc >= 0)
         return rc;
@@ -454,12 +470,6 @@ int hw_aws_resolve_creds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
         return hw_err_set(e, HW_EINVAL, "profile %s: no credentials in the AWS config or "
                                         "credentials file",
                           c->profile);
-    const char *wif = getenv("AWS_WEB_IDENTITY_TOKEN_FILE");
-    const char *role = getenv("AWS_ROLE_ARN");
-    if (wif && *wif && role && *role) {
-        const char *sess = getenv("AWS_ROLE_SESSION_NAME");
-        return web_identity(c, wif, role, sess && *sess ? sess : c->opt.session_name, out, e);
-    }
     int got = from_container(c, out, e);
     if (got)
         return got > 0 ? HW_OK : -got;

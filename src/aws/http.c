@@ -30,8 +30,11 @@ void http_result_free(struct http_result *r)
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
     struct http_result *r = arg;
-    if (hw_buf_append(&r->body, p, size * n) < 0)
-        return 0; /* over the limit: curl fails with a write error */
+    if (hw_buf_append(&r->body, p, size * n) < 0) {
+        /* over the limit (or out of memory): curl fails with a write error */
+        r->too_big = r->body.len + size * n > HW_AWS_MAX_BODY;
+        return 0;
+    }
     return size * n;
 }
 
@@ -81,6 +84,7 @@ void aws_http_setup(hw_aws_client *c, CURL *h, const struct http_request *rq,
     res->request_id[0] = res->error_type[0] = '\0';
     res->retry_after = -1;
     res->transport = 0;
+    res->too_big = 0;
     res->transport_msg[0] = '\0';
     errbuf[0] = '\0';
 
@@ -96,6 +100,8 @@ void aws_http_setup(hw_aws_client *c, CURL *h, const struct http_request *rq,
         curl_easy_setopt(h, CURLOPT_CAINFO, c->opt.ca_bundle);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->opt.connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : c->opt.timeout_ms);
+    /* a declared Content-Length over the cap fails before any byte is read */
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HW_AWS_MAX_BODY);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, res);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -139,7 +145,7 @@ int aws_http_finish(CURL *h, CURLcode cc, const char *errbuf, struct http_result
         res->transport = 1;
         snprintf(res->transport_msg, sizeof res->transport_msg, "%s",
                  errbuf[0] ? errbuf : curl_easy_strerror(cc));
-        if (cc == CURLE_WRITE_ERROR && res->body.len + 1 >= HW_AWS_MAX_BODY) {
+        if ((cc == CURLE_WRITE_ERROR && res->too_big) || cc == CURLE_FILESIZE_EXCEEDED) {
             snprintf(res->transport_msg, sizeof res->transport_msg,
                      "response larger than %u bytes", HW_AWS_MAX_BODY);
             res->transport = 2; /* not retryable */

@@ -88,9 +88,17 @@ int aws_assume_role_web_identity(hw_aws_client *c, const char *role_arn, const c
     return rc;
 }
 
-int hw_aws_assume(hw_aws_client *c, const char *account, const char *role_name,
-                  const char *external_id, hw_err *e)
+int hw_aws_assume(hw_aws_client *c, const char *account_in, const char *role_in,
+                  const char *external_in, hw_err *e)
 {
+    /* Copies first: a refresh (aws_ctx_creds) passes pointers into the
+     * very cache slot that is rewritten below. */
+    char account[sizeof c->assumed->account], role_name[sizeof c->assumed->role_name];
+    char ext[sizeof c->assumed->external_id];
+    snprintf(account, sizeof account, "%s", account_in);
+    snprintf(role_name, sizeof role_name, "%s", role_in);
+    snprintf(ext, sizeof ext, "%s", external_in ? external_in : "");
+    const char *external_id = ext[0] ? ext : NULL;
     struct assumed *slot = NULL;
     for (size_t i = 0; i < c->nassumed; i++)
         if (strcmp(c->assumed[i].account, account) == 0)
@@ -114,7 +122,7 @@ int hw_aws_assume(hw_aws_client *c, const char *account, const char *role_name,
     memset(slot, 0, sizeof *slot);
     snprintf(slot->account, sizeof slot->account, "%s", account);
     snprintf(slot->role_name, sizeof slot->role_name, "%s", role_name);
-    snprintf(slot->external_id, sizeof slot->external_id, "%s", external_id ? external_id : "");
+    snprintf(slot->external_id, sizeof slot->external_id, "%s", ext);
     slot->creds = cr;
     return HW_OK;
 }

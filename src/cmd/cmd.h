@@ -116,9 +116,10 @@ struct hw_aws_options;
 struct hw_aws_endpoint_override;
 /* The controls folder: config controls_dir, else the catalogue's default. */
 const char *hw_cmd_controls_dir(const hw_ctx *ctx);
-/* Loads the catalogue, syncs it into the store and evaluates run_id's
- * requirements per account; *sums (malloc'd) per framework. */
-int hw_cmd_evaluate(const hw_ctx *ctx, struct hw_store *st, const char *run_id,
+/* Syncs the catalogue into the store and evaluates run_id's requirements
+ * per account; *sums (malloc'd) per framework. */
+struct hw_catalog;
+int hw_cmd_evaluate(const struct hw_catalog *cat, struct hw_store *st, const char *run_id,
                     struct hw_eval_summary **sums, size_t *nsums, hw_err *e);
 /* AWS client options from the configuration and --region. */
 void hw_cmd_aws_options(const hw_ctx *ctx, struct hw_aws_options *o,

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "catalog/catalog.h"
 #include "cmd/cmd.h"
 #include "scan/scan.h"
 #include "store/store.h"
@@ -26,6 +27,8 @@ static void print_summary(const hw_ingest_stats *st, const char *run_id, size_t 
            "%zu skipped, %zu untrusted",
            run_id, st->seen, st->added, st->changed, st->resolved, st->unchanged, st->skipped,
            st->untrusted);
+    if (st->disagreements)
+        printf("; %zu disagreements with controls/ (logged)", st->disagreements);
     if (files_failed)
         printf("; %zu file%s failed", files_failed, files_failed == 1 ? "" : "s");
     printf("\n");
@@ -48,10 +51,16 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     }
     hw_err e;
     hw_err_clear(&e);
+    hw_catalog *cat = NULL;
+    if (hw_catalog_load(hw_cmd_controls_dir(ctx), &cat, &e) != HW_OK) {
+        free(files);
+        return hw_cmd_fail(&e);
+    }
     hw_store *s = NULL;
     int rc = hw_store_open(ctx->db_path, HW_STORE_WRITE, ctx->config->lock_timeout_s * 1000, &s, &e);
     if (rc != HW_OK) {
         free(files);
+        hw_catalog_free(cat);
         return hw_cmd_fail(&e);
     }
     char run_id[64];
@@ -59,6 +68,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     memset(&org, 0, sizeof org);
     if (hw_store_run_begin(s, "import", run_id, &e) != HW_OK || hw_orgset_load(s, &org, &e) != HW_OK) {
         hw_store_close(s);
+        hw_catalog_free(cat);
         free(files);
         return hw_cmd_fail(&e);
     }
@@ -68,6 +78,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     hw_store_sink sink = { s, run_id, (size_t)batch, 0, 0 };
     hw_ingest in;
     hw_ingest_init(&in, &org, hw_sink_store, &sink);
+    in.catalog = cat;
     hw_json_arena_begin();
     size_t failed = 0;
     int fatal = 0;
@@ -110,6 +121,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     hw_ingest_free(&in);
     hw_orgset_free(&org);
     hw_store_close(s);
+    hw_catalog_free(cat);
     free(files);
     if (fatal)
         return HW_EXIT_INTERNAL;

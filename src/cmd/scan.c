@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "aws/aws.h"
+#include "catalog/catalog.h"
 #include "cmd/cmd.h"
 #include "scan/scan.h"
 #include "store/store.h"
@@ -30,6 +31,8 @@ static void print_summary(const char *run_id, const hw_scan_result *r,
            s->seen, s->added, s->changed, s->resolved, s->unchanged);
     if (s->skipped)
         printf(", %zu skipped (bad input)", s->skipped);
+    if (s->disagreements)
+        printf(", %zu disagreements with controls/ (logged)", s->disagreements);
     printf("\n  %zu untrusted (never acted on); %zu accounts active, %zu suspended or closed "
            "skipped; %zu of %zu sources completed; %zu pages, %zu API calls\n",
            s->untrusted, r->accounts, r->accounts_skipped, r->sources - r->sources_failed,
@@ -57,12 +60,18 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     const hw_config *c = ctx->config;
     hw_err e;
     hw_err_clear(&e);
-    hw_store *st = NULL;
-    if (hw_store_open(ctx->db_path, HW_STORE_WRITE, c->lock_timeout_s * 1000, &st, &e) != HW_OK)
+    hw_catalog *cat = NULL;
+    if (hw_catalog_load(hw_cmd_controls_dir(ctx), &cat, &e) != HW_OK)
         return hw_cmd_fail(&e);
+    hw_store *st = NULL;
+    if (hw_store_open(ctx->db_path, HW_STORE_WRITE, c->lock_timeout_s * 1000, &st, &e) != HW_OK) {
+        hw_catalog_free(cat);
+        return hw_cmd_fail(&e);
+    }
     char run_id[64];
     if (hw_store_run_begin(st, "scan", run_id, &e) != HW_OK) {
         hw_store_close(st);
+        hw_catalog_free(cat);
         return hw_cmd_fail(&e);
     }
     char session[80];
@@ -92,11 +101,12 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     so.page_size = c->scan.page_size;
     so.max_concurrency = c->aws.max_concurrency;
     so.full = full;
+    so.catalog = cat;
     hw_scan_result res;
     int rc = hw_scan_run(st, &so, run_id, &res, &e);
     hw_eval_summary *sums = NULL;
     size_t nsums = 0;
-    if (rc == HW_OK && hw_cmd_evaluate(ctx, st, run_id, &sums, &nsums, &e) != HW_OK) {
+    if (rc == HW_OK && hw_cmd_evaluate(cat, st, run_id, &sums, &nsums, &e) != HW_OK) {
         hw_error("%s", e.msg);
         rc = e.kind;
     }
@@ -114,6 +124,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_error("%s", fe.msg);
     free(summary);
     hw_store_close(st);
+    hw_catalog_free(cat);
     if (rc != HW_OK) {
         free(sums);
         hw_error("scan %s failed: %s", run_id, e.msg);

@@ -268,10 +268,19 @@ static int read_status(const cJSON *o, hw_finding *f, hw_err *e)
     if (comp && !cJSON_IsObject(comp))
         return hw_err_set(e, HW_EINVAL, "Compliance: expected an object");
     const char *scid = "";
+    f->related_requirements = f->associated_standards = NULL;
     if (comp) {
         if (opt_str(comp, "Status", "Compliance.Status", &f->compliance_status, e) != HW_OK ||
             opt_str(comp, "SecurityControlId", "Compliance.SecurityControlId", &scid, e) != HW_OK)
             return e->kind;
+        const cJSON *rr = cJSON_GetObjectItemCaseSensitive(comp, "RelatedRequirements");
+        const cJSON *as = cJSON_GetObjectItemCaseSensitive(comp, "AssociatedStandards");
+        if (rr && !cJSON_IsArray(rr))
+            return hw_err_set(e, HW_EINVAL, "Compliance.RelatedRequirements: expected an array");
+        if (as && !cJSON_IsArray(as))
+            return hw_err_set(e, HW_EINVAL, "Compliance.AssociatedStandards: expected an array");
+        f->related_requirements = rr;
+        f->associated_standards = as;
     }
     f->workflow_status = "";
     const cJSON *wf = cJSON_GetObjectItemCaseSensitive(o, "Workflow");

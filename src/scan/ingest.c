@@ -13,6 +13,8 @@
 #include <cJSON.h>
 #include <string.h>
 
+#include "catalog/catalog.h"
+
 void hw_ingest_init(hw_ingest *in, const hw_orgset *org, hw_finding_sink sink, void *ctx)
 {
     memset(in, 0, sizeof *in);
@@ -21,12 +23,111 @@ void hw_ingest_init(hw_ingest *in, const hw_orgset *org, hw_finding_sink sink, v
     in->sink_ctx = ctx;
     in->source = "input";
     in->max_skip_logs = 20;
+    hw_buf_init(&in->warned, 1 << 20);
     hw_finding_init(&in->f);
 }
 
 void hw_ingest_free(hw_ingest *in)
 {
+    hw_buf_free(&in->warned);
     hw_finding_free(&in->f);
+}
+
+/* Logs a disagreement once per run: `warned` holds "\nmsg\nmsg\n...". */
+static void disagree(hw_ingest *in, const char *fmt, const char *a, const char *b, const char *c)
+{
+    char msg[512], key[520];
+    snprintf(msg, sizeof msg, fmt, a, b, c);
+    snprintf(key, sizeof key, "\n%s\n", msg);
+    if (!in->warned.len)
+        hw_buf_putc(&in->warned, '\n');
+    if (strstr(hw_buf_str(&in->warned), key))
+        return;
+    in->stats.disagreements++;
+    /* when the memory is full, later ones are logged again: harmless */
+    if (hw_buf_puts(&in->warned, key + 1) < 0)
+        hw_debug("too many catalogue disagreements to remember");
+    hw_warn("%s", msg);
+}
+
+/* "CIS AWS Foundations Benchmark v3.0.0/2.1.4" -> cis-aws-3.0.0, 2.1.4;
+ * "PCI DSS v4.0.1/1.4.4" -> pci-dss-4.0.1.  0 for other families. */
+static int split_related(const char *s, char *fw, size_t fwsz, const char **req)
+{
+    static const struct { const char *prefix, *id; } fams[] = {
+        { "CIS AWS Foundations Benchmark v", "cis-aws-" },
+        { "PCI DSS v", "pci-dss-" },
+    };
+    for (size_t i = 0; i < HW_ARRAY_LEN(fams); i++) {
+        size_t n = strlen(fams[i].prefix);
+        if (strncmp(s, fams[i].prefix, n) != 0)
+            continue;
+        const char *slash = strchr(s + n, '/');
+        if (!slash || !slash[1])
+            return 0;
+        snprintf(fw, fwsz, "%s%.*s", fams[i].id, (int)(slash - s - n), s + n);
+        *req = slash + 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* "standards/cis-aws-foundations-benchmark/v/3.0.0" -> cis-aws-3.0.0 */
+static int standard_framework(const char *s, char *fw, size_t fwsz)
+{
+    static const struct { const char *prefix, *id; } stds[] = {
+        { "standards/cis-aws-foundations-benchmark/v/", "cis-aws-" },
+        { "standards/pci-dss/v/", "pci-dss-" },
+    };
+    for (size_t i = 0; i < HW_ARRAY_LEN(stds); i++) {
+        size_t n = strlen(stds[i].prefix);
+        if (strncmp(s, stds[i].prefix, n) == 0 && s[n]) {
+            snprintf(fw, fwsz, "%s%s", stds[i].id, s + n);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Cross-checks Security Hub's own view of a control finding (its related
+ * requirements and associated standards) against controls/.  A
+ * disagreement is logged once per run and counted, never resolved
+ * silently: either the catalogue is out of date or the finding is odd.
+ */
+static void cross_check(hw_ingest *in, const hw_finding *f)
+{
+    const hw_control *ctl = hw_catalog_control(in->catalog, f->control_id);
+    if (!ctl) {
+        disagree(in, "control %s is not in controls/ (the catalogue may be older than Security Hub)%s%s",
+                 f->control_id, "", "");
+        return;
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, (const cJSON *)f->related_requirements) {
+        char fw[64];
+        const char *req;
+        if (!cJSON_IsString(it) || !split_related(it->valuestring, fw, sizeof fw, &req))
+            continue;
+        int found = 0;
+        for (size_t i = 0; i < ctl->nrelated && !found; i++)
+            found = strcmp(ctl->related[i].framework, fw) == 0 &&
+                    strcmp(ctl->related[i].requirement, req) == 0;
+        if (!found)
+            disagree(in, "%s: Security Hub relates it to %s %s, controls/ does not", ctl->id, fw, req);
+    }
+    cJSON_ArrayForEach(it, (const cJSON *)f->associated_standards) {
+        const cJSON *sid = cJSON_GetObjectItemCaseSensitive(it, "StandardsId");
+        char fw[64];
+        if (!cJSON_IsString(sid) || !standard_framework(sid->valuestring, fw, sizeof fw))
+            continue;
+        int found = 0;
+        for (size_t i = 0; i < ctl->nrelated && !found; i++)
+            found = strcmp(ctl->related[i].framework, fw) == 0;
+        if (!found)
+            disagree(in, "%s: Security Hub runs it in the %s standard, controls/ relates it to no %s requirement",
+                     ctl->id, fw, fw);
+    }
 }
 
 static void skip(hw_ingest *in, long line, const char *why)
@@ -58,6 +159,8 @@ int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line)
         cJSON_Delete(o);
         return 0;
     }
+    if (in->catalog && f->product == HW_PRODUCT_SECURITYHUB && f->control_id[0])
+        cross_check(in, f);
     int outcome = HW_OUTCOME_UNCHANGED;
     if (in->sink(in->sink_ctx, f, bytes, len, &outcome, &in->err) != HW_OK) {
         in->failed = 1;

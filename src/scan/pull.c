@@ -336,6 +336,7 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
     hw_store_sink sink = { st, run_id, 5000, 0, 0 };
     hw_ingest in;
     hw_ingest_init(&in, &org, hw_sink_store, &sink);
+    in.catalog = o->catalog;
     struct run r = { o, st, run_id, src, nsrc, 0, NULL, &in, &sink, 0, hw_now(), 0 };
     if ((rc = hw_aws_multi_new(c, o->max_concurrency, &r.mu, e)) != HW_OK) {
         hw_ingest_free(&in);

@@ -55,6 +55,11 @@ typedef struct hw_finding {
     hw_buf resources;              /* JSON array of resource ids */
     int trusted;
     char untrusted_reason[256];
+    /* Security Hub's own mapping, for the cross-check against controls/:
+     * Compliance.RelatedRequirements and .AssociatedStandards (cJSON
+     * arrays, borrowed; NULL when absent) */
+    const void *related_requirements;
+    const void *associated_standards;
 } hw_finding;
 
 /* The accounts of the Organization, for the trust check (sorted ids). */
@@ -126,7 +131,10 @@ typedef int (*hw_finding_sink)(void *ctx, const hw_finding *f, const char *raw, 
 
 typedef struct hw_ingest_stats {
     size_t seen, added, changed, resolved, unchanged, skipped, untrusted;
+    size_t disagreements; /* Security Hub's mapping vs controls/, logged */
 } hw_ingest_stats;
+
+struct hw_catalog;
 
 typedef struct hw_ingest {
     const hw_orgset *org;
@@ -138,6 +146,8 @@ typedef struct hw_ingest {
     hw_err err;
     const char *source;   /* file name or "securityhub:ACCOUNT:REGION" */
     size_t max_skip_logs; /* skipped findings logged one by one, then counted */
+    const struct hw_catalog *catalog; /* NULL: no cross-check */
+    hw_buf warned;        /* "\n"-joined disagreements already logged */
     hw_finding f;         /* scratch */
 } hw_ingest;
 
@@ -200,6 +210,7 @@ typedef struct hw_scan_opts {
     int page_size;
     int max_concurrency;
     int full;                       /* ignore watermarks */
+    const struct hw_catalog *catalog; /* cross-check; NULL: none */
 } hw_scan_opts;
 
 typedef struct hw_scan_result {

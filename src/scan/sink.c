@@ -113,7 +113,9 @@ void hw_orgset_free(hw_orgset *o)
 char *hw_ingest_summary_json(const hw_ingest_stats *st, const char *extra)
 {
     return hw_asprintf("{\"seen\": %zu, \"new\": %zu, \"changed\": %zu, \"resolved\": %zu,"
-                       " \"unchanged\": %zu, \"skipped\": %zu, \"untrusted\": %zu%s%s}",
+                       " \"unchanged\": %zu, \"skipped\": %zu, \"untrusted\": %zu,"
+                       " \"catalogue_disagreements\": %zu%s%s}",
                        st->seen, st->added, st->changed, st->resolved, st->unchanged, st->skipped,
-                       st->untrusted, extra && *extra ? ", " : "", extra ? extra : "");
+                       st->untrusted, st->disagreements, extra && *extra ? ", " : "",
+                       extra ? extra : "");
 }

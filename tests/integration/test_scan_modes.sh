@@ -56,13 +56,22 @@ forged = f(Id="forged-1", Resources=[{"Type": "AwsEc2Instance", "Id": "arn:aws:e
 markup = f(Id="markup-1", Title="<script>alert(1)</script>\u001b[31m")
 bad_type = f(Id="bad-1", AwsAccountId=333333333333)
 huge = f(Id="huge-1", Description="x" * (1 << 20))
-print(json.dumps({"add": [third, outside, forged, markup, bad_type, huge]}))
+odd_map = f(Id="odd-map-1", Compliance={"Status": "FAILED", "SecurityControlId": "S3.8",
+                                        "RelatedRequirements": ["CIS AWS Foundations Benchmark v3.0.0/9.9"]})
+new_ctl = f(Id="new-control-1", GeneratorId="security-control/S3.999",
+            Compliance={"Status": "FAILED", "SecurityControlId": "S3.999"})
+print(json.dumps({"add": [third, outside, forged, markup, bad_type, huge, odd_map, new_ctl]}))
 PY
 sim_post /_awssim/findings "@$TMP/add.json" >/dev/null
 expect_rc 0 "$HW" --config "$TMP/f.json" scan
 contains "$TMP/err" "AwsAccountId: expected a string"
 contains "$TMP/err" "larger than the limit"
 contains "$TMP/out" "2 skipped (bad input)"
+# Security Hub's own mapping is cross-checked against controls/, and a
+# disagreement is logged, not resolved silently
+contains "$TMP/err" "S3.8: Security Hub relates it to cis-aws-3.0.0 9.9, controls/ does not"
+contains "$TMP/err" "control S3.999 is not in controls/"
+contains "$TMP/out" "2 disagreements with controls/ (logged)"
 expect_rc 0 "$HW" --config "$TMP/f.json" findings --json --all
 json_eval "$TMP/out" "{f['id']: f.get('untrusted_reason') for f in d if not f['trusted']}" > "$TMP/untrusted"
 contains "$TMP/untrusted" "'third-party-1': 'product arn:aws:securityhub:us-east-1:999988887777:product/999988887777/default is not Security Hub or GuardDuty'"
