@@ -96,6 +96,7 @@ typedef struct hw_aws_service {
 } hw_aws_service;
 
 extern const hw_aws_service hw_svc_sts, hw_svc_organizations, hw_svc_securityhub;
+extern const hw_aws_service hw_svc_s3, hw_svc_s3control;
 
 typedef struct hw_aws_client hw_aws_client;
 
@@ -146,6 +147,21 @@ typedef struct hw_aws_param {
 int hw_aws_query_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                       const char *operation, const hw_aws_param *params, size_t nparams,
                       struct _xmlDoc **resp, hw_err *e);
+
+/*
+ * REST-XML (S3, S3 Control): method, path (already escaped, single
+ * encoding as S3 signs it), query parameters (sorted and encoded here; a
+ * subresource like "publicAccessBlock" with an empty value), extra headers
+ * ("Name: value", NULL-terminated), body (may be NULL).  The payload's
+ * SHA-256 goes in x-amz-content-sha256, which libcurl 7.88 does not add
+ * for S3 but signs when given.  For S3 Control the account comes from an
+ * "x-amz-account-id: N" header and prefixes the default host.  *resp is
+ * the parsed XML, or NULL for an empty body (xmlFreeDoc it).
+ */
+int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                         const char *operation, const char *method, const char *path,
+                         const hw_aws_param *query, size_t nquery, const char *const *headers,
+                         const char *body, size_t bodylen, struct _xmlDoc **resp, hw_err *e);
 
 /* ----------------------------------------------------- pieces, for tests */
 

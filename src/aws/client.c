@@ -11,6 +11,7 @@
 #include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static char *keep(hw_aws_client *c, int slot, const char *s)
 {
@@ -335,6 +336,63 @@ int aws_query_unsigned(hw_aws_client *c, const hw_aws_service *svc, const char *
                        const hw_aws_param *params, size_t n, xmlDocPtr *resp, hw_err *e)
 {
     return query_exchange(c, NULL, svc, operation, params, n, NULL, resp, e);
+}
+
+int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                         const char *operation, const char *method, const char *path,
+                         const hw_aws_param *query, size_t nquery, const char *const *headers,
+                         const char *body, size_t bodylen, xmlDocPtr *resp, hw_err *e)
+{
+    *resp = NULL;
+    const hw_aws_creds *cr;
+    if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
+        return e->kind;
+    const char *region = ctx_region(c, ctx);
+    char *base;
+    if (aws_base_url(c, svc, region, &base, e) != HW_OK)
+        return e->kind;
+    struct curl_slist *h = NULL;
+    const char *account = NULL;
+    for (size_t i = 0; headers && headers[i]; i++) {
+        h = curl_slist_append(h, headers[i]);
+        if (strncasecmp(headers[i], "x-amz-account-id:", 17) == 0)
+            for (account = headers[i] + 17; *account == ' '; account++)
+                ;
+    }
+    char sha[65];
+    hw_sha256_hex(body ? body : "", body ? bodylen : 0, sha);
+    char *shahdr = hw_asprintf("x-amz-content-sha256: %s", sha);
+    h = curl_slist_append(h, shahdr);
+    free(shahdr);
+    hw_buf url = HW_BUF_INIT(0);
+    int rc = HW_OK;
+    if (svc == &hw_svc_s3control && account && hw_starts_with(base, "https://s3-control"))
+        hw_buf_printf(&url, "https://%s.%s%s", account, base + 8, path); /* the account host */
+    else
+        hw_buf_printf(&url, "%s%s", base, path);
+    free(base);
+    if (nquery) {
+        hw_buf_putc(&url, '?');
+        if (hw_aws_canonical_query(query, nquery, &url) != 0)
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    struct http_result res;
+    http_result_init(&res);
+    if (rc == HW_OK) {
+        struct http_request rq = { method, hw_buf_str(&url), body, body ? bodylen : 0, h, cr,
+                                   aws_sign_region(svc, region), svc->signing_name, 0 };
+        rc = aws_http_call(c, svc, operation, svc->protocol, &rq, &res, e);
+    }
+    if (rc == HW_OK && res.body.len) {
+        *resp = xmlReadMemory(hw_buf_str(&res.body), (int)res.body.len, "response.xml", NULL,
+                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        if (!*resp)
+            rc = hw_err_set(e, HW_EAWS, "%s %s: the response is not XML", svc->name, operation);
+    }
+    http_result_free(&res);
+    curl_slist_free_all(h);
+    hw_buf_free(&url);
+    return rc;
 }
 
 const char *aws_xml_text(xmlNodePtr node, const char *name)

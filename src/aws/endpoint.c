@@ -22,6 +22,13 @@ const hw_aws_service hw_svc_securityhub = {
     NULL, NULL, NULL, 0,
 };
 
+const hw_aws_service hw_svc_s3 = {
+    "s3", "s3", "s3", "S3", HW_AWS_REST_XML, NULL, NULL, NULL, 0,
+};
+const hw_aws_service hw_svc_s3control = {
+    "s3control", "s3", "s3-control", "S3_CONTROL", HW_AWS_REST_XML, NULL, NULL, NULL, 0,
+};
+
 const char *hw_aws_partition(const char *region)
 {
     if (!region)

@@ -648,6 +648,60 @@ static void test_rest_json_request(void)
     finish(c);
 }
 
+/* REST-XML: S3 Control's GetPublicAccessBlock, and S3's error format */
+static void h_s3(const struct rec *rq, int n, struct reply *r)
+{
+    (void)rq;
+    if (n == 0) {
+        set_body(r, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                    "<PublicAccessBlockConfiguration xmlns=\"http://awss3control.amazonaws.com/doc/2018-08-20/\">"
+                    "<BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>false</IgnorePublicAcls>"
+                    "</PublicAccessBlockConfiguration>");
+    } else {
+        r->status = 404;
+        set_body(r, "<Error><Code>NoSuchPublicAccessBlockConfiguration</Code>"
+                    "<Message>The public access block configuration was not found</Message>"
+                    "<RequestId>s3-req-1</RequestId></Error>");
+    }
+}
+
+static void test_rest_xml_request(void)
+{
+    std_env();
+    S.handler = h_s3;
+    hw_aws_client *c = client(3, "eu-west-1");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    const char *hdrs[] = { "x-amz-account-id: 333333333333", NULL };
+    xmlDocPtr doc = NULL;
+    hw_err e;
+    CU_ASSERT_EQUAL_FATAL(hw_aws_rest_xml_call(c, NULL, &hw_svc_s3control, "GetPublicAccessBlock",
+                                               "GET", "/v20180820/configuration/publicAccessBlock",
+                                               NULL, 0, hdrs, NULL, 0, &doc, &e),
+                          HW_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    CU_ASSERT_STRING_EQUAL(aws_xml_text(xmlDocGetRootElement(doc), "BlockPublicAcls"), "true");
+    xmlFreeDoc(doc);
+    CU_ASSERT_STRING_EQUAL(S.log[0].method, "GET");
+    CU_ASSERT_STRING_EQUAL(S.log[0].path, "/v20180820/configuration/publicAccessBlock");
+    CU_ASSERT_STRING_EQUAL(hdr(0, "x-amz-account-id"), "333333333333");
+    /* S3 signs with service "s3" and needs the payload hash header */
+    CU_ASSERT_PTR_NOT_NULL(strstr(hdr(0, "Authorization"), "/eu-west-1/s3/aws4_request"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(hdr(0, "Authorization"), "x-amz-content-sha256"));
+    CU_ASSERT_STRING_EQUAL(hdr(0, "x-amz-content-sha256"),
+                           "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    /* S3: a subresource query, sorted and encoded; S3's error format */
+    hw_aws_param q[] = { { "publicAccessBlock", "" } };
+    CU_ASSERT_EQUAL(hw_aws_rest_xml_call(c, NULL, &hw_svc_s3, "GetPublicAccessBlock", "GET",
+                                         "/my-bucket", q, 1, NULL, NULL, 0, &doc, &e),
+                    HW_EAWS);
+    CU_ASSERT_PTR_NULL(doc);
+    CU_ASSERT_STRING_EQUAL(S.log[1].path, "/my-bucket?publicAccessBlock=");
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "HTTP 404 NoSuchPublicAccessBlockConfiguration"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "s3-req-1"));
+    CU_ASSERT_EQUAL(nreq(), 2); /* a 404 is not retried */
+    finish(c);
+}
+
 /* --------------------------------------------------------------- retries */
 
 static int script_status[8];
@@ -1769,6 +1823,7 @@ int test_aws_http_register(void)
         !CU_add_test(s, "multi: each request with its account's credentials", test_multi_accounts))
         return -1;
     if (!CU_add_test(s, "GetCallerIdentity (Query without parameters)", test_caller_identity) ||
+        !CU_add_test(s, "REST-XML: S3 Control and S3, payload hash, S3 errors", test_rest_xml_request) ||
         !CU_add_test(s, "an oversized body fails at once, not retried", test_body_cap_not_retried) ||
         !CU_add_test(s, "assumed role refreshed inside a call", test_assume_refresh_in_context) ||
         !CU_add_test(s, "web identity before the profile's keys, as the CLI",
