@@ -105,9 +105,9 @@ class Service:
             return self._json_body(req)
         if self.protocol in ("query", "ec2"):
             form = {k: v for k, v in req.form.items() if k not in ("Action", "Version")}
-            params = self._unflatten(shape, "", form)
-            leftover = [k for k in form if not self._consumed(k)]
-            self._used = None
+            used = set()  # per request: handlers run on many threads at once
+            params = self._unflatten(shape, "", form, used)
+            leftover = [k for k in form if k not in used]
             if leftover:
                 raise ApiError(VALIDATION.get(self.name, "ValidationError"),
                                "Unknown parameter %s" % leftover[0], 400)
@@ -164,10 +164,8 @@ class Service:
                            "Invalid value %r for a %s" % (v, t), 400)
         return v
 
-    def _unflatten(self, shape, prefix, form):
+    def _unflatten(self, shape, prefix, form, used):
         """Query wire form (Name.member.1.Key=...) back to nested params."""
-        if not hasattr(self, "_used") or self._used is None:
-            self._used = set()
         t = shape.type_name
         if t == "structure":
             out = {}
@@ -178,8 +176,8 @@ class Service:
                 else:
                     wire = m.serialization.get("name", name)
                 key = prefix + wire
-                v = self._unflatten(m, key + ".", form) if m.type_name in ("structure", "list", "map") \
-                    else self._leaf(m, key, form)
+                v = self._unflatten(m, key + ".", form, used) if m.type_name in ("structure", "list", "map") \
+                    else self._leaf(m, key, form, used)
                 if v is not None and v != {} and v != []:
                     out[name] = v
             return out
@@ -194,11 +192,11 @@ class Service:
                     key = "%s.member.%d" % (base, i)
                 m = shape.member
                 if m.type_name in ("structure", "map", "list"):
-                    v = self._unflatten(m, key + ".", form)
+                    v = self._unflatten(m, key + ".", form, used)
                     if not v:
                         break
                 else:
-                    v = self._leaf(m, key, form)
+                    v = self._leaf(m, key, form, used)
                     if v is None:
                         break
                 items.append(v)
@@ -209,20 +207,17 @@ class Service:
             out = {}
             i = 1
             while ("%s.entry.%d.key" % (base, i)) in form:
-                k = self._leaf(shape.key, "%s.entry.%d.key" % (base, i), form)
-                out[k] = self._leaf(shape.value, "%s.entry.%d.value" % (base, i), form)
+                k = self._leaf(shape.key, "%s.entry.%d.key" % (base, i), form, used)
+                out[k] = self._leaf(shape.value, "%s.entry.%d.value" % (base, i), form, used)
                 i += 1
             return out
-        return self._leaf(shape, prefix[:-1], form)
+        return self._leaf(shape, prefix[:-1], form, used)
 
-    def _leaf(self, shape, key, form):
+    def _leaf(self, shape, key, form, used):
         if key not in form:
             return None
-        self._used.add(key)
+        used.add(key)
         return self._scalar(shape, form[key])
-
-    def _consumed(self, key):
-        return key in (self._used or set())
 
     # --------------------------------------------------------- validation
     def validate(self, op, params):

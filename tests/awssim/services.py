@@ -293,13 +293,13 @@ def get_findings(st, p, caller, region, req):
     tok = p.get("NextToken")
     size = int(p.get("MaxResults", 100))
     if tok:
+        # tokens stay valid (a client may ask for the same page again after a
+        # broken response), tied to the caller, and expire oldest first
         with st.lock:
             snap = st.pages.get(tok)
-        if snap is None:
+        if snap is None or snap[2] != (caller.account, region):
             raise ApiError("InvalidInputException", "The NextToken is invalid or expired.", 400)
-        items, start = snap
-        with st.lock:
-            st.pages.pop(tok, None)
+        items, start, _ = snap
     else:
         filters = p.get("Filters", {})
         items = [f for f in st.visible(caller, region) if _matches(f, filters)]
@@ -313,7 +313,9 @@ def get_findings(st, p, caller, region, req):
     if start + size < len(items):
         nt = base64.b64encode(secrets.token_bytes(24)).decode()
         with st.lock:
-            st.pages[nt] = (items, start + size)
+            st.pages[nt] = (items, start + size, (caller.account, region))
+            while len(st.pages) > 10000:
+                st.pages.pop(next(iter(st.pages)))
         out["NextToken"] = nt
     return out
 

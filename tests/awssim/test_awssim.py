@@ -185,6 +185,23 @@ class AwsCliTests(unittest.TestCase):
                          json.dumps(too_many), "--workflow", "Status=NOTIFIED")
         self.assertNotEqual(rc, 0)
 
+    def test_page_token_reusable(self):
+        # a client retrying a page after a broken response asks with the same token
+        rc, body, err = raw(self.sim, "securityhub", "/findings", '{"MaxResults": 5}',
+                            {"Content-Type": "application/json"})
+        self.assertEqual(rc, 200, err)
+        tok = json.loads(body)["NextToken"]
+        req = json.dumps({"MaxResults": 5, "NextToken": tok})
+        first = raw(self.sim, "securityhub", "/findings", req, {"Content-Type": "application/json"})
+        again = raw(self.sim, "securityhub", "/findings", req, {"Content-Type": "application/json"})
+        self.assertEqual(first[0], 200)
+        self.assertEqual([f["Id"] for f in json.loads(first[1])["Findings"]],
+                         [f["Id"] for f in json.loads(again[1])["Findings"]])
+        rc, _, err = raw(self.sim, "securityhub", "/findings", json.dumps({"NextToken": "bogus"}),
+                         {"Content-Type": "application/json"})
+        self.assertEqual(rc, 400)
+        self.assertIn("InvalidInputException", err)
+
     def test_validation_errors(self):
         # a wrong enum value: the server says so, in Security Hub's format
         rc, _, err = self.raw_get_findings({"SortCriteria": [{"Field": "UpdatedAt", "SortOrder": "sideways"}]})
