@@ -267,6 +267,10 @@ static int record_org(hw_store *st, hw_aws_client *c, const char *run_id, hw_org
     }
     if (hw_store_begin(st, e) != HW_OK)
         return e->kind;
+    if (hw_store_accounts_reset_membership(st, e) != HW_OK) {
+        hw_store_rollback(st);
+        return e->kind;
+    }
     for (size_t i = 0; i < *naccts; i++) {
         const hw_aws_account *a = &(*accts)[i];
         hw_account_row row = { a->id, a->name, a->email, a->status, a->ou_path, a->ou_names, 1 };

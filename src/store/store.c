@@ -480,6 +480,11 @@ int hw_store_account_upsert(hw_store *s, const hw_account_row *a, const char *ru
     return HW_OK;
 }
 
+int hw_store_accounts_reset_membership(hw_store *s, hw_err *e)
+{
+    return store_exec(s, "UPDATE accounts SET in_org = 0", e);
+}
+
 static const char *col(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);

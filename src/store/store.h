@@ -79,6 +79,10 @@ typedef struct hw_account_row {
 
 int hw_store_account_upsert(hw_store *s, const hw_account_row *a, const char *run_id,
                             hw_err *e);
+/* Marks every recorded account as outside the Organization; call in the
+ * transaction that then upserts the current members, so that an account
+ * that left stops being trusted. */
+int hw_store_accounts_reset_membership(hw_store *s, hw_err *e);
 /* Calls cb for every account; stops early when cb returns non-zero. */
 int hw_store_accounts(hw_store *s, int (*cb)(void *arg, const hw_account_row *a), void *arg,
                       hw_err *e);
