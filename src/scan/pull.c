@@ -99,6 +99,9 @@ static void on_page(void *arg, int rc, char *body, size_t len, const hw_aws_erro
         source_failed(r, s, e->msg);
         return;
     }
+    /* the envelope for NextToken and a validity check; the findings are
+     * framed out of the same bytes below, each stored as sent (the parse
+     * twice costs ~1 ms a page, at 3 pages a second) */
     cJSON *env = cJSON_ParseWithLength(body, len);
     if (!cJSON_IsObject(env)) {
         /* a malformed page is asked for again, twice at most */
