@@ -77,6 +77,14 @@ int aws_http_call(hw_aws_client *c, const hw_aws_service *svc, const char *opera
 /* Credentials for a context (base, or an assumed account's), refreshed
  * when near expiry. */
 int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **out, hw_err *e);
+/* Where a call goes and as whom: the context's credentials (refreshed when
+ * near expiry), its region, and the base URL (malloc'd). */
+int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+               const hw_aws_creds **cr, const char **region, char **base, hw_err *e);
+/* Parses an XML response body without network or entities. */
+struct _xmlDoc;
+int aws_parse_xml(const struct http_result *res, const hw_aws_service *svc, const char *operation,
+                  struct _xmlDoc **resp, hw_err *e);
 /* Base URL for svc in region (no trailing slash). */
 int aws_base_url(hw_aws_client *c, const hw_aws_service *svc, const char *region, char **url,
                  hw_err *e);

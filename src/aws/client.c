@@ -176,6 +176,25 @@ static const char *ctx_region(hw_aws_client *c, const hw_aws_ctx *ctx)
     return ctx && ctx->region ? ctx->region : c->region;
 }
 
+int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+               const hw_aws_creds **cr, const char **region, char **base, hw_err *e)
+{
+    if (aws_ctx_creds(c, ctx, cr, e) != HW_OK)
+        return e->kind;
+    *region = ctx_region(c, ctx);
+    return aws_base_url(c, svc, *region, base, e);
+}
+
+int aws_parse_xml(const struct http_result *res, const hw_aws_service *svc, const char *operation,
+                  xmlDocPtr *resp, hw_err *e)
+{
+    *resp = xmlReadMemory(hw_buf_str(&res->body), (int)res->body.len, "response.xml", NULL,
+                          XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!*resp)
+        return hw_err_set(e, HW_EAWS, "%s %s: the response is not XML", svc->name, operation);
+    return HW_OK;
+}
+
 /* Shared by the JSON flavours: sends body, returns the raw response. */
 static int json_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                          const char *operation, const char *method, const char *path,
@@ -183,11 +202,9 @@ static int json_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_s
                          hw_err *e)
 {
     const hw_aws_creds *cr;
-    if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
-        return e->kind;
-    const char *region = ctx_region(c, ctx);
+    const char *region = NULL;
     char *base;
-    if (aws_base_url(c, svc, region, &base, e) != HW_OK)
+    if (aws_target(c, ctx, svc, &cr, &region, &base, e) != HW_OK)
         return e->kind;
     char *url = hw_asprintf("%s%s", base, path);
     free(base);
@@ -308,12 +325,8 @@ static int query_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_
                                aws_sign_region(svc, region), svc->signing_name, 0 };
     rc = slash ? aws_http_call(c, svc, operation, svc->protocol, &rq, &res, e)
                : hw_err_set(e, HW_ENOMEM, "out of memory");
-    if (rc == HW_OK) {
-        *resp = xmlReadMemory(hw_buf_str(&res.body), (int)res.body.len, "response.xml", NULL,
-                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        if (!*resp)
-            rc = hw_err_set(e, HW_EAWS, "%s %s: the response is not XML", svc->name, operation);
-    }
+    if (rc == HW_OK)
+        rc = aws_parse_xml(&res, svc, operation, resp, e);
     http_result_free(&res);
     curl_slist_free_all(h);
     free(slash);
@@ -345,11 +358,9 @@ int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_s
 {
     *resp = NULL;
     const hw_aws_creds *cr;
-    if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
-        return e->kind;
-    const char *region = ctx_region(c, ctx);
+    const char *region = NULL;
     char *base;
-    if (aws_base_url(c, svc, region, &base, e) != HW_OK)
+    if (aws_target(c, ctx, svc, &cr, &region, &base, e) != HW_OK)
         return e->kind;
     struct curl_slist *h = NULL;
     const char *account = NULL;
@@ -383,12 +394,8 @@ int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_s
                                    aws_sign_region(svc, region), svc->signing_name, 0 };
         rc = aws_http_call(c, svc, operation, svc->protocol, &rq, &res, e);
     }
-    if (rc == HW_OK && res.body.len) {
-        *resp = xmlReadMemory(hw_buf_str(&res.body), (int)res.body.len, "response.xml", NULL,
-                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        if (!*resp)
-            rc = hw_err_set(e, HW_EAWS, "%s %s: the response is not XML", svc->name, operation);
-    }
+    if (rc == HW_OK && res.body.len)
+        rc = aws_parse_xml(&res, svc, operation, resp, e);
     http_result_free(&res);
     curl_slist_free_all(h);
     hw_buf_free(&url);

@@ -108,11 +108,9 @@ int hw_aws_multi_rest_json(hw_aws_multi *mu, const hw_aws_ctx *ctx, const hw_aws
 {
     hw_aws_client *c = mu->c;
     const hw_aws_creds *cr;
-    if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
-        return e->kind;
-    const char *region = ctx && ctx->region ? ctx->region : c->region;
+    const char *region = NULL;
     char *base;
-    if (aws_base_url(c, svc, region, &base, e) != HW_OK)
+    if (aws_target(c, ctx, svc, &cr, &region, &base, e) != HW_OK)
         return e->kind;
     struct mreq *r = calloc(1, sizeof *r);
     if (!r) {

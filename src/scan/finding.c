@@ -218,20 +218,21 @@ static int read_resources(const cJSON *o, hw_finding *f, hw_err *e)
 
 static int read_timestamps(const cJSON *o, hw_finding *f, hw_err *e)
 {
-    int64_t t;
     if (need_str(o, "CreatedAt", 64, &f->created_at, e) != HW_OK ||
         need_str(o, "UpdatedAt", 64, &f->updated_at, e) != HW_OK)
         return e->kind;
-    if (hw_time_parse(f->created_at, &t) < 0)
+    if (hw_time_parse(f->created_at, &f->created_epoch) < 0)
         return hw_err_set(e, HW_EINVAL, "CreatedAt: not an ISO 8601 timestamp");
     if (hw_time_parse(f->updated_at, &f->updated_epoch) < 0)
         return hw_err_set(e, HW_EINVAL, "UpdatedAt: not an ISO 8601 timestamp");
     if (opt_str(o, "FirstObservedAt", "FirstObservedAt", &f->first_observed, e) != HW_OK ||
         opt_str(o, "LastObservedAt", "LastObservedAt", &f->last_observed, e) != HW_OK)
         return e->kind;
-    if (*f->first_observed && hw_time_parse(f->first_observed, &t) < 0)
+    f->first_epoch = f->created_epoch;
+    f->last_epoch = f->updated_epoch;
+    if (*f->first_observed && hw_time_parse(f->first_observed, &f->first_epoch) < 0)
         return hw_err_set(e, HW_EINVAL, "FirstObservedAt: not an ISO 8601 timestamp");
-    if (*f->last_observed && hw_time_parse(f->last_observed, &t) < 0)
+    if (*f->last_observed && hw_time_parse(f->last_observed, &f->last_epoch) < 0)
         return hw_err_set(e, HW_EINVAL, "LastObservedAt: not an ISO 8601 timestamp");
     if (!*f->first_observed)
         f->first_observed = f->created_at;

@@ -46,7 +46,8 @@ typedef struct hw_finding {
     const char *updated_at;
     const char *first_observed;    /* FirstObservedAt, else CreatedAt */
     const char *last_observed;     /* LastObservedAt, else UpdatedAt */
-    int64_t updated_epoch;
+    int64_t updated_epoch;         /* the four times, parsed once (epoch seconds) */
+    int64_t created_epoch, first_epoch, last_epoch;
     int product;                   /* enum hw_product */
     char product_name[64];         /* "securityhub", "guardduty", or the ARN's company/product */
     char control_id[64];           /* Compliance.SecurityControlId or from GeneratorId */

@@ -10,14 +10,6 @@
 
 #include "store/store.h"
 
-static int64_t epoch_of(const char *ts)
-{
-    int64_t t = 0;
-    if (ts && *ts)
-        hw_time_parse(ts, &t);
-    return t;
-}
-
 int hw_sink_store(void *ctx, const hw_finding *f, const char *raw, size_t rawlen, int *outcome,
                   hw_err *e)
 {
@@ -40,9 +32,9 @@ int hw_sink_store(void *ctx, const hw_finding *f, const char *raw, size_t rawlen
     r.record_state = f->record_state;
     r.resource_type = f->resource_type;
     r.resources = hw_buf_str(&f->resources);
-    r.first_observed = epoch_of(f->first_observed);
-    r.last_observed = epoch_of(f->last_observed);
-    r.created_at = epoch_of(f->created_at);
+    r.first_observed = f->first_epoch;
+    r.last_observed = f->last_epoch;
+    r.created_at = f->created_epoch;
     r.updated_at = f->updated_epoch;
     r.trusted = f->trusted;
     r.untrusted_reason = f->untrusted_reason;

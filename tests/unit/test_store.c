@@ -199,6 +199,17 @@ static int count_cb(void *arg, const hw_finding_row *f)
     return 0;
 }
 
+/* Finding number i of the dictionary test: its id and raw JSON. */
+static void sample_finding(int i, char id[64], char raw[2048])
+{
+    snprintf(id, 64, "finding-%d", i);
+    snprintf(raw, 2048,
+             "{\"Id\": \"%s\", \"Title\": \"S3 general purpose buckets should block public access\","
+             " \"Description\": \"This control checks whether bucket %d blocks public access\","
+             " \"Odd\": \"\\u00e9\\n\\\"quoted\\\"\", \"N\": %d}",
+             id, i * 7919, i);
+}
+
 /* Enough findings to train a dictionary: every raw JSON comes back exact. */
 static void test_raw_roundtrip_with_dictionary(void)
 {
@@ -210,12 +221,7 @@ static void test_raw_roundtrip_with_dictionary(void)
     hw_store_begin(s, &e);
     char id[64], raw[2048];
     for (int i = 0; i < 2500; i++) {
-        snprintf(id, sizeof id, "finding-%d", i);
-        snprintf(raw, sizeof raw,
-                 "{\"Id\": \"%s\", \"Title\": \"S3 general purpose buckets should block public access\","
-                 " \"Description\": \"This control checks whether bucket %d blocks public access\","
-                 " \"Odd\": \"\\u00e9\\n\\\"quoted\\\"\", \"N\": %d}",
-                 id, i * 7919, i);
+        sample_finding(i, id, raw);
         hw_finding_row f = row(id, i % 3 ? "PASSED" : "FAILED", "NEW", "ACTIVE", 1700000000 + i, raw);
         int res;
         CU_ASSERT_EQUAL_FATAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
@@ -230,12 +236,7 @@ static void test_raw_roundtrip_with_dictionary(void)
     int idx[] = { 0, 1999, 2000, 2499 };
     for (size_t k = 0; k < 4; k++) {
         int i = idx[k];
-        snprintf(id, sizeof id, "finding-%d", i);
-        snprintf(raw, sizeof raw,
-                 "{\"Id\": \"%s\", \"Title\": \"S3 general purpose buckets should block public access\","
-                 " \"Description\": \"This control checks whether bucket %d blocks public access\","
-                 " \"Odd\": \"\\u00e9\\n\\\"quoted\\\"\", \"N\": %d}",
-                 id, i * 7919, i);
+        sample_finding(i, id, raw);
         char *got;
         size_t len;
         CU_ASSERT_EQUAL_FATAL(hw_store_finding_raw(s, parn, id, &got, &len, &e), HW_OK);
