@@ -79,7 +79,6 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     hw_ingest in;
     hw_ingest_init(&in, &org, hw_sink_store, &sink);
     in.catalog = cat;
-    hw_json_arena_begin();
     size_t failed = 0;
     int fatal = 0;
     for (int i = 0; i < nfiles && !fatal; i++) {
@@ -106,7 +105,6 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_progress("import: %zu findings", in.stats.seen);
     }
     hw_progress_done();
-    hw_json_arena_end();
     const char *status = fatal ? "failed" : failed ? "partial" : "ok";
     char extra[64];
     snprintf(extra, sizeof extra, "\"files\": %d, \"files_failed\": %zu", nfiles, failed);

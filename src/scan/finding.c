@@ -9,21 +9,11 @@
  */
 #include "scan/scan.h"
 
-#include <cJSON.h>
+#include "scan/jsonlex.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void hw_finding_init(hw_finding *f)
-{
-    memset(f, 0, sizeof *f);
-    hw_buf_init(&f->resources, 64 * 1024);
-}
-
-void hw_finding_free(hw_finding *f)
-{
-    hw_buf_free(&f->resources);
-}
 
 int hw_orgset_contains(const hw_orgset *org, const char *account)
 {
@@ -41,45 +31,6 @@ int hw_orgset_contains(const hw_orgset *org, const char *account)
             hi = mid;
     }
     return 0;
-}
-
-/* A string member, or NULL when absent; *bad set when present but wrong. */
-static const char *str_member(const cJSON *o, const char *name, int *bad)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (!v)
-        return NULL;
-    if (!cJSON_IsString(v)) {
-        *bad = 1;
-        return NULL;
-    }
-    return v->valuestring;
-}
-
-static int need_str(const cJSON *o, const char *name, size_t max, const char **out,
-                    hw_err *e)
-{
-    int bad = 0;
-    const char *s = str_member(o, name, &bad);
-    if (bad)
-        return hw_err_set(e, HW_EINVAL, "%s: expected a string", name);
-    if (!s || !*s)
-        return hw_err_set(e, HW_EINVAL, "%s: missing", name);
-    if (max && strlen(s) > max)
-        return hw_err_set(e, HW_EINVAL, "%s: longer than %zu characters", name, max);
-    *out = s;
-    return HW_OK;
-}
-
-static int opt_str(const cJSON *o, const char *name, const char *path, const char **out,
-                   hw_err *e)
-{
-    int bad = 0;
-    const char *s = str_member(o, name, &bad);
-    if (bad)
-        return hw_err_set(e, HW_EINVAL, "%s: expected a string", path);
-    *out = s ? s : "";
-    return HW_OK;
 }
 
 static int valid_account(const char *s)
@@ -164,12 +115,412 @@ static void set_untrusted(hw_finding *f, const char *fmt, const char *a, const c
     snprintf(f->untrusted_reason, sizeof f->untrusted_reason, fmt, a, b);
 }
 
-/* Appends a JSON string literal of s (escaping as needed). */
-static int json_str(hw_buf *b, const char *s)
+/* ------------------------------------------------------------ extraction */
+
+/* What one extracted member held. */
+enum { SLOT_ABSENT = 0, SLOT_STR, SLOT_OBJ, SLOT_ARR, SLOT_NUM, SLOT_OTHER };
+
+typedef struct slot {
+    const char *s; /* decoded string (SLOT_STR) or number token copy (SLOT_NUM) */
+    size_t n;
+    int kind;
+} slot;
+
+enum top_key {
+    K_ID, K_PRODUCT_ARN, K_GENERATOR_ID, K_ACCOUNT, K_TITLE, K_REGION, K_CREATED, K_UPDATED,
+    K_FIRST_OBSERVED, K_LAST_OBSERVED, K_RECORD_STATE, K_SEVERITY, K_COMPLIANCE, K_WORKFLOW,
+    K_RESOURCES, K_NTOP,
+    /* nested */
+    K_SEV_LABEL = K_NTOP, K_SEV_NORMALIZED, K_COMP_STATUS, K_COMP_CONTROL, K_COMP_RELATED,
+    K_COMP_STANDARDS, K_WF_STATUS, K_RES_ID, K_RES_TYPE, K_NSLOTS
+};
+
+static const char *const slot_names[K_NSLOTS] = {
+    "Id", "ProductArn", "GeneratorId", "AwsAccountId", "Title", "Region", "CreatedAt",
+    "UpdatedAt", "FirstObservedAt", "LastObservedAt", "RecordState", "Severity", "Compliance",
+    "Workflow", "Resources", "Severity.Label", "Severity.Normalized", "Compliance.Status",
+    "Compliance.SecurityControlId", "Compliance.RelatedRequirements",
+    "Compliance.AssociatedStandards", "Workflow.Status", "Resources[].Id", "Resources[].Type",
+};
+
+typedef struct res_slot {
+    slot id, type;
+    int is_object;
+} res_slot;
+
+struct hw_finding_scratch {
+    hw_buf strs; /* decoded strings; reserved once per finding so pointers stay put */
+    char *out;   /* next free byte of strs */
+    slot slots[K_NSLOTS];
+    res_slot *res;
+    size_t nres, res_cap;
+    struct strlist {
+        const char **v;
+        size_t n, cap;
+    } related, standards; /* Compliance.RelatedRequirements, .AssociatedStandards[].StandardsId */
+    char dup[96]; /* the first duplicated member, for the error */
+    /* the last ProductArn classified, to skip the work for the next */
+    char last_arn[256];
+    int last_product;
+    char last_product_name[64];
+};
+
+void hw_finding_init(hw_finding *f)
 {
+    memset(f, 0, sizeof *f);
+    hw_buf_init(&f->resources, 64 * 1024);
+    f->x = calloc(1, sizeof *f->x);
+    if (f->x)
+        hw_buf_init(&f->x->strs, 0);
+}
+
+void hw_finding_free(hw_finding *f)
+{
+    hw_buf_free(&f->resources);
+    if (f->x) {
+        hw_buf_free(&f->x->strs);
+        free(f->x->res);
+        free((void *)f->x->related.v);
+        free((void *)f->x->standards.v);
+        free(f->x);
+    }
+    f->x = NULL;
+}
+
+/* Top-level members of interest, by name. */
+static int top_key(const char *k, size_t n)
+{
+    switch (n) {
+    case 2: return memcmp(k, "Id", 2) == 0 ? K_ID : -1;
+    case 5: return memcmp(k, "Title", 5) == 0 ? K_TITLE : -1;
+    case 6: return memcmp(k, "Region", 6) == 0 ? K_REGION : -1;
+    case 8: return memcmp(k, "Severity", 8) == 0 ? K_SEVERITY
+                 : memcmp(k, "Workflow", 8) == 0 ? K_WORKFLOW : -1;
+    case 9: return memcmp(k, "CreatedAt", 9) == 0 ? K_CREATED
+                 : memcmp(k, "UpdatedAt", 9) == 0 ? K_UPDATED
+                 : memcmp(k, "Resources", 9) == 0 ? K_RESOURCES : -1;
+    case 10: return memcmp(k, "ProductArn", 10) == 0 ? K_PRODUCT_ARN
+                  : memcmp(k, "Compliance", 10) == 0 ? K_COMPLIANCE : -1;
+    case 11: return memcmp(k, "GeneratorId", 11) == 0 ? K_GENERATOR_ID
+                  : memcmp(k, "RecordState", 11) == 0 ? K_RECORD_STATE : -1;
+    case 12: return memcmp(k, "AwsAccountId", 12) == 0 ? K_ACCOUNT : -1;
+    case 14: return memcmp(k, "LastObservedAt", 14) == 0 ? K_LAST_OBSERVED : -1;
+    case 15: return memcmp(k, "FirstObservedAt", 15) == 0 ? K_FIRST_OBSERVED : -1;
+    default: return -1;
+    }
+}
+
+/* A member name: decoded into key (longer names cannot be ours: *n is set
+ * past the buffer so that no comparison matches). */
+static int read_key(hw_jlex *L, char *key, size_t cap, size_t *n)
+{
+    hw_jlex_ws(L);
+    if (L->p >= L->end || *L->p != '"')
+        return hw_jlex_fail(L, "not valid JSON: expected a member name");
+    int fl = 0;
+    if (hw_jlex_string(L, key, cap - 1, n, &fl) < 0 || hw_jlex_expect(L, ':') < 0)
+        return -1;
+    if (fl & (HW_JSTR_LONG | HW_JSTR_NUL))
+        *n = cap; /* matches nothing */
+    hw_jlex_ws(L);
+    return 0;
+}
+
+/* A string value kept in the scratch buffer; other values are validated
+ * and remembered only by kind. */
+static int read_value(hw_jlex *L, struct hw_finding_scratch *x, slot *sl, int idx)
+{
+    if (sl->kind != SLOT_ABSENT) {
+        if (!x->dup[0])
+            snprintf(x->dup, sizeof x->dup, "%s", slot_names[idx]);
+        return hw_jlex_skip(L);
+    }
+    if (L->p < L->end && *L->p == '"') {
+        size_t n;
+        int fl = 0;
+        char *out = x->out;
+        /* the scratch holds every decoded string: it was reserved as large
+         * as the finding, which no decoding can outgrow */
+        if (hw_jlex_string(L, out, x->strs.cap - (size_t)(out - x->strs.data) - 1, &n, &fl) < 0)
+            return -1;
+        if (fl & HW_JSTR_NUL) {
+            if (!x->dup[0])
+                snprintf(x->dup, sizeof x->dup, "%s: contains a NUL character", slot_names[idx]);
+        }
+        sl->kind = SLOT_STR;
+        sl->s = out;
+        sl->n = n;
+        x->out = out + n + 1;
+        return 0;
+    }
+    if (L->p < L->end && (*L->p == '-' || (*L->p >= '0' && *L->p <= '9'))) {
+        const char *tok;
+        size_t n;
+        if (hw_jlex_number(L, &tok, &n) < 0)
+            return -1;
+        sl->kind = SLOT_NUM;
+        sl->s = x->out; /* a copy, NUL-terminated, for strtod */
+        memcpy(x->out, tok, n);
+        x->out[n] = '\0';
+        sl->n = n;
+        x->out += n + 1;
+        return 0;
+    }
+    sl->kind = L->p < L->end && *L->p == '{' ? SLOT_OBJ : L->p < L->end && *L->p == '[' ? SLOT_ARR
+                                                                                       : SLOT_OTHER;
+    return hw_jlex_skip(L);
+}
+
+/* Iterates an object's members: cb is called with each name, L->p at the
+ * value, and must consume the value. */
+typedef int (*member_cb)(hw_jlex *L, hw_finding *f, const char *key, size_t n);
+
+static int each_member(hw_jlex *L, hw_finding *f, member_cb cb)
+{
+    if (++L->depth > HW_JSON_MAX_DEPTH)
+        return hw_jlex_fail(L, "nested too deeply");
+    L->p++; /* '{' */
+    hw_jlex_ws(L);
+    if (L->p < L->end && *L->p == '}') {
+        L->p++;
+        L->depth--;
+        return 0;
+    }
+    for (;;) {
+        char key[24];
+        size_t n;
+        if (read_key(L, key, sizeof key, &n) < 0 || cb(L, f, key, n) < 0)
+            return -1;
+        hw_jlex_ws(L);
+        if (L->p < L->end && *L->p == ',') {
+            L->p++;
+            continue;
+        }
+        if (L->p < L->end && *L->p == '}') {
+            L->p++;
+            L->depth--;
+            return 0;
+        }
+        return hw_jlex_fail(L, "not valid JSON: expected ',' or '}'");
+    }
+}
+
+/* Iterates an array's elements: cb consumes each. */
+typedef int (*element_cb)(hw_jlex *L, hw_finding *f);
+
+static int each_element(hw_jlex *L, hw_finding *f, element_cb cb)
+{
+    if (++L->depth > HW_JSON_MAX_DEPTH)
+        return hw_jlex_fail(L, "nested too deeply");
+    L->p++; /* '[' */
+    hw_jlex_ws(L);
+    if (L->p < L->end && *L->p == ']') {
+        L->p++;
+        L->depth--;
+        return 0;
+    }
+    for (;;) {
+        hw_jlex_ws(L);
+        if (cb(L, f) < 0)
+            return -1;
+        hw_jlex_ws(L);
+        if (L->p < L->end && *L->p == ',') {
+            L->p++;
+            continue;
+        }
+        if (L->p < L->end && *L->p == ']') {
+            L->p++;
+            L->depth--;
+            return 0;
+        }
+        return hw_jlex_fail(L, "not valid JSON: expected ',' or ']'");
+    }
+}
+
+static int is(const char *key, size_t n, const char *name)
+{
+    return strlen(name) == n && memcmp(key, name, n) == 0;
+}
+
+static int severity_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
+{
+    struct hw_finding_scratch *x = f->x;
+    if (is(key, n, "Label"))
+        return read_value(L, x, &x->slots[K_SEV_LABEL], K_SEV_LABEL);
+    if (is(key, n, "Normalized"))
+        return read_value(L, x, &x->slots[K_SEV_NORMALIZED], K_SEV_NORMALIZED);
+    return hw_jlex_skip(L);
+}
+
+static int workflow_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
+{
+    struct hw_finding_scratch *x = f->x;
+    if (is(key, n, "Status"))
+        return read_value(L, x, &x->slots[K_WF_STATUS], K_WF_STATUS);
+    return hw_jlex_skip(L);
+}
+
+static int list_add(struct strlist *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        const char **v = realloc((void *)l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = s;
+    return 0;
+}
+
+/* RelatedRequirements: strings are kept, anything else is skipped. */
+static int related_element(hw_jlex *L, hw_finding *f)
+{
+    struct hw_finding_scratch *x = f->x;
+    if (L->p < L->end && *L->p == '"') {
+        slot s = { 0 };
+        if (read_value(L, x, &s, K_COMP_RELATED) < 0)
+            return -1;
+        if (list_add(&x->related, s.s) < 0)
+            return hw_jlex_fail(L, "out of memory");
+        return 0;
+    }
+    return hw_jlex_skip(L);
+}
+
+static int standard_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
+{
+    struct hw_finding_scratch *x = f->x;
+    if (is(key, n, "StandardsId") && L->p < L->end && *L->p == '"') {
+        slot s = { 0 };
+        if (read_value(L, x, &s, K_COMP_STANDARDS) < 0)
+            return -1;
+        if (list_add(&x->standards, s.s) < 0)
+            return hw_jlex_fail(L, "out of memory");
+        return 0;
+    }
+    return hw_jlex_skip(L);
+}
+
+static int standard_element(hw_jlex *L, hw_finding *f)
+{
+    if (L->p < L->end && *L->p == '{')
+        return each_member(L, f, standard_member);
+    return hw_jlex_skip(L);
+}
+
+static int compliance_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
+{
+    struct hw_finding_scratch *x = f->x;
+    int idx = is(key, n, "Status")              ? K_COMP_STATUS
+              : is(key, n, "SecurityControlId")   ? K_COMP_CONTROL
+              : is(key, n, "RelatedRequirements") ? K_COMP_RELATED
+              : is(key, n, "AssociatedStandards") ? K_COMP_STANDARDS
+                                                  : -1;
+    if (idx < 0)
+        return hw_jlex_skip(L);
+    slot *sl = &x->slots[idx];
+    if ((idx == K_COMP_RELATED || idx == K_COMP_STANDARDS) && L->p < L->end && *L->p == '[') {
+        if (sl->kind != SLOT_ABSENT) {
+            if (!x->dup[0])
+                snprintf(x->dup, sizeof x->dup, "%s", slot_names[idx]);
+            return hw_jlex_skip(L);
+        }
+        sl->kind = SLOT_ARR;
+        return each_element(L, f, idx == K_COMP_RELATED ? related_element : standard_element);
+    }
+    return read_value(L, x, sl, idx);
+}
+
+static int resource_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
+{
+    struct hw_finding_scratch *x = f->x;
+    res_slot *r = &x->res[x->nres - 1];
+    if (is(key, n, "Id"))
+        return read_value(L, x, &r->id, K_RES_ID);
+    if (is(key, n, "Type"))
+        return read_value(L, x, &r->type, K_RES_TYPE);
+    return hw_jlex_skip(L);
+}
+
+static int resource_element(hw_jlex *L, hw_finding *f)
+{
+    struct hw_finding_scratch *x = f->x;
+    if (x->nres == x->res_cap) {
+        size_t cap = x->res_cap ? x->res_cap * 2 : 16;
+        res_slot *r = realloc(x->res, cap * sizeof *r);
+        if (!r)
+            return hw_jlex_fail(L, "out of memory");
+        x->res = r;
+        x->res_cap = cap;
+    }
+    res_slot *r = &x->res[x->nres++];
+    memset(r, 0, sizeof *r);
+    if (L->p < L->end && *L->p == '{') {
+        r->is_object = 1;
+        return each_member(L, f, resource_member);
+    }
+    return hw_jlex_skip(L);
+}
+
+static int top_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
+{
+    struct hw_finding_scratch *x = f->x;
+    int k = top_key(key, n);
+    if (k < 0)
+        return hw_jlex_skip(L);
+    slot *sl = &x->slots[k];
+    int open = L->p < L->end ? *L->p : 0;
+    member_cb mcb = k == K_SEVERITY ? severity_member : k == K_COMPLIANCE ? compliance_member
+                  : k == K_WORKFLOW ? workflow_member : NULL;
+    if ((mcb && open == '{') || (k == K_RESOURCES && open == '[')) {
+        if (sl->kind != SLOT_ABSENT) {
+            if (!x->dup[0])
+                snprintf(x->dup, sizeof x->dup, "%s", slot_names[k]);
+            return hw_jlex_skip(L);
+        }
+        sl->kind = open == '{' ? SLOT_OBJ : SLOT_ARR;
+        return mcb ? each_member(L, f, mcb) : each_element(L, f, resource_element);
+    }
+    return read_value(L, x, sl, k);
+}
+
+/* ---------------------------------------------------------------- checks */
+
+/* A required string: present, a string, not empty, at most max bytes. */
+static int need_str(const slot *sl, const char *name, size_t max, const char **out, hw_err *e)
+{
+    if (sl->kind != SLOT_ABSENT && sl->kind != SLOT_STR)
+        return hw_err_set(e, HW_EINVAL, "%s: expected a string", name);
+    if (sl->kind == SLOT_ABSENT || sl->n == 0)
+        return hw_err_set(e, HW_EINVAL, "%s: missing", name);
+    if (max && sl->n > max)
+        return hw_err_set(e, HW_EINVAL, "%s: longer than %zu characters", name, max);
+    *out = sl->s;
+    return HW_OK;
+}
+
+/* An optional string: "" when absent. */
+static int opt_str(const slot *sl, const char *name, const char **out, hw_err *e)
+{
+    if (sl->kind != SLOT_ABSENT && sl->kind != SLOT_STR)
+        return hw_err_set(e, HW_EINVAL, "%s: expected a string", name);
+    *out = sl->kind == SLOT_STR ? sl->s : "";
+    return HW_OK;
+}
+
+/* Appends a JSON string literal of s (escaping as needed). */
+static int json_str(hw_buf *b, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+        i++;
+    if (i == n) /* nothing to escape: one copy */
+        return hw_buf_putc(b, '"') | hw_buf_append(b, s, n) | hw_buf_putc(b, '"');
     int rc = hw_buf_putc(b, '"');
-    for (; *s && rc == 0; s++) {
-        unsigned char c = (unsigned char)*s;
+    for (i = 0; i < n && rc == 0; i++) {
+        unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\')
             rc = hw_buf_putc(b, '\\') | hw_buf_putc(b, (char)c);
         else if (c < 0x20)
@@ -180,54 +531,59 @@ static int json_str(hw_buf *b, const char *s)
     return rc | hw_buf_putc(b, '"');
 }
 
-static int read_resources(const cJSON *o, hw_finding *f, hw_err *e)
+static int check_resources(hw_finding *f, hw_err *e)
 {
-    const cJSON *res = cJSON_GetObjectItemCaseSensitive(o, "Resources");
-    if (!res)
+    struct hw_finding_scratch *x = f->x;
+    const slot *sl = &x->slots[K_RESOURCES];
+    if (sl->kind == SLOT_ABSENT)
         return hw_err_set(e, HW_EINVAL, "Resources: missing");
-    if (!cJSON_IsArray(res) || cJSON_GetArraySize(res) < 1)
+    if (sl->kind != SLOT_ARR || x->nres < 1)
         return hw_err_set(e, HW_EINVAL, "Resources: expected a non-empty array");
     hw_buf_reset(&f->resources);
     hw_buf_putc(&f->resources, '[');
-    int i = 0;
-    const cJSON *r;
-    cJSON_ArrayForEach(r, res) {
-        const char *id, *type;
-        char path[48];
-        snprintf(path, sizeof path, "Resources[%d].Id", i);
-        if (!cJSON_IsObject(r))
-            return hw_err_set(e, HW_EINVAL, "Resources[%d]: expected an object", i);
-        if (need_str(r, "Id", HW_FINDING_MAX_ID, &id, e) != HW_OK)
-            return hw_err_prefix(e, "Resources[%d]", i);
-        if (opt_str(r, "Type", "Resources[].Type", &type, e) != HW_OK)
+    for (size_t i = 0; i < x->nres; i++) {
+        const res_slot *r = &x->res[i];
+        const char *id = "", *type = "";
+        if (!r->is_object)
+            return hw_err_set(e, HW_EINVAL, "Resources[%zu]: expected an object", i);
+        if (need_str(&r->id, "Id", HW_FINDING_MAX_ID, &id, e) != HW_OK)
+            return hw_err_prefix(e, "Resources[%zu]", i);
+        if (opt_str(&r->type, "Resources[].Type", &type, e) != HW_OK)
             return e->kind;
-        if (i == 0)
-            snprintf(f->resource_type, sizeof f->resource_type, "%s", type);
-        if ((i && hw_buf_putc(&f->resources, ',') < 0) || json_str(&f->resources, id) < 0)
+        if (i == 0) {
+            size_t tn = r->type.kind == SLOT_STR ? r->type.n : 0;
+            if (tn >= sizeof f->resource_type)
+                tn = sizeof f->resource_type - 1;
+            memcpy(f->resource_type, type, tn);
+            f->resource_type[tn] = '\0';
+        }
+        if ((i && hw_buf_putc(&f->resources, ',') < 0) || json_str(&f->resources, id, r->id.n) < 0)
             return hw_err_set(e, HW_EINVAL, "Resources: too many resources");
         char acct[32];
-        if (arn_field(id, 4, acct, sizeof acct) && acct[0] &&
-            strcmp(acct, f->account_id) != 0)
+        if (arn_field(id, 4, acct, sizeof acct) && acct[0] && strcmp(acct, f->account_id) != 0)
             set_untrusted(f, "resource %s belongs to account %s, not the finding's", id, acct);
-        i++;
     }
     if (hw_buf_putc(&f->resources, ']') < 0)
         return hw_err_set(e, HW_EINVAL, "Resources: too many resources");
     return HW_OK;
 }
 
-static int read_timestamps(const cJSON *o, hw_finding *f, hw_err *e)
+static int check_timestamps(hw_finding *f, hw_err *e)
 {
-    if (need_str(o, "CreatedAt", 64, &f->created_at, e) != HW_OK ||
-        need_str(o, "UpdatedAt", 64, &f->updated_at, e) != HW_OK)
+    const slot *s = f->x->slots;
+    if (need_str(&s[K_CREATED], "CreatedAt", 64, &f->created_at, e) != HW_OK ||
+        need_str(&s[K_UPDATED], "UpdatedAt", 64, &f->updated_at, e) != HW_OK)
         return e->kind;
     if (hw_time_parse(f->created_at, &f->created_epoch) < 0)
         return hw_err_set(e, HW_EINVAL, "CreatedAt: not an ISO 8601 timestamp");
     if (hw_time_parse(f->updated_at, &f->updated_epoch) < 0)
         return hw_err_set(e, HW_EINVAL, "UpdatedAt: not an ISO 8601 timestamp");
-    if (opt_str(o, "FirstObservedAt", "FirstObservedAt", &f->first_observed, e) != HW_OK ||
-        opt_str(o, "LastObservedAt", "LastObservedAt", &f->last_observed, e) != HW_OK)
+    if (opt_str(&s[K_FIRST_OBSERVED], "FirstObservedAt", &f->first_observed, e) != HW_OK ||
+        opt_str(&s[K_LAST_OBSERVED], "LastObservedAt", &f->last_observed, e) != HW_OK)
         return e->kind;
+    if (strlen(f->first_observed) > 64 || strlen(f->last_observed) > 64)
+        return hw_err_set(e, HW_EINVAL, "%s: longer than 64 characters",
+                          strlen(f->first_observed) > 64 ? "FirstObservedAt" : "LastObservedAt");
     f->first_epoch = f->created_epoch;
     f->last_epoch = f->updated_epoch;
     if (*f->first_observed && hw_time_parse(f->first_observed, &f->first_epoch) < 0)
@@ -241,55 +597,51 @@ static int read_timestamps(const cJSON *o, hw_finding *f, hw_err *e)
     return HW_OK;
 }
 
-static int read_status(const cJSON *o, hw_finding *f, hw_err *e)
+static int check_status(hw_finding *f, hw_err *e)
 {
-    const cJSON *sev = cJSON_GetObjectItemCaseSensitive(o, "Severity");
-    if (!cJSON_IsObject(sev))
-        return hw_err_set(e, HW_EINVAL, "Severity: %s", sev ? "expected an object" : "missing");
-    if (opt_str(sev, "Label", "Severity.Label", &f->severity, e) != HW_OK)
+    const slot *s = f->x->slots;
+    if (s[K_SEVERITY].kind != SLOT_OBJ)
+        return hw_err_set(e, HW_EINVAL, "Severity: %s",
+                          s[K_SEVERITY].kind == SLOT_ABSENT ? "missing" : "expected an object");
+    if (opt_str(&s[K_SEV_LABEL], "Severity.Label", &f->severity, e) != HW_OK)
         return e->kind;
     if (!*f->severity) {
         /* older findings: Normalized 0-100 only */
-        const cJSON *norm = cJSON_GetObjectItemCaseSensitive(sev, "Normalized");
-        if (!cJSON_IsNumber(norm))
+        if (s[K_SEV_NORMALIZED].kind != SLOT_NUM)
             return hw_err_set(e, HW_EINVAL, "Severity: neither Label nor Normalized");
-        double v = norm->valuedouble;
+        double v = strtod(s[K_SEV_NORMALIZED].s, NULL);
         f->severity = v >= 90 ? "CRITICAL" : v >= 70 ? "HIGH" : v >= 40 ? "MEDIUM" : v >= 1 ? "LOW"
                                                                                    : "INFORMATIONAL";
     }
     static const char *const labels[] = { "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL" };
     int known = 0;
-    for (size_t i = 0; i < HW_ARRAY_LEN(labels); i++)
-        known |= strcmp(f->severity, labels[i]) == 0;
+    for (size_t i = 0; i < HW_ARRAY_LEN(labels) && !known; i++)
+        known = strcmp(f->severity, labels[i]) == 0;
     if (!known)
         return hw_err_set(e, HW_EINVAL, "Severity.Label: unknown value");
 
-    f->compliance_status = "";
-    const cJSON *comp = cJSON_GetObjectItemCaseSensitive(o, "Compliance");
-    if (comp && !cJSON_IsObject(comp))
-        return hw_err_set(e, HW_EINVAL, "Compliance: expected an object");
     const char *scid = "";
-    f->related_requirements = f->associated_standards = NULL;
-    if (comp) {
-        if (opt_str(comp, "Status", "Compliance.Status", &f->compliance_status, e) != HW_OK ||
-            opt_str(comp, "SecurityControlId", "Compliance.SecurityControlId", &scid, e) != HW_OK)
-            return e->kind;
-        const cJSON *rr = cJSON_GetObjectItemCaseSensitive(comp, "RelatedRequirements");
-        const cJSON *as = cJSON_GetObjectItemCaseSensitive(comp, "AssociatedStandards");
-        if (rr && !cJSON_IsArray(rr))
-            return hw_err_set(e, HW_EINVAL, "Compliance.RelatedRequirements: expected an array");
-        if (as && !cJSON_IsArray(as))
-            return hw_err_set(e, HW_EINVAL, "Compliance.AssociatedStandards: expected an array");
-        f->related_requirements = rr;
-        f->associated_standards = as;
-    }
-    f->workflow_status = "";
-    const cJSON *wf = cJSON_GetObjectItemCaseSensitive(o, "Workflow");
-    if (wf && !cJSON_IsObject(wf))
-        return hw_err_set(e, HW_EINVAL, "Workflow: expected an object");
-    if (wf && opt_str(wf, "Status", "Workflow.Status", &f->workflow_status, e) != HW_OK)
+    f->compliance_status = "";
+    if (s[K_COMPLIANCE].kind != SLOT_ABSENT && s[K_COMPLIANCE].kind != SLOT_OBJ)
+        return hw_err_set(e, HW_EINVAL, "Compliance: expected an object");
+    if (opt_str(&s[K_COMP_STATUS], "Compliance.Status", &f->compliance_status, e) != HW_OK ||
+        opt_str(&s[K_COMP_CONTROL], "Compliance.SecurityControlId", &scid, e) != HW_OK)
         return e->kind;
-    if (opt_str(o, "RecordState", "RecordState", &f->record_state, e) != HW_OK)
+    if (s[K_COMP_RELATED].kind != SLOT_ABSENT && s[K_COMP_RELATED].kind != SLOT_ARR)
+        return hw_err_set(e, HW_EINVAL, "Compliance.RelatedRequirements: expected an array");
+    if (s[K_COMP_STANDARDS].kind != SLOT_ABSENT && s[K_COMP_STANDARDS].kind != SLOT_ARR)
+        return hw_err_set(e, HW_EINVAL, "Compliance.AssociatedStandards: expected an array");
+    if (strlen(f->compliance_status) > 32)
+        return hw_err_set(e, HW_EINVAL, "Compliance.Status: longer than 32 characters");
+
+    f->workflow_status = "";
+    if (s[K_WORKFLOW].kind != SLOT_ABSENT && s[K_WORKFLOW].kind != SLOT_OBJ)
+        return hw_err_set(e, HW_EINVAL, "Workflow: expected an object");
+    if (opt_str(&s[K_WF_STATUS], "Workflow.Status", &f->workflow_status, e) != HW_OK)
+        return e->kind;
+    if (strlen(f->workflow_status) > 32)
+        return hw_err_set(e, HW_EINVAL, "Workflow.Status: longer than 32 characters");
+    if (opt_str(&s[K_RECORD_STATE], "RecordState", &f->record_state, e) != HW_OK)
         return e->kind;
     if (!*f->record_state)
         f->record_state = "ACTIVE";
@@ -301,33 +653,85 @@ static int read_status(const cJSON *o, hw_finding *f, hw_err *e)
     const char *gen_ctl = hw_starts_with(f->generator_id, "security-control/")
                               ? f->generator_id + strlen("security-control/")
                               : "";
-    if (*scid && valid_control_id(scid, strlen(scid)))
-        snprintf(f->control_id, sizeof f->control_id, "%s", scid);
-    else if (*gen_ctl && valid_control_id(gen_ctl, strlen(gen_ctl)))
-        snprintf(f->control_id, sizeof f->control_id, "%s", gen_ctl);
-    if (*scid && *gen_ctl && strcmp(scid, gen_ctl) != 0)
+    size_t sn = strlen(scid), gn = strlen(gen_ctl);
+    if (sn && valid_control_id(scid, sn))
+        memcpy(f->control_id, scid, sn + 1);
+    else if (gn && valid_control_id(gen_ctl, gn))
+        memcpy(f->control_id, gen_ctl, gn + 1);
+    if (sn && gn && strcmp(scid, gen_ctl) != 0)
         set_untrusted(f, "Compliance.SecurityControlId %s disagrees with GeneratorId %s", scid,
                       f->generator_id);
     return HW_OK;
 }
 
-int hw_finding_parse(const void *obj, const char *raw, size_t rawlen,
-                     const hw_orgset *org, hw_finding *f, hw_err *e)
+/* classify_product() with the last answer remembered: a run's findings
+ * come from a handful of products. */
+static void product_of(hw_finding *f)
 {
-    const cJSON *o = obj;
-    if (raw && !hw_utf8_valid(raw, rawlen))
-        return hw_err_set(e, HW_EINVAL, "invalid UTF-8");
-    if (!cJSON_IsObject(o))
+    struct hw_finding_scratch *x = f->x;
+    if (strcmp(f->product_arn, x->last_arn) == 0) {
+        f->product = x->last_product;
+        memcpy(f->product_name, x->last_product_name, sizeof f->product_name);
+        return;
+    }
+    classify_product(f);
+    if (strlen(f->product_arn) < sizeof x->last_arn) {
+        strcpy(x->last_arn, f->product_arn);
+        x->last_product = f->product;
+        memcpy(x->last_product_name, f->product_name, sizeof f->product_name);
+    }
+}
+
+int hw_finding_parse(const char *bytes, size_t len, const hw_orgset *org, hw_finding *f,
+                     hw_err *e)
+{
+    struct hw_finding_scratch *x = f->x;
+    if (!x)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    /* every decoded string fits in as many bytes as the finding has (a
+     * string's quotes make room for its NUL); reserved once, so that the
+     * pointers into it stay valid */
+    hw_buf_reset(&x->strs);
+    if (x->strs.cap < len + 2) {
+        if (hw_buf_append(&x->strs, bytes, 0) < 0)
+            return hw_err_set(e, HW_ENOMEM, "out of memory");
+        char *p = realloc(x->strs.data, len + 2);
+        if (!p)
+            return hw_err_set(e, HW_ENOMEM, "out of memory");
+        x->strs.data = p;
+        x->strs.cap = len + 2;
+    }
+    x->out = x->strs.data;
+    memset(x->slots, 0, sizeof x->slots);
+    x->nres = x->related.n = x->standards.n = 0;
+    x->dup[0] = '\0';
+
+    hw_jlex L;
+    hw_jlex_init(&L, bytes, len);
+    hw_jlex_ws(&L);
+    if (L.p >= L.end || *L.p != '{')
         return hw_err_set(e, HW_EINVAL, "a finding must be a JSON object");
-    if (need_str(o, "Id", HW_FINDING_MAX_ID, &f->id, e) != HW_OK ||
-        need_str(o, "ProductArn", HW_FINDING_MAX_ID, &f->product_arn, e) != HW_OK ||
-        need_str(o, "GeneratorId", HW_FINDING_MAX_ID, &f->generator_id, e) != HW_OK ||
-        need_str(o, "AwsAccountId", 12, &f->account_id, e) != HW_OK ||
-        need_str(o, "Title", 4096, &f->title, e) != HW_OK)
+    if (each_member(&L, f, top_member) < 0)
+        return hw_err_set(e, HW_EINVAL, "%s", L.err);
+    hw_jlex_ws(&L);
+    if (L.p != L.end) {
+        hw_jlex_fail(&L, "not valid JSON: more after the finding");
+        return hw_err_set(e, HW_EINVAL, "%s", L.err);
+    }
+    if (x->dup[0])
+        return hw_err_set(e, HW_EINVAL, "%s%s", x->dup,
+                          strchr(x->dup, ':') ? "" : ": given more than once");
+
+    const slot *s = x->slots;
+    if (need_str(&s[K_ID], "Id", HW_FINDING_MAX_ID, &f->id, e) != HW_OK ||
+        need_str(&s[K_PRODUCT_ARN], "ProductArn", HW_FINDING_MAX_ID, &f->product_arn, e) != HW_OK ||
+        need_str(&s[K_GENERATOR_ID], "GeneratorId", HW_FINDING_MAX_ID, &f->generator_id, e) != HW_OK ||
+        need_str(&s[K_ACCOUNT], "AwsAccountId", 12, &f->account_id, e) != HW_OK ||
+        need_str(&s[K_TITLE], "Title", 4096, &f->title, e) != HW_OK)
         return e->kind;
     if (!valid_account(f->account_id))
         return hw_err_set(e, HW_EINVAL, "AwsAccountId: expected 12 digits");
-    if (opt_str(o, "Region", "Region", &f->region, e) != HW_OK)
+    if (opt_str(&s[K_REGION], "Region", &f->region, e) != HW_OK)
         return e->kind;
     if (!*f->region && arn_field(f->product_arn, 3, f->region_buf, sizeof f->region_buf))
         f->region = f->region_buf; /* older findings carry it in the ARN only */
@@ -335,10 +739,14 @@ int hw_finding_parse(const void *obj, const char *raw, size_t rawlen,
         return hw_err_set(e, HW_EINVAL, "Region: longer than 32 characters");
     f->trusted = 1;
     f->untrusted_reason[0] = '\0';
-    if (read_timestamps(o, f, e) != HW_OK || read_status(o, f, e) != HW_OK ||
-        read_resources(o, f, e) != HW_OK)
+    if (check_timestamps(f, e) != HW_OK || check_status(f, e) != HW_OK ||
+        check_resources(f, e) != HW_OK)
         return e->kind;
-    classify_product(f);
+    f->related = x->related.v;
+    f->nrelated = x->related.n;
+    f->standards = x->standards.v;
+    f->nstandards = x->standards.n;
+    product_of(f);
     if (f->product == HW_PRODUCT_OTHER)
         set_untrusted(f, "product %s is not Security Hub or GuardDuty%s", f->product_arn, "");
     else if (f->product == HW_PRODUCT_SECURITYHUB &&

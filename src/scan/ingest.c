@@ -1,7 +1,7 @@
 /*
- * ingest.c - one finding at a time from bytes to the store: parse with
- * cJSON (in the per-thread arena), check as hostile input, decide trust,
- * hand to the sink, count.
+ * ingest.c - one finding at a time from bytes to the store: parse and
+ * check as hostile input (finding.c), decide trust, cross-check Security
+ * Hub's mapping against controls/, hand to the sink, count.
  *
  * A bad finding never stops an ingest: it is skipped with a logged reason
  * (the first few one by one, then only counted) and the run goes on.  Only
@@ -10,7 +10,7 @@
  */
 #include "scan/scan.h"
 
-#include <cJSON.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "catalog/catalog.h"
@@ -89,6 +89,40 @@ static int standard_framework(const char *s, char *fw, size_t fwsz)
     return 0;
 }
 
+/* FNV-1a over a string and its terminator. */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    do {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ull;
+    } while (*s++);
+    return h;
+}
+
+/* Whether this control's mapping, exactly as given, was checked already
+ * (then the check would log nothing new); remembers it otherwise.  An
+ * Organization's findings repeat a few hundred mappings. */
+static int checked_before(hw_ingest *in, const hw_finding *f)
+{
+    uint64_t h = fnv(0xcbf29ce484222325ull, f->control_id);
+    for (size_t i = 0; i < f->nrelated; i++)
+        h = fnv(h, f->related[i]);
+    h = fnv(h, "\x01");
+    for (size_t i = 0; i < f->nstandards; i++)
+        h = fnv(h, f->standards[i]);
+    h |= 1; /* 0 marks an empty slot */
+    size_t mask = HW_ARRAY_LEN(in->checked) - 1;
+    for (size_t i = (size_t)h & mask, probes = 0; probes < 8; i = (i + 1) & mask, probes++) {
+        if (in->checked[i] == h)
+            return 1;
+        if (in->checked[i] == 0) {
+            in->checked[i] = h;
+            return 0;
+        }
+    }
+    return 0; /* the table is crowded: check again, harmlessly */
+}
+
 /*
  * Cross-checks Security Hub's own view of a control finding (its related
  * requirements and associated standards) against controls/.  A
@@ -97,17 +131,18 @@ static int standard_framework(const char *s, char *fw, size_t fwsz)
  */
 static void cross_check(hw_ingest *in, const hw_finding *f)
 {
+    if (checked_before(in, f))
+        return;
     const hw_control *ctl = hw_catalog_control(in->catalog, f->control_id);
     if (!ctl) {
         disagree(in, "control %s is not in controls/ (the catalogue may be older than Security Hub)%s%s",
                  f->control_id, "", "");
         return;
     }
-    const cJSON *it;
-    cJSON_ArrayForEach(it, (const cJSON *)f->related_requirements) {
+    for (size_t k = 0; k < f->nrelated; k++) {
         char fw[64];
         const char *req;
-        if (!cJSON_IsString(it) || !split_related(it->valuestring, fw, sizeof fw, &req))
+        if (!split_related(f->related[k], fw, sizeof fw, &req))
             continue;
         int found = 0;
         for (size_t i = 0; i < ctl->nrelated && !found; i++)
@@ -116,10 +151,9 @@ static void cross_check(hw_ingest *in, const hw_finding *f)
         if (!found)
             disagree(in, "%s: Security Hub relates it to %s %s, controls/ does not", ctl->id, fw, req);
     }
-    cJSON_ArrayForEach(it, (const cJSON *)f->associated_standards) {
-        const cJSON *sid = cJSON_GetObjectItemCaseSensitive(it, "StandardsId");
+    for (size_t k = 0; k < f->nstandards; k++) {
         char fw[64];
-        if (!cJSON_IsString(sid) || !standard_framework(sid->valuestring, fw, sizeof fw))
+        if (!standard_framework(f->standards[k], fw, sizeof fw))
             continue;
         int found = 0;
         for (size_t i = 0; i < ctl->nrelated && !found; i++)
@@ -144,19 +178,11 @@ int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line)
     if (in->failed)
         return -1;
     in->stats.seen++;
-    hw_json_arena_reset();
-    const char *end = NULL;
-    cJSON *o = cJSON_ParseWithLengthOpts(bytes, len, &end, 0);
-    if (!o) {
-        skip(in, line, "not valid JSON");
-        return 0;
-    }
     hw_err e;
     hw_err_clear(&e);
     hw_finding *f = &in->f;
-    if (hw_finding_parse(o, bytes, len, in->org, f, &e) != HW_OK) {
+    if (hw_finding_parse(bytes, len, in->org, f, &e) != HW_OK) {
         skip(in, line, e.msg);
-        cJSON_Delete(o);
         return 0;
     }
     if (in->catalog && f->product == HW_PRODUCT_SECURITYHUB && f->control_id[0])
@@ -164,7 +190,6 @@ int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line)
     int outcome = HW_OUTCOME_UNCHANGED;
     if (in->sink(in->sink_ctx, f, bytes, len, &outcome, &in->err) != HW_OK) {
         in->failed = 1;
-        cJSON_Delete(o);
         return -1;
     }
     if (!f->trusted)
@@ -186,7 +211,6 @@ int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line)
         in->stats.unchanged++;
         break;
     }
-    cJSON_Delete(o);
     return 0;
 }
 

@@ -121,12 +121,8 @@ static void on_page(void *arg, int rc, char *body, size_t len, const hw_aws_erro
     in->max_updated = 0;
     hw_err pe;
     hw_err_clear(&pe);
-    /* the arena only while this page is parsed: request bodies the multi
-     * handle still holds must not come from it */
-    hw_json_arena_begin();
     if (hw_reader_mem(s->key, body, len, hw_ingest_reader_cb, in, &pe) != HW_OK)
         hw_warn("%s", pe.msg);
-    hw_json_arena_end();
     free(body);
     if (in->max_updated > s->newest)
         s->newest = in->max_updated;

@@ -9,14 +9,14 @@
  * GuardDuty's, whose account matches every resource ARN and belongs to the
  * Organization.  Untrusted findings are stored and reported, never acted on.
  *
- * Ownership: strings in a parsed hw_finding point into the cJSON tree or
- * into the finding's own small buffers; they live until the cJSON tree is
- * deleted or the hw_finding is reused.
+ * Ownership: strings in a parsed hw_finding point into the hw_finding's
+ * own buffers; they live until it is reused or freed.
  */
 #ifndef HW_SCAN_H
 #define HW_SCAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/util.h"
 
@@ -57,10 +57,13 @@ typedef struct hw_finding {
     int trusted;
     char untrusted_reason[256];
     /* Security Hub's own mapping, for the cross-check against controls/:
-     * Compliance.RelatedRequirements and .AssociatedStandards (cJSON
-     * arrays, borrowed; NULL when absent) */
-    const void *related_requirements;
-    const void *associated_standards;
+     * the strings of Compliance.RelatedRequirements and the StandardsId of
+     * each of Compliance.AssociatedStandards */
+    const char *const *related;
+    size_t nrelated;
+    const char *const *standards;
+    size_t nstandards;
+    struct hw_finding_scratch *x; /* the parser's buffers (finding.c) */
 } hw_finding;
 
 /* The accounts of the Organization, for the trust check (sorted ids). */
@@ -73,13 +76,14 @@ typedef struct hw_orgset {
 void hw_finding_init(hw_finding *f);
 void hw_finding_free(hw_finding *f);
 /*
- * Parses one finding: `obj` is the cJSON object (a `const cJSON *`, kept
- * void here so that this header needs no cJSON), `raw`/`rawlen` its bytes
- * (for the encoding check).  Returns HW_OK, or HW_EINVAL with a reason in e
- * (missing or mistyped required field, invalid UTF-8, an oversized field).
+ * Parses one finding from its bytes: the whole of it is validated (JSON
+ * grammar, UTF-8, nesting; see jsonlex.h) and the fields above extracted.
+ * Returns HW_OK, or HW_EINVAL with a reason in e naming the field or byte
+ * offset (invalid JSON or UTF-8, a missing, mistyped, oversized or
+ * repeated field).
  */
-int hw_finding_parse(const void *obj, const char *raw, size_t rawlen,
-                     const hw_orgset *org, hw_finding *f, hw_err *e);
+int hw_finding_parse(const char *bytes, size_t len, const hw_orgset *org, hw_finding *f,
+                     hw_err *e);
 int hw_orgset_contains(const hw_orgset *org, const char *account);
 
 /*
@@ -149,6 +153,7 @@ typedef struct hw_ingest {
     size_t max_skip_logs; /* skipped findings logged one by one, then counted */
     const struct hw_catalog *catalog; /* NULL: no cross-check */
     hw_buf warned;        /* "\n"-joined disagreements already logged */
+    uint64_t checked[4096]; /* hashes of control mappings cross-checked */
     hw_finding f;         /* scratch */
 } hw_ingest;
 

@@ -99,7 +99,7 @@ void store_zstd_free(hw_store *s)
  * transaction: a rollback forgets it, see forget_uncommitted_dict). */
 static int train_dict(hw_store *s, hw_err *e)
 {
-    size_t cap = 110 * 1024;
+    size_t cap = 64 * 1024;
     void *dict = malloc(cap);
     if (!dict)
         return hw_err_set(e, HW_ENOMEM, "out of memory");

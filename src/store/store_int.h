@@ -30,7 +30,7 @@ enum {
 };
 
 /* Samples gathered before a compression dictionary is trained. */
-#define HW_ZDICT_SAMPLES 2000
+#define HW_ZDICT_SAMPLES 1000
 #define HW_ZDICT_SAMPLE_BYTES (8u << 20)
 
 struct hw_store {

@@ -196,19 +196,6 @@ void hw_bucket_init(hw_bucket *b, double rate, double burst, int64_t now_ms);
  * milliseconds to wait before one will be. */
 int64_t hw_bucket_take(hw_bucket *b, int64_t now_ms);
 
-/* ------------------------------------------------------------ JSON arena */
-
-/*
- * A per-thread bump allocator for cJSON (jsonarena.c).  Between begin and
- * end, cJSON trees parsed on this thread live in the arena; call
- * hw_json_arena_reset() only when no tree parsed since the last reset is
- * still in use.  Trees must not outlive hw_json_arena_end().  Not
- * re-entrant: one user per thread at a time (the import loop).
- */
-int hw_json_arena_begin(void);
-void hw_json_arena_reset(void);
-void hw_json_arena_end(void);
-
 /* ---------------------------------------------------------------- hashes */
 
 /* SHA-256 of data as 64 lowercase hex characters plus NUL. */
