@@ -85,7 +85,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         in.source = strcmp(files[i], "-") == 0 ? "(stdin)" : files[i];
         hw_err fe;
         hw_err_clear(&fe);
-        int frc = hw_reader_run(files[i], hw_ingest_reader_cb, &in, &fe);
+        int frc = hw_reader_run(files[i], hw_ingest_take, hw_ingest_reader_cb, &in, &fe);
         if (in.failed) {
             /* the store failed: roll back the open batch and stop */
             hw_sink_abort(&sink);

@@ -159,6 +159,7 @@ struct hw_finding_scratch {
         size_t n, cap;
     } related, standards; /* Compliance.RelatedRequirements, .AssociatedStandards[].StandardsId */
     char dup[96]; /* the first duplicated member, for the error */
+    int response; /* a top-level "Findings" array was met */
     /* the last ProductArn classified, to skip the work for the next */
     char last_arn[256];
     int last_product;
@@ -468,8 +469,14 @@ static int top_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
 {
     struct hw_finding_scratch *x = f->x;
     int k = top_key(key, n);
-    if (k < 0)
+    if (k < 0) {
+        if (n == 8 && memcmp(key, "Findings", 8) == 0 && L->p < L->end && *L->p == '[') {
+            /* a GetFindings response (the reader frames those) */
+            x->response = 1;
+            return hw_jlex_fail(L, "a response");
+        }
         return hw_jlex_skip(L);
+    }
     slot *sl = &x->slots[k];
     int open = L->p < L->end ? *L->p : 0;
     member_cb mcb = k == K_SEVERITY ? severity_member : k == K_COMPLIANCE ? compliance_member
@@ -682,10 +689,17 @@ static void product_of(hw_finding *f)
     }
 }
 
-int hw_finding_parse(const char *bytes, size_t len, const hw_orgset *org, hw_finding *f,
-                     hw_err *e)
+/*
+ * Lexes the object at the start of bytes and extracts its fields.  Returns
+ * 0 with *used the object's length, or an error with the reason in e and *take
+ * saying what a reader should do: HW_TAKE_MORE (the bytes end inside the
+ * object), else HW_TAKE_FRAME.
+ */
+static int lex_finding(const char *bytes, size_t len, hw_finding *f, size_t *used, int *take,
+                       hw_err *e)
 {
     struct hw_finding_scratch *x = f->x;
+    *take = HW_TAKE_FRAME;
     if (!x)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     /* every decoded string fits in as many bytes as the finding has (a
@@ -705,19 +719,28 @@ int hw_finding_parse(const char *bytes, size_t len, const hw_orgset *org, hw_fin
     memset(x->slots, 0, sizeof x->slots);
     x->nres = x->related.n = x->standards.n = 0;
     x->dup[0] = '\0';
+    x->response = 0;
 
     hw_jlex L;
     hw_jlex_init(&L, bytes, len);
     hw_jlex_ws(&L);
     if (L.p >= L.end || *L.p != '{')
         return hw_err_set(e, HW_EINVAL, "a finding must be a JSON object");
-    if (each_member(&L, f, top_member) < 0)
-        return hw_err_set(e, HW_EINVAL, "%s", L.err);
-    hw_jlex_ws(&L);
-    if (L.p != L.end) {
-        hw_jlex_fail(&L, "not valid JSON: more after the finding");
+    if (each_member(&L, f, top_member) < 0) {
+        if (x->response)
+            return hw_err_set(e, HW_EINVAL, "a GetFindings response, not a finding");
+        if (L.p >= L.end)
+            *take = HW_TAKE_MORE;
         return hw_err_set(e, HW_EINVAL, "%s", L.err);
     }
+    *used = (size_t)(L.p - L.base);
+    return 0;
+}
+
+/* The checks and the trust decision, after lex_finding(). */
+static int check_finding(hw_finding *f, const hw_orgset *org, hw_err *e)
+{
+    struct hw_finding_scratch *x = f->x;
     if (x->dup[0])
         return hw_err_set(e, HW_EINVAL, "%s%s", x->dup,
                           strchr(x->dup, ':') ? "" : ": given more than once");
@@ -756,4 +779,31 @@ int hw_finding_parse(const char *bytes, size_t len, const hw_orgset *org, hw_fin
         set_untrusted(f, "account %s is not in the Organization%s", f->account_id,
                       org && org->known ? "" : " (Organization not known yet)");
     return HW_OK;
+}
+
+int hw_finding_parse(const char *bytes, size_t len, const hw_orgset *org, hw_finding *f,
+                     hw_err *e)
+{
+    size_t used = 0;
+    int take;
+    if (lex_finding(bytes, len, f, &used, &take, e) != 0)
+        return e->kind;
+    hw_jlex L;
+    hw_jlex_init(&L, bytes + used, len - used);
+    hw_jlex_ws(&L);
+    if (L.p != L.end) {
+        L.base = (const unsigned char *)bytes;
+        hw_jlex_fail(&L, "not valid JSON: more after the finding");
+        return hw_err_set(e, HW_EINVAL, "%s", L.err);
+    }
+    return check_finding(f, org, e);
+}
+
+int hw_finding_take(const char *bytes, size_t avail, const hw_orgset *org, hw_finding *f,
+                    size_t *used, hw_err *e)
+{
+    int take;
+    if (lex_finding(bytes, avail, f, used, &take, e) != 0)
+        return take;
+    return check_finding(f, org, e) == HW_OK ? HW_TAKE_OK : HW_TAKE_REJECTED;
 }

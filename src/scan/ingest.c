@@ -173,18 +173,11 @@ static void skip(hw_ingest *in, long line, const char *why)
         hw_warn("%s: more findings skipped; only counted from here on", in->source);
 }
 
-int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line)
+/* A parsed finding: cross-checked, stored, counted.  Non-zero when the
+ * sink failed. */
+static int accept(hw_ingest *in, const char *bytes, size_t len)
 {
-    if (in->failed)
-        return -1;
-    in->stats.seen++;
-    hw_err e;
-    hw_err_clear(&e);
     hw_finding *f = &in->f;
-    if (hw_finding_parse(bytes, len, in->org, f, &e) != HW_OK) {
-        skip(in, line, e.msg);
-        return 0;
-    }
     if (in->catalog && f->product == HW_PRODUCT_SECURITYHUB && f->control_id[0])
         cross_check(in, f);
     int outcome = HW_OUTCOME_UNCHANGED;
@@ -214,6 +207,20 @@ int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line)
     return 0;
 }
 
+int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line)
+{
+    if (in->failed)
+        return -1;
+    in->stats.seen++;
+    hw_err e;
+    hw_err_clear(&e);
+    if (hw_finding_parse(bytes, len, in->org, &in->f, &e) != HW_OK) {
+        skip(in, line, e.msg);
+        return 0;
+    }
+    return accept(in, bytes, len);
+}
+
 void hw_ingest_reader_cb(void *arg, const char *bytes, size_t len, long line,
                          const char *skip_reason, int *stop)
 {
@@ -225,4 +232,25 @@ void hw_ingest_reader_cb(void *arg, const char *bytes, size_t len, long line,
     }
     if (hw_ingest_bytes(in, bytes, len, line) != 0)
         *stop = 1;
+}
+
+int hw_ingest_take(void *arg, const char *bytes, size_t avail, long line, size_t *used,
+                   int *stop)
+{
+    hw_ingest *in = arg;
+    if (in->failed) {
+        *stop = 1;
+        return HW_TAKE_FRAME;
+    }
+    hw_err e;
+    hw_err_clear(&e);
+    int r = hw_finding_take(bytes, avail, in->org, &in->f, used, &e);
+    if (r == HW_TAKE_MORE || r == HW_TAKE_FRAME)
+        return r; /* nothing counted: the slow path will */
+    in->stats.seen++;
+    if (r == HW_TAKE_REJECTED)
+        skip(in, line, e.msg);
+    else if (accept(in, bytes, *used) != 0)
+        *stop = 1;
+    return r;
 }

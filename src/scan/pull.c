@@ -121,7 +121,7 @@ static void on_page(void *arg, int rc, char *body, size_t len, const hw_aws_erro
     in->max_updated = 0;
     hw_err pe;
     hw_err_clear(&pe);
-    if (hw_reader_mem(s->key, body, len, hw_ingest_reader_cb, in, &pe) != HW_OK)
+    if (hw_reader_mem(s->key, body, len, hw_ingest_take, hw_ingest_reader_cb, in, &pe) != HW_OK)
         hw_warn("%s", pe.msg);
     free(body);
     if (in->max_updated > s->newest)

@@ -14,6 +14,7 @@
 #include "scan/scan.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,10 +44,50 @@ struct framer {
     int expect_colon;
     int junk;            /* skipping a non-JSON line at depth 0 */
     hw_reader_cb cb;
+    hw_reader_take take; /* the fast path (NULL: frame everything) */
     void *arg;
     const char *name;
     int stop;            /* the callback asked to stop */
+    long pending;        /* offset of a finding the fast path needs more bytes for, or -1 */
+    long frame_at;       /* offset of a finding the fast path left to the framer, or -1 */
+    int at_eof;          /* no more bytes will come */
 };
+
+/*
+ * The fast path, at the '{' of a finding at offset i: the take callback
+ * parses and ingests it in one pass.  Returns 1 when it did (*next is the
+ * offset after it), 0 when the framer must frame it (invalid JSON, a
+ * response, too large), -1 when the window ends inside it.
+ */
+static int try_take(struct framer *f, size_t i, size_t *next)
+{
+    f->pending = -1;
+    if (!f->take || (long)i == f->frame_at || f->stop)
+        return 0;
+    const char *d = f->win.data + i;
+    size_t avail = f->win.len - i, used = 0;
+    /* no finding larger than the limit is taken: the framer skips it */
+    size_t lim = avail > HW_FINDING_MAX_BYTES ? HW_FINDING_MAX_BYTES : avail;
+    switch (f->take(f->arg, d, lim, f->line, &used, &f->stop)) {
+    case HW_TAKE_OK:
+    case HW_TAKE_REJECTED:
+        for (const char *p = d; (p = memchr(p, '\n', used - (size_t)(p - d))) != NULL; p++)
+            f->line++;
+        *next = i + used;
+        return 1;
+    case HW_TAKE_MORE:
+        if (!f->at_eof && avail <= HW_FINDING_MAX_BYTES) {
+            f->pending = (long)i;
+            return -1;
+        }
+        /* the framer says where it ends, or that it is cut */
+        f->frame_at = (long)i;
+        return 0;
+    default:
+        f->frame_at = (long)i;
+        return 0;
+    }
+}
 
 static void deliver(struct framer *f, size_t end)
 {
@@ -133,6 +174,20 @@ static void scan_bytes(struct framer *f)
             break;
         case '{':
         case '[':
+            if (c == '{' && f->elem_start < 0 &&
+                (f->depth == 0 || (f->depth == 1 && f->top_is_array) ||
+                 (f->depth == 2 && f->mode == FRAME_RESPONSE))) {
+                size_t next;
+                int t = try_take(f, i, &next);
+                if (t < 0) {
+                    f->pos = i; /* wait for more bytes, then try again */
+                    return;
+                }
+                if (t > 0) {
+                    i = next - 1;
+                    break;
+                }
+            }
             if (f->depth == 0) {
                 if (c == '[') {
                     f->top_is_array = 1;
@@ -185,6 +240,18 @@ static void scan_bytes(struct framer *f)
 /* Drops delivered bytes; enforces the size limit on the current finding. */
 static int compact(struct framer *f)
 {
+    if (f->pending >= 0) {
+        /* keep the finding the fast path is waiting on */
+        size_t from = (size_t)f->pending;
+        memmove(f->win.data, f->win.data + from, f->win.len - from);
+        f->win.len -= from;
+        f->pending = 0;
+        f->pos = 0;
+        f->frame_at = -1;
+        f->str_start = -1;
+        return 0;
+    }
+    f->frame_at = -1;
     if (f->elem_start < 0) {
         /* keep nothing: but a string at depth 1 may be a key in progress */
         size_t keep_from = f->win.len;
@@ -219,13 +286,17 @@ static int compact(struct framer *f)
     return 0;
 }
 
-static void framer_init(struct framer *f, hw_reader_cb cb, void *arg, const char *name)
+static void framer_init(struct framer *f, hw_reader_take take, hw_reader_cb cb, void *arg,
+                        const char *name)
 {
     memset(f, 0, sizeof *f);
     hw_buf_init(&f->win, 0);
     f->line = 1;
     f->elem_start = -1;
     f->str_start = -1;
+    f->pending = -1;
+    f->frame_at = -1;
+    f->take = take;
     f->cb = cb;
     f->arg = arg;
     f->name = name;
@@ -242,11 +313,25 @@ static int framer_finish(struct framer *f, int rc, hw_err *e)
     return rc;
 }
 
-int hw_reader_mem(const char *name, const char *data, size_t len, hw_reader_cb cb, void *arg,
-                  hw_err *e)
+/* Scans what is left once no more bytes will come: a finding the fast
+ * path was waiting on goes to the framer, which says where it was cut. */
+static void scan_rest(struct framer *f)
+{
+    f->at_eof = 1;
+    if (f->pending >= 0) {
+        f->pos = (size_t)f->pending;
+        f->frame_at = f->pending;
+        f->pending = -1;
+    }
+    scan_bytes(f);
+}
+
+int hw_reader_mem(const char *name, const char *data, size_t len, hw_reader_take take,
+                  hw_reader_cb cb, void *arg, hw_err *e)
 {
     struct framer f;
-    framer_init(&f, cb, arg, name);
+    framer_init(&f, take, cb, arg, name);
+    f.at_eof = 1;
     /* scan in place: the window borrows the caller's bytes */
     f.win.data = (char *)data;
     f.win.len = len;
@@ -256,7 +341,10 @@ int hw_reader_mem(const char *name, const char *data, size_t len, hw_reader_cb c
     return framer_finish(&f, HW_OK, e);
 }
 
-int hw_reader_run(const char *path, hw_reader_cb cb, void *arg, hw_err *e)
+/* Bytes read at a time (straight into the window). */
+#define READ_CHUNK (256u * 1024u)
+
+int hw_reader_run(const char *path, hw_reader_take take, hw_reader_cb cb, void *arg, hw_err *e)
 {
     int fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -266,13 +354,22 @@ int hw_reader_run(const char *path, hw_reader_cb cb, void *arg, hw_err *e)
         close(fd);
         return hw_err_set(e, HW_ENOMEM, "%s: cannot open", path);
     }
-    gzbuffer(gz, 1 << 17);
+    gzbuffer(gz, READ_CHUNK);
     struct framer f;
-    framer_init(&f, cb, arg, path);
+    framer_init(&f, take, cb, arg, path);
     int rc = HW_OK;
-    char chunk[1 << 16];
     for (;;) {
-        int n = gzread(gz, chunk, sizeof chunk);
+        /* room for a chunk after what the window keeps */
+        if (f.win.cap < f.win.len + READ_CHUNK + 1) {
+            char *p = realloc(f.win.data, f.win.len + READ_CHUNK + 1);
+            if (!p) {
+                rc = hw_err_set(e, HW_ENOMEM, "%s: out of memory", path);
+                break;
+            }
+            f.win.data = p;
+            f.win.cap = f.win.len + READ_CHUNK + 1;
+        }
+        int n = gzread(gz, f.win.data + f.win.len, READ_CHUNK);
         if (n < 0) {
             int zerr;
             const char *msg = gzerror(gz, &zerr);
@@ -280,12 +377,11 @@ int hw_reader_run(const char *path, hw_reader_cb cb, void *arg, hw_err *e)
                             zerr == Z_ERRNO ? strerror(errno) : msg);
             break;
         }
-        if (n == 0)
-            break;
-        if (hw_buf_append(&f.win, chunk, (size_t)n) < 0) {
-            rc = hw_err_set(e, HW_ENOMEM, "%s: out of memory", path);
+        if (n == 0) {
+            scan_rest(&f);
             break;
         }
+        f.win.len += (size_t)n;
         scan_bytes(&f);
         if (f.stop)
             break;

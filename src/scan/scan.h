@@ -84,6 +84,21 @@ void hw_finding_free(hw_finding *f);
  */
 int hw_finding_parse(const char *bytes, size_t len, const hw_orgset *org, hw_finding *f,
                      hw_err *e);
+
+/* What hw_finding_take() and a reader's take callback return. */
+enum hw_take {
+    HW_TAKE_OK = 0,   /* a finding, parsed */
+    HW_TAKE_REJECTED, /* a whole JSON object, rejected as a finding (e says why) */
+    HW_TAKE_MORE,     /* the bytes end inside the object */
+    HW_TAKE_FRAME     /* not valid JSON, or a GetFindings response: frame it */
+};
+/*
+ * The reader's fast path: hw_finding_parse() on the object at the start of
+ * bytes, of which avail are at hand and more may follow.  *used gets the
+ * object's length (with HW_TAKE_OK or HW_TAKE_REJECTED).
+ */
+int hw_finding_take(const char *bytes, size_t avail, const hw_orgset *org, hw_finding *f,
+                    size_t *used, hw_err *e);
 int hw_orgset_contains(const hw_orgset *org, const char *account);
 
 /*
@@ -95,11 +110,20 @@ int hw_orgset_contains(const hw_orgset *org, const char *account);
  */
 typedef void (*hw_reader_cb)(void *arg, const char *bytes, size_t len, long line,
                              const char *skip_reason, int *stop);
-int hw_reader_run(const char *path, hw_reader_cb cb, void *arg, hw_err *e);
+/*
+ * The fast path: called at the start of each finding with the bytes at
+ * hand (avail, more may follow); it parses and takes the finding in one
+ * pass and returns an enum hw_take, with *used the finding's length when
+ * it took it.  Findings it leaves (HW_TAKE_FRAME) are framed the slow way
+ * and handed to the hw_reader_cb.  NULL: everything goes the slow way.
+ */
+typedef int (*hw_reader_take)(void *arg, const char *bytes, size_t avail, long line,
+                              size_t *used, int *stop);
+int hw_reader_run(const char *path, hw_reader_take take, hw_reader_cb cb, void *arg, hw_err *e);
 /* The same over bytes in memory (a GetFindings response body); `name`
  * is used in messages.  No size limit applies: the caller bounded it. */
-int hw_reader_mem(const char *name, const char *data, size_t len, hw_reader_cb cb, void *arg,
-                  hw_err *e);
+int hw_reader_mem(const char *name, const char *data, size_t len, hw_reader_take take,
+                  hw_reader_cb cb, void *arg, hw_err *e);
 
 /* --------------------------------------------------------------- queries */
 
@@ -167,6 +191,9 @@ int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line);
  * hw_ingest. */
 void hw_ingest_reader_cb(void *arg, const char *bytes, size_t len, long line,
                          const char *skip_reason, int *stop);
+/* A reader fast path (hw_reader_take) feeding the same ingest. */
+int hw_ingest_take(void *arg, const char *bytes, size_t avail, long line, size_t *used,
+                   int *stop);
 
 /* ------------------------------------------------------------ store sink */
 

@@ -292,8 +292,9 @@ int hw_store_open(const char *path, int mode, int lock_timeout_ms, hw_store **ou
     }
     sqlite3_busy_timeout(s->db, 10000);
     sqlite3_extended_result_codes(s->db, 1);
+    /* page_size only takes effect on a new, empty file (before WAL) */
     const char *pragmas = mode == HW_STORE_WRITE
-                              ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                              ? "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
                                 "PRAGMA temp_store=MEMORY;"
                               : "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;";

@@ -225,7 +225,7 @@ static struct collect read_text(const char *text, int gz, int *rc, hw_err *e)
     memset(&c, 0, sizeof c);
     CU_ASSERT_EQUAL(write_tmp(path, text, gz), 0);
     hw_err_clear(e);
-    *rc = hw_reader_run(path, collect_cb, &c, e);
+    *rc = hw_reader_run(path, NULL, collect_cb, &c, e);
     unlink(path);
     return c;
 }
@@ -279,9 +279,135 @@ static void test_reader_damage(void)
     c = read_text("", 0, &rc, &e);
     CU_ASSERT_EQUAL(rc, HW_OK);
     CU_ASSERT_EQUAL(c.n, 0);
-    rc = hw_reader_run("/nonexistent.json", collect_cb, &c, &e);
+    rc = hw_reader_run("/nonexistent.json", NULL, collect_cb, &c, &e);
     CU_ASSERT_EQUAL(rc, HW_EIO);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/nonexistent.json"));
+}
+
+/* ------------------------------------------ fast path = framed path */
+
+struct seen_ids {
+    hw_buf ids; /* every stored finding's id, one a line */
+};
+
+static int record_sink(void *ctx, const hw_finding *f, const char *raw, size_t rawlen,
+                       int *outcome, hw_err *e)
+{
+    struct seen_ids *r = ctx;
+    (void)raw;
+    (void)rawlen;
+    (void)e;
+    hw_buf_printf(&r->ids, "%s %s\n", f->id, f->severity);
+    *outcome = HW_OUTCOME_NEW;
+    return HW_OK;
+}
+
+/* Reads path with or without the fast path; returns the ingest's stats
+ * and the ids in r. */
+static hw_ingest_stats ingest_file(const char *path, int fast, struct seen_ids *r, int *rc)
+{
+    hw_ingest in;
+    hw_buf_init(&r->ids, 0);
+    hw_ingest_init(&in, &org, record_sink, r);
+    in.max_skip_logs = 0;
+    hw_err e;
+    hw_err_clear(&e);
+    *rc = hw_reader_run(path, fast ? hw_ingest_take : NULL, hw_ingest_reader_cb, &in, &e);
+    hw_ingest_stats st = in.stats;
+    hw_ingest_free(&in);
+    return st;
+}
+
+/* The fixture on one line, with its Id made unique by i (i < 0: with a
+ * description too large to take). */
+static void finding_line(hw_buf *out, const char *fixture_text, size_t len, int i, int pretty)
+{
+    cJSON *o = cJSON_ParseWithLength(fixture_text, len);
+    char id[128];
+    snprintf(id, sizeof id, "arn:aws:securityhub:us-east-1:333333333333:security-control/S3.8/finding/%06d", i);
+    cJSON_ReplaceItemInObject(o, "Id", cJSON_CreateString(id));
+    if (i < 0) {
+        /* 600 KB of description */
+        char *big = malloc(600 * 1024 + 1);
+        memset(big, 'd', 600 * 1024);
+        big[600 * 1024] = '\0';
+        cJSON_ReplaceItemInObject(o, "Description", cJSON_CreateString(big));
+        free(big);
+    }
+    char *t = pretty ? cJSON_Print(o) : cJSON_PrintUnformatted(o);
+    hw_buf_puts(out, t);
+    free(t);
+    cJSON_Delete(o);
+}
+
+static void check_same(const char *text, int gz, int expect_rc)
+{
+    char path[] = "/tmp/hwfastXXXXXX";
+    CU_ASSERT_EQUAL_FATAL(write_tmp(path, text, gz), 0);
+    struct seen_ids slow, fast;
+    int rc_slow, rc_fast;
+    hw_ingest_stats a = ingest_file(path, 0, &slow, &rc_slow);
+    hw_ingest_stats b = ingest_file(path, 1, &fast, &rc_fast);
+    unlink(path);
+    CU_ASSERT_EQUAL(rc_slow, expect_rc);
+    CU_ASSERT_EQUAL(rc_fast, expect_rc);
+    CU_ASSERT_EQUAL(a.seen, b.seen);
+    CU_ASSERT_EQUAL(a.added, b.added);
+    CU_ASSERT_EQUAL(a.skipped, b.skipped);
+    CU_ASSERT_TRUE(a.added > 0);
+    CU_ASSERT_TRUE(a.skipped > 0);
+    CU_ASSERT_STRING_EQUAL(hw_buf_str(&slow.ids), hw_buf_str(&fast.ids));
+    hw_buf_free(&slow.ids);
+    hw_buf_free(&fast.ids);
+}
+
+/* The one-pass fast path stores exactly what framing then parsing
+ * stores, in every format, across read-chunk boundaries (256 KB), with
+ * junk, damaged and rejected findings in between. */
+static void test_fast_path_same(void)
+{
+    size_t len;
+    char *fx = fixture(&len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fx);
+    hw_buf jsonl = HW_BUF_INIT(0), arr = HW_BUF_INIT(0), resp = HW_BUF_INIT(0),
+           pretty = HW_BUF_INIT(0);
+    hw_buf_puts(&arr, "[");
+    hw_buf_puts(&resp, "{\"Findings\": [");
+    hw_buf_puts(&pretty, "[");
+    for (int i = 0; i < 400; i++) {
+        hw_buf *bufs[] = { &jsonl, &arr, &resp, &pretty };
+        for (int k = 0; k < 4; k++) {
+            if (k && i)
+                hw_buf_puts(bufs[k], ",\n");
+            if (i % 97 == 5) /* a complete object that is no finding */
+                hw_buf_puts(bufs[k], "{\"Id\": 42, \"Note\": \"rejected\"}");
+            else if (i % 89 == 7 && k == 0) /* damaged line: framed, skipped */
+                hw_buf_puts(bufs[k], "{\"Id\": \"x\", \"Bad\": [1,,2]}");
+            else if (i == 333) /* a finding larger than the limit: skipped */
+                finding_line(bufs[k], fx, len, -1, 0);
+            else
+                finding_line(bufs[k], fx, len, i, k == 3);
+            if (k == 0)
+                hw_buf_puts(bufs[k], i % 50 == 3 ? "\nnot json at all\n" : "\n");
+        }
+    }
+    hw_buf_puts(&arr, "]");
+    hw_buf_puts(&resp, "], \"NextToken\": \"abc\"}");
+    hw_buf_puts(&pretty, "]");
+    CU_ASSERT_TRUE(jsonl.len > 3 * 256 * 1024); /* several read chunks */
+    check_same(hw_buf_str(&jsonl), 0, HW_OK);
+    check_same(hw_buf_str(&jsonl), 1, HW_OK);
+    check_same(hw_buf_str(&arr), 0, HW_OK);
+    check_same(hw_buf_str(&resp), 0, HW_OK);
+    check_same(hw_buf_str(&pretty), 0, HW_OK);
+    /* cut short inside the last finding: the same findings, the same error */
+    jsonl.data[jsonl.len - 100] = '\0';
+    check_same(jsonl.data, 0, HW_EINVAL);
+    hw_buf_free(&jsonl);
+    hw_buf_free(&arr);
+    hw_buf_free(&resp);
+    hw_buf_free(&pretty);
+    free(fx);
 }
 
 static void test_requests(void)
@@ -321,6 +447,7 @@ int test_scan_register(void)
         !CU_add_test(s, "hostile findings rejected with the field", test_rejects) ||
         !CU_add_test(s, "reader: every format", test_reader_formats) ||
         !CU_add_test(s, "reader: truncation and oversize", test_reader_damage) ||
+        !CU_add_test(s, "reader: the fast path stores what framing stores", test_fast_path_same) ||
         !CU_add_test(s, "GetFindings request bodies", test_requests))
         return -1;
     return 0;
