@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 void hw_jlex_init(hw_jlex *L, const char *bytes, size_t len)
 {
     L->base = L->p = (const unsigned char *)bytes;
@@ -220,8 +224,25 @@ int hw_jlex_string(hw_jlex *L, char *out, size_t cap, size_t *nout, int *flags)
     size_t n = 0;
     int fl = 0;
     for (;;) {
-        /* to the next byte that needs a look, eight at a time (the first
+        /* to the next byte that needs a look: sixteen at a time with SSE2
+         * (every x86-64 has it), else eight at a time in a word (the first
          * flagged byte of a word is always a real one) */
+#ifdef __SSE2__
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            /* signed: bytes >= 0x80 are negative, so one compare finds
+             * them and the control characters */
+            __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+            unsigned bits = (unsigned)_mm_movemask_epi8(m);
+            if (bits) {
+                p += __builtin_ctz(bits);
+                goto found;
+            }
+            p += 16;
+        }
+#endif
         for (;;) {
             if (end - p < 8) {
                 while (p < end && !special(*p))
@@ -237,6 +258,9 @@ int hw_jlex_string(hw_jlex *L, char *out, size_t cap, size_t *nout, int *flags)
             }
             p += 8;
         }
+#ifdef __SSE2__
+    found:
+#endif
         if (p >= end) {
             L->p = p;
             return hw_jlex_fail(L, "not valid JSON: unterminated string");

@@ -71,6 +71,8 @@ void store_zstd_rollback(hw_store *s)
     if (!s->dict_pending)
         return;
     s->dict_pending = 0;
+    ZSTD_CCtx_reset(s->cctx, ZSTD_reset_session_and_parameters); /* drops its reference */
+    s->cctx_dict = 0;
     ZSTD_freeCDict(s->cdict);
     s->cdict = NULL;
     if ((size_t)s->dict_id < s->nddicts) {
@@ -93,6 +95,8 @@ void store_zstd_free(hw_store *s)
     free(s->sample_sizes);
     for (size_t i = 0; i < s->nproducts; i++)
         free(s->products[i].arn);
+    EVP_MD_CTX_free(s->md_ctx);
+    EVP_MD_free(s->sha256);
 }
 
 /* Trains a dictionary from the samples and stores it (inside the caller's
@@ -176,8 +180,21 @@ static int compress_raw(hw_store *s, const char *raw, size_t len, int *dict_id, 
         s->zbuf.data = p;
         s->zbuf.cap = bound + 1;
     }
-    size_t n = s->cdict ? ZSTD_compress_usingCDict(s->cctx, s->zbuf.data, bound, raw, len, s->cdict)
-                        : ZSTD_compressCCtx(s->cctx, s->zbuf.data, bound, raw, len, ZLEVEL);
+    size_t n;
+    if (s->cdict) {
+        if (s->cctx_dict != s->dict_id) {
+            /* the dictionary's tables are referenced in place, never
+             * copied per finding: zstd's own choice for findings of a few
+             * KB copies them, which takes longer than the compression */
+            ZSTD_CCtx_reset(s->cctx, ZSTD_reset_session_and_parameters);
+            ZSTD_CCtx_refCDict(s->cctx, s->cdict);
+            (void)ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_forceAttachDict, ZSTD_dictForceAttach);
+            s->cctx_dict = s->dict_id;
+        }
+        n = ZSTD_compress2(s->cctx, s->zbuf.data, bound, raw, len);
+    } else {
+        n = ZSTD_compressCCtx(s->cctx, s->zbuf.data, bound, raw, len, ZLEVEL);
+    }
     if (ZSTD_isError(n))
         return hw_err_set(e, HW_EINTERNAL, "zstd: %s", ZSTD_getErrorName(n));
     s->zbuf.len = n;
@@ -187,30 +204,28 @@ static int compress_raw(hw_store *s, const char *raw, size_t len, int *dict_id, 
 
 /* ------------------------------------------------------------------ keys */
 
-static int64_t finding_key(const char *product_arn, const char *id)
+static int finding_key(hw_store *s, const char *product_arn, const char *id, int64_t *key,
+                       hw_err *e)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    size_t al = strlen(product_arn), il = strlen(id);
-    char stackbuf[2304];
-    char *buf = al + il + 1 <= sizeof stackbuf ? stackbuf : malloc(al + il + 1);
-    if (!buf)
-        return 0;
-    memcpy(buf, product_arn, al);
-    buf[al] = '\n';
-    memcpy(buf + al + 1, id, il);
-    /* fetched once: OpenSSL 3 looks the algorithm up on every EVP_sha256()
-     * digest otherwise, a tenth of the ingest time */
-    static EVP_MD *sha256;
-    if (!sha256)
-        sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    EVP_Digest(buf, al + il + 1, md, &mdlen, sha256 ? sha256 : EVP_sha256(), NULL);
-    if (buf != stackbuf)
-        free(buf);
+    /* one digest context for the store's life: OpenSSL 3 otherwise looks
+     * the algorithm up and allocates a context for every finding */
+    if (!s->sha256) {
+        s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+        s->md_ctx = EVP_MD_CTX_new();
+    }
+    if (!s->sha256 || !s->md_ctx ||
+        !EVP_DigestInit_ex2(s->md_ctx, s->sha256, NULL) ||
+        !EVP_DigestUpdate(s->md_ctx, product_arn, strlen(product_arn)) ||
+        !EVP_DigestUpdate(s->md_ctx, "\n", 1) || !EVP_DigestUpdate(s->md_ctx, id, strlen(id)) ||
+        !EVP_DigestFinal_ex(s->md_ctx, md, &mdlen))
+        return hw_err_set(e, HW_EINTERNAL, "SHA-256 is not available from OpenSSL");
     uint64_t k = 0;
     for (int i = 0; i < 8; i++)
         k = (k << 8) | md[i];
-    return (int64_t)(k & INT64_MAX);
+    *key = (int64_t)(k & INT64_MAX);
+    return HW_OK;
 }
 
 static int product_id(hw_store *s, const char *arn, const char *name, int64_t *id, hw_err *e)
@@ -306,7 +321,9 @@ static int add_history(hw_store *s, int64_t key, const char *run_id, const hw_fi
 int hw_store_finding_upsert(hw_store *s, const hw_finding_row *f, const char *run_id,
                             int *result, hw_err *e)
 {
-    int64_t key = finding_key(f->product_arn, f->id);
+    int64_t key;
+    if (finding_key(s, f->product_arn, f->id, &key, e) != HW_OK)
+        return e->kind;
     int64_t pid = 0;
     if (product_id(s, f->product_arn, f->product, &pid, e) != HW_OK)
         return e->kind;
@@ -395,11 +412,14 @@ int hw_store_finding_raw(hw_store *s, const char *product_arn, const char *id, c
                          size_t *len, hw_err *e)
 {
     *json = NULL;
+    int64_t key;
+    if (finding_key(s, product_arn, id, &key, e) != HW_OK)
+        return e->kind;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, "SELECT zdict, rawlen, raw, id FROM findings WHERE key = ?", -1,
                            &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "reading a finding");
-    sqlite3_bind_int64(st, 1, finding_key(product_arn, id));
+    sqlite3_bind_int64(st, 1, key);
     int rc = HW_OK;
     if (sqlite3_step(st) != SQLITE_ROW || strcmp(store_col(st, 3), id) != 0) {
         rc = hw_err_set(e, HW_ENOTFOUND, "no finding %s", id);
@@ -522,6 +542,9 @@ int hw_store_findings(hw_store *s, const hw_finding_query *q,
 int hw_store_finding_history(hw_store *s, const char *product_arn, const char *id,
                              int (*cb)(void *arg, const hw_history_row *h), void *arg, hw_err *e)
 {
+    int64_t key;
+    if (finding_key(s, product_arn, id, &key, e) != HW_OK)
+        return e->kind;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT run_id, at, old_compliance, new_compliance, old_workflow,"
@@ -529,7 +552,7 @@ int hw_store_finding_history(hw_store *s, const char *product_arn, const char *i
                            " WHERE finding_key = ? ORDER BY rowid",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "reading finding history");
-    sqlite3_bind_int64(st, 1, finding_key(product_arn, id));
+    sqlite3_bind_int64(st, 1, key);
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_history_row h = { store_col(st, 0), sqlite3_column_int64(st, 1), store_col(st, 2),

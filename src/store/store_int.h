@@ -6,7 +6,11 @@
 #define HW_STORE_INT_H
 
 #include <sqlite3.h>
+/* for ZSTD_c_forceAttachDict, an experimental parameter: a libzstd that
+ * does not know it refuses it, and compression goes on without */
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
+#include <openssl/evp.h>
 
 #include "store/store.h"
 
@@ -47,6 +51,9 @@ struct hw_store {
     ZSTD_DDict **ddicts; /* by dictionary id; [0] unused (no dictionary) */
     size_t nddicts;
     int dict_id;         /* id of cdict in zdicts, 0 = none yet */
+    EVP_MD *sha256;      /* finding keys (findings.c) */
+    EVP_MD_CTX *md_ctx;
+    int cctx_dict;       /* the dictionary cctx references (0: none) */
     int dict_pending;    /* cdict was saved in the open transaction */
     hw_buf samples;      /* raw findings kept for training */
     size_t *sample_sizes;

@@ -333,10 +333,21 @@ static int parse_digits(const char **p, int n, int *out)
     return 0;
 }
 
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (the
+ * civil-from-days inverse of H. Hinnant's date algorithms).  A day past
+ * the month's end counts on into the next month, as timegm() does. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
 int hw_time_parse(const char *s, int64_t *t)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
     int y, mo, d, h = 0, mi = 0, sec = 0;
     const char *p = s;
     if (!s || parse_digits(&p, 4, &y) || *p++ != '-' ||
@@ -379,13 +390,7 @@ int hw_time_parse(const char *s, int64_t *t)
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
         sec > 60)
         return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    *t = (int64_t)timegm(&tm) - offset;
+    *t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -54,6 +55,30 @@ static void test_time(void)
     char out[32];
     hw_time_iso(1704164645, out);
     CU_ASSERT_STRING_EQUAL(out, "2024-01-02T03:04:05.000Z");
+    /* the arithmetic agrees with the C library's timegm() on every day of
+     * 1899-2101 (leap years, 1900 and 2000, month ends, a day past the
+     * end of a month, a leap second) */
+    for (int y = 1899; y <= 2101; y++)
+        for (int mo = 1; mo <= 12; mo++)
+            for (int d = 1; d <= 31; d += (d < 27 ? 13 : 1)) {
+                char ts[40];
+                int sec = (d == 31 && mo == 12) ? 60 : 59;
+                snprintf(ts, sizeof ts, "%04d-%02d-%02dT23:58:%02dZ", y, mo, d, sec);
+                struct tm tm = { 0 };
+                tm.tm_year = y - 1900;
+                tm.tm_mon = mo - 1;
+                tm.tm_mday = d;
+                tm.tm_hour = 23;
+                tm.tm_min = 58;
+                tm.tm_sec = sec;
+                CU_ASSERT_EQUAL_FATAL(hw_time_parse(ts, &t), 0);
+                if (t != (int64_t)timegm(&tm)) {
+                    fprintf(stderr, "\n%s: %lld, timegm %lld\n", ts, (long long)t,
+                            (long long)timegm(&tm));
+                    CU_FAIL("hw_time_parse differs from timegm");
+                    return;
+                }
+            }
 }
 
 static void test_atomic_write(void)
