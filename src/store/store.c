@@ -295,7 +295,7 @@ int hw_store_open(const char *path, int mode, int lock_timeout_ms, hw_store **ou
     /* page_size only takes effect on a new, empty file (before WAL) */
     const char *pragmas = mode == HW_STORE_WRITE
                               ? "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
+                                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000;"
                                 "PRAGMA temp_store=MEMORY;"
                               : "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;";
     if ((rc = store_exec(s, pragmas, e)) != HW_OK)
