@@ -211,18 +211,33 @@ static int top_key(const char *k, size_t n)
     }
 }
 
-/* A member name: decoded into key (longer names cannot be ours: *n is set
- * past the buffer so that no comparison matches). */
-static int read_key(hw_jlex *L, char *key, size_t cap, size_t *n)
+/* A member name: *k points at its bytes in the input when it has no
+ * escapes (nearly always), else at its decoded form in buf; names longer
+ * than buf cannot be ours, and get a length that matches nothing. */
+static int read_key(hw_jlex *L, char *buf, size_t cap, const char **k, size_t *n)
 {
     hw_jlex_ws(L);
     if (L->p >= L->end || *L->p != '"')
         return hw_jlex_fail(L, "not valid JSON: expected a member name");
+    const unsigned char *start = L->p;
     int fl = 0;
-    if (hw_jlex_string(L, key, cap - 1, n, &fl) < 0 || hw_jlex_expect(L, ':') < 0)
+    if (hw_jlex_string(L, NULL, 0, NULL, &fl) < 0)
         return -1;
-    if (fl & (HW_JSTR_LONG | HW_JSTR_NUL))
-        *n = cap; /* matches nothing */
+    if (!(fl & HW_JSTR_ESC)) {
+        *k = (const char *)start + 1;
+        *n = (size_t)(L->p - start) - 2;
+    } else {
+        const unsigned char *after = L->p;
+        L->p = start;
+        if (hw_jlex_string(L, buf, cap - 1, n, &fl) < 0)
+            return -1;
+        L->p = after;
+        *k = buf;
+        if (fl & (HW_JSTR_LONG | HW_JSTR_NUL))
+            *n = cap; /* matches nothing */
+    }
+    if (hw_jlex_expect(L, ':') < 0)
+        return -1;
     hw_jlex_ws(L);
     return 0;
 }
@@ -288,9 +303,10 @@ static int each_member(hw_jlex *L, hw_finding *f, member_cb cb)
         return 0;
     }
     for (;;) {
-        char key[24];
-        size_t n;
-        if (read_key(L, key, sizeof key, &n) < 0 || cb(L, f, key, n) < 0)
+        char buf[24];
+        const char *key = buf;
+        size_t n = 0;
+        if (read_key(L, buf, sizeof buf, &key, &n) < 0 || cb(L, f, key, n) < 0)
             return -1;
         hw_jlex_ws(L);
         if (L->p < L->end && *L->p == ',') {

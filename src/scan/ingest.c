@@ -89,14 +89,23 @@ static int standard_framework(const char *s, char *fw, size_t fwsz)
     return 0;
 }
 
-/* FNV-1a over a string and its terminator. */
-static uint64_t fnv(uint64_t h, const char *s)
+/* A quick hash of a string and its terminator, eight bytes at a time
+ * (for the memo below, where a collision costs at most one log line). */
+static uint64_t mix(uint64_t h, const char *s)
 {
-    do {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ull;
-    } while (*s++);
-    return h;
+    size_t n = strlen(s) + 1;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w ^ n) * 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 29);
 }
 
 /* Whether this control's mapping, exactly as given, was checked already
@@ -104,12 +113,12 @@ static uint64_t fnv(uint64_t h, const char *s)
  * Organization's findings repeat a few hundred mappings. */
 static int checked_before(hw_ingest *in, const hw_finding *f)
 {
-    uint64_t h = fnv(0xcbf29ce484222325ull, f->control_id);
+    uint64_t h = mix(0xcbf29ce484222325ull, f->control_id);
     for (size_t i = 0; i < f->nrelated; i++)
-        h = fnv(h, f->related[i]);
-    h = fnv(h, "\x01");
+        h = mix(h, f->related[i]);
+    h = mix(h, "\x01");
     for (size_t i = 0; i < f->nstandards; i++)
-        h = fnv(h, f->standards[i]);
+        h = mix(h, f->standards[i]);
     h |= 1; /* 0 marks an empty slot */
     size_t mask = HW_ARRAY_LEN(in->checked) - 1;
     for (size_t i = (size_t)h & mask, probes = 0; probes < 8; i = (i + 1) & mask, probes++) {

@@ -273,6 +273,7 @@ int hw_jlex_string(hw_jlex *L, char *out, size_t cap, size_t *nout, int *flags)
         }
         if (c == '\\') {
             put_run(out, cap, &n, &fl, run, p);
+            fl |= HW_JSTR_ESC;
             L->p = p + 1;
             if (escape(L, out, cap, &n, &fl) < 0)
                 return -1;

@@ -28,6 +28,7 @@ typedef struct hw_jlex {
 /* hw_jlex_string() flags */
 #define HW_JSTR_NUL 1   /* the decoded string holds a NUL (from \u0000) */
 #define HW_JSTR_LONG 2  /* it did not fit in cap: out holds a prefix */
+#define HW_JSTR_ESC 4   /* it had escapes (its raw bytes are not its value) */
 
 void hw_jlex_init(hw_jlex *L, const char *bytes, size_t len);
 

@@ -129,7 +129,7 @@ static void test_decoding(void)
     hw_jlex_init(&L, s1, sizeof s1 - 1);
     CU_ASSERT_EQUAL(hw_jlex_string(&L, out, sizeof out - 1, &n, &fl), 0);
     CU_ASSERT_STRING_EQUAL(out, "a\xc3\xa9\xf0\x9f\x98\x80\n/");
-    CU_ASSERT_EQUAL(fl, 0);
+    CU_ASSERT_EQUAL(fl, HW_JSTR_ESC);
     const char s2[] = "\"a\\u0000b\"";
     hw_jlex_init(&L, s2, sizeof s2 - 1);
     CU_ASSERT_EQUAL(hw_jlex_string(&L, out, sizeof out - 1, &n, &fl), 0);
