@@ -4,13 +4,17 @@
 #
 #  1. import of 10k, 100k and 1M generated findings (about 2.4 KB each, 3%
 #     GuardDuty): findings/s on one core (pinned to CPU 0), peak RSS, and
-#     store bytes per finding.
+#     store bytes per finding; and `import --check` (the same reading and
+#     checks, nothing stored), which shows how the time splits between
+#     reading findings and storing them.
 #  2. scan through the simulator at Security Hub's real rate limit (3
 #     GetFindings a second, burst 6): a full scan of 30,000 findings
 #     against the rate-limit floor (pages / 3 s), then an incremental scan
 #     after 2% of the findings changed, as a share of the full scan's calls.
 #
-# BENCH_SIZES="10000 100000" limits the import sizes (default: all three).
+# BENCH_SIZES="10000 100000" limits the import sizes (default: all three);
+# BENCH_REPEAT=N runs each N times (default 3: this machine's speed varies
+# by a third from one minute to the next, so one run says little).
 set -eu
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -18,26 +22,39 @@ B="$ROOT/.build/bench"
 mkdir -p "$B"
 M="/usr/bin/python3 $ROOT/tests/bench/measure.py"
 SIZES=${BENCH_SIZES:-"10000 100000 1000000"}
+REPEAT=${BENCH_REPEAT:-3}
 
-echo "== import (one core: taskset -c 0)"
-printf '%10s %12s %14s %12s %14s %10s\n' findings seconds findings/s "peak RSS" "store bytes" bytes/finding
+echo "== import (one core: taskset -c 0; each size run $REPEAT times, median and best shown)"
+echo "   read+check: 'import --check', the same reading and checks with nothing stored"
+printf '%10s %12s %12s %12s %11s %13s %12s\n' findings "findings/s" "(best)" "read+check/s" "peak RSS" "store bytes" bytes/finding
 for n in $SIZES; do
     f="$B/findings-$n.jsonl"
     if [ ! -s "$f" ]; then
         /usr/bin/python3 tests/awssim/gen_findings.py --count "$n" --seed "$n" -o "$f.tmp"
         mv "$f.tmp" "$f"
     fi
-    rm -f "$B/import-$n.db" "$B/import-$n.db-wal" "$B/import-$n.db-shm"
-    $M --cpu 0 -- ./hubwarden -q --db "$B/import-$n.db" import "$f" > "$B/import-$n.json" 2> "$B/import-$n.log"
-    /usr/bin/python3 - "$B/import-$n.json" "$B/import-$n.db" "$n" "$f" <<'PY'
-import json, os, sys
-m = json.load(open(sys.argv[1]))
-n = int(sys.argv[3])
-db = sum(os.path.getsize(sys.argv[2] + s) for s in ("", "-wal") if os.path.exists(sys.argv[2] + s))
-print("%10d %12.2f %14.0f %9.1f MB %14d %10.0f   (input %.0f bytes/finding)" % (
-    n, m["wall_s"], n / m["wall_s"], m["peak_rss_mb"], db, db / n, os.path.getsize(sys.argv[4]) / n))
-if m["rc"] != 0:
-    print("           import exited %d: see %s" % (m["rc"], sys.argv[1].replace(".json", ".log")))
+    i=0
+    while [ $i -lt "$REPEAT" ]; do
+        i=$((i + 1))
+        rm -f "$B/import-$n.db" "$B/import-$n.db-wal" "$B/import-$n.db-shm"
+        $M --cpu 0 -- ./hubwarden -q --db "$B/import-$n.db" import "$f" > "$B/import-$n.$i.json" 2> "$B/import-$n.log"
+        $M --cpu 0 -- ./hubwarden -q --db "$B/none.db" import --check "$f" > "$B/check-$n.$i.json" 2> "$B/check-$n.log"
+    done
+    /usr/bin/python3 - "$B" "$n" "$f" "$REPEAT" <<'PY'
+import json, os, statistics, sys
+b, n, f, rep = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+runs = [json.load(open("%s/import-%d.%d.json" % (b, n, i))) for i in range(1, rep + 1)]
+checks = [json.load(open("%s/check-%d.%d.json" % (b, n, i))) for i in range(1, rep + 1)]
+db = "%s/import-%d.db" % (b, n)
+size = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
+rates = [n / r["wall_s"] for r in runs]
+print("%10d %12.0f %12.0f %12.0f %8.1f MB %13d %12.0f   (input %.0f bytes/finding)" % (
+    n, statistics.median(rates), max(rates), statistics.median(n / c["wall_s"] for c in checks),
+    max(r["peak_rss_mb"] for r in runs), size, size / n, os.path.getsize(f) / n))
+for r in runs + checks:
+    if r["rc"] != 0:
+        print("           a run exited %d: see %s/import-%d.log" % (r["rc"], b, n))
+        break
 PY
 done
 

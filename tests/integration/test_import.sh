@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_import.sh - `hubwarden import`: every input format (JSON lines, a
 # JSON array, a GetFindings response, gzip, stdin), bad findings skipped
-# and counted, a truncated file keeping what came before it (exit 3), and
+# and counted, --check writing nothing, a truncated file keeping what came before it (exit 3), and
 # trust once a scan has recorded the Organization.
 . "$(dirname "$0")/lib.sh"
 GEN="/usr/bin/python3 $ROOT/tests/awssim/gen_findings.py"
@@ -29,6 +29,18 @@ contains "$TMP/err" "$TMP/bad.jsonl: line 201: finding skipped"
 skipped=$(sed -n 's/.* \([0-9]*\) skipped.*/\1/p' "$TMP/out")
 [ "$skipped" -ge 15 ] || fail "only $skipped bad findings skipped"
 ok "bad findings skipped ($skipped)"
+
+# --check: the same verdicts, nothing written
+sqlite3 "$DB" "SELECT count(*) FROM findings" > "$TMP/n_before"
+expect_rc 0 "$HW" --db "$DB" import --check "$TMP/bad.jsonl"
+contains "$TMP/out" "$skipped skipped"
+contains "$TMP/out" "nothing stored"
+contains "$TMP/err" "$TMP/bad.jsonl: line 201: finding skipped"
+sqlite3 "$DB" "SELECT count(*) FROM findings" > "$TMP/n_after"
+cmp -s "$TMP/n_before" "$TMP/n_after" || fail "import --check wrote to the store"
+expect_rc 0 "$HW" --db "$TMP/never-created.db" import --check "$TMP/a.jsonl"
+[ ! -e "$TMP/never-created.db" ] || fail "import --check created a store"
+ok "--check stores nothing"
 
 # a truncated file: complete findings before the damage are kept, exit 3
 head -c 100000 "$TMP/a.jsonl" > "$TMP/trunc.jsonl"
