@@ -2,10 +2,14 @@
  * finding.c - reads one ASFF finding as hostile input and decides whether
  * it can be trusted.
  *
- * Only the fields hubwarden indexes are extracted; the finding's bytes are
- * kept whole by the store.  Every field read is type-checked; a missing or
- * mistyped required field, invalid UTF-8 or an identifier longer than
- * HW_FINDING_MAX_ID rejects the finding with a reason naming the field.
+ * One pass over the finding's bytes (jsonlex.c) validates all of them and
+ * extracts only the fields hubwarden indexes; the bytes themselves are
+ * kept whole by the store.  Every field read is type-checked; a missing,
+ * mistyped or repeated field, a NUL inside one, invalid JSON or UTF-8, or
+ * an identifier longer than HW_FINDING_MAX_ID rejects the finding with a
+ * reason naming the field or the byte.  A repeated field is refused
+ * because two readers of the same finding (this one keeps the first,
+ * others the last) must never see two different accounts or states.
  */
 #include "scan/scan.h"
 

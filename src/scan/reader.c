@@ -4,12 +4,18 @@
  * Accepts a GetFindings response ({"Findings": [...], "NextToken": ...}),
  * a JSON array of findings, JSON lines (one finding a line), or a single
  * finding object; plain or gzip-compressed (zlib reads both).  Memory stays
- * flat whatever the file's size: a small framing scanner finds where each
- * finding starts and ends (tracking strings, escapes and depth, nothing
- * more) and hands the bytes of that one finding to the callback, which
- * parses them with cJSON.  A finding larger than HW_FINDING_MAX_BYTES is
- * skipped with its line number; broken structure ends the file with an
- * error after every complete finding before it has been delivered.
+ * flat whatever the file's size.
+ *
+ * At the first byte of each finding the take callback (the fast path)
+ * parses it where it lies and says how long it was: one pass per finding.
+ * What it cannot take -- invalid JSON, a response object, a finding cut by
+ * the end of the input or larger than HW_FINDING_MAX_BYTES -- a small
+ * framing scanner frames instead (tracking strings, escapes and depth,
+ * nothing more) and hands to the deliver callback, which reports it.  A
+ * finding that runs past the bytes read so far is tried again once more
+ * have been read.  Both paths store the same (tests/unit/test_scan.c,
+ * make fuzz).  Broken structure ends the file with an error after every
+ * complete finding before it has been delivered.
  */
 #include "scan/scan.h"
 
