@@ -2,9 +2,15 @@
  * jsonlex.c - see jsonlex.h.
  *
  * Strings are most of a finding's bytes, so string scanning is the hot
- * loop: eight bytes are tested at once for the only bytes that need a look
- * (quote, backslash, control characters, non-ASCII), the rest are skipped
- * or copied in runs.
+ * loop: sixteen bytes (SSE2) or eight (a plain word) are tested at once for
+ * the only bytes that need a look (quote, backslash, control characters,
+ * non-ASCII), the rest are skipped or copied in runs.
+ *
+ * Errors leave L->p where the input stopped making sense; at L->end means
+ * the input ended early, which the reader's fast path takes as "read
+ * more".  (A literal, escape or UTF-8 sequence cut by the end is reported
+ * at its start instead: the reader then frames that finding the slow way,
+ * with the same result.)
  */
 #include "scan/jsonlex.h"
 
