@@ -263,9 +263,25 @@ static int migrate(hw_store *s, hw_err *e)
 
 /* ------------------------------------------------------------ open/close */
 
+/* Process-wide sqlite settings, before its first use: no memory-usage
+ * statistics (nothing here reads them, and keeping them takes a lock and
+ * bookkeeping on every allocation: a sixth of an insert's instructions),
+ * and no mutexes around a connection, which is only ever used by the
+ * thread that opened it.  Refused harmlessly once sqlite is initialised. */
+static void sqlite_setup(void)
+{
+    static int done;
+    if (done)
+        return;
+    done = 1;
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+}
+
 int hw_store_open(const char *path, int mode, int lock_timeout_ms, hw_store **out, hw_err *e)
 {
     *out = NULL;
+    sqlite_setup();
     hw_store *s = calloc(1, sizeof *s);
     if (!s)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
