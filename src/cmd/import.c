@@ -37,6 +37,19 @@ static void print_summary(const hw_ingest_stats *st, const char *run_id, size_t 
     printf("\n");
 }
 
+/* One file into the ingest: 0, or -1 (logged, naming the file and line)
+ * when it could not be read to its end. */
+static int read_file(hw_ingest *in, const char *file)
+{
+    in->source = strcmp(file, "-") == 0 ? "(stdin)" : file;
+    hw_err fe;
+    hw_err_clear(&fe);
+    if (hw_reader_run(file, hw_ingest_take, hw_ingest_reader_cb, in, &fe) == HW_OK)
+        return 0;
+    hw_error("%s", fe.msg);
+    return -1;
+}
+
 /* --check: every finding is parsed, checked and judged, and dropped. */
 static int discard_sink(void *ctx, const hw_finding *f, const char *raw, size_t rawlen,
                         int *outcome, hw_err *e)
@@ -66,15 +79,8 @@ static int run_check(hw_ctx *ctx, char **files, int nfiles, const hw_catalog *ca
     hw_ingest_init(&in, &org, discard_sink, NULL);
     in.catalog = cat;
     size_t failed = 0;
-    for (int i = 0; i < nfiles; i++) {
-        in.source = strcmp(files[i], "-") == 0 ? "(stdin)" : files[i];
-        hw_err fe;
-        hw_err_clear(&fe);
-        if (hw_reader_run(files[i], hw_ingest_take, hw_ingest_reader_cb, &in, &fe) != HW_OK) {
-            hw_error("%s", fe.msg);
-            failed++;
-        }
-    }
+    for (int i = 0; i < nfiles; i++)
+        failed += read_file(&in, files[i]) != 0;
     printf("import --check: %zu findings read, %zu well-formed (%zu untrusted), %zu skipped",
            in.stats.seen, in.stats.added, in.stats.untrusted, in.stats.skipped);
     if (in.stats.disagreements)
@@ -144,10 +150,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     size_t failed = 0;
     int fatal = 0;
     for (int i = 0; i < nfiles && !fatal; i++) {
-        in.source = strcmp(files[i], "-") == 0 ? "(stdin)" : files[i];
-        hw_err fe;
-        hw_err_clear(&fe);
-        int frc = hw_reader_run(files[i], hw_ingest_take, hw_ingest_reader_cb, &in, &fe);
+        int bad = read_file(&in, files[i]);
         if (in.failed) {
             /* the store failed: roll back the open batch and stop */
             hw_sink_abort(&sink);
@@ -160,10 +163,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
             fatal = 1;
             break;
         }
-        if (frc != HW_OK) {
-            hw_error("%s", fe.msg);
-            failed++;
-        }
+        failed += bad != 0;
         hw_progress("import: %zu findings", in.stats.seen);
     }
     hw_progress_done();

@@ -162,7 +162,7 @@ struct hw_finding_scratch {
         const char **v;
         size_t n, cap;
     } related, standards; /* Compliance.RelatedRequirements, .AssociatedStandards[].StandardsId */
-    char dup[96]; /* the first duplicated member, for the error */
+    char refused[96]; /* the first reason to refuse found while lexing */
     int response; /* a top-level "Findings" array was met */
     /* the last ProductArn classified, to skip the work for the next */
     char last_arn[256];
@@ -215,46 +215,28 @@ static int top_key(const char *k, size_t n)
     }
 }
 
-/* A member name: *k points at its bytes in the input when it has no
- * escapes (nearly always), else at its decoded form in buf; names longer
- * than buf cannot be ours, and get a length that matches nothing. */
-static int read_key(hw_jlex *L, char *buf, size_t cap, const char **k, size_t *n)
+/* Remembers the first reason to refuse the finding met while lexing; it is
+ * reported once the whole finding has been validated. */
+static void refuse(struct hw_finding_scratch *x, int idx, const char *why)
 {
-    hw_jlex_ws(L);
-    if (L->p >= L->end || *L->p != '"')
-        return hw_jlex_fail(L, "not valid JSON: expected a member name");
-    const unsigned char *start = L->p;
-    int fl = 0;
-    if (hw_jlex_string(L, NULL, 0, NULL, &fl) < 0)
-        return -1;
-    if (!(fl & HW_JSTR_ESC)) {
-        *k = (const char *)start + 1;
-        *n = (size_t)(L->p - start) - 2;
-    } else {
-        const unsigned char *after = L->p;
-        L->p = start;
-        if (hw_jlex_string(L, buf, cap - 1, n, &fl) < 0)
-            return -1;
-        L->p = after;
-        *k = buf;
-        if (fl & (HW_JSTR_LONG | HW_JSTR_NUL))
-            *n = cap; /* matches nothing */
-    }
-    if (hw_jlex_expect(L, ':') < 0)
-        return -1;
-    hw_jlex_ws(L);
-    return 0;
+    if (!x->refused[0])
+        snprintf(x->refused, sizeof x->refused, "%s: %s", slot_names[idx], why);
+}
+
+/* A member met a second time: refused (two readers of one finding, one
+ * keeping the first and one the last, must never disagree), skipped. */
+static int repeated(hw_jlex *L, struct hw_finding_scratch *x, int idx)
+{
+    refuse(x, idx, "given more than once");
+    return hw_jlex_skip(L);
 }
 
 /* A string value kept in the scratch buffer; other values are validated
  * and remembered only by kind. */
 static int read_value(hw_jlex *L, struct hw_finding_scratch *x, slot *sl, int idx)
 {
-    if (sl->kind != SLOT_ABSENT) {
-        if (!x->dup[0])
-            snprintf(x->dup, sizeof x->dup, "%s", slot_names[idx]);
-        return hw_jlex_skip(L);
-    }
+    if (sl->kind != SLOT_ABSENT)
+        return repeated(L, x, idx);
     if (L->p < L->end && *L->p == '"') {
         size_t n;
         int fl = 0;
@@ -263,10 +245,8 @@ static int read_value(hw_jlex *L, struct hw_finding_scratch *x, slot *sl, int id
          * as the finding, which no decoding can outgrow */
         if (hw_jlex_string(L, out, x->strs.cap - (size_t)(out - x->strs.data) - 1, &n, &fl) < 0)
             return -1;
-        if (fl & HW_JSTR_NUL) {
-            if (!x->dup[0])
-                snprintf(x->dup, sizeof x->dup, "%s: contains a NUL character", slot_names[idx]);
-        }
+        if (fl & HW_JSTR_NUL)
+            refuse(x, idx, "contains a NUL character");
         sl->kind = SLOT_STR;
         sl->s = out;
         sl->n = n;
@@ -291,80 +271,14 @@ static int read_value(hw_jlex *L, struct hw_finding_scratch *x, slot *sl, int id
     return hw_jlex_skip(L);
 }
 
-/* Iterates an object's members: cb is called with each name, L->p at the
- * value, and must consume the value. */
-typedef int (*member_cb)(hw_jlex *L, hw_finding *f, const char *key, size_t n);
-
-static int each_member(hw_jlex *L, hw_finding *f, member_cb cb)
-{
-    if (++L->depth > HW_JSON_MAX_DEPTH)
-        return hw_jlex_fail(L, "nested too deeply");
-    L->p++; /* '{' */
-    hw_jlex_ws(L);
-    if (L->p < L->end && *L->p == '}') {
-        L->p++;
-        L->depth--;
-        return 0;
-    }
-    for (;;) {
-        char buf[24];
-        const char *key = buf;
-        size_t n = 0;
-        if (read_key(L, buf, sizeof buf, &key, &n) < 0 || cb(L, f, key, n) < 0)
-            return -1;
-        hw_jlex_ws(L);
-        if (L->p < L->end && *L->p == ',') {
-            L->p++;
-            continue;
-        }
-        if (L->p < L->end && *L->p == '}') {
-            L->p++;
-            L->depth--;
-            return 0;
-        }
-        return hw_jlex_fail(L, "not valid JSON: expected ',' or '}'");
-    }
-}
-
-/* Iterates an array's elements: cb consumes each. */
-typedef int (*element_cb)(hw_jlex *L, hw_finding *f);
-
-static int each_element(hw_jlex *L, hw_finding *f, element_cb cb)
-{
-    if (++L->depth > HW_JSON_MAX_DEPTH)
-        return hw_jlex_fail(L, "nested too deeply");
-    L->p++; /* '[' */
-    hw_jlex_ws(L);
-    if (L->p < L->end && *L->p == ']') {
-        L->p++;
-        L->depth--;
-        return 0;
-    }
-    for (;;) {
-        hw_jlex_ws(L);
-        if (cb(L, f) < 0)
-            return -1;
-        hw_jlex_ws(L);
-        if (L->p < L->end && *L->p == ',') {
-            L->p++;
-            continue;
-        }
-        if (L->p < L->end && *L->p == ']') {
-            L->p++;
-            L->depth--;
-            return 0;
-        }
-        return hw_jlex_fail(L, "not valid JSON: expected ',' or ']'");
-    }
-}
-
 static int is(const char *key, size_t n, const char *name)
 {
     return strlen(name) == n && memcmp(key, name, n) == 0;
 }
 
-static int severity_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
+static int severity_member(hw_jlex *L, void *arg, const char *key, size_t n)
 {
+    hw_finding *f = arg;
     struct hw_finding_scratch *x = f->x;
     if (is(key, n, "Label"))
         return read_value(L, x, &x->slots[K_SEV_LABEL], K_SEV_LABEL);
@@ -373,8 +287,9 @@ static int severity_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
     return hw_jlex_skip(L);
 }
 
-static int workflow_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
+static int workflow_member(hw_jlex *L, void *arg, const char *key, size_t n)
 {
+    hw_finding *f = arg;
     struct hw_finding_scratch *x = f->x;
     if (is(key, n, "Status"))
         return read_value(L, x, &x->slots[K_WF_STATUS], K_WF_STATUS);
@@ -396,8 +311,10 @@ static int list_add(struct strlist *l, const char *s)
 }
 
 /* RelatedRequirements: strings are kept, anything else is skipped. */
-static int related_element(hw_jlex *L, hw_finding *f)
+static int related_element(hw_jlex *L, void *arg, const char *key, size_t n)
 {
+    hw_finding *f = arg;
+    (void)key, (void)n;
     struct hw_finding_scratch *x = f->x;
     if (L->p < L->end && *L->p == '"') {
         slot s = { 0 };
@@ -410,8 +327,9 @@ static int related_element(hw_jlex *L, hw_finding *f)
     return hw_jlex_skip(L);
 }
 
-static int standard_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
+static int standard_member(hw_jlex *L, void *arg, const char *key, size_t n)
 {
+    hw_finding *f = arg;
     struct hw_finding_scratch *x = f->x;
     if (is(key, n, "StandardsId") && L->p < L->end && *L->p == '"') {
         slot s = { 0 };
@@ -424,15 +342,18 @@ static int standard_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
     return hw_jlex_skip(L);
 }
 
-static int standard_element(hw_jlex *L, hw_finding *f)
+static int standard_element(hw_jlex *L, void *arg, const char *key, size_t n)
 {
+    hw_finding *f = arg;
+    (void)key, (void)n;
     if (L->p < L->end && *L->p == '{')
-        return each_member(L, f, standard_member);
+        return hw_jlex_container(L, standard_member, f);
     return hw_jlex_skip(L);
 }
 
-static int compliance_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
+static int compliance_member(hw_jlex *L, void *arg, const char *key, size_t n)
 {
+    hw_finding *f = arg;
     struct hw_finding_scratch *x = f->x;
     int idx = is(key, n, "Status")              ? K_COMP_STATUS
               : is(key, n, "SecurityControlId")   ? K_COMP_CONTROL
@@ -443,19 +364,17 @@ static int compliance_member(hw_jlex *L, hw_finding *f, const char *key, size_t 
         return hw_jlex_skip(L);
     slot *sl = &x->slots[idx];
     if ((idx == K_COMP_RELATED || idx == K_COMP_STANDARDS) && L->p < L->end && *L->p == '[') {
-        if (sl->kind != SLOT_ABSENT) {
-            if (!x->dup[0])
-                snprintf(x->dup, sizeof x->dup, "%s", slot_names[idx]);
-            return hw_jlex_skip(L);
-        }
+        if (sl->kind != SLOT_ABSENT)
+            return repeated(L, x, idx);
         sl->kind = SLOT_ARR;
-        return each_element(L, f, idx == K_COMP_RELATED ? related_element : standard_element);
+        return hw_jlex_container(L, idx == K_COMP_RELATED ? related_element : standard_element, f);
     }
     return read_value(L, x, sl, idx);
 }
 
-static int resource_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
+static int resource_member(hw_jlex *L, void *arg, const char *key, size_t n)
 {
+    hw_finding *f = arg;
     struct hw_finding_scratch *x = f->x;
     res_slot *r = &x->res[x->nres - 1];
     if (is(key, n, "Id"))
@@ -465,8 +384,10 @@ static int resource_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
     return hw_jlex_skip(L);
 }
 
-static int resource_element(hw_jlex *L, hw_finding *f)
+static int resource_element(hw_jlex *L, void *arg, const char *key, size_t n)
 {
+    hw_finding *f = arg;
+    (void)key, (void)n;
     struct hw_finding_scratch *x = f->x;
     if (x->nres == x->res_cap) {
         size_t cap = x->res_cap ? x->res_cap * 2 : 16;
@@ -480,13 +401,14 @@ static int resource_element(hw_jlex *L, hw_finding *f)
     memset(r, 0, sizeof *r);
     if (L->p < L->end && *L->p == '{') {
         r->is_object = 1;
-        return each_member(L, f, resource_member);
+        return hw_jlex_container(L, resource_member, f);
     }
     return hw_jlex_skip(L);
 }
 
-static int top_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
+static int top_member(hw_jlex *L, void *arg, const char *key, size_t n)
 {
+    hw_finding *f = arg;
     struct hw_finding_scratch *x = f->x;
     int k = top_key(key, n);
     if (k < 0) {
@@ -499,16 +421,13 @@ static int top_member(hw_jlex *L, hw_finding *f, const char *key, size_t n)
     }
     slot *sl = &x->slots[k];
     int open = L->p < L->end ? *L->p : 0;
-    member_cb mcb = k == K_SEVERITY ? severity_member : k == K_COMPLIANCE ? compliance_member
+    hw_jlex_item_cb mcb = k == K_SEVERITY ? severity_member : k == K_COMPLIANCE ? compliance_member
                   : k == K_WORKFLOW ? workflow_member : NULL;
     if ((mcb && open == '{') || (k == K_RESOURCES && open == '[')) {
-        if (sl->kind != SLOT_ABSENT) {
-            if (!x->dup[0])
-                snprintf(x->dup, sizeof x->dup, "%s", slot_names[k]);
-            return hw_jlex_skip(L);
-        }
+        if (sl->kind != SLOT_ABSENT)
+            return repeated(L, x, k);
         sl->kind = open == '{' ? SLOT_OBJ : SLOT_ARR;
-        return mcb ? each_member(L, f, mcb) : each_element(L, f, resource_element);
+        return hw_jlex_container(L, mcb ? mcb : resource_element, f);
     }
     return read_value(L, x, sl, k);
 }
@@ -726,19 +645,12 @@ static int lex_finding(const char *bytes, size_t len, hw_finding *f, size_t *use
      * string's quotes make room for its NUL); reserved once, so that the
      * pointers into it stay valid */
     hw_buf_reset(&x->strs);
-    if (x->strs.cap < len + 2) {
-        if (hw_buf_append(&x->strs, bytes, 0) < 0)
-            return hw_err_set(e, HW_ENOMEM, "out of memory");
-        char *p = realloc(x->strs.data, len + 2);
-        if (!p)
-            return hw_err_set(e, HW_ENOMEM, "out of memory");
-        x->strs.data = p;
-        x->strs.cap = len + 2;
-    }
+    if (hw_buf_reserve(&x->strs, len + 1) < 0)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
     x->out = x->strs.data;
     memset(x->slots, 0, sizeof x->slots);
     x->nres = x->related.n = x->standards.n = 0;
-    x->dup[0] = '\0';
+    x->refused[0] = '\0';
     x->response = 0;
 
     hw_jlex L;
@@ -746,7 +658,7 @@ static int lex_finding(const char *bytes, size_t len, hw_finding *f, size_t *use
     hw_jlex_ws(&L);
     if (L.p >= L.end || *L.p != '{')
         return hw_err_set(e, HW_EINVAL, "a finding must be a JSON object");
-    if (each_member(&L, f, top_member) < 0) {
+    if (hw_jlex_container(&L, top_member, f) < 0) {
         if (x->response)
             return hw_err_set(e, HW_EINVAL, "a GetFindings response, not a finding");
         if (L.p >= L.end)
@@ -761,9 +673,8 @@ static int lex_finding(const char *bytes, size_t len, hw_finding *f, size_t *use
 static int check_finding(hw_finding *f, const hw_orgset *org, hw_err *e)
 {
     struct hw_finding_scratch *x = f->x;
-    if (x->dup[0])
-        return hw_err_set(e, HW_EINVAL, "%s%s", x->dup,
-                          strchr(x->dup, ':') ? "" : ": given more than once");
+    if (x->refused[0])
+        return hw_err_set(e, HW_EINVAL, "%s", x->refused);
 
     const slot *s = x->slots;
     if (need_str(&s[K_ID], "Id", HW_FINDING_MAX_ID, &f->id, e) != HW_OK ||

@@ -357,28 +357,59 @@ static int literal(hw_jlex *L, const char *word, size_t n)
     return 0;
 }
 
-static int skip_container(hw_jlex *L, int object)
+/* A member name and its colon: *k points at the name's bytes in the input
+ * when it has no escapes (nearly always), else at its decoded form in buf;
+ * a name that does not fit buf, or holds a NUL, gets a length that matches
+ * nothing a caller looks for. */
+static int member_name(hw_jlex *L, char *buf, size_t cap, const char **k, size_t *n)
+{
+    hw_jlex_ws(L);
+    if (L->p >= L->end || *L->p != '"')
+        return hw_jlex_fail(L, "not valid JSON: expected a member name");
+    const unsigned char *start = L->p;
+    int fl = 0;
+    if (hw_jlex_string(L, NULL, 0, NULL, &fl) < 0)
+        return -1;
+    if (!(fl & HW_JSTR_ESC)) {
+        *k = (const char *)start + 1;
+        *n = (size_t)(L->p - start) - 2;
+    } else {
+        const unsigned char *after = L->p;
+        L->p = start;
+        if (hw_jlex_string(L, buf, cap - 1, n, &fl) < 0)
+            return -1;
+        L->p = after;
+        *k = buf;
+        if (fl & (HW_JSTR_LONG | HW_JSTR_NUL))
+            *n = cap;
+    }
+    if (hw_jlex_expect(L, ':') < 0)
+        return -1;
+    hw_jlex_ws(L);
+    return 0;
+}
+
+int hw_jlex_container(hw_jlex *L, hw_jlex_item_cb cb, void *arg)
 {
     if (++L->depth > HW_JSON_MAX_DEPTH)
         return hw_jlex_fail(L, "nested too deeply");
+    int object = *L->p == '{';
+    char close = object ? '}' : ']';
     L->p++;
     hw_jlex_ws(L);
-    char close = object ? '}' : ']';
     if (L->p < L->end && *L->p == close) {
         L->p++;
         L->depth--;
         return 0;
     }
     for (;;) {
-        if (object) {
-            hw_jlex_ws(L);
-            if (L->p >= L->end || *L->p != '"')
-                return hw_jlex_fail(L, "not valid JSON: expected a member name");
-            if (hw_jlex_string(L, NULL, 0, NULL, NULL) < 0 || hw_jlex_expect(L, ':') < 0)
-                return -1;
-        }
+        char buf[24];
+        const char *key = NULL;
+        size_t n = 0;
+        if (object && member_name(L, buf, sizeof buf, &key, &n) < 0)
+            return -1;
         hw_jlex_ws(L);
-        if (hw_jlex_skip(L) < 0)
+        if (cb(L, arg, key, n) < 0)
             return -1;
         hw_jlex_ws(L);
         if (L->p < L->end && *L->p == ',') {
@@ -395,6 +426,12 @@ static int skip_container(hw_jlex *L, int object)
     }
 }
 
+static int skip_item(hw_jlex *L, void *arg, const char *key, size_t n)
+{
+    (void)arg, (void)key, (void)n;
+    return hw_jlex_skip(L);
+}
+
 int hw_jlex_skip(hw_jlex *L)
 {
     if (L->p >= L->end)
@@ -403,9 +440,8 @@ int hw_jlex_skip(hw_jlex *L)
     case '"':
         return hw_jlex_string(L, NULL, 0, NULL, NULL);
     case '{':
-        return skip_container(L, 1);
     case '[':
-        return skip_container(L, 0);
+        return hw_jlex_container(L, skip_item, NULL);
     case 't':
         return literal(L, "true", 4);
     case 'f':

@@ -43,6 +43,16 @@ static inline void hw_jlex_ws(hw_jlex *L)
  * into out (at most cap bytes, then NUL-terminated: cap + 1 must fit).
  * Returns 0 with *n the decoded length, or -1 with L->err. */
 int hw_jlex_string(hw_jlex *L, char *out, size_t cap, size_t *n, int *flags);
+/*
+ * L->p at '{' or '[': walks the object or array, validating its syntax,
+ * and calls cb for each member or element with L->p at its value, which
+ * cb must consume.  For a member, key/keylen is its name (not
+ * NUL-terminated; borrowed from the input, or decoded when it had
+ * escapes); for an element, key is NULL.  Returns 0, or -1 with L->err
+ * (cb's failure included).
+ */
+typedef int (*hw_jlex_item_cb)(hw_jlex *L, void *arg, const char *key, size_t keylen);
+int hw_jlex_container(hw_jlex *L, hw_jlex_item_cb cb, void *arg);
 /* Validates and skips any value. */
 int hw_jlex_skip(hw_jlex *L);
 /* L->p at a number: validates it; tok and toklen get its bytes. */

@@ -366,14 +366,9 @@ int hw_reader_run(const char *path, hw_reader_take take, hw_reader_cb cb, void *
     int rc = HW_OK;
     for (;;) {
         /* room for a chunk after what the window keeps */
-        if (f.win.cap < f.win.len + READ_CHUNK + 1) {
-            char *p = realloc(f.win.data, f.win.len + READ_CHUNK + 1);
-            if (!p) {
-                rc = hw_err_set(e, HW_ENOMEM, "%s: out of memory", path);
-                break;
-            }
-            f.win.data = p;
-            f.win.cap = f.win.len + READ_CHUNK + 1;
+        if (hw_buf_reserve(&f.win, READ_CHUNK) < 0) {
+            rc = hw_err_set(e, HW_ENOMEM, "%s: out of memory", path);
+            break;
         }
         int n = gzread(gz, f.win.data + f.win.len, READ_CHUNK);
         if (n < 0) {

@@ -169,17 +169,8 @@ static int compress_raw(hw_store *s, const char *raw, size_t len, int *dict_id, 
         return e->kind;
     size_t bound = ZSTD_compressBound(len);
     hw_buf_reset(&s->zbuf);
-    if (s->zbuf.cap < bound + 1) {
-        hw_buf_free(&s->zbuf);
-        hw_buf_init(&s->zbuf, 0);
-        if (hw_buf_append(&s->zbuf, "", 0) < 0)
-            return hw_err_set(e, HW_ENOMEM, "out of memory");
-        char *p = realloc(s->zbuf.data, bound + 1);
-        if (!p)
-            return hw_err_set(e, HW_ENOMEM, "out of memory");
-        s->zbuf.data = p;
-        s->zbuf.cap = bound + 1;
-    }
+    if (hw_buf_reserve(&s->zbuf, bound) < 0)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
     size_t n;
     if (s->cdict) {
         if (s->cctx_dict != s->dict_id) {

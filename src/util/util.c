@@ -104,7 +104,7 @@ void hw_buf_init(hw_buf *b, size_t max)
     b->max = max;
 }
 
-static int buf_reserve(hw_buf *b, size_t extra)
+int hw_buf_reserve(hw_buf *b, size_t extra)
 {
     if (extra > SIZE_MAX - b->len - 1)
         return -1;
@@ -128,7 +128,7 @@ static int buf_reserve(hw_buf *b, size_t extra)
 
 int hw_buf_append(hw_buf *b, const void *p, size_t n)
 {
-    if (buf_reserve(b, n) < 0)
+    if (hw_buf_reserve(b, n) < 0)
         return -1;
     if (n)
         memcpy(b->data + b->len, p, n);
@@ -153,7 +153,7 @@ int hw_buf_vprintf(hw_buf *b, const char *fmt, va_list ap)
     va_copy(cp, ap);
     int n = vsnprintf(NULL, 0, fmt, cp);
     va_end(cp);
-    if (n < 0 || buf_reserve(b, (size_t)n) < 0)
+    if (n < 0 || hw_buf_reserve(b, (size_t)n) < 0)
         return -1;
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;

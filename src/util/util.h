@@ -90,6 +90,9 @@ int hw_buf_putc(hw_buf *b, char c);
 int hw_buf_printf(hw_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int hw_buf_vprintf(hw_buf *b, const char *fmt, va_list ap);
+/* Makes room for extra more bytes (and the NUL) without writing them:
+ * for callers that fill data + len themselves.  0, or -1 as for append. */
+int hw_buf_reserve(hw_buf *b, size_t extra);
 /* Empties the buffer, keeping its memory. */
 void hw_buf_reset(hw_buf *b);
 /* Returns the contents as a C string ("" when empty); borrowed. */
