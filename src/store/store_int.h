@@ -59,6 +59,9 @@ struct hw_store {
     size_t *sample_sizes;
     size_t nsamples;
     hw_buf zbuf;         /* compression output */
+    /* upsert order (findings.c): 0 = insert first, 1 = look up first */
+    int lookup_first;
+    unsigned window, window_new;
     /* product ARN -> id cache (a handful of products) */
     struct { char *arn; int64_t id; } products[32];
     size_t nproducts;

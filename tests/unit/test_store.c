@@ -193,6 +193,93 @@ static void test_upsert(void)
     cleanup();
 }
 
+/* Upserts finding i of the order test; returns its outcome. */
+static int upsert_nth(hw_store *s, const char *run, int i, const char *status, int64_t updated,
+                      const char *tag)
+{
+    char id[32], raw[96];
+    snprintf(id, sizeof id, "order-%d", i);
+    snprintf(raw, sizeof raw, "{\"Id\": \"%s\", \"tag\": \"%s\"}", id, tag);
+    hw_finding_row f = row(id, status, "NEW", "ACTIVE", updated, raw);
+    hw_err e;
+    int res = -1;
+    CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    return res;
+}
+
+static void raw_is(hw_store *s, int i, const char *tag)
+{
+    char id[32], want[96];
+    snprintf(id, sizeof id, "order-%d", i);
+    snprintf(want, sizeof want, "{\"Id\": \"%s\", \"tag\": \"%s\"}", id, tag);
+    char *raw = NULL;
+    size_t len;
+    hw_err e;
+    CU_ASSERT_EQUAL_FATAL(hw_store_finding_raw(s, "arn:aws:securityhub:us-east-1::product/aws/securityhub",
+                                               id, &raw, &len, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(raw, want);
+    free(raw);
+}
+
+/* The store inserts first while most findings are new and looks up first
+ * while most are stored already: long runs of each put it in both orders,
+ * and each order meets new, changed, unchanged and older findings.  The
+ * outcomes, rows, raw JSON and history must not depend on the order. */
+static void test_upsert_orders(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run[64];
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "import", run, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    int count[4] = { 0 };
+    /* 200 new: inserted first */
+    for (int i = 0; i < 200; i++)
+        count[upsert_nth(s, run, i, "FAILED", 1700000100, "a")]++;
+    CU_ASSERT_EQUAL(count[HW_UPSERT_NEW], 200);
+    /* the same 200: the first window still inserts first, the rest look up
+     * first; a tenth resolved, a tenth an older copy, the rest the same */
+    memset(count, 0, sizeof count);
+    for (int i = 0; i < 200; i++) {
+        if (i % 10 == 0)
+            count[upsert_nth(s, run, i, "PASSED", 1700000200, "b")]++;
+        else if (i % 10 == 5)
+            count[upsert_nth(s, run, i, "PASSED", 1700000050, "old")]++;
+        else
+            count[upsert_nth(s, run, i, "FAILED", 1700000100, "a")]++;
+    }
+    CU_ASSERT_EQUAL(count[HW_UPSERT_RESOLVED], 20);
+    CU_ASSERT_EQUAL(count[HW_UPSERT_UNCHANGED], 180);
+    CU_ASSERT_EQUAL(count[HW_UPSERT_NEW] + count[HW_UPSERT_CHANGED], 0);
+    /* two new for each stored one: the first window looks up first, then
+     * it inserts first again */
+    memset(count, 0, sizeof count);
+    int next = 200;
+    for (int j = 0; j < 300; j++) {
+        if (j % 3 == 0)
+            count[upsert_nth(s, run, j / 3 * 2 + 1, "FAILED", 1700000100, "a")]++;
+        else
+            count[upsert_nth(s, run, next++, "FAILED", 1700000100, "a")]++;
+    }
+    CU_ASSERT_EQUAL(count[HW_UPSERT_NEW], 200);
+    CU_ASSERT_EQUAL(count[HW_UPSERT_UNCHANGED], 100);
+    /* and a change late in an insert-first run */
+    CU_ASSERT_EQUAL(upsert_nth(s, run, 3, "FAILED", 1700000300, "c"), HW_UPSERT_UNCHANGED);
+    CU_ASSERT_EQUAL(upsert_nth(s, run, 7, "PASSED", 1700000300, "d"), HW_UPSERT_RESOLVED);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(pragma_int("SELECT count(*) FROM findings"), 400);
+    CU_ASSERT_EQUAL(pragma_int("SELECT count(*) FROM finding_history"), 21);
+    raw_is(s, 0, "b");
+    raw_is(s, 5, "a");
+    raw_is(s, 1, "a");
+    raw_is(s, 3, "c"); /* newer, same state: the raw JSON moves on */
+    raw_is(s, 7, "d");
+    raw_is(s, 399, "a");
+    hw_store_close(s);
+    cleanup();
+}
+
 static int count_cb(void *arg, const hw_finding_row *f)
 {
     (void)f;
@@ -379,6 +466,7 @@ int test_store_register(void)
         return -1;
     if (!CU_add_test(s, "migrations from an empty file", test_migrations) ||
         !CU_add_test(s, "finding upsert, history, resolution", test_upsert) ||
+        !CU_add_test(s, "upsert: insert first or look up first, same outcome", test_upsert_orders) ||
         !CU_add_test(s, "raw JSON round trip with a dictionary", test_raw_roundtrip_with_dictionary) ||
         !CU_add_test(s, "watermarks move only on commit", test_watermark_rollback) ||
         !CU_add_test(s, "audit hash chain detects tampering", test_audit_chain) ||
