@@ -7,7 +7,11 @@
 #     store bytes per finding; and `import --check` (the same reading and
 #     checks, nothing stored), which shows how the time splits between
 #     reading findings and storing them.
-#  2. scan through the simulator at Security Hub's real rate limit (3
+#  2. where the time of the largest import goes: the store's share of the
+#     import's own pipeline, and zstd and sqlite each alone, so that the
+#     floor of an import as built (reading + compressing + inserting) is a
+#     printed figure, not a guess;
+#  3. scan through the simulator at Security Hub's real rate limit (3
 #     GetFindings a second, burst 6): a full scan of 30,000 findings
 #     against the rate-limit floor (pages / 3 s), then an incremental scan
 #     after 2% of the findings changed, as a share of the full scan's calls.
@@ -57,6 +61,13 @@ for r in runs + checks:
         break
 PY
 done
+
+echo
+last=""
+for n in $SIZES; do last=$n; done
+echo "== where the time goes, $last findings (one run, taskset -c 0): the import's stages timed"
+echo "   apart, then zstd and sqlite each alone at the store's settings (tests/bench/floor.c)"
+taskset -c 0 .build/store_floor "$B/findings-$last.jsonl" "$last" "$B/floor.db"
 
 echo
 echo "== scan at Security Hub's rate limit (3 requests/s, burst 6), 30,000 findings"
