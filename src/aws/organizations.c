@@ -46,13 +46,25 @@ static const char *jstr(const cJSON *o, const char *k)
 
 typedef int (*page_cb)(void *arg, const cJSON *item, hw_err *e);
 
-/* Calls operation page by page; cb for every element of list_key. */
+/* Pages of one listing at most: 20 accounts a page makes 200,000 accounts,
+ * far beyond any Organization; a server that pages on past it is broken. */
+#define MAX_PAGES 10000
+
+/* Calls operation page by page; cb for every element of list_key.  A
+ * NextToken that comes back unchanged, or pages past MAX_PAGES, stop the
+ * listing with an error instead of looping (as AWS's own SDKs do). */
 static int paginate(hw_aws_client *c, const char *operation, const char *parent,
                     const char *child_type, const char *list_key, page_cb cb, void *arg, hw_err *e)
 {
     char *token = NULL;
     int rc = HW_OK;
+    int pages = 0;
     do {
+        if (++pages > MAX_PAGES) {
+            rc = hw_err_set(e, HW_EAWS, "organizations %s: more than %d pages; stopping",
+                            operation, MAX_PAGES);
+            break;
+        }
         cJSON *req = cJSON_CreateObject();
         if (parent)
             cJSON_AddStringToObject(req, "ParentId", parent);
@@ -60,8 +72,6 @@ static int paginate(hw_aws_client *c, const char *operation, const char *parent,
             cJSON_AddStringToObject(req, "ChildType", child_type);
         if (token)
             cJSON_AddStringToObject(req, "NextToken", token);
-        free(token);
-        token = NULL;
         cJSON *resp = NULL;
         rc = hw_aws_json_call(c, NULL, &hw_svc_organizations, operation, req, &resp, e);
         cJSON_Delete(req);
@@ -74,8 +84,14 @@ static int paginate(hw_aws_client *c, const char *operation, const char *parent,
                 break;
         }
         const char *next = jstr(resp, "NextToken");
-        if (next && *next)
-            token = strdup(next);
+        if (rc == HW_OK && next && *next && token && strcmp(next, token) == 0)
+            rc = hw_err_set(e, HW_EAWS,
+                            "organizations %s: the same NextToken came back twice; stopping",
+                            operation);
+        free(token);
+        token = next && *next ? strdup(next) : NULL;
+        if (rc == HW_OK && next && *next && !token)
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
         cJSON_Delete(resp);
     } while (rc == HW_OK && token);
     free(token);

@@ -116,6 +116,13 @@ static void on_page(void *arg, int rc, char *body, size_t len, const hw_aws_erro
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(env, "NextToken");
     char *next = cJSON_IsString(t) && *t->valuestring ? strdup(t->valuestring) : NULL;
     cJSON_Delete(env);
+    if (next && s->token && strcmp(next, s->token) == 0) {
+        /* a server that pages in place would be followed for ever */
+        free(next);
+        free(body);
+        source_failed(r, s, "securityhub GetFindings: the same NextToken came back twice");
+        return;
+    }
     hw_ingest *in = r->in;
     in->source = s->key;
     in->max_updated = 0;

@@ -244,6 +244,11 @@ class Handler(BaseHTTPRequestHandler):
             if SIM.rate_limits is not None:
                 SIM.state.rate_limit(key, caller, region, SIM.rate_limits)
             result = services.call(SIM.state, svc, op, params, caller, region, req)
+            if fault == "repeat_token" and isinstance(result, dict) and result.get("NextToken") \
+                    and params.get("NextToken"):
+                # a broken server: the page after the first hands back the
+                # token it was sent, so a client that follows it loops
+                result = dict(result, NextToken=params["NextToken"])
             status, body, ctype, extra = svc.serialize(op, result)
             if fault == "truncate":
                 SIM.count(key, status)

@@ -40,6 +40,17 @@ contains "$TMP/out" "250 findings seen, 250 new"
 sim_get /_awssim/stats > "$TMP/stats"
 [ "$(json_eval "$TMP/stats" "sum(d['faults'].values()) > 0")" = True ] || fail "no fault was injected"
 ok "faults retried: $(json_eval "$TMP/stats" "d['faults']")"
+
+# a server handing back the NextToken it was sent: the source fails with a
+# clear error instead of paging for ever, and its watermark stays put
+sim_post /_awssim/faults '{"repeat_token": 1.0}' >/dev/null
+cat > "$TMP/loop.json" <<JSON
+{"db": "$TMP/loop.db", "aws": {"region": "us-east-1"}, "scan": {"page_size": 20}}
+JSON
+expect_rc 4 timeout 120 "$HW" --config "$TMP/loop.json" scan
+contains "$TMP/err" "the same NextToken came back twice"
+[ "$(sqlite3 "$TMP/loop.db" "SELECT count(*) FROM watermarks")" = 0 ] || fail "a looping source moved its watermark"
+ok "a repeated NextToken stops the source"
 sim_post /_awssim/faults '{}' >/dev/null
 
 # hostile findings: skipped with a reason, or kept untrusted

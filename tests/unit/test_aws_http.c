@@ -1576,6 +1576,32 @@ static void test_org_tree(void)
     finish(c);
 }
 
+/* A server that hands back the NextToken it was sent: the listing stops
+ * with an error naming the operation instead of looping. */
+static void h_org_loop(const struct rec *rq, int n, struct reply *r)
+{
+    (void)rq, (void)n;
+    set_body(r, "{\"Accounts\":[{\"Id\":\"111111111111\",\"Name\":\"m\"}],"
+                "\"NextToken\":\"same\"}");
+}
+
+static void test_org_token_loop(void)
+{
+    std_env();
+    S.handler = h_org_loop;
+    hw_aws_client *c = client(1, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    hw_aws_account *v = NULL;
+    size_t n = 0;
+    hw_err e;
+    CU_ASSERT_EQUAL(hw_aws_org_accounts(c, &v, &n, &e), HW_EAWS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "ListAccounts"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "same NextToken"));
+    CU_ASSERT_PTR_NULL(v);
+    CU_ASSERT_EQUAL(nreq(), 2); /* the first page, and the one that repeats */
+    finish(c);
+}
+
 /* ------------------------------------------------------- multi interface */
 
 struct done {
@@ -1817,6 +1843,7 @@ int test_aws_http_register(void)
                      test_credential_process_refresh) ||
         !CU_add_test(s, "assumed roles cached per account", test_assume_cache) ||
         !CU_add_test(s, "Organizations accounts and OU paths", test_org_tree) ||
+        !CU_add_test(s, "Organizations: a repeated NextToken stops the listing", test_org_token_loop) ||
         !CU_add_test(s, "multi: at most N in flight, each its own scope", test_multi_bounded) ||
         !CU_add_test(s, "multi: retries wait on a timer, errors reach the callback",
                      test_multi_retry_and_errors) ||
