@@ -264,4 +264,13 @@ int hw_aws_get_findings_page(hw_aws_client *c, const hw_aws_ctx *ctx, const stru
                              const char *next_token, char **body, size_t *len, char **next,
                              hw_err *e);
 
+/* Whether each control is enabled in ctx's account and region
+ * (BatchGetSecurityControls, 100 ids a call): cb(arg, id, enabled) once per
+ * control Security Hub reports; ids it does not know there (UnprocessedIds)
+ * are left out.  A cb returning non-zero stops with HW_EINTERNAL. */
+typedef int (*hw_aws_control_cb)(void *arg, const char *id, int enabled);
+int hw_aws_security_control_status(hw_aws_client *c, const hw_aws_ctx *ctx,
+                                   const char *const *ids, size_t n, hw_aws_control_cb cb,
+                                   void *arg, hw_err *e);
+
 #endif

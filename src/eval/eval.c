@@ -36,13 +36,15 @@ int hw_eval_requirement(const hw_req_input *req, const hw_control_state *states,
 {
     if (req->manual)
         return HW_REQ_MANUAL;
-    unsigned failing = 0, excepted = 0, passed = 0, seen = 0, scoped = 0;
+    unsigned failing = 0, excepted = 0, passed = 0, seen = 0, scoped = 0, disabled = 0;
     for (size_t i = 0; i < req->ncontrols; i++) {
         if (req->account_scoped && req->account_scoped[i])
             scoped++;
         const hw_control_state *s = hw_eval_find(states, nstates, req->controls[i]);
         if (!s)
             continue;
+        if (s->disabled_in && *s->disabled_in)
+            disabled++;
         if (s->passed || s->failed || s->not_available)
             seen++;
         if (s->failed) {
@@ -61,7 +63,7 @@ int hw_eval_requirement(const hw_req_input *req, const hw_control_state *states,
         return HW_REQ_PASSED;
     if (req->ncontrols == 0)
         return HW_REQ_NO_DATA;
-    if (account_evaluated && !seen && !scoped)
+    if (account_evaluated && !seen && !scoped && !disabled)
         return HW_REQ_NOT_APPLICABLE;
     return HW_REQ_NO_DATA;
 }

@@ -16,11 +16,17 @@
  *   PASSED          some control has a trusted, active PASSED finding and
  *                   none failed
  *   NOT_APPLICABLE  the account was evaluated by Security Hub (it has
- *                   control findings) but none for these controls, and
- *                   none of the controls is account-scoped: there are no
- *                   resources of their types
+ *                   control findings) but none for these controls, none
+ *                   of the controls is account-scoped, and none is known
+ *                   to be disabled in a region of the account: there are
+ *                   no resources of their types
  *   NO_DATA         otherwise: the controls are not enabled there or have
  *                   never been evaluated
+ *
+ * "Known to be disabled" comes from Security Hub's own view of the account
+ * (BatchGetSecurityControls, recorded by the scan where it could ask).
+ * Where it could not ask, a control with no findings in an evaluated
+ * account is taken to have nothing to evaluate.
  */
 #ifndef HW_EVAL_H
 #define HW_EVAL_H
@@ -43,6 +49,7 @@ typedef struct hw_control_state {
     unsigned failed;      /* FAILED or WARNING, workflow not SUPPRESSED */
     unsigned not_available;
     int excepted;         /* an approved, unexpired exception covers it */
+    const char *disabled_in; /* regions where it is switched off, or NULL */
 } hw_control_state;
 
 typedef struct hw_req_input {

@@ -39,7 +39,8 @@ static int count_cb(void *arg, const hw_control_count *c)
     *d = *c;
     d->account = strdup(c->account);
     d->control = strdup(c->control);
-    return 0;
+    d->disabled_in = c->disabled_in ? strdup(c->disabled_in) : NULL;
+    return !d->account || !d->control || (c->disabled_in && !d->disabled_in);
 }
 
 struct account_list {
@@ -79,6 +80,23 @@ static int evidence_cb(void *arg, const hw_finding_row *f)
     return 0;
 }
 
+/* "a b c" as a JSON array of strings under name. */
+static void add_regions(cJSON *o, const char *name, const char *list)
+{
+    cJSON *arr = cJSON_AddArrayToObject(o, name);
+    const char *p = list;
+    while (arr && *p) {
+        size_t n = strcspn(p, " ");
+        if (n) {
+            char region[64];
+            snprintf(region, sizeof region, "%.*s", (int)n, p);
+            cJSON_AddItemToArray(arr, cJSON_CreateString(region));
+        }
+        p += n;
+        p += *p == ' ';
+    }
+}
+
 static int is_scoped(const char *control, const char *const *scoped, size_t nscoped)
 {
     for (size_t i = 0; i < nscoped; i++)
@@ -105,7 +123,7 @@ hw_eval_summary *hw_eval_summary_for(hw_eval_summary **sums, size_t *nsums, cons
 static int eval_account(hw_store *s, const char *run_id, const char *account,
                         const hw_requirement_row *reqs, size_t nreqs, const char *const *scoped,
                         size_t nscoped, hw_control_state *states, size_t nstates,
-                        hw_eval_summary **sums, size_t *nsums, hw_err *e)
+                        int evaluated, hw_eval_summary **sums, size_t *nsums, hw_err *e)
 {
     int64_t now = hw_now();
     for (size_t i = 0; i < nstates; i++) {
@@ -122,7 +140,7 @@ static int eval_account(hw_store *s, const char *run_id, const char *account,
         for (size_t i = 0; i < nc; i++)
             flags[i] = is_scoped(q->controls[i], scoped, nscoped);
         hw_req_input in = { q->manual, q->controls, nc, flags };
-        int st = hw_eval_requirement(&in, states, nstates, nstates > 0);
+        int st = hw_eval_requirement(&in, states, nstates, evaluated);
         cJSON *ev = cJSON_CreateArray();
         for (size_t i = 0; i < nc; i++) {
             const hw_control_state *cs = hw_eval_find(states, nstates, q->controls[i]);
@@ -135,6 +153,8 @@ static int eval_account(hw_store *s, const char *run_id, const char *account,
             cJSON_AddNumberToObject(c, "not_available", cs->not_available);
             if (cs->excepted)
                 cJSON_AddBoolToObject(c, "exception", 1);
+            if (cs->disabled_in)
+                add_regions(c, "disabled_in", cs->disabled_in);
             cJSON *fs = cJSON_AddArrayToObject(c, "findings");
             if (hw_store_control_findings(s, account, cs->control, HW_EVIDENCE_FINDINGS,
                                           evidence_cb, fs, e) != HW_OK) {
@@ -198,15 +218,17 @@ int hw_scan_evaluate(hw_store *s, const char *run_id, const hw_requirement_row *
     for (size_t a = 0; a < al.n && rc == HW_OK; a++) {
         /* counts come sorted by account, then control */
         size_t n = 0;
+        int evaluated = 0; /* Security Hub has control findings of the account */
         for (size_t i = 0; i < cl.n; i++) {
             if (strcmp(cl.c[i].account, al.ids[a]) != 0)
                 continue;
             hw_control_state cs = { cl.c[i].control, cl.c[i].passed, cl.c[i].failed,
-                                    cl.c[i].not_available, 0 };
+                                    cl.c[i].not_available, 0, cl.c[i].disabled_in };
+            evaluated |= cl.c[i].has_findings;
             states[n++] = cs;
         }
-        rc = eval_account(s, run_id, al.ids[a], reqs, nreqs, scoped, nscoped, states, n, sums,
-                          nsums, e);
+        rc = eval_account(s, run_id, al.ids[a], reqs, nreqs, scoped, nscoped, states, n,
+                          evaluated, sums, nsums, e);
     }
     free(states);
     if (rc == HW_OK)
@@ -217,6 +239,7 @@ out:
     for (size_t i = 0; i < cl.n; i++) {
         free((char *)cl.c[i].account);
         free((char *)cl.c[i].control);
+        free((char *)cl.c[i].disabled_in);
     }
     free(cl.c);
     for (size_t i = 0; i < al.n; i++)

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "aws/aws.h"
+#include "catalog/catalog.h"
 #include "store/store.h"
 
 struct source {
@@ -221,6 +222,77 @@ static void pull_all(struct run *r)
     }
 }
 
+/* ------------------------------------------------------ control checks */
+
+struct disabled {
+    const hw_catalog *cat;
+    const char **ids; /* catalogue-owned strings */
+    size_t n;
+};
+
+static int on_control(void *arg, const char *id, int enabled)
+{
+    struct disabled *d = arg;
+    const hw_control *c = hw_catalog_control(d->cat, id);
+    if (enabled || !c)
+        return 0; /* only ids we asked about are kept, never the server's strings */
+    d->ids[d->n++] = c->id;
+    return 0;
+}
+
+/*
+ * Records which controls are switched off in each source that completed.
+ * Security Hub answers for the account and region a call is made in: the
+ * aggregator's own in aggregator mode (its members' switches are not
+ * visible from there), every account's in assume-role mode.  A refusal
+ * leaves that account-region to the inference of eval.h, with a warning.
+ */
+static void check_controls(struct run *r, hw_aws_client *c)
+{
+    const hw_catalog *cat = r->o->catalog;
+    if (!cat || !cat->ncontrols)
+        return;
+    const char **ids = malloc(cat->ncontrols * sizeof *ids);
+    const char **off = malloc(cat->ncontrols * sizeof *off);
+    if (!ids || !off) {
+        free(ids);
+        free(off);
+        hw_warn("out of memory: controls' enablement not checked");
+        return;
+    }
+    for (size_t i = 0; i < cat->ncontrols; i++)
+        ids[i] = cat->controls[i].id;
+    for (size_t i = 0; i < r->nsrc && !r->stop; i++) {
+        struct source *s = &r->src[i];
+        if (s->failed || !s->done)
+            continue;
+        hw_aws_ctx ctx = { s->region, s->assume ? s->account : NULL };
+        struct disabled d = { cat, off, 0 };
+        hw_err e;
+        hw_err_clear(&e);
+        int rc = hw_aws_security_control_status(c, &ctx, ids, cat->ncontrols, on_control, &d, &e);
+        r->api_calls += (cat->ncontrols + 99) / 100;
+        if (rc != HW_OK) {
+            hw_warn("%s: cannot read which controls are enabled (%s); controls without "
+                    "findings there are judged by inference",
+                    s->key, e.msg);
+            continue;
+        }
+        if (hw_store_begin(r->st, &e) != HW_OK ||
+            hw_store_control_check(r->st, s->account, s->region, off, d.n, r->run_id, &e) !=
+                HW_OK ||
+            hw_store_commit(r->st, &e) != HW_OK) {
+            hw_store_rollback(r->st);
+            hw_warn("%s: %s", s->key, e.msg);
+            continue;
+        }
+        if (d.n)
+            hw_info("%s: %zu controls disabled", s->key, d.n);
+    }
+    free(ids);
+    free(off);
+}
+
 /* ------------------------------------------------------------ main side */
 
 static int include_account(const hw_scan_opts *o, const char *id)
@@ -364,8 +436,8 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
     hw_progress_done();
     if (in.failed)
         hw_sink_abort(&sink);
-    else
-        hw_sink_commit(&sink, e);
+    else if (hw_sink_commit(&sink, e) == HW_OK)
+        check_controls(&r, c);
     hw_aws_multi_free(r.mu);
     res->stats = in.stats;
     res->sources = nsrc;

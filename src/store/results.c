@@ -79,14 +79,22 @@ int hw_store_control_counts(hw_store *s, int (*cb)(void *arg, const hw_control_c
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(
             s->db,
-            "SELECT f.account_id, f.control_id,"
-            " sum(f.compliance_status = 'PASSED'),"
-            " sum(f.compliance_status IN ('FAILED', 'WARNING') AND f.workflow_status != 'SUPPRESSED'),"
-            " sum(f.compliance_status = 'NOT_AVAILABLE')"
-            " FROM findings f JOIN products p ON p.id = f.product_id"
-            " WHERE p.name = 'securityhub' AND f.trusted = 1 AND f.record_state = 'ACTIVE'"
-            " AND f.control_id != '' GROUP BY f.account_id, f.control_id"
-            " ORDER BY f.account_id, f.control_id",
+            "WITH c AS (SELECT f.account_id AS a, f.control_id AS k,"
+            "  sum(f.compliance_status = 'PASSED') AS np,"
+            "  sum(f.compliance_status IN ('FAILED', 'WARNING')"
+            "      AND f.workflow_status != 'SUPPRESSED') AS nf,"
+            "  sum(f.compliance_status = 'NOT_AVAILABLE') AS nn"
+            "  FROM findings f JOIN products p ON p.id = f.product_id"
+            "  WHERE p.name = 'securityhub' AND f.trusted = 1 AND f.record_state = 'ACTIVE'"
+            "  AND f.control_id != '' GROUP BY f.account_id, f.control_id),"
+            " d AS (SELECT account_id AS a, control_id AS k, group_concat(region, ' ') AS r"
+            "  FROM (SELECT * FROM disabled_controls ORDER BY account_id, control_id, region)"
+            "  GROUP BY account_id, control_id)"
+            " SELECT c.a, c.k, c.np, c.nf, c.nn, 1, d.r FROM c LEFT JOIN d ON d.a = c.a AND d.k = c.k"
+            " UNION ALL"
+            " SELECT d.a, d.k, 0, 0, 0, 0, d.r FROM d"
+            "  WHERE NOT EXISTS (SELECT 1 FROM c WHERE c.a = d.a AND c.k = d.k)"
+            " ORDER BY 1, 2",
             -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "counting control findings");
     int r;
@@ -94,12 +102,65 @@ int hw_store_control_counts(hw_store *s, int (*cb)(void *arg, const hw_control_c
         hw_control_count c = { store_col(st, 0), store_col(st, 1),
                                (unsigned)sqlite3_column_int(st, 2),
                                (unsigned)sqlite3_column_int(st, 3),
-                               (unsigned)sqlite3_column_int(st, 4) };
+                               (unsigned)sqlite3_column_int(st, 4),
+                               sqlite3_column_int(st, 5),
+                               (const char *)sqlite3_column_text(st, 6) };
         if (cb(arg, &c))
             break;
     }
     int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK
                                                    : store_fail(s, e, "counting control findings");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int hw_store_control_check(hw_store *s, const char *account, const char *region,
+                           const char *const *disabled, size_t ndisabled, const char *run_id,
+                           hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = HW_OK;
+    if (sqlite3_prepare_v2(s->db,
+                           "DELETE FROM disabled_controls WHERE account_id = ? AND region = ?", -1,
+                           &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "recording disabled controls");
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = store_fail(s, e, "recording disabled controls");
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == HW_OK &&
+        sqlite3_prepare_v2(s->db,
+                           "INSERT INTO control_checks(account_id, region, checked_at, run_id)"
+                           " VALUES (?, ?, ?, ?) ON CONFLICT (account_id, region) DO UPDATE SET"
+                           " checked_at = excluded.checked_at, run_id = excluded.run_id",
+                           -1, &st, NULL) != SQLITE_OK)
+        rc = store_fail(s, e, "recording a control check");
+    if (rc == HW_OK) {
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, hw_now());
+        sqlite3_bind_text(st, 4, run_id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = store_fail(s, e, "recording a control check");
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == HW_OK && ndisabled &&
+        sqlite3_prepare_v2(s->db,
+                           "INSERT OR IGNORE INTO disabled_controls(account_id, region, control_id)"
+                           " VALUES (?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        rc = store_fail(s, e, "recording disabled controls");
+    for (size_t i = 0; rc == HW_OK && i < ndisabled; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, disabled[i], -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = store_fail(s, e, "recording disabled controls");
+    }
     sqlite3_finalize(st);
     return rc;
 }

@@ -131,6 +131,17 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
     "  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    /* 2: which controls are switched off where (BatchGetSecurityControls):
+     * the account-regions checked, and the controls disabled there */
+    "CREATE TABLE control_checks ("
+    "  account_id TEXT NOT NULL, region TEXT NOT NULL,"
+    "  checked_at INTEGER NOT NULL, run_id TEXT NOT NULL REFERENCES runs(id),"
+    "  PRIMARY KEY (account_id, region)) WITHOUT ROWID;"
+    "CREATE TABLE disabled_controls ("
+    "  account_id TEXT NOT NULL, region TEXT NOT NULL, control_id TEXT NOT NULL,"
+    "  PRIMARY KEY (account_id, region, control_id),"
+    "  FOREIGN KEY (account_id, region) REFERENCES control_checks(account_id, region))"
+    "  WITHOUT ROWID;",
 };
 
 int hw_store_schema_version(void)

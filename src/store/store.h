@@ -164,14 +164,24 @@ int hw_store_catalog_sync(hw_store *s, const hw_control_row *controls, size_t nc
                           const hw_requirement_row *reqs, size_t nreqs, hw_err *e);
 
 /* Per account and control: counts of trusted, active Security Hub control
- * findings by compliance status (SUPPRESSED workflow not counted as failed). */
+ * findings by compliance status (SUPPRESSED workflow not counted as failed),
+ * and the regions where the control is switched off.  A control disabled
+ * somewhere has a row even without findings (has_findings 0). */
 typedef struct hw_control_count {
     const char *account, *control;
     unsigned passed, failed, not_available;
+    int has_findings;
+    const char *disabled_in; /* "eu-west-1 us-east-1", or NULL */
 } hw_control_count;
 
 int hw_store_control_counts(hw_store *s, int (*cb)(void *arg, const hw_control_count *c),
                             void *arg, hw_err *e);
+
+/* Records which controls are disabled in one account and region, replacing
+ * what an earlier check recorded there (inside hw_store_begin/commit). */
+int hw_store_control_check(hw_store *s, const char *account, const char *region,
+                           const char *const *disabled, size_t ndisabled, const char *run_id,
+                           hw_err *e);
 
 /* The trusted, active Security Hub findings of one control in one account
  * (evidence for an evaluation); at most `limit`, failing ones first. */

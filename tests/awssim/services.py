@@ -369,6 +369,41 @@ def batch_import_findings(st, p, caller, region, req):
     return {"FailedCount": len(failed), "SuccessCount": len(fs) - len(failed), "FailedFindings": failed}
 
 
+CONTROL_ID = re.compile(r"^[A-Za-z][A-Za-z0-9]*\.[0-9]+$")
+
+
+@op("securityhub", "BatchGetSecurityControls")
+def batch_get_security_controls(st, p, caller, region, req):
+    """The caller's own account and region only, as on AWS: ENABLED unless
+    the scenario disables the control there; ids that name no control come
+    back in UnprocessedIds (NOT_FOUND)."""
+    ids = p["SecurityControlIds"]
+    if not ids or len(ids) > 100:
+        raise ApiError("InvalidInputException", "SecurityControlIds: 1 to 100 ids a call", 400)
+    off = st.disabled_controls.get(caller.account, set()) | \
+        st.disabled_controls.get("%s:%s" % (caller.account, region), set())
+    found, missing = [], []
+    for cid in ids:
+        if not CONTROL_ID.match(cid):
+            missing.append({"SecurityControlId": cid, "ErrorCode": "NOT_FOUND",
+                            "ErrorReason": "no such security control"})
+            continue
+        found.append({
+            "SecurityControlId": cid,
+            "SecurityControlArn": "arn:%s:securityhub:%s:%s:security-control/%s" % (
+                st.partition, region, caller.account, cid),
+            "Title": "Security control %s" % cid,
+            "Description": "Simulated security control %s." % cid,
+            "RemediationUrl": "https://docs.aws.amazon.com/console/securityhub/%s/remediation" % cid,
+            "SeverityRating": "MEDIUM",
+            "SecurityControlStatus": "DISABLED" if cid in off else "ENABLED",
+            "UpdateStatus": "READY"})
+    out = {"SecurityControls": found}
+    if missing:
+        out["UnprocessedIds"] = missing
+    return out
+
+
 @op("securityhub", "DescribeHub")
 def describe_hub(st, p, caller, region, req):
     return {"HubArn": "arn:%s:securityhub:%s:%s:hub/default" % (st.partition, region, caller.account),

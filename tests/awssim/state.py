@@ -90,6 +90,8 @@ class State:
         self.buckets = {}
         sh = scen.get("securityhub") or {}
         self.aggregator = sh.get("aggregator")
+        # control enablement: "ACCOUNT" or "ACCOUNT:REGION" -> disabled ids
+        self.disabled_controls = {k: set(v) for k, v in (sh.get("disabled_controls") or {}).items()}
         self.findings = {}  # (ProductArn, Id) -> finding
         for f in sh.get("findings", []):
             self._add(f)

@@ -185,6 +185,33 @@ class AwsCliTests(unittest.TestCase):
                          json.dumps(too_many), "--workflow", "Status=NOTIFIED")
         self.assertNotEqual(rc, 0)
 
+    def test_security_control_status(self):
+        # awscli parses the answer with the current model: every required member is there
+        rc, out, err = aws(self.sim, "securityhub", "batch-get-security-controls",
+                           "--security-control-ids", "S3.8", "IAM.6", "no such control")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([(c["SecurityControlId"], c["SecurityControlStatus"]) for c in out["SecurityControls"]],
+                         [("S3.8", "ENABLED"), ("IAM.6", "ENABLED")])
+        self.assertEqual(out["UnprocessedIds"][0]["ErrorCode"], "NOT_FOUND")
+        # disabled per account, or per account and region, as the scenario says
+        with open(SCENARIO) as f:
+            scen = json.load(f)
+        scen["securityhub"]["disabled_controls"] = {"222222222222": ["IAM.6"],
+                                                    "222222222222:eu-west-1": ["S3.8"]}
+        path = os.path.join(self.sim.dir, "disabled.json")
+        with open(path, "w") as f:
+            json.dump(scen, f)
+        sim = Sim("--no-rate-limit", "--scenario", path)
+        try:
+            for region, want in (("us-east-1", ["ENABLED", "DISABLED"]),
+                                 ("eu-west-1", ["DISABLED", "DISABLED"])):
+                rc, out, err = aws(sim, "securityhub", "batch-get-security-controls",
+                                   "--security-control-ids", "S3.8", "IAM.6", region=region)
+                self.assertEqual(rc, 0, err)
+                self.assertEqual([c["SecurityControlStatus"] for c in out["SecurityControls"]], want)
+        finally:
+            sim.stop()
+
     def test_page_token_reusable(self):
         # a client retrying a page after a broken response asks with the same token
         rc, body, err = raw(self.sim, "securityhub", "/findings", '{"MaxResults": 5}',

@@ -280,6 +280,58 @@ static void test_upsert_orders(void)
     cleanup();
 }
 
+struct counts {
+    int n;
+    char rows[4][96];
+};
+
+static int control_count_cb(void *arg, const hw_control_count *c)
+{
+    struct counts *x = arg;
+    if (x->n < 4)
+        snprintf(x->rows[x->n], sizeof x->rows[0], "%s %s %u/%u %d [%s]", c->account, c->control,
+                 c->passed, c->failed, c->has_findings, c->disabled_in ? c->disabled_in : "");
+    x->n++;
+    return 0;
+}
+
+/* Disabled controls join the finding counts, with or without findings, and
+ * a later check of the same account-region replaces the earlier one. */
+static void test_control_checks(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run[64];
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "scan", run, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    hw_finding_row f = row("c-1", "PASSED", "NEW", "ACTIVE", 1700000100, "{}");
+    int res;
+    CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    const char *const off1[] = { "S3.8", "Config.1" };
+    CU_ASSERT_EQUAL(hw_store_control_check(s, "333333333333", "eu-west-1", off1, 2, run, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    struct counts x = { 0 };
+    CU_ASSERT_EQUAL(hw_store_control_counts(s, control_count_cb, &x, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(x.n, 2);
+    CU_ASSERT_STRING_EQUAL(x.rows[0], "333333333333 Config.1 0/0 0 [eu-west-1]");
+    CU_ASSERT_STRING_EQUAL(x.rows[1], "333333333333 S3.8 1/0 1 [eu-west-1]");
+    /* the next check: S3.8 back on in eu-west-1, Config.1 off in two regions */
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    const char *const off2[] = { "Config.1" };
+    CU_ASSERT_EQUAL(hw_store_control_check(s, "333333333333", "us-east-1", off2, 1, run, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_control_check(s, "333333333333", "eu-west-1", off2, 1, run, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    memset(&x, 0, sizeof x);
+    CU_ASSERT_EQUAL(hw_store_control_counts(s, control_count_cb, &x, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(x.n, 2);
+    CU_ASSERT_STRING_EQUAL(x.rows[0], "333333333333 Config.1 0/0 0 [eu-west-1 us-east-1]");
+    CU_ASSERT_STRING_EQUAL(x.rows[1], "333333333333 S3.8 1/0 1 []");
+    CU_ASSERT_EQUAL(pragma_int("SELECT count(*) FROM control_checks"), 2);
+    hw_store_close(s);
+    cleanup();
+}
+
 static int count_cb(void *arg, const hw_finding_row *f)
 {
     (void)f;
@@ -467,6 +519,7 @@ int test_store_register(void)
     if (!CU_add_test(s, "migrations from an empty file", test_migrations) ||
         !CU_add_test(s, "finding upsert, history, resolution", test_upsert) ||
         !CU_add_test(s, "upsert: insert first or look up first, same outcome", test_upsert_orders) ||
+        !CU_add_test(s, "disabled controls join the control counts", test_control_checks) ||
         !CU_add_test(s, "raw JSON round trip with a dictionary", test_raw_roundtrip_with_dictionary) ||
         !CU_add_test(s, "watermarks move only on commit", test_watermark_rollback) ||
         !CU_add_test(s, "audit hash chain detects tampering", test_audit_chain) ||

@@ -1,0 +1,64 @@
+#!/bin/sh
+# test_control_checks.sh - which controls are switched off: the scan asks
+# Security Hub (BatchGetSecurityControls) in every account-region it reads,
+# and a requirement whose only control is disabled there is NO_DATA, not
+# NOT_APPLICABLE; where the control is on and has no findings it stays
+# NOT_APPLICABLE.  Each scan replaces what it checked.
+. "$(dirname "$0")/lib.sh"
+use_test_creds
+/usr/bin/python3 - "$ROOT/tests/data/awssim/basic.json" "$TMP/scenario.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["securityhub"]["disabled_controls"] = {"333333333333:eu-west-1": ["RDS.13"],
+                                         "444444444444": ["EC2.8"]}
+json.dump(d, open(sys.argv[2], "w"))
+PY
+start_sim "$TMP/scenario.json" --no-rate-limit
+cat > "$TMP/ar.json" <<JSON
+{"db": "$TMP/ar.db", "aws": {"region": "us-east-1"},
+ "organization": {"mode": "assume-role", "role_name": "HubwardenAudit", "external_id": "hw-ext-1",
+                  "regions": ["us-east-1", "eu-west-1"], "exclude_accounts": ["111111111111"]}}
+JSON
+expect_rc 0 "$HW" --config "$TMP/ar.json" scan
+q() { sqlite3 "$TMP/ar.db" "$1"; }
+[ "$(q "SELECT count(*) FROM control_checks")" = 6 ] || fail "expected 6 account-regions checked"
+[ "$(q "SELECT group_concat(account_id || ':' || region || ':' || control_id, ' ') FROM
+       (SELECT * FROM disabled_controls ORDER BY 1, 2, 3)")" = \
+  "333333333333:eu-west-1:RDS.13 444444444444:eu-west-1:EC2.8 444444444444:us-east-1:EC2.8" ] ||
+    fail "disabled controls: $(q "SELECT * FROM disabled_controls")"
+ev() { q "SELECT status FROM evaluations WHERE framework = 'cis-aws-3.0.0' AND requirement = '$1'
+          AND account_id = '$2' ORDER BY rowid DESC LIMIT 1"; }
+# RDS.13 (2.3.2) and EC2.8 (5.6) have no findings anywhere; RDS.13 is off
+# in one region of 333..., EC2.8 everywhere in 444...
+[ "$(ev 2.3.2 333333333333)" = NO_DATA ] || fail "2.3.2 in 333333333333: $(ev 2.3.2 333333333333)"
+[ "$(ev 2.3.2 444444444444)" = NOT_APPLICABLE ] || fail "2.3.2 in 444444444444: $(ev 2.3.2 444444444444)"
+[ "$(ev 5.6 444444444444)" = NO_DATA ] || fail "5.6 in 444444444444: $(ev 5.6 444444444444)"
+[ "$(ev 5.6 333333333333)" = NOT_APPLICABLE ] || fail "5.6 in 333333333333: $(ev 5.6 333333333333)"
+q "SELECT evidence FROM evaluations WHERE framework = 'cis-aws-3.0.0' AND requirement = '2.3.2'
+   AND account_id = '333333333333'" > "$TMP/evidence"
+contains "$TMP/evidence" '"disabled_in":["eu-west-1"]'
+ok "a disabled control makes NO_DATA, an enabled one without findings NOT_APPLICABLE"
+
+# a later scan where EC2.8 is back on replaces the earlier answer
+/usr/bin/python3 - "$TMP/scenario.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["securityhub"]["disabled_controls"] = {"333333333333:eu-west-1": ["RDS.13"]}
+json.dump(d, open(sys.argv[1], "w"))
+PY
+kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null; rm -f "$TMP/port"
+start_sim "$TMP/scenario.json" --no-rate-limit
+expect_rc 0 "$HW" --config "$TMP/ar.json" scan
+[ "$(q "SELECT count(*) FROM disabled_controls")" = 1 ] || fail "stale disabled controls kept"
+[ "$(ev 5.6 444444444444)" = NOT_APPLICABLE ] || fail "5.6 in 444444444444 after: $(ev 5.6 444444444444)"
+ok "each scan replaces the account-regions it checked"
+
+# aggregator mode: only the aggregator's own account and region can be asked
+cat > "$TMP/agg.json" <<JSON
+{"db": "$TMP/agg.db", "aws": {"region": "us-east-1"}}
+JSON
+expect_rc 0 "$HW" --config "$TMP/agg.json" scan
+[ "$(sqlite3 "$TMP/agg.db" "SELECT account_id || ':' || region FROM control_checks")" = "222222222222:us-east-1" ] ||
+    fail "aggregator mode checked: $(sqlite3 "$TMP/agg.db" "SELECT * FROM control_checks")"
+ok "aggregator mode checks the aggregator's own account-region"
+echo "control checks: all checks passed"
