@@ -97,6 +97,9 @@ static const struct key config_keys[] = {
     { "scan.burst", K_INT, OFF(scan.burst), 0, 1, 100, NULL, "6", "Token bucket burst." },
     { "scan.page_size", K_INT, OFF(scan.page_size), 0, 1, 100, NULL, "100",
       "MaxResults of each GetFindings page." },
+    { "scan.member_controls", K_BOOL, OFF(scan.member_controls), 0, 0, 0, NULL, "false",
+      "Aggregator mode: also assume organization.role_name in each member account to ask which "
+      "controls are disabled in scan.aggregator_region and organization.regions." },
     { "scan.products", K_STRLIST, OFF(scan.products), OFF(scan.nproducts), 0, 0, NULL,
       "[\"securityhub\", \"guardduty\"]",
       "Products whose findings are pulled: securityhub (control findings), guardduty, or a product name." },

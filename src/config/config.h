@@ -70,6 +70,7 @@ typedef struct hw_config {
         double rate;              /* GetFindings requests per second */
         int burst;
         int page_size;            /* MaxResults, 1..100 */
+        int member_controls;      /* aggregator mode: check members' controls */
         char **products;          /* "securityhub", "guardduty", ... */
         size_t nproducts;
     } scan;

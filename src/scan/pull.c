@@ -224,6 +224,8 @@ static void pull_all(struct run *r)
 
 /* ------------------------------------------------------ control checks */
 
+static int include_account(const hw_scan_opts *o, const char *id);
+
 struct disabled {
     const hw_catalog *cat;
     const char **ids; /* catalogue-owned strings */
@@ -240,16 +242,48 @@ static int on_control(void *arg, const char *id, int enabled)
     return 0;
 }
 
+/* Asks one account-region which of ids are disabled and records it. */
+static void check_one(struct run *r, hw_aws_client *c, const char *const *ids, const char **off,
+                      const char *account, const char *region, int assume, const char *key)
+{
+    const hw_catalog *cat = r->o->catalog;
+    hw_aws_ctx ctx = { region, assume ? account : NULL };
+    struct disabled d = { cat, off, 0 };
+    hw_err e;
+    hw_err_clear(&e);
+    int rc = hw_aws_security_control_status(c, &ctx, ids, cat->ncontrols, on_control, &d, &e);
+    r->api_calls += (cat->ncontrols + 99) / 100;
+    if (rc != HW_OK) {
+        hw_warn("%s: cannot read which controls are enabled (%s); controls without findings "
+                "there are judged by inference",
+                key, e.msg);
+        return;
+    }
+    if (hw_store_begin(r->st, &e) != HW_OK ||
+        hw_store_control_check(r->st, account, region, off, d.n, r->run_id, &e) != HW_OK ||
+        hw_store_commit(r->st, &e) != HW_OK) {
+        hw_store_rollback(r->st);
+        hw_warn("%s: %s", key, e.msg);
+        return;
+    }
+    if (d.n)
+        hw_info("%s: %zu controls disabled", key, d.n);
+}
+
 /*
  * Records which controls are switched off in each source that completed.
  * Security Hub answers for the account and region a call is made in: the
- * aggregator's own in aggregator mode (its members' switches are not
- * visible from there), every account's in assume-role mode.  A refusal
- * leaves that account-region to the inference of eval.h, with a warning.
+ * aggregator's own in aggregator mode, every account's in assume-role
+ * mode.  With scan.member_controls, aggregator mode also assumes the role
+ * into each member for the aggregation region and organization.regions.
+ * A refusal leaves that account-region to the inference of eval.h, with a
+ * warning.
  */
-static void check_controls(struct run *r, hw_aws_client *c)
+static void check_controls(struct run *r, hw_aws_client *c, const hw_aws_account *accts,
+                           size_t naccts, const char *me)
 {
-    const hw_catalog *cat = r->o->catalog;
+    const hw_scan_opts *o = r->o;
+    const hw_catalog *cat = o->catalog;
     if (!cat || !cat->ncontrols)
         return;
     const char **ids = malloc(cat->ncontrols * sizeof *ids);
@@ -262,32 +296,35 @@ static void check_controls(struct run *r, hw_aws_client *c)
     }
     for (size_t i = 0; i < cat->ncontrols; i++)
         ids[i] = cat->controls[i].id;
-    for (size_t i = 0; i < r->nsrc && !r->stop; i++) {
+    for (size_t i = 0; i < r->nsrc; i++) {
         struct source *s = &r->src[i];
-        if (s->failed || !s->done)
-            continue;
-        hw_aws_ctx ctx = { s->region, s->assume ? s->account : NULL };
-        struct disabled d = { cat, off, 0 };
-        hw_err e;
-        hw_err_clear(&e);
-        int rc = hw_aws_security_control_status(c, &ctx, ids, cat->ncontrols, on_control, &d, &e);
-        r->api_calls += (cat->ncontrols + 99) / 100;
-        if (rc != HW_OK) {
-            hw_warn("%s: cannot read which controls are enabled (%s); controls without "
-                    "findings there are judged by inference",
-                    s->key, e.msg);
-            continue;
+        if (!s->failed && s->done)
+            check_one(r, c, ids, off, s->account, s->region, s->assume, s->key);
+    }
+    if (o->member_controls && strcmp(o->mode, "aggregator") == 0 && r->nsrc == 1 &&
+        !r->src[0].failed) {
+        const struct source *agg = &r->src[0];
+        for (size_t a = 0; a < naccts; a++) {
+            const char *acct = accts[a].id;
+            if (strcmp(accts[a].status, "ACTIVE") != 0 || !include_account(o, acct) ||
+                strcmp(acct, agg->account) == 0)
+                continue;
+            int assume = strcmp(acct, me) != 0;
+            hw_err ae;
+            hw_err_clear(&ae);
+            if (assume && hw_aws_assume(c, acct, o->role_name, o->external_id, &ae) != HW_OK) {
+                hw_warn("account %s: %s; its controls' enablement is not checked", acct, ae.msg);
+                continue;
+            }
+            for (size_t k = 0; k <= o->nregions; k++) {
+                const char *region = k == 0 ? agg->region : o->regions[k - 1];
+                if (k > 0 && strcmp(region, agg->region) == 0)
+                    continue;
+                char key[128];
+                snprintf(key, sizeof key, "account:%s:%s", acct, region);
+                check_one(r, c, ids, off, acct, region, assume, key);
+            }
         }
-        if (hw_store_begin(r->st, &e) != HW_OK ||
-            hw_store_control_check(r->st, s->account, s->region, off, d.n, r->run_id, &e) !=
-                HW_OK ||
-            hw_store_commit(r->st, &e) != HW_OK) {
-            hw_store_rollback(r->st);
-            hw_warn("%s: %s", s->key, e.msg);
-            continue;
-        }
-        if (d.n)
-            hw_info("%s: %zu controls disabled", s->key, d.n);
     }
     free(ids);
     free(off);
@@ -437,7 +474,7 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
     if (in.failed)
         hw_sink_abort(&sink);
     else if (hw_sink_commit(&sink, e) == HW_OK)
-        check_controls(&r, c);
+        check_controls(&r, c, accts, naccts, me.account);
     hw_aws_multi_free(r.mu);
     res->stats = in.stats;
     res->sources = nsrc;

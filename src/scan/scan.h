@@ -243,6 +243,7 @@ typedef struct hw_scan_opts {
     int page_size;
     int max_concurrency;
     int full;                       /* ignore watermarks */
+    int member_controls;            /* aggregator mode: ask members too */
     const struct hw_catalog *catalog; /* cross-check; NULL: none */
 } hw_scan_opts;
 

@@ -61,4 +61,23 @@ expect_rc 0 "$HW" --config "$TMP/agg.json" scan
 [ "$(sqlite3 "$TMP/agg.db" "SELECT account_id || ':' || region FROM control_checks")" = "222222222222:us-east-1" ] ||
     fail "aggregator mode checked: $(sqlite3 "$TMP/agg.db" "SELECT * FROM control_checks")"
 ok "aggregator mode checks the aggregator's own account-region"
+
+# scan.member_controls: aggregator mode assumes the role into each member
+# for the aggregation region and organization.regions; a member whose role
+# cannot be assumed is a warning, not a failed scan
+cat > "$TMP/aggm.json" <<JSON
+{"db": "$TMP/aggm.db", "aws": {"region": "us-east-1"}, "scan": {"member_controls": true},
+ "organization": {"role_name": "HubwardenAudit", "external_id": "hw-ext-1",
+                  "regions": ["us-east-1", "eu-west-1"]}}
+JSON
+expect_rc 0 "$HW" --config "$TMP/aggm.json" scan
+[ "$(sqlite3 "$TMP/aggm.db" "SELECT group_concat(account_id || ':' || region, ' ') FROM
+       (SELECT * FROM control_checks ORDER BY 1, 2)")" = \
+  "222222222222:us-east-1 333333333333:eu-west-1 333333333333:us-east-1 444444444444:eu-west-1 444444444444:us-east-1" ] ||
+    fail "member checks: $(sqlite3 "$TMP/aggm.db" "SELECT * FROM control_checks")"
+contains "$TMP/err" "account 111111111111"
+[ "$(sqlite3 "$TMP/aggm.db" "SELECT status FROM evaluations WHERE framework = 'cis-aws-3.0.0'
+      AND requirement = '2.3.2' AND account_id = '333333333333'")" = NO_DATA ] ||
+    fail "member check did not reach the evaluation"
+ok "aggregator mode with scan.member_controls checks every member"
 echo "control checks: all checks passed"
