@@ -34,8 +34,10 @@ cat > "$D/hubwarden.json" <<JSON
 {
   "db": "$D/hubwarden.db",
   "aws": { "region": "us-east-1", "profile": "hubwarden-demo", "endpoint_url": "http://127.0.0.1:$PORT" },
-  "organization": { "mode": "aggregator", "role_name": "HubwardenAudit" },
-  "scan": { "aggregator_account": "222222222222", "aggregator_region": "us-east-1" }
+  "organization": { "mode": "aggregator", "role_name": "HubwardenAudit",
+                    "regions": ["us-east-1", "eu-west-1"] },
+  "scan": { "aggregator_account": "222222222222", "aggregator_region": "us-east-1",
+            "member_controls": true }
 }
 JSON
 export AWS_SHARED_CREDENTIALS_FILE="$D/credentials" AWS_CONFIG_FILE="$D/config" AWS_EC2_METADATA_DISABLED=true

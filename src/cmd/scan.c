@@ -100,6 +100,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     so.burst = c->scan.burst;
     so.page_size = c->scan.page_size;
     so.member_controls = c->scan.member_controls;
+    so.control_check_hours = c->scan.control_check_hours;
     so.max_concurrency = c->aws.max_concurrency;
     so.full = full;
     so.catalog = cat;

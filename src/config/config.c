@@ -100,6 +100,9 @@ static const struct key config_keys[] = {
     { "scan.member_controls", K_BOOL, OFF(scan.member_controls), 0, 0, 0, NULL, "false",
       "Aggregator mode: also assume organization.role_name in each member account to ask which "
       "controls are disabled in scan.aggregator_region and organization.regions." },
+    { "scan.control_check_hours", K_INT, OFF(scan.control_check_hours), 0, 0, 8760, NULL, "168",
+      "How old an account-region's answer on disabled controls may grow before a scan asks again "
+      "(0: every scan; --full always asks)." },
     { "scan.products", K_STRLIST, OFF(scan.products), OFF(scan.nproducts), 0, 0, NULL,
       "[\"securityhub\", \"guardduty\"]",
       "Products whose findings are pulled: securityhub (control findings), guardduty, or a product name." },
@@ -136,6 +139,7 @@ hw_config *hw_config_defaults(void)
     c->scan.rate = 3.0;
     c->scan.burst = 6;
     c->scan.page_size = 100;
+    c->scan.control_check_hours = 168;
     c->scan.products = calloc(2, sizeof(char *));
     if (c->scan.products) {
         c->scan.products[0] = xstrdup_or("securityhub");

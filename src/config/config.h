@@ -71,6 +71,7 @@ typedef struct hw_config {
         int burst;
         int page_size;            /* MaxResults, 1..100 */
         int member_controls;      /* aggregator mode: check members' controls */
+        int control_check_hours;  /* re-ask about disabled controls after this */
         char **products;          /* "securityhub", "guardduty", ... */
         size_t nproducts;
     } scan;

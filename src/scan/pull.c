@@ -251,6 +251,15 @@ static void check_one(struct run *r, hw_aws_client *c, const char *const *ids, c
     struct disabled d = { cat, off, 0 };
     hw_err e;
     hw_err_clear(&e);
+    int64_t last = -1;
+    if (hw_store_control_checked_at(r->st, account, region, &last, &e) != HW_OK) {
+        hw_warn("%s: %s", key, e.msg);
+        return;
+    }
+    /* enablement rarely changes: asking every night would make a nightly
+     * run's calls grow with the Organization, not with what changed */
+    if (!r->o->full && last >= 0 && r->now - last < (int64_t)r->o->control_check_hours * 3600)
+        return;
     int rc = hw_aws_security_control_status(c, &ctx, ids, cat->ncontrols, on_control, &d, &e);
     r->api_calls += (cat->ncontrols + 99) / 100;
     if (rc != HW_OK) {
@@ -267,7 +276,7 @@ static void check_one(struct run *r, hw_aws_client *c, const char *const *ids, c
         return;
     }
     if (d.n)
-        hw_info("%s: %zu controls disabled", key, d.n);
+        hw_info("%s: %zu control%s disabled", key, d.n, d.n == 1 ? "" : "s");
 }
 
 /*

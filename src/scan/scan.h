@@ -244,6 +244,7 @@ typedef struct hw_scan_opts {
     int max_concurrency;
     int full;                       /* ignore watermarks */
     int member_controls;            /* aggregator mode: ask members too */
+    int control_check_hours;        /* answers younger than this are kept */
     const struct hw_catalog *catalog; /* cross-check; NULL: none */
 } hw_scan_opts;
 

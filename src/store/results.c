@@ -262,3 +262,21 @@ int hw_store_exception_active(hw_store *s, const char *account, const char *cont
     sqlite3_finalize(st);
     return HW_OK;
 }
+
+int hw_store_control_checked_at(hw_store *s, const char *account, const char *region, int64_t *t,
+                                hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT checked_at FROM control_checks WHERE account_id = ? AND region = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "reading a control check");
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, region, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    *t = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return store_fail(s, e, "reading a control check");
+    return HW_OK;
+}

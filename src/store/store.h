@@ -182,6 +182,9 @@ int hw_store_control_counts(hw_store *s, int (*cb)(void *arg, const hw_control_c
 int hw_store_control_check(hw_store *s, const char *account, const char *region,
                            const char *const *disabled, size_t ndisabled, const char *run_id,
                            hw_err *e);
+/* When that account-region was last checked (epoch seconds; -1: never). */
+int hw_store_control_checked_at(hw_store *s, const char *account, const char *region, int64_t *t,
+                                hw_err *e);
 
 /* The trusted, active Security Hub findings of one control in one account
  * (evidence for an evaluation); at most `limit`, failing ones first. */

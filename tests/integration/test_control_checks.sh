@@ -39,7 +39,7 @@ q "SELECT evidence FROM evaluations WHERE framework = 'cis-aws-3.0.0' AND requir
 contains "$TMP/evidence" '"disabled_in":["eu-west-1"]'
 ok "a disabled control makes NO_DATA, an enabled one without findings NOT_APPLICABLE"
 
-# a later scan where EC2.8 is back on replaces the earlier answer
+# EC2.8 back on: a later scan that asks replaces the earlier answer
 /usr/bin/python3 - "$TMP/scenario.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -48,10 +48,25 @@ json.dump(d, open(sys.argv[1], "w"))
 PY
 kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null; rm -f "$TMP/port"
 start_sim "$TMP/scenario.json" --no-rate-limit
+# a nightly scan keeps a fresh answer (scan.control_check_hours) and asks nothing
 expect_rc 0 "$HW" --config "$TMP/ar.json" scan
+sim_get /_awssim/stats > "$TMP/stats"
+[ "$(json_eval "$TMP/stats" "d['operations'].get('securityhub.BatchGetSecurityControls', 0)")" = 0 ] ||
+    fail "an incremental scan asked again: $(json_eval "$TMP/stats" "d['operations']")"
+[ "$(q "SELECT count(*) FROM disabled_controls")" = 3 ] || fail "a fresh answer was dropped"
+ok "a fresh answer is kept without a call"
+expect_rc 0 "$HW" --config "$TMP/ar.json" scan --full
 [ "$(q "SELECT count(*) FROM disabled_controls")" = 1 ] || fail "stale disabled controls kept"
 [ "$(ev 5.6 444444444444)" = NOT_APPLICABLE ] || fail "5.6 in 444444444444 after: $(ev 5.6 444444444444)"
-ok "each scan replaces the account-regions it checked"
+ok "a scan that asks replaces the earlier answer"
+# an answer older than scan.control_check_hours is asked for again
+sed 's/"aws": {/"scan": {"control_check_hours": 0}, "aws": {/' "$TMP/ar.json" > "$TMP/ar0.json"
+sim_post /_awssim/reset-stats '{}' > /dev/null
+expect_rc 0 "$HW" --config "$TMP/ar0.json" scan
+sim_get /_awssim/stats > "$TMP/stats"
+[ "$(json_eval "$TMP/stats" "d['operations'].get('securityhub.BatchGetSecurityControls', 0)")" = 30 ] ||
+    fail "expected 6 account-regions x 5 calls: $(json_eval "$TMP/stats" "d['operations']")"
+ok "an old answer is asked for again (100 controls a call)"
 
 # aggregator mode: only the aggregator's own account and region can be asked
 cat > "$TMP/agg.json" <<JSON
