@@ -228,8 +228,8 @@ static int include_account(const hw_scan_opts *o, const char *id);
 
 struct disabled {
     const hw_catalog *cat;
-    const char **ids; /* catalogue-owned strings */
-    size_t n;
+    const char **ids; /* catalogue-owned strings, cap of them */
+    size_t n, cap;
 };
 
 static int on_control(void *arg, const char *id, int enabled)
@@ -238,7 +238,11 @@ static int on_control(void *arg, const char *id, int enabled)
     const hw_control *c = hw_catalog_control(d->cat, id);
     if (enabled || !c)
         return 0; /* only ids we asked about are kept, never the server's strings */
-    d->ids[d->n++] = c->id;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->ids[i] == c->id)
+            return 0; /* named twice */
+    if (d->n < d->cap)
+        d->ids[d->n++] = c->id;
     return 0;
 }
 
@@ -248,7 +252,7 @@ static void check_one(struct run *r, hw_aws_client *c, const char *const *ids, c
 {
     const hw_catalog *cat = r->o->catalog;
     hw_aws_ctx ctx = { region, assume ? account : NULL };
-    struct disabled d = { cat, off, 0 };
+    struct disabled d = { cat, off, 0, cat->ncontrols };
     hw_err e;
     hw_err_clear(&e);
     int64_t last = -1;

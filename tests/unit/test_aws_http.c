@@ -597,6 +597,84 @@ static void h_findings(const struct rec *rq, int n, struct reply *r)
                        : "{\"Findings\":[{\"Id\":\"f2\"}]}");
 }
 
+/* BatchGetSecurityControls: an answer listing every id asked for, S3.8
+ * disabled (twice), one entry with an unknown status, one malformed. */
+static void h_controls(const struct rec *rq, int n, struct reply *r)
+{
+    (void)n;
+    cJSON *in = cJSON_Parse(rq->body);
+    cJSON *out = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(out, "SecurityControls");
+    const cJSON *id;
+    cJSON_ArrayForEach(id, cJSON_GetObjectItem(in, "SecurityControlIds")) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "SecurityControlId", id->valuestring);
+        int off = strcmp(id->valuestring, "S3.8") == 0;
+        cJSON_AddStringToObject(c, "SecurityControlStatus",
+                                strcmp(id->valuestring, "X.3") == 0 ? "SOMETIMES"
+                                : off                              ? "DISABLED"
+                                                                   : "ENABLED");
+        cJSON_AddItemToArray(list, c);
+        if (off)
+            cJSON_AddItemToArray(list, cJSON_Duplicate(c, 1));
+    }
+    cJSON_AddItemToArray(list, cJSON_Parse("{\"SecurityControlId\": 7}"));
+    char *t = cJSON_PrintUnformatted(out);
+    set_body(r, t);
+    free(t);
+    cJSON_Delete(out);
+    cJSON_Delete(in);
+}
+
+struct seen_controls {
+    int enabled, disabled;
+    char last_disabled[32];
+};
+
+static int on_status(void *arg, const char *id, int enabled)
+{
+    struct seen_controls *x = arg;
+    if (enabled) {
+        x->enabled++;
+    } else {
+        x->disabled++;
+        snprintf(x->last_disabled, sizeof x->last_disabled, "%s", id);
+    }
+    return 0;
+}
+
+static void test_security_control_status(void)
+{
+    std_env();
+    S.handler = h_controls;
+    hw_aws_client *c = client(1, "eu-west-1");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    const char *ids[150];
+    char names[150][16];
+    for (int i = 0; i < 150; i++) {
+        snprintf(names[i], sizeof names[i], "X.%d", i);
+        ids[i] = names[i];
+    }
+    ids[149] = "S3.8";
+    hw_aws_ctx ctx = { "us-east-2", NULL };
+    struct seen_controls x = { 0, 0, "" };
+    hw_err e;
+    CU_ASSERT_EQUAL_FATAL(hw_aws_security_control_status(c, &ctx, ids, 150, on_status, &x, &e),
+                          HW_OK);
+    /* 100 ids a call; X.3's unknown status and the malformed entries make no claim */
+    CU_ASSERT_EQUAL_FATAL(nreq(), 2);
+    CU_ASSERT_STRING_EQUAL(S.log[0].path, "/securityControls/batchGet");
+    CU_ASSERT_STRING_EQUAL(S.log[0].method, "POST");
+    cJSON *sent = cJSON_Parse(S.log[1].body);
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(sent, "SecurityControlIds")), 50);
+    cJSON_Delete(sent);
+    CU_ASSERT_EQUAL(x.enabled, 148);
+    CU_ASSERT_EQUAL(x.disabled, 2); /* as sent: the caller keeps ids once */
+    CU_ASSERT_STRING_EQUAL(x.last_disabled, "S3.8");
+    CU_ASSERT_PTR_NOT_NULL(strstr(hdr(0, "Authorization"), "/us-east-2/securityhub/aws4_request"));
+    finish(c);
+}
+
 static void test_rest_json_request(void)
 {
     std_env();
@@ -1844,6 +1922,8 @@ int test_aws_http_register(void)
         !CU_add_test(s, "assumed roles cached per account", test_assume_cache) ||
         !CU_add_test(s, "Organizations accounts and OU paths", test_org_tree) ||
         !CU_add_test(s, "Organizations: a repeated NextToken stops the listing", test_org_token_loop) ||
+        !CU_add_test(s, "BatchGetSecurityControls: 100 ids a call, only clear answers",
+                     test_security_control_status) ||
         !CU_add_test(s, "multi: at most N in flight, each its own scope", test_multi_bounded) ||
         !CU_add_test(s, "multi: retries wait on a timer, errors reach the callback",
                      test_multi_retry_and_errors) ||
