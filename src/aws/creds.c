@@ -2,6 +2,7 @@
  * creds.c - the credential chain, in the AWS CLI's order:
  *
  *   1. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+ *      (skipped when the options name a profile, as `aws --profile` does)
  *   2. the profile (AWS_PROFILE or "default") in ~/.aws/config and
  *      ~/.aws/credentials (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE):
  *        role_arn with source_profile or credential_source (assume role,
@@ -443,7 +444,9 @@ out:
 int hw_aws_resolve_creds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
 {
     memset(out, 0, sizeof *out);
-    if (from_env(out))
+    /* keys in the environment, unless a profile was named in the options:
+     * `aws --profile` skips them too (AWS_PROFILE alone does not) */
+    if (!(c->opt.profile && *c->opt.profile) && from_env(out))
         return HW_OK;
     int explicit_profile = (c->opt.profile && *c->opt.profile) ||
                            (getenv("AWS_PROFILE") && *getenv("AWS_PROFILE"));

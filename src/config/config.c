@@ -54,7 +54,8 @@ static const struct key config_keys[] = {
     { "aws.region", K_STR, OFF(aws.region), 0, 0, 0, NULL, "(environment)",
       "Home region; else --region, AWS_REGION, AWS_DEFAULT_REGION, the profile." },
     { "aws.profile", K_STR, OFF(aws.profile), 0, 0, 0, NULL, "(environment)",
-      "Named profile of ~/.aws/config and ~/.aws/credentials; else AWS_PROFILE." },
+      "Named profile of ~/.aws/config and ~/.aws/credentials; else AWS_PROFILE. When set, keys "
+      "in the environment are not used (as aws --profile)." },
     { "aws.endpoint_url", K_STR, OFF(aws.endpoint_url), 0, 0, 0, NULL, "",
       "Endpoint for every service (as AWS_ENDPOINT_URL)." },
     { "aws.endpoints", K_ENDPOINTS, OFF(aws.endpoints), OFF(aws.nendpoints), 0, 0, NULL, "{}",

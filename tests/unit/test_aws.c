@@ -236,12 +236,17 @@ static void test_creds_chain(void)
     /* a named profile that does not exist */
     CU_ASSERT_EQUAL(resolve("ghost", &cr, &e), HW_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "profile ghost"));
-    /* the environment beats every file */
+    /* the environment beats every file, AWS_PROFILE's too, but not a
+     * profile named in the options (as `aws --profile`) */
     setenv("AWS_ACCESS_KEY_ID", "AKIAENV0000000000001", 1);
     setenv("AWS_SECRET_ACCESS_KEY", "envsecretenvsecret", 1);
-    CU_ASSERT_EQUAL(resolve("dev", &cr, &e), HW_OK);
+    setenv("AWS_PROFILE", "dev", 1);
+    CU_ASSERT_EQUAL(resolve(NULL, &cr, &e), HW_OK);
     CU_ASSERT_STRING_EQUAL(cr.access_key_id, "AKIAENV0000000000001");
     CU_ASSERT_STRING_EQUAL(cr.source, "environment");
+    unsetenv("AWS_PROFILE");
+    CU_ASSERT_EQUAL(resolve("dev", &cr, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(cr.access_key_id, "AKIADEV0000000000001");
     unsetenv("AWS_ACCESS_KEY_ID");
     unsetenv("AWS_SECRET_ACCESS_KEY");
     /* other file locations */

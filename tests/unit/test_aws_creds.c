@@ -174,12 +174,21 @@ static void test_profile_forms(void)
     setenv("AWS_ACCESS_KEY_ID", "AKIAHALF000000000001", 1);
     CU_ASSERT_EQUAL(resolve(NULL, &cr, &e), HW_OK);
     CU_ASSERT_STRING_EQUAL(cr.access_key_id, "AKIADEFCFG0000000001");
-    /* a whole pair wins, with its session token */
+    /* a whole pair wins, with its session token, also over AWS_PROFILE */
     setenv("AWS_SECRET_ACCESS_KEY", "envsecretenvsecretenvsecret01", 1);
     setenv("AWS_SESSION_TOKEN", "envtokenenvtokenenvtoken01", 1);
-    CU_ASSERT_EQUAL(resolve("ci", &cr, &e), HW_OK);
+    CU_ASSERT_EQUAL(resolve(NULL, &cr, &e), HW_OK);
     CU_ASSERT_STRING_EQUAL(cr.access_key_id, "AKIAHALF000000000001");
     CU_ASSERT_STRING_EQUAL(cr.session_token, "envtokenenvtokenenvtoken01");
+    setenv("AWS_PROFILE", "ci", 1);
+    CU_ASSERT_EQUAL(resolve(NULL, &cr, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(cr.access_key_id, "AKIAHALF000000000001");
+    unsetenv("AWS_PROFILE");
+    /* but a profile named in the options (aws.profile, as `aws --profile`)
+     * is used whatever the environment holds */
+    CU_ASSERT_EQUAL(resolve("ci", &cr, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(cr.access_key_id, "AKIACI00000000000001");
+    CU_ASSERT_STRING_EQUAL(cr.session_token, "");
     /* every secret loaded is hidden from the log */
     char *red = hw_redact("a cisecretcisecretcisecret01 b defcfgsecretdefcfgsecret01 "
                           "c defcfgtokendefcfgtoken01 d envsecretenvsecretenvsecret01 "
