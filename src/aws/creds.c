@@ -276,25 +276,107 @@ static int web_identity(hw_aws_client *c, const char *token_file, const char *ro
 
 /* ------------------------------------------------------ credential_process */
 
+/*
+ * Splits a credential_process command into words as the AWS CLI does on
+ * POSIX systems (Python's shlex.split): blanks separate words; '...'
+ * keeps everything literally; "..." keeps everything but a backslash
+ * before " or \; outside quotes a backslash keeps the next character.
+ * No shell runs, so ; | $ ` > and the like are plain characters.
+ * Returns a NULL-terminated vector in one allocation (free() it), or NULL
+ * with *why set.
+ */
+static char **split_command(const char *cmd, const char **why)
+{
+    size_t len = strlen(cmd);
+    /* at most len/2+1 words; the words need at most len+1 bytes each way */
+    size_t nmax = len / 2 + 2;
+    char **argv = malloc(nmax * sizeof *argv + 2 * len + 2);
+    if (!argv) {
+        *why = "out of memory";
+        return NULL;
+    }
+    char *out = (char *)(argv + nmax);
+    size_t n = 0;
+    const char *p = cmd;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (!*p)
+            break;
+        argv[n++] = out;
+        while (*p && !(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
+            if (*p == '\'') {
+                const char *q = strchr(p + 1, '\'');
+                if (!q) {
+                    free(argv);
+                    *why = "no closing quotation";
+                    return NULL;
+                }
+                memcpy(out, p + 1, (size_t)(q - p - 1));
+                out += q - p - 1;
+                p = q + 1;
+            } else if (*p == '"') {
+                for (p++; *p && *p != '"'; p++) {
+                    if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+                        p++;
+                    *out++ = *p;
+                }
+                if (*p != '"') {
+                    free(argv);
+                    *why = "no closing quotation";
+                    return NULL;
+                }
+                p++;
+            } else if (*p == '\\') {
+                if (!p[1]) {
+                    free(argv);
+                    *why = "no escaped character";
+                    return NULL;
+                }
+                *out++ = p[1];
+                p += 2;
+            } else {
+                *out++ = *p++;
+            }
+        }
+        *out++ = '\0';
+    }
+    argv[n] = NULL;
+    if (n == 0) {
+        free(argv);
+        *why = "empty command";
+        return NULL;
+    }
+    return argv;
+}
+
 static int from_process(const char *cmd, const char *profile, hw_aws_creds *out, hw_err *e)
 {
+    const char *why = NULL;
+    char **argv = split_command(cmd, &why);
+    if (!argv)
+        return hw_err_set(e, HW_EINVAL, "profile %s: credential_process: %s", profile, why);
     int pfd[2];
-    if (pipe(pfd) < 0)
+    if (pipe(pfd) < 0) {
+        free(argv);
         return hw_err_set(e, HW_EIO, "credential_process: %s", strerror(errno));
+    }
     pid_t pid = fork();
     if (pid < 0) {
         close(pfd[0]);
         close(pfd[1]);
+        free(argv);
         return hw_err_set(e, HW_EIO, "credential_process: %s", strerror(errno));
     }
     if (pid == 0) {
         dup2(pfd[1], STDOUT_FILENO);
         close(pfd[0]);
         close(pfd[1]);
-        /* the CLI splits the command like a shell; so does sh -c */
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        /* the command's own words, no shell: as the AWS CLI runs it */
+        execvp(argv[0], argv);
         _exit(127);
     }
+    free(argv);
     close(pfd[1]);
     hw_buf b = HW_BUF_INIT(1 << 20);
     char buf[4096];
@@ -307,7 +389,12 @@ static int from_process(const char *cmd, const char *profile, hw_aws_creds *out,
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     int rc;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && b.len == 0) {
+        rc = hw_err_set(e, HW_EINVAL,
+                        "profile %s: credential_process could not be run (exit status 127: "
+                        "not found or not executable?)",
+                        profile);
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         rc = hw_err_set(e, HW_EINVAL, "profile %s: credential_process exited with status %d",
                         profile, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     } else {

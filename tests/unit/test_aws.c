@@ -206,6 +206,15 @@ static void test_creds_chain(void)
                               "\"procsecretprocsecret\", \"SessionToken\": \"proctoken\", "
                               "\"Expiration\": \"2099-01-01T00:00:00Z\"}'\n"
                               "[profile badproc]\ncredential_process = sh -c 'exit 3'\n"
+                              /* no shell: '|' and 'false' are printf's extra words */
+                              "[profile noshell]\ncredential_process = printf '{\"Version\": 1, "
+                              "\"AccessKeyId\": \"AKIANOSHELL000000001\", \"SecretAccessKey\": "
+                              "\"noshellsecretnoshell\"}' | false\n"
+                              "[profile dquoted]\ncredential_process = printf \"%s\" "
+                              "\"{\\\"Version\\\": 1, \\\"AccessKeyId\\\": \\\"AKIADQUOTED000000001\\\", "
+                              "\\\"SecretAccessKey\\\": \\\"dquotedsecretdquoted\\\"}\"\n"
+                              "[profile unclosed]\ncredential_process = printf 'oops\n"
+                              "[profile missing]\ncredential_process = /nonexistent/helper --flag\n"
                               "[profile cfgkeys]\naws_access_key_id = AKIACFG0000000000001\n"
                               "aws_secret_access_key = cfgsecretcfgsecret\n"
                               "[profile norole]\nrole_arn = arn:aws:iam::111111111111:role/x\n");
@@ -227,6 +236,15 @@ static void test_creds_chain(void)
     CU_ASSERT_EQUAL(cr.expiration, 4070908800);
     CU_ASSERT_EQUAL(resolve("badproc", &cr, &e), HW_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "profile badproc: credential_process exited with status 3"));
+    /* split into words as the AWS CLI splits it (shlex), run without a shell */
+    CU_ASSERT_EQUAL(resolve("noshell", &cr, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(cr.access_key_id, "AKIANOSHELL000000001");
+    CU_ASSERT_EQUAL(resolve("dquoted", &cr, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(cr.access_key_id, "AKIADQUOTED000000001");
+    CU_ASSERT_EQUAL(resolve("unclosed", &cr, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "profile unclosed: credential_process: no closing quotation"));
+    CU_ASSERT_EQUAL(resolve("missing", &cr, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "profile missing: credential_process could not be run"));
     /* static keys in the config file */
     CU_ASSERT_EQUAL(resolve("cfgkeys", &cr, &e), HW_OK);
     CU_ASSERT_STRING_EQUAL(cr.access_key_id, "AKIACFG0000000000001");
