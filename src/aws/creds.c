@@ -288,7 +288,8 @@ static int web_identity(hw_aws_client *c, const char *token_file, const char *ro
 static char **split_command(const char *cmd, const char **why)
 {
     size_t len = strlen(cmd);
-    /* at most len/2+1 words; the words need at most len+1 bytes each way */
+    /* at most len/2+1 words (each a character and a blank at least), and
+     * their bytes at most len characters plus a NUL each */
     size_t nmax = len / 2 + 2;
     char **argv = malloc(nmax * sizeof *argv + 2 * len + 2);
     if (!argv) {
