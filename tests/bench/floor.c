@@ -175,7 +175,23 @@ static double zstd_alone(const char *file, size_t want, size_t *avg_out)
 
 /* ------------------------------------------------------ 3: sqlite alone */
 
-static double sqlite_alone(const char *db, size_t n, size_t blob_len)
+/* The store's statement, and the least row any store that finds a
+ * finding by its key must write: a unique random key and the blob. */
+static const char *const insert_sql[2] = {
+    "INSERT INTO findings(key, id, product_id, account_id, region, control_id,"
+    " severity, compliance_status, workflow_status, record_state,"
+    " resource_type, resources, first_observed, last_observed, created_at,"
+    " updated_at, trusted, untrusted_reason, first_run, last_run, zdict,"
+    " rawlen, raw) VALUES (?1, ?14, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+    " ?12, ?12, ?12, ?12, 0, ?13, 'floor', 'floor', 0, 2400, ?2)"
+    " ON CONFLICT (key) DO NOTHING",
+    "INSERT INTO floor_least(key, raw) VALUES (?1, ?2)",
+};
+
+/* n rows into a fresh store (hw_store_open: the store's schema and
+ * pragmas), random keys, a blob of blob_len; least: the key-and-blob
+ * table instead of the store's findings. */
+static double sqlite_alone(const char *db, size_t n, size_t blob_len, int least)
 {
     hw_err e;
     hw_err_clear(&e);
@@ -185,19 +201,15 @@ static double sqlite_alone(const char *db, size_t n, size_t blob_len)
         die(db, &e);
     sqlite3 *d = s->db;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_exec(d, "INSERT INTO products(id, arn, name) VALUES"
-                        " (1, 'arn:aws:securityhub:eu-west-1::product/aws/securityhub', 'Security Hub');"
-                        "INSERT INTO runs(id, kind, started_at) VALUES ('floor', 'import', 'now')",
+    if (sqlite3_exec(d, least ? "CREATE TABLE floor_least (rowid INTEGER PRIMARY KEY,"
+                                " key INTEGER NOT NULL UNIQUE, raw BLOB NOT NULL)"
+                              : "INSERT INTO products(id, arn, name) VALUES (1,"
+                                " 'arn:aws:securityhub:eu-west-1::product/aws/securityhub',"
+                                " 'Security Hub');"
+                                "INSERT INTO runs(id, kind, started_at)"
+                                " VALUES ('floor', 'import', 'now')",
                      NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(d,
-                           "INSERT INTO findings(key, id, product_id, account_id, region, control_id,"
-                           " severity, compliance_status, workflow_status, record_state,"
-                           " resource_type, resources, first_observed, last_observed, created_at,"
-                           " updated_at, trusted, untrusted_reason, first_run, last_run, zdict,"
-                           " rawlen, raw) VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-                           " ?12, ?12, ?12, ?12, 0, ?13, 'floor', 'floor', 0, 2400, ?14)"
-                           " ON CONFLICT (key) DO NOTHING",
-                           -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(d, insert_sql[least], -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "store_floor: %s\n", sqlite3_errmsg(d));
         exit(1);
     }
@@ -210,25 +222,24 @@ static double sqlite_alone(const char *db, size_t n, size_t blob_len)
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         for (size_t b = 0; b < blob_len; b++)
             blob[b] = (unsigned char)(x >> (b % 8 * 8)) ^ (unsigned char)b;
-        snprintf(id, sizeof id,
-                 "arn:aws:securityhub:eu-west-1:222222222222:security-control/S3.8/finding/"
-                 "%016llx-4b9d-aec6-59ab8c3edea2",
-                 (unsigned long long)x);
         sqlite3_bind_int64(st, 1, (sqlite3_int64)(x & INT64_MAX));
-        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, "222222222222", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, "eu-west-1", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, "S3.8", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, "HIGH", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, "FAILED", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, "NEW", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, "ACTIVE", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 10, "AwsS3Bucket", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 11, "[\"arn:aws:s3:::bucket-bc4d7e8870\"]", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 12, 1760000000 + (sqlite3_int64)i);
-        sqlite3_bind_text(st, 13, "account 222222222222 is not in the Organization", -1,
-                          SQLITE_STATIC);
-        sqlite3_bind_blob(st, 14, blob, (int)blob_len, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, blob, (int)blob_len, SQLITE_STATIC);
+        if (!least) {
+            snprintf(id, sizeof id,
+                     "arn:aws:securityhub:eu-west-1:222222222222:security-control/S3.8/finding/"
+                     "%016llx-4b9d-aec6-59ab8c3edea2",
+                     (unsigned long long)x);
+            static const char *const text[] = {
+                "222222222222", "eu-west-1", "S3.8", "HIGH", "FAILED", "NEW", "ACTIVE",
+                "AwsS3Bucket", "[\"arn:aws:s3:::bucket-bc4d7e8870\"]",
+            };
+            for (int k = 0; k < 9; k++)
+                sqlite3_bind_text(st, 3 + k, text[k], -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 12, 1760000000 + (sqlite3_int64)i);
+            sqlite3_bind_text(st, 13, "account 222222222222 is not in the Organization", -1,
+                              SQLITE_STATIC);
+            sqlite3_bind_text(st, 14, id, -1, SQLITE_STATIC);
+        }
         if (sqlite3_step(st) != SQLITE_DONE) {
             fprintf(stderr, "store_floor: %s\n", sqlite3_errmsg(d));
             exit(1);
@@ -239,58 +250,12 @@ static double sqlite_alone(const char *db, size_t n, size_t blob_len)
     }
     sqlite3_exec(d, "COMMIT", NULL, NULL, NULL);
     double dt = now() - t;
-    printf("  sqlite alone, %zu rows of the store's schema: %6.2f us/row = %8.0f rows/s\n", n,
-           dt / (double)n * 1e6, (double)n / dt);
+    printf("  sqlite alone, %zu rows of %s: %6.2f us/row = %8.0f rows/s\n", n,
+           least ? "only a key and the blob" : "the store's schema", dt / (double)n * 1e6,
+           (double)n / dt);
     sqlite3_finalize(st);
     free(blob);
     hw_store_close(s);
-    remove_store(db);
-    return dt / (double)n;
-}
-
-/* The least any store with a finding key can do: rows of only a random
- * key (UNIQUE) and the blob, in a database with the store's pragmas. */
-static double sqlite_minimal(const char *db, size_t n, size_t blob_len)
-{
-    remove_store(db);
-    sqlite3 *d = NULL;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_open(db, &d) != SQLITE_OK ||
-        sqlite3_exec(d, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                        "PRAGMA cache_size=-32000;"
-                        "CREATE TABLE f (rowid INTEGER PRIMARY KEY, key INTEGER NOT NULL UNIQUE,"
-                        " raw BLOB NOT NULL)",
-                     NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(d, "INSERT INTO f(key, raw) VALUES (?, ?)", -1, &st, NULL) !=
-            SQLITE_OK) {
-        fprintf(stderr, "store_floor: %s\n", d ? sqlite3_errmsg(d) : "cannot open");
-        exit(1);
-    }
-    unsigned char *blob = malloc(blob_len);
-    uint64_t x = 88172645463325252ull;
-    double t = now();
-    sqlite3_exec(d, "BEGIN", NULL, NULL, NULL);
-    for (size_t i = 0; i < n; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        for (size_t b = 0; b < blob_len; b++)
-            blob[b] = (unsigned char)(x >> (b % 8 * 8)) ^ (unsigned char)b;
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)(x & INT64_MAX));
-        sqlite3_bind_blob(st, 2, blob, (int)blob_len, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            fprintf(stderr, "store_floor: %s\n", sqlite3_errmsg(d));
-            exit(1);
-        }
-        sqlite3_reset(st);
-        if (i % 50000 == 49999)
-            sqlite3_exec(d, "COMMIT; BEGIN", NULL, NULL, NULL);
-    }
-    sqlite3_exec(d, "COMMIT", NULL, NULL, NULL);
-    double dt = now() - t;
-    printf("  sqlite alone, %zu rows of only a key and the blob: %6.2f us/row = %8.0f rows/s\n", n,
-           dt / (double)n * 1e6, (double)n / dt);
-    sqlite3_finalize(st);
-    sqlite3_close(d);
-    free(blob);
     remove_store(db);
     return dt / (double)n;
 }
@@ -306,8 +271,8 @@ int main(int argc, char **argv)
     double r = pipeline(argv[1], argv[3]);
     size_t avg = 0;
     double z = zstd_alone(argv[1], n < 50000 ? n : 50000, &avg);
-    double q = sqlite_alone(argv[3], n, avg);
-    double m = sqlite_minimal(argv[3], n, avg);
+    double q = sqlite_alone(argv[3], n, avg, 0);
+    double m = sqlite_alone(argv[3], n, avg, 1);
     printf("  floor of an import as built: reading %.2f + zstd %.2f + sqlite %.2f = %.2f "
            "us/finding = %.0f findings/s\n",
            r * 1e6, z * 1e6, q * 1e6, (r + z + q) * 1e6, 1.0 / (r + z + q));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aws/aws.h"
+#include "aws_env.h"
 
 static void test_canonical_query(void)
 {
@@ -155,20 +156,8 @@ static char home[64];
 
 static void write_file(const char *name, const char *text)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", home, name);
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(text, f);
-    fclose(f);
+    hw_test_home_write(home, name, text);
 }
-
-static const char *const env_names[] = {
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-};
 
 static int resolve(const char *profile, hw_aws_creds *cr, hw_err *e)
 {
@@ -184,17 +173,10 @@ static int resolve(const char *profile, hw_aws_creds *cr, hw_err *e)
 
 static void test_creds_chain(void)
 {
-    snprintf(home, sizeof home, "/tmp/hwhomeXXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(home));
     char saved_home[512];
-    snprintf(saved_home, sizeof saved_home, "%s", getenv("HOME") ? getenv("HOME") : "/");
-    for (size_t i = 0; i < sizeof env_names / sizeof env_names[0]; i++)
-        unsetenv(env_names[i]);
-    setenv("HOME", home, 1);
+    CU_ASSERT_EQUAL_FATAL(hw_test_home_make(home, "/tmp/hwhomeXXXXXX", saved_home), 0);
+    hw_test_env_clear(home);
     setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-    char dir[128];
-    snprintf(dir, sizeof dir, "%s/.aws", home);
-    CU_ASSERT_EQUAL(mkdir(dir, 0700), 0);
     write_file(".aws/credentials", "[default]\naws_access_key_id = AKIADEFAULT000000001\n"
                                    "aws_secret_access_key = defaultsecretdefaultsecret\n"
                                    "[dev]\naws_access_key_id=AKIADEV0000000000001\n"
@@ -290,13 +272,7 @@ static void test_creds_chain(void)
     CU_ASSERT_EQUAL(hw_aws_client_new(NULL, &c, &e), HW_OK);
     CU_ASSERT_STRING_EQUAL(hw_aws_client_region(c), "ap-south-1");
     hw_aws_client_free(c);
-    for (size_t i = 0; i < sizeof env_names / sizeof env_names[0]; i++)
-        unsetenv(env_names[i]);
-    unsetenv("AWS_EC2_METADATA_DISABLED");
-    setenv("HOME", saved_home, 1);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
-    if (system(cmd) != 0)
+    if (hw_test_home_remove(home, saved_home) != 0)
         CU_FAIL("cleanup");
     hw_log_clear_secrets();
 }

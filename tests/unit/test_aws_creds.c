@@ -17,62 +17,32 @@
 #include <unistd.h>
 
 #include "aws/aws.h"
+#include "aws_env.h"
 
 static char home[64];
 static char saved_home[512];
 
-static const char *const env_names[] = {
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-    "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS",
-};
-
 static void clean_env(void)
 {
-    for (size_t i = 0; i < HW_ARRAY_LEN(env_names); i++)
-        unsetenv(env_names[i]);
-    setenv("HOME", home, 1);
+    hw_test_env_clear(home);
     /* never reach for a real metadata service from a unit test */
     setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 }
 
 static int suite_init(void)
 {
-    snprintf(home, sizeof home, "/tmp/hwawscredXXXXXX");
-    if (!mkdtemp(home))
-        return -1;
-    char dir[128];
-    snprintf(dir, sizeof dir, "%s/.aws", home);
-    if (mkdir(dir, 0700) < 0)
-        return -1;
-    snprintf(saved_home, sizeof saved_home, "%s", getenv("HOME") ? getenv("HOME") : "/");
-    return 0;
+    return hw_test_home_make(home, "/tmp/hwawscredXXXXXX", saved_home);
 }
 
 static int suite_clean(void)
 {
-    for (size_t i = 0; i < HW_ARRAY_LEN(env_names); i++)
-        unsetenv(env_names[i]);
-    unsetenv("AWS_EC2_METADATA_DISABLED");
-    setenv("HOME", saved_home, 1);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
-    int rc = system(cmd);
     hw_log_clear_secrets();
-    return rc == 0 ? 0 : -1;
+    return hw_test_home_remove(home, saved_home);
 }
 
 static void put(const char *name, const char *text)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", home, name);
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(text, f);
-    fclose(f);
+    hw_test_home_write(home, name, text);
 }
 
 static hw_aws_client *client(const char *profile, const char *region)

@@ -38,6 +38,7 @@
 #include <libxml/tree.h>
 
 #include "aws/aws_int.h"
+#include "aws_env.h"
 
 /* ------------------------------------------------------------ responder */
 
@@ -370,22 +371,9 @@ static char home[64];
 static char saved_home[512];
 static char url[64];
 
-static const char *const env_names[] = {
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-    "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-    "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_EC2_METADATA_DISABLED", "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SECURITYHUB", "AWS_ENDPOINT_URL_ORGANIZATIONS",
-    "AWS_CA_BUNDLE",
-};
-
 static void clean_env(void)
 {
-    for (size_t i = 0; i < HW_ARRAY_LEN(env_names); i++)
-        unsetenv(env_names[i]);
-    setenv("HOME", home, 1);
+    hw_test_env_clear(home);
 }
 
 /* No credentials anywhere but what the test sets. */
@@ -409,15 +397,7 @@ static void std_env(void)
 
 static int suite_init(void)
 {
-    snprintf(home, sizeof home, "/tmp/hwawshttpXXXXXX");
-    if (!mkdtemp(home))
-        return -1;
-    char dir[128];
-    snprintf(dir, sizeof dir, "%s/.aws", home);
-    if (mkdir(dir, 0700) < 0)
-        return -1;
-    snprintf(saved_home, sizeof saved_home, "%s", getenv("HOME") ? getenv("HOME") : "/");
-    if (srv_start() < 0)
+    if (hw_test_home_make(home, "/tmp/hwawshttpXXXXXX", saved_home) < 0 || srv_start() < 0)
         return -1;
     snprintf(url, sizeof url, "http://127.0.0.1:%d", S.port);
     return 0;
@@ -426,13 +406,8 @@ static int suite_init(void)
 static int suite_clean(void)
 {
     srv_stop();
-    clean_env();
-    setenv("HOME", saved_home, 1);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
-    int rc = system(cmd);
     hw_log_clear_secrets();
-    return rc == 0 ? 0 : -1;
+    return hw_test_home_remove(home, saved_home);
 }
 
 static int64_t sleeps[16];
@@ -483,12 +458,7 @@ static int nreq(void)
 
 static void write_home(const char *name, const char *text)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", home, name);
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(text, f);
-    fclose(f);
+    hw_test_home_write(home, name, text);
 }
 
 /* ------------------------------------------------------- request shapes */
