@@ -6,12 +6,13 @@
  * controls/securityhub-controls.xml lists the Security Hub controls (a
  * *control* is a Security Hub control id such as "S3.8");
  * controls/frameworks/ID.xml holds one framework version each: its
- * *requirements* and, for each, the controls that evidence it or a manual
- * marker with the reason no control can.  Every file is parsed without
+ * *requirements* and, for each, the controls that evidence it (each link
+ * naming its source) or a manual marker with the reason no control can.  Every file is parsed without
  * network access or entity expansion, validated against
  * controls/controls.xsd, then checked for what a schema cannot say
  * (duplicates, unknown control ids, unknown frameworks or requirements in
- * <related>, unknown remediation actions).  Every error names the file and
+ * <related>, unknown remediation actions, undeclared link sources, an
+ * <unmapped-reason> on a control a framework lists).  Every error names the file and
  * the line.  controls/README.md describes the format.
  *
  * Ownership: hw_catalog_load() returns a catalogue freed by

@@ -287,6 +287,8 @@ int hw_catalog_print_coverage(FILE *out, const hw_catalog *c)
     return ferror(out) ? -1 : 0;
 }
 
+static const char *link_source_of(const hw_requirement *r, const hw_control *ctl);
+
 static void print_evidence(FILE *out, const hw_catalog *c, const hw_control *ctl)
 {
     fprintf(out, "  evidences (hubwarden's frameworks):\n");
@@ -295,13 +297,9 @@ static void print_evidence(FILE *out, const hw_catalog *c, const hw_control *ctl
         const hw_framework *f = &c->frameworks[i];
         const hw_requirement *const *rs;
         size_t n = hw_framework_requirements_for(f, ctl, &rs);
-        for (size_t k = 0; k < n; k++, any = 1) {
-            const char *src = "?";
-            for (size_t j = 0; j < rs[k]->ncontrols; j++)
-                if (rs[k]->controls[j] == ctl)
-                    src = rs[k]->sources[j];
-            fprintf(out, "    %s %s: %s [source: %s]\n", f->id, rs[k]->id, rs[k]->title, src);
-        }
+        for (size_t k = 0; k < n; k++, any = 1)
+            fprintf(out, "    %s %s: %s [source: %s]\n", f->id, rs[k]->id, rs[k]->title,
+                    link_source_of(rs[k], ctl));
     }
     if (!any)
         fprintf(out, "    (none)%s%s\n", ctl->unmapped_reason ? ": " : "",
@@ -341,105 +339,114 @@ static int add_num(cJSON *o, const char *key, double n)
     return cJSON_AddNumberToObject(o, key, n) ? 0 : -1;
 }
 
-cJSON *hw_catalog_coverage_json(const hw_catalog *c)
+/* Appends a new object to arr and returns it, or NULL out of memory. */
+static cJSON *add_object(cJSON *arr)
 {
-    cJSON *root = cJSON_CreateObject(), *fws = cJSON_CreateArray(), *un = cJSON_CreateArray();
-    cJSON *mc = cJSON_CreateObject();
-    int bad = !root || !fws || !un || !mc;
-    for (size_t i = 0; !bad && i < c->nframeworks; i++) {
+    cJSON *o = cJSON_CreateObject();
+    if (o)
+        cJSON_AddItemToArray(arr, o);
+    return o;
+}
+
+static int frameworks_json(cJSON *root, const hw_catalog *c)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "frameworks");
+    for (size_t i = 0; arr && i < c->nframeworks; i++) {
         const hw_framework *f = &c->frameworks[i];
         hw_coverage cv = hw_catalog_coverage(f);
-        cJSON *o = cJSON_CreateObject();
-        bad = !o || add_str(o, "id", f->id) || add_str(o, "name", f->name) ||
-              add_str(o, "version", f->version) || add_num(o, "requirements", (double)cv.requirements) ||
-              add_num(o, "automated", (double)cv.automated) || add_num(o, "manual", (double)cv.manual) ||
-              add_num(o, "unmapped", (double)cv.unmapped);
-        if (o)
-            cJSON_AddItemToArray(fws, o);
+        cJSON *o = add_object(arr);
+        if (!o || add_str(o, "id", f->id) || add_str(o, "name", f->name) ||
+            add_str(o, "version", f->version) || add_num(o, "requirements", (double)cv.requirements) ||
+            add_num(o, "automated", (double)cv.automated) || add_num(o, "manual", (double)cv.manual) ||
+            add_num(o, "unmapped", (double)cv.unmapped))
+            return -1;
     }
+    return arr ? 0 : -1;
+}
+
+static int mapping_json(cJSON *root, const hw_catalog *c)
+{
     hw_mapping_coverage m = hw_catalog_mapping_coverage(c);
-    for (size_t i = 0; !bad && i < c->ncontrols; i++) {
+    cJSON *o = cJSON_AddObjectToObject(root, "critical_high_mapping");
+    if (!o || add_num(o, "controls", (double)m.controls) || add_num(o, "mapped", (double)m.mapped) ||
+        add_num(o, "unmapped", (double)m.unmapped) ||
+        add_num(o, "goal_max_unmapped_percent", HW_CATALOG_UNMAPPED_GOAL_PERCENT) ||
+        !cJSON_AddBoolToObject(o, "goal_met", hw_catalog_mapping_goal_met(&m)))
+        return -1;
+    cJSON *arr = cJSON_AddArrayToObject(o, "unmapped_controls");
+    for (size_t i = 0; arr && i < c->ncontrols; i++) {
         const hw_control *ctl = &c->controls[i];
         if (!hw_catalog_control_counted(ctl) || hw_catalog_control_mapped(c, ctl))
             continue;
-        cJSON *o = cJSON_CreateObject();
-        bad = !o || add_str(o, "id", ctl->id) || add_str(o, "severity", ctl->severity) ||
-              add_str(o, "reason", ctl->unmapped_reason);
-        if (o)
-            cJSON_AddItemToArray(un, o);
+        cJSON *u = add_object(arr);
+        if (!u || add_str(u, "id", ctl->id) || add_str(u, "severity", ctl->severity) ||
+            add_str(u, "reason", ctl->unmapped_reason))
+            return -1;
     }
-    if (!bad)
-        bad = add_num(mc, "controls", (double)m.controls) || add_num(mc, "mapped", (double)m.mapped) ||
-              add_num(mc, "unmapped", (double)m.unmapped) ||
-              add_num(mc, "goal_max_unmapped_percent", HW_CATALOG_UNMAPPED_GOAL_PERCENT) ||
-              !cJSON_AddBoolToObject(mc, "goal_met", hw_catalog_mapping_goal_met(&m));
-    if (root && fws)
-        cJSON_AddItemToObject(root, "frameworks", fws), fws = NULL;
-    if (!bad)
-        bad = add_num(root, "controls", (double)c->ncontrols);
-    if (mc && un)
-        cJSON_AddItemToObject(mc, "unmapped_controls", un), un = NULL;
-    if (root && mc)
-        cJSON_AddItemToObject(root, "critical_high_mapping", mc), mc = NULL;
-    cJSON_Delete(fws);
-    cJSON_Delete(un);
-    cJSON_Delete(mc);
-    if (bad) {
+    return arr ? 0 : -1;
+}
+
+cJSON *hw_catalog_coverage_json(const hw_catalog *c)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root || frameworks_json(root, c) || add_num(root, "controls", (double)c->ncontrols) ||
+        mapping_json(root, c)) {
         cJSON_Delete(root);
         return NULL;
     }
     return root;
 }
 
-static cJSON *evidence_json(const hw_catalog *c, const hw_control *ctl)
+/* The source id of ctl's link in requirement r (NULL when r lacks ctl). */
+static const char *link_source_of(const hw_requirement *r, const hw_control *ctl)
 {
-    cJSON *arr = cJSON_CreateArray();
+    for (size_t j = 0; j < r->ncontrols; j++)
+        if (r->controls[j] == ctl)
+            return r->sources[j];
+    return NULL;
+}
+
+static int evidence_json(cJSON *root, const hw_catalog *c, const hw_control *ctl)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "evidences");
     for (size_t i = 0; arr && i < c->nframeworks; i++) {
         const hw_framework *f = &c->frameworks[i];
         const hw_requirement *const *rs;
         size_t n = hw_framework_requirements_for(f, ctl, &rs);
         for (size_t k = 0; k < n; k++) {
-            const char *src = NULL;
-            for (size_t j = 0; j < rs[k]->ncontrols; j++)
-                if (rs[k]->controls[j] == ctl)
-                    src = rs[k]->sources[j];
+            const char *src = link_source_of(rs[k], ctl);
             const hw_link_source *ls = hw_framework_link_source(f, src);
-            cJSON *o = cJSON_CreateObject();
+            cJSON *o = add_object(arr);
             if (!o || add_str(o, "framework", f->id) || add_str(o, "requirement", rs[k]->id) ||
                 add_str(o, "title", rs[k]->title) || add_str(o, "source", src) ||
-                add_str(o, "source_text", ls ? ls->text : NULL)) {
-                cJSON_Delete(o);
-                cJSON_Delete(arr);
-                return NULL;
-            }
-            cJSON_AddItemToArray(arr, o);
+                add_str(o, "source_text", ls ? ls->text : NULL))
+                return -1;
         }
     }
-    return arr;
+    return arr ? 0 : -1;
+}
+
+static int related_json(cJSON *root, const hw_control *ctl)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "related");
+    for (size_t i = 0; arr && i < ctl->nrelated; i++) {
+        cJSON *o = add_object(arr);
+        if (!o || add_str(o, "framework", ctl->related[i].framework) ||
+            add_str(o, "requirement", ctl->related[i].requirement))
+            return -1;
+    }
+    return arr ? 0 : -1;
 }
 
 cJSON *hw_catalog_control_json(const hw_catalog *c, const hw_control *ctl)
 {
-    cJSON *o = cJSON_CreateObject(), *rel = cJSON_CreateArray(), *ev = evidence_json(c, ctl);
-    int bad = !o || !rel || !ev || add_str(o, "id", ctl->id) || add_str(o, "title", ctl->title) ||
-              add_str(o, "severity", ctl->severity) ||
-              add_str(o, "resource_type", *ctl->resource_type ? ctl->resource_type : NULL) ||
-              add_str(o, "remediation", ctl->remediation) || add_str(o, "source", ctl->source) ||
-              add_str(o, "unmapped_reason", ctl->unmapped_reason);
-    for (size_t i = 0; !bad && i < ctl->nrelated; i++) {
-        cJSON *r = cJSON_CreateObject();
-        bad = !r || add_str(r, "framework", ctl->related[i].framework) ||
-              add_str(r, "requirement", ctl->related[i].requirement);
-        if (r)
-            cJSON_AddItemToArray(rel, r);
-    }
-    if (o && rel)
-        cJSON_AddItemToObject(o, "related", rel), rel = NULL;
-    if (o && ev)
-        cJSON_AddItemToObject(o, "evidences", ev), ev = NULL;
-    cJSON_Delete(rel);
-    cJSON_Delete(ev);
-    if (bad) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o || add_str(o, "id", ctl->id) || add_str(o, "title", ctl->title) ||
+        add_str(o, "severity", ctl->severity) ||
+        add_str(o, "resource_type", *ctl->resource_type ? ctl->resource_type : NULL) ||
+        add_str(o, "remediation", ctl->remediation) || add_str(o, "source", ctl->source) ||
+        add_str(o, "unmapped_reason", ctl->unmapped_reason) || related_json(o, ctl) ||
+        evidence_json(o, c, ctl)) {
         cJSON_Delete(o);
         return NULL;
     }
