@@ -226,6 +226,8 @@ static int read_control(struct loader *L, xmlNodePtr k, hw_control *ct)
             ct->source = text(a, x);
         else if (is(x, "remediation"))
             ct->remediation = attr(a, x, "action");
+        else if (is(x, "unmapped-reason"))
+            ct->unmapped_reason = text(a, x);
         else if (is(x, "related"))
             read_related(L, x, &rel[ct->nrelated++]);
     }
@@ -296,16 +298,29 @@ static int load_controls(struct loader *L)
 
 /* ----------------------------------------------------------- frameworks */
 
-/* Resolves one <control ref=".."/> of requirement r into *slot. */
-static int read_ref(struct loader *L, const char *path, xmlNodePtr x, const hw_requirement *r,
-                    const hw_control **slot)
+/* Resolves one <control ref=".." source=".."/> of requirement r of f into
+ * *slot and *src: the control must be in the catalogue and the source
+ * declared by a <link-source> of the same file. */
+static int read_ref(struct loader *L, const hw_framework *f, xmlNodePtr x,
+                    const hw_requirement *r, const hw_control **slot, const char **src)
 {
     xmlChar *ref = xmlGetNoNsProp(x, (const xmlChar *)"ref");
+    const char *source = attr(L->arena, x, "source");
+    const hw_link_source *ls = source ? hw_framework_link_source(f, source) : NULL;
     *slot = ref ? hw_catalog_control(L->cat, (const char *)ref) : NULL;
+    *src = ls ? ls->id : NULL;
     int rc = HW_OK;
     if (!*slot)
-        rc = hw_err_set(L->e, HW_EINVAL, "%s:%d: requirement %s: unknown control %s", path,
+        rc = hw_err_set(L->e, HW_EINVAL, "%s:%d: requirement %s: unknown control %s", f->file,
                         line_of(x), r->id, ref ? (const char *)ref : "(none)");
+    else if (!source)
+        rc = hw_err_set(L->e, HW_EINVAL, "%s:%d: requirement %s: control %s has no source", f->file,
+                        line_of(x), r->id, (*slot)->id);
+    else if (!ls)
+        rc = hw_err_set(L->e, HW_EINVAL,
+                        "%s:%d: requirement %s: control %s: unknown link source '%s' (declare it "
+                        "with <link-source id=\"%s\">)",
+                        f->file, line_of(x), r->id, (*slot)->id, source, source);
     xmlFree(ref);
     return rc;
 }
@@ -326,24 +341,31 @@ static int check_requirement_kind(struct loader *L, const char *path, const hw_r
     return HW_OK;
 }
 
-static int read_requirement(struct loader *L, const char *path, xmlNodePtr k, hw_requirement *r)
+static int read_requirement(struct loader *L, const hw_framework *f, xmlNodePtr k,
+                            hw_requirement *r)
 {
+    const char *path = f->file;
     hw_arena *a = L->arena;
     r->id = attr(a, k, "id");
     r->title = attr(a, k, "title");
     r->line = line_of(k);
     const char *manual = attr(a, k, "manual");
     r->manual = manual && (strcmp(manual, "true") == 0 || strcmp(manual, "1") == 0);
-    const hw_control **cs = hw_arena_alloc(a, count(k, "control") * sizeof *cs);
-    if (!r->id || !r->title || !cs)
+    size_t n = count(k, "control");
+    const hw_control **cs = hw_arena_alloc(a, n * sizeof *cs);
+    const char **srcs = hw_arena_alloc(a, n * sizeof *srcs);
+    if (!r->id || !r->title || !cs || !srcs)
         return oom(L);
     r->controls = cs;
+    r->sources = srcs;
     int rc = HW_OK;
     for (xmlNodePtr x = k->children; x && rc == HW_OK; x = x->next) {
         if (is(x, "manual-reason"))
             r->manual_reason = text(a, x);
-        else if (is(x, "control"))
-            rc = read_ref(L, path, x, r, &cs[r->ncontrols++]);
+        else if (is(x, "control")) {
+            rc = read_ref(L, f, x, r, &cs[r->ncontrols], &srcs[r->ncontrols]);
+            r->ncontrols++;
+        }
     }
     return rc == HW_OK ? check_requirement_kind(L, path, r) : rc;
 }
@@ -360,6 +382,22 @@ static int check_file_name(struct loader *L, const char *path, const char *name,
                       line_of(root), id, id);
 }
 
+/* One <link-source id="..">text</link-source>; ids are unique in a file. */
+static int read_link_source(struct loader *L, hw_framework *f, xmlNodePtr x, hw_link_source *ls)
+{
+    ls->id = attr(L->arena, x, "id");
+    ls->text = text(L->arena, x);
+    ls->line = line_of(x);
+    if (!ls->id || !ls->text)
+        return oom(L);
+    const hw_link_source *prev = hw_framework_link_source(f, ls->id);
+    if (prev)
+        return hw_err_set(L->e, HW_EINVAL, "%s:%d: link source %s is declared twice (also line %d)",
+                          f->file, ls->line, ls->id, prev->line);
+    f->nlink_sources++;
+    return HW_OK;
+}
+
 static int read_framework(struct loader *L, const char *path, const char *name, xmlNodePtr root,
                           hw_framework *f)
 {
@@ -369,17 +407,21 @@ static int read_framework(struct loader *L, const char *path, const char *name, 
     f->name = attr(a, root, "name");
     f->version = attr(a, root, "version");
     hw_requirement *rs = hw_arena_alloc(a, count(root, "requirement") * sizeof *rs);
-    if (!f->file || !f->id || !f->name || !f->version || !rs)
+    hw_link_source *ls = hw_arena_alloc(a, count(root, "link-source") * sizeof *ls);
+    if (!f->file || !f->id || !f->name || !f->version || !rs || !ls)
         return oom(L);
     int rc = check_file_name(L, path, name, root, f->id);
     f->requirements = rs;
+    f->link_sources = ls;
     for (xmlNodePtr k = root->children; k && rc == HW_OK; k = k->next) {
         if (is(k, "source"))
             f->source = text(a, k);
         else if (is(k, "caveat"))
             f->caveat = text(a, k);
+        else if (is(k, "link-source"))
+            rc = read_link_source(L, f, k, &ls[f->nlink_sources]);
         else if (is(k, "requirement"))
-            rc = read_requirement(L, path, k, &rs[f->nrequirements++]);
+            rc = read_requirement(L, f, k, &rs[f->nrequirements++]);
     }
     if (rc == HW_OK)
         rc = hw_catalog_index_framework(f, L->cat->ncontrols, a, L->e);
@@ -512,6 +554,27 @@ static int check_externals(struct loader *L)
     return HW_OK;
 }
 
+/* An <unmapped-reason> on a control that a framework lists contradicts
+ * the framework file: refuse it so the reason cannot go stale. */
+static int check_unmapped_reasons(struct loader *L)
+{
+    for (size_t i = 0; i < L->cat->ncontrols; i++) {
+        const hw_control *ct = &L->cat->controls[i];
+        if (!ct->unmapped_reason)
+            continue;
+        for (size_t k = 0; k < L->cat->nframeworks; k++) {
+            const hw_framework *f = &L->cat->frameworks[k];
+            const hw_requirement *const *rs;
+            if (hw_framework_requirements_for(f, ct, &rs))
+                return hw_err_set(L->e, HW_EINVAL,
+                                  "%s:%d: control %s has an <unmapped-reason> but %s lists it in "
+                                  "requirement %s (%s)",
+                                  L->controls_path, ct->line, ct->id, f->id, rs[0]->id, f->file);
+        }
+    }
+    return HW_OK;
+}
+
 static int check_all_related(struct loader *L)
 {
     int rc = check_externals(L);
@@ -548,6 +611,8 @@ static int load_all(struct loader *L)
         rc = load_frameworks(L);
     if (rc == HW_OK)
         rc = check_all_related(L);
+    if (rc == HW_OK)
+        rc = check_unmapped_reasons(L);
 out:
     if (L->schema)
         xmlSchemaFree(L->schema);

@@ -6,12 +6,13 @@
  * controls/securityhub-controls.xml lists the Security Hub controls (a
  * *control* is a Security Hub control id such as "S3.8");
  * controls/frameworks/ID.xml holds one framework version each: its
- * *requirements* and, for each, the controls that evidence it or a manual
- * marker with the reason no control can.  Every file is parsed without
+ * *requirements* and, for each, the controls that evidence it (each link
+ * naming its source) or a manual marker with the reason no control can.  Every file is parsed without
  * network access or entity expansion, validated against
  * controls/controls.xsd, then checked for what a schema cannot say
  * (duplicates, unknown control ids, unknown frameworks or requirements in
- * <related>, unknown remediation actions).  Every error names the file and
+ * <related>, unknown remediation actions, undeclared link sources, an
+ * <unmapped-reason> on a control a framework lists).  Every error names the file and
  * the line.  controls/README.md describes the format.
  *
  * Ownership: hw_catalog_load() returns a catalogue freed by
@@ -42,6 +43,7 @@ typedef struct hw_control {
     const char *resource_type; /* "AWS::S3::Bucket"; "" when not known */
     const char *remediation;   /* hubwarden action name, or NULL: none */
     const char *source;        /* where the facts came from */
+    const char *unmapped_reason; /* why no framework requirement lists it; NULL: none given */
     const hw_related *related;
     size_t nrelated;
     int line;     /* line of <control> in securityhub-controls.xml */
@@ -54,9 +56,19 @@ typedef struct hw_requirement {
     int manual;                /* 1: no control can evidence it */
     const char *manual_reason; /* set when manual */
     const hw_control *const *controls; /* in file order; none when manual */
+    const char *const *sources;        /* per control: the id of its link source */
     size_t ncontrols;
     int line;
 } hw_requirement;
+
+/* Where a framework file's requirement-control links come from: each
+ * <control ref=".." source="ID"/> names one of these, declared by
+ * <link-source id="ID"> in the same file. */
+typedef struct hw_link_source {
+    const char *id;   /* "securityhub", "prowler-powerpipe" */
+    const char *text; /* what the source is */
+    int line;
+} hw_link_source;
 
 /* Lookup indexes of a framework; filled by the loader, read by the
  * functions below.  Not for direct use. */
@@ -74,6 +86,8 @@ typedef struct hw_framework {
     const char *caveat;  /* what a result does not prove; may be NULL */
     const hw_requirement *requirements; /* in file order */
     size_t nrequirements;
+    const hw_link_source *link_sources; /* in file order */
+    size_t nlink_sources;
     const char *file; /* path it was loaded from */
     hw_framework_index idx;
 } hw_framework;
@@ -108,6 +122,18 @@ typedef struct hw_coverage {
     size_t manual;       /* marked manual: a person must verify */
     size_t unmapped;     /* neither; 0 in a catalogue the loader accepted */
 } hw_coverage;
+
+/* Mapping completeness: how many CRITICAL and HIGH controls evidence at
+ * least one requirement of a loaded framework.  The goal is that at most
+ * HW_CATALOG_UNMAPPED_GOAL_PERCENT of them evidence none, and that each of
+ * those says why (<unmapped-reason>). */
+#define HW_CATALOG_UNMAPPED_GOAL_PERCENT 10
+typedef struct hw_mapping_coverage {
+    size_t controls;    /* CRITICAL and HIGH controls in the catalogue */
+    size_t mapped;      /* evidence at least one requirement */
+    size_t unmapped;    /* = controls - mapped */
+    size_t unexplained; /* unmapped and without an <unmapped-reason> */
+} hw_mapping_coverage;
 
 /*
  * Loads dir/securityhub-controls.xml and every dir/frameworks/ID.xml (in
@@ -150,20 +176,40 @@ size_t hw_catalog_requirements_for_control(const hw_catalog *c, const char *fram
 /* Counts f's requirements by kind. */
 hw_coverage hw_catalog_coverage(const hw_framework *f);
 
+/* 1 when ctl is CRITICAL or HIGH (the controls mapping completeness counts). */
+int hw_catalog_control_counted(const hw_control *ctl);
+/* 1 when ctl evidences a requirement of some loaded framework. */
+int hw_catalog_control_mapped(const hw_catalog *c, const hw_control *ctl);
+/* Mapping completeness of the CRITICAL and HIGH controls. */
+hw_mapping_coverage hw_catalog_mapping_coverage(const hw_catalog *c);
+/* 1 when the share of unmapped CRITICAL and HIGH controls is within
+ * HW_CATALOG_UNMAPPED_GOAL_PERCENT. */
+int hw_catalog_mapping_goal_met(const hw_mapping_coverage *m);
+/* The link source id of f, or NULL. */
+const hw_link_source *hw_framework_link_source(const hw_framework *f, const char *id);
+
 /* The remediation action names hubwarden knows (the vocabulary of
  * <remediation action="...">), NULL-terminated; static. */
 const char *const *hw_catalog_actions(void);
 int hw_catalog_action_known(const char *name);
 
 /*
- * Plain-text formatting for `hubwarden controls`.  Each writes to out and
- * returns 0, or -1 when writing failed.
+ * Formatting for `hubwarden controls` (the command's only copy).  The
+ * print functions write plain text to out and return 0, or -1 when writing
+ * failed; the json functions return a new cJSON object (cJSON_Delete it),
+ * or NULL when out of memory, with the same content.
  *   coverage: one row per framework (id, name and version, requirements,
- *             automated, manual, unmapped, automated share).
- *   control:  one control, its related requirements, and per framework the
- *             requirements it evidences.
+ *             automated, manual, unmapped, automated share), then mapping
+ *             completeness: CRITICAL/HIGH controls mapped and unmapped, and
+ *             each unmapped one with its reason.
+ *   control:  one control, its related requirements, per framework the
+ *             requirements it evidences with the source of each link, and
+ *             its unmapped reason when it has one.
  */
+struct cJSON;
 int hw_catalog_print_coverage(FILE *out, const hw_catalog *c);
 int hw_catalog_print_control(FILE *out, const hw_catalog *c, const hw_control *ctl);
+struct cJSON *hw_catalog_coverage_json(const hw_catalog *c);
+struct cJSON *hw_catalog_control_json(const hw_catalog *c, const hw_control *ctl);
 
 #endif

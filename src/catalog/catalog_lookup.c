@@ -11,6 +11,7 @@
  */
 #include "catalog/catalog_int.h"
 
+#include <cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +171,51 @@ hw_coverage hw_catalog_coverage(const hw_framework *f)
     return cv;
 }
 
+const hw_link_source *hw_framework_link_source(const hw_framework *f, const char *id)
+{
+    for (size_t i = 0; f && id && i < f->nlink_sources; i++)
+        if (strcmp(f->link_sources[i].id, id) == 0)
+            return &f->link_sources[i];
+    return NULL;
+}
+
+int hw_catalog_control_counted(const hw_control *ctl)
+{
+    return ctl && (strcmp(ctl->severity, "CRITICAL") == 0 || strcmp(ctl->severity, "HIGH") == 0);
+}
+
+int hw_catalog_control_mapped(const hw_catalog *c, const hw_control *ctl)
+{
+    const hw_requirement *const *rs;
+    for (size_t i = 0; c && i < c->nframeworks; i++)
+        if (hw_framework_requirements_for(&c->frameworks[i], ctl, &rs))
+            return 1;
+    return 0;
+}
+
+hw_mapping_coverage hw_catalog_mapping_coverage(const hw_catalog *c)
+{
+    hw_mapping_coverage m = { 0, 0, 0, 0 };
+    for (size_t i = 0; c && i < c->ncontrols; i++) {
+        const hw_control *ctl = &c->controls[i];
+        if (!hw_catalog_control_counted(ctl))
+            continue;
+        m.controls++;
+        if (hw_catalog_control_mapped(c, ctl))
+            m.mapped++;
+        else {
+            m.unmapped++;
+            m.unexplained += ctl->unmapped_reason == NULL;
+        }
+    }
+    return m;
+}
+
+int hw_catalog_mapping_goal_met(const hw_mapping_coverage *m)
+{
+    return m->unmapped * 100 <= m->controls * HW_CATALOG_UNMAPPED_GOAL_PERCENT;
+}
+
 /* --------------------------------------------------------------- actions */
 
 /* Keep in step with the "action" type in controls/controls.xsd and with
@@ -208,6 +254,11 @@ int hw_catalog_action_known(const char *name)
 
 /* -------------------------------------------------------------- printing */
 
+static double share(size_t part, size_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0;
+}
+
 int hw_catalog_print_coverage(FILE *out, const hw_catalog *c)
 {
     fprintf(out, "%-20s %-40s %5s %9s %6s %8s %6s\n", "framework", "name", "reqs", "automated",
@@ -217,13 +268,26 @@ int hw_catalog_print_coverage(FILE *out, const hw_catalog *c)
         hw_coverage cv = hw_catalog_coverage(f);
         char name[128];
         snprintf(name, sizeof name, "%s %s", f->name, f->version);
-        double share = cv.requirements ? 100.0 * (double)cv.automated / (double)cv.requirements : 0;
         fprintf(out, "%-20s %-40.40s %5zu %9zu %6zu %8zu %5.0f%%\n", f->id, name, cv.requirements,
-                cv.automated, cv.manual, cv.unmapped, share);
+                cv.automated, cv.manual, cv.unmapped, share(cv.automated, cv.requirements));
     }
     fprintf(out, "%zu controls in the catalogue\n", c->ncontrols);
+    hw_mapping_coverage m = hw_catalog_mapping_coverage(c);
+    fprintf(out,
+            "\nCRITICAL and HIGH controls: %zu; evidence a framework requirement: %zu; "
+            "unmapped: %zu (%.1f%%, goal at most %d%%: %s)\n",
+            m.controls, m.mapped, m.unmapped, share(m.unmapped, m.controls),
+            HW_CATALOG_UNMAPPED_GOAL_PERCENT, hw_catalog_mapping_goal_met(&m) ? "met" : "NOT met");
+    for (size_t i = 0; i < c->ncontrols; i++) {
+        const hw_control *ctl = &c->controls[i];
+        if (hw_catalog_control_counted(ctl) && !hw_catalog_control_mapped(c, ctl))
+            fprintf(out, "  %-16s %-8s %s\n", ctl->id, ctl->severity,
+                    ctl->unmapped_reason ? ctl->unmapped_reason : "(no reason given)");
+    }
     return ferror(out) ? -1 : 0;
 }
+
+static const char *link_source_of(const hw_requirement *r, const hw_control *ctl);
 
 static void print_evidence(FILE *out, const hw_catalog *c, const hw_control *ctl)
 {
@@ -234,10 +298,12 @@ static void print_evidence(FILE *out, const hw_catalog *c, const hw_control *ctl
         const hw_requirement *const *rs;
         size_t n = hw_framework_requirements_for(f, ctl, &rs);
         for (size_t k = 0; k < n; k++, any = 1)
-            fprintf(out, "    %s %s: %s\n", f->id, rs[k]->id, rs[k]->title);
+            fprintf(out, "    %s %s: %s [source: %s]\n", f->id, rs[k]->id, rs[k]->title,
+                    link_source_of(rs[k], ctl));
     }
     if (!any)
-        fprintf(out, "    (none)\n");
+        fprintf(out, "    (none)%s%s\n", ctl->unmapped_reason ? ": " : "",
+                ctl->unmapped_reason ? ctl->unmapped_reason : "");
 }
 
 int hw_catalog_print_control(FILE *out, const hw_catalog *c, const hw_control *ctl)
@@ -254,4 +320,135 @@ int hw_catalog_print_control(FILE *out, const hw_catalog *c, const hw_control *c
         fprintf(out, "    (none)\n");
     print_evidence(out, c, ctl);
     return ferror(out) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+/* Adds key: s, or null when s is NULL; 0, or -1 out of memory. */
+static int add_str(cJSON *o, const char *key, const char *s)
+{
+    cJSON *v = s ? cJSON_CreateString(s) : cJSON_CreateNull();
+    if (!v)
+        return -1;
+    cJSON_AddItemToObject(o, key, v);
+    return 0;
+}
+
+static int add_num(cJSON *o, const char *key, double n)
+{
+    return cJSON_AddNumberToObject(o, key, n) ? 0 : -1;
+}
+
+/* Appends a new object to arr and returns it, or NULL out of memory. */
+static cJSON *add_object(cJSON *arr)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o)
+        cJSON_AddItemToArray(arr, o);
+    return o;
+}
+
+static int frameworks_json(cJSON *root, const hw_catalog *c)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "frameworks");
+    for (size_t i = 0; arr && i < c->nframeworks; i++) {
+        const hw_framework *f = &c->frameworks[i];
+        hw_coverage cv = hw_catalog_coverage(f);
+        cJSON *o = add_object(arr);
+        if (!o || add_str(o, "id", f->id) || add_str(o, "name", f->name) ||
+            add_str(o, "version", f->version) || add_num(o, "requirements", (double)cv.requirements) ||
+            add_num(o, "automated", (double)cv.automated) || add_num(o, "manual", (double)cv.manual) ||
+            add_num(o, "unmapped", (double)cv.unmapped))
+            return -1;
+    }
+    return arr ? 0 : -1;
+}
+
+static int mapping_json(cJSON *root, const hw_catalog *c)
+{
+    hw_mapping_coverage m = hw_catalog_mapping_coverage(c);
+    cJSON *o = cJSON_AddObjectToObject(root, "critical_high_mapping");
+    if (!o || add_num(o, "controls", (double)m.controls) || add_num(o, "mapped", (double)m.mapped) ||
+        add_num(o, "unmapped", (double)m.unmapped) ||
+        add_num(o, "goal_max_unmapped_percent", HW_CATALOG_UNMAPPED_GOAL_PERCENT) ||
+        !cJSON_AddBoolToObject(o, "goal_met", hw_catalog_mapping_goal_met(&m)))
+        return -1;
+    cJSON *arr = cJSON_AddArrayToObject(o, "unmapped_controls");
+    for (size_t i = 0; arr && i < c->ncontrols; i++) {
+        const hw_control *ctl = &c->controls[i];
+        if (!hw_catalog_control_counted(ctl) || hw_catalog_control_mapped(c, ctl))
+            continue;
+        cJSON *u = add_object(arr);
+        if (!u || add_str(u, "id", ctl->id) || add_str(u, "severity", ctl->severity) ||
+            add_str(u, "reason", ctl->unmapped_reason))
+            return -1;
+    }
+    return arr ? 0 : -1;
+}
+
+cJSON *hw_catalog_coverage_json(const hw_catalog *c)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root || frameworks_json(root, c) || add_num(root, "controls", (double)c->ncontrols) ||
+        mapping_json(root, c)) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* The source id of ctl's link in requirement r (NULL when r lacks ctl). */
+static const char *link_source_of(const hw_requirement *r, const hw_control *ctl)
+{
+    for (size_t j = 0; j < r->ncontrols; j++)
+        if (r->controls[j] == ctl)
+            return r->sources[j];
+    return NULL;
+}
+
+static int evidence_json(cJSON *root, const hw_catalog *c, const hw_control *ctl)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "evidences");
+    for (size_t i = 0; arr && i < c->nframeworks; i++) {
+        const hw_framework *f = &c->frameworks[i];
+        const hw_requirement *const *rs;
+        size_t n = hw_framework_requirements_for(f, ctl, &rs);
+        for (size_t k = 0; k < n; k++) {
+            const char *src = link_source_of(rs[k], ctl);
+            const hw_link_source *ls = hw_framework_link_source(f, src);
+            cJSON *o = add_object(arr);
+            if (!o || add_str(o, "framework", f->id) || add_str(o, "requirement", rs[k]->id) ||
+                add_str(o, "title", rs[k]->title) || add_str(o, "source", src) ||
+                add_str(o, "source_text", ls ? ls->text : NULL))
+                return -1;
+        }
+    }
+    return arr ? 0 : -1;
+}
+
+static int related_json(cJSON *root, const hw_control *ctl)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "related");
+    for (size_t i = 0; arr && i < ctl->nrelated; i++) {
+        cJSON *o = add_object(arr);
+        if (!o || add_str(o, "framework", ctl->related[i].framework) ||
+            add_str(o, "requirement", ctl->related[i].requirement))
+            return -1;
+    }
+    return arr ? 0 : -1;
+}
+
+cJSON *hw_catalog_control_json(const hw_catalog *c, const hw_control *ctl)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || add_str(o, "id", ctl->id) || add_str(o, "title", ctl->title) ||
+        add_str(o, "severity", ctl->severity) ||
+        add_str(o, "resource_type", *ctl->resource_type ? ctl->resource_type : NULL) ||
+        add_str(o, "remediation", ctl->remediation) || add_str(o, "source", ctl->source) ||
+        add_str(o, "unmapped_reason", ctl->unmapped_reason) || related_json(o, ctl) ||
+        evidence_json(o, c, ctl)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
 }

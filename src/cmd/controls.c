@@ -58,6 +58,21 @@ static int list(const hw_catalog *cat)
     return hw_out_finish(&o) == 0 ? HW_EXIT_OK : HW_EXIT_INTERNAL;
 }
 
+/* Prints a JSON document built by the catalogue module, or reports that
+ * it could not be built or written. */
+static int print_json(cJSON *j)
+{
+    char *text = j ? cJSON_Print(j) : NULL;
+    cJSON_Delete(j);
+    if (!text) {
+        fprintf(stderr, "hubwarden controls: out of memory\n");
+        return HW_EXIT_INTERNAL;
+    }
+    int ok = printf("%s\n", text) >= 0;
+    free(text);
+    return ok && fflush(stdout) == 0 ? HW_EXIT_OK : HW_EXIT_INTERNAL;
+}
+
 static int show(const hw_catalog *cat, const char *id)
 {
     const hw_control *c = hw_catalog_control(cat, id);
@@ -65,37 +80,16 @@ static int show(const hw_catalog *cat, const char *id)
         fprintf(stderr, "hubwarden controls: no control '%s' in the catalogue\n", id);
         return HW_EXIT_USAGE;
     }
-    printf("%s  %s\n  severity: %s\n  resource type: %s\n  remediation: %s\n  source: %s\n", c->id,
-           c->title, c->severity, *c->resource_type ? c->resource_type : "-",
-           c->remediation ? c->remediation : "none (report only)", c->source);
-    printf("  Security Hub's related requirements:\n");
-    for (size_t i = 0; i < c->nrelated; i++)
-        printf("    %s %s\n", c->related[i].framework, c->related[i].requirement);
-    printf("  evidences, in hubwarden's frameworks:\n");
-    for (size_t i = 0; i < cat->nframeworks; i++) {
-        const hw_framework *f = &cat->frameworks[i];
-        for (size_t r = 0; r < f->nrequirements; r++)
-            for (size_t k = 0; k < f->requirements[r].ncontrols; k++)
-                if (f->requirements[r].controls[k] == c)
-                    printf("    %s %s: %s\n", f->id, f->requirements[r].id, f->requirements[r].title);
-    }
-    return HW_EXIT_OK;
+    if (as_json)
+        return print_json(hw_catalog_control_json(cat, c));
+    return hw_catalog_print_control(stdout, cat, c) == 0 ? HW_EXIT_OK : HW_EXIT_INTERNAL;
 }
 
 static int coverage(const hw_catalog *cat)
 {
-    printf("%-22s %-36s %6s %9s %6s %8s\n", "framework", "name", "reqs", "automated", "manual",
-           "unmapped");
-    for (size_t i = 0; i < cat->nframeworks; i++) {
-        const hw_framework *f = &cat->frameworks[i];
-        hw_coverage cv = hw_catalog_coverage(f);
-        char name[64];
-        snprintf(name, sizeof name, "%s %s", f->name, f->version);
-        printf("%-22s %-36.36s %6zu %9zu %6zu %8zu\n", f->id, name, cv.requirements, cv.automated,
-               cv.manual, cv.unmapped);
-    }
-    printf("%zu controls in the catalogue\n", cat->ncontrols);
-    return HW_EXIT_OK;
+    if (as_json)
+        return print_json(hw_catalog_coverage_json(cat));
+    return hw_catalog_print_coverage(stdout, cat) == 0 ? HW_EXIT_OK : HW_EXIT_INTERNAL;
 }
 
 static int run(hw_ctx *ctx, int argc, char **argv)
@@ -137,8 +131,10 @@ const struct hw_command hw_cmd_controls = {
     .summary = "List and show controls and framework coverage.",
     .synopsis = "list|show ID|coverage",
     .description = "list: every Security Hub control hubwarden knows (--framework: those a framework\n"
-                   "uses); show ID: one control, its related requirements and what it evidences;\n"
-                   "coverage: per framework, requirements automated, manual and unmapped.",
+                   "uses); show ID: one control, its related requirements and what it evidences\n"
+                   "(with the source of each link); coverage: per framework, requirements automated,\n"
+                   "manual and unmapped, then how many CRITICAL and HIGH controls evidence no\n"
+                   "requirement, each with its reason.  --json: the same as JSON.",
     .options = options,
     .run = run,
     .needs_config = 1,

@@ -63,4 +63,33 @@ keys=$(cut -f1 "$TMP/out")
 for k in $keys; do
     grep -q "\`$k\`" "$ROOT/README.md" || fail "README.md does not document config key $k"
 done
+# controls coverage: mapping completeness from the real catalogue, as text
+# and as JSON (--json before or after the subcommand); controls show too
+expect_rc 0 "$HW" controls coverage
+contains "$TMP/out" "CRITICAL and HIGH controls: "
+contains "$TMP/out" "goal at most 10%: met"
+contains "$TMP/out" "  GuardDuty.5      HIGH     "
+not_contains "$TMP/out" "(no reason given)"
+for args in "controls coverage --json" "controls --json coverage"; do
+    # shellcheck disable=SC2086
+    expect_rc 0 "$HW" $args
+    /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = d["critical_high_mapping"]
+assert m["mapped"] + m["unmapped"] == m["controls"] >= 84, m
+assert m["goal_met"] and all(u["reason"] for u in m["unmapped_controls"]), m
+assert len(d["frameworks"]) == 7, d["frameworks"]
+' "$TMP/out" || fail "$args: not the JSON expected"
+done
+expect_rc 0 "$HW" controls show EC2.19 --json
+/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["id"] == "EC2.19" and d["severity"] == "CRITICAL", d
+assert any(e["framework"] == "soc2-2017" and e["requirement"] == "CC6.6" and e["source"] for e in d["evidences"]), d
+' "$TMP/out" || fail "controls show --json: not the JSON expected"
+expect_rc 0 "$HW" controls show EC2.29
+contains "$TMP/out" "hipaa-security-rule 164.312(e)(1): "
+contains "$TMP/out" "[source: powerpipe-rule]"
 echo "cli: all checks passed"

@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cJSON.h>
+
 #include "catalog/catalog.h"
 
 static const char *src_path(const char *rel, char *buf, size_t n)
@@ -188,6 +190,78 @@ static void test_real_lookup_speed(void)
     hw_catalog_free(c);
 }
 
+/* Mapping completeness, computed from the data: at most
+ * HW_CATALOG_UNMAPPED_GOAL_PERCENT of the CRITICAL and HIGH controls
+ * evidence no requirement, and each of those says why. */
+static void test_real_mapping_completeness(void)
+{
+    hw_catalog *c = load_real();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    size_t counted = 0, unmapped = 0;
+    for (size_t i = 0; i < c->ncontrols; i++) {
+        const hw_control *ct = &c->controls[i];
+        if (strcmp(ct->severity, "CRITICAL") != 0 && strcmp(ct->severity, "HIGH") != 0)
+            continue;
+        counted++;
+        int mapped = 0;
+        for (size_t f = 0; f < c->nframeworks && !mapped; f++)
+            for (size_t r = 0; r < c->frameworks[f].nrequirements && !mapped; r++)
+                mapped = lists(&c->frameworks[f].requirements[r], ct->id);
+        CU_ASSERT_EQUAL(mapped, hw_catalog_control_mapped(c, ct));
+        if (mapped)
+            continue;
+        unmapped++;
+        if (!ct->unmapped_reason) {
+            fprintf(stderr, "\n%s (%s) evidences no requirement and gives no <unmapped-reason>\n",
+                    ct->id, ct->severity);
+            CU_FAIL("unmapped CRITICAL/HIGH control without a reason");
+        }
+    }
+    hw_mapping_coverage m = hw_catalog_mapping_coverage(c);
+    CU_ASSERT_EQUAL(m.controls, counted);
+    CU_ASSERT_EQUAL(m.unmapped, unmapped);
+    CU_ASSERT_EQUAL(m.mapped + m.unmapped, m.controls);
+    CU_ASSERT_EQUAL(m.unexplained, 0);
+    CU_ASSERT_TRUE(counted >= 84);
+    if (!hw_catalog_mapping_goal_met(&m))
+        fprintf(stderr, "\n%zu of %zu CRITICAL/HIGH controls unmapped (goal: at most %d%%)\n",
+                unmapped, counted, HW_CATALOG_UNMAPPED_GOAL_PERCENT);
+    CU_ASSERT_TRUE(unmapped * 100 <= counted * HW_CATALOG_UNMAPPED_GOAL_PERCENT);
+    /* the exposures issue 10 names now fail requirements */
+    CU_ASSERT_TRUE(lists(req(c, "soc2-2017", "CC6.6"), "EC2.19"));
+    CU_ASSERT_TRUE(lists(req(c, "hipaa-security-rule", "164.312(e)(1)"), "EC2.14"));
+    CU_ASSERT_TRUE(lists(req(c, "pci-dss-4.0.1", "6.3.3"), "EKS.2"));
+    CU_ASSERT_TRUE(lists(req(c, "pci-dss-4.0.1", "11.3.1"), "ECR.1"));
+    CU_ASSERT_TRUE(lists(req(c, "pci-dss-4.0.1", "7.2"), "S3.6"));
+    hw_catalog_free(c);
+}
+
+/* Every link of every framework names a source declared in its file. */
+static void test_real_link_sources(void)
+{
+    hw_catalog *c = load_real();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    size_t links = 0;
+    for (size_t f = 0; f < c->nframeworks; f++) {
+        const hw_framework *fw = &c->frameworks[f];
+        CU_ASSERT_TRUE(fw->nlink_sources > 0);
+        for (size_t r = 0; r < fw->nrequirements; r++)
+            for (size_t k = 0; k < fw->requirements[r].ncontrols; k++, links++) {
+                const hw_link_source *ls = hw_framework_link_source(fw, fw->requirements[r].sources[k]);
+                CU_ASSERT_PTR_NOT_NULL(ls);
+                CU_ASSERT_TRUE(ls && strlen(ls->text) > 20);
+            }
+    }
+    CU_ASSERT_TRUE(links > 700);
+    const hw_framework *soc2 = hw_catalog_framework(c, "soc2-2017");
+    const hw_requirement *cc66 = hw_framework_requirement(soc2, "CC6.6");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cc66);
+    for (size_t k = 0; k < cc66->ncontrols; k++)
+        if (strcmp(cc66->controls[k]->id, "EC2.19") == 0)
+            CU_ASSERT_STRING_EQUAL(cc66->sources[k], "prowler");
+    hw_catalog_free(c);
+}
+
 /* ---------------------------------------------------------- fixtures */
 
 static int copy_file(const char *from, const char *to)
@@ -304,6 +378,11 @@ static void test_bad_data(void)
                  "related requirement 9 is not in framework test-1");
     expect_error("doctype", "frameworks/test-1.xml:2: ", "DOCTYPE is not allowed");
     expect_error("wrong_name", "frameworks/other.xml:2: ", "does not match the file name (want test-1.xml)");
+    expect_error("no_source", "frameworks/test-1.xml:5: ", "'source' is required");
+    expect_error("unknown_source", "frameworks/test-1.xml:6: ", "control IAM.4: unknown link source 'nope'");
+    expect_error("dup_link_source", "frameworks/test-1.xml:5: ", "link source t is declared twice (also line 4)");
+    expect_error("stale_unmapped_reason", "securityhub-controls.xml:7: ",
+                 "control IAM.4 has an <unmapped-reason> but test-1 lists it in requirement 1");
     hw_catalog *c = (hw_catalog *)1;
     hw_err e;
     CU_ASSERT_EQUAL(hw_catalog_load("/nonexistent", &c, &e), HW_EINVAL);
@@ -321,7 +400,7 @@ static void test_good_fixture(void)
     if (rc != HW_OK)
         fprintf(stderr, "\ngood: %s\n", e.msg);
     CU_ASSERT_EQUAL_FATAL(rc, HW_OK);
-    CU_ASSERT_EQUAL(c->ncontrols, 2);
+    CU_ASSERT_EQUAL(c->ncontrols, 5);
     CU_ASSERT_EQUAL(c->nframeworks, 1);
     CU_ASSERT_EQUAL(c->nexternals, 1);
     const hw_control *s38 = hw_catalog_control(c, "S3.8");
@@ -336,23 +415,77 @@ static void test_good_fixture(void)
     CU_ASSERT_STRING_EQUAL(rs[0]->id, "1"); /* file order */
     CU_ASSERT_STRING_EQUAL(rs[1]->id, "1.1");
     CU_ASSERT_EQUAL(hw_framework_requirements_for(f, hw_catalog_control(c, "IAM.4"), &rs), 1);
+    CU_ASSERT_STRING_EQUAL(rs[0]->sources[0], "u");
+    CU_ASSERT_STRING_EQUAL(rs[0]->sources[1], "t");
+    CU_ASSERT_EQUAL(f->nlink_sources, 2);
+    CU_ASSERT_STRING_EQUAL(hw_framework_link_source(f, "u")->text, "the other source");
+    CU_ASSERT_PTR_NULL(hw_framework_link_source(f, "v"));
     hw_coverage cv = hw_catalog_coverage(f);
     CU_ASSERT_EQUAL(cv.requirements, 3);
     CU_ASSERT_EQUAL(cv.automated, 2);
     CU_ASSERT_EQUAL(cv.manual, 1);
     CU_ASSERT_STRING_EQUAL(hw_framework_requirement(f, "2")->manual_reason, "a document");
     CU_ASSERT_PTR_NULL(hw_framework_requirement(f, "3"));
+    /* mapping completeness: 4 CRITICAL/HIGH controls, 2 unmapped (one
+     * explained), S3.1 (MEDIUM) not counted */
+    hw_mapping_coverage m = hw_catalog_mapping_coverage(c);
+    CU_ASSERT_EQUAL(m.controls, 4);
+    CU_ASSERT_EQUAL(m.mapped, 2);
+    CU_ASSERT_EQUAL(m.unmapped, 2);
+    CU_ASSERT_EQUAL(m.unexplained, 1);
+    CU_ASSERT_FALSE(hw_catalog_mapping_goal_met(&m));
+    hw_mapping_coverage ok = { 10, 9, 1, 0 }, over = { 10, 8, 2, 0 };
+    CU_ASSERT_TRUE(hw_catalog_mapping_goal_met(&ok));
+    CU_ASSERT_FALSE(hw_catalog_mapping_goal_met(&over));
+    CU_ASSERT_FALSE(hw_catalog_control_mapped(c, hw_catalog_control(c, "EC2.18")));
+    CU_ASSERT_TRUE(hw_catalog_control_mapped(c, s38));
+    CU_ASSERT_FALSE(hw_catalog_control_counted(hw_catalog_control(c, "S3.1")));
+    CU_ASSERT_STRING_EQUAL(hw_catalog_control(c, "EC2.18")->unmapped_reason,
+                           "no source maps it to test-1");
+    /* the text `controls coverage` and `controls show` print */
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(out);
     CU_ASSERT_EQUAL(hw_catalog_print_coverage(out, c), 0);
     CU_ASSERT_EQUAL(hw_catalog_print_control(out, c, s38), 0);
+    CU_ASSERT_EQUAL(hw_catalog_print_control(out, c, hw_catalog_control(c, "EC2.18")), 0);
     fclose(out);
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, "test-1 "));
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, "test-1 1.1: Root keys and buckets"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "test-1               Test 1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "5 controls in the catalogue"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "CRITICAL and HIGH controls: 4; evidence a framework "
+                                        "requirement: 2; unmapped: 2 (50.0%, goal at most 10%: NOT met)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "  EC2.18           HIGH     no source maps it to test-1\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "  EC2.99           HIGH     (no reason given)\n"));
+    CU_ASSERT_PTR_NULL(strstr(text, "  S3.1 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "test-1 1.1: Root keys and buckets [source: t]"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "nist-800-53-r5 AC-3"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "    (none): no source maps it to test-1\n"));
     free(text);
+    /* the same as JSON */
+    cJSON *j = hw_catalog_coverage_json(c);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    cJSON *mc = cJSON_GetObjectItem(j, "critical_high_mapping");
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(mc, "controls")->valueint, 4);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(mc, "unmapped")->valueint, 2);
+    CU_ASSERT_TRUE(cJSON_IsFalse(cJSON_GetObjectItem(mc, "goal_met")));
+    cJSON *un = cJSON_GetObjectItem(mc, "unmapped_controls");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(un), 2);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(un, 0), "id")->valuestring, "EC2.18");
+    CU_ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(un, 1), "reason")));
+    cJSON *fw0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "frameworks"), 0);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(fw0, "id")->valuestring, "test-1");
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(fw0, "manual")->valueint, 1);
+    cJSON_Delete(j);
+    j = hw_catalog_control_json(c, s38);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    cJSON *ev = cJSON_GetObjectItem(j, "evidences");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(ev), 2);
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(ev, 1), "requirement")->valuestring, "1.1");
+    CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(ev, 1), "source")->valuestring, "t");
+    CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "related")), 2);
+    CU_ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(j, "unmapped_reason")));
+    cJSON_Delete(j);
     hw_catalog_free(c);
     remove_dir(dir);
 }
@@ -367,6 +500,8 @@ int test_catalog_register(void)
         !CU_add_test(s, "related requirements agree with frameworks", test_real_related_agree) ||
         !CU_add_test(s, "remediation action vocabulary", test_real_actions) ||
         !CU_add_test(s, "control -> requirements lookups", test_real_lookup_speed) ||
+        !CU_add_test(s, "CRITICAL/HIGH mapping completeness", test_real_mapping_completeness) ||
+        !CU_add_test(s, "every link names its source", test_real_link_sources) ||
         !CU_add_test(s, "a small good catalogue", test_good_fixture) ||
         !CU_add_test(s, "bad data names file and line", test_bad_data))
         return -1;
