@@ -1,8 +1,9 @@
 /*
  * store.c - opening the evidence store: the lock, pragmas, migrations,
  * transactions, runs, watermarks and accounts.  Findings are in
- * findings.c, the catalogue and results in results.c, the audit log in
- * audit.c; store_int.h holds what they share.
+ * findings.c, the compression of their raw JSON in compress.c, the
+ * catalogue and results in results.c, the audit log in audit.c;
+ * store_int.h holds what they share.
  */
 #include "store/store_int.h"
 
@@ -348,6 +349,10 @@ void hw_store_close(hw_store *s)
     for (size_t i = 0; i < HW_ARRAY_LEN(s->st); i++)
         sqlite3_finalize(s->st[i]);
     store_zstd_free(s);
+    for (size_t i = 0; i < s->nproducts; i++)
+        free(s->products[i].arn);
+    EVP_MD_CTX_free(s->md_ctx);
+    EVP_MD_free(s->sha256);
     if (s->db)
         sqlite3_close_v2(s->db);
     if (s->lock_fd >= 0)
@@ -376,7 +381,7 @@ int hw_store_commit(hw_store *s, hw_err *e)
         store_zstd_rollback(s);
         return e->kind;
     }
-    s->dict_pending = 0;
+    store_zstd_commit(s);
     return HW_OK;
 }
 
