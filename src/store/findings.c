@@ -102,28 +102,109 @@ static void bind_row(sqlite3_stmt *st, const hw_finding_row *f, int64_t pid, con
     sqlite3_bind_blob(st, 22, z, (int)zlen, SQLITE_STATIC);
 }
 
-static int add_history(hw_store *s, int64_t key, const char *run_id, const hw_finding_row *f,
-                       const char *oc, const char *ow, const char *orec, hw_err *e)
+/* The three states a history row follows. */
+struct states {
+    const char *compliance, *workflow, *record;
+};
+
+/* A history row: the stored states went from o to n at `at` (epoch ms);
+ * tie: an exact UpdatedAt tie, o the version set aside, n the one kept. */
+static int add_history(hw_store *s, int64_t key, const char *run_id, int64_t at,
+                       const struct states *o, const struct states *n, int tie, hw_err *e)
 {
     sqlite3_stmt **st = &s->st[ST_HISTORY_INSERT];
     if (store_prepare(s, st,
                       "INSERT INTO finding_history(finding_key, run_id, at, old_compliance,"
-                      " new_compliance, old_workflow, new_workflow, old_record, new_record)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      " new_compliance, old_workflow, new_workflow, old_record, new_record, tie)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       e) != HW_OK)
         return e->kind;
     sqlite3_bind_int64(*st, 1, key);
     sqlite3_bind_text(*st, 2, run_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(*st, 3, f->updated_at);
-    sqlite3_bind_text(*st, 4, oc, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(*st, 5, f->compliance_status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(*st, 6, ow, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(*st, 7, f->workflow_status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(*st, 8, orec, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(*st, 9, f->record_state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(*st, 3, at);
+    sqlite3_bind_text(*st, 4, o->compliance, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 5, n->compliance, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 6, o->workflow, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 7, n->workflow, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 8, o->record, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 9, n->record, -1, SQLITE_STATIC);
+    sqlite3_bind_int(*st, 10, tie);
     if (sqlite3_step(*st) != SQLITE_DONE)
         return store_fail(s, e, "saving finding history");
     return HW_OK;
+}
+
+/*
+ * Two versions of a finding with the same UpdatedAt, to the millisecond,
+ * and different states: which one the store keeps must not depend on the
+ * order they arrive in.  The one further along its workflow wins:
+ *
+ *   NEW < NOTIFIED < RESOLVED < SUPPRESSED
+ *
+ * SUPPRESSED last: Security Hub itself reopens a RESOLVED finding (back to
+ * NEW) when its control fails again or it becomes active again, but never
+ * a SUPPRESSED one, which only a person changes.  A status Security Hub
+ * does not define, or none, comes before NEW.  Then ARCHIVED over ACTIVE
+ * (the end of a finding's life), then the failing compliance status over
+ * the passing one (FAILED > WARNING > NOT_AVAILABLE > PASSED > none: when
+ * nothing else tells, no false assurance), and last the byte order of the
+ * three statuses, so that the order is total.
+ */
+static int rank(const char *v, const char *const *order, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v, order[i]) == 0)
+            return (int)i + 1;
+    return 0;
+}
+
+/* > 0 when a is kept over b, < 0 when b is, 0 when they are the same. */
+static int tie_order(const struct states *a, const struct states *b)
+{
+    static const char *const workflow[] = { "NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED" };
+    static const char *const record[] = { "ACTIVE", "ARCHIVED" };
+    static const char *const compliance[] = { "PASSED", "NOT_AVAILABLE", "WARNING", "FAILED" };
+    int d = rank(a->workflow, workflow, 4) - rank(b->workflow, workflow, 4);
+    if (!d)
+        d = rank(a->record, record, 2) - rank(b->record, record, 2);
+    if (!d)
+        d = rank(a->compliance, compliance, 4) - rank(b->compliance, compliance, 4);
+    if (!d)
+        d = strcmp(a->workflow, b->workflow);
+    if (!d)
+        d = strcmp(a->record, b->record);
+    if (!d)
+        d = strcmp(a->compliance, b->compliance);
+    return d;
+}
+
+/* The stored version wins a tie: record it, once however often the
+ * version set aside comes again (a re-import of the same files). */
+static int record_tie_kept(hw_store *s, int64_t key, const char *run_id, int64_t at,
+                           const struct states *aside, const struct states *kept, hw_err *e)
+{
+    sqlite3_stmt **st = &s->st[ST_HISTORY_TIE_GET];
+    if (store_prepare(s, st,
+                      "SELECT 1 FROM finding_history WHERE finding_key = ? AND tie = 1 AND at = ?"
+                      " AND old_compliance = ? AND old_workflow = ? AND old_record = ?"
+                      " AND new_compliance = ? AND new_workflow = ? AND new_record = ?",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_int64(*st, 1, key);
+    sqlite3_bind_int64(*st, 2, at);
+    sqlite3_bind_text(*st, 3, aside->compliance, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 4, aside->workflow, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 5, aside->record, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 6, kept->compliance, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 7, kept->workflow, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 8, kept->record, -1, SQLITE_STATIC);
+    int r = sqlite3_step(*st);
+    sqlite3_reset(*st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return store_fail(s, e, "reading finding history");
+    if (r == SQLITE_ROW)
+        return HW_OK;
+    return add_history(s, key, run_id, at, aside, kept, 1, e);
 }
 
 /*
@@ -237,16 +318,27 @@ int hw_store_finding_upsert(hw_store *s, const hw_finding_row *f, const char *ru
         *result = HW_UPSERT_UNCHANGED;
         return HW_OK;
     }
-    char oc[32], ow[32], orec[32];
+    /* statuses are at most 32 characters (finding.c) */
+    char oc[64], ow[64], orec[64];
     snprintf(oc, sizeof oc, "%s", store_col(*get, 2));
     snprintf(ow, sizeof ow, "%s", store_col(*get, 3));
     snprintf(orec, sizeof orec, "%s", store_col(*get, 4));
     int64_t old_updated = sqlite3_column_int64(*get, 5);
     sqlite3_reset(*get);
+    const struct states stored = { oc, ow, orec };
+    const struct states incoming = { f->compliance_status, f->workflow_status, f->record_state };
     int state_changed = strcmp(oc, f->compliance_status) || strcmp(ow, f->workflow_status) ||
                         strcmp(orec, f->record_state);
     if (f->updated_at < old_updated || (f->updated_at == old_updated && !state_changed)) {
         *result = HW_UPSERT_UNCHANGED; /* the same, or an older copy */
+        return HW_OK;
+    }
+    /* the same millisecond, other states: the version further along wins */
+    int tie = f->updated_at == old_updated;
+    if (tie && tie_order(&incoming, &stored) < 0) {
+        if (record_tie_kept(s, key, run_id, f->updated_at, &incoming, &stored, e) != HW_OK)
+            return e->kind;
+        *result = HW_UPSERT_UNCHANGED;
         return HW_OK;
     }
     if (!compressed && compress_raw(s, f, &z, e) != HW_OK)
@@ -269,7 +361,7 @@ int hw_store_finding_upsert(hw_store *s, const hw_finding_row *f, const char *ru
         *result = HW_UPSERT_UNCHANGED;
         return HW_OK;
     }
-    if (add_history(s, key, run_id, f, oc, ow, orec, e) != HW_OK)
+    if (add_history(s, key, run_id, f->updated_at, &stored, &incoming, tie, e) != HW_OK)
         return e->kind;
     int resolved = (strcmp(f->record_state, "ARCHIVED") == 0 && strcmp(orec, "ARCHIVED") != 0) ||
                    (strcmp(f->compliance_status, "PASSED") == 0 &&
@@ -401,7 +493,7 @@ int hw_store_finding_history(hw_store *s, const char *product_arn, const char *i
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT run_id, at, old_compliance, new_compliance, old_workflow,"
-                           " new_workflow, old_record, new_record FROM finding_history"
+                           " new_workflow, old_record, new_record, tie FROM finding_history"
                            " WHERE finding_key = ? ORDER BY rowid",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "reading finding history");
@@ -410,7 +502,7 @@ int hw_store_finding_history(hw_store *s, const char *product_arn, const char *i
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_history_row h = { store_col(st, 0), sqlite3_column_int64(st, 1), store_col(st, 2),
                              store_col(st, 3),  store_col(st, 4), store_col(st, 5),
-                             store_col(st, 6),  store_col(st, 7) };
+                             store_col(st, 6),  store_col(st, 7), sqlite3_column_int(st, 8) };
         if (cb(arg, &h))
             break;
     }

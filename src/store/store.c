@@ -143,6 +143,17 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (account_id, region, control_id),"
     "  FOREIGN KEY (account_id, region) REFERENCES control_checks(account_id, region))"
     "  WITHOUT ROWID;",
+    /* 3: times to the millisecond, as AWS writes them.  The four times of
+     * a finding, history times and watermarks were epoch seconds and are
+     * epoch milliseconds from here on (other tables keep seconds).  A
+     * history row can record an exact UpdatedAt tie between two versions:
+     * tie = 1, old_* the version set aside, new_* the one kept. */
+    "UPDATE findings SET first_observed = first_observed * 1000,"
+    "  last_observed = last_observed * 1000, created_at = created_at * 1000,"
+    "  updated_at = updated_at * 1000;"
+    "UPDATE finding_history SET at = at * 1000;"
+    "UPDATE watermarks SET updated_at = updated_at * 1000;"
+    "ALTER TABLE finding_history ADD COLUMN tie INTEGER NOT NULL DEFAULT 0;",
 };
 
 int hw_store_schema_version(void)
