@@ -12,7 +12,8 @@
  * Findings keep their current state in columns, their raw ASFF JSON
  * compressed with zstd (with a dictionary trained from the store's own
  * findings), and a history row for every change of compliance status,
- * workflow status or record state.  The audit log is append-only (triggers
+ * workflow status or record state, and for every exact UpdatedAt tie.
+ * Finding times, history times and watermarks are epoch milliseconds.  The audit log is append-only (triggers
  * refuse UPDATE and DELETE) and hash-chained: every entry carries the
  * SHA-256 of the previous one, so hw_store_audit_verify() finds an entry
  * altered behind the triggers' back.
