@@ -47,8 +47,8 @@ static int row_cb(void *arg, const hw_finding_row *f)
 {
     hw_out *o = arg;
     char first[32], last[32];
-    hw_time_iso(f->first_observed, first);
-    hw_time_iso(f->last_observed, last);
+    hw_time_iso_ms(f->first_observed, first);
+    hw_time_iso_ms(f->last_observed, last);
     cJSON *j = NULL;
     if (o->format == HW_OUT_JSON) {
         j = cJSON_CreateObject();
@@ -101,7 +101,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         return hw_usage_error(&hw_cmd_findings,
                               "--severity: expected INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL");
     hw_finding_query q = { account, control, framework, status, severity, product, 0, all };
-    if (since && hw_time_parse(since, &q.since) < 0)
+    if (since && hw_time_parse_ms(since, &q.since) < 0)
         return hw_usage_error(&hw_cmd_findings, "--since: expected an ISO 8601 time, got '%s'",
                               since);
     hw_err e;
@@ -134,7 +134,8 @@ const struct hw_command hw_cmd_findings = {
     .description = "Active findings by default (--all adds archived ones).  JSON output: an array\n"
                    "of objects with the keys id, account, region, control, product, severity,\n"
                    "compliance_status, workflow_status, record_state, resources, first_observed,\n"
-                   "last_observed, trusted and, for untrusted findings, untrusted_reason.",
+                   "last_observed, trusted and, for untrusted findings, untrusted_reason.\n"
+                   "Times are in UTC to the millisecond, as AWS writes them.",
     .options = options,
     .run = run,
     .needs_config = 1,

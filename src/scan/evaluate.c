@@ -67,8 +67,8 @@ static int evidence_cb(void *arg, const hw_finding_row *f)
     cJSON *arr = arg;
     cJSON *o = cJSON_CreateObject();
     char first[32], last[32];
-    hw_time_iso(f->first_observed, first);
-    hw_time_iso(f->last_observed, last);
+    hw_time_iso_ms(f->first_observed, first);
+    hw_time_iso_ms(f->last_observed, last);
     cJSON_AddStringToObject(o, "id", f->id);
     cJSON_AddStringToObject(o, "status", f->compliance_status);
     cJSON_AddStringToObject(o, "workflow", f->workflow_status);

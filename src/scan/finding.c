@@ -520,9 +520,9 @@ static int check_timestamps(hw_finding *f, hw_err *e)
     if (need_str(&s[K_CREATED], "CreatedAt", 64, &f->created_at, e) != HW_OK ||
         need_str(&s[K_UPDATED], "UpdatedAt", 64, &f->updated_at, e) != HW_OK)
         return e->kind;
-    if (hw_time_parse(f->created_at, &f->created_epoch) < 0)
+    if (hw_time_parse_ms(f->created_at, &f->created_epoch) < 0)
         return hw_err_set(e, HW_EINVAL, "CreatedAt: not an ISO 8601 timestamp");
-    if (hw_time_parse(f->updated_at, &f->updated_epoch) < 0)
+    if (hw_time_parse_ms(f->updated_at, &f->updated_epoch) < 0)
         return hw_err_set(e, HW_EINVAL, "UpdatedAt: not an ISO 8601 timestamp");
     if (opt_str(&s[K_FIRST_OBSERVED], "FirstObservedAt", &f->first_observed, e) != HW_OK ||
         opt_str(&s[K_LAST_OBSERVED], "LastObservedAt", &f->last_observed, e) != HW_OK)
@@ -532,9 +532,9 @@ static int check_timestamps(hw_finding *f, hw_err *e)
                           strlen(f->first_observed) > 64 ? "FirstObservedAt" : "LastObservedAt");
     f->first_epoch = f->created_epoch;
     f->last_epoch = f->updated_epoch;
-    if (*f->first_observed && hw_time_parse(f->first_observed, &f->first_epoch) < 0)
+    if (*f->first_observed && hw_time_parse_ms(f->first_observed, &f->first_epoch) < 0)
         return hw_err_set(e, HW_EINVAL, "FirstObservedAt: not an ISO 8601 timestamp");
-    if (*f->last_observed && hw_time_parse(f->last_observed, &f->last_epoch) < 0)
+    if (*f->last_observed && hw_time_parse_ms(f->last_observed, &f->last_epoch) < 0)
         return hw_err_set(e, HW_EINVAL, "LastObservedAt: not an ISO 8601 timestamp");
     if (!*f->first_observed)
         f->first_observed = f->created_at;

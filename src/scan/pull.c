@@ -27,15 +27,15 @@ struct source {
     char region[64];
     char key[128];     /* watermark key */
     int assume;        /* assume the role into account */
-    int64_t watermark; /* -1: none */
-    int64_t newest;
+    int64_t watermark; /* newest UpdatedAt stored, epoch ms; -1: none */
+    int64_t newest;    /* newest UpdatedAt of this run, epoch ms */
     size_t pages;
     int failed;
     char error[1024];
     /* progress through its queries */
     int kinds[2];
     int nkinds, kind_idx;
-    int64_t since;
+    int64_t since;     /* the query's UpdatedAt start, epoch seconds */
     char *token;
     int inflight, done, malformed;
     hw_bucket bucket;
@@ -187,7 +187,9 @@ static int64_t next_page(struct run *r, size_t idx)
 /* Plans the source's queries (see filters.c). */
 static void plan(const hw_scan_opts *o, struct source *s)
 {
-    s->since = s->watermark >= 0 ? s->watermark - o->overlap_s : 0;
+    /* the watermark is in milliseconds, the query in whole seconds: round
+     * down, so that the watermark's own second is asked for again */
+    s->since = s->watermark >= 0 ? hw_ms_to_s(s->watermark) - o->overlap_s : 0;
     if (s->since < 0)
         s->since = 0;
     if (!o->full && s->watermark >= 0) {

@@ -46,7 +46,7 @@ typedef struct hw_finding {
     const char *updated_at;
     const char *first_observed;    /* FirstObservedAt, else CreatedAt */
     const char *last_observed;     /* LastObservedAt, else UpdatedAt */
-    int64_t updated_epoch;         /* the four times, parsed once (epoch seconds) */
+    int64_t updated_epoch;         /* the four times, parsed once (epoch milliseconds, UTC) */
     int64_t created_epoch, first_epoch, last_epoch;
     int product;                   /* enum hw_product */
     char product_name[64];         /* "securityhub", "guardduty", or the ARN's company/product */
@@ -170,7 +170,7 @@ typedef struct hw_ingest {
     hw_finding_sink sink;
     void *sink_ctx;
     hw_ingest_stats stats;
-    int64_t max_updated;  /* newest UpdatedAt seen (epoch seconds) */
+    int64_t max_updated;  /* newest UpdatedAt seen (epoch milliseconds) */
     int failed;           /* the sink failed: err says why */
     hw_err err;
     const char *source;   /* file name or "securityhub:ACCOUNT:REGION" */

@@ -1,197 +1,14 @@
 /*
  * findings.c - findings in the store: upsert with change detection and
- * history, compressed raw JSON, queries.
- *
- * Raw ASFF JSON is compressed with zstd.  Findings of one Organization
- * repeat the same keys, product ARNs, control titles and descriptions, so
- * a dictionary trained on the store's first HW_ZDICT_SAMPLES findings
- * takes a 2.5 KB finding to a few hundred bytes where plain zstd gets
- * about 1.1 KB.  Dictionaries are kept in zdicts and never change; each
- * finding records which one (0: none) compressed it.
+ * history, the raw JSON (compressed by compress.c), queries.
  */
 #include "store/store_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zdict.h>
 
 #include <openssl/evp.h>
-
-#define ZLEVEL 1
-
-/* ------------------------------------------------------------ compression */
-
-static int load_ddict(hw_store *s, int64_t id, const void *dict, size_t len, hw_err *e)
-{
-    if ((size_t)id >= s->nddicts) {
-        size_t n = (size_t)id + 1;
-        ZSTD_DDict **d = realloc(s->ddicts, n * sizeof *d);
-        if (!d)
-            return hw_err_set(e, HW_ENOMEM, "out of memory");
-        for (size_t i = s->nddicts; i < n; i++)
-            d[i] = NULL;
-        s->ddicts = d;
-        s->nddicts = n;
-    }
-    s->ddicts[id] = ZSTD_createDDict(dict, len);
-    return s->ddicts[id] ? HW_OK : hw_err_set(e, HW_ENOMEM, "out of memory");
-}
-
-int store_zstd_init(hw_store *s, hw_err *e)
-{
-    s->cctx = ZSTD_createCCtx();
-    s->dctx = ZSTD_createDCtx();
-    hw_buf_init(&s->zbuf, 0);
-    hw_buf_init(&s->samples, HW_ZDICT_SAMPLE_BYTES);
-    if (!s->cctx || !s->dctx)
-        return hw_err_set(e, HW_ENOMEM, "out of memory");
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, dict FROM zdicts ORDER BY id", -1, &st, NULL) !=
-        SQLITE_OK)
-        return store_fail(s, e, "reading compression dictionaries");
-    int rc = HW_OK;
-    while (rc == HW_OK && sqlite3_step(st) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        const void *d = sqlite3_column_blob(st, 1);
-        size_t len = (size_t)sqlite3_column_bytes(st, 1);
-        rc = load_ddict(s, id, d, len, e);
-        if (rc == HW_OK && s->mode == HW_STORE_WRITE) {
-            ZSTD_freeCDict(s->cdict);
-            s->cdict = ZSTD_createCDict(d, len, ZLEVEL);
-            s->dict_id = (int)id;
-        }
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-void store_zstd_rollback(hw_store *s)
-{
-    if (!s->dict_pending)
-        return;
-    s->dict_pending = 0;
-    ZSTD_CCtx_reset(s->cctx, ZSTD_reset_session_and_parameters); /* drops its reference */
-    s->cctx_dict = 0;
-    ZSTD_freeCDict(s->cdict);
-    s->cdict = NULL;
-    if ((size_t)s->dict_id < s->nddicts) {
-        ZSTD_freeDDict(s->ddicts[s->dict_id]);
-        s->ddicts[s->dict_id] = NULL;
-    }
-    s->dict_id = 0;
-}
-
-void store_zstd_free(hw_store *s)
-{
-    ZSTD_freeCCtx(s->cctx);
-    ZSTD_freeDCtx(s->dctx);
-    ZSTD_freeCDict(s->cdict);
-    for (size_t i = 0; i < s->nddicts; i++)
-        ZSTD_freeDDict(s->ddicts[i]);
-    free(s->ddicts);
-    hw_buf_free(&s->samples);
-    hw_buf_free(&s->zbuf);
-    free(s->sample_sizes);
-    for (size_t i = 0; i < s->nproducts; i++)
-        free(s->products[i].arn);
-    EVP_MD_CTX_free(s->md_ctx);
-    EVP_MD_free(s->sha256);
-}
-
-/* Trains a dictionary from the samples and stores it (inside the caller's
- * transaction: a rollback forgets it, see forget_uncommitted_dict). */
-static int train_dict(hw_store *s, hw_err *e)
-{
-    size_t cap = 64 * 1024;
-    void *dict = malloc(cap);
-    if (!dict)
-        return hw_err_set(e, HW_ENOMEM, "out of memory");
-    size_t len = ZDICT_trainFromBuffer(dict, cap, s->samples.data, s->sample_sizes,
-                                       (unsigned)s->nsamples);
-    int rc = HW_OK;
-    if (ZDICT_isError(len)) {
-        hw_debug("%s: no compression dictionary: %s", s->path, ZDICT_getErrorName(len));
-        goto out; /* too few or too uniform samples: stay without */
-    }
-    sqlite3_stmt *st = NULL;
-    char ts[32];
-    hw_time_iso(hw_now(), ts);
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO zdicts(created_at, dict) VALUES (?, ?)", -1, &st,
-                           NULL) != SQLITE_OK) {
-        rc = store_fail(s, e, "saving a compression dictionary");
-        goto out;
-    }
-    sqlite3_bind_text(st, 1, ts, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, dict, (int)len, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = store_fail(s, e, "saving a compression dictionary");
-        sqlite3_finalize(st);
-        goto out;
-    }
-    sqlite3_finalize(st);
-    int64_t id = sqlite3_last_insert_rowid(s->db);
-    if ((rc = load_ddict(s, id, dict, len, e)) != HW_OK)
-        goto out;
-    s->cdict = ZSTD_createCDict(dict, len, ZLEVEL);
-    s->dict_id = s->cdict ? (int)id : 0;
-    s->dict_pending = s->in_tx;
-    hw_debug("%s: trained a %zu-byte compression dictionary from %zu findings", s->path, len,
-             s->nsamples);
-out:
-    free(dict);
-    hw_buf_free(&s->samples);
-    free(s->sample_sizes);
-    s->sample_sizes = NULL;
-    s->nsamples = 0;
-    return rc;
-}
-
-static int keep_sample(hw_store *s, const char *raw, size_t len)
-{
-    if (s->dict_id || s->nsamples >= HW_ZDICT_SAMPLES)
-        return 0;
-    if (!s->sample_sizes) {
-        s->sample_sizes = calloc(HW_ZDICT_SAMPLES, sizeof *s->sample_sizes);
-        if (!s->sample_sizes)
-            return 0;
-    }
-    if (hw_buf_append(&s->samples, raw, len) < 0)
-        return 1; /* full: train with what there is */
-    s->sample_sizes[s->nsamples++] = len;
-    return s->nsamples >= HW_ZDICT_SAMPLES;
-}
-
-/* Compresses raw into s->zbuf; *dict_id tells which dictionary. */
-static int compress_raw(hw_store *s, const char *raw, size_t len, int *dict_id, hw_err *e)
-{
-    if (keep_sample(s, raw, len) && train_dict(s, e) != HW_OK)
-        return e->kind;
-    size_t bound = ZSTD_compressBound(len);
-    hw_buf_reset(&s->zbuf);
-    if (hw_buf_reserve(&s->zbuf, bound) < 0)
-        return hw_err_set(e, HW_ENOMEM, "out of memory");
-    size_t n;
-    if (s->cdict) {
-        if (s->cctx_dict != s->dict_id) {
-            /* the dictionary's tables are referenced in place, never
-             * copied per finding: zstd's own choice for findings of a few
-             * KB copies them, which takes longer than the compression */
-            ZSTD_CCtx_reset(s->cctx, ZSTD_reset_session_and_parameters);
-            ZSTD_CCtx_refCDict(s->cctx, s->cdict);
-            (void)ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_forceAttachDict, ZSTD_dictForceAttach);
-            s->cctx_dict = s->dict_id;
-        }
-        n = ZSTD_compress2(s->cctx, s->zbuf.data, bound, raw, len);
-    } else {
-        n = ZSTD_compressCCtx(s->cctx, s->zbuf.data, bound, raw, len, ZLEVEL);
-    }
-    if (ZSTD_isError(n))
-        return hw_err_set(e, HW_EINTERNAL, "zstd: %s", ZSTD_getErrorName(n));
-    s->zbuf.len = n;
-    *dict_id = s->cdict ? s->dict_id : 0;
-    return HW_OK;
-}
 
 /* ------------------------------------------------------------------ keys */
 
@@ -256,7 +73,7 @@ static int product_id(hw_store *s, const char *arn, const char *name, int64_t *i
 /* ---------------------------------------------------------------- upsert */
 
 static void bind_row(sqlite3_stmt *st, const hw_finding_row *f, int64_t pid, const char *run_id,
-                     const hw_buf *z, int dict_id)
+                     const void *z, size_t zlen, int dict_id)
 {
     /* parameters ?1..?20 by name order in both INSERT and UPDATE */
     sqlite3_bind_text(st, 2, f->id, -1, SQLITE_STATIC);
@@ -282,31 +99,112 @@ static void bind_row(sqlite3_stmt *st, const hw_finding_row *f, int64_t pid, con
     sqlite3_bind_text(st, 19, run_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 20, dict_id);
     sqlite3_bind_int64(st, 21, (sqlite3_int64)f->rawlen);
-    sqlite3_bind_blob(st, 22, z->data, (int)z->len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 22, z, (int)zlen, SQLITE_STATIC);
 }
 
-static int add_history(hw_store *s, int64_t key, const char *run_id, const hw_finding_row *f,
-                       const char *oc, const char *ow, const char *orec, hw_err *e)
+/* The three states a history row follows. */
+struct states {
+    const char *compliance, *workflow, *record;
+};
+
+/* A history row: the stored states went from o to n at `at` (epoch ms);
+ * tie: an exact UpdatedAt tie, o the version set aside, n the one kept. */
+static int add_history(hw_store *s, int64_t key, const char *run_id, int64_t at,
+                       const struct states *o, const struct states *n, int tie, hw_err *e)
 {
     sqlite3_stmt **st = &s->st[ST_HISTORY_INSERT];
     if (store_prepare(s, st,
                       "INSERT INTO finding_history(finding_key, run_id, at, old_compliance,"
-                      " new_compliance, old_workflow, new_workflow, old_record, new_record)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      " new_compliance, old_workflow, new_workflow, old_record, new_record, tie)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       e) != HW_OK)
         return e->kind;
     sqlite3_bind_int64(*st, 1, key);
     sqlite3_bind_text(*st, 2, run_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(*st, 3, f->updated_at);
-    sqlite3_bind_text(*st, 4, oc, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(*st, 5, f->compliance_status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(*st, 6, ow, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(*st, 7, f->workflow_status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(*st, 8, orec, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(*st, 9, f->record_state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(*st, 3, at);
+    sqlite3_bind_text(*st, 4, o->compliance, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 5, n->compliance, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 6, o->workflow, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 7, n->workflow, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 8, o->record, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 9, n->record, -1, SQLITE_STATIC);
+    sqlite3_bind_int(*st, 10, tie);
     if (sqlite3_step(*st) != SQLITE_DONE)
         return store_fail(s, e, "saving finding history");
     return HW_OK;
+}
+
+/*
+ * Two versions of a finding with the same UpdatedAt, to the millisecond,
+ * and different states: which one the store keeps must not depend on the
+ * order they arrive in.  The one further along its workflow wins:
+ *
+ *   NEW < NOTIFIED < RESOLVED < SUPPRESSED
+ *
+ * SUPPRESSED last: Security Hub itself reopens a RESOLVED finding (back to
+ * NEW) when its control fails again or it becomes active again, but never
+ * a SUPPRESSED one, which only a person changes.  A status Security Hub
+ * does not define, or none, comes before NEW.  Then ARCHIVED over ACTIVE
+ * (the end of a finding's life), then the failing compliance status over
+ * the passing one (FAILED > WARNING > NOT_AVAILABLE > PASSED > none: when
+ * nothing else tells, no false assurance), and last the byte order of the
+ * three statuses, so that the order is total.
+ */
+static int rank(const char *v, const char *const *order, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v, order[i]) == 0)
+            return (int)i + 1;
+    return 0;
+}
+
+/* > 0 when a is kept over b, < 0 when b is, 0 when they are the same. */
+static int tie_order(const struct states *a, const struct states *b)
+{
+    static const char *const workflow[] = { "NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED" };
+    static const char *const record[] = { "ACTIVE", "ARCHIVED" };
+    static const char *const compliance[] = { "PASSED", "NOT_AVAILABLE", "WARNING", "FAILED" };
+    int d = rank(a->workflow, workflow, 4) - rank(b->workflow, workflow, 4);
+    if (!d)
+        d = rank(a->record, record, 2) - rank(b->record, record, 2);
+    if (!d)
+        d = rank(a->compliance, compliance, 4) - rank(b->compliance, compliance, 4);
+    if (!d)
+        d = strcmp(a->workflow, b->workflow);
+    if (!d)
+        d = strcmp(a->record, b->record);
+    if (!d)
+        d = strcmp(a->compliance, b->compliance);
+    return d;
+}
+
+/* The stored version wins a tie: record it, once however often the
+ * version set aside comes again (a re-import of the same files). */
+static int record_tie_kept(hw_store *s, int64_t key, const char *run_id, int64_t at,
+                           const struct states *aside, const struct states *kept, hw_err *e)
+{
+    sqlite3_stmt **st = &s->st[ST_HISTORY_TIE_GET];
+    if (store_prepare(s, st,
+                      "SELECT 1 FROM finding_history WHERE finding_key = ? AND tie = 1 AND at = ?"
+                      " AND old_compliance = ? AND old_workflow = ? AND old_record = ?"
+                      " AND new_compliance = ? AND new_workflow = ? AND new_record = ?",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_int64(*st, 1, key);
+    sqlite3_bind_int64(*st, 2, at);
+    sqlite3_bind_text(*st, 3, aside->compliance, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 4, aside->workflow, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 5, aside->record, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 6, kept->compliance, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 7, kept->workflow, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 8, kept->record, -1, SQLITE_STATIC);
+    int r = sqlite3_step(*st);
+    sqlite3_reset(*st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return store_fail(s, e, "reading finding history");
+    if (r == SQLITE_ROW)
+        return HW_OK;
+    return add_history(s, key, run_id, at, aside, kept, 1, e);
 }
 
 /*
@@ -331,9 +229,21 @@ static void note_outcome(hw_store *s, int is_new)
     }
 }
 
+/* A finding's raw JSON, compressed (store_zstd_compress). */
+struct zraw {
+    const void *data;
+    size_t len;
+    int dict_id;
+};
+
+static int compress_raw(hw_store *s, const hw_finding_row *f, struct zraw *z, hw_err *e)
+{
+    return store_zstd_compress(s, f->raw, f->rawlen, &z->data, &z->len, &z->dict_id, e);
+}
+
 /* INSERT unless the key is stored: *inserted tells which. */
 static int insert_new(hw_store *s, int64_t key, const hw_finding_row *f, int64_t pid,
-                      const char *run_id, int dict_id, int *inserted, hw_err *e)
+                      const char *run_id, const struct zraw *z, int *inserted, hw_err *e)
 {
     sqlite3_stmt **ins = &s->st[ST_FINDING_INSERT];
     if (store_prepare(s, ins,
@@ -347,7 +257,7 @@ static int insert_new(hw_store *s, int64_t key, const hw_finding_row *f, int64_t
                       e) != HW_OK)
         return e->kind;
     sqlite3_bind_int64(*ins, 1, key);
-    bind_row(*ins, f, pid, run_id, &s->zbuf, dict_id);
+    bind_row(*ins, f, pid, run_id, z->data, z->len, z->dict_id);
     if (sqlite3_step(*ins) != SQLITE_DONE)
         return store_fail(s, e, "saving a finding");
     *inserted = sqlite3_changes(s->db) == 1;
@@ -363,12 +273,13 @@ int hw_store_finding_upsert(hw_store *s, const hw_finding_row *f, const char *ru
     int64_t pid = 0;
     if (product_id(s, f->product_arn, f->product, &pid, e) != HW_OK)
         return e->kind;
-    int dict_id = 0, compressed = 0, inserted = 0;
+    struct zraw z = { NULL, 0, 0 };
+    int compressed = 0, inserted = 0;
     if (!s->lookup_first) {
-        if (compress_raw(s, f->raw, f->rawlen, &dict_id, e) != HW_OK)
+        if (compress_raw(s, f, &z, e) != HW_OK)
             return e->kind;
         compressed = 1;
-        if (insert_new(s, key, f, pid, run_id, dict_id, &inserted, e) != HW_OK)
+        if (insert_new(s, key, f, pid, run_id, &z, &inserted, e) != HW_OK)
             return e->kind;
         if (inserted) {
             note_outcome(s, 1);
@@ -388,8 +299,8 @@ int hw_store_finding_upsert(hw_store *s, const hw_finding_row *f, const char *ru
         return store_fail(s, e, "reading a finding");
     if (r == SQLITE_DONE) {
         sqlite3_reset(*get);
-        if (!compressed && (compress_raw(s, f->raw, f->rawlen, &dict_id, e) != HW_OK ||
-                            insert_new(s, key, f, pid, run_id, dict_id, &inserted, e) != HW_OK))
+        if (!compressed && (compress_raw(s, f, &z, e) != HW_OK ||
+                            insert_new(s, key, f, pid, run_id, &z, &inserted, e) != HW_OK))
             return e->kind;
         if (!inserted) /* the INSERT finds the key, the SELECT does not */
             return hw_err_set(e, HW_ESTORE, "%s: the key index disagrees with the findings",
@@ -407,19 +318,30 @@ int hw_store_finding_upsert(hw_store *s, const hw_finding_row *f, const char *ru
         *result = HW_UPSERT_UNCHANGED;
         return HW_OK;
     }
-    char oc[32], ow[32], orec[32];
+    /* statuses are at most 32 characters (finding.c) */
+    char oc[64], ow[64], orec[64];
     snprintf(oc, sizeof oc, "%s", store_col(*get, 2));
     snprintf(ow, sizeof ow, "%s", store_col(*get, 3));
     snprintf(orec, sizeof orec, "%s", store_col(*get, 4));
     int64_t old_updated = sqlite3_column_int64(*get, 5);
     sqlite3_reset(*get);
+    const struct states stored = { oc, ow, orec };
+    const struct states incoming = { f->compliance_status, f->workflow_status, f->record_state };
     int state_changed = strcmp(oc, f->compliance_status) || strcmp(ow, f->workflow_status) ||
                         strcmp(orec, f->record_state);
     if (f->updated_at < old_updated || (f->updated_at == old_updated && !state_changed)) {
         *result = HW_UPSERT_UNCHANGED; /* the same, or an older copy */
         return HW_OK;
     }
-    if (!compressed && compress_raw(s, f->raw, f->rawlen, &dict_id, e) != HW_OK)
+    /* the same millisecond, other states: the version further along wins */
+    int tie = f->updated_at == old_updated;
+    if (tie && tie_order(&incoming, &stored) < 0) {
+        if (record_tie_kept(s, key, run_id, f->updated_at, &incoming, &stored, e) != HW_OK)
+            return e->kind;
+        *result = HW_UPSERT_UNCHANGED;
+        return HW_OK;
+    }
+    if (!compressed && compress_raw(s, f, &z, e) != HW_OK)
         return e->kind;
     sqlite3_stmt **up = &s->st[ST_FINDING_UPDATE];
     if (store_prepare(s, up,
@@ -432,14 +354,14 @@ int hw_store_finding_upsert(hw_store *s, const hw_finding_row *f, const char *ru
                       e) != HW_OK)
         return e->kind;
     sqlite3_bind_int64(*up, 1, key);
-    bind_row(*up, f, pid, run_id, &s->zbuf, dict_id);
+    bind_row(*up, f, pid, run_id, z.data, z.len, z.dict_id);
     if (sqlite3_step(*up) != SQLITE_DONE)
         return store_fail(s, e, "updating a finding");
     if (!state_changed) {
         *result = HW_UPSERT_UNCHANGED;
         return HW_OK;
     }
-    if (add_history(s, key, run_id, f, oc, ow, orec, e) != HW_OK)
+    if (add_history(s, key, run_id, f->updated_at, &stored, &incoming, tie, e) != HW_OK)
         return e->kind;
     int resolved = (strcmp(f->record_state, "ARCHIVED") == 0 && strcmp(orec, "ARCHIVED") != 0) ||
                    (strcmp(f->compliance_status, "PASSED") == 0 &&
@@ -469,26 +391,9 @@ int hw_store_finding_raw(hw_store *s, const char *product_arn, const char *id, c
     size_t n = (size_t)sqlite3_column_int64(st, 1);
     const void *z = sqlite3_column_blob(st, 2);
     size_t zlen = (size_t)sqlite3_column_bytes(st, 2);
-    char *out = malloc(n + 1);
-    if (!out) {
-        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+    char *out;
+    if ((rc = store_zstd_decompress(s, dict, z, zlen, n, id, &out, e)) != HW_OK)
         goto out;
-    }
-    size_t got;
-    if (dict > 0 && ((size_t)dict >= s->nddicts || !s->ddicts[dict])) {
-        free(out);
-        rc = hw_err_set(e, HW_ESTORE, "%s: compression dictionary %lld is missing", s->path,
-                        (long long)dict);
-        goto out;
-    }
-    got = dict > 0 ? ZSTD_decompress_usingDDict(s->dctx, out, n, z, zlen, s->ddicts[dict])
-                   : ZSTD_decompressDCtx(s->dctx, out, n, z, zlen);
-    if (ZSTD_isError(got) || got != n) {
-        free(out);
-        rc = hw_err_set(e, HW_ESTORE, "%s: finding %s: damaged raw JSON", s->path, id);
-        goto out;
-    }
-    out[n] = '\0';
     *json = out;
     *len = n;
 out:
@@ -588,7 +493,7 @@ int hw_store_finding_history(hw_store *s, const char *product_arn, const char *i
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT run_id, at, old_compliance, new_compliance, old_workflow,"
-                           " new_workflow, old_record, new_record FROM finding_history"
+                           " new_workflow, old_record, new_record, tie FROM finding_history"
                            " WHERE finding_key = ? ORDER BY rowid",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "reading finding history");
@@ -597,7 +502,7 @@ int hw_store_finding_history(hw_store *s, const char *product_arn, const char *i
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_history_row h = { store_col(st, 0), sqlite3_column_int64(st, 1), store_col(st, 2),
                              store_col(st, 3),  store_col(st, 4), store_col(st, 5),
-                             store_col(st, 6),  store_col(st, 7) };
+                             store_col(st, 6),  store_col(st, 7), sqlite3_column_int(st, 8) };
         if (cb(arg, &h))
             break;
     }

@@ -1,8 +1,9 @@
 /*
  * store.c - opening the evidence store: the lock, pragmas, migrations,
  * transactions, runs, watermarks and accounts.  Findings are in
- * findings.c, the catalogue and results in results.c, the audit log in
- * audit.c; store_int.h holds what they share.
+ * findings.c, the compression of their raw JSON in compress.c, the
+ * catalogue and results in results.c, the audit log in audit.c;
+ * store_int.h holds what they share.
  */
 #include "store/store_int.h"
 
@@ -142,6 +143,17 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (account_id, region, control_id),"
     "  FOREIGN KEY (account_id, region) REFERENCES control_checks(account_id, region))"
     "  WITHOUT ROWID;",
+    /* 3: times to the millisecond, as AWS writes them.  The four times of
+     * a finding, history times and watermarks were epoch seconds and are
+     * epoch milliseconds from here on (other tables keep seconds).  A
+     * history row can record an exact UpdatedAt tie between two versions:
+     * tie = 1, old_* the version set aside, new_* the one kept. */
+    "UPDATE findings SET first_observed = first_observed * 1000,"
+    "  last_observed = last_observed * 1000, created_at = created_at * 1000,"
+    "  updated_at = updated_at * 1000;"
+    "UPDATE finding_history SET at = at * 1000;"
+    "UPDATE watermarks SET updated_at = updated_at * 1000;"
+    "ALTER TABLE finding_history ADD COLUMN tie INTEGER NOT NULL DEFAULT 0;",
 };
 
 int hw_store_schema_version(void)
@@ -348,6 +360,10 @@ void hw_store_close(hw_store *s)
     for (size_t i = 0; i < HW_ARRAY_LEN(s->st); i++)
         sqlite3_finalize(s->st[i]);
     store_zstd_free(s);
+    for (size_t i = 0; i < s->nproducts; i++)
+        free(s->products[i].arn);
+    EVP_MD_CTX_free(s->md_ctx);
+    EVP_MD_free(s->sha256);
     if (s->db)
         sqlite3_close_v2(s->db);
     if (s->lock_fd >= 0)
@@ -376,7 +392,7 @@ int hw_store_commit(hw_store *s, hw_err *e)
         store_zstd_rollback(s);
         return e->kind;
     }
-    s->dict_pending = 0;
+    store_zstd_commit(s);
     return HW_OK;
 }
 

@@ -12,7 +12,8 @@
  * Findings keep their current state in columns, their raw ASFF JSON
  * compressed with zstd (with a dictionary trained from the store's own
  * findings), and a history row for every change of compliance status,
- * workflow status or record state.  The audit log is append-only (triggers
+ * workflow status or record state, and for every exact UpdatedAt tie.
+ * Finding times, history times and watermarks are epoch milliseconds.  The audit log is append-only (triggers
  * refuse UPDATE and DELETE) and hash-chained: every entry carries the
  * SHA-256 of the previous one, so hw_store_audit_verify() finds an entry
  * altered behind the triggers' back.
@@ -58,7 +59,7 @@ int hw_store_run_begin(hw_store *s, const char *kind, char run_id[64], hw_err *e
 int hw_store_run_finish(hw_store *s, const char *run_id, const char *status,
                         const char *summary, hw_err *e);
 
-/* Watermarks: newest UpdatedAt (epoch seconds) fully ingested per source.
+/* Watermarks: newest UpdatedAt (epoch milliseconds) fully ingested per source.
  * get: *t = -1 when none.  set: only call inside the transaction that
  * commits the source's last page. */
 int hw_store_watermark_get(hw_store *s, const char *source, int64_t *t, hw_err *e);
@@ -102,7 +103,7 @@ typedef struct hw_finding_row {
     const char *record_state;
     const char *resource_type;
     const char *resources;     /* JSON array of resource ids */
-    int64_t first_observed, last_observed, created_at, updated_at; /* epoch s */
+    int64_t first_observed, last_observed, created_at, updated_at; /* epoch ms, UTC */
     int trusted;
     const char *untrusted_reason;
     const char *raw;           /* the ASFF JSON bytes */
@@ -113,10 +114,15 @@ enum hw_upsert { HW_UPSERT_NEW = 0, HW_UPSERT_UNCHANGED, HW_UPSERT_CHANGED, HW_U
 
 /*
  * Inserts or updates one finding inside the caller's transaction
- * (hw_store_begin/commit): *result tells which.  Unchanged findings (same
- * UpdatedAt and states) cost one indexed read and no write.  A change of
- * compliance status, workflow status or record state adds a history row
- * for run_id.
+ * (hw_store_begin/commit): *result tells which.  Versions are ordered by
+ * UpdatedAt to the millisecond: an older copy never overwrites a newer
+ * one.  Unchanged findings (same UpdatedAt and states) cost one indexed
+ * read and no write.  A change of compliance status, workflow status or
+ * record state adds a history row for run_id.  Two versions with the same
+ * UpdatedAt and different states are a tie: the one further along its
+ * workflow is kept, whichever came first (findings.c, tie_order), and a
+ * history row with tie = 1 records both (HW_UPSERT_UNCHANGED when the
+ * stored one stays).
  */
 int hw_store_finding_upsert(hw_store *s, const hw_finding_row *f, const char *run_id,
                             int *result, hw_err *e);
@@ -126,7 +132,7 @@ int hw_store_finding_raw(hw_store *s, const char *product_arn, const char *id, c
 
 typedef struct hw_finding_query {
     const char *account, *control, *framework, *status, *severity, *product;
-    int64_t since; /* UpdatedAt >= since; 0: any */
+    int64_t since; /* UpdatedAt >= since (epoch ms); 0: any */
     int include_archived;
 } hw_finding_query;
 
@@ -135,12 +141,16 @@ typedef struct hw_finding_query {
 int hw_store_findings(hw_store *s, const hw_finding_query *q,
                       int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e);
 
+/* One change of a finding's states, at its UpdatedAt (epoch ms).  tie: two
+ * versions had the same UpdatedAt; old_* is the one set aside, new_* the
+ * one kept (the finding's states since). */
 typedef struct hw_history_row {
     const char *run_id;
     int64_t at;
     const char *old_compliance, *new_compliance;
     const char *old_workflow, *new_workflow;
     const char *old_record, *new_record;
+    int tie;
 } hw_history_row;
 
 int hw_store_finding_history(hw_store *s, const char *product_arn, const char *id,

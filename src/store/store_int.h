@@ -6,10 +6,6 @@
 #define HW_STORE_INT_H
 
 #include <sqlite3.h>
-/* for ZSTD_c_forceAttachDict, an experimental parameter: a libzstd that
- * does not know it refuses it, and compression goes on without */
-#define ZSTD_STATIC_LINKING_ONLY
-#include <zstd.h>
 #include <openssl/evp.h>
 
 #include "store/store.h"
@@ -25,6 +21,7 @@ enum {
     ST_FINDING_INSERT,
     ST_FINDING_UPDATE,
     ST_HISTORY_INSERT,
+    ST_HISTORY_TIE_GET,
     ST_PRODUCT_GET,
     ST_PRODUCT_INSERT,
     ST_AUDIT_LAST,
@@ -44,21 +41,9 @@ struct hw_store {
     int lock_fd;
     int in_tx;
     sqlite3_stmt *st[ST_COUNT];
-    /* compression */
-    ZSTD_CCtx *cctx;
-    ZSTD_DCtx *dctx;
-    ZSTD_CDict *cdict;
-    ZSTD_DDict **ddicts; /* by dictionary id; [0] unused (no dictionary) */
-    size_t nddicts;
-    int dict_id;         /* id of cdict in zdicts, 0 = none yet */
-    EVP_MD *sha256;      /* finding keys (findings.c) */
+    struct store_zstd *z; /* compression state (compress.c) */
+    EVP_MD *sha256;       /* finding keys (findings.c) */
     EVP_MD_CTX *md_ctx;
-    int cctx_dict;       /* the dictionary cctx references (0: none) */
-    int dict_pending;    /* cdict was saved in the open transaction */
-    hw_buf samples;      /* raw findings kept for training */
-    size_t *sample_sizes;
-    size_t nsamples;
-    hw_buf zbuf;         /* compression output */
     /* upsert order (findings.c): 0 = insert first, 1 = look up first */
     int lookup_first;
     unsigned window, window_new;
@@ -67,13 +52,33 @@ struct hw_store {
     size_t nproducts;
 };
 
+/* store.c: errors, statements and column text for the other files */
 int store_fail(hw_store *s, hw_err *e, const char *what);
 int store_prepare(hw_store *s, sqlite3_stmt **st, const char *sql, hw_err *e);
 int store_exec(hw_store *s, const char *sql, hw_err *e);
 const char *store_col(sqlite3_stmt *st, int i);
+
+/*
+ * compress.c: raw finding JSON in zstd, with dictionaries trained from
+ * the store's own findings (the zdicts table).  It calls nothing in
+ * store.c or findings.c.
+ */
+/* At open, after the migrations: s->z, with the stored dictionaries. */
 int store_zstd_init(hw_store *s, hw_err *e);
+/* At close (s->z may be NULL). */
 void store_zstd_free(hw_store *s);
+/* After a commit: a dictionary saved in the transaction is for good. */
+void store_zstd_commit(hw_store *s);
 /* After a rollback: forget a dictionary whose row was rolled back. */
 void store_zstd_rollback(hw_store *s);
+/* Compresses raw (inside the caller's transaction: the HW_ZDICT_SAMPLES-th
+ * finding trains and saves a dictionary).  *out (*outlen bytes) is
+ * borrowed until the next call; *dict_id tells which dictionary (0: none). */
+int store_zstd_compress(hw_store *s, const char *raw, size_t len, const void **out,
+                        size_t *outlen, int *dict_id, hw_err *e);
+/* Decompresses a stored finding of rawlen bytes into a malloc'd,
+ * NUL-terminated *json (free()); `what` names the finding in errors. */
+int store_zstd_decompress(hw_store *s, int64_t dict_id, const void *in, size_t inlen,
+                          size_t rawlen, const char *what, char **json, hw_err *e);
 
 #endif

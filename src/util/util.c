@@ -313,10 +313,26 @@ int64_t hw_monotonic_ms(void)
 
 void hw_time_iso(int64_t t, char out[32])
 {
-    time_t tt = (time_t)t;
+    hw_time_iso_ms(t * 1000, out);
+}
+
+int64_t hw_ms_to_s(int64_t ms)
+{
+    return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+}
+
+void hw_time_iso_ms(int64_t ms, char out[32])
+{
+    int64_t s = hw_ms_to_s(ms);
+    time_t tt = (time_t)s;
     struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    if (!gmtime_r(&tt, &tm)) {
+        snprintf(out, 32, "invalid time");
+        return;
+    }
+    char base[32];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 32, "%s.%03dZ", base, (int)(ms - s * 1000));
 }
 
 static int parse_digits(const char **p, int n, int *out)
@@ -346,9 +362,9 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-int hw_time_parse(const char *s, int64_t *t)
+int hw_time_parse_ms(const char *s, int64_t *ms)
 {
-    int y, mo, d, h = 0, mi = 0, sec = 0;
+    int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
     const char *p = s;
     if (!s || parse_digits(&p, 4, &y) || *p++ != '-' ||
         parse_digits(&p, 2, &mo) || *p++ != '-' || parse_digits(&p, 2, &d))
@@ -367,8 +383,13 @@ int hw_time_parse(const char *s, int64_t *t)
             p++;
             if (*p < '0' || *p > '9')
                 return -1;
-            while (*p >= '0' && *p <= '9')
-                p++;
+            /* milliseconds: the first three digits; finer ones are cut */
+            int n = 0;
+            for (; *p >= '0' && *p <= '9'; p++, n++)
+                if (n < 3)
+                    frac = frac * 10 + (*p - '0');
+            for (; n < 3; n++)
+                frac *= 10; /* ".8" is 800 ms */
         }
     }
     int offset = 0;
@@ -383,6 +404,8 @@ int hw_time_parse(const char *s, int64_t *t)
             p++;
         if (*p && parse_digits(&p, 2, &om))
             return -1;
+        if (oh > 23 || om > 59)
+            return -1;
         offset = sign * (oh * 3600 + om * 60);
     }
     if (*p != '\0')
@@ -390,7 +413,17 @@ int hw_time_parse(const char *s, int64_t *t)
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
         sec > 60)
         return -1;
-    *t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+    *ms = t * 1000 + frac;
+    return 0;
+}
+
+int hw_time_parse(const char *s, int64_t *t)
+{
+    int64_t ms;
+    if (hw_time_parse_ms(s, &ms) < 0)
+        return -1;
+    *t = hw_ms_to_s(ms);
     return 0;
 }
 

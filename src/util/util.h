@@ -123,9 +123,16 @@ int64_t hw_now(void);
 int64_t hw_monotonic_ms(void);
 /* Formats t as "YYYY-MM-DDTHH:MM:SS.000Z" into out (at least 32 bytes). */
 void hw_time_iso(int64_t t, char out[32]);
+/* Formats ms (milliseconds since the epoch) as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+void hw_time_iso_ms(int64_t ms, char out[32]);
+/* Milliseconds to whole seconds, rounding down (also before 1970). */
+int64_t hw_ms_to_s(int64_t ms);
 /* Parses an ISO 8601 / RFC 3339 timestamp ("2024-01-02T03:04:05Z",
  * fractions and +hh:mm offsets accepted).  Returns 0 and sets *t, or -1. */
 int hw_time_parse(const char *s, int64_t *t);
+/* The same, to the millisecond, in UTC: "2024-01-02T05:04:05.8967+02:00"
+ * is 1704164645896 (finer digits are cut, never rounded up). */
+int hw_time_parse_ms(const char *s, int64_t *ms);
 /* Sleeps for ms milliseconds (restarts on EINTR). */
 void hw_sleep_ms(int64_t ms);
 

@@ -74,6 +74,37 @@ static void test_parse_control_finding(void)
     hw_finding_free(&f);
 }
 
+static void edit_times(cJSON *o)
+{
+    cJSON_ReplaceItemInObject(o, "UpdatedAt", cJSON_CreateString("2026-11-28T08:15:42.896Z"));
+    cJSON_ReplaceItemInObject(o, "CreatedAt", cJSON_CreateString("2026-10-01T10:15:42.118456+02:00"));
+    cJSON_ReplaceItemInObject(o, "FirstObservedAt", cJSON_CreateString("2026-10-01T08:15:42Z"));
+    cJSON_DeleteItemFromObject(o, "LastObservedAt");
+}
+
+/* The four times to the millisecond, in UTC, as the store orders them;
+ * the strings as written. */
+static void test_parse_times(void)
+{
+    hw_finding f;
+    hw_err e;
+    char *o;
+    hw_finding_init(&f);
+    CU_ASSERT_EQUAL_FATAL(parse_edit(NULL, &f, &e, &o), HW_OK);
+    CU_ASSERT_EQUAL(f.updated_epoch, 1795853742118LL); /* 2026-11-28T08:15:42.118Z */
+    CU_ASSERT_EQUAL(f.created_epoch, 1790842542118LL);
+    free(o);
+    CU_ASSERT_EQUAL_FATAL(parse_edit(edit_times, &f, &e, &o), HW_OK);
+    CU_ASSERT_EQUAL(f.updated_epoch, 1795853742896LL);
+    CU_ASSERT_EQUAL(f.created_epoch, 1790842542118LL); /* +02:00 to UTC, digits past ms cut */
+    CU_ASSERT_EQUAL(f.first_epoch, 1790842542000LL);
+    CU_ASSERT_EQUAL(f.last_epoch, f.updated_epoch); /* no LastObservedAt: UpdatedAt */
+    CU_ASSERT_STRING_EQUAL(f.updated_at, "2026-11-28T08:15:42.896Z");
+    CU_ASSERT_STRING_EQUAL(f.last_observed, "2026-11-28T08:15:42.896Z");
+    free(o);
+    hw_finding_free(&f);
+}
+
 static void edit_third_party(cJSON *o)
 {
     cJSON_ReplaceItemInObject(o, "ProductArn",
@@ -443,6 +474,7 @@ int test_scan_register(void)
     if (!s)
         return -1;
     if (!CU_add_test(s, "parse a control finding", test_parse_control_finding) ||
+        !CU_add_test(s, "times to the millisecond, in UTC", test_parse_times) ||
         !CU_add_test(s, "trust rules", test_trust) ||
         !CU_add_test(s, "hostile findings rejected with the field", test_rejects) ||
         !CU_add_test(s, "reader: every format", test_reader_formats) ||

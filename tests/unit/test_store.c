@@ -129,7 +129,7 @@ static hw_finding_row row(const char *id, const char *status, const char *wf, co
     f.record_state = rec;
     f.resource_type = "AwsS3Bucket";
     f.resources = "[\"arn:aws:s3:::b\"]";
-    f.first_observed = f.created_at = 1700000000;
+    f.first_observed = f.created_at = 1700000000000LL; /* epoch ms */
     f.last_observed = f.updated_at = updated;
     f.trusted = 1;
     f.raw = raw;
@@ -189,6 +189,215 @@ static void test_upsert(void)
     CU_ASSERT_STRING_EQUAL(raw, "{\"Id\": \"f-1\", \"v\": 4}");
     free(raw);
     CU_ASSERT_EQUAL(hw_store_finding_raw(s, f.product_arn, "nope", &raw, &len, &e), HW_ENOTFOUND);
+    hw_store_close(s);
+    cleanup();
+}
+
+static int count_cb(void *arg, const hw_finding_row *f);
+
+struct ties {
+    int n;
+    char rows[4][160];
+};
+
+static int tie_cb(void *arg, const hw_history_row *h)
+{
+    struct ties *x = arg;
+    if (x->n < 4)
+        snprintf(x->rows[x->n], sizeof x->rows[0], "%lld %s/%s/%s>%s/%s/%s tie=%d",
+                 (long long)h->at, h->old_compliance, h->old_workflow, h->old_record,
+                 h->new_compliance, h->new_workflow, h->new_record, h->tie);
+    x->n++;
+    return 0;
+}
+
+static void raw_of(hw_store *s, const char *id, const char *want)
+{
+    char *raw = NULL;
+    size_t len;
+    hw_err e;
+    CU_ASSERT_EQUAL_FATAL(hw_store_finding_raw(s, "arn:aws:securityhub:us-east-1::product/aws/securityhub",
+                                               id, &raw, &len, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(raw, want);
+    free(raw);
+}
+
+/* Versions are ordered by UpdatedAt to the millisecond: a copy from the
+ * same second but an earlier millisecond is older, and never overwrites. */
+static void test_upsert_milliseconds(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run[64];
+    int res;
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "import", run, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    hw_finding_row f = row("ms-1", "FAILED", "NEW", "ACTIVE", 1700000100896LL, "{\"v\": \"896\"}");
+    CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    f = row("ms-1", "PASSED", "RESOLVED", "ACTIVE", 1700000100123LL, "{\"v\": \"123\"}");
+    CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    CU_ASSERT_EQUAL(res, HW_UPSERT_UNCHANGED);
+    f = row("ms-1", "FAILED", "NOTIFIED", "ACTIVE", 1700000100897LL, "{\"v\": \"897\"}");
+    CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    CU_ASSERT_EQUAL(res, HW_UPSERT_CHANGED);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    raw_of(s, "ms-1", "{\"v\": \"897\"}");
+    struct ties x = { 0 };
+    CU_ASSERT_EQUAL(hw_store_finding_history(s, f.product_arn, "ms-1", tie_cb, &x, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(x.n, 1);
+    CU_ASSERT_STRING_EQUAL(x.rows[0], "1700000100897 FAILED/NEW/ACTIVE>FAILED/NOTIFIED/ACTIVE tie=0");
+    /* --since is to the millisecond too */
+    int n = 0;
+    hw_finding_query q = { 0 };
+    q.since = 1700000100897LL;
+    CU_ASSERT_EQUAL(hw_store_findings(s, &q, count_cb, &n, &e), HW_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    n = 0;
+    q.since = 1700000100898LL;
+    CU_ASSERT_EQUAL(hw_store_findings(s, &q, count_cb, &n, &e), HW_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    hw_store_close(s);
+    cleanup();
+}
+
+/* Upserts version v of finding id at `at`: v is "new" (NEW, FAILED),
+ * "res" (RESOLVED, PASSED), "sup" (SUPPRESSED, FAILED) or "arch" (NEW,
+ * FAILED, ARCHIVED); returns the outcome. */
+static int upsert_version(hw_store *s, const char *run, const char *id, const char *v, int64_t at)
+{
+    char raw[64];
+    snprintf(raw, sizeof raw, "{\"v\": \"%s\"}", v);
+    hw_finding_row f = strcmp(v, "new") == 0 ? row(id, "FAILED", "NEW", "ACTIVE", at, raw)
+                       : strcmp(v, "res") == 0 ? row(id, "PASSED", "RESOLVED", "ACTIVE", at, raw)
+                       : strcmp(v, "sup") == 0 ? row(id, "FAILED", "SUPPRESSED", "ACTIVE", at, raw)
+                                               : row(id, "FAILED", "NEW", "ARCHIVED", at, raw);
+    hw_err e;
+    int res = -1;
+    CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    return res;
+}
+
+/* An exact tie (same UpdatedAt to the millisecond, other states): the
+ * version further along its workflow is kept whichever arrives first, and
+ * the history records the tie once, the same row in both orders. */
+static void test_upsert_tie(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run[64];
+    const int64_t at = 1700000100896LL;
+    const char *parn = "arn:aws:securityhub:us-east-1::product/aws/securityhub";
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "import", run, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    /* NEW first, then RESOLVED: RESOLVED replaces it */
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-a", "new", at), HW_UPSERT_NEW);
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-a", "res", at), HW_UPSERT_RESOLVED);
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-a", "new", at), HW_UPSERT_UNCHANGED);
+    /* RESOLVED first, then NEW: RESOLVED stays */
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-b", "res", at), HW_UPSERT_NEW);
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-b", "new", at), HW_UPSERT_UNCHANGED);
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-b", "new", at), HW_UPSERT_UNCHANGED);
+    /* SUPPRESSED is further than RESOLVED, in either order */
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-c", "sup", at), HW_UPSERT_NEW);
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-c", "res", at), HW_UPSERT_UNCHANGED);
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-d", "res", at), HW_UPSERT_NEW);
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-d", "sup", at), HW_UPSERT_CHANGED);
+    /* the same workflow: ARCHIVED over ACTIVE */
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-e", "arch", at), HW_UPSERT_NEW);
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-e", "new", at), HW_UPSERT_UNCHANGED);
+    /* a millisecond later is no tie: the newer version wins, whatever it is */
+    CU_ASSERT_EQUAL(upsert_version(s, run, "tie-b", "new", at + 1), HW_UPSERT_CHANGED);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+
+    raw_of(s, "tie-a", "{\"v\": \"res\"}");
+    raw_of(s, "tie-c", "{\"v\": \"sup\"}");
+    raw_of(s, "tie-d", "{\"v\": \"sup\"}");
+    raw_of(s, "tie-e", "{\"v\": \"arch\"}");
+    const char *want = "1700000100896 FAILED/NEW/ACTIVE>PASSED/RESOLVED/ACTIVE tie=1";
+    struct ties x = { 0 };
+    CU_ASSERT_EQUAL(hw_store_finding_history(s, parn, "tie-a", tie_cb, &x, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(x.n, 1);
+    CU_ASSERT_STRING_EQUAL(x.rows[0], want);
+    memset(&x, 0, sizeof x);
+    CU_ASSERT_EQUAL(hw_store_finding_history(s, parn, "tie-b", tie_cb, &x, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(x.n, 2);
+    CU_ASSERT_STRING_EQUAL(x.rows[0], want);
+    CU_ASSERT_STRING_EQUAL(x.rows[1], "1700000100897 PASSED/RESOLVED/ACTIVE>FAILED/NEW/ACTIVE tie=0");
+    memset(&x, 0, sizeof x);
+    CU_ASSERT_EQUAL(hw_store_finding_history(s, parn, "tie-c", tie_cb, &x, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(x.n, 1);
+    CU_ASSERT_STRING_EQUAL(x.rows[0], "1700000100896 PASSED/RESOLVED/ACTIVE>FAILED/SUPPRESSED/ACTIVE tie=1");
+    memset(&x, 0, sizeof x);
+    CU_ASSERT_EQUAL(hw_store_finding_history(s, parn, "tie-d", tie_cb, &x, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(x.n, 1);
+    CU_ASSERT_STRING_EQUAL(x.rows[0], "1700000100896 PASSED/RESOLVED/ACTIVE>FAILED/SUPPRESSED/ACTIVE tie=1");
+    memset(&x, 0, sizeof x);
+    CU_ASSERT_EQUAL(hw_store_finding_history(s, parn, "tie-e", tie_cb, &x, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(x.n, 1);
+    CU_ASSERT_STRING_EQUAL(x.rows[0], "1700000100896 FAILED/NEW/ACTIVE>FAILED/NEW/ARCHIVED tie=1");
+    hw_store_close(s);
+    cleanup();
+}
+
+static int first_row_cb(void *arg, const hw_finding_row *f)
+{
+    int64_t *t = arg;
+    t[0] = f->first_observed;
+    t[1] = f->last_observed;
+    t[2] = f->created_at;
+    t[3] = f->updated_at;
+    return 1;
+}
+
+/* A store of schema 2 (times in whole seconds) migrates: its times become
+ * milliseconds, its history rows are no ties. */
+static void test_migrate_times(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run[64];
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "scan", run, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(upsert_version(s, run, "old-1", "new", 1700000100000LL), HW_UPSERT_NEW);
+    CU_ASSERT_EQUAL(upsert_version(s, run, "old-1", "res", 1700000200000LL), HW_UPSERT_RESOLVED);
+    CU_ASSERT_EQUAL(hw_store_watermark_set(s, "sh:1:us-east-1", 1700000200000LL, run, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    hw_store_close(s);
+    /* back to schema 2 as hubwarden wrote it: seconds, no tie column */
+    exec_raw("UPDATE findings SET first_observed = first_observed / 1000,"
+             " last_observed = last_observed / 1000, created_at = created_at / 1000,"
+             " updated_at = updated_at / 1000;"
+             "UPDATE finding_history SET at = at / 1000;"
+             "UPDATE watermarks SET updated_at = updated_at / 1000;"
+             "ALTER TABLE finding_history DROP COLUMN tie;"
+             "PRAGMA user_version = 2;");
+    CU_ASSERT_EQUAL(pragma_int("SELECT updated_at FROM findings"), 1700000200);
+    s = open_w();
+    CU_ASSERT_EQUAL(pragma_int("PRAGMA user_version"), hw_store_schema_version());
+    int64_t t[4] = { 0 };
+    hw_finding_query q = { 0 };
+    CU_ASSERT_EQUAL(hw_store_findings(s, &q, first_row_cb, t, &e), HW_OK);
+    CU_ASSERT_EQUAL(t[0], 1700000000000LL);
+    CU_ASSERT_EQUAL(t[1], 1700000200000LL);
+    CU_ASSERT_EQUAL(t[2], 1700000000000LL);
+    CU_ASSERT_EQUAL(t[3], 1700000200000LL);
+    int64_t wm;
+    CU_ASSERT_EQUAL(hw_store_watermark_get(s, "sh:1:us-east-1", &wm, &e), HW_OK);
+    CU_ASSERT_EQUAL(wm, 1700000200000LL);
+    struct ties x = { 0 };
+    CU_ASSERT_EQUAL(hw_store_finding_history(s, "arn:aws:securityhub:us-east-1::product/aws/securityhub",
+                                             "old-1", tie_cb, &x, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(x.n, 1);
+    CU_ASSERT_STRING_EQUAL(x.rows[0], "1700000200000 FAILED/NEW/ACTIVE>PASSED/RESOLVED/ACTIVE tie=0");
+    /* and the migrated store orders by the millisecond from here on */
+    char run2[64];
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "import", run2, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(upsert_version(s, run2, "old-1", "sup", 1700000200001LL), HW_UPSERT_CHANGED);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
     hw_store_close(s);
     cleanup();
 }
@@ -519,6 +728,9 @@ int test_store_register(void)
     if (!CU_add_test(s, "migrations from an empty file", test_migrations) ||
         !CU_add_test(s, "finding upsert, history, resolution", test_upsert) ||
         !CU_add_test(s, "upsert: insert first or look up first, same outcome", test_upsert_orders) ||
+        !CU_add_test(s, "upsert: versions ordered to the millisecond", test_upsert_milliseconds) ||
+        !CU_add_test(s, "upsert: a tie keeps the version further along", test_upsert_tie) ||
+        !CU_add_test(s, "migration 3: times in seconds become milliseconds", test_migrate_times) ||
         !CU_add_test(s, "disabled controls join the control counts", test_control_checks) ||
         !CU_add_test(s, "raw JSON round trip with a dictionary", test_raw_roundtrip_with_dictionary) ||
         !CU_add_test(s, "watermarks move only on commit", test_watermark_rollback) ||

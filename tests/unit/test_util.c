@@ -81,6 +81,63 @@ static void test_time(void)
             }
 }
 
+/* Times to the millisecond, as ASFF writes them: 0-9 fractional digits,
+ * Z or an offset, all normalised to UTC; finer digits cut, never rounded
+ * (a later copy must never sort before an earlier one). */
+static void test_time_ms(void)
+{
+    static const struct {
+        const char *in;
+        long long ms;
+    } ok[] = {
+        { "2024-01-02T03:04:05Z", 1704164645000LL },
+        { "2024-01-02T03:04:05.896Z", 1704164645896LL },
+        { "2024-01-02T03:04:05.8Z", 1704164645800LL },
+        { "2024-01-02T03:04:05.89Z", 1704164645890LL },
+        { "2024-01-02T03:04:05.000001Z", 1704164645000LL },
+        { "2024-01-02T03:04:05.999999999Z", 1704164645999LL },
+        { "2024-01-02T03:04:05.896123+00:00", 1704164645896LL },
+        { "2024-01-02T05:04:05.896+02:00", 1704164645896LL },
+        { "2024-01-01T21:34:05.896-05:30", 1704164645896LL },
+        { "2024-01-02T03:04:05.896+0000", 1704164645896LL },
+        { "1969-12-31T23:59:59.999Z", -1LL },
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        int64_t ms = 0;
+        CU_ASSERT_EQUAL(hw_time_parse_ms(ok[i].in, &ms), 0);
+        if (ms != ok[i].ms) {
+            fprintf(stderr, "\n%s: %lld, want %lld\n", ok[i].in, (long long)ms, ok[i].ms);
+            CU_FAIL("hw_time_parse_ms");
+        }
+    }
+    static const char *const bad[] = { "2024-01-02T03:04:05.Z", "2024-01-02T03:04:05.896+24:00",
+                                       "2024-01-02T03:04:05.896+02:60", "2024-01-02T03:04:05.8x96Z",
+                                       "2024-01-02T03:04:05.896Z ", "" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t ms;
+        if (hw_time_parse_ms(bad[i], &ms) != -1) {
+            fprintf(stderr, "\n'%s' accepted\n", bad[i]);
+            CU_FAIL("hw_time_parse_ms accepted a bad time");
+        }
+    }
+    /* the seconds parser rounds down, as it always did */
+    int64_t t;
+    CU_ASSERT_EQUAL(hw_time_parse("2024-01-02T03:04:05.999Z", &t), 0);
+    CU_ASSERT_EQUAL(t, 1704164645);
+    CU_ASSERT_EQUAL(hw_time_parse("1969-12-31T23:59:59.999Z", &t), 0);
+    CU_ASSERT_EQUAL(t, -1);
+    char out[32];
+    hw_time_iso_ms(1704164645896LL, out);
+    CU_ASSERT_STRING_EQUAL(out, "2024-01-02T03:04:05.896Z");
+    hw_time_iso_ms(1704164645007LL, out);
+    CU_ASSERT_STRING_EQUAL(out, "2024-01-02T03:04:05.007Z");
+    hw_time_iso_ms(-1, out);
+    CU_ASSERT_STRING_EQUAL(out, "1969-12-31T23:59:59.999Z");
+    CU_ASSERT_EQUAL(hw_ms_to_s(-1), -1);
+    CU_ASSERT_EQUAL(hw_ms_to_s(-1000), -1);
+    CU_ASSERT_EQUAL(hw_ms_to_s(1999), 1);
+}
+
 static void test_atomic_write(void)
 {
     char dir[] = "/tmp/hwutilXXXXXX";
@@ -174,6 +231,7 @@ int test_util_register(void)
     if (!CU_add_test(s, "bounded buffer", test_buf_limit) ||
         !CU_add_test(s, "utf-8 validation", test_utf8) ||
         !CU_add_test(s, "time parsing", test_time) ||
+        !CU_add_test(s, "time to the millisecond", test_time_ms) ||
         !CU_add_test(s, "atomic write", test_atomic_write) ||
         !CU_add_test(s, "sha-256", test_sha256) ||
         !CU_add_test(s, "log redaction", test_redaction) ||
