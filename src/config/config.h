@@ -106,5 +106,9 @@ const char *hw_config_endpoint(const hw_config *c, const char *service);
 /* Writes a reference of every key (path, type, default, meaning) to f;
  * README.md's configuration section is checked against it in the tests. */
 void hw_config_print_reference(FILE *f);
+/* The i-th key of the same table: 1 and the four fields (static
+ * strings), or 0 past the last key. */
+int hw_config_reference(size_t i, const char **path, const char **type, const char **def,
+                        const char **help);
 
 #endif

@@ -38,6 +38,7 @@ int hw_sink_store(void *ctx, const hw_finding *f, const char *raw, size_t rawlen
     r.updated_at = f->updated_epoch;
     r.trusted = f->trusted;
     r.untrusted_reason = f->untrusted_reason;
+    r.title = f->title;
     r.raw = raw;
     r.rawlen = rawlen;
     int res;

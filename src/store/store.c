@@ -154,6 +154,9 @@ static const char *const migrations[] = {
     "UPDATE finding_history SET at = at * 1000;"
     "UPDATE watermarks SET updated_at = updated_at * 1000;"
     "ALTER TABLE finding_history ADD COLUMN tie INTEGER NOT NULL DEFAULT 0;",
+    /* 4: a finding's Title, for the listings (NULL for findings stored
+     * before: `hubwarden findings` then reads it from the raw ASFF) */
+    "ALTER TABLE findings ADD COLUMN title TEXT;",
 };
 
 int hw_store_schema_version(void)

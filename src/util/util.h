@@ -114,6 +114,9 @@ int hw_utf8_valid(const char *s, size_t n);
 int hw_memeq_ct(const void *a, const void *b, size_t n);
 int hw_streq(const char *a, const char *b); /* NULL-safe strcmp()==0 */
 int hw_starts_with(const char *s, const char *prefix);
+/* Levenshtein distance between a and b, ignoring ASCII case; (size_t)-1
+ * when either is longer than 256 bytes.  For "did you mean" suggestions. */
+size_t hw_edit_distance(const char *a, const char *b);
 
 /* ------------------------------------------------------------------ time */
 

@@ -366,13 +366,14 @@ static void test_migrate_times(void)
     CU_ASSERT_EQUAL(hw_store_watermark_set(s, "sh:1:us-east-1", 1700000200000LL, run, &e), HW_OK);
     CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
     hw_store_close(s);
-    /* back to schema 2 as hubwarden wrote it: seconds, no tie column */
+    /* back to schema 2 as hubwarden wrote it: seconds, no tie or title column */
     exec_raw("UPDATE findings SET first_observed = first_observed / 1000,"
              " last_observed = last_observed / 1000, created_at = created_at / 1000,"
              " updated_at = updated_at / 1000;"
              "UPDATE finding_history SET at = at / 1000;"
              "UPDATE watermarks SET updated_at = updated_at / 1000;"
              "ALTER TABLE finding_history DROP COLUMN tie;"
+             "ALTER TABLE findings DROP COLUMN title;"
              "PRAGMA user_version = 2;");
     CU_ASSERT_EQUAL(pragma_int("SELECT updated_at FROM findings"), 1700000200);
     s = open_w();
@@ -597,7 +598,9 @@ static void test_raw_roundtrip_with_dictionary(void)
     }
     int n = 0;
     hw_finding_query q = { 0 };
-    q.status = "FAILED";
+    static const char *const failed[] = { "FAILED" };
+    q.statuses = failed;
+    q.nstatuses = 1;
     CU_ASSERT_EQUAL(hw_store_findings(s, &q, count_cb, &n, &e), HW_OK);
     CU_ASSERT_EQUAL(n, 834);
     hw_store_close(s);
