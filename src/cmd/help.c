@@ -43,7 +43,8 @@ static void print_overview(FILE *f)
                "Compliance-focused remediation auditor for AWS Security Hub.\n\n"
                "Commands:\n");
     for (size_t i = 0; hw_commands[i]; i++)
-        fprintf(f, "  %-10s %s\n", hw_commands[i]->name, hw_commands[i]->summary);
+        fprintf(f, "  %-10s %s%s\n", hw_commands[i]->name, hw_commands[i]->summary,
+                hw_commands[i]->run == hw_cmd_not_implemented ? " (not implemented yet)" : "");
     fprintf(f, "\nGlobal options:\n"
                "  --config FILE         configuration (default $HUBWARDEN_CONFIG, then\n"
                "                        /etc/hubwarden/hubwarden.json, else built-in defaults)\n"
@@ -54,8 +55,9 @@ static void print_overview(FILE *f)
                "  -q, --quiet           warnings and errors only\n"
                "  --help                this text; 'hubwarden help COMMAND' for one command\n"
                "  --version             print the version\n"
-               "\nExit codes: 0 success; 1 gate failed or findings demand attention;\n"
-               "2 usage or configuration error; 3 partial failure; 4 internal error.\n");
+               "\nExit codes: 0 success; 1 the gate failed; 2 usage or configuration error;\n"
+               "3 partial failure; 4 internal error; 5 AWS refused or could not be reached.\n"
+               "'hubwarden help config' lists every configuration key.\n");
 }
 
 static int run(hw_ctx *ctx, int argc, char **argv)

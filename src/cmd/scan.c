@@ -169,7 +169,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         free(sums);
         free(summary);
         hw_error("scan %s failed: %s", run_id, e.msg);
-        return rc == HW_EINVAL ? HW_EXIT_USAGE : HW_EXIT_INTERNAL;
+        return hw_exit_code(rc);
     }
     if (format == HW_OUT_TABLE)
         print_summary(run_id, &res, sums, nsums);
@@ -177,6 +177,9 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_error("writing the summary failed");
     free(summary);
     free(sums);
+    /* every source failed: nothing was read, an AWS failure, not a partial one */
+    if (res.sources_failed && res.sources_failed == res.sources)
+        return HW_EXIT_AWS;
     return res.sources_failed ? HW_EXIT_PARTIAL : HW_EXIT_OK;
 }
 

@@ -72,9 +72,10 @@ int hw_exit_code(int kind)
     case HW_ELOCKED:
     case HW_ENOTFOUND:
         return HW_EXIT_USAGE;
-    case HW_EIO:
     case HW_EAWS:
     case HW_ENET:
+        return HW_EXIT_AWS;
+    case HW_EIO:
     case HW_ESTORE:
     case HW_ENOMEM:
     case HW_EINTERNAL:

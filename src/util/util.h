@@ -40,10 +40,12 @@ enum hw_errkind {
 /* Process exit codes, documented in README.md and docs/hubwarden.1. */
 enum hw_exit {
     HW_EXIT_OK = 0,
-    HW_EXIT_ATTENTION = 1, /* gate failed / findings demand attention */
+    HW_EXIT_ATTENTION = 1, /* the gate failed (gate only) */
     HW_EXIT_USAGE = 2,     /* usage or configuration error */
     HW_EXIT_PARTIAL = 3,   /* some accounts, regions or actions failed */
-    HW_EXIT_INTERNAL = 4   /* internal error */
+    HW_EXIT_INTERNAL = 4,  /* internal error: a bug, the store, a local file */
+    HW_EXIT_AWS = 5        /* AWS refused or could not be reached: credentials,
+                              signatures, AccessDenied, connection, TLS */
 };
 
 typedef struct hw_err {

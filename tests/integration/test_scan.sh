@@ -47,7 +47,7 @@ grep -q " 0 resolved" "$TMP/out" && fail "resolutions not seen: $(cat "$TMP/out"
 ok "incremental scan ($changed changed, $seen read)"
 
 # a wrong secret key: a clear error, no retry storm, the store intact
-AWS_SECRET_ACCESS_KEY=wrong$AWS_SECRET_ACCESS_KEY expect_rc 4 $HWC scan
+AWS_SECRET_ACCESS_KEY=wrong$AWS_SECRET_ACCESS_KEY expect_rc 5 $HWC scan
 contains "$TMP/err" "SignatureDoesNotMatch"
 expect_rc 0 $HWC findings --json
 [ "$(json_eval "$TMP/out" "len(d)")" = 250 ] || fail "store changed after a failed run"
