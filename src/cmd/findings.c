@@ -77,8 +77,8 @@ static const hw_out_col group_cols[] = {
     { "findings", HW_COL_NUMBER, 8, HW_COL_NARROW },
     { "failed", HW_COL_NUMBER, 6, HW_COL_NARROW },
     { "severity", HW_COL_TEXT, 13, HW_COL_NARROW },
+    { "controls", HW_COL_TEXT, 14, HW_COL_NARROW },
     { "last_observed", HW_COL_NULLABLE, 24, HW_COL_NARROW },
-    { "controls", HW_COL_TEXT, 20, HW_COL_NARROW },
     { "resource", HW_COL_TEXT, 40, HW_COL_NARROW | HW_COL_TAIL | HW_COL_FILL },
 };
 
@@ -367,8 +367,8 @@ static int group_cb(void *arg, const hw_resource_group *g)
     snprintf(n, sizeof n, "%u", g->findings);
     snprintf(failed, sizeof failed, "%u", g->failed);
     time_cell(g->last_observed, last);
-    const char *cells[] = { g->account_id, g->region, n, failed, g->severity, last,
-                            g->controls, g->resource };
+    const char *cells[] = { g->account_id, g->region, n, failed, g->severity, g->controls,
+                            last, g->resource };
     hw_out_row(&x->o, cells);
     return ferror(x->o.f) ? 1 : 0;
 }
@@ -471,10 +471,14 @@ static int show(hw_ctx *ctx, const char *id, int format)
         rc = hw_cmd_fail(&e);
         goto out;
     }
+    if (!x.fields) {
+        rc = hw_cmd_fail(&(hw_err){ HW_ENOTFOUND, "no finding with that Id in the store" });
+        goto out;
+    }
     cJSON *asff = cJSON_ParseWithLength(raw, rawlen);
     if (!asff)
         asff = cJSON_CreateNull();
-    if (!x.fields->child || !cJSON_GetObjectItem(x.fields, "title")) {
+    if (!cJSON_GetObjectItem(x.fields, "title")) {
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(asff, "Title");
         if (cJSON_IsString(t))
             cJSON_AddStringToObject(x.fields, "title", t->valuestring);

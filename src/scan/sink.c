@@ -92,7 +92,8 @@ int hw_orgset_load(hw_store *s, hw_orgset *o, hw_err *e)
     memset(o, 0, sizeof *o);
     if (hw_store_accounts(s, org_cb, o, e) != HW_OK)
         return e->kind;
-    qsort(o->ids, o->n, sizeof *o->ids, cmp_id);
+    if (o->n) /* qsort(NULL, 0) is undefined */
+        qsort(o->ids, o->n, sizeof *o->ids, cmp_id);
     o->known = o->n > 0;
     return HW_OK;
 }

@@ -90,7 +90,7 @@ expect_rc 0 $HWC findings --group-by resource --output json
 /usr/bin/python3 - "$TMP/out" <<'PY' || fail "--group-by resource"
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d and list(d[0].keys()) == ["account", "region", "findings", "failed", "severity", "last_observed", "controls", "resource"], d[0]
+assert d and list(d[0].keys()) == ["account", "region", "findings", "failed", "severity", "controls", "last_observed", "resource"], d[0]
 for g in d:
     n = len([c for c in g["controls"].split(",") if c]) if g["controls"] else 0
     # GuardDuty findings have no control: only control findings are counted here
