@@ -13,6 +13,21 @@ cat > "$TMP/hw.json" <<JSON
 JSON
 HWC="$HW --config $TMP/hw.json"
 expect_rc 0 $HWC scan
+# scan --output json: one JSON document on stdout; with --log-format json
+# the diagnostics are JSON lines, so a cron log is pure JSON
+expect_rc 0 $HWC --log-format json scan --output json
+/usr/bin/python3 - "$TMP/out" "$TMP/err" <<'PY' || fail "scan --output json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["run_id"] and d["status"] == "ok" and d["seen"] >= 0, d
+fw = {f["framework"]: f for f in d["frameworks"]}
+c = fw["cis-aws-3.0.0"]
+assert c["counts"] == "account x requirement pairs", c
+assert c["pass_rate"] is None or abs(c["pass_rate"] - c["passed"] / (c["passed"] + c["failed"])) < 1e-9, c
+for line in open(sys.argv[2]):
+    json.loads(line)
+PY
+expect_rc 2 $HWC scan --output csv
 count() { # ARGS...: the number of findings the query returns
     $HWC findings --output json "$@" > "$TMP/c.json" 2> "$TMP/c.err" || { cat "$TMP/c.err"; fail "findings $*"; }
     json_eval "$TMP/c.json" "len(d)"
