@@ -33,7 +33,10 @@ static void print_summary_json(const char *summary, const char *run_id, const ch
     cJSON *j = cJSON_Parse(summary ? summary : "{}");
     if (!j)
         j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "run_id", run_id);
+    if (run_id)
+        cJSON_AddStringToObject(j, "run_id", run_id);
+    else
+        cJSON_AddNullToObject(j, "run_id"); /* --check: no run */
     cJSON_AddStringToObject(j, "status", status);
     if (hw_out_document(stdout, format, j) != 0)
         hw_error("writing the summary failed");
@@ -100,7 +103,7 @@ static int run_check(hw_ctx *ctx, char **files, int nfiles, const hw_catalog *ca
         char extra[64];
         snprintf(extra, sizeof extra, "\"files\": %d, \"files_failed\": %zu", nfiles, failed);
         char *summary = hw_ingest_summary_json(&in.stats, extra);
-        print_summary_json(summary, "", "check");
+        print_summary_json(summary, NULL, "check");
         free(summary);
     } else
     printf("import --check: %zu findings read, %zu well-formed (%zu untrusted), %zu skipped",

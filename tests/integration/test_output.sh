@@ -17,6 +17,11 @@ f["Resources"][0]["Id"] = "arn:aws:s3:::bucket-\u001b[2J-\u009b31m-end"
 json.dump(f, open(sys.argv[2], "w"))
 PY
 expect_rc 0 "$HW" --db "$DB" import "$TMP/a.jsonl" "$TMP/hostile.json"
+# import's summary as one JSON document on stdout (the warnings stay on stderr)
+expect_rc 0 "$HW" --db "$DB" import --output json "$TMP/a.jsonl"
+[ "$(json_eval "$TMP/out" "(d['seen'], d['unchanged'], d['status'], len(d['run_id']) > 0)")" = "(200, 200, 'ok', True)" ] || fail "import --output json: $(cat "$TMP/out")"
+expect_rc 0 "$HW" --db "$DB" import --check --output jsonl "$TMP/a.jsonl"
+[ "$(wc -l < "$TMP/out")" = 1 ] && [ "$(json_eval "$TMP/out" "(d['seen'], d['run_id'])")" = "(200, None)" ] || fail "import --check --output jsonl: $(cat "$TMP/out")"
 
 # the same fields, in the same order, in CSV, JSON, JSON lines and the
 # --wide table header
