@@ -89,15 +89,22 @@ int aws_parse_xml(const struct http_result *res, const hw_aws_service *svc, cons
 int aws_base_url(hw_aws_client *c, const hw_aws_service *svc, const char *region, char **url,
                  hw_err *e);
 const char *aws_sign_region(const hw_aws_service *svc, const char *region);
-/* The text of the first descendant element with this local name. */
+/* The text of the first element with this local name among node, its
+ * siblings and their descendants ("" when it has no text; NULL when there
+ * is none); owned by the document (xml.c). */
 struct _xmlNode;
 const char *aws_xml_text(struct _xmlNode *node, const char *name);
+/* An unsigned Query call (AssumeRoleWithWebIdentity): as
+ * hw_aws_query_call, without credentials; *resp is the caller's to free
+ * (xmlFreeDoc). */
+int aws_query_unsigned(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
+                       const hw_aws_param *params, size_t n, struct _xmlDoc **resp, hw_err *e);
 /* Parses STS credentials (<Credentials>) out of a response document. */
 int aws_sts_parse_creds(struct _xmlDoc *doc, hw_aws_creds *out, hw_err *e);
 /* Unsigned AssumeRoleWithWebIdentity. */
 int aws_assume_role_web_identity(hw_aws_client *c, const char *role_arn, const char *token,
                                  const char *session, hw_aws_creds *out, hw_err *e);
-/* Registers a credential's secrets with the log redactor. */
+/* Registers a credential's secrets with the log redactor (creds.c). */
 void aws_protect(const hw_aws_creds *cr);
 
 #endif

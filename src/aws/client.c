@@ -131,12 +131,6 @@ const hw_aws_error *hw_aws_last_error(const hw_aws_client *c)
     return &c->last;
 }
 
-void aws_protect(const hw_aws_creds *cr)
-{
-    hw_log_add_secret(cr->secret_access_key);
-    hw_log_add_secret(cr->session_token);
-}
-
 static int near_expiry(const hw_aws_creds *cr)
 {
     return cr->expiration && hw_now() >= cr->expiration - 300;
@@ -344,7 +338,6 @@ int hw_aws_query_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_serv
     return query_exchange(c, ctx, svc, operation, params, nparams, cr, resp, e);
 }
 
-/* Unsigned Query call (AssumeRoleWithWebIdentity). */
 int aws_query_unsigned(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
                        const hw_aws_param *params, size_t n, xmlDocPtr *resp, hw_err *e)
 {
@@ -400,22 +393,4 @@ int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_s
     curl_slist_free_all(h);
     hw_buf_free(&url);
     return rc;
-}
-
-const char *aws_xml_text(xmlNodePtr node, const char *name)
-{
-    for (xmlNodePtr n = node; n; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE)
-            continue;
-        if (xmlStrcmp(n->name, (const xmlChar *)name) == 0) {
-            xmlNodePtr t = n->children;
-            if (t && (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE))
-                return (const char *)t->content;
-            return "";
-        }
-        const char *r = aws_xml_text(n->children, name);
-        if (r)
-            return r;
-    }
-    return NULL;
 }

@@ -31,6 +31,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+void aws_protect(const hw_aws_creds *cr)
+{
+    hw_log_add_secret(cr->secret_access_key);
+    hw_log_add_secret(cr->session_token);
+}
+
 /* ------------------------------------------------------------------ INI */
 
 struct ini_query {

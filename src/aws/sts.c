@@ -9,9 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int aws_query_unsigned(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
-                       const hw_aws_param *params, size_t n, xmlDocPtr *resp, hw_err *e);
-
 int aws_sts_parse_creds(xmlDocPtr doc, hw_aws_creds *out, hw_err *e)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
