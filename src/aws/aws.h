@@ -202,7 +202,10 @@ char *hw_aws_ini_get(const char *path, const char *section, const char *key);
  * max_inflight at once; retries wait out their backoff without blocking
  * the others.  Callbacks run inside hw_aws_multi_run(): on success rc is
  * HW_OK and body (malloc'd, the callback frees it) the response; on
- * failure body is NULL, err the AWS error and e its message.
+ * failure body is NULL, err the AWS error and e its message.  Every queued
+ * request gets exactly one callback: one that libcurl refuses to start
+ * fails at once, and hw_aws_multi_free() calls those still queued with
+ * HW_EINTERNAL ("cancelled"), so that their arguments can be freed.
  */
 typedef struct hw_aws_multi hw_aws_multi;
 typedef void (*hw_aws_done_cb)(void *arg, int rc, char *body, size_t len,

@@ -104,6 +104,9 @@ int aws_sts_parse_creds(struct _xmlDoc *doc, hw_aws_creds *out, hw_err *e);
 /* Unsigned AssumeRoleWithWebIdentity. */
 int aws_assume_role_web_identity(hw_aws_client *c, const char *role_arn, const char *token,
                                  const char *session, hw_aws_creds *out, hw_err *e);
+/* multi.c adds handles through this (curl_multi_add_handle); a test may
+ * point it elsewhere to make libcurl refuse a request. */
+extern CURLMcode (*aws_multi_add_handle)(CURLM *m, CURL *h);
 /* Registers a credential's secrets with the log redactor (creds.c). */
 void aws_protect(const hw_aws_creds *cr);
 
