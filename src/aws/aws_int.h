@@ -74,17 +74,11 @@ int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_r
  * parser. */
 int aws_http_call(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
                   int protocol, const struct http_request *rq, struct http_result *res, hw_err *e);
-/* Credentials for a context (base, or an assumed account's), refreshed
- * when near expiry. */
-int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **out, hw_err *e);
 /* Where a call goes and as whom: the context's credentials (refreshed when
  * near expiry), its region, and the base URL (malloc'd). */
 int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                const hw_aws_creds **cr, const char **region, char **base, hw_err *e);
-/* Parses an XML response body without network or entities. */
 struct _xmlDoc;
-int aws_parse_xml(const struct http_result *res, const hw_aws_service *svc, const char *operation,
-                  struct _xmlDoc **resp, hw_err *e);
 /* Base URL for svc in region (no trailing slash). */
 int aws_base_url(hw_aws_client *c, const hw_aws_service *svc, const char *region, char **url,
                  hw_err *e);
@@ -99,8 +93,6 @@ const char *aws_xml_text(struct _xmlNode *node, const char *name);
  * (xmlFreeDoc). */
 int aws_query_unsigned(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
                        const hw_aws_param *params, size_t n, struct _xmlDoc **resp, hw_err *e);
-/* Parses STS credentials (<Credentials>) out of a response document. */
-int aws_sts_parse_creds(struct _xmlDoc *doc, hw_aws_creds *out, hw_err *e);
 /* Unsigned AssumeRoleWithWebIdentity. */
 int aws_assume_role_web_identity(hw_aws_client *c, const char *role_arn, const char *token,
                                  const char *session, hw_aws_creds *out, hw_err *e);

@@ -136,7 +136,10 @@ static int near_expiry(const hw_aws_creds *cr)
     return cr->expiration && hw_now() >= cr->expiration - 300;
 }
 
-int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **out, hw_err *e)
+/* Credentials for a context (base, or an assumed account's), refreshed
+ * when near expiry. */
+static int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **out,
+                         hw_err *e)
 {
     if (ctx && ctx->account) {
         for (size_t i = 0; i < c->nassumed; i++) {
@@ -179,8 +182,9 @@ int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *sv
     return aws_base_url(c, svc, *region, base, e);
 }
 
-int aws_parse_xml(const struct http_result *res, const hw_aws_service *svc, const char *operation,
-                  xmlDocPtr *resp, hw_err *e)
+/* Parses an XML response body without network or entities. */
+static int aws_parse_xml(const struct http_result *res, const hw_aws_service *svc,
+                         const char *operation, xmlDocPtr *resp, hw_err *e)
 {
     *resp = xmlReadMemory(hw_buf_str(&res->body), (int)res->body.len, "response.xml", NULL,
                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -243,7 +247,8 @@ int hw_aws_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_servi
     return rc;
 }
 
-int hw_aws_rest_json_raw(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+/* REST-JSON returning the raw body: malloc'd, free(). */
+static int rest_json_raw(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                          const char *operation, const char *method, const char *path,
                          const cJSON *req, char **out, size_t *len, hw_err *e)
 {
@@ -268,7 +273,7 @@ int hw_aws_rest_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_
     *resp = NULL;
     char *body;
     size_t len;
-    int rc = hw_aws_rest_json_raw(c, ctx, svc, operation, method, path, req, &body, &len, e);
+    int rc = rest_json_raw(c, ctx, svc, operation, method, path, req, &body, &len, e);
     if (rc != HW_OK)
         return rc;
     *resp = cJSON_ParseWithLength(body, len);
