@@ -19,6 +19,12 @@
  *      AWS_EC2_METADATA_SERVICE_ENDPOINT overrides the address,
  *      AWS_EC2_METADATA_DISABLED=true skips it.
  *
+ * Below the chain, the credentials in use: the base ones (resolved once,
+ * again near expiry) and each assumed account's (hw_aws_assume, cached
+ * until five minutes before expiry), with every secret registered with
+ * the log redactor.  STS itself is sts.c's, called with the credentials
+ * chosen here.
+ *
  * Every step of the chain says what it found, as one of three kinds
  * (enum found): FOUND (out is filled), NONE (this source has nothing: the
  * chain goes on) or ERROR (e says why: the chain stops).  A source that
@@ -291,6 +297,8 @@ static int web_identity(hw_aws_client *c, const char *token_file, const char *ro
     hw_log_add_secret(tok);
     int rc = aws_assume_role_web_identity(c, role_arn, tok, session, out, e);
     free(tok);
+    if (rc == HW_OK)
+        aws_protect(out);
     return rc;
 }
 
@@ -482,19 +490,16 @@ static enum found assume_from_profile(hw_aws_client *c, const char *cfg, const c
     }
     if (got == FOUND) {
         /* assume with the source credentials */
-        int had = c->have_base;
-        hw_aws_creds saved = c->base;
-        c->base = source;
-        c->have_base = 1;
-        int rc = hw_aws_assume_role(c, role_arn, ext, sess ? sess : c->opt.session_name,
-                                    dur ? atoi(dur) : 3600, out, e);
-        c->base = saved;
-        c->have_base = had;
+        int rc = aws_sts_assume_role(c, &source, role_arn, ext,
+                                     sess ? sess : c->opt.session_name, dur ? atoi(dur) : 3600,
+                                     out, e);
         memset(&source, 0, sizeof source);
-        if (rc == HW_OK)
+        if (rc == HW_OK) {
+            aws_protect(out);
             snprintf(out->source, sizeof out->source, "profile %s (assume role)", profile);
-        else
+        } else {
             got = ERROR;
+        }
     }
     free(src);
     free(csrc);
@@ -610,4 +615,100 @@ int hw_aws_resolve_creds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
                       "no AWS credentials found (environment, profile %s, web identity, "
                       "container, instance metadata)",
                       c->profile);
+}
+
+/* ------------------------------------------------- credentials in use */
+
+static int near_expiry(const hw_aws_creds *cr)
+{
+    return cr->expiration && hw_now() >= cr->expiration - 300;
+}
+
+int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **out, hw_err *e)
+{
+    if (ctx && ctx->account) {
+        for (size_t i = 0; i < c->nassumed; i++) {
+            struct assumed *a = &c->assumed[i];
+            if (strcmp(a->account, ctx->account) != 0)
+                continue;
+            if (near_expiry(&a->creds) &&
+                hw_aws_assume(c, a->account, a->role_name, a->external_id, e) != HW_OK)
+                return e->kind;
+            *out = &c->assumed[i].creds;
+            return HW_OK;
+        }
+        return hw_err_set(e, HW_EINTERNAL, "no role assumed into account %s", ctx->account);
+    }
+    if (!c->have_base || near_expiry(&c->base)) {
+        /* resolve into a copy: c->base stays whole until the chain is done */
+        hw_aws_creds fresh;
+        if (hw_aws_resolve_creds(c, &fresh, e) != HW_OK)
+            return e->kind;
+        c->base = fresh;
+        c->have_base = 1;
+        aws_protect(&c->base);
+    }
+    *out = &c->base;
+    return HW_OK;
+}
+
+int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+               const hw_aws_creds **cr, const char **region, char **base, hw_err *e)
+{
+    if (aws_ctx_creds(c, ctx, cr, e) != HW_OK)
+        return e->kind;
+    *region = aws_ctx_region(c, ctx);
+    return aws_base_url(c, svc, *region, base, e);
+}
+
+int hw_aws_assume_role(hw_aws_client *c, const char *role_arn, const char *external_id,
+                       const char *session_name, int duration_s, hw_aws_creds *out, hw_err *e)
+{
+    const hw_aws_creds *base;
+    if (aws_ctx_creds(c, NULL, &base, e) != HW_OK)
+        return e->kind;
+    if (aws_sts_assume_role(c, base, role_arn, external_id, session_name, duration_s, out, e) !=
+        HW_OK)
+        return e->kind;
+    aws_protect(out);
+    return HW_OK;
+}
+
+int hw_aws_assume(hw_aws_client *c, const char *account_in, const char *role_in,
+                  const char *external_in, hw_err *e)
+{
+    /* Copies first: a refresh (aws_ctx_creds) passes pointers into the
+     * very cache slot that is rewritten below. */
+    char account[sizeof c->assumed->account], role_name[sizeof c->assumed->role_name];
+    char ext[sizeof c->assumed->external_id];
+    snprintf(account, sizeof account, "%s", account_in);
+    snprintf(role_name, sizeof role_name, "%s", role_in);
+    snprintf(ext, sizeof ext, "%s", external_in ? external_in : "");
+    const char *external_id = ext[0] ? ext : NULL;
+    struct assumed *slot = NULL;
+    for (size_t i = 0; i < c->nassumed; i++)
+        if (strcmp(c->assumed[i].account, account) == 0)
+            slot = &c->assumed[i];
+    if (slot && strcmp(slot->role_name, role_name) == 0 && slot->creds.expiration &&
+        hw_now() < slot->creds.expiration - 300)
+        return HW_OK;
+    char arn[256];
+    snprintf(arn, sizeof arn, "arn:%s:iam::%s:role/%s", hw_aws_partition(c->region), account,
+             role_name);
+    hw_aws_creds cr;
+    if (hw_aws_assume_role(c, arn, external_id, c->opt.session_name, 3600, &cr, e) != HW_OK)
+        return e->kind;
+    if (!slot) {
+        struct assumed *p = realloc(c->assumed, (c->nassumed + 1) * sizeof *p);
+        if (!p)
+            return hw_err_set(e, HW_ENOMEM, "out of memory");
+        c->assumed = p;
+        slot = &c->assumed[c->nassumed++];
+    }
+    memset(slot, 0, sizeof *slot);
+    snprintf(slot->account, sizeof slot->account, "%s", account);
+    snprintf(slot->role_name, sizeof slot->role_name, "%s", role_name);
+    snprintf(slot->external_id, sizeof slot->external_id, "%s", ext);
+    slot->creds = cr; /* registered with the redactor by hw_aws_assume_role */
+    return HW_OK;
 }
