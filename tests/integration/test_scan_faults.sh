@@ -25,7 +25,8 @@ def f(account, n):
     d = json.loads(json.dumps(base))
     d.update(Id="fault-%s-%d" % (account, n), AwsAccountId=account, Region="eu-west-1")
     return d
-add = [f("222222222222", 0)] + [f("444444444444", n) for n in range(7)]
+add = [f("222222222222", 0)] + [f("444444444444", n) for n in range(7)] + \
+      [f("333333333333", n) for n in range(12)]
 json.dump({"add": add}, open(sys.argv[4], "w"))
 PY
 start_sim "$TMP/scenario.json" --no-rate-limit
@@ -61,4 +62,18 @@ not_contains "$TMP/out" "sources completed"
 [ "$(sqlite3 "$TMP/f.db" "SELECT count(*) FROM findings WHERE account_id = '444444444444'")" = 0 ] ||
     fail "findings of the failed commit are in the store"
 ok "a failed last commit fails the scan (exit 4)"
+# the store refusing a finding stops the scan: what is still queued or in
+# flight (here, likely, 333333333333's pages) is cancelled, each request
+# through its callback; exit 4
+sqlite3 "$TMP/f.db" "DROP TRIGGER fault_444;
+    CREATE TRIGGER fault_abort BEFORE INSERT ON findings WHEN NEW.account_id = '444444444444'
+    BEGIN SELECT RAISE(ABORT, 'injected store failure'); END;" || fail "installing the fault"
+sed 's/"max_concurrency": 1/"max_concurrency": 2/; s/"222222222222", "444444444444"/"333333333333", "444444444444"/' \
+    "$TMP/c.json" > "$TMP/c2.json"
+sim_post /_awssim/faults '{}' > /dev/null
+expect_rc 4 "$HW" --config "$TMP/c2.json" scan
+contains "$TMP/err" "injected store failure"
+[ "$(sqlite3 "$TMP/f.db" "SELECT status FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1")" = failed ] ||
+    fail "the run is not recorded as failed"
+ok "a store failure stops the scan (exit 4)"
 echo "scan faults: all checks passed"
