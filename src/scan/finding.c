@@ -15,6 +15,7 @@
 
 #include "scan/jsonlex.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,12 +112,18 @@ static void classify_product(hw_finding *f)
     }
 }
 
-static void set_untrusted(hw_finding *f, const char *fmt, const char *a, const char *b)
+static void set_untrusted(hw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Marks the finding untrusted; the first reason given is kept. */
+static void set_untrusted(hw_finding *f, const char *fmt, ...)
 {
     if (!f->trusted)
-        return; /* keep the first reason */
+        return;
     f->trusted = 0;
-    snprintf(f->untrusted_reason, sizeof f->untrusted_reason, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->untrusted_reason, sizeof f->untrusted_reason, fmt, ap);
+    va_end(ap);
 }
 
 /* ------------------------------------------------------------ extraction */
@@ -702,10 +709,10 @@ static int check_finding(hw_finding *f, const hw_orgset *org, hw_err *e)
     f->nstandards = x->standards.n;
     product_of(f);
     if (f->product == HW_PRODUCT_OTHER)
-        set_untrusted(f, "product %s is not Security Hub or GuardDuty%s", f->product_arn, "");
+        set_untrusted(f, "product %s is not Security Hub or GuardDuty", f->product_arn);
     else if (f->product == HW_PRODUCT_SECURITYHUB &&
              !hw_starts_with(f->generator_id, "security-control/"))
-        set_untrusted(f, "generator %s is not a Security Hub control%s", f->generator_id, "");
+        set_untrusted(f, "generator %s is not a Security Hub control", f->generator_id);
     if (!hw_orgset_contains(org, f->account_id))
         set_untrusted(f, "account %s is not in the Organization%s", f->account_id,
                       org && org->known ? "" : " (Organization not known yet)");

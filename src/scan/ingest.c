@@ -10,7 +10,9 @@
  */
 #include "scan/scan.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "catalog/catalog.h"
@@ -33,11 +35,16 @@ void hw_ingest_free(hw_ingest *in)
     hw_finding_free(&in->f);
 }
 
+static void disagree(hw_ingest *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Logs a disagreement once per run: `warned` holds "\nmsg\nmsg\n...". */
-static void disagree(hw_ingest *in, const char *fmt, const char *a, const char *b, const char *c)
+static void disagree(hw_ingest *in, const char *fmt, ...)
 {
     char msg[512], key[520];
-    snprintf(msg, sizeof msg, fmt, a, b, c);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     snprintf(key, sizeof key, "\n%s\n", msg);
     if (!in->warned.len)
         hw_buf_putc(&in->warned, '\n');
@@ -144,8 +151,8 @@ static void cross_check(hw_ingest *in, const hw_finding *f)
         return;
     const hw_control *ctl = hw_catalog_control(in->catalog, f->control_id);
     if (!ctl) {
-        disagree(in, "control %s is not in controls/ (the catalogue may be older than Security Hub)%s%s",
-                 f->control_id, "", "");
+        disagree(in, "control %s is not in controls/ (the catalogue may be older than Security Hub)",
+                 f->control_id);
         return;
     }
     for (size_t k = 0; k < f->nrelated; k++) {
