@@ -79,9 +79,20 @@ static int split_related(const char *s, char *fw, size_t fwsz, const char **req)
     return 0;
 }
 
-/* "standards/cis-aws-foundations-benchmark/v/3.0.0" -> cis-aws-3.0.0 */
-static int standard_framework(const char *s, char *fw, size_t fwsz)
+/* "standards/cis-aws-foundations-benchmark/v/3.0.0" -> cis-aws-3.0.0;
+ * "ruleset/cis-aws-foundations-benchmark/v/1.2.0" (the CIS 1.2.0 standard's
+ * own form) and every standard controls/standard-control-ids.xml names
+ * through the catalogue. */
+static int standard_framework(const hw_catalog *cat, const char *s, char *fw, size_t fwsz)
 {
+    const char *path = strncmp(s, "standards/", 10) == 0 ? s + 10
+                       : strncmp(s, "ruleset/", 8) == 0  ? s + 8
+                                                         : NULL;
+    const hw_standard *std = path ? hw_catalog_standard(cat, path, strlen(path)) : NULL;
+    if (std && std->framework) {
+        snprintf(fw, fwsz, "%s", std->framework);
+        return 1;
+    }
     static const struct { const char *prefix, *id; } stds[] = {
         { "standards/cis-aws-foundations-benchmark/v/", "cis-aws-" },
         { "standards/pci-dss/v/", "pci-dss-" },
@@ -121,6 +132,8 @@ static uint64_t mix(uint64_t h, const char *s)
 static int checked_before(hw_ingest *in, const hw_finding *f)
 {
     uint64_t h = mix(0xcbf29ce484222325ull, f->control_id);
+    if (f->standard)
+        h = mix(mix(h, f->standard->path), f->standard_control_id);
     for (size_t i = 0; i < f->nrelated; i++)
         h = mix(h, f->related[i]);
     h = mix(h, "\x01");
@@ -145,6 +158,20 @@ static int checked_before(hw_ingest *in, const hw_finding *f)
  * disagreement is logged once per run and counted, never resolved
  * silently: either the catalogue is out of date or the finding is odd.
  */
+/* Whether ctl relates to requirement req of framework fw, or to one that
+ * req is part of ("2.1.5" for Security Hub's "2.1.5.1"). */
+static int relates(const hw_control *ctl, const char *fw, const char *req)
+{
+    for (size_t i = 0; i < ctl->nrelated; i++) {
+        const char *r = ctl->related[i].requirement;
+        size_t n = strlen(r);
+        if (strcmp(ctl->related[i].framework, fw) == 0 && strncmp(req, r, n) == 0 &&
+            (req[n] == '\0' || req[n] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
 static void cross_check(hw_ingest *in, const hw_finding *f)
 {
     if (checked_before(in, f))
@@ -155,6 +182,14 @@ static void cross_check(hw_ingest *in, const hw_finding *f)
                  f->control_id);
         return;
     }
+    /* a control found through a standard numbered by its framework's
+     * requirements: controls/ should relate the two */
+    const hw_standard *std = f->standard;
+    if (std && std->framework && std->ids == HW_STANDARD_IDS_REQUIREMENTS &&
+        !relates(ctl, std->framework, f->standard_control_id))
+        disagree(in, "%s: Security Hub's %s control %s is this control, controls/ relates it to no %s %s",
+                 ctl->id, std->framework, f->standard_control_id, std->framework,
+                 f->standard_control_id);
     for (size_t k = 0; k < f->nrelated; k++) {
         char fw[64];
         const char *req;
@@ -169,7 +204,7 @@ static void cross_check(hw_ingest *in, const hw_finding *f)
     }
     for (size_t k = 0; k < f->nstandards; k++) {
         char fw[64];
-        if (!standard_framework(f->standards[k], fw, sizeof fw))
+        if (!standard_framework(in->catalog, f->standards[k], fw, sizeof fw))
             continue;
         int found = 0;
         for (size_t i = 0; i < ctl->nrelated && !found; i++)
@@ -230,6 +265,7 @@ int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line)
     in->stats.seen++;
     hw_err e;
     hw_err_clear(&e);
+    in->f.catalog = in->catalog;
     if (hw_finding_parse(bytes, len, in->org, &in->f, &e) != HW_OK) {
         skip(in, line, e.msg);
         return 0;
@@ -260,6 +296,7 @@ int hw_ingest_take(void *arg, const char *bytes, size_t avail, long line, size_t
     }
     hw_err e;
     hw_err_clear(&e);
+    in->f.catalog = in->catalog;
     int r = hw_finding_take(bytes, avail, in->org, &in->f, used, &e);
     if (r == HW_TAKE_MORE || r == HW_TAKE_FRAME)
         return r; /* nothing counted: the slow path will */
