@@ -704,12 +704,6 @@ static int same_ref(const stdref *a, const stdref *b)
            memcmp(a->id, b->id, a->nid) == 0;
 }
 
-/* The standard control a finding names, from GeneratorId, else
- * ProductFields.StandardsControlArn, else ProductFields.ControlId or RuleId
- * in the standard of ProductFields.StandardsArn or StandardsGuideArn.  Every
- * source present must agree with the first; a disagreement, or a
- * StandardsControlArn of another account, makes the finding untrusted.
- * Returns 1 with *r, 0 when the finding names none. */
 /* The ProductFields that name a standard's control ("" when absent). */
 typedef struct pfields {
     const char *ctl_arn, *ctl_id, *rule_id, *std_arn, *guide_arn;
@@ -729,6 +723,12 @@ static int read_pfields(const hw_finding *f, pfields *p, hw_err *e)
     return HW_OK;
 }
 
+/* The standard control a finding names, from GeneratorId, else
+ * ProductFields.StandardsControlArn, else ProductFields.ControlId or RuleId
+ * in the standard of ProductFields.StandardsArn or StandardsGuideArn.  Every
+ * source present must agree with the first; a disagreement, or a
+ * StandardsControlArn of another account, makes the finding untrusted.
+ * Returns 1 with *r, 0 when the finding names none. */
 static int standard_ref(hw_finding *f, const pfields *p, stdref *r)
 {
     const char *ctl_arn = p->ctl_arn, *ctl_id = p->ctl_id, *rule_id = p->rule_id,
