@@ -154,19 +154,20 @@ static int arn_is(const char *s, size_t n, const char *word)
 }
 
 /* product/aws/securityhub -> SECURITYHUB etc.; fills product_name.  A
- * ProductArn that does not parse is no product ("unknown"). */
-static void classify_product(hw_finding *f)
+ * ProductArn that does not parse is no product ("unknown"): returns 0. */
+static int classify_product(hw_finding *f)
 {
     arn a;
     f->product = HW_PRODUCT_OTHER;
     snprintf(f->product_name, sizeof f->product_name, "unknown");
-    if (!arn_parse(f->product_arn, &a) || !arn_is(a.service, a.nservice, "securityhub") ||
-        strncmp(a.resource, "product/", 8) != 0)
-        return;
+    if (!arn_parse(f->product_arn, &a))
+        return 0;
+    if (!arn_is(a.service, a.nservice, "securityhub") || strncmp(a.resource, "product/", 8) != 0)
+        return 1;
     const char *cp = a.resource + 8; /* company/product */
     snprintf(f->product_name, sizeof f->product_name, "%s", cp);
     if (a.naccount != 0 || strncmp(cp, "aws/", 4) != 0)
-        return;
+        return 1;
     if (strcmp(cp + 4, "securityhub") == 0) {
         f->product = HW_PRODUCT_SECURITYHUB;
         snprintf(f->product_name, sizeof f->product_name, "securityhub");
@@ -176,6 +177,7 @@ static void classify_product(hw_finding *f)
     } else {
         snprintf(f->product_name, sizeof f->product_name, "%s", cp + 4);
     }
+    return 1;
 }
 
 static void set_untrusted(hw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -247,6 +249,7 @@ struct hw_finding_scratch {
     char last_arn[256];
     int last_product;
     char last_product_name[64];
+    int last_arn_ok;
 };
 
 void hw_finding_init(hw_finding *f)
@@ -932,21 +935,24 @@ static int check_status(hw_finding *f, hw_err *e)
 }
 
 /* classify_product() with the last answer remembered: a run's findings
- * come from a handful of products. */
-static void product_of(hw_finding *f)
+ * come from a handful of products.  Returns 0 when ProductArn does not
+ * parse. */
+static int product_of(hw_finding *f)
 {
     struct hw_finding_scratch *x = f->x;
     if (strcmp(f->product_arn, x->last_arn) == 0) {
         f->product = x->last_product;
         memcpy(f->product_name, x->last_product_name, sizeof f->product_name);
-        return;
+        return x->last_arn_ok;
     }
-    classify_product(f);
+    int ok = classify_product(f);
     if (strlen(f->product_arn) < sizeof x->last_arn) {
         strcpy(x->last_arn, f->product_arn);
         x->last_product = f->product;
+        x->last_arn_ok = ok;
         memcpy(x->last_product_name, f->product_name, sizeof f->product_name);
     }
+    return ok;
 }
 
 /*
@@ -1034,6 +1040,8 @@ static int check_finding(hw_finding *f, const hw_orgset *org, hw_err *e)
         return e->kind;
     f->trusted = 1;
     f->untrusted_reason[0] = '\0';
+    if (!product_of(f))
+        set_untrusted(f, "ProductArn: not an ARN");
     if (check_timestamps(f, e) != HW_OK || check_status(f, e) != HW_OK ||
         check_resources(f, e) != HW_OK)
         return e->kind;
@@ -1041,11 +1049,7 @@ static int check_finding(hw_finding *f, const hw_orgset *org, hw_err *e)
     f->nrelated = x->related.n;
     f->standards = x->standards.v;
     f->nstandards = x->standards.n;
-    product_of(f);
-    arn a;
-    if (f->product == HW_PRODUCT_OTHER && !arn_parse(f->product_arn, &a))
-        set_untrusted(f, "ProductArn: not an ARN");
-    else if (f->product == HW_PRODUCT_OTHER)
+    if (f->product == HW_PRODUCT_OTHER)
         set_untrusted(f, "product %s is not Security Hub or GuardDuty", f->product_arn);
     else if (f->product == HW_PRODUCT_SECURITYHUB && !x->ctl_ok && x->ctl_why[0])
         set_untrusted(f, "%s", x->ctl_why);
