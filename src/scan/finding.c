@@ -71,12 +71,16 @@ static int valid_control_id(const char *s, size_t n)
 }
 
 /* A Region name: "us-east-1", "us-gov-west-1", "cn-north-1",
- * "eu-isoe-west-1": two letters, one or more words, a number. */
+ * "eu-isoe-west-1", "eusc-de-east-1": two to four letters, one or more
+ * words, a number of one or two digits. */
 static int valid_region(const char *s, size_t n)
 {
-    if (n < 6 || n > 31 || s[0] < 'a' || s[0] > 'z' || s[1] < 'a' || s[1] > 'z' || s[2] != '-')
+    size_t i = 0, words = 0;
+    while (i < n && i < 5 && s[i] >= 'a' && s[i] <= 'z')
+        i++;
+    if (n > 31 || i < 2 || i > 4 || i == n || s[i] != '-')
         return 0;
-    size_t i = 3, words = 0;
+    i++;
     for (;;) {
         size_t w = i;
         while (i < n && s[i] >= 'a' && s[i] <= 'z')

@@ -152,12 +152,6 @@ static int checked_before(hw_ingest *in, const hw_finding *f)
     return 0; /* the table is crowded: check again, harmlessly */
 }
 
-/*
- * Cross-checks Security Hub's own view of a control finding (its related
- * requirements and associated standards) against controls/.  A
- * disagreement is logged once per run and counted, never resolved
- * silently: either the catalogue is out of date or the finding is odd.
- */
 /* Whether ctl relates to requirement req of framework fw, or to one that
  * req is part of ("2.1.5" for Security Hub's "2.1.5.1"). */
 static int relates(const hw_control *ctl, const char *fw, const char *req)
@@ -172,6 +166,13 @@ static int relates(const hw_control *ctl, const char *fw, const char *req)
     return 0;
 }
 
+/*
+ * Cross-checks Security Hub's own view of a control finding (its related
+ * requirements and associated standards, and the standard control id its
+ * control was found from) against controls/.  A disagreement is logged
+ * once per run and counted, never resolved silently: either the
+ * catalogue is out of date or the finding is odd.
+ */
 static void cross_check(hw_ingest *in, const hw_finding *f)
 {
     if (checked_before(in, f))
@@ -187,9 +188,8 @@ static void cross_check(hw_ingest *in, const hw_finding *f)
     const hw_standard *std = f->standard;
     if (std && std->framework && std->ids == HW_STANDARD_IDS_REQUIREMENTS &&
         !relates(ctl, std->framework, f->standard_control_id))
-        disagree(in, "%s: Security Hub's %s control %s is this control, controls/ relates it to no %s %s",
-                 ctl->id, std->framework, f->standard_control_id, std->framework,
-                 f->standard_control_id);
+        disagree(in, "%s: Security Hub's table has %s control %s as %s, controls/ does not relate them",
+                 ctl->id, std->framework, f->standard_control_id, ctl->id);
     for (size_t k = 0; k < f->nrelated; k++) {
         char fw[64];
         const char *req;

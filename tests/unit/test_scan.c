@@ -628,10 +628,11 @@ static int parse_region(const char *region, const char *product, const char *res
 static void test_regions_and_arns(void)
 {
     static const char *const good[] = { "us-east-1", "us-gov-west-1", "cn-north-1", "eu-isoe-west-1",
-                                        "us-isob-east-1", "ap-southeast-5", "il-central-1" };
+                                        "us-isob-east-1", "ap-southeast-5", "il-central-1",
+                                        "eusc-de-east-1" };
     static const char *const bad[] = { "", "securityhub", "us-east", "us-east-1a", "US-EAST-1",
                                        "us-gov-west1", "us-east-123", "u-east-1", "us_east_1",
-                                       "us-east-1 " };
+                                       "us-east-1 ", "abcde-east-1", "us-1", "-us-east-1" };
     hw_finding f;
     hw_err e;
     hw_finding_init(&f);
