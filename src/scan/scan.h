@@ -5,7 +5,8 @@
  * Every finding is hostile input.  hw_finding_parse() checks size,
  * encoding and the type of every field it reads, extracts the few fields
  * the store indexes, and decides whether the finding may ever authorise a
- * change (`trusted`): only Security Hub's own control findings and
+ * change (`trusted`): only Security Hub's own control findings (consolidated,
+ * or naming a standard's control id that controls/ resolves) and
  * GuardDuty's, whose account matches every resource ARN and belongs to the
  * Organization.  Untrusted findings are stored and reported, never acted on.
  *
@@ -50,9 +51,15 @@ typedef struct hw_finding {
     int64_t created_epoch, first_epoch, last_epoch;
     int product;                   /* enum hw_product */
     char product_name[64];         /* "securityhub", "guardduty", or the ARN's company/product */
-    char control_id[64];           /* Compliance.SecurityControlId or from GeneratorId */
+    char control_id[64];           /* Compliance.SecurityControlId, else from GeneratorId:
+                                    * security-control/ID, or a standard's control id
+                                    * through the catalogue (see below) */
     char resource_type[128];       /* first resource's Type */
     char region_buf[32];           /* Region when taken from ProductArn */
+    /* The standard control the finding names (GeneratorId or ProductFields)
+     * when its control came from it through the catalogue, else NULL/"" */
+    const struct hw_standard *standard;
+    char standard_control_id[64];
     hw_buf resources;              /* JSON array of resource ids */
     int trusted;
     char untrusted_reason[256];
@@ -63,6 +70,10 @@ typedef struct hw_finding {
     size_t nrelated;
     const char *const *standards;
     size_t nstandards;
+    /* Set by the caller before parsing: the catalogue that turns a
+     * standard's control id (CIS 1.2.0 "1.3", "PCI.S3.1") into a control.
+     * NULL: such a finding gets no control and is not trusted. */
+    const struct hw_catalog *catalog;
     struct hw_finding_scratch *x; /* the parser's buffers (finding.c) */
 } hw_finding;
 

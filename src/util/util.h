@@ -89,7 +89,8 @@ int hw_buf_puts(hw_buf *b, const char *s);
 int hw_buf_putc(hw_buf *b, char c);
 int hw_buf_printf(hw_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int hw_buf_vprintf(hw_buf *b, const char *fmt, va_list ap);
+int hw_buf_vprintf(hw_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Makes room for extra more bytes (and the NUL) without writing them:
  * for callers that fill data + len themselves.  0, or -1 as for append. */
 int hw_buf_reserve(hw_buf *b, size_t extra);

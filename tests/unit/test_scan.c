@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "catalog/catalog.h"
 #include "scan/scan.h"
 
 #define FIXTURE "tests/data/findings/control_failed.json"
@@ -124,6 +125,10 @@ static void edit_legacy_generator(cJSON *o)
     cJSON_ReplaceItemInObject(o, "GeneratorId",
         cJSON_CreateString("aws-foundational-security-best-practices/v/1.0.0/S3.8"));
 }
+static void edit_other_generator(cJSON *o)
+{
+    cJSON_ReplaceItemInObject(o, "GeneratorId", cJSON_CreateString("my-own-check"));
+}
 static void edit_mismatched_control(cJSON *o)
 {
     cJSON_ReplaceItemInObject(o, "GeneratorId", cJSON_CreateString("security-control/EC2.19"));
@@ -150,7 +155,9 @@ static void test_trust(void)
     expect_untrusted(edit_third_party, "is not Security Hub or GuardDuty");
     expect_untrusted(edit_foreign_resource, "belongs to account 999999999999");
     expect_untrusted(edit_outside_org, "777777777777 is not in the Organization");
-    expect_untrusted(edit_legacy_generator, "is not a Security Hub control");
+    /* a standard's control id needs the catalogue (test_standard_controls) */
+    expect_untrusted(edit_legacy_generator, "S3.8: no catalogue to resolve it");
+    expect_untrusted(edit_other_generator, "generator my-own-check is not a Security Hub control");
     expect_untrusted(edit_mismatched_control, "disagrees with GeneratorId");
 }
 
@@ -468,6 +475,385 @@ static void test_requests(void)
     cJSON_Delete(r);
 }
 
+/* ------------------------------------- findings without consolidated fields */
+
+static hw_catalog *real_catalog(void)
+{
+    char dir[1024];
+    const char *root = getenv("HW_SOURCE_DIR");
+    snprintf(dir, sizeof dir, "%s%scontrols", root && *root ? root : "", root && *root ? "/" : "");
+    hw_catalog *c = NULL;
+    hw_err e;
+    if (hw_catalog_load(dir, &c, &e) != HW_OK)
+        fprintf(stderr, "\n%s: %s\n", dir, e.msg);
+    return c;
+}
+
+/*
+ * The fixture as an older finding: Compliance without its consolidated
+ * fields, GeneratorId gen (NULL: kept), SecurityControlId scid (NULL:
+ * none), ProductFields replaced by pf (a JSON object; NULL: kept), then
+ * edit (NULL: none); parsed with catalogue cat.
+ */
+static int parse_legacy(const char *gen, const char *scid, const char *pf, void (*edit)(cJSON *),
+                        const hw_catalog *cat, hw_finding *f, hw_err *e)
+{
+    size_t len;
+    char *text = fixture(&len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    cJSON *o = cJSON_ParseWithLength(text, len);
+    free(text);
+    cJSON *c = cJSON_GetObjectItem(o, "Compliance");
+    cJSON_DeleteItemFromObject(c, "SecurityControlId");
+    cJSON_DeleteItemFromObject(c, "RelatedRequirements");
+    cJSON_DeleteItemFromObject(c, "AssociatedStandards");
+    if (scid)
+        cJSON_AddStringToObject(c, "SecurityControlId", scid);
+    if (gen)
+        cJSON_ReplaceItemInObject(o, "GeneratorId", cJSON_CreateString(gen));
+    if (pf)
+        cJSON_ReplaceItemInObject(o, "ProductFields", cJSON_Parse(pf));
+    if (edit)
+        edit(o);
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    hw_err_clear(e);
+    f->catalog = cat;
+    int rc = hw_finding_parse(text, strlen(text), &org, f, e);
+    free(text);
+    return rc;
+}
+
+/* Parses a legacy finding and checks its control and trust (reason: a
+ * part of the untrusted reason, or NULL for trusted). */
+static void expect_control(const hw_catalog *cat, const char *gen, const char *scid, const char *pf,
+                           const char *control, const char *reason)
+{
+    hw_finding f;
+    hw_err e;
+    hw_finding_init(&f);
+    CU_ASSERT_EQUAL_FATAL(parse_legacy(gen, scid, pf, NULL, cat, &f, &e), HW_OK);
+    int ok = strcmp(f.control_id, control) == 0 && f.trusted == (reason == NULL) &&
+             (!reason || strstr(f.untrusted_reason, reason));
+    if (!ok) {
+        fprintf(stderr, "\n%s: control '%s' (want '%s'), %s '%s' (want %s)\n", gen ? gen : pf,
+                f.control_id, control, f.trusted ? "trusted" : "untrusted", f.untrusted_reason,
+                reason ? reason : "trusted");
+        CU_FAIL("control or trust");
+    }
+    hw_finding_free(&f);
+}
+
+#define CIS12 "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/"
+
+/* Issue 9: findings that name the standard's control id get the control
+ * Security Hub's table gives, and are trusted like consolidated ones;
+ * without the table they got none, so a FAILED one failed nothing. */
+static void test_standard_controls(void)
+{
+    hw_catalog *cat = real_catalog();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cat);
+    /* every form of GeneratorId */
+    expect_control(cat, CIS12 "1.3", NULL, NULL, "IAM.8", NULL);
+    expect_control(cat, CIS12 "1.4", NULL, NULL, "IAM.3", NULL);
+    expect_control(cat, CIS12 "3.1", NULL, NULL, "CloudWatch.2", NULL);
+    expect_control(cat, "arn:aws-us-gov:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/1.10",
+                   NULL, NULL, "IAM.16", NULL);
+    expect_control(cat, "pci-dss/v/3.2.1/PCI.S3.1", NULL, NULL, "S3.3", NULL);
+    expect_control(cat, "pci-dss/v/3.2.1/PCI.IAM.8", NULL, NULL, "IAM.10", NULL);
+    expect_control(cat, "cis-aws-foundations-benchmark/v/1.4.0/1.14", NULL, NULL, "IAM.3", NULL);
+    expect_control(cat, "aws-foundational-security-best-practices/v/1.0.0/S3.1", NULL, NULL, "S3.1", NULL);
+    expect_control(cat, "aws-foundational-security-best-practices/v/1.0.0/S3.8", "S3.8", NULL, "S3.8", NULL);
+    /* FSBP ids are checked against the catalogue */
+    expect_control(cat, "aws-foundational-security-best-practices/v/1.0.0/S3.999", NULL, NULL, "",
+                   "has no control S3.999 in controls/");
+    expect_control(cat, CIS12 "1.15", NULL, NULL, "", "has no control 1.15");
+    expect_control(cat, "cis-aws-foundations-benchmark/v/9.0.0/1.1", NULL, NULL, "",
+                   "standard cis-aws-foundations-benchmark/v/9.0.0 is not in controls/");
+    expect_control(NULL, CIS12 "1.3", NULL, NULL, "", "no catalogue to resolve it");
+    /* one id, two controls: the finding's own SecurityControlId decides */
+    expect_control(cat, CIS12 "1.1", NULL, NULL, "", "is control CloudWatch.1 or IAM.20 and the finding does not say which");
+    expect_control(cat, CIS12 "1.1", "IAM.20", NULL, "IAM.20", NULL);
+    expect_control(cat, CIS12 "1.1", "CloudWatch.1", NULL, "CloudWatch.1", NULL);
+    /* a SecurityControlId that is not the standard's control */
+    expect_control(cat, CIS12 "1.3", "IAM.3", NULL, "IAM.3", "SecurityControlId IAM.3 disagrees with GeneratorId");
+    /* ProductFields, when the generator names no standard control */
+    expect_control(cat, "my-check", NULL,
+                   "{\"StandardsControlArn\": \"arn:aws:securityhub:us-east-1:333333333333:control/pci-dss/v/3.2.1/PCI.IAM.8\"}",
+                   "IAM.10", NULL);
+    expect_control(cat, "my-check", NULL,
+                   "{\"StandardsArn\": \"arn:aws:securityhub:::standards/pci-dss/v/3.2.1\", \"ControlId\": \"PCI.S3.1\"}",
+                   "S3.3", NULL);
+    expect_control(cat, "my-check", NULL,
+                   "{\"StandardsGuideArn\": \"arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0\", \"RuleId\": \"3.1\"}",
+                   "CloudWatch.2", NULL);
+    /* ... which must agree with the generator and the account */
+    expect_control(cat, CIS12 "1.3", NULL,
+                   "{\"StandardsControlArn\": \"arn:aws:securityhub:us-east-1:333333333333:control/cis-aws-foundations-benchmark/v/1.2.0/1.3\", \"RuleId\": \"1.3\"}",
+                   "IAM.8", NULL);
+    expect_control(cat, CIS12 "1.3", NULL,
+                   "{\"StandardsControlArn\": \"arn:aws:securityhub:us-east-1:333333333333:control/cis-aws-foundations-benchmark/v/1.2.0/1.4\"}",
+                   "IAM.8", "StandardsControlArn arn:aws:securityhub:us-east-1:333333333333:control/cis-aws-foundations-benchmark/v/1.2.0/1.4 disagrees with GeneratorId");
+    expect_control(cat, CIS12 "1.3", NULL, "{\"RuleId\": \"1.4\"}", "IAM.8",
+                   "ProductFields.RuleId 1.4 disagrees with GeneratorId");
+    expect_control(cat, CIS12 "1.3", NULL,
+                   "{\"StandardsArn\": \"arn:aws:securityhub:::standards/pci-dss/v/3.2.1\", \"ControlId\": \"1.3\"}",
+                   "IAM.8", "ProductFields.ControlId 1.3 disagrees with GeneratorId");
+    expect_control(cat, CIS12 "1.3", NULL,
+                   "{\"StandardsControlArn\": \"arn:aws:securityhub:us-east-1:999999999999:control/cis-aws-foundations-benchmark/v/1.2.0/1.3\"}",
+                   "IAM.8", "StandardsControlArn belongs to account 999999999999");
+    expect_control(cat, CIS12 "1.3", NULL,
+                   "{\"StandardsControlArn\": \"arn:aws::securityhub:us-east-1:333333333333:control/x/v/1/1.3\"}",
+                   "IAM.8", "StandardsControlArn: not a standard control's ARN");
+    hw_catalog_free(cat);
+}
+
+static void edit_product_fields_number(cJSON *o)
+{
+    cJSON_ReplaceItemInObject(o, "ProductFields", cJSON_Parse("{\"ControlId\": 3}"));
+}
+
+static void test_product_fields_hostile(void)
+{
+    hw_finding f;
+    hw_err e;
+    hw_finding_init(&f);
+    CU_ASSERT_EQUAL(parse_legacy(NULL, NULL, NULL, edit_product_fields_number, NULL, &f, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "ProductFields.ControlId: expected a string"));
+    CU_ASSERT_EQUAL(parse_legacy(NULL, NULL, "{\"RuleId\": \"1\", \"RuleId\": \"2\"}", NULL, NULL, &f, &e),
+                    HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "ProductFields.RuleId: given more than once"));
+    hw_finding_free(&f);
+}
+
+/* ----------------------------------------------------- regions and ARNs */
+
+static const char *g_region;   /* NULL: delete Region */
+static const char *g_product;  /* NULL: keep ProductArn */
+static const char *g_resource; /* NULL: keep the resource */
+static void edit_region(cJSON *o)
+{
+    if (g_region)
+        cJSON_ReplaceItemInObject(o, "Region", cJSON_CreateString(g_region));
+    else
+        cJSON_DeleteItemFromObject(o, "Region");
+    if (g_product)
+        cJSON_ReplaceItemInObject(o, "ProductArn", cJSON_CreateString(g_product));
+    if (g_resource)
+        cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "Resources"), 0), "Id",
+                                  cJSON_CreateString(g_resource));
+}
+
+static int parse_region(const char *region, const char *product, const char *resource,
+                        hw_finding *f, hw_err *e)
+{
+    char *o;
+    g_region = region;
+    g_product = product;
+    g_resource = resource;
+    int rc = parse_edit(edit_region, f, e, &o);
+    free(o);
+    return rc;
+}
+
+static void test_regions_and_arns(void)
+{
+    static const char *const good[] = { "us-east-1", "us-gov-west-1", "cn-north-1", "eu-isoe-west-1",
+                                        "us-isob-east-1", "ap-southeast-5", "il-central-1",
+                                        "eusc-de-east-1" };
+    static const char *const bad[] = { "", "securityhub", "us-east", "us-east-1a", "US-EAST-1",
+                                       "us-gov-west1", "us-east-123", "u-east-1", "us_east_1",
+                                       "us-east-1 ", "abcde-east-1", "us-1", "-us-east-1" };
+    hw_finding f;
+    hw_err e;
+    hw_finding_init(&f);
+    for (size_t i = 0; i < HW_ARRAY_LEN(good); i++) {
+        CU_ASSERT_EQUAL(parse_region(good[i], NULL, NULL, &f, &e), HW_OK);
+        CU_ASSERT_STRING_EQUAL(f.region, good[i]);
+    }
+    for (size_t i = 0; i < HW_ARRAY_LEN(bad); i++) {
+        CU_ASSERT_EQUAL(parse_region(bad[i], NULL, NULL, &f, &e), HW_EINVAL);
+        if (!strstr(e.msg, "Region: not a region name")) {
+            fprintf(stderr, "\nRegion '%s': %s\n", bad[i], e.msg);
+            CU_FAIL("bad region");
+        }
+    }
+    /* no Region: the ProductArn's, its fourth field */
+    CU_ASSERT_EQUAL(parse_region(NULL, "arn:aws:securityhub:eu-west-2::product/aws/securityhub", NULL, &f, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(f.region, "eu-west-2");
+    CU_ASSERT_TRUE(f.trusted);
+    /* GuardDuty's documentation sample: an ARN that does not parse gives no
+     * region (its fourth field is "securityhub"), no product, no trust */
+    CU_ASSERT_EQUAL(parse_region(NULL, "arn:aws::securityhub:us-east-1::product/aws/guardduty", NULL, &f, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(f.region, "");
+    CU_ASSERT_EQUAL(f.product, HW_PRODUCT_OTHER);
+    CU_ASSERT_STRING_EQUAL(f.product_name, "unknown");
+    CU_ASSERT_FALSE(f.trusted);
+    CU_ASSERT_STRING_EQUAL(f.untrusted_reason, "ProductArn: not an ARN");
+    CU_ASSERT_EQUAL(parse_region(NULL, "arn:aws:securityhub:bogus::product/aws/securityhub", NULL, &f, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(f.region, "");
+    CU_ASSERT_STRING_EQUAL(f.untrusted_reason, "ProductArn: not an ARN");
+    CU_ASSERT_EQUAL(parse_region(NULL, "arn:aws:securityhub:us-east-1:12345:product/aws/securityhub", NULL, &f, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(f.region, "");
+    CU_ASSERT_FALSE(f.trusted);
+    /* a resource ARN that does not parse is not read for an account */
+    CU_ASSERT_EQUAL(parse_region("us-east-1", NULL, "arn:aws::ec2:us-east-1:333333333333:instance/i-1", &f, &e), HW_OK);
+    CU_ASSERT_FALSE(f.trusted);
+    CU_ASSERT_STRING_EQUAL(f.untrusted_reason, "Resources[0].Id: not an ARN");
+    CU_ASSERT_EQUAL(parse_region("us-east-1", NULL, "arn:aws:ec2:us-east-1:333333333333:instance/i-1", &f, &e), HW_OK);
+    CU_ASSERT_TRUE(f.trusted);
+    CU_ASSERT_EQUAL(parse_region("us-east-1", NULL, "AWS::::Account:333333333333", &f, &e), HW_OK);
+    CU_ASSERT_TRUE(f.trusted);
+    hw_finding_free(&f);
+}
+
+/* ---------------------------------------------------------- legacy fields */
+
+static const char *g_state;   /* WorkflowState, NULL: none */
+static const char *g_wstatus; /* Workflow.Status, NULL: no Workflow */
+static double g_normalized;   /* Severity.Normalized alone when >= 0 */
+static void edit_legacy(cJSON *o)
+{
+    cJSON_DeleteItemFromObject(o, "WorkflowState");
+    cJSON_DeleteItemFromObject(o, "Workflow");
+    if (g_state)
+        cJSON_AddStringToObject(o, "WorkflowState", g_state);
+    if (g_wstatus)
+        cJSON_AddItemToObject(o, "Workflow", cJSON_Parse(g_wstatus));
+    if (g_normalized >= 0) {
+        cJSON *sev = cJSON_CreateObject();
+        cJSON_AddNumberToObject(sev, "Normalized", g_normalized);
+        cJSON_AddNumberToObject(sev, "Product", 5);
+        cJSON_ReplaceItemInObject(o, "Severity", sev);
+    }
+}
+
+static int parse_old(const char *state, const char *workflow, double normalized, hw_finding *f,
+                     hw_err *e)
+{
+    char *o;
+    g_state = state;
+    g_wstatus = workflow;
+    g_normalized = normalized;
+    int rc = parse_edit(edit_legacy, f, e, &o);
+    free(o);
+    return rc;
+}
+
+static void test_legacy_fields(void)
+{
+    static const char *const map[][2] = { { "NEW", "NEW" },           { "ASSIGNED", "NOTIFIED" },
+                                          { "IN_PROGRESS", "NOTIFIED" }, { "DEFERRED", "NOTIFIED" },
+                                          { "RESOLVED", "RESOLVED" } };
+    hw_finding f;
+    hw_err e;
+    hw_finding_init(&f);
+    for (size_t i = 0; i < HW_ARRAY_LEN(map); i++) {
+        CU_ASSERT_EQUAL(parse_old(map[i][0], NULL, -1, &f, &e), HW_OK);
+        CU_ASSERT_STRING_EQUAL(f.workflow_status, map[i][1]);
+    }
+    /* Workflow.Status wins; a Workflow without Status takes WorkflowState */
+    CU_ASSERT_EQUAL(parse_old("NEW", "{\"Status\": \"SUPPRESSED\"}", -1, &f, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(f.workflow_status, "SUPPRESSED");
+    CU_ASSERT_EQUAL(parse_old("RESOLVED", "{}", -1, &f, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(f.workflow_status, "RESOLVED");
+    CU_ASSERT_EQUAL(parse_old(NULL, NULL, -1, &f, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(f.workflow_status, "");
+    CU_ASSERT_EQUAL(parse_old("BOGUS", NULL, -1, &f, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "WorkflowState: unknown value"));
+    /* Normalized-only severity (2018-2019 findings), on AWS's bands */
+    static const struct { double n; const char *label; } sev[] = {
+        { 0, "INFORMATIONAL" }, { 1, "LOW" },   { 39, "LOW" },       { 40, "MEDIUM" },
+        { 50, "MEDIUM" },       { 69, "MEDIUM" }, { 70, "HIGH" },    { 89, "HIGH" },
+        { 90, "CRITICAL" },     { 100, "CRITICAL" },
+    };
+    for (size_t i = 0; i < HW_ARRAY_LEN(sev); i++) {
+        CU_ASSERT_EQUAL(parse_old("NEW", NULL, sev[i].n, &f, &e), HW_OK);
+        CU_ASSERT_STRING_EQUAL(f.severity, sev[i].label);
+    }
+    hw_finding_free(&f);
+}
+
+/* -------------------------------------------------- the ingest cross-check */
+
+struct kept {
+    char control[64];
+    int trusted;
+};
+
+static int keep_sink(void *ctx, const hw_finding *f, const char *raw, size_t rawlen, int *outcome,
+                     hw_err *e)
+{
+    struct kept *k = ctx;
+    (void)raw, (void)rawlen, (void)e;
+    snprintf(k->control, sizeof k->control, "%s", f->control_id);
+    k->trusted = f->trusted;
+    *outcome = HW_OUTCOME_NEW;
+    return HW_OK;
+}
+
+static char *legacy_text(const char *gen, const char *standards)
+{
+    size_t len;
+    char *text = fixture(&len);
+    cJSON *o = cJSON_ParseWithLength(text, len);
+    free(text);
+    cJSON *c = cJSON_GetObjectItem(o, "Compliance");
+    cJSON_DeleteItemFromObject(c, "RelatedRequirements");
+    cJSON_DeleteItemFromObject(c, "AssociatedStandards");
+    if (gen) {
+        cJSON_DeleteItemFromObject(c, "SecurityControlId");
+        cJSON_ReplaceItemInObject(o, "GeneratorId", cJSON_CreateString(gen));
+    }
+    if (standards)
+        cJSON_AddItemToObject(c, "AssociatedStandards", cJSON_Parse(standards));
+    text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+/* Ingests one finding with the real catalogue; returns the disagreements
+ * logged. */
+static size_t ingest_one(const hw_catalog *cat, const char *gen, const char *standards,
+                         struct kept *k)
+{
+    hw_ingest in;
+    memset(k, 0, sizeof *k);
+    hw_ingest_init(&in, &org, keep_sink, k);
+    in.catalog = cat;
+    char *text = legacy_text(gen, standards);
+    hw_ingest_bytes(&in, text, strlen(text), 1);
+    free(text);
+    size_t n = in.stats.disagreements;
+    CU_ASSERT_EQUAL(in.stats.skipped, 0);
+    hw_ingest_free(&in);
+    return n;
+}
+
+static void test_ingest_standard_controls(void)
+{
+    hw_catalog *cat = real_catalog();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cat);
+    struct kept k;
+    /* the ingest hands its catalogue to the parser */
+    CU_ASSERT_EQUAL(ingest_one(cat, CIS12 "1.3", NULL, &k), 0);
+    CU_ASSERT_STRING_EQUAL(k.control, "IAM.8");
+    CU_ASSERT_TRUE(k.trusted);
+    /* CIS 1.4.0 2.1.5.1 is part of requirement 2.1.5, which S3.1 relates to */
+    CU_ASSERT_EQUAL(ingest_one(cat, "cis-aws-foundations-benchmark/v/1.4.0/2.1.5.1", NULL, &k), 0);
+    CU_ASSERT_STRING_EQUAL(k.control, "S3.1");
+    /* Security Hub's table has CIS 1.4.0 3.6 as S3.9; controls/ does not
+     * relate S3.9 to it: said, not hidden */
+    CU_ASSERT_EQUAL(ingest_one(cat, "cis-aws-foundations-benchmark/v/1.4.0/3.6", NULL, &k), 1);
+    CU_ASSERT_STRING_EQUAL(k.control, "S3.9");
+    CU_ASSERT_TRUE(k.trusted);
+    /* the CIS 1.2.0 standard's own form ("ruleset/...") is checked too */
+    CU_ASSERT_EQUAL(ingest_one(cat, NULL, "[{\"StandardsId\": \"ruleset/cis-aws-foundations-benchmark/v/1.2.0\"}]", &k), 1);
+    CU_ASSERT_EQUAL(ingest_one(cat, "aws-foundational-security-best-practices/v/1.0.0/IAM.8",
+                               "[{\"StandardsId\": \"ruleset/cis-aws-foundations-benchmark/v/1.2.0\"}]", &k), 0);
+    hw_catalog_free(cat);
+}
+
 int test_scan_register(void)
 {
     CU_pSuite s = CU_add_suite("scan", NULL, NULL);
@@ -477,6 +863,11 @@ int test_scan_register(void)
         !CU_add_test(s, "times to the millisecond, in UTC", test_parse_times) ||
         !CU_add_test(s, "trust rules", test_trust) ||
         !CU_add_test(s, "hostile findings rejected with the field", test_rejects) ||
+        !CU_add_test(s, "standard control ids give the control", test_standard_controls) ||
+        !CU_add_test(s, "ProductFields read as hostile input", test_product_fields_hostile) ||
+        !CU_add_test(s, "regions and ARNs", test_regions_and_arns) ||
+        !CU_add_test(s, "WorkflowState and Normalized-only severity", test_legacy_fields) ||
+        !CU_add_test(s, "ingest: standard controls cross-checked", test_ingest_standard_controls) ||
         !CU_add_test(s, "reader: every format", test_reader_formats) ||
         !CU_add_test(s, "reader: truncation and oversize", test_reader_damage) ||
         !CU_add_test(s, "reader: the fast path stores what framing stores", test_fast_path_same) ||
