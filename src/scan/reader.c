@@ -91,6 +91,7 @@ struct framer {
     const char *name_of_file;
     int stop;            /* the callback asked to stop, or the file cannot be read */
     long pending;        /* offset of a finding the fast path needs more bytes for, or -1 */
+    size_t retry_at;     /* ... tried again once this many bytes of it are at hand */
     long frame_at;       /* offset of a finding the fast path left to the framer, or -1 */
     int at_eof;          /* no more bytes will come */
     int sniffed;         /* the start of the file was checked (encoding, BOM) */
@@ -188,7 +189,10 @@ static int try_take(struct framer *f, size_t i, size_t *next)
         return 1;
     case HW_TAKE_MORE:
         if (!f->at_eof && avail <= f->limit) {
+            /* tried again when twice as many bytes are at hand: a finding
+             * read in small pieces is not parsed again for each */
             f->pending = (long)i;
+            f->retry_at = 2 * avail;
             return -1;
         }
         /* the framer says where it ends, or that it is cut */
@@ -407,6 +411,9 @@ static void scan_bytes(struct framer *f)
 {
     if (!f->sniffed && (!sniff(f) || f->stop))
         return;
+    if (f->pending >= 0 && !f->at_eof && f->win.len - (size_t)f->pending < f->retry_at &&
+        f->win.len - (size_t)f->pending <= f->limit)
+        return; /* still waiting for the finding's bytes */
     char *d = f->win.data;
     size_t n = f->win.len;
     for (size_t i = f->pos; i < n && !f->stop; i++) {
@@ -503,7 +510,8 @@ static void compact(struct framer *f)
         return; /* too few bytes yet to say what the file is */
     if (f->pending >= 0) {
         size_t from = (size_t)f->pending;
-        memmove(f->win.data, f->win.data + from, f->win.len - from);
+        if (from)
+            memmove(f->win.data, f->win.data + from, f->win.len - from);
         f->win.len -= from;
         f->pending = 0;
         f->pos = 0;
@@ -529,7 +537,8 @@ static void compact(struct framer *f)
             keep = start;
         }
     }
-    memmove(f->win.data, f->win.data + keep, f->win.len - keep);
+    if (keep)
+        memmove(f->win.data, f->win.data + keep, f->win.len - keep);
     f->win.len -= keep;
     if (f->str_start >= 0)
         f->str_start -= (long)keep;
@@ -577,8 +586,8 @@ static void scan_rest(struct framer *f)
 {
     f->at_eof = 1;
     if (f->pending >= 0) {
+        /* tried once more with every byte there is, else framed */
         f->pos = (size_t)f->pending;
-        f->frame_at = f->pending;
         f->pending = -1;
     }
     scan_bytes(f);

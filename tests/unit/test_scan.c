@@ -518,6 +518,7 @@ static void check_same(const char *text, int gz, int expect_rc)
     CU_ASSERT_EQUAL(a.seen, b.seen);
     CU_ASSERT_EQUAL(a.added, b.added);
     CU_ASSERT_EQUAL(a.skipped, b.skipped);
+    CU_ASSERT_EQUAL(a.damaged, b.damaged);
     CU_ASSERT_TRUE(a.added > 0);
     CU_ASSERT_TRUE(a.skipped > 0);
     CU_ASSERT_STRING_EQUAL(hw_buf_str(&slow.ids), hw_buf_str(&fast.ids));
@@ -534,14 +535,27 @@ static void test_fast_path_same(void)
     char *fx = fixture(&len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(fx);
     hw_buf jsonl = HW_BUF_INIT(0), arr = HW_BUF_INIT(0), resp = HW_BUF_INIT(0),
-           pretty = HW_BUF_INIT(0);
+           pretty = HW_BUF_INIT(0), events = HW_BUF_INIT(0);
     hw_buf_puts(&arr, "[");
     hw_buf_puts(&resp, "{\"Findings\": [");
     hw_buf_puts(&pretty, "[");
+    hw_buf_puts(&events, "[");
     for (int i = 0; i < 400; i++) {
-        hw_buf *bufs[] = { &jsonl, &arr, &resp, &pretty };
-        for (int k = 0; k < 4; k++) {
-            if (k && i)
+        hw_buf *bufs[] = { &jsonl, &arr, &resp, &pretty, &events };
+        /* events: each of the first 200 carries two findings, in an array
+         * of events ("Custom Action" ones with a value before them) */
+        if (i % 2 == 0 && i < 400) {
+            if (i)
+                hw_buf_puts(&events, "]}},\n");
+            hw_buf_printf(&events, "{\"version\": \"0\", \"detail-type\": \"Security Hub Findings - %s\", "
+                                   "\"detail\": {%s\"findings\": [",
+                          i % 4 ? "Custom Action" : "Imported",
+                          i % 4 ? "\"actionName\": \"a\", \"actionDescription\": \"d\", " : "");
+        }
+        for (int k = 0; k < 5; k++) {
+            if (k == 4 && i % 2)
+                hw_buf_puts(bufs[k], ",\n");
+            else if (k && k != 4 && i)
                 hw_buf_puts(bufs[k], ",\n");
             if (i % 97 == 5) /* a complete object that is no finding */
                 hw_buf_puts(bufs[k], "{\"Id\": 42, \"Note\": \"rejected\"}");
@@ -558,12 +572,14 @@ static void test_fast_path_same(void)
     hw_buf_puts(&arr, "]");
     hw_buf_puts(&resp, "], \"NextToken\": \"abc\"}");
     hw_buf_puts(&pretty, "]");
+    hw_buf_puts(&events, "]}, \"region\": \"us-east-1\"}]");
     CU_ASSERT_TRUE(jsonl.len > 3 * 256 * 1024); /* several read chunks */
     check_same(hw_buf_str(&jsonl), 0, HW_OK);
     check_same(hw_buf_str(&jsonl), 1, HW_OK);
     check_same(hw_buf_str(&arr), 0, HW_OK);
     check_same(hw_buf_str(&resp), 0, HW_OK);
     check_same(hw_buf_str(&pretty), 0, HW_OK);
+    check_same(hw_buf_str(&events), 1, HW_OK);
     /* cut short inside the last finding: the same findings, the same error */
     jsonl.data[jsonl.len - 100] = '\0';
     check_same(jsonl.data, 0, HW_EINVAL);
@@ -571,6 +587,7 @@ static void test_fast_path_same(void)
     hw_buf_free(&arr);
     hw_buf_free(&resp);
     hw_buf_free(&pretty);
+    hw_buf_free(&events);
     free(fx);
 }
 
