@@ -2,10 +2,11 @@
  * import.c - `hubwarden import FILE...`: the scan's ingest, from files.
  *
  * For findings exported to S3 or collected elsewhere, and for benchmarks.
- * Each file may be a GetFindings response, a JSON array or JSON lines,
- * plain or gzip; "-" reads standard input.  Findings are committed in
- * batches, so a damaged file keeps every finding before the damage; the
- * run is then "partial" (exit 3) and the error names the file and line.
+ * Each file may hold findings, GetFindings responses or EventBridge
+ * events, alone, in a JSON array or as JSON lines, plain or gzip; "-"
+ * reads standard input.  Findings are committed in batches, so a damaged
+ * file keeps every finding before the damage.  A skipped finding or
+ * damage makes the run "partial" (exit 3); the log names file and line.
  */
 #include <string.h>
 #include <unistd.h>
@@ -214,13 +215,14 @@ static int run(hw_ctx *ctx, int argc, char **argv)
 
 const struct hw_command hw_cmd_import = {
     .name = "import",
-    .summary = "Ingest findings from files (GetFindings responses, JSON arrays, JSON lines, .gz).",
+    .summary = "Ingest findings from files (GetFindings responses, EventBridge events, JSON lines, .gz).",
     .synopsis = "FILE...",
-    .description = "Each FILE is a GetFindings response, a JSON array of findings or JSON lines,\n"
-                   "plain or gzip-compressed; - reads standard input.  Bad findings are skipped\n"
-                   "with a logged reason and counted; a damaged file keeps every finding before\n"
-                   "the damage and makes the exit status 3.  --check reads and checks the files\n"
-                   "the same way and stores nothing.",
+    .description = "Each FILE is a finding, a GetFindings response or an EventBridge event\n"
+                   "(its detail.findings), alone, in a JSON array or as JSON lines, UTF-8, plain\n"
+                   "or gzip-compressed; - reads standard input.  Bad findings are skipped and\n"
+                   "damage is reported, with file, line and reason, and the exit status is 3; a\n"
+                   "damaged file keeps every finding before the damage.  --check reads and checks\n"
+                   "the files the same way and stores nothing.",
     .options = options,
     .run = run,
     .needs_config = 1,

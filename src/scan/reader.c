@@ -84,6 +84,7 @@ struct framer {
     int oversize;        /* it exceeded the limit */
     size_t elem_len;     /* bytes of it dropped already */
     int junk;            /* skipping text that is not JSON, to the end of its line */
+    int in_scalar;       /* inside a number or literal */
     size_t limit;        /* the size limit of a finding */
     hw_reader_cb cb;
     hw_reader_take take; /* the fast path (NULL: frame everything) */
@@ -227,7 +228,14 @@ static void deliver(struct framer *f, size_t end)
     if (hw_jlex_skip(&L) == 0 && L.p != L.end)
         hw_jlex_fail(&L, "not valid JSON: more after the object");
     if (L.err[0]) {
-        report(f, HW_READ_SKIPPED, f->elem_line, "%s", L.err);
+        /* say on which line the JSON broke, too: a finding spans many */
+        long at = f->elem_line;
+        for (const unsigned char *p = L.base; p < L.p && p < L.end; p++)
+            at += *p == '\n';
+        if (at != f->elem_line)
+            report(f, HW_READ_SKIPPED, f->elem_line, "%s (line %ld)", L.err, at);
+        else
+            report(f, HW_READ_SKIPPED, f->elem_line, "%s", L.err);
     } else {
         if (!f->valid)
             flush_held(f);
@@ -260,6 +268,20 @@ static void become_container(struct framer *f, int d)
         flush_held(f);
 }
 
+/* A value that is not an object where an object belongs: an element of
+ * a list of items is damage; an element of a findings array is a
+ * finding that is not one. */
+static void not_object(struct framer *f)
+{
+    int parent = f->depth ? role_at(f, f->depth - 1) : R_LIST;
+    if (f->depth == 0)
+        report(f, HW_READ_DAMAGE, f->line, "not JSON (a JSON object or array was expected)");
+    else if (parent == R_LIST)
+        report(f, HW_READ_DAMAGE, f->line, "an array element that is not a JSON object");
+    else if (parent == R_FINDINGS)
+        report(f, HW_READ_SKIPPED, f->line, "a finding must be a JSON object");
+}
+
 /* A '{' or '[' at offset i: what it is, given where it is.  Returns 1
  * when the fast path took it (*next: the offset after it), -1 when the
  * fast path waits for more bytes, else 0. */
@@ -281,6 +303,8 @@ static int open_value(struct framer *f, char c, size_t i, size_t *next)
     } else if (finding) {
         if (c == '{' && f->elem_start < 0)
             begin_elem(f, i);
+        else if (c == '[')
+            not_object(f);
     } else if ((parent == R_ITEM || parent == R_CONTAINER) && !f->expect_name) {
         if (f->name == N_FINDINGS && c == '[') {
             become_container(f, d - 1); /* a GetFindings response */
@@ -433,6 +457,8 @@ static void scan_bytes(struct framer *f)
                 break;
         }
         char c = d[i];
+        int was_scalar = f->in_scalar;
+        f->in_scalar = 0;
         if (f->in_string) {
             if (c == '\n') {
                 f->line++;
@@ -455,8 +481,15 @@ static void scan_bytes(struct framer *f)
         case '\r':
             break;
         case '"':
+            if (f->depth == 0) {
+                f->junk = 1;
+                not_object(f);
+                break;
+            }
             f->in_string = 1;
             f->str_start = f->expect_name && names_matter(f) ? (long)i : -1;
+            if (!f->expect_name)
+                not_object(f); /* a string in a list (nothing said elsewhere) */
             break;
         case ':':
             f->expect_name = 0;
@@ -491,10 +524,14 @@ static void scan_bytes(struct framer *f)
                 deliver(f, i + 1);
             break;
         default:
+            /* a number, a literal, or no JSON at all */
             if (f->depth == 0) {
                 f->junk = 1;
-                report(f, HW_READ_DAMAGE, f->line, "not JSON (a JSON object or array was expected)");
+                not_object(f);
+            } else if (!was_scalar) {
+                not_object(f);
             }
+            f->in_scalar = 1;
             break;
         }
     }

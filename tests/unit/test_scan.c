@@ -296,6 +296,15 @@ static void test_reader_envelopes(void)
     CU_ASSERT_EQUAL(rc, HW_OK);
     CU_ASSERT_EQUAL(c.n, 3);
     CU_ASSERT_EQUAL(c.skipped + c.damaged, 0);
+    /* what is not an object where one belongs says so */
+    c = read_text("[1, \"x\", {\"Id\": \"a\"}, true, [{\"Id\": \"b\"}]]\n\"top\"\n", 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 2);
+    CU_ASSERT_EQUAL(c.damaged, 4);
+    c = read_text("{\"Findings\": [\"x\", {\"Id\": \"a\"}, 2, [3]]}", 0, &rc, &e);
+    CU_ASSERT_EQUAL(c.n, 1);
+    CU_ASSERT_EQUAL(c.skipped, 3);
+    CU_ASSERT_EQUAL(c.damaged, 0);
     /* a "detail" without findings is an object like any other: one item */
     c = read_text("{\"Id\": \"a\", \"detail\": {\"f\": [1]}}", 0, &rc, &e);
     CU_ASSERT_EQUAL(c.n, 1);
