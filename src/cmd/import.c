@@ -9,6 +9,7 @@
  * damage makes the run "partial" (exit 3); the log names file and line.
  */
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog/catalog.h"
@@ -47,7 +48,9 @@ static void print_summary(const hw_ingest_stats *st, const char *run_id, size_t 
 static int read_file(hw_ingest *in, const char *file, int *unopened)
 {
     in->source = strcmp(file, "-") == 0 ? "(stdin)" : file;
-    *unopened = strcmp(file, "-") != 0 && access(file, R_OK) != 0;
+    struct stat st;
+    *unopened = strcmp(file, "-") != 0 &&
+                (access(file, R_OK) != 0 || (stat(file, &st) == 0 && S_ISDIR(st.st_mode)));
     hw_err fe;
     hw_err_clear(&fe);
     if (hw_reader_run(file, hw_ingest_take, hw_ingest_reader_cb, in, &fe) == HW_OK)

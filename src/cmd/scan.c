@@ -121,9 +121,9 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     char extra[256];
     snprintf(extra, sizeof extra,
              "\"sources\": %zu, \"sources_failed\": %zu, \"pages\": %zu, \"api_calls\": %zu,"
-             " \"accounts\": %zu, \"accounts_skipped\": %zu",
+             " \"accounts\": %zu, \"accounts_skipped\": %zu, \"damaged\": %zu",
              res.sources, res.sources_failed, res.pages, res.api_calls, res.accounts,
-             res.accounts_skipped);
+             res.accounts_skipped, res.stats.damaged);
     char *summary = hw_ingest_summary_json(&res.stats, extra);
     hw_err fe;
     if (hw_store_run_finish(st, run_id, status, summary, &fe) != HW_OK ||

@@ -54,6 +54,8 @@ enum role {
     R_FINDINGS,  /* an array of findings */
 };
 #define ROLE_DEPTH 8
+/* Deeper nesting ends the file (no finding nests a tenth as deep). */
+#define MAX_DEPTH (1 << 20)
 
 /* The member names that matter (raw bytes; an escaped name is none). */
 enum name { N_NONE = 0, N_FINDINGS, N_DETAIL, N_LFINDINGS };
@@ -288,6 +290,11 @@ static void not_object(struct framer *f)
 static int open_value(struct framer *f, char c, size_t i, size_t *next)
 {
     int d = f->depth;
+    if (d >= MAX_DEPTH) {
+        set_fatal(f, "%s: line %ld: JSON nested more than %d deep", f->name_of_file, f->line,
+                  MAX_DEPTH);
+        return 0;
+    }
     int parent = d ? role_at(f, d - 1) : R_LIST;
     int item = parent == R_LIST, finding = parent == R_FINDINGS;
     if (c == '{' && (item || finding) && f->elem_start < 0) {

@@ -452,6 +452,16 @@ static void test_reader_damage(void)
     c = read_text("", 0, &rc, &e);
     CU_ASSERT_EQUAL(rc, HW_OK);
     CU_ASSERT_EQUAL(c.n, 0);
+    /* nesting deeper than any finding's: an error, not an int overflow */
+    size_t deep = (1u << 20) + 10;
+    char *brackets = malloc(deep);
+    memset(brackets, '[', deep);
+    memset(&c, 0, sizeof c);
+    hw_err_clear(&e);
+    rc = hw_reader_mem("deep", brackets, deep, NULL, collect_cb, &c, &e);
+    free(brackets);
+    CU_ASSERT_EQUAL(rc, HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "nested more than"));
     rc = hw_reader_run("/nonexistent.json", NULL, collect_cb, &c, &e);
     CU_ASSERT_EQUAL(rc, HW_EIO);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/nonexistent.json"));
