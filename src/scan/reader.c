@@ -391,6 +391,12 @@ static size_t string_stop(const char *d, size_t i, size_t n)
     return n;
 }
 
+/* A printable ASCII character or JSON whitespace. */
+static int ascii(unsigned c)
+{
+    return c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c < 0x7F);
+}
+
 /*
  * The start of the file: a UTF-8 BOM is skipped; UTF-16 and UTF-32 (by
  * their BOM, or by the NUL bytes of the ASCII character JSON starts with,
@@ -413,13 +419,13 @@ static int sniff(struct framer *f)
         enc = "UTF-16BE";
     else if (n >= 2 && u[0] == 0xFF && u[1] == 0xFE)
         enc = "UTF-16LE";
-    else if (n >= 4 && u[0] == 0 && u[1] == 0 && u[2] == 0 && u[3])
+    else if (n >= 4 && u[0] == 0 && u[1] == 0 && u[2] == 0 && ascii(u[3]))
         enc = "UTF-32BE";
-    else if (n >= 4 && u[0] && u[1] == 0 && u[2] == 0 && u[3] == 0)
+    else if (n >= 4 && ascii(u[0]) && u[1] == 0 && u[2] == 0 && u[3] == 0)
         enc = "UTF-32LE";
-    else if (n >= 2 && u[0] == 0 && u[1])
+    else if (n >= 2 && u[0] == 0 && ascii(u[1]))
         enc = "UTF-16BE";
-    else if (n >= 2 && u[0] && u[1] == 0)
+    else if (n >= 2 && ascii(u[0]) && u[1] == 0)
         enc = "UTF-16LE";
     if (enc) {
         set_fatal(f, "%s: the file is %s text; it must be UTF-8 (iconv -f %s -t UTF-8 converts it)",
