@@ -510,6 +510,18 @@ static int resource_element(hw_jlex *L, void *arg, const char *key, size_t n)
     return hw_jlex_skip(L);
 }
 
+/* A member of a top-level "detail" object: a "findings" array there
+ * makes the object an EventBridge event (the reader frames those too). */
+static int detail_member(hw_jlex *L, void *arg, const char *key, size_t n)
+{
+    hw_finding *f = arg;
+    if (n == 8 && memcmp(key, "findings", 8) == 0 && L->p < L->end && *L->p == '[') {
+        f->x->response = 1;
+        return hw_jlex_fail(L, "an event");
+    }
+    return hw_jlex_skip(L);
+}
+
 static int top_member(hw_jlex *L, void *arg, const char *key, size_t n)
 {
     hw_finding *f = arg;
@@ -521,6 +533,8 @@ static int top_member(hw_jlex *L, void *arg, const char *key, size_t n)
             x->response = 1;
             return hw_jlex_fail(L, "a response");
         }
+        if (n == 6 && memcmp(key, "detail", 6) == 0 && L->p < L->end && *L->p == '{')
+            return hw_jlex_container(L, detail_member, f); /* an EventBridge event? */
         return hw_jlex_skip(L);
     }
     slot *sl = &x->slots[k];
@@ -993,7 +1007,7 @@ static int lex_finding(const char *bytes, size_t len, hw_finding *f, size_t *use
         return hw_err_set(e, HW_EINVAL, "a finding must be a JSON object");
     if (hw_jlex_container(&L, top_member, f) < 0) {
         if (x->response)
-            return hw_err_set(e, HW_EINVAL, "a GetFindings response, not a finding");
+            return hw_err_set(e, HW_EINVAL, "a GetFindings response or an event, not a finding");
         if (L.p >= L.end)
             *take = HW_TAKE_MORE;
         return hw_err_set(e, HW_EINVAL, "%s", L.err);

@@ -273,13 +273,22 @@ int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line)
     return accept(in, bytes, len);
 }
 
-void hw_ingest_reader_cb(void *arg, const char *bytes, size_t len, long line,
-                         const char *skip_reason, int *stop)
+void hw_ingest_reader_cb(void *arg, int event, const char *bytes, size_t len, long line,
+                         const char *why, int *stop)
 {
     hw_ingest *in = arg;
-    if (!bytes) {
+    if (event == HW_READ_DAMAGE) {
+        /* not a finding: the input is damaged here */
+        in->stats.damaged++;
+        if (in->stats.damaged <= in->max_skip_logs)
+            hw_warn("%s: line %ld: damaged: %s", in->source, line, why);
+        else if (in->stats.damaged == in->max_skip_logs + 1)
+            hw_warn("%s: more damage; only counted from here on", in->source);
+        return;
+    }
+    if (event != HW_READ_FINDING || !bytes) {
         in->stats.seen++;
-        skip(in, line, skip_reason);
+        skip(in, line, why);
         return;
     }
     if (hw_ingest_bytes(in, bytes, len, line) != 0)

@@ -114,13 +114,21 @@ int hw_orgset_contains(const hw_orgset *org, const char *account);
 
 /*
  * Streams the findings of one file (see reader.c for the formats).  The
- * callback receives each finding's bytes, or bytes == NULL and a reason
- * for a skipped one; it may set *stop to end early.  Returns HW_OK, or an
- * error for an unreadable or truncated file (after delivering every
- * complete finding before the damage).
+ * callback receives, with the line it starts on:
+ *   HW_READ_FINDING  one object where a finding belongs, checked to be
+ *                    JSON (bytes, len);
+ *   HW_READ_SKIPPED  a finding that cannot be read (why: not JSON, too
+ *                    large), bytes NULL;
+ *   HW_READ_DAMAGE   text that is no finding where JSON belongs (why: a
+ *                    line that is not JSON, a stray bracket), bytes NULL.
+ * It may set *stop to end early.  Returns HW_OK, or an error for a file
+ * that cannot be read, is not UTF-8 JSON text at all (nothing in it is
+ * JSON, binary data, UTF-16 or UTF-32), or is truncated (after delivering
+ * every complete finding before the damage).
  */
-typedef void (*hw_reader_cb)(void *arg, const char *bytes, size_t len, long line,
-                             const char *skip_reason, int *stop);
+enum hw_read_event { HW_READ_FINDING = 0, HW_READ_SKIPPED, HW_READ_DAMAGE };
+typedef void (*hw_reader_cb)(void *arg, int event, const char *bytes, size_t len, long line,
+                             const char *why, int *stop);
 /*
  * The fast path: called at the start of each finding with the bytes at
  * hand (avail, more may follow); it parses and takes the finding in one
@@ -135,6 +143,12 @@ int hw_reader_run(const char *path, hw_reader_take take, hw_reader_cb cb, void *
  * is used in messages.  No size limit applies: the caller bounded it. */
 int hw_reader_mem(const char *name, const char *data, size_t len, hw_reader_take take,
                   hw_reader_cb cb, void *arg, hw_err *e);
+/* hw_reader_run()'s chunked reading, over bytes in memory, for tests and
+ * make fuzz: the first read is `first` bytes, then `chunk` at a time;
+ * limit is the size limit of a finding (0: HW_FINDING_MAX_BYTES). */
+int hw_reader_mem_chunked(const char *name, const char *data, size_t len, size_t first,
+                          size_t chunk, size_t limit, hw_reader_take take, hw_reader_cb cb,
+                          void *arg, hw_err *e);
 
 /* --------------------------------------------------------------- queries */
 
@@ -171,6 +185,7 @@ typedef int (*hw_finding_sink)(void *ctx, const hw_finding *f, const char *raw, 
 
 typedef struct hw_ingest_stats {
     size_t seen, added, changed, resolved, unchanged, skipped, untrusted;
+    size_t damaged; /* places in the input that were no finding and not JSON (logged) */
     size_t disagreements; /* Security Hub's mapping vs controls/, logged */
 } hw_ingest_stats;
 
@@ -200,8 +215,8 @@ void hw_ingest_free(hw_ingest *in);
 int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line);
 /* A reader callback (hw_reader_cb) feeding hw_ingest_bytes; arg is the
  * hw_ingest. */
-void hw_ingest_reader_cb(void *arg, const char *bytes, size_t len, long line,
-                         const char *skip_reason, int *stop);
+void hw_ingest_reader_cb(void *arg, int event, const char *bytes, size_t len, long line,
+                         const char *why, int *stop);
 /* A reader fast path (hw_reader_take) feeding the same ingest. */
 int hw_ingest_take(void *arg, const char *bytes, size_t avail, long line, size_t *used,
                    int *stop);

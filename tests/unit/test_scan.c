@@ -215,17 +215,21 @@ static void test_rejects(void)
 /* ------------------------------------------------------------ reader */
 
 struct collect {
-    int n, skipped;
+    int n, skipped, damaged;
     long last_line;
     char reasons[512];
 };
 
-static void collect_cb(void *arg, const char *bytes, size_t len, long line, const char *why, int *stop)
+static void collect_cb(void *arg, int event, const char *bytes, size_t len, long line,
+                       const char *why, int *stop)
 {
     struct collect *c = arg;
     (void)stop;
-    if (!bytes) {
-        c->skipped++;
+    if (event != HW_READ_FINDING) {
+        if (event == HW_READ_DAMAGE)
+            c->damaged++;
+        else
+            c->skipped++;
         snprintf(c->reasons + strlen(c->reasons), sizeof c->reasons - strlen(c->reasons),
                  "%ld:%s;", line, why);
         return;
@@ -285,12 +289,181 @@ static void test_reader_formats(void)
     /* a key named Findings inside a nested object is not the response's */
     c = read_text("{\"Id\": \"a\", \"P\": {\"Findings\": [1,2]}}\n", 0, &rc, &e);
     CU_ASSERT_EQUAL(c.n, 1);
-    /* junk line in JSON lines: skipped with its line number, the rest read */
+    /* junk line in JSON lines: damage (no finding) with its line number,
+     * the rest read */
     c = read_text("{\"Id\": \"a\"}\nnot json\n{\"Id\": \"b\"}\n", 0, &rc, &e);
     CU_ASSERT_EQUAL(rc, HW_OK);
     CU_ASSERT_EQUAL(c.n, 2);
+    CU_ASSERT_EQUAL(c.skipped, 0);
+    CU_ASSERT_EQUAL(c.damaged, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(c.reasons, "2:"));
+}
+
+/* EventBridge events carry findings in detail.findings: alone, in an
+ * array, as JSON lines; an array of GetFindings responses holds findings
+ * too.  Their other values are no findings. */
+static void test_reader_envelopes(void)
+{
+    int rc;
+    hw_err e;
+    struct collect c;
+    const char *ev1 = "{\"version\": \"0\", \"detail-type\": \"Security Hub Findings - Imported\", "
+                      "\"resources\": [{\"Id\": \"not-a-finding\"}], "
+                      "\"detail\": {\"findings\": [{\"Id\": \"a\"}, {\"Id\": \"b\"}]}}";
+    const char *ev2 = "{\"detail-type\": \"Security Hub Findings - Custom Action\", \"detail\": "
+                      "{\"actionName\": \"x\", \"extra\": {\"Id\": \"no\"}, \"findings\": [{\"Id\": \"c\"}]}, "
+                      "\"region\": \"us-east-1\"}";
+    char text[2048];
+    c = read_text(ev1, 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 2);
+    CU_ASSERT_EQUAL(c.skipped + c.damaged, 0);
+    snprintf(text, sizeof text, "[%s,\n%s]", ev1, ev2);
+    c = read_text(text, 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 3);
+    CU_ASSERT_EQUAL(c.skipped + c.damaged, 0);
+    snprintf(text, sizeof text, "%s\n%s\n", ev1, ev2);
+    c = read_text(text, 1, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 3);
+    CU_ASSERT_EQUAL(c.last_line, 2);
+    /* an array of GetFindings responses */
+    c = read_text("[{\"Findings\": [{\"Id\": \"a\"}], \"NextToken\": \"t\"},\n"
+                  " {\"NextToken\": \"u\", \"Findings\": [{\"Id\": \"b\"}, {\"Id\": \"c\"}]}]", 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 3);
+    CU_ASSERT_EQUAL(c.skipped + c.damaged, 0);
+    /* what is not an object where one belongs says so */
+    c = read_text("[1, \"x\", {\"Id\": \"a\"}, true, [{\"Id\": \"b\"}]]\n\"top\"\n", 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 2);
+    CU_ASSERT_EQUAL(c.damaged, 4);
+    c = read_text("{\"Findings\": [\"x\", {\"Id\": \"a\"}, 2, [3]]}", 0, &rc, &e);
+    CU_ASSERT_EQUAL(c.n, 1);
+    CU_ASSERT_EQUAL(c.skipped, 3);
+    CU_ASSERT_EQUAL(c.damaged, 0);
+    /* a "detail" without findings is an object like any other: one item */
+    c = read_text("{\"Id\": \"a\", \"detail\": {\"f\": [1]}}", 0, &rc, &e);
+    CU_ASSERT_EQUAL(c.n, 1);
+}
+
+/* The key that makes an object a response may straddle a read, also
+ * after more than the size limit of preamble: all ten findings read,
+ * wherever the read boundary falls. */
+static void test_reader_window(void)
+{
+    size_t pad = 600 * 1024;
+    hw_buf b = HW_BUF_INIT(0);
+    hw_buf_puts(&b, "{\"Pad\": \"");
+    for (size_t k = 0; k < pad; k++)
+        hw_buf_putc(&b, 'p');
+    hw_buf_puts(&b, "\", \"Findings\": [");
+    for (int k = 0; k < 10; k++)
+        hw_buf_printf(&b, "%s{\"Id\": \"f%d\"}", k ? ", " : "", k);
+    hw_buf_puts(&b, "], \"NextToken\": \"t\"}");
+    size_t key = (size_t)(strstr(b.data, "\"Findings\"") - b.data);
+    for (size_t first = key - 4; first <= key + 12; first++) {
+        struct collect c;
+        memset(&c, 0, sizeof c);
+        hw_err e;
+        hw_err_clear(&e);
+        int rc = hw_reader_mem_chunked("t", b.data, b.len, first, 256 * 1024, 0, NULL, collect_cb,
+                                       &c, &e);
+        CU_ASSERT_EQUAL(rc, HW_OK);
+        CU_ASSERT_EQUAL(c.n, 10);
+        CU_ASSERT_EQUAL(c.skipped + c.damaged, 0);
+    }
+    /* the same through a file, the key across the third 256 KB read */
+    hw_buf f = HW_BUF_INIT(0);
+    hw_buf_puts(&f, "{\"Pad\": \"");
+    while (f.len < 3 * 256 * 1024 - 7)
+        hw_buf_putc(&f, 'p');
+    hw_buf_puts(&f, b.data + key - 3);
+    int rc;
+    hw_err e;
+    struct collect c = read_text(f.data, 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 10);
+    hw_buf_free(&f);
+    hw_buf_free(&b);
+}
+
+/* A file that is not UTF-8 JSON text says so, once; a UTF-8 BOM is fine. */
+static void test_reader_encodings(void)
+{
+    int rc;
+    hw_err e;
+    struct collect c = read_text("\xEF\xBB\xBF[{\"Id\": \"a\"}]", 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 1);
+    /* UTF-16 and UTF-32, with and without a BOM (written by hand: NULs) */
+    static const struct { const char *bytes; size_t len; const char *enc; } wide[] = {
+        { "\xFF\xFE[\0{\0}\0]\0", 8, "UTF-16LE" },
+        { "\xFE\xFF\0[\0{\0}\0]", 8, "UTF-16BE" },
+        { "[\0{\0}\0]\0", 6, "UTF-16LE" },
+        { "\0[\0{\0}\0]", 6, "UTF-16BE" },
+        { "[\0\0\0{\0\0\0", 8, "UTF-32LE" },
+        { "\0\0\0[\0\0\0{", 8, "UTF-32BE" },
+    };
+    for (size_t k = 0; k < HW_ARRAY_LEN(wide); k++) {
+        memset(&c, 0, sizeof c);
+        hw_err_clear(&e);
+        rc = hw_reader_mem("w", wide[k].bytes, wide[k].len, NULL, collect_cb, &c, &e);
+        CU_ASSERT_EQUAL(rc, HW_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, wide[k].enc));
+        CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "must be UTF-8"));
+        CU_ASSERT_EQUAL(c.n + c.skipped + c.damaged, 0);
+    }
+    /* random binary: one error for the file, no findings skipped */
+    size_t n = 200000;
+    unsigned char *rnd = malloc(n);
+    unsigned x = 12345;
+    for (size_t k = 0; k < n; k++) {
+        x = x * 1103515245u + 12345u;
+        rnd[k] = (unsigned char)(x >> 16);
+    }
+    memset(&c, 0, sizeof c);
+    hw_err_clear(&e);
+    rc = hw_reader_mem("rnd", (const char *)rnd, n, NULL, collect_cb, &c, &e);
+    CU_ASSERT_EQUAL(rc, HW_EINVAL);
+    CU_ASSERT_EQUAL(c.n + c.skipped + c.damaged, 0);
+    /* the same without NUL bytes: nothing in it is JSON */
+    for (size_t k = 0; k < n; k++)
+        if (!rnd[k])
+            rnd[k] = 'x';
+    memset(&c, 0, sizeof c);
+    hw_err_clear(&e);
+    rc = hw_reader_mem("rnd", (const char *)rnd, n, NULL, collect_cb, &c, &e);
+    CU_ASSERT_EQUAL(rc, HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "nothing in it parses as JSON"));
+    CU_ASSERT_EQUAL(c.n + c.skipped + c.damaged, 0);
+    free(rnd);
+    c = read_text("a text file\nof many lines\nnone of them JSON\n", 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "line 1"));
+    CU_ASSERT_EQUAL(c.n + c.skipped + c.damaged, 0);
+    /* but damage after JSON is reported where it is */
+    c = read_text("[{\"Id\": \"a\"}]\n]\n}\n", 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 1);
+    CU_ASSERT_EQUAL(c.skipped, 0);
+    CU_ASSERT_EQUAL(c.damaged, 2);
+}
+
+/* In JSON lines an unterminated string costs its own line only: a raw
+ * newline cannot be inside a JSON string. */
+static void test_reader_resync(void)
+{
+    int rc;
+    hw_err e;
+    struct collect c = read_text("{\"Id\": \"a\"}\n{\"Id\": \"b\", \"T\": \"open\n"
+                                 "{\"Id\": \"c\"}\n{\"Id\": \"d\"}\n", 0, &rc, &e);
+    CU_ASSERT_EQUAL(rc, HW_OK);
+    CU_ASSERT_EQUAL(c.n, 3);
     CU_ASSERT_EQUAL(c.skipped, 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(c.reasons, "2:"));
+    CU_ASSERT_EQUAL(c.last_line, 4);
 }
 
 static void test_reader_damage(void)
@@ -317,6 +490,16 @@ static void test_reader_damage(void)
     c = read_text("", 0, &rc, &e);
     CU_ASSERT_EQUAL(rc, HW_OK);
     CU_ASSERT_EQUAL(c.n, 0);
+    /* nesting deeper than any finding's: an error, not an int overflow */
+    size_t deep = (1u << 20) + 10;
+    char *brackets = malloc(deep);
+    memset(brackets, '[', deep);
+    memset(&c, 0, sizeof c);
+    hw_err_clear(&e);
+    rc = hw_reader_mem("deep", brackets, deep, NULL, collect_cb, &c, &e);
+    free(brackets);
+    CU_ASSERT_EQUAL(rc, HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "nested more than"));
     rc = hw_reader_run("/nonexistent.json", NULL, collect_cb, &c, &e);
     CU_ASSERT_EQUAL(rc, HW_EIO);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "/nonexistent.json"));
@@ -392,6 +575,7 @@ static void check_same(const char *text, int gz, int expect_rc)
     CU_ASSERT_EQUAL(a.seen, b.seen);
     CU_ASSERT_EQUAL(a.added, b.added);
     CU_ASSERT_EQUAL(a.skipped, b.skipped);
+    CU_ASSERT_EQUAL(a.damaged, b.damaged);
     CU_ASSERT_TRUE(a.added > 0);
     CU_ASSERT_TRUE(a.skipped > 0);
     CU_ASSERT_STRING_EQUAL(hw_buf_str(&slow.ids), hw_buf_str(&fast.ids));
@@ -408,14 +592,27 @@ static void test_fast_path_same(void)
     char *fx = fixture(&len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(fx);
     hw_buf jsonl = HW_BUF_INIT(0), arr = HW_BUF_INIT(0), resp = HW_BUF_INIT(0),
-           pretty = HW_BUF_INIT(0);
+           pretty = HW_BUF_INIT(0), events = HW_BUF_INIT(0);
     hw_buf_puts(&arr, "[");
     hw_buf_puts(&resp, "{\"Findings\": [");
     hw_buf_puts(&pretty, "[");
+    hw_buf_puts(&events, "[");
     for (int i = 0; i < 400; i++) {
-        hw_buf *bufs[] = { &jsonl, &arr, &resp, &pretty };
-        for (int k = 0; k < 4; k++) {
-            if (k && i)
+        hw_buf *bufs[] = { &jsonl, &arr, &resp, &pretty, &events };
+        /* events: each of the first 200 carries two findings, in an array
+         * of events ("Custom Action" ones with a value before them) */
+        if (i % 2 == 0 && i < 400) {
+            if (i)
+                hw_buf_puts(&events, "]}},\n");
+            hw_buf_printf(&events, "{\"version\": \"0\", \"detail-type\": \"Security Hub Findings - %s\", "
+                                   "\"detail\": {%s\"findings\": [",
+                          i % 4 ? "Custom Action" : "Imported",
+                          i % 4 ? "\"actionName\": \"a\", \"actionDescription\": \"d\", " : "");
+        }
+        for (int k = 0; k < 5; k++) {
+            if (k == 4 && i % 2)
+                hw_buf_puts(bufs[k], ",\n");
+            else if (k && k != 4 && i)
                 hw_buf_puts(bufs[k], ",\n");
             if (i % 97 == 5) /* a complete object that is no finding */
                 hw_buf_puts(bufs[k], "{\"Id\": 42, \"Note\": \"rejected\"}");
@@ -432,12 +629,14 @@ static void test_fast_path_same(void)
     hw_buf_puts(&arr, "]");
     hw_buf_puts(&resp, "], \"NextToken\": \"abc\"}");
     hw_buf_puts(&pretty, "]");
+    hw_buf_puts(&events, "]}, \"region\": \"us-east-1\"}]");
     CU_ASSERT_TRUE(jsonl.len > 3 * 256 * 1024); /* several read chunks */
     check_same(hw_buf_str(&jsonl), 0, HW_OK);
     check_same(hw_buf_str(&jsonl), 1, HW_OK);
     check_same(hw_buf_str(&arr), 0, HW_OK);
     check_same(hw_buf_str(&resp), 0, HW_OK);
     check_same(hw_buf_str(&pretty), 0, HW_OK);
+    check_same(hw_buf_str(&events), 1, HW_OK);
     /* cut short inside the last finding: the same findings, the same error */
     jsonl.data[jsonl.len - 100] = '\0';
     check_same(jsonl.data, 0, HW_EINVAL);
@@ -445,6 +644,7 @@ static void test_fast_path_same(void)
     hw_buf_free(&arr);
     hw_buf_free(&resp);
     hw_buf_free(&pretty);
+    hw_buf_free(&events);
     free(fx);
 }
 
@@ -870,6 +1070,10 @@ int test_scan_register(void)
         !CU_add_test(s, "ingest: standard controls cross-checked", test_ingest_standard_controls) ||
         !CU_add_test(s, "reader: every format", test_reader_formats) ||
         !CU_add_test(s, "reader: truncation and oversize", test_reader_damage) ||
+        !CU_add_test(s, "reader: EventBridge events, arrays of responses", test_reader_envelopes) ||
+        !CU_add_test(s, "reader: a response's key across a read boundary", test_reader_window) ||
+        !CU_add_test(s, "reader: BOM, UTF-16/32, binary, not JSON", test_reader_encodings) ||
+        !CU_add_test(s, "reader: JSON lines resynchronise at a newline", test_reader_resync) ||
         !CU_add_test(s, "reader: the fast path stores what framing stores", test_fast_path_same) ||
         !CU_add_test(s, "GetFindings request bodies", test_requests))
         return -1;
