@@ -14,7 +14,10 @@
 
 #include "catalog/catalog.h"
 #include "cmd/cmd.h"
-#include "scan/scan.h"
+#include "scan/finding.h"
+#include "scan/reader.h"
+#include "scan/ingest.h"
+#include "scan/sink.h"
 #include "store/store.h"
 
 static int batch = 50000;

@@ -12,7 +12,10 @@
 #include "aws/aws.h"
 #include "catalog/catalog.h"
 #include "cmd/cmd.h"
-#include "scan/scan.h"
+#include "scan/ingest.h"
+#include "scan/sink.h"
+#include "scan/pull.h"
+#include "scan/evaluate.h"
 #include "store/store.h"
 
 static int full;

@@ -18,7 +18,7 @@
  * refused; an ARN that does not parse is never read for a region, an
  * account or a product, and makes the finding untrusted.
  */
-#include "scan/scan.h"
+#include "scan/finding.h"
 
 #include "scan/jsonlex.h"
 #include "catalog/catalog.h"

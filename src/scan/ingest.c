@@ -8,7 +8,9 @@
  * a failing sink (the store) stops it, so nothing stored is ever lost to
  * one bad finding.
  */
-#include "scan/scan.h"
+#include "scan/ingest.h"
+#include "scan/finding.h"
+#include "scan/reader.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -12,7 +12,12 @@
  * delivered but does not move its watermark, so the next run pulls it
  * again.
  */
-#include "scan/scan.h"
+#include "scan/pull.h"
+#include "scan/finding.h"
+#include "scan/reader.h"
+#include "scan/request.h"
+#include "scan/ingest.h"
+#include "scan/sink.h"
 
 #include <cJSON.h>
 #include <stdlib.h>

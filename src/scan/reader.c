@@ -30,7 +30,8 @@
  * file.  Broken structure at the end ends the file with an error after
  * every complete finding before it.
  */
-#include "scan/scan.h"
+#include "scan/reader.h"
+#include "scan/finding.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scan/scan.h"
+#include "scan/finding.h"
+#include "scan/reader.h"
+#include "scan/ingest.h"
 
 static char org_ids[2][13] = { "222222222222", "333333333333" };
 static const hw_orgset org = { org_ids, 2, 1 };

@@ -15,7 +15,7 @@
  * field of a ProductArn that parses), severity (Label, else Normalized on
  * AWS's bands), Compliance.Status, Workflow.Status (else WorkflowState),
  * RecordState; the control from Security Hub's standard control id table;
- * trust from the rules in scan.h.  Notes on the ones worth a second look:
+ * trust from the rules in scan/finding.h.  Notes on the ones worth a second look:
  *  - GuardDuty's documentation sample writes every ARN "arn:aws::...": its
  *    ProductArn does not parse, so no region, no product, no trust.
  *  - Control Tower's sample: ProductFields.ControlId "CT.CloudTrail.2"
@@ -35,7 +35,7 @@
 #include <string.h>
 
 #include "catalog/catalog.h"
-#include "scan/scan.h"
+#include "scan/finding.h"
 
 /* One finding: its file, its place in the file (1-based, in walk order),
  * and what it must parse to; control NULL: it must be rejected. */

@@ -11,7 +11,10 @@
 #include <zlib.h>
 
 #include "catalog/catalog.h"
-#include "scan/scan.h"
+#include "scan/finding.h"
+#include "scan/reader.h"
+#include "scan/request.h"
+#include "scan/ingest.h"
 
 #define FIXTURE "tests/data/findings/control_failed.json"
 
