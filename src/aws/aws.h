@@ -131,11 +131,6 @@ int hw_aws_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_servi
 int hw_aws_rest_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                           const char *operation, const char *method, const char *path,
                           const struct cJSON *req, struct cJSON **resp, hw_err *e);
-/* REST-JSON returning the raw body (the scan frames findings from it
- * without building a tree of the whole page): malloc'd, free(). */
-int hw_aws_rest_json_raw(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
-                         const char *operation, const char *method, const char *path,
-                         const struct cJSON *req, char **body, size_t *len, hw_err *e);
 
 /* Query protocol parameters: name/value pairs (names like
  * "Tags.member.1.Key"); sorted and encoded by the client. */
@@ -202,7 +197,10 @@ char *hw_aws_ini_get(const char *path, const char *section, const char *key);
  * max_inflight at once; retries wait out their backoff without blocking
  * the others.  Callbacks run inside hw_aws_multi_run(): on success rc is
  * HW_OK and body (malloc'd, the callback frees it) the response; on
- * failure body is NULL, err the AWS error and e its message.
+ * failure body is NULL, err the AWS error and e its message.  Every queued
+ * request gets exactly one callback: one that libcurl refuses to start
+ * fails at once, and hw_aws_multi_free() calls those still queued with
+ * HW_EINTERNAL ("cancelled"), so that their arguments can be freed.
  */
 typedef struct hw_aws_multi hw_aws_multi;
 typedef void (*hw_aws_done_cb)(void *arg, int rc, char *body, size_t len,
@@ -256,13 +254,6 @@ typedef struct hw_aws_account {
 int hw_aws_org_accounts(hw_aws_client *c, hw_aws_account **accounts, size_t *n, hw_err *e);
 
 /* ---------------------------------------------------------- Security Hub */
-
-/* One GetFindings page: the request (Filters, SortCriteria, MaxResults)
- * plus next_token (NULL for the first page).  *body is the raw response
- * (malloc'd); *next the NextToken (malloc'd) or NULL at the end. */
-int hw_aws_get_findings_page(hw_aws_client *c, const hw_aws_ctx *ctx, const struct cJSON *req,
-                             const char *next_token, char **body, size_t *len, char **next,
-                             hw_err *e);
 
 /* Whether each control is enabled in ctx's account and region
  * (BatchGetSecurityControls, 100 ids a call): cb(arg, id, enabled) once per

@@ -74,30 +74,60 @@ int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_r
  * parser. */
 int aws_http_call(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
                   int protocol, const struct http_request *rq, struct http_result *res, hw_err *e);
-/* Credentials for a context (base, or an assumed account's), refreshed
- * when near expiry. */
-int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **out, hw_err *e);
-/* Where a call goes and as whom: the context's credentials (refreshed when
- * near expiry), its region, and the base URL (malloc'd). */
-int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
-               const hw_aws_creds **cr, const char **region, char **base, hw_err *e);
-/* Parses an XML response body without network or entities. */
-struct _xmlDoc;
-int aws_parse_xml(const struct http_result *res, const hw_aws_service *svc, const char *operation,
-                  struct _xmlDoc **resp, hw_err *e);
 /* Base URL for svc in region (no trailing slash). */
 int aws_base_url(hw_aws_client *c, const hw_aws_service *svc, const char *region, char **url,
                  hw_err *e);
 const char *aws_sign_region(const hw_aws_service *svc, const char *region);
-/* The text of the first descendant element with this local name. */
+/* The region a call in ctx goes to: the context's, else the client's. */
+static inline const char *aws_ctx_region(const hw_aws_client *c, const hw_aws_ctx *ctx)
+{
+    return ctx && ctx->region ? ctx->region : c->region;
+}
+
+/* xml.c: parses an XML response body without network or entities; *resp
+ * is the caller's to free (xmlFreeDoc). */
+struct _xmlDoc;
 struct _xmlNode;
+int aws_parse_xml(const struct http_result *res, const hw_aws_service *svc, const char *operation,
+                  struct _xmlDoc **resp, hw_err *e);
+/* The text of the first element with this local name among node, its
+ * siblings and their descendants ("" when it has no text; NULL when there
+ * is none); owned by the document. */
 const char *aws_xml_text(struct _xmlNode *node, const char *name);
-/* Parses STS credentials (<Credentials>) out of a response document. */
-int aws_sts_parse_creds(struct _xmlDoc *doc, hw_aws_creds *out, hw_err *e);
-/* Unsigned AssumeRoleWithWebIdentity. */
+
+/* query.c: one Query call in ctx's region signed with cr (NULL: unsigned,
+ * as AssumeRoleWithWebIdentity); *resp is the caller's to free. */
+int aws_query_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                       const char *operation, const hw_aws_param *params, size_t n,
+                       const hw_aws_creds *cr, struct _xmlDoc **resp, hw_err *e);
+/* An unsigned Query call in the client's region. */
+int aws_query_unsigned(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
+                       const hw_aws_param *params, size_t n, struct _xmlDoc **resp, hw_err *e);
+
+/* sts.c: STS with the credentials named (none for web identity).  The
+ * credentials returned are not yet registered with the redactor: the
+ * caller (creds.c) does that. */
+int aws_sts_caller_identity(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds *cr,
+                            hw_aws_identity *id, hw_err *e);
+int aws_sts_assume_role(hw_aws_client *c, const hw_aws_creds *as, const char *role_arn,
+                        const char *external_id, const char *session_name, int duration_s,
+                        hw_aws_creds *out, hw_err *e);
 int aws_assume_role_web_identity(hw_aws_client *c, const char *role_arn, const char *token,
                                  const char *session, hw_aws_creds *out, hw_err *e);
+
+/* creds.c: credentials for a context (the base ones, or an assumed
+ * account's), resolved or refreshed when near expiry; *out points into the
+ * client. */
+int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **out, hw_err *e);
+/* Where a call goes and as whom: the context's credentials, its region,
+ * and the base URL (malloc'd). */
+int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+               const hw_aws_creds **cr, const char **region, char **base, hw_err *e);
 /* Registers a credential's secrets with the log redactor. */
 void aws_protect(const hw_aws_creds *cr);
+
+/* multi.c adds handles through this (curl_multi_add_handle); a test may
+ * point it elsewhere to make libcurl refuse a request. */
+extern CURLMcode (*aws_multi_add_handle)(CURLM *m, CURL *h);
 
 #endif

@@ -1,13 +1,16 @@
 /*
  * client.c - the client object and the protocol calls: JSON (X-Amz-Target),
- * REST-JSON and Query (XML responses).  Each builds the request exactly as
- * the service's published model says, signs it through libcurl, retries
- * per retry.c and parses the response with cJSON or libxml2.
+ * REST-JSON, Query (query.c) and REST-XML.  Each builds the request exactly
+ * as the service's published model says, signs it through libcurl with the
+ * context's credentials (creds.c), retries per retry.c and parses the
+ * response with cJSON or libxml2.
+ *
+ * The files of aws/ call downwards only:  organizations, securityhub,
+ * multi -> client -> creds -> sts -> query -> http, endpoint, retry, xml.
  */
 #include "aws/aws_int.h"
 
 #include <cJSON.h>
-#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,70 +134,6 @@ const hw_aws_error *hw_aws_last_error(const hw_aws_client *c)
     return &c->last;
 }
 
-void aws_protect(const hw_aws_creds *cr)
-{
-    hw_log_add_secret(cr->secret_access_key);
-    hw_log_add_secret(cr->session_token);
-}
-
-static int near_expiry(const hw_aws_creds *cr)
-{
-    return cr->expiration && hw_now() >= cr->expiration - 300;
-}
-
-int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **out, hw_err *e)
-{
-    if (ctx && ctx->account) {
-        for (size_t i = 0; i < c->nassumed; i++) {
-            struct assumed *a = &c->assumed[i];
-            if (strcmp(a->account, ctx->account) != 0)
-                continue;
-            if (near_expiry(&a->creds) &&
-                hw_aws_assume(c, a->account, a->role_name, a->external_id, e) != HW_OK)
-                return e->kind;
-            *out = &c->assumed[i].creds;
-            return HW_OK;
-        }
-        return hw_err_set(e, HW_EINTERNAL, "no role assumed into account %s", ctx->account);
-    }
-    if (!c->have_base || near_expiry(&c->base)) {
-        /* resolve into a copy: an assume-role profile signs its AssumeRole
-         * call with c->base set to the source credentials meanwhile */
-        hw_aws_creds fresh;
-        if (hw_aws_resolve_creds(c, &fresh, e) != HW_OK)
-            return e->kind;
-        c->base = fresh;
-        c->have_base = 1;
-        aws_protect(&c->base);
-    }
-    *out = &c->base;
-    return HW_OK;
-}
-
-static const char *ctx_region(hw_aws_client *c, const hw_aws_ctx *ctx)
-{
-    return ctx && ctx->region ? ctx->region : c->region;
-}
-
-int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
-               const hw_aws_creds **cr, const char **region, char **base, hw_err *e)
-{
-    if (aws_ctx_creds(c, ctx, cr, e) != HW_OK)
-        return e->kind;
-    *region = ctx_region(c, ctx);
-    return aws_base_url(c, svc, *region, base, e);
-}
-
-int aws_parse_xml(const struct http_result *res, const hw_aws_service *svc, const char *operation,
-                  xmlDocPtr *resp, hw_err *e)
-{
-    *resp = xmlReadMemory(hw_buf_str(&res->body), (int)res->body.len, "response.xml", NULL,
-                          XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!*resp)
-        return hw_err_set(e, HW_EAWS, "%s %s: the response is not XML", svc->name, operation);
-    return HW_OK;
-}
-
 /* Shared by the JSON flavours: sends body, returns the raw response. */
 static int json_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                          const char *operation, const char *method, const char *path,
@@ -249,7 +188,8 @@ int hw_aws_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_servi
     return rc;
 }
 
-int hw_aws_rest_json_raw(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+/* REST-JSON returning the raw body: malloc'd, free(). */
+static int rest_json_raw(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                          const char *operation, const char *method, const char *path,
                          const cJSON *req, char **out, size_t *len, hw_err *e)
 {
@@ -274,7 +214,7 @@ int hw_aws_rest_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_
     *resp = NULL;
     char *body;
     size_t len;
-    int rc = hw_aws_rest_json_raw(c, ctx, svc, operation, method, path, req, &body, &len, e);
+    int rc = rest_json_raw(c, ctx, svc, operation, method, path, req, &body, &len, e);
     if (rc != HW_OK)
         return rc;
     *resp = cJSON_ParseWithLength(body, len);
@@ -288,52 +228,6 @@ int hw_aws_rest_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_
     return HW_OK;
 }
 
-static int query_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
-                          const char *operation, const hw_aws_param *params, size_t n,
-                          const hw_aws_creds *cr, xmlDocPtr *resp, hw_err *e)
-{
-    *resp = NULL;
-    hw_aws_param *all = calloc(n + 2, sizeof *all);
-    if (!all)
-        return hw_err_set(e, HW_ENOMEM, "out of memory");
-    all[0].name = "Action";
-    all[0].value = operation;
-    all[1].name = "Version";
-    all[1].value = svc->api_version;
-    if (n) /* params may be NULL when there are none (GetCallerIdentity) */
-        memcpy(all + 2, params, n * sizeof *params);
-    hw_buf body = HW_BUF_INIT(0);
-    int rc = hw_aws_canonical_query(all, n + 2, &body);
-    free(all);
-    if (rc != 0) {
-        hw_buf_free(&body);
-        return hw_err_set(e, HW_ENOMEM, "out of memory");
-    }
-    const char *region = ctx_region(c, ctx);
-    char *url;
-    if (aws_base_url(c, svc, region, &url, e) != HW_OK) {
-        hw_buf_free(&body);
-        return e->kind;
-    }
-    char *slash = hw_asprintf("%s/", url);
-    free(url);
-    struct curl_slist *h =
-        curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
-    struct http_result res;
-    http_result_init(&res);
-    struct http_request rq = { "POST", slash, hw_buf_str(&body), body.len, h, cr,
-                               aws_sign_region(svc, region), svc->signing_name, 0 };
-    rc = slash ? aws_http_call(c, svc, operation, svc->protocol, &rq, &res, e)
-               : hw_err_set(e, HW_ENOMEM, "out of memory");
-    if (rc == HW_OK)
-        rc = aws_parse_xml(&res, svc, operation, resp, e);
-    http_result_free(&res);
-    curl_slist_free_all(h);
-    free(slash);
-    hw_buf_free(&body);
-    return rc;
-}
-
 int hw_aws_query_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                       const char *operation, const hw_aws_param *params, size_t nparams,
                       xmlDocPtr *resp, hw_err *e)
@@ -341,14 +235,16 @@ int hw_aws_query_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_serv
     const hw_aws_creds *cr;
     if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
         return e->kind;
-    return query_exchange(c, ctx, svc, operation, params, nparams, cr, resp, e);
+    return aws_query_exchange(c, ctx, svc, operation, params, nparams, cr, resp, e);
 }
 
-/* Unsigned Query call (AssumeRoleWithWebIdentity). */
-int aws_query_unsigned(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
-                       const hw_aws_param *params, size_t n, xmlDocPtr *resp, hw_err *e)
+int hw_aws_get_caller_identity(hw_aws_client *c, const hw_aws_ctx *ctx, hw_aws_identity *id,
+                               hw_err *e)
 {
-    return query_exchange(c, NULL, svc, operation, params, n, NULL, resp, e);
+    const hw_aws_creds *cr;
+    if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
+        return e->kind;
+    return aws_sts_caller_identity(c, ctx, cr, id, e);
 }
 
 int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
@@ -400,22 +296,4 @@ int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_s
     curl_slist_free_all(h);
     hw_buf_free(&url);
     return rc;
-}
-
-const char *aws_xml_text(xmlNodePtr node, const char *name)
-{
-    for (xmlNodePtr n = node; n; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE)
-            continue;
-        if (xmlStrcmp(n->name, (const xmlChar *)name) == 0) {
-            xmlNodePtr t = n->children;
-            if (t && (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE))
-                return (const char *)t->content;
-            return "";
-        }
-        const char *r = aws_xml_text(n->children, name);
-        if (r)
-            return r;
-    }
-    return NULL;
 }

@@ -19,6 +19,18 @@
  *      AWS_EC2_METADATA_SERVICE_ENDPOINT overrides the address,
  *      AWS_EC2_METADATA_DISABLED=true skips it.
  *
+ * Below the chain, the credentials in use: the base ones (resolved once,
+ * again near expiry) and each assumed account's (hw_aws_assume, cached
+ * until five minutes before expiry), with every secret registered with
+ * the log redactor.  STS itself is sts.c's, called with the credentials
+ * chosen here.
+ *
+ * Every step of the chain says what it found, as one of three kinds
+ * (enum found): FOUND (out is filled), NONE (this source has nothing: the
+ * chain goes on) or ERROR (e says why: the chain stops).  A source that
+ * is named explicitly (a source_profile, a credential_source, AWS_PROFILE)
+ * and has nothing is an error, never a fall-through to the next source.
+ *
  * The shared files are parsed with inih.  Every error names the source.
  */
 #include "aws/aws_int.h"
@@ -30,6 +42,15 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+void aws_protect(const hw_aws_creds *cr)
+{
+    hw_log_add_secret(cr->secret_access_key);
+    hw_log_add_secret(cr->session_token);
+}
+
+/* What one step of the chain found. */
+enum found { FOUND, NONE, ERROR };
 
 /* ------------------------------------------------------------------ INI */
 
@@ -86,8 +107,8 @@ static char *profile_get(const char *cfg, const char *profile, const char *key)
     return v;
 }
 
-static int set_keys(hw_aws_creds *out, const char *akid, const char *secret, const char *token,
-                    const char *source)
+static void set_keys(hw_aws_creds *out, const char *akid, const char *secret, const char *token,
+                     const char *source)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->access_key_id, sizeof out->access_key_id, "%s", akid);
@@ -95,19 +116,18 @@ static int set_keys(hw_aws_creds *out, const char *akid, const char *secret, con
     snprintf(out->session_token, sizeof out->session_token, "%s", token ? token : "");
     snprintf(out->source, sizeof out->source, "%s", source);
     aws_protect(out);
-    return HW_OK;
 }
 
 /* ------------------------------------------------------------ environment */
 
-static int from_env(hw_aws_creds *out)
+static enum found from_env(hw_aws_creds *out)
 {
     const char *a = getenv("AWS_ACCESS_KEY_ID");
     const char *s = getenv("AWS_SECRET_ACCESS_KEY");
     if (!a || !*a || !s || !*s)
-        return 0;
+        return NONE;
     set_keys(out, a, s, getenv("AWS_SESSION_TOKEN"), "environment");
-    return 1;
+    return FOUND;
 }
 
 /* --------------------------------------------------------- HTTP sources */
@@ -162,7 +182,7 @@ static int loopback_or_ecs(const char *url)
     return 0;
 }
 
-static int from_container(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
+static enum found from_container(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
 {
     const char *rel = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
     const char *full = getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
@@ -172,11 +192,13 @@ static int from_container(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
     else if (full && *full)
         snprintf(url, sizeof url, "%s", full);
     else
-        return 0;
-    if (!(rel && *rel) && !loopback_or_ecs(url))
-        return -hw_err_set(e, HW_EINVAL,
-                           "AWS_CONTAINER_CREDENTIALS_FULL_URI: only https or a loopback/ECS "
-                           "address is allowed");
+        return NONE;
+    if (!(rel && *rel) && !loopback_or_ecs(url)) {
+        hw_err_set(e, HW_EINVAL,
+                   "AWS_CONTAINER_CREDENTIALS_FULL_URI: only https or a loopback/ECS "
+                   "address is allowed");
+        return ERROR;
+    }
     struct curl_slist *h = NULL;
     char *tok = NULL;
     const char *tokfile = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
@@ -184,7 +206,8 @@ static int from_container(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
         hw_buf b = HW_BUF_INIT(0);
         if (hw_file_read(tokfile, 16384, &b, e) != HW_OK) {
             hw_buf_free(&b);
-            return -hw_err_prefix(e, "container credentials");
+            hw_err_prefix(e, "container credentials");
+            return ERROR;
         }
         tok = hw_buf_detach(&b, NULL);
         tok[strcspn(tok, "\r\n")] = '\0';
@@ -205,14 +228,14 @@ static int from_container(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
         rc = parse_json_creds(hw_buf_str(&res.body), res.body.len, "container credentials", out, e);
     http_result_free(&res);
     curl_slist_free_all(h);
-    return rc == HW_OK ? 1 : -rc;
+    return rc == HW_OK ? FOUND : ERROR;
 }
 
-static int from_imds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
+static enum found from_imds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
 {
     const char *dis = getenv("AWS_EC2_METADATA_DISABLED");
     if (dis && strcasecmp(dis, "true") == 0)
-        return 0;
+        return NONE;
     const char *ep = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
     char base[512];
     snprintf(base, sizeof base, "%s", ep && *ep ? ep : "http://169.254.169.254");
@@ -230,7 +253,10 @@ static int from_imds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
     curl_slist_free_all(h);
     if (rc != HW_OK) {
         http_result_free(&res);
-        return ep && *ep ? -rc : 0; /* not on EC2: the chain ends here */
+        if (ep && *ep)
+            return ERROR; /* an endpoint named explicitly must answer */
+        hw_err_clear(e);
+        return NONE; /* not on EC2: the chain ends here */
     }
     char *hdr = hw_asprintf("X-aws-ec2-metadata-token: %s", hw_buf_str(&res.body));
     hw_log_add_secret(hw_buf_str(&res.body));
@@ -253,7 +279,7 @@ static int from_imds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
         rc = parse_json_creds(hw_buf_str(&res.body), res.body.len, "instance metadata", out, e);
     curl_slist_free_all(h);
     http_result_free(&res);
-    return rc == HW_OK ? 1 : -rc;
+    return rc == HW_OK ? FOUND : ERROR;
 }
 
 /* --------------------------------------------------------- web identity */
@@ -271,6 +297,8 @@ static int web_identity(hw_aws_client *c, const char *token_file, const char *ro
     hw_log_add_secret(tok);
     int rc = aws_assume_role_web_identity(c, role_arn, tok, session, out, e);
     free(tok);
+    if (rc == HW_OK)
+        aws_protect(out);
     return rc;
 }
 
@@ -415,10 +443,13 @@ static int from_process(const char *cmd, const char *profile, hw_aws_creds *out,
 
 /* ---------------------------------------------------------------- profile */
 
-static int resolve_profile(hw_aws_client *c, const char *profile, int depth, hw_aws_creds *out,
-                           hw_err *e);
+static enum found resolve_profile(hw_aws_client *c, const char *profile, int depth,
+                                  hw_aws_creds *out, hw_err *e);
 
-static int assume_from_profile(hw_aws_client *c, const char *cfg, const char *profile,
+/* A role profile: the source's credentials, then AssumeRole with them.
+ * FOUND or ERROR: a role profile without usable source credentials is an
+ * error (botocore: "The source profile ... must have credentials"). */
+static enum found assume_from_profile(hw_aws_client *c, const char *cfg, const char *profile,
                                const char *role_arn, int depth, hw_aws_creds *out, hw_err *e)
 {
     char *src = profile_get(cfg, profile, "source_profile");
@@ -427,13 +458,17 @@ static int assume_from_profile(hw_aws_client *c, const char *cfg, const char *pr
     char *sess = profile_get(cfg, profile, "role_session_name");
     char *dur = profile_get(cfg, profile, "duration_seconds");
     hw_aws_creds source;
-    int rc = HW_OK;
-    if (src) {
-        rc = strcmp(src, profile) == 0
-                 ? hw_err_set(e, HW_EINVAL, "profile %s: source_profile names itself", profile)
-                 : resolve_profile(c, src, depth + 1, &source, e);
+    enum found got = ERROR;
+    if (src && strcmp(src, profile) == 0) {
+        hw_err_set(e, HW_EINVAL, "profile %s: source_profile names itself", profile);
+    } else if (src) {
+        got = resolve_profile(c, src, depth + 1, &source, e);
+        if (got == NONE) {
+            hw_err_set(e, HW_EINVAL, "profile %s: the source profile %s must have credentials",
+                       profile, src);
+            got = ERROR;
+        }
     } else if (csrc) {
-        int got = 0;
         if (strcmp(csrc, "Environment") == 0)
             got = from_env(&source);
         else if (strcmp(csrc, "EcsContainer") == 0)
@@ -441,56 +476,63 @@ static int assume_from_profile(hw_aws_client *c, const char *cfg, const char *pr
         else if (strcmp(csrc, "Ec2InstanceMetadata") == 0)
             got = from_imds(c, &source, e);
         else
-            rc = hw_err_set(e, HW_EINVAL, "profile %s: credential_source %s is not one of "
-                                          "Environment, Ec2InstanceMetadata, EcsContainer",
-                            profile, csrc);
-        if (rc == HW_OK && got <= 0)
-            rc = got < 0 ? e->kind
-                         : hw_err_set(e, HW_EINVAL, "profile %s: credential_source %s has no credentials",
-                                      profile, csrc);
+            hw_err_set(e, HW_EINVAL, "profile %s: credential_source %s is not one of "
+                                     "Environment, Ec2InstanceMetadata, EcsContainer",
+                       profile, csrc);
+        if (got == NONE) {
+            hw_err_set(e, HW_EINVAL, "profile %s: credential_source %s has no credentials",
+                       profile, csrc);
+            got = ERROR;
+        }
     } else {
-        rc = hw_err_set(e, HW_EINVAL, "profile %s: role_arn needs source_profile or credential_source",
-                        profile);
+        hw_err_set(e, HW_EINVAL, "profile %s: role_arn needs source_profile or credential_source",
+                   profile);
     }
-    if (rc == HW_OK) {
+    if (got == FOUND) {
         /* assume with the source credentials */
-        int had = c->have_base;
-        hw_aws_creds saved = c->base;
-        c->base = source;
-        c->have_base = 1;
-        rc = hw_aws_assume_role(c, role_arn, ext, sess ? sess : c->opt.session_name,
-                                dur ? atoi(dur) : 3600, out, e);
-        c->base = saved;
-        c->have_base = had;
-        if (rc == HW_OK)
+        int rc = aws_sts_assume_role(c, &source, role_arn, ext,
+                                     sess ? sess : c->opt.session_name, dur ? atoi(dur) : 3600,
+                                     out, e);
+        memset(&source, 0, sizeof source);
+        if (rc == HW_OK) {
+            aws_protect(out);
             snprintf(out->source, sizeof out->source, "profile %s (assume role)", profile);
+        } else {
+            got = ERROR;
+        }
     }
     free(src);
     free(csrc);
     free(ext);
     free(sess);
     free(dur);
-    return rc;
+    return got;
 }
 
-static int resolve_profile(hw_aws_client *c, const char *profile, int depth, hw_aws_creds *out,
-                           hw_err *e)
+/* One profile: FOUND, NONE when it has no credentials of any form (or
+ * does not exist), ERROR when a form it has fails. */
+static enum found resolve_profile(hw_aws_client *c, const char *profile, int depth,
+                                  hw_aws_creds *out, hw_err *e)
 {
-    if (depth > 8)
-        return hw_err_set(e, HW_EINVAL, "profile %s: source_profile chain too long", profile);
+    if (depth > 8) {
+        hw_err_set(e, HW_EINVAL, "profile %s: source_profile chain too long", profile);
+        return ERROR;
+    }
     char cfg[1024], cred[1024];
     files(cfg, sizeof cfg, cred, sizeof cred);
     char *role = profile_get(cfg, profile, "role_arn");
-    int rc = -1;
+    enum found got = NONE;
     char *wif = NULL, *a = NULL, *s = NULL, *t = NULL, *proc = NULL;
     if (role) {
         wif = profile_get(cfg, profile, "web_identity_token_file");
         if (wif) {
             char *sess = profile_get(cfg, profile, "role_session_name");
-            rc = web_identity(c, wif, role, sess ? sess : c->opt.session_name, out, e);
+            got = web_identity(c, wif, role, sess ? sess : c->opt.session_name, out, e) == HW_OK
+                      ? FOUND
+                      : ERROR;
             free(sess);
         } else {
-            rc = assume_from_profile(c, cfg, profile, role, depth, out, e);
+            got = assume_from_profile(c, cfg, profile, role, depth, out, e);
         }
         goto out;
     }
@@ -501,12 +543,13 @@ static int resolve_profile(hw_aws_client *c, const char *profile, int depth, hw_
         t = hw_aws_ini_get(cred, profile, "aws_session_token");
         char src[96];
         snprintf(src, sizeof src, "profile %s", profile);
-        rc = set_keys(out, a, s, t, src);
+        set_keys(out, a, s, t, src);
+        got = FOUND;
         goto out;
     }
     proc = profile_get(cfg, profile, "credential_process");
     if (proc) {
-        rc = from_process(proc, profile, out, e);
+        got = from_process(proc, profile, out, e) == HW_OK ? FOUND : ERROR;
         goto out;
     }
     free(a);
@@ -517,7 +560,8 @@ static int resolve_profile(hw_aws_client *c, const char *profile, int depth, hw_
         t = profile_get(cfg, profile, "aws_session_token");
         char src[96];
         snprintf(src, sizeof src, "profile %s (config)", profile);
-        rc = set_keys(out, a, s, t, src);
+        set_keys(out, a, s, t, src);
+        got = FOUND;
     }
 out:
     free(role);
@@ -526,7 +570,7 @@ out:
     free(s);
     free(t);
     free(proc);
-    return rc; /* -1: this profile has no credentials */
+    return got;
 }
 
 int hw_aws_resolve_creds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
@@ -534,7 +578,7 @@ int hw_aws_resolve_creds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
     memset(out, 0, sizeof *out);
     /* keys in the environment, unless a profile was named in the options:
      * `aws --profile` skips them too (AWS_PROFILE alone does not) */
-    if (!(c->opt.profile && *c->opt.profile) && from_env(out))
+    if (!(c->opt.profile && *c->opt.profile) && from_env(out) == FOUND)
         return HW_OK;
     int explicit_profile = (c->opt.profile && *c->opt.profile) ||
                            (getenv("AWS_PROFILE") && *getenv("AWS_PROFILE"));
@@ -554,21 +598,117 @@ int hw_aws_resolve_creds(hw_aws_client *c, hw_aws_creds *out, hw_err *e)
             return web_identity(c, wif, role, sess && *sess ? sess : c->opt.session_name, out, e);
         }
     }
-    int rc = resolve_profile(c, c->profile, 0, out, e);
-    if (rc >= 0)
-        return rc;
-    if (explicit_profile)
+    enum found got = resolve_profile(c, c->profile, 0, out, e);
+    if (got == NONE && explicit_profile)
         return hw_err_set(e, HW_EINVAL, "profile %s: no credentials in the AWS config or "
                                         "credentials file",
                           c->profile);
-    int got = from_container(c, out, e);
-    if (got)
-        return got > 0 ? HW_OK : -got;
-    got = from_imds(c, out, e);
-    if (got)
-        return got > 0 ? HW_OK : -got;
+    if (got == NONE)
+        got = from_container(c, out, e);
+    if (got == NONE)
+        got = from_imds(c, out, e);
+    if (got == FOUND)
+        return HW_OK;
+    if (got == ERROR)
+        return e->kind;
     return hw_err_set(e, HW_EINVAL,
                       "no AWS credentials found (environment, profile %s, web identity, "
                       "container, instance metadata)",
                       c->profile);
+}
+
+/* ------------------------------------------------- credentials in use */
+
+static int near_expiry(const hw_aws_creds *cr)
+{
+    return cr->expiration && hw_now() >= cr->expiration - 300;
+}
+
+int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **out, hw_err *e)
+{
+    if (ctx && ctx->account) {
+        for (size_t i = 0; i < c->nassumed; i++) {
+            struct assumed *a = &c->assumed[i];
+            if (strcmp(a->account, ctx->account) != 0)
+                continue;
+            if (near_expiry(&a->creds) &&
+                hw_aws_assume(c, a->account, a->role_name, a->external_id, e) != HW_OK)
+                return e->kind;
+            *out = &c->assumed[i].creds;
+            return HW_OK;
+        }
+        return hw_err_set(e, HW_EINTERNAL, "no role assumed into account %s", ctx->account);
+    }
+    if (!c->have_base || near_expiry(&c->base)) {
+        /* resolve into a copy: c->base stays whole until the chain is done */
+        hw_aws_creds fresh;
+        if (hw_aws_resolve_creds(c, &fresh, e) != HW_OK)
+            return e->kind;
+        c->base = fresh;
+        c->have_base = 1;
+        aws_protect(&c->base);
+    }
+    *out = &c->base;
+    return HW_OK;
+}
+
+int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+               const hw_aws_creds **cr, const char **region, char **base, hw_err *e)
+{
+    if (aws_ctx_creds(c, ctx, cr, e) != HW_OK)
+        return e->kind;
+    *region = aws_ctx_region(c, ctx);
+    return aws_base_url(c, svc, *region, base, e);
+}
+
+int hw_aws_assume_role(hw_aws_client *c, const char *role_arn, const char *external_id,
+                       const char *session_name, int duration_s, hw_aws_creds *out, hw_err *e)
+{
+    const hw_aws_creds *base;
+    if (aws_ctx_creds(c, NULL, &base, e) != HW_OK)
+        return e->kind;
+    if (aws_sts_assume_role(c, base, role_arn, external_id, session_name, duration_s, out, e) !=
+        HW_OK)
+        return e->kind;
+    aws_protect(out);
+    return HW_OK;
+}
+
+int hw_aws_assume(hw_aws_client *c, const char *account_in, const char *role_in,
+                  const char *external_in, hw_err *e)
+{
+    /* Copies first: a refresh (aws_ctx_creds) passes pointers into the
+     * very cache slot that is rewritten below. */
+    char account[sizeof c->assumed->account], role_name[sizeof c->assumed->role_name];
+    char ext[sizeof c->assumed->external_id];
+    snprintf(account, sizeof account, "%s", account_in);
+    snprintf(role_name, sizeof role_name, "%s", role_in);
+    snprintf(ext, sizeof ext, "%s", external_in ? external_in : "");
+    const char *external_id = ext[0] ? ext : NULL;
+    struct assumed *slot = NULL;
+    for (size_t i = 0; i < c->nassumed; i++)
+        if (strcmp(c->assumed[i].account, account) == 0)
+            slot = &c->assumed[i];
+    if (slot && strcmp(slot->role_name, role_name) == 0 && slot->creds.expiration &&
+        hw_now() < slot->creds.expiration - 300)
+        return HW_OK;
+    char arn[256];
+    snprintf(arn, sizeof arn, "arn:%s:iam::%s:role/%s", hw_aws_partition(c->region), account,
+             role_name);
+    hw_aws_creds cr;
+    if (hw_aws_assume_role(c, arn, external_id, c->opt.session_name, 3600, &cr, e) != HW_OK)
+        return e->kind;
+    if (!slot) {
+        struct assumed *p = realloc(c->assumed, (c->nassumed + 1) * sizeof *p);
+        if (!p)
+            return hw_err_set(e, HW_ENOMEM, "out of memory");
+        c->assumed = p;
+        slot = &c->assumed[c->nassumed++];
+    }
+    memset(slot, 0, sizeof *slot);
+    snprintf(slot->account, sizeof slot->account, "%s", account);
+    snprintf(slot->role_name, sizeof slot->role_name, "%s", role_name);
+    snprintf(slot->external_id, sizeof slot->external_id, "%s", ext);
+    slot->creds = cr; /* registered with the redactor by hw_aws_assume_role */
+    return HW_OK;
 }

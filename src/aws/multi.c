@@ -6,7 +6,10 @@
  * A failed attempt that may be retried is parked until its backoff has
  * passed (no thread sleeps while others wait), then sent again, re-signed
  * by libcurl with a fresh date.  Completion callbacks run on the caller's
- * thread, inside hw_aws_multi_run().
+ * thread, inside hw_aws_multi_run(); every queued request gets exactly one
+ * call, also one that cannot be started (libcurl refuses the handle) and
+ * one still queued when the queue is freed (cancelled), so that its
+ * argument is always released.
  */
 #include "aws/aws_int.h"
 
@@ -44,6 +47,8 @@ struct hw_aws_multi {
     size_t pending;
 };
 
+CURLMcode (*aws_multi_add_handle)(CURLM *m, CURL *h) = curl_multi_add_handle;
+
 int hw_aws_multi_new(hw_aws_client *c, int max_inflight, hw_aws_multi **out, hw_err *e)
 {
     *out = NULL;
@@ -75,16 +80,35 @@ static void req_free(struct mreq *r)
     free(r);
 }
 
+/* Ends r without a response: its callback hears why (kind, msg), then r
+ * is freed.  r must be unlinked already. */
+static void fail_req(struct mreq *r, int kind, const char *msg)
+{
+    hw_aws_error err;
+    memset(&err, 0, sizeof err);
+    snprintf(err.service, sizeof err.service, "%s", r->svc->name);
+    snprintf(err.operation, sizeof err.operation, "%s", r->operation);
+    snprintf(err.message, sizeof err.message, "%s", msg);
+    err.attempts = r->attempt;
+    hw_err e;
+    hw_err_set(&e, kind, "%s %s: %s", err.service, err.operation, msg);
+    r->cb(r->arg, kind, NULL, 0, &err, &e);
+    req_free(r);
+}
+
 void hw_aws_multi_free(hw_aws_multi *mu)
 {
     if (!mu)
         return;
+    /* unlink all first: a callback may look at the queue (pending, room) */
     struct mreq *r = mu->head;
+    mu->head = NULL;
+    mu->pending = 0;
     while (r) {
         struct mreq *n = r->next;
         if (r->active)
             curl_multi_remove_handle(mu->m, r->h);
-        req_free(r);
+        fail_req(r, HW_EINTERNAL, "cancelled: the request queue was freed before it completed");
         r = n;
     }
     curl_multi_cleanup(mu->m);
@@ -146,24 +170,6 @@ int hw_aws_multi_rest_json(hw_aws_multi *mu, const hw_aws_ctx *ctx, const hw_aws
     return HW_OK;
 }
 
-static void start_due(hw_aws_multi *mu, int64_t now)
-{
-    for (struct mreq *r = mu->head; r && mu->inflight < mu->max_inflight; r = r->next) {
-        if (r->active || r->due_ms > now)
-            continue;
-        curl_easy_reset(r->h);
-        curl_slist_free_all(r->hdrs);
-        r->hdrs = NULL;
-        aws_http_setup(mu->c, r->h, &r->rq, &r->res, &r->hdrs, r->errbuf);
-        curl_easy_setopt(r->h, CURLOPT_PRIVATE, r);
-        r->attempt++;
-        if (curl_multi_add_handle(mu->m, r->h) == CURLM_OK) {
-            r->active = 1;
-            mu->inflight++;
-        }
-    }
-}
-
 static void unlink_req(hw_aws_multi *mu, struct mreq *r)
 {
     for (struct mreq **p = &mu->head; *p; p = &(*p)->next)
@@ -172,6 +178,38 @@ static void unlink_req(hw_aws_multi *mu, struct mreq *r)
             break;
         }
     mu->pending--;
+}
+
+/* Starts what is due; returns how many requests libcurl refused (each
+ * failed through its callback: a refusal is out of memory or a bug, and
+ * trying again at once would spin for ever). */
+static int start_due(hw_aws_multi *mu, int64_t now)
+{
+    int refused = 0;
+    struct mreq *next;
+    for (struct mreq *r = mu->head; r && mu->inflight < mu->max_inflight; r = next) {
+        next = r->next;
+        if (r->active || r->due_ms > now)
+            continue;
+        curl_easy_reset(r->h);
+        curl_slist_free_all(r->hdrs);
+        r->hdrs = NULL;
+        aws_http_setup(mu->c, r->h, &r->rq, &r->res, &r->hdrs, r->errbuf);
+        curl_easy_setopt(r->h, CURLOPT_PRIVATE, r);
+        r->attempt++;
+        CURLMcode mc = aws_multi_add_handle(mu->m, r->h);
+        if (mc == CURLM_OK) {
+            r->active = 1;
+            mu->inflight++;
+            continue;
+        }
+        char msg[160];
+        snprintf(msg, sizeof msg, "libcurl cannot start the request: %s", curl_multi_strerror(mc));
+        unlink_req(mu, r);
+        fail_req(r, mc == CURLM_OUT_OF_MEMORY ? HW_ENOMEM : HW_EINTERNAL, msg);
+        refused++;
+    }
+    return refused;
 }
 
 static void complete(hw_aws_multi *mu, struct mreq *r, CURLcode cc)
@@ -207,7 +245,8 @@ int hw_aws_multi_run(hw_aws_multi *mu, int64_t max_wait_ms)
     int64_t now = hw_monotonic_ms();
     int64_t deadline = now + (max_wait_ms > 0 ? max_wait_ms : 0);
     do {
-        start_due(mu, now);
+        if (start_due(mu, now))
+            return HW_OK; /* a callback ran: let the caller look */
         int running = 0;
         curl_multi_perform(mu->m, &running);
         CURLMsg *msg;

@@ -7,7 +7,8 @@
  * parse or schema error into "PATH:LINE: message".  The tree is copied into
  * the plain structs of catalog.h, in an arena, and freed at once; the
  * checks a schema cannot make (duplicates, references across files)
- * follow.  Lookups, indexes and printing live in catalog_lookup.c.
+ * follow.  Lookups, indexes and printing live in catalog_lookup.c; the
+ * standard control ids are read in standard_ids.c.
  */
 #include "catalog/catalog_int.h"
 
@@ -589,6 +590,31 @@ static int check_all_related(struct loader *L)
     return rc;
 }
 
+/* ------------------------------------------------------ standard ids */
+
+/* dir/standard-control-ids.xml, when present (standard_ids.c). */
+static int load_standards(struct loader *L)
+{
+    char *path = hw_asprintf("%s/standard-control-ids.xml", L->cat->dir);
+    if (!path)
+        return oom(L);
+    int rc = HW_OK;
+    if (hw_file_exists(path)) {
+        xmlDocPtr doc = read_valid(path, L->schema, L->e);
+        xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+        if (!doc)
+            rc = L->e->kind;
+        else if (!is(root, "standard-controls"))
+            rc = hw_err_set(L->e, HW_EINVAL, "%s:%d: the root element must be <standard-controls>",
+                            path, line_of(root));
+        else
+            rc = hw_catalog_read_standards(L->cat, L->arena, path, root, L->e);
+        xmlFreeDoc(doc);
+    }
+    free(path);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ load */
 
 static int load_all(struct loader *L)
@@ -616,6 +642,8 @@ static int load_all(struct loader *L)
         rc = check_all_related(L);
     if (rc == HW_OK)
         rc = check_unmapped_reasons(L);
+    if (rc == HW_OK)
+        rc = load_standards(L);
 out:
     if (L->schema)
         xmlSchemaFree(L->schema);

@@ -15,6 +15,11 @@
  * <unmapped-reason> on a control a framework lists).  Every error names the file and
  * the line.  controls/README.md describes the format.
  *
+ * controls/standard-control-ids.xml (optional: without it no standard is
+ * known) maps the control ids of Security Hub's standards ("CIS v1.2.0
+ * 1.3", "PCI.S3.1") to controls, for findings that carry no consolidated
+ * control fields (src/catalog/standard_ids.c).
+ *
  * Ownership: hw_catalog_load() returns a catalogue freed by
  * hw_catalog_free(); every pointer reachable from it (strings, arrays,
  * control pointers, lookup results) is borrowed from it and dies with it.
@@ -99,6 +104,30 @@ typedef struct hw_external {
     const char *name;
 } hw_external;
 
+/* How a standard numbers its controls (standard-control-ids.xml, ids=). */
+enum hw_standard_ids {
+    HW_STANDARD_IDS_REQUIREMENTS = 0, /* its framework's requirement ids ("1.3"), mapped */
+    HW_STANDARD_IDS_OWN,              /* its own numbering ("PCI.S3.1"), mapped */
+    HW_STANDARD_IDS_CONTROLS          /* Security Hub control ids themselves ("S3.1") */
+};
+
+/* One standard control id and a control it is; an id may have two. */
+typedef struct hw_standard_map {
+    const char *id; /* "1.3", "PCI.S3.1" */
+    const hw_control *control;
+    int line;
+} hw_standard_map;
+
+/* A Security Hub standard as findings name it. */
+typedef struct hw_standard {
+    const char *path;      /* "cis-aws-foundations-benchmark/v/1.2.0" */
+    const char *framework; /* "cis-aws-1.2.0"; NULL when none is named */
+    int ids;               /* enum hw_standard_ids */
+    const hw_standard_map *maps; /* sorted by id, then control id */
+    size_t nmaps;
+    int line;
+} hw_standard;
+
 /*
  * The catalogue.  Iterate with plain loops:
  *   for (size_t i = 0; i < cat->ncontrols; i++) cat->controls[i] ...
@@ -112,6 +141,8 @@ typedef struct hw_catalog {
     size_t nframeworks;
     const hw_external *externals; /* in file order */
     size_t nexternals;
+    const hw_standard *standards; /* sorted by path */
+    size_t nstandards;
     const char *dir;
     void *priv; /* the memory behind all of the above */
 } hw_catalog;
@@ -177,6 +208,19 @@ size_t hw_framework_requirements_for(const hw_framework *f, const hw_control *ct
 size_t hw_catalog_requirements_for_control(const hw_catalog *c, const char *framework_id,
                                            const char *control_id,
                                            const hw_requirement *const **out);
+
+/* The standard named path (pathlen bytes, not NUL-terminated), or NULL.
+ * O(log n), no allocation. */
+const hw_standard *hw_catalog_standard(const hw_catalog *c, const char *path, size_t pathlen);
+/*
+ * The controls that standard control id (idlen bytes) of s is: stores up to
+ * max of them in out (in control id order) and returns how many there are;
+ * 0 when s has no such control id.  For a standard numbered by control ids
+ * the control of that id, when the catalogue has it.  O(log n), no
+ * allocation: fit for a call per finding.
+ */
+size_t hw_standard_controls(const hw_catalog *c, const hw_standard *s, const char *id,
+                            size_t idlen, const hw_control **out, size_t max);
 
 /* Counts f's requirements by kind. */
 hw_coverage hw_catalog_coverage(const hw_framework *f);

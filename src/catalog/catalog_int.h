@@ -25,6 +25,13 @@ void hw_arena_free(hw_arena *a);
  * control listed twice in one requirement, naming f->file and the line. */
 int hw_catalog_index_framework(hw_framework *f, size_t ncontrols, hw_arena *a, hw_err *e);
 
+struct _xmlNode;
+/* Reads the <standard-controls> root of path (standard-control-ids.xml,
+ * already schema-checked) into c->standards and checks what the schema
+ * cannot: a known framework, known controls, no duplicates (standard_ids.c). */
+int hw_catalog_read_standards(hw_catalog *c, hw_arena *a, const char *path,
+                              struct _xmlNode *root, hw_err *e);
+
 /* Orders hw_control by id (qsort/bsearch). */
 int hw_catalog_cmp_control(const void *a, const void *b);
 

@@ -8,7 +8,7 @@
 #include "aws/aws.h"
 #include "catalog/catalog.h"
 #include "cmd/cmd.h"
-#include "scan/scan.h"
+#include "scan/evaluate.h"
 #include "store/store.h"
 
 const char *hw_cmd_controls_dir(const hw_ctx *ctx)

@@ -2,16 +2,22 @@
  * import.c - `hubwarden import FILE...`: the scan's ingest, from files.
  *
  * For findings exported to S3 or collected elsewhere, and for benchmarks.
- * Each file may be a GetFindings response, a JSON array or JSON lines,
- * plain or gzip; "-" reads standard input.  Findings are committed in
- * batches, so a damaged file keeps every finding before the damage; the
- * run is then "partial" (exit 3) and the error names the file and line.
+ * Each file may hold findings, GetFindings responses or EventBridge
+ * events, alone, in a JSON array or as JSON lines, plain or gzip; "-"
+ * reads standard input.  Findings are committed in batches, so a damaged
+ * file keeps every finding before the damage.  A skipped finding or
+ * damage makes the run "partial" (exit 3); the log names file and line.
  */
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "catalog/catalog.h"
 #include "cmd/cmd.h"
-#include "scan/scan.h"
+#include "scan/finding.h"
+#include "scan/reader.h"
+#include "scan/ingest.h"
+#include "scan/sink.h"
 #include "store/store.h"
 
 static int batch = 50000;
@@ -50,22 +56,39 @@ static void print_summary(const hw_ingest_stats *st, const char *run_id, size_t 
            st->untrusted);
     if (st->disagreements)
         printf("; %zu disagreements with controls/ (logged)", st->disagreements);
+    if (st->damaged)
+        printf("; %zu damaged place%s in the input (logged)", st->damaged, st->damaged == 1 ? "" : "s");
     if (files_failed)
         printf("; %zu file%s failed", files_failed, files_failed == 1 ? "" : "s");
     printf("\n");
 }
 
 /* One file into the ingest: 0, or -1 (logged, naming the file and line)
- * when it could not be read to its end. */
-static int read_file(hw_ingest *in, const char *file)
+ * when it could not be read to its end; *unopened is set when it could
+ * not be opened at all. */
+static int read_file(hw_ingest *in, const char *file, int *unopened)
 {
     in->source = strcmp(file, "-") == 0 ? "(stdin)" : file;
+    struct stat st;
+    *unopened = strcmp(file, "-") != 0 &&
+                (access(file, R_OK) != 0 || (stat(file, &st) == 0 && S_ISDIR(st.st_mode)));
     hw_err fe;
     hw_err_clear(&fe);
     if (hw_reader_run(file, hw_ingest_take, hw_ingest_reader_cb, in, &fe) == HW_OK)
         return 0;
     hw_error("%s", fe.msg);
     return -1;
+}
+
+/* The exit status of a whole import: 2 when no file could even be
+ * opened, 3 when a file was damaged or a finding skipped, else 0. */
+static int import_status(const hw_ingest_stats *st, size_t failed, size_t unopened, int nfiles)
+{
+    if (unopened == (size_t)nfiles)
+        return HW_EXIT_USAGE;
+    if (failed || st->skipped || st->damaged)
+        return HW_EXIT_PARTIAL;
+    return HW_EXIT_OK;
 }
 
 /* --check: every finding is parsed, checked and judged, and dropped. */
@@ -96,31 +119,35 @@ static int run_check(hw_ctx *ctx, char **files, int nfiles, const hw_catalog *ca
     hw_ingest in;
     hw_ingest_init(&in, &org, discard_sink, NULL);
     in.catalog = cat;
-    size_t failed = 0;
-    for (int i = 0; i < nfiles; i++)
-        failed += read_file(&in, files[i]) != 0;
+    size_t failed = 0, unopened = 0;
+    for (int i = 0; i < nfiles; i++) {
+        int u;
+        failed += read_file(&in, files[i], &u) != 0;
+        unopened += u;
+    }
     if (format != HW_OUT_TABLE) {
-        char extra[64];
-        snprintf(extra, sizeof extra, "\"files\": %d, \"files_failed\": %zu", nfiles, failed);
+        char extra[128];
+        snprintf(extra, sizeof extra, "\"files\": %d, \"files_failed\": %zu, \"damaged\": %zu",
+                 nfiles, failed, in.stats.damaged);
         char *summary = hw_ingest_summary_json(&in.stats, extra);
         print_summary_json(summary, NULL, "check");
         free(summary);
-    } else
-    printf("import --check: %zu findings read, %zu well-formed (%zu untrusted), %zu skipped",
-           in.stats.seen, in.stats.added, in.stats.untrusted, in.stats.skipped);
-    if (format == HW_OUT_TABLE) {
+    } else {
+        printf("import --check: %zu findings read, %zu well-formed (%zu untrusted), %zu skipped",
+               in.stats.seen, in.stats.added, in.stats.untrusted, in.stats.skipped);
         if (in.stats.disagreements)
             printf("; %zu disagreements with controls/ (logged)", in.stats.disagreements);
+        if (in.stats.damaged)
+            printf("; %zu damaged place%s in the input (logged)", in.stats.damaged,
+                   in.stats.damaged == 1 ? "" : "s");
         if (failed)
             printf("; %zu file%s failed", failed, failed == 1 ? "" : "s");
         printf("; nothing stored\n");
     }
-    size_t seen = in.stats.seen;
+    int status = import_status(&in.stats, failed, unopened, nfiles);
     hw_ingest_free(&in);
     hw_orgset_free(&org);
-    if (failed)
-        return failed == (size_t)nfiles && seen == 0 ? HW_EXIT_USAGE : HW_EXIT_PARTIAL;
-    return HW_EXIT_OK;
+    return status;
 }
 
 static int run(hw_ctx *ctx, int argc, char **argv)
@@ -181,10 +208,12 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     hw_ingest in;
     hw_ingest_init(&in, &org, hw_sink_store, &sink);
     in.catalog = cat;
-    size_t failed = 0;
+    size_t failed = 0, unopened = 0;
     int fatal = 0;
     for (int i = 0; i < nfiles && !fatal; i++) {
-        int bad = read_file(&in, files[i]);
+        int u;
+        int bad = read_file(&in, files[i], &u);
+        unopened += u;
         if (in.failed) {
             /* the store failed: roll back the open batch and stop */
             hw_sink_abort(&sink);
@@ -201,9 +230,11 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_progress("import: %zu findings", in.stats.seen);
     }
     hw_progress_done();
-    const char *status = fatal ? "failed" : failed ? "partial" : "ok";
-    char extra[64];
-    snprintf(extra, sizeof extra, "\"files\": %d, \"files_failed\": %zu", nfiles, failed);
+    int exit_status = import_status(&in.stats, failed, unopened, nfiles);
+    const char *status = fatal ? "failed" : exit_status != HW_EXIT_OK ? "partial" : "ok";
+    char extra[128];
+    snprintf(extra, sizeof extra, "\"files\": %d, \"files_failed\": %zu, \"damaged\": %zu", nfiles,
+             failed, in.stats.damaged);
     char *summary = hw_ingest_summary_json(&in.stats, extra);
     if (hw_store_run_finish(s, run_id, status, summary, &e) != HW_OK) {
         hw_error("%s", e.msg);
@@ -222,20 +253,19 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     free(files);
     if (fatal)
         return HW_EXIT_INTERNAL;
-    if (failed)
-        return failed == (size_t)nfiles && in.stats.seen == 0 ? HW_EXIT_USAGE : HW_EXIT_PARTIAL;
-    return HW_EXIT_OK;
+    return exit_status;
 }
 
 const struct hw_command hw_cmd_import = {
     .name = "import",
-    .summary = "Ingest findings from files (GetFindings responses, JSON arrays, JSON lines, .gz).",
+    .summary = "Ingest findings from files (GetFindings responses, EventBridge events, JSON lines, .gz).",
     .synopsis = "FILE...",
-    .description = "Each FILE is a GetFindings response, a JSON array of findings or JSON lines,\n"
-                   "plain or gzip-compressed; - reads standard input.  Bad findings are skipped\n"
-                   "with a logged reason and counted; a damaged file keeps every finding before\n"
-                   "the damage and makes the exit status 3.  --check reads and checks the files\n"
-                   "the same way and stores nothing.",
+    .description = "Each FILE is a finding, a GetFindings response or an EventBridge event\n"
+                   "(its detail.findings), alone, in a JSON array or as JSON lines, UTF-8, plain\n"
+                   "or gzip-compressed; - reads standard input.  Bad findings are skipped and\n"
+                   "damage is reported, with file, line and reason, and the exit status is 3; a\n"
+                   "damaged file keeps every finding before the damage.  --check reads and checks\n"
+                   "the files the same way and stores nothing.",
     .options = options,
     .run = run,
     .needs_config = 1,

@@ -5,14 +5,17 @@
  * --full), evaluates every framework requirement per account, and prints
  * a summary: findings seen, new, changed, resolved; per framework pass
  * rate; sources (accounts, regions) that failed.  Exit 3 when some
- * sources failed and the rest completed.
+ * sources failed and the rest completed, or findings were skipped.
  */
 #include <string.h>
 
 #include "aws/aws.h"
 #include "catalog/catalog.h"
 #include "cmd/cmd.h"
-#include "scan/scan.h"
+#include "scan/ingest.h"
+#include "scan/sink.h"
+#include "scan/pull.h"
+#include "scan/evaluate.h"
 #include "store/store.h"
 
 static int full, as_json, format;
@@ -65,6 +68,8 @@ static void print_summary(const char *run_id, const hw_scan_result *r,
            s->seen, s->added, s->changed, s->resolved, s->unchanged);
     if (s->skipped)
         printf(", %zu skipped (bad input)", s->skipped);
+    if (s->damaged)
+        printf(", %zu damaged places in the responses", s->damaged);
     if (s->disagreements)
         printf(", %zu disagreements with controls/ (logged)", s->disagreements);
     printf("\n  %zu untrusted (never acted on); %zu accounts active, %zu suspended or closed "
@@ -151,13 +156,16 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_error("%s", e.msg);
         rc = e.kind;
     }
-    const char *status = rc != HW_OK ? "failed" : res.sources_failed ? "partial" : "ok";
+    /* findings skipped or damaged responses make the run partial, as a
+     * failed source does: something that should be stored is not */
+    int partial = res.sources_failed || res.stats.skipped || res.stats.damaged;
+    const char *status = rc != HW_OK ? "failed" : partial ? "partial" : "ok";
     char extra[256];
     snprintf(extra, sizeof extra,
              "\"sources\": %zu, \"sources_failed\": %zu, \"pages\": %zu, \"api_calls\": %zu,"
-             " \"accounts\": %zu, \"accounts_skipped\": %zu",
+             " \"accounts\": %zu, \"accounts_skipped\": %zu, \"damaged\": %zu",
              res.sources, res.sources_failed, res.pages, res.api_calls, res.accounts,
-             res.accounts_skipped);
+             res.accounts_skipped, res.stats.damaged);
     char *summary = hw_ingest_summary_json(&res.stats, extra);
     hw_err fe;
     if (hw_store_run_finish(st, run_id, status, summary, &fe) != HW_OK ||
@@ -180,7 +188,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     /* every source failed: nothing was read, an AWS failure, not a partial one */
     if (res.sources_failed && res.sources_failed == res.sources)
         return HW_EXIT_AWS;
-    return res.sources_failed ? HW_EXIT_PARTIAL : HW_EXIT_OK;
+    return partial ? HW_EXIT_PARTIAL : HW_EXIT_OK;
 }
 
 const struct hw_command hw_cmd_scan = {
@@ -192,8 +200,9 @@ const struct hw_command hw_cmd_scan = {
                    "reads each region.  Incremental: only findings updated since the last\n"
                    "successful scan of each source (minus scan.overlap_seconds).  Then every\n"
                    "framework requirement is evaluated per account.  Exit 3 when some accounts\n"
-                   "or regions failed and the rest completed.  --output json (or jsonl): the\n"
-                   "summary as one JSON document on standard output.",
+                   "or regions failed and the rest completed, or findings were skipped; 5 when\n"
+                   "AWS could not be read at all.  --output json (or jsonl): the summary as one\n"
+                   "JSON document on standard output.",
     .options = options,
     .run = run,
     .needs_config = 1,

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 enum key_type {
     K_STR,      /* string */
@@ -608,14 +607,6 @@ int hw_config_remedy_mode(const hw_config *c, const char *control)
         if (strcmp(c->remediation.rules[i].control, control) == 0)
             return c->remediation.rules[i].mode;
     return c->remediation.default_mode;
-}
-
-const char *hw_config_endpoint(const hw_config *c, const char *service)
-{
-    for (size_t i = 0; i < c->aws.nendpoints; i++)
-        if (strcasecmp(c->aws.endpoints[i].key, service) == 0)
-            return c->aws.endpoints[i].value;
-    return c->aws.endpoint_url;
 }
 
 static const char *type_doc(const struct key *k)

@@ -100,8 +100,6 @@ void hw_config_free(hw_config *c);
 
 /* The remediation mode for a control (rule, else default). */
 int hw_config_remedy_mode(const hw_config *c, const char *control);
-/* A per-service endpoint override from the config, or NULL. */
-const char *hw_config_endpoint(const hw_config *c, const char *service);
 
 /* Writes a reference of every key (path, type, default, meaning) to f;
  * README.md's configuration section is checked against it in the tests. */

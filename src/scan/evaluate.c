@@ -8,7 +8,7 @@
  * HW_EVIDENCE_FINDINGS findings (id, status, resources, first and last
  * observed), failing ones first.
  */
-#include "scan/scan.h"
+#include "scan/evaluate.h"
 
 #include <cJSON.h>
 #include <stdlib.h>

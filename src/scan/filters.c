@@ -12,7 +12,8 @@
  * Both sort by UpdatedAt ascending so that the newest UpdatedAt seen is the
  * next watermark.
  */
-#include "scan/scan.h"
+#include "scan/request.h"
+#include "util/util.h"
 
 #include <cJSON.h>
 #include <string.h>

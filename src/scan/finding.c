@@ -10,11 +10,20 @@
  * reason naming the field or the byte.  A repeated field is refused
  * because two readers of the same finding (this one keeps the first,
  * others the last) must never see two different accounts or states.
+ *
+ * Findings without consolidated control fields name the standard's own
+ * control id instead (GeneratorId, ProductFields.StandardsControlArn,
+ * ControlId, RuleId); the catalogue given in hw_finding.catalog turns it
+ * into a control (resolve_control()).  A Region that is no region name is
+ * refused; an ARN that does not parse is never read for a region, an
+ * account or a product, and makes the finding untrusted.
  */
-#include "scan/scan.h"
+#include "scan/finding.h"
 
 #include "scan/jsonlex.h"
+#include "catalog/catalog.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,45 +70,108 @@ static int valid_control_id(const char *s, size_t n)
     return 1;
 }
 
-/* Splits "arn:partition:service:region:account:resource"; returns 0 when s
- * is not an ARN.  Fields are copied into the caller's buffers. */
-static int arn_field(const char *arn, int idx, char *out, size_t outsz)
+/* A Region name: "us-east-1", "us-gov-west-1", "cn-north-1",
+ * "eu-isoe-west-1", "eusc-de-east-1": two to four letters, one or more
+ * words, a number of one or two digits. */
+static int valid_region(const char *s, size_t n)
 {
-    if (strncmp(arn, "arn:", 4) != 0)
+    size_t i = 0, words = 0;
+    while (i < n && i < 5 && s[i] >= 'a' && s[i] <= 'z')
+        i++;
+    if (n > 31 || i < 2 || i > 4 || i == n || s[i] != '-')
         return 0;
-    const char *p = arn;
-    for (int i = 0; i < idx; i++) {
-        p = strchr(p, ':');
-        if (!p)
-            return 0;
-        p++;
+    i++;
+    for (;;) {
+        size_t w = i;
+        while (i < n && s[i] >= 'a' && s[i] <= 'z')
+            i++;
+        if (i == w || i == n || s[i] != '-') {
+            i = w;
+            break;
+        }
+        words++;
+        i++;
     }
-    const char *end = idx < 5 ? strchr(p, ':') : p + strlen(p);
-    if (!end)
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return words >= 1 && i == n && i > d && i - d <= 2;
+}
+
+/* The fields of "arn:partition:service:region:account:resource". */
+typedef struct arn {
+    const char *service, *region, *account, *resource;
+    size_t nservice, nregion, naccount;
+} arn;
+
+static int arn_word(const char *p, const char *end)
+{
+    if (p == end)
         return 0;
-    size_t n = (size_t)(end - p);
-    if (n >= outsz)
-        n = outsz - 1;
-    memcpy(out, p, n);
-    out[n] = '\0';
+    for (; p < end; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            return 0;
     return 1;
 }
 
-/* product/aws/securityhub -> SECURITYHUB etc.; fills product_name. */
-static void classify_product(hw_finding *f)
+/* Parses s as an ARN: a partition and a service (lower case, digits,
+ * dashes), a region that is empty or a region name, an account that is
+ * empty, 12 digits or "aws", a resource that is not empty.  Returns 0 when
+ * s is not such an ARN ("arn:aws::securityhub:us-east-1::product/..." is
+ * not: its service is empty). */
+static int arn_parse(const char *s, arn *a)
 {
-    char service[32] = "", account[16] = "", resource[256] = "";
+    if (strncmp(s, "arn:", 4) != 0)
+        return 0;
+    const char *f[5];
+    const char *p = s + 4;
+    f[0] = p;
+    for (int i = 1; i < 5; i++) {
+        p = strchr(p, ':');
+        if (!p)
+            return 0;
+        f[i] = ++p;
+    }
+    a->service = f[1];
+    a->nservice = (size_t)(f[2] - f[1] - 1);
+    a->region = f[2];
+    a->nregion = (size_t)(f[3] - f[2] - 1);
+    a->account = f[3];
+    a->naccount = (size_t)(f[4] - f[3] - 1);
+    a->resource = f[4];
+    if (!arn_word(f[0], f[1] - 1) || !arn_word(a->service, a->service + a->nservice) ||
+        !*a->resource || (a->nregion && !valid_region(a->region, a->nregion)))
+        return 0;
+    if (a->naccount == 0 || (a->naccount == 3 && memcmp(a->account, "aws", 3) == 0))
+        return 1;
+    if (a->naccount != 12)
+        return 0;
+    for (size_t i = 0; i < 12; i++)
+        if (a->account[i] < '0' || a->account[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int arn_is(const char *s, size_t n, const char *word)
+{
+    return strlen(word) == n && memcmp(s, word, n) == 0;
+}
+
+/* product/aws/securityhub -> SECURITYHUB etc.; fills product_name.  A
+ * ProductArn that does not parse is no product ("unknown"): returns 0. */
+static int classify_product(hw_finding *f)
+{
+    arn a;
     f->product = HW_PRODUCT_OTHER;
     snprintf(f->product_name, sizeof f->product_name, "unknown");
-    if (!arn_field(f->product_arn, 2, service, sizeof service) ||
-        !arn_field(f->product_arn, 4, account, sizeof account) ||
-        !arn_field(f->product_arn, 5, resource, sizeof resource) ||
-        strcmp(service, "securityhub") != 0 || strncmp(resource, "product/", 8) != 0)
-        return;
-    const char *cp = resource + 8; /* company/product */
+    if (!arn_parse(f->product_arn, &a))
+        return 0;
+    if (!arn_is(a.service, a.nservice, "securityhub") || strncmp(a.resource, "product/", 8) != 0)
+        return 1;
+    const char *cp = a.resource + 8; /* company/product */
     snprintf(f->product_name, sizeof f->product_name, "%s", cp);
-    if (account[0] != '\0' || strncmp(cp, "aws/", 4) != 0)
-        return;
+    if (a.naccount != 0 || strncmp(cp, "aws/", 4) != 0)
+        return 1;
     if (strcmp(cp + 4, "securityhub") == 0) {
         f->product = HW_PRODUCT_SECURITYHUB;
         snprintf(f->product_name, sizeof f->product_name, "securityhub");
@@ -109,14 +181,21 @@ static void classify_product(hw_finding *f)
     } else {
         snprintf(f->product_name, sizeof f->product_name, "%s", cp + 4);
     }
+    return 1;
 }
 
-static void set_untrusted(hw_finding *f, const char *fmt, const char *a, const char *b)
+static void set_untrusted(hw_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Marks the finding untrusted; the first reason given is kept. */
+static void set_untrusted(hw_finding *f, const char *fmt, ...)
 {
     if (!f->trusted)
-        return; /* keep the first reason */
+        return;
     f->trusted = 0;
-    snprintf(f->untrusted_reason, sizeof f->untrusted_reason, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->untrusted_reason, sizeof f->untrusted_reason, fmt, ap);
+    va_end(ap);
 }
 
 /* ------------------------------------------------------------ extraction */
@@ -133,18 +212,22 @@ typedef struct slot {
 enum top_key {
     K_ID, K_PRODUCT_ARN, K_GENERATOR_ID, K_ACCOUNT, K_TITLE, K_REGION, K_CREATED, K_UPDATED,
     K_FIRST_OBSERVED, K_LAST_OBSERVED, K_RECORD_STATE, K_SEVERITY, K_COMPLIANCE, K_WORKFLOW,
-    K_RESOURCES, K_NTOP,
+    K_RESOURCES, K_WORKFLOW_STATE, K_PRODUCT_FIELDS, K_NTOP,
     /* nested */
     K_SEV_LABEL = K_NTOP, K_SEV_NORMALIZED, K_COMP_STATUS, K_COMP_CONTROL, K_COMP_RELATED,
-    K_COMP_STANDARDS, K_WF_STATUS, K_RES_ID, K_RES_TYPE, K_NSLOTS
+    K_COMP_STANDARDS, K_WF_STATUS, K_RES_ID, K_RES_TYPE, K_PF_CONTROL_ID, K_PF_RULE_ID,
+    K_PF_STANDARDS_CONTROL_ARN, K_PF_STANDARDS_ARN, K_PF_STANDARDS_GUIDE_ARN, K_NSLOTS
 };
 
 static const char *const slot_names[K_NSLOTS] = {
     "Id", "ProductArn", "GeneratorId", "AwsAccountId", "Title", "Region", "CreatedAt",
     "UpdatedAt", "FirstObservedAt", "LastObservedAt", "RecordState", "Severity", "Compliance",
-    "Workflow", "Resources", "Severity.Label", "Severity.Normalized", "Compliance.Status",
-    "Compliance.SecurityControlId", "Compliance.RelatedRequirements",
-    "Compliance.AssociatedStandards", "Workflow.Status", "Resources[].Id", "Resources[].Type",
+    "Workflow", "Resources", "WorkflowState", "ProductFields", "Severity.Label",
+    "Severity.Normalized", "Compliance.Status", "Compliance.SecurityControlId",
+    "Compliance.RelatedRequirements", "Compliance.AssociatedStandards", "Workflow.Status",
+    "Resources[].Id", "Resources[].Type", "ProductFields.ControlId", "ProductFields.RuleId",
+    "ProductFields.StandardsControlArn", "ProductFields.StandardsArn",
+    "ProductFields.StandardsGuideArn",
 };
 
 typedef struct res_slot {
@@ -163,11 +246,14 @@ struct hw_finding_scratch {
         size_t n, cap;
     } related, standards; /* Compliance.RelatedRequirements, .AssociatedStandards[].StandardsId */
     char refused[96]; /* the first reason to refuse found while lexing */
+    int ctl_ok;       /* the control is Security Hub's own naming (resolve_control) */
+    char ctl_why[224]; /* else why not, when the finding names a standard control */
     int response; /* a top-level "Findings" array was met */
     /* the last ProductArn classified, to skip the work for the next */
     char last_arn[256];
     int last_product;
     char last_product_name[64];
+    int last_arn_ok;
 };
 
 void hw_finding_init(hw_finding *f)
@@ -209,6 +295,8 @@ static int top_key(const char *k, size_t n)
     case 11: return memcmp(k, "GeneratorId", 11) == 0 ? K_GENERATOR_ID
                   : memcmp(k, "RecordState", 11) == 0 ? K_RECORD_STATE : -1;
     case 12: return memcmp(k, "AwsAccountId", 12) == 0 ? K_ACCOUNT : -1;
+    case 13: return memcmp(k, "WorkflowState", 13) == 0 ? K_WORKFLOW_STATE
+                  : memcmp(k, "ProductFields", 13) == 0 ? K_PRODUCT_FIELDS : -1;
     case 14: return memcmp(k, "LastObservedAt", 14) == 0 ? K_LAST_OBSERVED : -1;
     case 15: return memcmp(k, "FirstObservedAt", 15) == 0 ? K_FIRST_OBSERVED : -1;
     default: return -1;
@@ -294,6 +382,22 @@ static int workflow_member(hw_jlex *L, void *arg, const char *key, size_t n)
     if (is(key, n, "Status"))
         return read_value(L, x, &x->slots[K_WF_STATUS], K_WF_STATUS);
     return hw_jlex_skip(L);
+}
+
+/* ProductFields: the standard's control, as older findings name it. */
+static int product_field(hw_jlex *L, void *arg, const char *key, size_t n)
+{
+    hw_finding *f = arg;
+    struct hw_finding_scratch *x = f->x;
+    int idx = n == 6 && memcmp(key, "RuleId", 6) == 0          ? K_PF_RULE_ID
+              : n == 9 && memcmp(key, "ControlId", 9) == 0     ? K_PF_CONTROL_ID
+              : n == 12 && memcmp(key, "StandardsArn", 12) == 0 ? K_PF_STANDARDS_ARN
+              : n == 17 && memcmp(key, "StandardsGuideArn", 17) == 0 ? K_PF_STANDARDS_GUIDE_ARN
+              : n == 19 && memcmp(key, "StandardsControlArn", 19) == 0 ? K_PF_STANDARDS_CONTROL_ARN
+                                                                       : -1;
+    if (idx < 0)
+        return hw_jlex_skip(L);
+    return read_value(L, x, &x->slots[idx], idx);
 }
 
 static int list_add(struct strlist *l, const char *s)
@@ -406,6 +510,18 @@ static int resource_element(hw_jlex *L, void *arg, const char *key, size_t n)
     return hw_jlex_skip(L);
 }
 
+/* A member of a top-level "detail" object: a "findings" array there
+ * makes the object an EventBridge event (the reader frames those too). */
+static int detail_member(hw_jlex *L, void *arg, const char *key, size_t n)
+{
+    hw_finding *f = arg;
+    if (n == 8 && memcmp(key, "findings", 8) == 0 && L->p < L->end && *L->p == '[') {
+        f->x->response = 1;
+        return hw_jlex_fail(L, "an event");
+    }
+    return hw_jlex_skip(L);
+}
+
 static int top_member(hw_jlex *L, void *arg, const char *key, size_t n)
 {
     hw_finding *f = arg;
@@ -417,12 +533,14 @@ static int top_member(hw_jlex *L, void *arg, const char *key, size_t n)
             x->response = 1;
             return hw_jlex_fail(L, "a response");
         }
+        if (n == 6 && memcmp(key, "detail", 6) == 0 && L->p < L->end && *L->p == '{')
+            return hw_jlex_container(L, detail_member, f); /* an EventBridge event? */
         return hw_jlex_skip(L);
     }
     slot *sl = &x->slots[k];
     int open = L->p < L->end ? *L->p : 0;
     hw_jlex_item_cb mcb = k == K_SEVERITY ? severity_member : k == K_COMPLIANCE ? compliance_member
-                  : k == K_WORKFLOW ? workflow_member : NULL;
+                  : k == K_WORKFLOW ? workflow_member : k == K_PRODUCT_FIELDS ? product_field : NULL;
     if ((mcb && open == '{') || (k == K_RESOURCES && open == '[')) {
         if (sl->kind != SLOT_ABSENT)
             return repeated(L, x, k);
@@ -505,9 +623,13 @@ static int check_resources(hw_finding *f, hw_err *e)
         }
         if ((i && hw_buf_putc(&f->resources, ',') < 0) || json_str(&f->resources, id, r->id.n) < 0)
             return hw_err_set(e, HW_EINVAL, "Resources: too many resources");
-        char acct[32];
-        if (arn_field(id, 4, acct, sizeof acct) && acct[0] && strcmp(acct, f->account_id) != 0)
-            set_untrusted(f, "resource %s belongs to account %s, not the finding's", id, acct);
+        arn a;
+        if (strncmp(id, "arn:", 4) == 0 && !arn_parse(id, &a))
+            set_untrusted(f, "Resources[%zu].Id: not an ARN", i);
+        else if (strncmp(id, "arn:", 4) == 0 && a.naccount &&
+                 (a.naccount != 12 || memcmp(a.account, f->account_id, 12) != 0))
+            set_untrusted(f, "resource %s belongs to account %.*s, not the finding's", id,
+                          (int)a.naccount, a.account);
     }
     if (hw_buf_putc(&f->resources, ']') < 0)
         return hw_err_set(e, HW_EINVAL, "Resources: too many resources");
@@ -541,6 +663,238 @@ static int check_timestamps(hw_finding *f, hw_err *e)
     if (!*f->last_observed)
         f->last_observed = f->updated_at;
     return HW_OK;
+}
+
+/* ------------------------------------------------------------- controls */
+
+/* A standard's control as a finding names it: the standard's path
+ * ("cis-aws-foundations-benchmark/v/1.2.0") and the id in it ("1.3"). */
+typedef struct stdref {
+    const char *path, *id;
+    size_t npath, nid;
+} stdref;
+
+/* "NAME/v/VERSION" at s (n bytes). */
+static int std_path(const char *s, size_t n)
+{
+    const char *v = n > 3 ? memmem(s, n, "/v/", 3) : NULL;
+    if (!v || v == s || (size_t)(v - s) + 3 >= n)
+        return 0;
+    for (const char *p = v + 3; p < s + n; p++)
+        if (!((*p >= '0' && *p <= '9') || *p == '.'))
+            return 0;
+    return 1;
+}
+
+/* "NAME/v/VERSION/ID", or with "rule/" before the ID (the CIS 1.2.0
+ * ruleset's generator). */
+static int std_ref(const char *s, stdref *r)
+{
+    size_t n = strlen(s);
+    const char *v = n > 3 ? memmem(s, n, "/v/", 3) : NULL;
+    const char *slash = v ? memchr(v + 3, '/', (size_t)(s + n - v - 3)) : NULL;
+    if (!slash || !std_path(s, (size_t)(slash - s)))
+        return 0;
+    const char *id = slash + 1;
+    if (strncmp(id, "rule/", 5) == 0)
+        id += 5;
+    size_t nid = strlen(id);
+    if (!nid || nid >= 64 || strchr(id, '/'))
+        return 0;
+    r->path = s;
+    r->npath = (size_t)(slash - s);
+    r->id = id;
+    r->nid = nid;
+    return 1;
+}
+
+/* The standard control in GeneratorId: "arn:PARTITION:securityhub:::
+ * ruleset/NAME/v/VERSION/rule/ID" or "NAME/v/VERSION/ID". */
+static int generator_ref(const char *g, stdref *r)
+{
+    arn a;
+    if (strncmp(g, "arn:", 4) != 0)
+        return std_ref(g, r);
+    return arn_parse(g, &a) && arn_is(a.service, a.nservice, "securityhub") &&
+           strncmp(a.resource, "ruleset/", 8) == 0 && std_ref(a.resource + 8, r);
+}
+
+static int same_ref(const stdref *a, const stdref *b)
+{
+    return a->npath == b->npath && a->nid == b->nid && memcmp(a->path, b->path, a->npath) == 0 &&
+           memcmp(a->id, b->id, a->nid) == 0;
+}
+
+/* The ProductFields that name a standard's control ("" when absent). */
+typedef struct pfields {
+    const char *ctl_arn, *ctl_id, *rule_id, *std_arn, *guide_arn;
+} pfields;
+
+static int read_pfields(const hw_finding *f, pfields *p, hw_err *e)
+{
+    const slot *s = f->x->slots;
+    if (s[K_PRODUCT_FIELDS].kind != SLOT_ABSENT && s[K_PRODUCT_FIELDS].kind != SLOT_OBJ)
+        return hw_err_set(e, HW_EINVAL, "ProductFields: expected an object");
+    if (opt_str(&s[K_PF_STANDARDS_CONTROL_ARN], "ProductFields.StandardsControlArn", &p->ctl_arn, e) ||
+        opt_str(&s[K_PF_CONTROL_ID], "ProductFields.ControlId", &p->ctl_id, e) ||
+        opt_str(&s[K_PF_RULE_ID], "ProductFields.RuleId", &p->rule_id, e) ||
+        opt_str(&s[K_PF_STANDARDS_ARN], "ProductFields.StandardsArn", &p->std_arn, e) ||
+        opt_str(&s[K_PF_STANDARDS_GUIDE_ARN], "ProductFields.StandardsGuideArn", &p->guide_arn, e))
+        return e->kind;
+    return HW_OK;
+}
+
+/* The standard control a finding names, from GeneratorId, else
+ * ProductFields.StandardsControlArn, else ProductFields.ControlId or RuleId
+ * in the standard of ProductFields.StandardsArn or StandardsGuideArn.  Every
+ * source present must agree with the first; a disagreement, or a
+ * StandardsControlArn of another account, makes the finding untrusted.
+ * Returns 1 with *r, 0 when the finding names none. */
+static int standard_ref(hw_finding *f, const pfields *p, stdref *r)
+{
+    const char *ctl_arn = p->ctl_arn, *ctl_id = p->ctl_id, *rule_id = p->rule_id,
+               *std_arn = p->std_arn, *guide_arn = p->guide_arn;
+    int have = generator_ref(f->generator_id, r);
+    const char *first = "GeneratorId";
+    if (*ctl_arn) {
+        arn a;
+        stdref c;
+        if (!arn_parse(ctl_arn, &a) || !arn_is(a.service, a.nservice, "securityhub") ||
+            strncmp(a.resource, "control/", 8) != 0 || !std_ref(a.resource + 8, &c))
+            set_untrusted(f, "ProductFields.StandardsControlArn: not a standard control's ARN");
+        else if (a.naccount != 12 || memcmp(a.account, f->account_id, 12) != 0)
+            set_untrusted(f, "ProductFields.StandardsControlArn belongs to account %.*s, not the finding's",
+                          (int)a.naccount, a.account);
+        else if (!have) {
+            *r = c;
+            have = 1;
+            first = "ProductFields.StandardsControlArn";
+        } else if (!same_ref(r, &c))
+            set_untrusted(f, "ProductFields.StandardsControlArn %s disagrees with %s", ctl_arn, first);
+    }
+    /* the standard of ControlId/RuleId, when ProductFields name it */
+    const char *std = NULL;
+    size_t nstd = 0;
+    const char *arns[2] = { std_arn, guide_arn }, *kinds[2] = { "standards/", "ruleset/" };
+    for (int i = 0; i < 2 && !std; i++) {
+        arn a;
+        size_t k = strlen(kinds[i]);
+        if (*arns[i] && arn_parse(arns[i], &a) && strncmp(a.resource, kinds[i], k) == 0 &&
+            std_path(a.resource + k, strlen(a.resource + k))) {
+            std = a.resource + k;
+            nstd = strlen(std);
+        }
+    }
+    const char *ids[2] = { ctl_id, rule_id }, *names[2] = { "ControlId", "RuleId" };
+    for (int i = 0; i < 2; i++) {
+        size_t nid = strlen(ids[i]);
+        if (!nid)
+            continue;
+        if (!have && std && nid < 64) {
+            *r = (stdref){ std, ids[i], nstd, nid };
+            have = 1;
+            first = names[i];
+        } else if (have && (nid != r->nid || memcmp(ids[i], r->id, nid) != 0 ||
+                            (std && (nstd != r->npath || memcmp(std, r->path, nstd) != 0))))
+            set_untrusted(f, "ProductFields.%s %s disagrees with %s", names[i], ids[i], first);
+    }
+    return have;
+}
+
+/*
+ * The finding's control.  Consolidated findings name it (Compliance.
+ * SecurityControlId, GeneratorId security-control/ID); older ones name
+ * the standard's control, which the catalogue turns into a control.  When
+ * the finding names both, they must agree.  x->ctl_ok says whether the
+ * control came from Security Hub's own naming (then a Security Hub finding
+ * may be trusted); x->ctl_why why not.
+ */
+static int resolve_control(hw_finding *f, const char *scid, hw_err *e)
+{
+    struct hw_finding_scratch *x = f->x;
+    f->control_id[0] = '\0';
+    f->standard = NULL;
+    f->standard_control_id[0] = '\0';
+    pfields pf = { "", "", "", "", "" };
+    if (read_pfields(f, &pf, e) != HW_OK)
+        return e->kind;
+    size_t sn = strlen(scid);
+    if (sn && valid_control_id(scid, sn))
+        memcpy(f->control_id, scid, sn + 1);
+    if (hw_starts_with(f->generator_id, "security-control/")) {
+        const char *gen_ctl = f->generator_id + strlen("security-control/");
+        size_t gn = strlen(gen_ctl);
+        if (!f->control_id[0] && gn && valid_control_id(gen_ctl, gn))
+            memcpy(f->control_id, gen_ctl, gn + 1);
+        if (sn && strcmp(scid, gen_ctl) != 0)
+            set_untrusted(f, "Compliance.SecurityControlId %s disagrees with GeneratorId %s", scid,
+                          f->generator_id);
+        x->ctl_ok = f->control_id[0] != '\0';
+        return HW_OK;
+    }
+    stdref r;
+    if (!standard_ref(f, &pf, &r))
+        return HW_OK; /* ctl_why: the generator names no control */
+    const hw_standard *std = hw_catalog_standard(f->catalog, r.path, r.npath);
+    const hw_control *c[4];
+    size_t n = hw_standard_controls(f->catalog, std, r.id, r.nid, c, 4);
+    const hw_control *pick = n == 1 ? c[0] : NULL;
+    for (size_t i = 0; i < n && i < 4 && n > 1; i++)
+        if (strcmp(c[i]->id, scid) == 0)
+            pick = c[i]; /* the finding's own SecurityControlId tells them apart */
+    if (!f->catalog)
+        snprintf(x->ctl_why, sizeof x->ctl_why,
+                 "standard control %.*s %.*s: no catalogue to resolve it", (int)r.npath, r.path,
+                 (int)r.nid, r.id);
+    else if (!std)
+        snprintf(x->ctl_why, sizeof x->ctl_why, "standard %.*s is not in controls/", (int)r.npath,
+                 r.path);
+    else if (n == 0)
+        snprintf(x->ctl_why, sizeof x->ctl_why, "standard %.*s has no control %.*s in controls/",
+                 (int)r.npath, r.path, (int)r.nid, r.id);
+    else if (!pick)
+        snprintf(x->ctl_why, sizeof x->ctl_why,
+                 "standard control %.*s %.*s is control %s or %s and the finding does not say which",
+                 (int)r.npath, r.path, (int)r.nid, r.id, c[0]->id, c[1]->id);
+    if (!pick)
+        return HW_OK;
+    if (sn && strcmp(scid, pick->id) != 0) {
+        set_untrusted(f, "Compliance.SecurityControlId %s disagrees with GeneratorId %s (control %s)",
+                      scid, f->generator_id, pick->id);
+        return HW_OK;
+    }
+    snprintf(f->control_id, sizeof f->control_id, "%s", pick->id);
+    f->standard = std;
+    memcpy(f->standard_control_id, r.id, r.nid);
+    f->standard_control_id[r.nid] = '\0';
+    x->ctl_ok = 1;
+    return HW_OK;
+}
+
+/*
+ * WorkflowState (2019 findings, before Workflow.Status) stands in for
+ * Workflow.Status when that is absent.  ASSIGNED and IN_PROGRESS mean the
+ * owner knows: NOTIFIED.  DEFERRED is NOTIFIED too, not SUPPRESSED: a
+ * deferral postpones the work, it does not decide that none is needed, and
+ * a suppressed finding no longer fails its control.
+ */
+static int legacy_workflow(hw_finding *f, hw_err *e)
+{
+    static const char *const map[][2] = {
+        { "NEW", "NEW" },           { "ASSIGNED", "NOTIFIED" }, { "IN_PROGRESS", "NOTIFIED" },
+        { "DEFERRED", "NOTIFIED" }, { "RESOLVED", "RESOLVED" },
+    };
+    const char *state = "";
+    if (opt_str(&f->x->slots[K_WORKFLOW_STATE], "WorkflowState", &state, e) != HW_OK)
+        return e->kind;
+    if (f->x->slots[K_WF_STATUS].kind != SLOT_ABSENT || !*state)
+        return HW_OK;
+    for (size_t i = 0; i < HW_ARRAY_LEN(map); i++)
+        if (strcmp(state, map[i][0]) == 0) {
+            f->workflow_status = map[i][1];
+            return HW_OK;
+        }
+    return hw_err_set(e, HW_EINVAL, "WorkflowState: unknown value");
 }
 
 static int check_status(hw_finding *f, hw_err *e)
@@ -583,7 +937,8 @@ static int check_status(hw_finding *f, hw_err *e)
     f->workflow_status = "";
     if (s[K_WORKFLOW].kind != SLOT_ABSENT && s[K_WORKFLOW].kind != SLOT_OBJ)
         return hw_err_set(e, HW_EINVAL, "Workflow: expected an object");
-    if (opt_str(&s[K_WF_STATUS], "Workflow.Status", &f->workflow_status, e) != HW_OK)
+    if (opt_str(&s[K_WF_STATUS], "Workflow.Status", &f->workflow_status, e) != HW_OK ||
+        legacy_workflow(f, e) != HW_OK)
         return e->kind;
     if (strlen(f->workflow_status) > 32)
         return hw_err_set(e, HW_EINVAL, "Workflow.Status: longer than 32 characters");
@@ -594,38 +949,28 @@ static int check_status(hw_finding *f, hw_err *e)
     if (strcmp(f->record_state, "ACTIVE") != 0 && strcmp(f->record_state, "ARCHIVED") != 0)
         return hw_err_set(e, HW_EINVAL, "RecordState: expected ACTIVE or ARCHIVED");
 
-    /* the control: Compliance.SecurityControlId, else the generator */
-    f->control_id[0] = '\0';
-    const char *gen_ctl = hw_starts_with(f->generator_id, "security-control/")
-                              ? f->generator_id + strlen("security-control/")
-                              : "";
-    size_t sn = strlen(scid), gn = strlen(gen_ctl);
-    if (sn && valid_control_id(scid, sn))
-        memcpy(f->control_id, scid, sn + 1);
-    else if (gn && valid_control_id(gen_ctl, gn))
-        memcpy(f->control_id, gen_ctl, gn + 1);
-    if (sn && gn && strcmp(scid, gen_ctl) != 0)
-        set_untrusted(f, "Compliance.SecurityControlId %s disagrees with GeneratorId %s", scid,
-                      f->generator_id);
-    return HW_OK;
+    return resolve_control(f, scid, e);
 }
 
 /* classify_product() with the last answer remembered: a run's findings
- * come from a handful of products. */
-static void product_of(hw_finding *f)
+ * come from a handful of products.  Returns 0 when ProductArn does not
+ * parse. */
+static int product_of(hw_finding *f)
 {
     struct hw_finding_scratch *x = f->x;
     if (strcmp(f->product_arn, x->last_arn) == 0) {
         f->product = x->last_product;
         memcpy(f->product_name, x->last_product_name, sizeof f->product_name);
-        return;
+        return x->last_arn_ok;
     }
-    classify_product(f);
+    int ok = classify_product(f);
     if (strlen(f->product_arn) < sizeof x->last_arn) {
         strcpy(x->last_arn, f->product_arn);
         x->last_product = f->product;
+        x->last_arn_ok = ok;
         memcpy(x->last_product_name, f->product_name, sizeof f->product_name);
     }
+    return ok;
 }
 
 /*
@@ -652,6 +997,8 @@ static int lex_finding(const char *bytes, size_t len, hw_finding *f, size_t *use
     x->nres = x->related.n = x->standards.n = 0;
     x->refused[0] = '\0';
     x->response = 0;
+    x->ctl_ok = 0;
+    x->ctl_why[0] = '\0';
 
     hw_jlex L;
     hw_jlex_init(&L, bytes, len);
@@ -660,13 +1007,35 @@ static int lex_finding(const char *bytes, size_t len, hw_finding *f, size_t *use
         return hw_err_set(e, HW_EINVAL, "a finding must be a JSON object");
     if (hw_jlex_container(&L, top_member, f) < 0) {
         if (x->response)
-            return hw_err_set(e, HW_EINVAL, "a GetFindings response, not a finding");
+            return hw_err_set(e, HW_EINVAL, "a GetFindings response or an event, not a finding");
         if (L.p >= L.end)
             *take = HW_TAKE_MORE;
         return hw_err_set(e, HW_EINVAL, "%s", L.err);
     }
     *used = (size_t)(L.p - L.base);
     return 0;
+}
+
+/* Region: a region name when given; when absent (older findings), the
+ * region of ProductArn (its fourth field) when that parses, else "". */
+static int check_region(hw_finding *f, hw_err *e)
+{
+    const slot *sl = &f->x->slots[K_REGION];
+    if (opt_str(sl, "Region", &f->region, e) != HW_OK)
+        return e->kind;
+    if (sl->kind != SLOT_ABSENT) {
+        if (!valid_region(f->region, sl->n))
+            return hw_err_set(e, HW_EINVAL, "Region: not a region name");
+        return HW_OK;
+    }
+    arn a;
+    f->region = "";
+    if (arn_parse(f->product_arn, &a) && a.nregion && a.nregion < sizeof f->region_buf) {
+        memcpy(f->region_buf, a.region, a.nregion);
+        f->region_buf[a.nregion] = '\0';
+        f->region = f->region_buf;
+    }
+    return HW_OK;
 }
 
 /* The checks and the trust decision, after lex_finding(). */
@@ -685,14 +1054,12 @@ static int check_finding(hw_finding *f, const hw_orgset *org, hw_err *e)
         return e->kind;
     if (!valid_account(f->account_id))
         return hw_err_set(e, HW_EINVAL, "AwsAccountId: expected 12 digits");
-    if (opt_str(&s[K_REGION], "Region", &f->region, e) != HW_OK)
+    if (check_region(f, e) != HW_OK)
         return e->kind;
-    if (!*f->region && arn_field(f->product_arn, 3, f->region_buf, sizeof f->region_buf))
-        f->region = f->region_buf; /* older findings carry it in the ARN only */
-    if (strlen(f->region) > 32)
-        return hw_err_set(e, HW_EINVAL, "Region: longer than 32 characters");
     f->trusted = 1;
     f->untrusted_reason[0] = '\0';
+    if (!product_of(f))
+        set_untrusted(f, "ProductArn: not an ARN");
     if (check_timestamps(f, e) != HW_OK || check_status(f, e) != HW_OK ||
         check_resources(f, e) != HW_OK)
         return e->kind;
@@ -700,12 +1067,12 @@ static int check_finding(hw_finding *f, const hw_orgset *org, hw_err *e)
     f->nrelated = x->related.n;
     f->standards = x->standards.v;
     f->nstandards = x->standards.n;
-    product_of(f);
     if (f->product == HW_PRODUCT_OTHER)
-        set_untrusted(f, "product %s is not Security Hub or GuardDuty%s", f->product_arn, "");
-    else if (f->product == HW_PRODUCT_SECURITYHUB &&
-             !hw_starts_with(f->generator_id, "security-control/"))
-        set_untrusted(f, "generator %s is not a Security Hub control%s", f->generator_id, "");
+        set_untrusted(f, "product %s is not Security Hub or GuardDuty", f->product_arn);
+    else if (f->product == HW_PRODUCT_SECURITYHUB && !x->ctl_ok && x->ctl_why[0])
+        set_untrusted(f, "%s", x->ctl_why);
+    else if (f->product == HW_PRODUCT_SECURITYHUB && !x->ctl_ok)
+        set_untrusted(f, "generator %s is not a Security Hub control", f->generator_id);
     if (!hw_orgset_contains(org, f->account_id))
         set_untrusted(f, "account %s is not in the Organization%s", f->account_id,
                       org && org->known ? "" : " (Organization not known yet)");

@@ -8,9 +8,13 @@
  * a failing sink (the store) stops it, so nothing stored is ever lost to
  * one bad finding.
  */
-#include "scan/scan.h"
+#include "scan/ingest.h"
+#include "scan/finding.h"
+#include "scan/reader.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "catalog/catalog.h"
@@ -33,11 +37,16 @@ void hw_ingest_free(hw_ingest *in)
     hw_finding_free(&in->f);
 }
 
+static void disagree(hw_ingest *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Logs a disagreement once per run: `warned` holds "\nmsg\nmsg\n...". */
-static void disagree(hw_ingest *in, const char *fmt, const char *a, const char *b, const char *c)
+static void disagree(hw_ingest *in, const char *fmt, ...)
 {
     char msg[512], key[520];
-    snprintf(msg, sizeof msg, fmt, a, b, c);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     snprintf(key, sizeof key, "\n%s\n", msg);
     if (!in->warned.len)
         hw_buf_putc(&in->warned, '\n');
@@ -72,9 +81,20 @@ static int split_related(const char *s, char *fw, size_t fwsz, const char **req)
     return 0;
 }
 
-/* "standards/cis-aws-foundations-benchmark/v/3.0.0" -> cis-aws-3.0.0 */
-static int standard_framework(const char *s, char *fw, size_t fwsz)
+/* "standards/cis-aws-foundations-benchmark/v/3.0.0" -> cis-aws-3.0.0;
+ * "ruleset/cis-aws-foundations-benchmark/v/1.2.0" (the CIS 1.2.0 standard's
+ * own form) and every standard controls/standard-control-ids.xml names
+ * through the catalogue. */
+static int standard_framework(const hw_catalog *cat, const char *s, char *fw, size_t fwsz)
 {
+    const char *path = strncmp(s, "standards/", 10) == 0 ? s + 10
+                       : strncmp(s, "ruleset/", 8) == 0  ? s + 8
+                                                         : NULL;
+    const hw_standard *std = path ? hw_catalog_standard(cat, path, strlen(path)) : NULL;
+    if (std && std->framework) {
+        snprintf(fw, fwsz, "%s", std->framework);
+        return 1;
+    }
     static const struct { const char *prefix, *id; } stds[] = {
         { "standards/cis-aws-foundations-benchmark/v/", "cis-aws-" },
         { "standards/pci-dss/v/", "pci-dss-" },
@@ -114,6 +134,8 @@ static uint64_t mix(uint64_t h, const char *s)
 static int checked_before(hw_ingest *in, const hw_finding *f)
 {
     uint64_t h = mix(0xcbf29ce484222325ull, f->control_id);
+    if (f->standard)
+        h = mix(mix(h, f->standard->path), f->standard_control_id);
     for (size_t i = 0; i < f->nrelated; i++)
         h = mix(h, f->related[i]);
     h = mix(h, "\x01");
@@ -132,11 +154,26 @@ static int checked_before(hw_ingest *in, const hw_finding *f)
     return 0; /* the table is crowded: check again, harmlessly */
 }
 
+/* Whether ctl relates to requirement req of framework fw, or to one that
+ * req is part of ("2.1.5" for Security Hub's "2.1.5.1"). */
+static int relates(const hw_control *ctl, const char *fw, const char *req)
+{
+    for (size_t i = 0; i < ctl->nrelated; i++) {
+        const char *r = ctl->related[i].requirement;
+        size_t n = strlen(r);
+        if (strcmp(ctl->related[i].framework, fw) == 0 && strncmp(req, r, n) == 0 &&
+            (req[n] == '\0' || req[n] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
 /*
  * Cross-checks Security Hub's own view of a control finding (its related
- * requirements and associated standards) against controls/.  A
- * disagreement is logged once per run and counted, never resolved
- * silently: either the catalogue is out of date or the finding is odd.
+ * requirements and associated standards, and the standard control id its
+ * control was found from) against controls/.  A disagreement is logged
+ * once per run and counted, never resolved silently: either the
+ * catalogue is out of date or the finding is odd.
  */
 static void cross_check(hw_ingest *in, const hw_finding *f)
 {
@@ -144,10 +181,17 @@ static void cross_check(hw_ingest *in, const hw_finding *f)
         return;
     const hw_control *ctl = hw_catalog_control(in->catalog, f->control_id);
     if (!ctl) {
-        disagree(in, "control %s is not in controls/ (the catalogue may be older than Security Hub)%s%s",
-                 f->control_id, "", "");
+        disagree(in, "control %s is not in controls/ (the catalogue may be older than Security Hub)",
+                 f->control_id);
         return;
     }
+    /* a control found through a standard numbered by its framework's
+     * requirements: controls/ should relate the two */
+    const hw_standard *std = f->standard;
+    if (std && std->framework && std->ids == HW_STANDARD_IDS_REQUIREMENTS &&
+        !relates(ctl, std->framework, f->standard_control_id))
+        disagree(in, "%s: Security Hub's table has %s control %s as %s, controls/ does not relate them",
+                 ctl->id, std->framework, f->standard_control_id, ctl->id);
     for (size_t k = 0; k < f->nrelated; k++) {
         char fw[64];
         const char *req;
@@ -162,7 +206,7 @@ static void cross_check(hw_ingest *in, const hw_finding *f)
     }
     for (size_t k = 0; k < f->nstandards; k++) {
         char fw[64];
-        if (!standard_framework(f->standards[k], fw, sizeof fw))
+        if (!standard_framework(in->catalog, f->standards[k], fw, sizeof fw))
             continue;
         int found = 0;
         for (size_t i = 0; i < ctl->nrelated && !found; i++)
@@ -223,6 +267,7 @@ int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line)
     in->stats.seen++;
     hw_err e;
     hw_err_clear(&e);
+    in->f.catalog = in->catalog;
     if (hw_finding_parse(bytes, len, in->org, &in->f, &e) != HW_OK) {
         skip(in, line, e.msg);
         return 0;
@@ -230,13 +275,22 @@ int hw_ingest_bytes(hw_ingest *in, const char *bytes, size_t len, long line)
     return accept(in, bytes, len);
 }
 
-void hw_ingest_reader_cb(void *arg, const char *bytes, size_t len, long line,
-                         const char *skip_reason, int *stop)
+void hw_ingest_reader_cb(void *arg, int event, const char *bytes, size_t len, long line,
+                         const char *why, int *stop)
 {
     hw_ingest *in = arg;
-    if (!bytes) {
+    if (event == HW_READ_DAMAGE) {
+        /* not a finding: the input is damaged here */
+        in->stats.damaged++;
+        if (in->stats.damaged <= in->max_skip_logs)
+            hw_warn("%s: line %ld: damaged: %s", in->source, line, why);
+        else if (in->stats.damaged == in->max_skip_logs + 1)
+            hw_warn("%s: more damage; only counted from here on", in->source);
+        return;
+    }
+    if (event != HW_READ_FINDING || !bytes) {
         in->stats.seen++;
-        skip(in, line, skip_reason);
+        skip(in, line, why);
         return;
     }
     if (hw_ingest_bytes(in, bytes, len, line) != 0)
@@ -253,6 +307,7 @@ int hw_ingest_take(void *arg, const char *bytes, size_t avail, long line, size_t
     }
     hw_err e;
     hw_err_clear(&e);
+    in->f.catalog = in->catalog;
     int r = hw_finding_take(bytes, avail, in->org, &in->f, used, &e);
     if (r == HW_TAKE_MORE || r == HW_TAKE_FRAME)
         return r; /* nothing counted: the slow path will */

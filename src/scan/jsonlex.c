@@ -39,7 +39,8 @@ int hw_jlex_fail(hw_jlex *L, const char *what)
     return -1;
 }
 
-int hw_jlex_expect(hw_jlex *L, char c)
+/* Expects c (after whitespace) and steps over it; -1 otherwise. */
+static int hw_jlex_expect(hw_jlex *L, char c)
 {
     hw_jlex_ws(L);
     if (L->p >= L->end || *L->p != (unsigned char)c) {

@@ -59,7 +59,5 @@ int hw_jlex_skip(hw_jlex *L);
 int hw_jlex_number(hw_jlex *L, const char **tok, size_t *toklen);
 /* Sets L->err to "what at byte N" and returns -1. */
 int hw_jlex_fail(hw_jlex *L, const char *what);
-/* Expects c (after whitespace) and steps over it; -1 otherwise. */
-int hw_jlex_expect(hw_jlex *L, char c);
 
 #endif

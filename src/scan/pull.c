@@ -12,7 +12,12 @@
  * delivered but does not move its watermark, so the next run pulls it
  * again.
  */
-#include "scan/scan.h"
+#include "scan/pull.h"
+#include "scan/finding.h"
+#include "scan/reader.h"
+#include "scan/request.h"
+#include "scan/ingest.h"
+#include "scan/sink.h"
 
 #include <cJSON.h>
 #include <stdlib.h>
@@ -486,10 +491,16 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
     }
     pull_all(&r);
     hw_progress_done();
+    /* what failed sources delivered before they failed is kept: the last
+     * batch; a commit that fails fails the scan */
+    int committed = 0;
     if (in.failed)
         hw_sink_abort(&sink);
     else if (hw_sink_commit(&sink, e) == HW_OK)
+        committed = 1;
+    if (committed)
         check_controls(&r, c, accts, naccts, me.account);
+    /* cancels what is still queued (a stop): each callback frees its own */
     hw_aws_multi_free(r.mu);
     res->stats = in.stats;
     res->sources = nsrc;
@@ -502,6 +513,8 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
     }
     if (in.failed)
         rc = hw_err_set(e, in.err.kind, "%s", in.err.msg);
+    else if (!committed)
+        rc = e->kind; /* the last batch's commit */
     else if (res->sources_failed == nsrc)
         rc = hw_err_set(e, HW_EAWS, "every source failed; first: %s: %s", src[0].key, src[0].error);
     hw_ingest_free(&in);

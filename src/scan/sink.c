@@ -3,7 +3,9 @@
  * finding, a transaction per batch, the Organization's accounts for the
  * trust check, and the run summary.
  */
-#include "scan/scan.h"
+#include "scan/sink.h"
+#include "scan/finding.h"
+#include "scan/ingest.h"
 
 #include <stdlib.h>
 #include <string.h>

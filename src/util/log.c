@@ -31,16 +31,6 @@ void hw_log_init(int level, int json)
     log_json = json;
 }
 
-int hw_log_level(void)
-{
-    return log_level;
-}
-
-int hw_log_json(void)
-{
-    return log_json;
-}
-
 void hw_log_add_secret(const char *secret)
 {
     if (!secret || strlen(secret) < 8)
@@ -208,7 +198,8 @@ static void json_escape(hw_buf *b, const char *s)
     }
 }
 
-void hw_vlog(int level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0)))
+static void vlog(int level, const char *fmt, va_list ap)
 {
     if (level > log_level)
         return;
@@ -253,7 +244,7 @@ void hw_log(int level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    hw_vlog(level, fmt, ap);
+    vlog(level, fmt, ap);
     va_end(ap);
 }
 

@@ -204,21 +204,6 @@ void hw_buf_free(hw_buf *b)
 
 /* --------------------------------------------------------------- strings */
 
-char *hw_strdup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-char *hw_strndup(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (!p)
-        return NULL;
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
 char *hw_asprintf(const char *fmt, ...)
 {
     hw_buf b = HW_BUF_INIT(0);
@@ -280,18 +265,6 @@ int hw_utf8_valid(const char *str, size_t n)
         i += len;
     }
     return 1;
-}
-
-int hw_memeq_ct(const void *a, const void *b, size_t n)
-{
-    return CRYPTO_memcmp(a, b, n) == 0;
-}
-
-int hw_streq(const char *a, const char *b)
-{
-    if (!a || !b)
-        return a == b;
-    return strcmp(a, b) == 0;
 }
 
 int hw_starts_with(const char *s, const char *prefix)

@@ -91,7 +91,8 @@ int hw_buf_puts(hw_buf *b, const char *s);
 int hw_buf_putc(hw_buf *b, char c);
 int hw_buf_printf(hw_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int hw_buf_vprintf(hw_buf *b, const char *fmt, va_list ap);
+int hw_buf_vprintf(hw_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Makes room for extra more bytes (and the NUL) without writing them:
  * for callers that fill data + len themselves.  0, or -1 as for append. */
 int hw_buf_reserve(hw_buf *b, size_t extra);
@@ -105,16 +106,10 @@ void hw_buf_free(hw_buf *b);
 
 /* --------------------------------------------------------------- strings */
 
-/* strdup that aborts never: returns NULL on allocation failure. */
-char *hw_strdup(const char *s);
-char *hw_strndup(const char *s, size_t n);
 /* snprintf into a fresh string; free() it.  NULL on failure. */
 char *hw_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True when s is valid UTF-8 of n bytes (no overlongs, no surrogates). */
 int hw_utf8_valid(const char *s, size_t n);
-/* Constant-time comparison of two equal-length byte strings. */
-int hw_memeq_ct(const void *a, const void *b, size_t n);
-int hw_streq(const char *a, const char *b); /* NULL-safe strcmp()==0 */
 int hw_starts_with(const char *s, const char *prefix);
 /* Levenshtein distance between a and b, ignoring ASCII case; (size_t)-1
  * when either is longer than 256 bytes.  For "did you mean" suggestions. */
@@ -164,8 +159,6 @@ enum hw_log_level {
 
 /* Sets the level and the format (json != 0: one JSON object a line). */
 void hw_log_init(int level, int json);
-int hw_log_level(void);
-int hw_log_json(void);
 /* Registers a secret (a key, a token, a password) that must never be
  * printed: every later log line has it replaced by "[REDACTED]".  The
  * string is copied.  Short strings (< 8 bytes) are ignored. */
@@ -177,7 +170,6 @@ void hw_log_clear_secrets(void);
  * "X-Amz-Security-Token", "SecretAccessKey", "SessionToken", "Token". */
 void hw_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void hw_vlog(int level, const char *fmt, va_list ap);
 /* Applies the redaction rules to s in place-free form: returns a new string
  * (free() it) or NULL on allocation failure. */
 char *hw_redact(const char *s);

@@ -30,7 +30,10 @@
 #include <zstd.h>
 
 #include "catalog/catalog.h"
-#include "scan/scan.h"
+#include "scan/finding.h"
+#include "scan/reader.h"
+#include "scan/ingest.h"
+#include "scan/sink.h"
 #include "store/store_int.h"
 
 static double now(void)

@@ -9,11 +9,14 @@
 #     reading findings and storing them.
 #  1b. `findings --all` in every format over 10k and 100k findings: peak
 #     RSS, which must not grow with the number of rows (JSON is streamed);
-#  2. where the time of the largest import goes: the store's share of the
+#  2. peak memory of importing a GetFindings response (10 findings) with a
+#     2 GiB NextToken after, then before, its Findings array: a .gz of a
+#     few MB, generated here, streaming (tests/bench/huge_token.py | gzip);
+#  3. where the time of the largest import goes: the store's share of the
 #     import's own pipeline, and zstd and sqlite each alone, so that the
 #     floor of an import as built (reading + compressing + inserting) is a
 #     printed figure, not a guess;
-#  3. scan through the simulator at Security Hub's real rate limit (3
+#  4. scan through the simulator at Security Hub's real rate limit (3
 #     GetFindings a second, burst 6): a full scan of 30,000 findings
 #     against the rate-limit floor (pages / 3 s), then an incremental scan
 #     after 2% of the findings changed, as a share of the full scan's calls.
@@ -79,6 +82,28 @@ for n in 10000 100000; do
         /usr/bin/python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); print("%10s %8s %10.2f %8.1f MB%s" % (sys.argv[2], sys.argv[3], m["wall_s"], m["peak_rss_mb"], "" if m["rc"] == 0 else "  (exit %d)" % m["rc"]))' \
             "$B/out-$n-$fmt.json" "$n" "$fmt"
     done
+done
+
+echo
+echo "== memory: a GetFindings response with a 2 GiB NextToken (10 findings; the .gz is made here)"
+head -n 10 "$B/findings-$(echo $SIZES | cut -d' ' -f1).jsonl" > "$B/token-findings.jsonl"
+for where in after before; do
+    gz="$B/token-$where.json.gz"
+    if [ ! -s "$gz" ]; then
+        /usr/bin/python3 tests/bench/huge_token.py "$B/token-findings.jsonl" 2147483648 "$where" | gzip -1 > "$gz.tmp"
+        mv "$gz.tmp" "$gz"
+    fi
+    rm -f "$B/token.db" "$B/token.db-wal" "$B/token.db-shm"
+    $M -- ./hubwarden -q --db "$B/token.db" import "$gz" > "$B/token-$where.json" 2> "$B/token-$where.log"
+    /usr/bin/python3 - "$B/token-$where.json" "$B/token-$where.log" "$gz" "$where" <<'PY'
+import json, os, re, sys
+m = json.load(open(sys.argv[1]))
+log = open(sys.argv[2]).read()
+got = re.search(r"(\d+) findings read, (\d+) new", log)
+print("  token %-6s the findings: %.1f MB .gz, peak RSS %.1f MB, %.1f s, %s findings stored, exit %d" % (
+    sys.argv[4], os.path.getsize(sys.argv[3]) / 1e6, m["peak_rss_mb"], m["wall_s"],
+    got.group(2) if got else "no", m["rc"]))
+PY
 done
 
 echo

@@ -69,16 +69,20 @@ static cJSON *all_findings(hw_aws_client *c, const hw_aws_ctx *ctx, const char *
     *pages = 0;
     int rc = HW_OK;
     do {
-        char *body = NULL, *next = NULL;
-        size_t len = 0;
-        rc = hw_aws_get_findings_page(c, ctx, req, token, &body, &len, &next, e);
+        cJSON_DeleteItemFromObjectCaseSensitive(req, "NextToken");
+        if (token)
+            cJSON_AddStringToObject(req, "NextToken", token);
         free(token);
-        token = next;
+        token = NULL;
+        cJSON *page = NULL;
+        rc = hw_aws_rest_json_call(c, ctx, &hw_svc_securityhub, "GetFindings", "POST", "/findings",
+                                   req, &page, e);
         if (rc != HW_OK)
             break;
         (*pages)++;
-        cJSON *page = cJSON_ParseWithLength(body, len);
-        free(body);
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(page, "NextToken");
+        if (cJSON_IsString(t) && *t->valuestring)
+            token = strdup(t->valuestring);
         cJSON *f;
         cJSON *list = cJSON_DetachItemFromObject(page, "Findings");
         while (list && (f = cJSON_DetachItemFromArray(list, 0)) != NULL)

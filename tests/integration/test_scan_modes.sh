@@ -74,7 +74,7 @@ new_ctl = f(Id="new-control-1", GeneratorId="security-control/S3.999",
 print(json.dumps({"add": [third, outside, forged, markup, bad_type, huge, odd_map, new_ctl]}))
 PY
 sim_post /_awssim/findings "@$TMP/add.json" >/dev/null
-expect_rc 0 "$HW" --config "$TMP/f.json" scan
+expect_rc 3 "$HW" --config "$TMP/f.json" scan
 contains "$TMP/err" "AwsAccountId: expected a string"
 contains "$TMP/err" "larger than the limit"
 contains "$TMP/out" "2 skipped (bad input)"

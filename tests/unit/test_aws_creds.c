@@ -234,6 +234,45 @@ static void test_profile_errors(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "profile ghost"));
 }
 
+/* A role profile whose source_profile has no credentials is an error, as
+ * botocore says ("The source profile ... must have credentials"): never a
+ * silent fall-through to container or instance credentials. */
+static void test_empty_source_profile(void)
+{
+    clean_env();
+    put(".aws/credentials", "[empty]\nregion = us-east-1\n");
+    put(".aws/config", "[default]\nrole_arn = arn:aws:iam::111111111111:role/R\n"
+                       "source_profile = empty\n"
+                       "[profile viaenv]\nrole_arn = arn:aws:iam::111111111111:role/E\n"
+                       "credential_source = Environment\n");
+    /* a container endpoint that the chain would reach next (nothing
+     * listens on port 1: a request would fail with a transport error) */
+    setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds", 1);
+    hw_aws_creds cr;
+    hw_err e;
+    hw_err_clear(&e);
+    /* the default profile, not named anywhere: the case that fell through */
+    CU_ASSERT_EQUAL(resolve(NULL, &cr, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "profile default: the source profile empty must have "
+                                         "credentials"));
+    CU_ASSERT_PTR_NULL(strstr(e.msg, "container"));
+    /* named, through another role profile */
+    put(".aws/config", "[profile top]\nrole_arn = arn:aws:iam::111111111111:role/T\n"
+                       "source_profile = mid\n"
+                       "[profile mid]\nrole_arn = arn:aws:iam::111111111111:role/M\n"
+                       "source_profile = empty\n");
+    hw_err_clear(&e);
+    CU_ASSERT_EQUAL(resolve("top", &cr, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "profile mid: the source profile empty must have"));
+    /* credential_source = Environment with no keys there: an error too */
+    put(".aws/config", "[default]\nrole_arn = arn:aws:iam::111111111111:role/E\n"
+                       "credential_source = Environment\n");
+    hw_err_clear(&e);
+    CU_ASSERT_EQUAL(resolve(NULL, &cr, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "credential_source Environment has no credentials"));
+    unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+}
+
 int test_aws_creds_register(void)
 {
     CU_pSuite s = CU_add_suite("aws_creds", suite_init, suite_clean);
@@ -243,7 +282,9 @@ int test_aws_creds_register(void)
                      test_region_precedence) ||
         !CU_add_test(s, "profiles: file forms, environment pairs, redaction", test_profile_forms) ||
         !CU_add_test(s, "credential_process: output errors, quoting", test_process_output) ||
-        !CU_add_test(s, "profile errors: cycles, missing files and profiles", test_profile_errors))
+        !CU_add_test(s, "profile errors: cycles, missing files and profiles", test_profile_errors) ||
+        !CU_add_test(s, "a source profile without credentials is an error",
+                     test_empty_source_profile))
         return -1;
     return 0;
 }

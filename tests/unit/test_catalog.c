@@ -55,6 +55,66 @@ static int lists(const hw_requirement *r, const char *control)
 
 /* ------------------------------------------------------- the real data */
 
+/* The one control standard control id of standard path is, or "" (none)
+ * or "*" (more than one). */
+static const char *std_control(const hw_catalog *c, const char *path, const char *id)
+{
+    const hw_control *out[4];
+    const hw_standard *s = hw_catalog_standard(c, path, strlen(path));
+    size_t n = hw_standard_controls(c, s, id, strlen(id), out, 4);
+    return n == 0 ? "" : n > 1 ? "*" : out[0]->id;
+}
+
+/* Security Hub's standard control ids (standard-control-ids.xml): every
+ * row of the source table is there, and the examples of issue 9 hold. */
+static void test_real_standard_ids(void)
+{
+    hw_catalog *c = load_real();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(c->nstandards, 5);
+    size_t maps = 0;
+    for (size_t i = 0; i < c->nstandards; i++)
+        maps += c->standards[i].nmaps;
+    CU_ASSERT_EQUAL(maps, 126); /* the rows of the source table */
+    const char *cis12 = "cis-aws-foundations-benchmark/v/1.2.0";
+    CU_ASSERT_STRING_EQUAL(std_control(c, cis12, "1.3"), "IAM.8");
+    CU_ASSERT_STRING_EQUAL(std_control(c, cis12, "1.4"), "IAM.3");
+    CU_ASSERT_STRING_EQUAL(std_control(c, cis12, "3.1"), "CloudWatch.2");
+    CU_ASSERT_STRING_EQUAL(std_control(c, cis12, "1.10"), "IAM.16"); /* not 1.1 */
+    CU_ASSERT_STRING_EQUAL(std_control(c, cis12, "3.10"), "CloudWatch.10");
+    CU_ASSERT_STRING_EQUAL(std_control(c, cis12, "1.15"), ""); /* not in the table */
+    CU_ASSERT_STRING_EQUAL(std_control(c, cis12, "1"), "");
+    /* 1.1 is two controls */
+    const hw_control *two[2];
+    const hw_standard *s = hw_catalog_standard(c, cis12, strlen(cis12));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_STRING_EQUAL(s->framework, "cis-aws-1.2.0");
+    CU_ASSERT_EQUAL_FATAL(hw_standard_controls(c, s, "1.1", 3, two, 2), 2);
+    CU_ASSERT_STRING_EQUAL(two[0]->id, "CloudWatch.1");
+    CU_ASSERT_STRING_EQUAL(two[1]->id, "IAM.20");
+    CU_ASSERT_EQUAL(hw_standard_controls(c, s, "1.1", 3, two, 1), 2); /* counted, one stored */
+    /* counted lengths: the id and the path need no terminator */
+    CU_ASSERT_EQUAL(hw_standard_controls(c, s, "1.34", 3, two, 2), 1);
+    CU_ASSERT_PTR_NOT_NULL(hw_catalog_standard(c, "pci-dss/v/3.2.1/PCI.S3.1", 15));
+    const char *cis14 = "cis-aws-foundations-benchmark/v/1.4.0";
+    CU_ASSERT_STRING_EQUAL(std_control(c, cis14, "1.14"), "IAM.3");
+    CU_ASSERT_STRING_EQUAL(std_control(c, cis14, "3.7"), "CloudTrail.2");
+    CU_ASSERT_STRING_EQUAL(std_control(c, cis14, "2.1.5.1"), "S3.1");
+    CU_ASSERT_STRING_EQUAL(std_control(c, "pci-dss/v/3.2.1", "PCI.S3.1"), "S3.3");
+    CU_ASSERT_STRING_EQUAL(std_control(c, "pci-dss/v/3.2.1", "PCI.IAM.8"), "IAM.10");
+    CU_ASSERT_STRING_EQUAL(std_control(c, "pci-dss/v/3.2.1", "PCI.CloudTrail.1"), "CloudTrail.2");
+    CU_ASSERT_STRING_EQUAL(std_control(c, "pci-dss/v/3.2.1", "S3.3"), "");
+    /* FSBP numbers its controls by control id, checked against the catalogue */
+    const char *fsbp = "aws-foundational-security-best-practices/v/1.0.0";
+    CU_ASSERT_STRING_EQUAL(std_control(c, fsbp, "S3.1"), "S3.1");
+    CU_ASSERT_STRING_EQUAL(std_control(c, fsbp, "S3.999"), "");
+    CU_ASSERT_STRING_EQUAL(std_control(c, "nist-800-53/v/5.0.0", "CloudTrail.2"), "CloudTrail.2");
+    CU_ASSERT_PTR_NULL(hw_catalog_standard(c, "cis-aws-foundations-benchmark/v/9.9.9", 37));
+    CU_ASSERT_PTR_NULL(hw_catalog_standard(c, "cis-aws-foundations-benchmark/v/1.2", 35));
+    CU_ASSERT_PTR_NULL(hw_catalog_standard(NULL, fsbp, strlen(fsbp)));
+    hw_catalog_free(c);
+}
+
 static void test_real_loads(void)
 {
     hw_catalog *c = load_real();
@@ -315,6 +375,10 @@ static int load_fixture(const char *name, hw_catalog **c, hw_err *e, char *dir, 
     snprintf(to, sizeof to, "%s/securityhub-controls.xml", dir);
     if (copy_file(from, to) != 0 || copy_frameworks(fixture, dir) != 0)
         return -1;
+    snprintf(from, sizeof from, "%s/standard-control-ids.xml", fixture);
+    snprintf(to, sizeof to, "%s/standard-control-ids.xml", dir);
+    if (access(from, F_OK) == 0 && copy_file(from, to) != 0)
+        return -1;
     hw_err_clear(e);
     return hw_catalog_load(dir, c, e);
 }
@@ -335,6 +399,8 @@ static void remove_dir(const char *dir)
         closedir(d);
     rmdir(sub);
     snprintf(p, sizeof p, "%s/securityhub-controls.xml", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/standard-control-ids.xml", dir);
     unlink(p);
     snprintf(p, sizeof p, "%s/controls.xsd", dir);
     unlink(p);
@@ -379,6 +445,10 @@ static void test_bad_data(void)
     expect_error("dup_link_source", "frameworks/test-1.xml:5: ", "link source t is declared twice (also line 4)");
     expect_error("stale_unmapped_reason", "securityhub-controls.xml:7: ",
                  "control IAM.4 has an <unmapped-reason> but test-1 lists it in requirement 1");
+    expect_error("std_unknown_control", "standard-control-ids.xml:6: ",
+                 "control S3.99 of id T.2 is not in the catalogue");
+    expect_error("std_bad_framework", "standard-control-ids.xml:4: ", "unknown framework 'test-9'");
+    expect_error("std_dup", "standard-control-ids.xml:7: ", "id T.1 is mapped to S3.8 twice");
     hw_catalog *c = (hw_catalog *)1;
     hw_err e;
     CU_ASSERT_EQUAL(hw_catalog_load("/nonexistent", &c, &e), HW_EINVAL);
@@ -439,6 +509,19 @@ static void test_good_fixture(void)
     CU_ASSERT_STRING_EQUAL(hw_catalog_control(c, "EC2.18")->unmapped_reason,
                            "no source maps it to test-1");
     /* the text `controls coverage` and `controls show` print */
+    CU_ASSERT_EQUAL(c->nstandards, 2);
+    const hw_standard *st = hw_catalog_standard(c, "test-standard/v/1.0.0", 21);
+    const hw_control *sm[2];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    CU_ASSERT_EQUAL(st->ids, HW_STANDARD_IDS_REQUIREMENTS);
+    CU_ASSERT_EQUAL(hw_standard_controls(c, st, "1.1", 3, sm, 2), 2);
+    CU_ASSERT_PTR_EQUAL(sm[0], hw_catalog_control(c, "IAM.4"));
+    CU_ASSERT_EQUAL(hw_standard_controls(c, st, "1", 1, sm, 2), 1);
+    CU_ASSERT_PTR_EQUAL(sm[0], s38);
+    CU_ASSERT_EQUAL(hw_standard_controls(c, st, "2", 1, sm, 2), 0);
+    st = hw_catalog_standard(c, "test-controls/v/1.0.0", 21);
+    CU_ASSERT_EQUAL(hw_standard_controls(c, st, "IAM.4", 5, sm, 2), 1);
+    CU_ASSERT_EQUAL(hw_standard_controls(c, st, "IAM.5", 5, sm, 2), 0);
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
@@ -498,6 +581,7 @@ int test_catalog_register(void)
         !CU_add_test(s, "control -> requirements lookups", test_real_lookups) ||
         !CU_add_test(s, "CRITICAL/HIGH mapping completeness", test_real_mapping_completeness) ||
         !CU_add_test(s, "every link names its source", test_real_link_sources) ||
+        !CU_add_test(s, "standard control ids -> controls", test_real_standard_ids) ||
         !CU_add_test(s, "a small good catalogue", test_good_fixture) ||
         !CU_add_test(s, "bad data names file and line", test_bad_data))
         return -1;

@@ -44,8 +44,9 @@ static void test_full(void)
     CU_ASSERT_STRING_EQUAL(c->aws.region, "eu-west-1");
     CU_ASSERT_EQUAL(c->aws.max_attempts, 7);
     CU_ASSERT_TRUE(c->aws.use_fips);
-    CU_ASSERT_STRING_EQUAL(hw_config_endpoint(c, "securityhub"), "http://127.0.0.1:1");
-    CU_ASSERT_PTR_NULL(hw_config_endpoint(c, "sts"));
+    CU_ASSERT_EQUAL_FATAL(c->aws.nendpoints, 1);
+    CU_ASSERT_STRING_EQUAL(c->aws.endpoints[0].key, "securityhub");
+    CU_ASSERT_STRING_EQUAL(c->aws.endpoints[0].value, "http://127.0.0.1:1");
     CU_ASSERT_EQUAL(c->organization.nregions, 2);
     CU_ASSERT_STRING_EQUAL(c->organization.regions[1], "us-east-1");
     CU_ASSERT_DOUBLE_EQUAL(c->scan.rate, 2.5, 1e-9);

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "scan/jsonlex.h"
-#include "scan/scan.h"
+#include "scan/finding.h"
 
 static char org_ids[1][13] = { "333333333333" };
 static const hw_orgset org = { org_ids, 1, 1 };
