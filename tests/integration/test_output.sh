@@ -112,6 +112,34 @@ contains "$TMP/out" "history:"
 contains "$TMP/out" '"SchemaVersion"'
 ok "no escape sequences"
 
+# findings show ID as JSON: the stored fields, the original ASFF, history
+id=$(head -1 "$TMP/a.jsonl" | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["Id"])')
+head -1 "$TMP/a.jsonl" | /usr/bin/python3 -c '
+import json, sys
+f = json.load(sys.stdin)
+f["Workflow"]["Status"] = "SUPPRESSED" if f["Workflow"]["Status"] != "SUPPRESSED" else "NEW"
+f["UpdatedAt"] = "2026-06-01T00:00:00.000Z"
+print(json.dumps(f))' > "$TMP/changed.jsonl"
+expect_rc 0 "$HW" --db "$DB" import "$TMP/changed.jsonl"
+expect_rc 0 "$HW" --db "$DB" findings show "$id" --output json
+[ "$(json_eval "$TMP/out" "(d['finding']['id'] == d['asff']['Id'], d['finding']['title'] == d['asff']['Title'], len(d['history']) >= 1)")" = "(True, True, True)" ] || fail "findings show --output json"
+expect_rc 2 "$HW" --db "$DB" findings show no-such-id
+contains "$TMP/err" "no finding with Id no-such-id"
+ok "findings show"
+
+# controls show FRAMEWORK: requirements with controls or the manual marker;
+# an unknown id names the nearest control or framework
+expect_rc 0 "$HW" controls show cis-aws-3.0.0
+grep -q '^1\.14 .*IAM\.3' "$TMP/out" || fail "controls show cis-aws-3.0.0: 1.14 without IAM.3"
+contains "$TMP/out" "(manual)"
+expect_rc 0 "$HW" controls show CIS-AWS-3.0.0 --output json
+[ "$(json_eval "$TMP/out" "any(r['manual'] and r['controls'] == [] for r in d) and any(r['requirement'] == '1.14' and 'IAM.3' in r['controls'] for r in d)")" = True ] || fail "controls show FRAMEWORK --output json"
+expect_rc 2 "$HW" controls show cis-aws-3.0
+contains "$TMP/err" "nearest: cis-aws-3.0.0"
+expect_rc 0 "$HW" controls show s3.8
+contains "$TMP/out" "S3.8"
+ok "controls show FRAMEWORK"
+
 # --wide: every field
 expect_rc 0 "$HW" --db "$DB" findings --wide --limit 1
 for f in id title untrusted_reason first_observed updated_at; do
