@@ -117,6 +117,8 @@ typedef struct hw_out_col {
     int kind;         /* enum hw_col_kind */
     int width;        /* table width in characters (at least the name's) */
     int flags;
+    int drop;         /* narrow terminal: columns with a higher drop go first,
+                         then the rightmost ones (0) */
 } hw_out_col;
 
 typedef struct hw_out {

@@ -43,11 +43,11 @@ static int list(const hw_catalog *cat)
         return rc;
     }
     static const hw_out_col cols[] = {
-        { "id", HW_COL_TEXT, 16, HW_COL_NARROW },
-        { "severity", HW_COL_TEXT, 13, HW_COL_NARROW },
-        { "resource_type", HW_COL_TEXT, 36, HW_COL_NARROW },
-        { "remediation", HW_COL_NULLABLE, 32, HW_COL_NARROW },
-        { "title", HW_COL_TEXT, 40, HW_COL_NARROW | HW_COL_FILL },
+        { "id", HW_COL_TEXT, 16, HW_COL_NARROW, 0 },
+        { "severity", HW_COL_TEXT, 13, HW_COL_NARROW, 0 },
+        { "resource_type", HW_COL_TEXT, 36, HW_COL_NARROW, 0 },
+        { "remediation", HW_COL_NULLABLE, 32, HW_COL_NARROW, 0 },
+        { "title", HW_COL_TEXT, 40, HW_COL_NARROW | HW_COL_FILL, 0 },
     };
     hw_out o;
     hw_out_init(&o, stdout, format, cols, HW_ARRAY_LEN(cols), 0);
@@ -68,12 +68,12 @@ static int list(const hw_catalog *cat)
 static int show_framework(const hw_framework *f)
 {
     static const hw_out_col cols[] = {
-        { "framework", HW_COL_TEXT, 20, 0 },
-        { "requirement", HW_COL_TEXT, 12, HW_COL_NARROW },
-        { "manual", HW_COL_BOOL, 6, 0 },
-        { "controls", HW_COL_JSON, 28, HW_COL_NARROW },
-        { "title", HW_COL_TEXT, 40, HW_COL_NARROW | HW_COL_FILL },
-        { "manual_reason", HW_COL_NULLABLE, 30, 0 },
+        { "framework", HW_COL_TEXT, 20, 0, 0 },
+        { "requirement", HW_COL_TEXT, 12, HW_COL_NARROW, 0 },
+        { "manual", HW_COL_BOOL, 6, 0, 0 },
+        { "controls", HW_COL_JSON, 28, HW_COL_NARROW, 0 },
+        { "title", HW_COL_TEXT, 40, HW_COL_NARROW | HW_COL_FILL, 0 },
+        { "manual_reason", HW_COL_NULLABLE, 30, 0, 0 },
     };
     int json = format == HW_OUT_JSON || format == HW_OUT_JSONL;
     hw_out o;

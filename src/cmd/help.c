@@ -23,10 +23,10 @@ static int print_config(int format)
         return fflush(stdout) == 0 ? HW_EXIT_OK : HW_EXIT_INTERNAL;
     }
     static const hw_out_col cols[] = {
-        { "key", HW_COL_TEXT, 30, 0 },
-        { "type", HW_COL_TEXT, 16, 0 },
-        { "default", HW_COL_TEXT, 16, 0 },
-        { "meaning", HW_COL_TEXT, 40, 0 },
+        { "key", HW_COL_TEXT, 30, 0, 0 },
+        { "type", HW_COL_TEXT, 16, 0, 0 },
+        { "default", HW_COL_TEXT, 16, 0, 0 },
+        { "meaning", HW_COL_TEXT, 40, 0, 0 },
     };
     hw_out o;
     hw_out_init(&o, stdout, format, cols, HW_ARRAY_LEN(cols), 0);

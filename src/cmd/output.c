@@ -258,13 +258,18 @@ void hw_out_init(hw_out *o, FILE *f, int format, const hw_out_col *cols, size_t 
         int tw = hw_out_terminal_width(f);
         int h = (int)strlen(cols[fill].name);
         int min = h > 20 ? h : 20;
-        /* too narrow: drop the rightmost other columns until the filling
-         * one has room (the first column always stays) */
-        for (int i = (int)o->ncols - 1; i > 0 && tw - fixed - (nshown - 1) < min; i--) {
-            if (!o->shown[i] || i == fill)
-                continue;
-            o->shown[i] = 0;
-            fixed -= o->width[i];
+        /* too narrow: drop other columns (highest drop first, then the
+         * rightmost) until the filling one has room; the first stays */
+        while (tw - fixed - (nshown - 1) < min) {
+            int victim = -1;
+            for (int i = (int)o->ncols - 1; i > 0; i--)
+                if (o->shown[i] && i != fill &&
+                    (victim < 0 || cols[i].drop > cols[victim].drop))
+                    victim = i;
+            if (victim < 0)
+                break;
+            o->shown[victim] = 0;
+            fixed -= o->width[victim];
             nshown--;
         }
         int left = tw - fixed - (nshown - 1);

@@ -21,10 +21,10 @@ static const struct hw_option options[] = {
 };
 
 static const hw_out_col cols[] = {
-    { "version", HW_COL_TEXT, 8, 0 },          { "libcurl", HW_COL_TEXT, 8, 0 },
-    { "openssl", HW_COL_TEXT, 8, 0 },          { "libxml2", HW_COL_TEXT, 8, 0 },
-    { "sqlite", HW_COL_TEXT, 8, 0 },           { "catalogue", HW_COL_TEXT, 8, 0 },
-    { "catalogue_sha256", HW_COL_NULLABLE, 8, 0 },
+    { "version", HW_COL_TEXT, 8, 0, 0 },          { "libcurl", HW_COL_TEXT, 8, 0, 0 },
+    { "openssl", HW_COL_TEXT, 8, 0, 0 },          { "libxml2", HW_COL_TEXT, 8, 0, 0 },
+    { "sqlite", HW_COL_TEXT, 8, 0, 0 },           { "catalogue", HW_COL_TEXT, 8, 0, 0 },
+    { "catalogue_sha256", HW_COL_NULLABLE, 8, 0, 0 },
 };
 
 static int run(hw_ctx *ctx, int argc, char **argv)

@@ -92,6 +92,10 @@ for l in open(sys.argv[1], encoding="utf-8"):
     assert len(l.rstrip("\n")) <= w, (len(l), l)
 PY
 done
+# a narrow terminal drops last_observed, then region, before the control
+COLUMNS=80 expect_rc 0 "$HW" --db "$DB" findings --all
+head -1 "$TMP/out" | grep -q 'control .*severity' || fail "COLUMNS=80 dropped the control or severity"
+head -1 "$TMP/out" | grep -q 'last_observed\|region' && fail "COLUMNS=80 kept last_observed or region"
 COLUMNS=100 expect_rc 0 "$HW" --db "$DB" findings --all --product guardduty
 grep -q '… ' "$TMP/out" || fail "no cut value ending with '… '"
 grep -q '~' "$TMP/out" && fail "the old cut marker"
