@@ -61,12 +61,27 @@ static int take_value(int argc, char **argv, int *i, const char *name,
     return 1;
 }
 
+/* 1 when cmd declares the long option a ("--name" or "--name=value"):
+ * after the command its own option wins over a global of the same name
+ * (findings --region filters, the global --region picks the AWS region). */
+static int own_option(const struct hw_command *cmd, const char *a)
+{
+    if (!cmd || strncmp(a, "--", 2) != 0)
+        return 0;
+    size_t n = strcspn(a + 2, "=");
+    for (const struct hw_option *o = cmd->options; o && o->type != HW_OPT_END; o++)
+        if (strlen(o->long_name) == n && strncmp(o->long_name, a + 2, n) == 0)
+            return 1;
+    return 0;
+}
+
 /* Removes the global options from argv (in place); returns the new argc or
  * -1 after a usage error. */
 static int strip_globals(int argc, char **argv, struct globals *g)
 {
     int out = 1;
     int seen_command = 0;
+    const struct hw_command *cmd = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int r;
@@ -74,6 +89,10 @@ static int strip_globals(int argc, char **argv, struct globals *g)
             while (i < argc)
                 argv[out++] = argv[i++];
             break;
+        }
+        if (own_option(cmd, a)) {
+            argv[out++] = argv[i];
+            continue;
         }
         if ((r = take_value(argc, argv, &i, "--config", &g->config)) != 0 ||
             (r = take_value(argc, argv, &i, "--db", &g->db)) != 0 ||
@@ -103,6 +122,8 @@ static int strip_globals(int argc, char **argv, struct globals *g)
             hw_usage_error(NULL, "unknown option '%s'", a);
             return -1;
         }
+        if (!seen_command)
+            cmd = hw_find_command(a);
         seen_command = 1;
         argv[out++] = argv[i];
     }

@@ -55,14 +55,20 @@ echo
 echo "== hubwarden controls coverage"
 ./hubwarden controls coverage
 echo
-echo "== hubwarden findings --severity CRITICAL --status FAILED   (first 8)"
-./hubwarden findings --severity CRITICAL --status FAILED 2>/dev/null | head -n 9 | cut -c1-150
+echo "== hubwarden findings --severity critical,high --status FAILED --sort severity --limit 8"
+./hubwarden findings --severity critical,high --status FAILED --sort severity --limit 8
+echo
+echo "== what fails PCI DSS 4.0.1 in one account, by resource"
+./hubwarden findings --framework pci-dss-4.0.1 --account payments-prod --status FAILED --group-by resource --limit 5
+echo
+echo "== a filter value hubwarden does not know is an error with a suggestion (exit 2)"
+./hubwarden findings --framework cis_3.0_aws || true
 echo
 echo "== untrusted findings are stored and reported, never acted on"
-./hubwarden findings --json | /usr/bin/python3 -c '
+./hubwarden findings --untrusted --output jsonl | /usr/bin/python3 -c '
 import json, sys
-for f in json.load(sys.stdin):
-    if not f["trusted"]:
-        print("  %s: %s" % (f["id"], f["untrusted_reason"]))'
+for line in sys.stdin:
+    f = json.loads(line)
+    print("  %s: %s" % (f["id"], f["untrusted_reason"]))'
 echo
 echo "demo: done (evidence store: $D/hubwarden.db)"

@@ -13,6 +13,9 @@
 #include "catalog/catalog_int.h"
 
 #include <dirent.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -684,16 +687,121 @@ void hw_catalog_free(hw_catalog *c)
     free(a);
 }
 
+/* The controls folder beside the running binary when it is a build tree
+ * (./hubwarden next to controls/controls.xsd), or NULL. */
+static const char *beside_binary(void)
+{
+    static char dir[4096];
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    char xsd[4200];
+    snprintf(xsd, sizeof xsd, "%s/controls/controls.xsd", exe);
+    if (!hw_file_exists(xsd))
+        return NULL;
+    snprintf(dir, sizeof dir, "%s/controls", exe);
+    return dir;
+}
+
 const char *hw_catalog_default_dir(void)
 {
     const char *env = getenv("HUBWARDEN_CONTROLS");
     if (env && *env)
         return env;
-    if (hw_file_exists("controls/controls.xsd"))
-        return "controls";
+    /* never the current folder: a stray ./controls must not replace the
+     * mappings */
+    const char *b = beside_binary();
+    if (b)
+        return b;
 #ifdef HW_DATADIR
     return HW_DATADIR "/controls";
 #else
     return "/usr/local/share/hubwarden/controls";
 #endif
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds one file (its path relative to the folder, a NUL, its length and
+ * its bytes) to the digest. */
+static int hash_file(EVP_MD_CTX *md, const char *dir, const char *rel, hw_err *e)
+{
+    char *path = hw_asprintf("%s/%s", dir, rel);
+    if (!path)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    hw_buf b = HW_BUF_INIT(0);
+    int rc = hw_file_read(path, (size_t)64 << 20, &b, e);
+    free(path);
+    if (rc != HW_OK) {
+        hw_buf_free(&b);
+        return rc;
+    }
+    char n[32];
+    snprintf(n, sizeof n, "%zu\n", b.len);
+    EVP_DigestUpdate(md, rel, strlen(rel) + 1);
+    EVP_DigestUpdate(md, n, strlen(n));
+    EVP_DigestUpdate(md, b.data, b.len);
+    hw_buf_free(&b);
+    return HW_OK;
+}
+
+int hw_catalog_hash(const char *dir, char out[65], hw_err *e)
+{
+    out[0] = '\0';
+    char *fwdir = hw_asprintf("%s/frameworks", dir);
+    if (!fwdir)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    DIR *d = opendir(fwdir);
+    free(fwdir);
+    if (!d)
+        return hw_err_set(e, HW_EIO, "%s/frameworks: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0;
+    int rc = HW_OK;
+    struct dirent *de;
+    while ((de = readdir(d)) && rc == HW_OK) {
+        size_t l = strlen(de->d_name);
+        if (l < 5 || strcmp(de->d_name + l - 4, ".xml") != 0)
+            continue;
+        char **nn = realloc(names, (n + 1) * sizeof *nn);
+        if (!nn || !(nn[n] = hw_asprintf("frameworks/%s", de->d_name))) {
+            if (nn)
+                names = nn;
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+            break;
+        }
+        names = nn;
+        n++;
+    }
+    closedir(d);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (rc == HW_OK && (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1))
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+    if (n)
+        qsort(names, n, sizeof *names, name_cmp);
+    if (rc == HW_OK)
+        rc = hash_file(md, dir, "controls.xsd", e);
+    if (rc == HW_OK)
+        rc = hash_file(md, dir, "securityhub-controls.xml", e);
+    for (size_t i = 0; i < n && rc == HW_OK; i++)
+        rc = hash_file(md, dir, names[i], e);
+    unsigned char h[32];
+    unsigned int hl = 0;
+    if (rc == HW_OK && EVP_DigestFinal_ex(md, h, &hl) == 1)
+        for (unsigned i = 0; i < hl && i < 32; i++)
+            snprintf(out + 2 * i, 3, "%02x", h[i]);
+    EVP_MD_CTX_free(md);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
 }

@@ -177,10 +177,15 @@ typedef struct hw_mapping_coverage {
 int hw_catalog_load(const char *dir, hw_catalog **out, hw_err *e);
 void hw_catalog_free(hw_catalog *c); /* NULL is fine */
 
-/* The default folder: $HUBWARDEN_CONTROLS, ./controls when it holds a
- * controls.xsd, else the installed one (HW_DATADIR/controls).  Static
- * string or the environment's; do not free. */
+/* The default folder: $HUBWARDEN_CONTROLS, else controls/ beside the
+ * running binary when that is a build tree (it holds controls.xsd), else
+ * the installed one (HW_DATADIR/controls).  Never the current folder.
+ * Static string or the environment's; do not free. */
 const char *hw_catalog_default_dir(void);
+/* SHA-256 (hex) of the catalogue's files in dir: controls.xsd,
+ * securityhub-controls.xml and the frameworks/ XML files in name order, each as its
+ * relative path, its length and its bytes. */
+int hw_catalog_hash(const char *dir, char out[65], hw_err *e);
 
 /* The control with this id, or NULL.  O(log n), no allocation: fit for a
  * call per finding. */

@@ -86,28 +86,83 @@ const struct hw_command *hw_find_command(const char *name);
 int hw_cmd_not_implemented(hw_ctx *ctx, int argc, char **argv);
 
 /*
- * Result output shared by the query commands: a text table, CSV or a JSON
- * array, safe for hostile text (output.c).  hw_out_init(), hw_out_header(),
- * hw_out_row() per row (cells for table/CSV; a cJSON object for JSON, which
- * hw_out takes over), hw_out_finish() (-1 when stdout failed).
+ * Results (output.c): one switch for every command that prints them,
+ * --output table|json|jsonl|csv (--json: the same as --output json).  A
+ * command lists its fields once (struct hw_out_col); the table header, the
+ * CSV header and the JSON keys all come from that list, so the names agree
+ * in every format.  Rows are written as they come (JSON too), so memory
+ * stays flat in the number of rows.
  */
-enum hw_out_format { HW_OUT_TABLE = 0, HW_OUT_CSV, HW_OUT_JSON };
+enum hw_out_format { HW_OUT_TABLE = 0, HW_OUT_CSV, HW_OUT_JSON, HW_OUT_JSONL };
+#define HW_OUT_CAN(f) (1u << (f))
+#define HW_OUT_ANY (HW_OUT_CAN(HW_OUT_TABLE) | HW_OUT_CAN(HW_OUT_CSV) | \
+                    HW_OUT_CAN(HW_OUT_JSON) | HW_OUT_CAN(HW_OUT_JSONL))
+#define HW_OUT_MAXCOLS 32
+
+/* How a cell's text becomes JSON. */
+enum hw_col_kind {
+    HW_COL_TEXT = 0, /* a string */
+    HW_COL_NULLABLE, /* a string; "" is null */
+    HW_COL_BOOL,     /* "true" / "false" */
+    HW_COL_NUMBER,   /* decimal digits; "" is null */
+    HW_COL_JSON      /* JSON text written by the store (JSON formats only) */
+};
+/* Table flags. */
+#define HW_COL_NARROW 1 /* shown in the default table (all are with --wide) */
+#define HW_COL_TAIL 2   /* cut at the start: the end is the part that differs */
+#define HW_COL_FILL 4   /* takes the terminal width the others leave */
+
+typedef struct hw_out_col {
+    const char *name; /* the field name, in every format */
+    int kind;         /* enum hw_col_kind */
+    int width;        /* table width in characters (at least the name's) */
+    int flags;
+    int drop;         /* narrow terminal: columns with a higher drop go first,
+                         then the rightmost ones (0) */
+} hw_out_col;
 
 typedef struct hw_out {
     FILE *f;
     int format;
-    const char *const *columns;
-    const int *widths; /* table column widths in characters */
-    size_t ncolumns;
-    cJSON *array;
+    const hw_out_col *cols;
+    size_t ncols;
+    int wide;
+    int width[HW_OUT_MAXCOLS];
+    unsigned char shown[HW_OUT_MAXCOLS];
     size_t rows;
 } hw_out;
 
-void hw_out_init(hw_out *o, FILE *f, int format, const char *const *columns,
-                 const int *widths, size_t ncolumns);
+/* Reads --output / --json against the formats a command can print (can:
+ * HW_OUT_CAN bits): 0 and *format set, or a usage error printed (exit 2). */
+int hw_out_format_parse(const struct hw_command *cmd, const char *output, int json_flag,
+                        unsigned can, int *format);
+const char *hw_out_format_name(int format);
+/* COLUMNS, else the terminal's width, else 120. */
+int hw_out_terminal_width(FILE *f);
+/* hw_out_init(), hw_out_header(), hw_out_row() per row (one cell per
+ * column, borrowed), hw_out_finish() (-1 when writing failed). */
+void hw_out_init(hw_out *o, FILE *f, int format, const hw_out_col *cols, size_t ncols, int wide);
 void hw_out_header(hw_out *o);
-void hw_out_row(hw_out *o, const char *const *cells, cJSON *json);
+void hw_out_row(hw_out *o, const char *const *cells);
 int hw_out_finish(hw_out *o);
+/* One JSON document (json: indented; jsonl: one line); takes j. */
+int hw_out_document(FILE *f, int format, cJSON *j);
+/* For a terminal: JSON text with C1 and other control characters escaped
+ * as \u00XX (valid inside JSON strings, where they can only be); plain
+ * text with control characters shown as '?'. */
+void hw_out_terminal_json(FILE *f, const char *text);
+void hw_out_terminal_text(FILE *f, const char *s);
+/* A JSON string literal, escaped. */
+void hw_out_json_string(FILE *f, const char *s);
+
+/* The --output and --json rows of a command's option table. */
+#define HW_OUTPUT_OPTIONS(output, json)                                                     \
+    { "output", 'o', HW_OPT_STRING, &(output), "FORMAT", "table, json, jsonl or csv" },      \
+    { "json", 0, HW_OPT_FLAG, &(json), NULL, "the same as --output json" }
+
+/* The nearest of n candidates to v by edit distance (case-insensitive), or
+ * NULL when none is close (common.c). */
+const char *hw_nearest(const char *v, const char *const *cands, size_t n);
 
 /* Shared steps (common.c). */
 struct hw_store;

@@ -97,3 +97,19 @@ void hw_cmd_aws_options(const hw_ctx *ctx, hw_aws_options *o, hw_aws_endpoint_ov
     o->session_name = session;
 }
 
+
+const char *hw_nearest(const char *v, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    size_t bestd = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        if (!cands[i] || !*cands[i])
+            continue;
+        size_t d = hw_edit_distance(v, cands[i]);
+        if (d < bestd) {
+            bestd = d;
+            best = cands[i];
+        }
+    }
+    return best;
+}

@@ -3,19 +3,22 @@
  * controls/ (no store, no AWS).
  */
 #include <string.h>
+#include <strings.h>
 
 #include "catalog/catalog.h"
 #include "cmd/cmd.h"
 
-static const char *framework;
-static int as_json;
+static const char *framework, *output;
+static int as_json, format;
 
 static const struct hw_option options[] = {
     { "framework", 0, HW_OPT_STRING, &framework, "ID",
       "list: only controls this framework uses (e.g. cis-aws-3.0.0)" },
-    { "json", 0, HW_OPT_FLAG, &as_json, NULL, "JSON instead of a table" },
+    HW_OUTPUT_OPTIONS(output, as_json),
     { 0 },
 };
+
+#define HW_OUT_DOCS (HW_OUT_CAN(HW_OUT_TABLE) | HW_OUT_CAN(HW_OUT_JSON) | HW_OUT_CAN(HW_OUT_JSONL))
 
 static int uses(const hw_framework *f, const hw_control *c)
 {
@@ -29,66 +32,121 @@ static int uses(const hw_framework *f, const hw_control *c)
 static int list(const hw_catalog *cat)
 {
     const hw_framework *f = NULL;
-    if (framework && !(f = hw_catalog_framework(cat, framework)))
-        return hw_usage_error(&hw_cmd_controls, "--framework: no framework '%s' (see 'controls coverage')",
-                              framework);
-    static const char *const cols[] = { "control", "severity", "resource type", "remediation", "title" };
-    static const int widths[] = { 16, 13, 36, 32, 1024 };
+    if (framework && !(f = hw_catalog_framework(cat, framework))) {
+        const char **ids = calloc(cat->nframeworks + 1, sizeof *ids);
+        for (size_t i = 0; ids && i < cat->nframeworks; i++)
+            ids[i] = cat->frameworks[i].id;
+        const char *near = ids ? hw_nearest(framework, ids, cat->nframeworks) : NULL;
+        int rc = hw_usage_error(&hw_cmd_controls, "--framework: no framework '%s' (nearest: %s)",
+                                framework, near ? near : "none");
+        free(ids);
+        return rc;
+    }
+    static const hw_out_col cols[] = {
+        { "id", HW_COL_TEXT, 16, HW_COL_NARROW, 0 },
+        { "severity", HW_COL_TEXT, 13, HW_COL_NARROW, 0 },
+        { "resource_type", HW_COL_TEXT, 36, HW_COL_NARROW, 0 },
+        { "remediation", HW_COL_NULLABLE, 32, HW_COL_NARROW, 0 },
+        { "title", HW_COL_TEXT, 40, HW_COL_NARROW | HW_COL_FILL, 0 },
+    };
     hw_out o;
-    hw_out_init(&o, stdout, as_json ? HW_OUT_JSON : HW_OUT_TABLE, cols, widths, 5);
+    hw_out_init(&o, stdout, format, cols, HW_ARRAY_LEN(cols), 0);
     hw_out_header(&o);
     for (size_t i = 0; i < cat->ncontrols; i++) {
         const hw_control *c = &cat->controls[i];
         if (f && !uses(f, c))
             continue;
-        cJSON *j = NULL;
-        if (as_json) {
-            j = cJSON_CreateObject();
-            cJSON_AddStringToObject(j, "id", c->id);
-            cJSON_AddStringToObject(j, "severity", c->severity);
-            cJSON_AddStringToObject(j, "resource_type", c->resource_type);
-            if (c->remediation)
-                cJSON_AddStringToObject(j, "remediation", c->remediation);
-            cJSON_AddStringToObject(j, "title", c->title);
-        }
-        const char *cells[] = { c->id, c->severity, c->resource_type,
-                                c->remediation ? c->remediation : "-", c->title };
-        hw_out_row(&o, cells, j);
+        const char *rem = c->remediation ? c->remediation : format == HW_OUT_TABLE ? "-" : "";
+        const char *cells[] = { c->id, c->severity, c->resource_type, rem, c->title };
+        hw_out_row(&o, cells);
     }
     return hw_out_finish(&o) == 0 ? HW_EXIT_OK : HW_EXIT_INTERNAL;
 }
 
-/* Prints a JSON document built by the catalogue module, or reports that
- * it could not be built or written. */
-static int print_json(cJSON *j)
+/* A framework's requirements: id, title, the controls that evidence each,
+ * or the manual marker. */
+static int show_framework(const hw_framework *f)
 {
-    char *text = j ? cJSON_Print(j) : NULL;
-    cJSON_Delete(j);
-    if (!text) {
-        fprintf(stderr, "hubwarden controls: out of memory\n");
-        return HW_EXIT_INTERNAL;
+    static const hw_out_col cols[] = {
+        { "framework", HW_COL_TEXT, 20, 0, 0 },
+        { "requirement", HW_COL_TEXT, 12, HW_COL_NARROW, 0 },
+        { "manual", HW_COL_BOOL, 6, 0, 0 },
+        { "controls", HW_COL_JSON, 28, HW_COL_NARROW, 0 },
+        { "title", HW_COL_TEXT, 40, HW_COL_NARROW | HW_COL_FILL, 0 },
+        { "manual_reason", HW_COL_NULLABLE, 30, 0, 0 },
+    };
+    int json = format == HW_OUT_JSON || format == HW_OUT_JSONL;
+    hw_out o;
+    hw_out_init(&o, stdout, format, cols, HW_ARRAY_LEN(cols), 0);
+    hw_out_header(&o);
+    for (size_t i = 0; i < f->nrequirements; i++) {
+        const hw_requirement *q = &f->requirements[i];
+        hw_buf b = HW_BUF_INIT(0);
+        if (json) {
+            cJSON *a = cJSON_CreateArray();
+            for (size_t j = 0; j < q->ncontrols; j++)
+                cJSON_AddItemToArray(a, cJSON_CreateString(q->controls[j]->id));
+            char *t = cJSON_PrintUnformatted(a);
+            hw_buf_puts(&b, t ? t : "[]");
+            free(t);
+            cJSON_Delete(a);
+        } else if (q->manual && format == HW_OUT_TABLE) {
+            hw_buf_puts(&b, "(manual)");
+        } else {
+            for (size_t j = 0; j < q->ncontrols; j++) {
+                if (j)
+                    hw_buf_putc(&b, ' ');
+                hw_buf_puts(&b, q->controls[j]->id);
+            }
+        }
+        const char *cells[] = { f->id, q->id, q->manual ? "true" : "false", hw_buf_str(&b),
+                                q->title, q->manual && q->manual_reason ? q->manual_reason : "" };
+        hw_out_row(&o, cells);
+        hw_buf_free(&b);
     }
-    int ok = printf("%s\n", text) >= 0;
-    free(text);
-    return ok && fflush(stdout) == 0 ? HW_EXIT_OK : HW_EXIT_INTERNAL;
+    return hw_out_finish(&o) == 0 ? HW_EXIT_OK : HW_EXIT_INTERNAL;
 }
 
 static int show(const hw_catalog *cat, const char *id)
 {
     const hw_control *c = hw_catalog_control(cat, id);
+    for (size_t i = 0; !c && i < cat->ncontrols; i++)
+        if (strcasecmp(cat->controls[i].id, id) == 0)
+            c = &cat->controls[i];
+    const hw_framework *f = NULL;
+    for (size_t i = 0; !c && !f && i < cat->nframeworks; i++)
+        if (strcasecmp(cat->frameworks[i].id, id) == 0)
+            f = &cat->frameworks[i];
+    if (f)
+        return show_framework(f);
     if (!c) {
-        fprintf(stderr, "hubwarden controls: no control '%s' in the catalogue\n", id);
+        size_t n = cat->ncontrols + cat->nframeworks;
+        const char **ids = calloc(n + 1, sizeof *ids);
+        for (size_t i = 0; ids && i < cat->ncontrols; i++)
+            ids[i] = cat->controls[i].id;
+        for (size_t i = 0; ids && i < cat->nframeworks; i++)
+            ids[cat->ncontrols + i] = cat->frameworks[i].id;
+        const char *near = ids ? hw_nearest(id, ids, n) : NULL;
+        fprintf(stderr, "hubwarden controls: no control or framework '%s' in the catalogue"
+                        " (nearest: %s)\n", id, near ? near : "none");
+        free(ids);
         return HW_EXIT_USAGE;
     }
-    if (as_json)
-        return print_json(hw_catalog_control_json(cat, c));
+    if (format == HW_OUT_CSV)
+        return hw_usage_error(&hw_cmd_controls, "cannot print a control as CSV (--output csv)");
+    if (format != HW_OUT_TABLE)
+        return hw_out_document(stdout, format, hw_catalog_control_json(cat, c)) == 0
+                   ? HW_EXIT_OK
+                   : HW_EXIT_INTERNAL;
     return hw_catalog_print_control(stdout, cat, c) == 0 ? HW_EXIT_OK : HW_EXIT_INTERNAL;
 }
 
 static int coverage(const hw_catalog *cat)
 {
-    if (as_json)
-        return print_json(hw_catalog_coverage_json(cat));
+    if (format != HW_OUT_TABLE)
+        return hw_out_document(stdout, format, hw_catalog_coverage_json(cat)) == 0
+                   ? HW_EXIT_OK
+                   : HW_EXIT_INTERNAL;
     return hw_catalog_print_coverage(stdout, cat) == 0 ? HW_EXIT_OK : HW_EXIT_INTERNAL;
 }
 
@@ -107,6 +165,13 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         !(strcmp(sub, "coverage") == 0 && nargs == 1)) {
         free(args);
         return hw_usage_error(&hw_cmd_controls, "expected 'list', 'show ID' or 'coverage'");
+    }
+    /* CSV is a table of rows: list and a framework's requirements have
+     * one; a control and the coverage are documents (checked in show) */
+    unsigned can = strcmp(sub, "coverage") == 0 ? HW_OUT_DOCS : HW_OUT_ANY;
+    if (hw_out_format_parse(&hw_cmd_controls, output, as_json, can, &format)) {
+        free(args);
+        return HW_EXIT_USAGE;
     }
     hw_err e;
     hw_err_clear(&e);
@@ -129,12 +194,14 @@ static int run(hw_ctx *ctx, int argc, char **argv)
 const struct hw_command hw_cmd_controls = {
     .name = "controls",
     .summary = "List and show controls and framework coverage.",
-    .synopsis = "list|show ID|coverage",
+    .synopsis = "list|show ID|show FRAMEWORK|coverage",
     .description = "list: every Security Hub control hubwarden knows (--framework: those a framework\n"
                    "uses); show ID: one control, its related requirements and what it evidences\n"
-                   "(with the source of each link); coverage: per framework, requirements automated,\n"
+                   "(with the source of each link); show FRAMEWORK: its requirements with their\n"
+                   "controls or the manual marker; coverage: per framework, requirements automated,\n"
                    "manual and unmapped, then how many CRITICAL and HIGH controls evidence no\n"
-                   "requirement, each with its reason.  --json: the same as JSON.",
+                   "requirement, each with its reason.  --output table|json|jsonl|csv (CSV: list\n"
+                   "and show FRAMEWORK only; --json: --output json).",
     .options = options,
     .run = run,
     .needs_config = 1,

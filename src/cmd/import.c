@@ -21,14 +21,32 @@
 #include "store/store.h"
 
 static int batch = 50000;
-static int check_only;
+static int check_only, as_json, format;
+static const char *output;
 
 static const struct hw_option options[] = {
     { "batch", 0, HW_OPT_INT, &batch, "N", "findings per transaction (default 50000)" },
     { "check", 0, HW_OPT_FLAG, &check_only, NULL,
       "read and check the files, store nothing (the store is only read, for the Organization)" },
+    HW_OUTPUT_OPTIONS(output, as_json),
     { 0 },
 };
+
+/* --output json|jsonl: the summary (the run record's, plus run_id and
+ * status) as one JSON document on standard output. */
+static void print_summary_json(const char *summary, const char *run_id, const char *status)
+{
+    cJSON *j = cJSON_Parse(summary ? summary : "{}");
+    if (!j)
+        j = cJSON_CreateObject();
+    if (run_id)
+        cJSON_AddStringToObject(j, "run_id", run_id);
+    else
+        cJSON_AddNullToObject(j, "run_id"); /* --check: no run */
+    cJSON_AddStringToObject(j, "status", status);
+    if (hw_out_document(stdout, format, j) != 0)
+        hw_error("writing the summary failed");
+}
 
 static void print_summary(const hw_ingest_stats *st, const char *run_id, size_t files_failed)
 {
@@ -107,16 +125,25 @@ static int run_check(hw_ctx *ctx, char **files, int nfiles, const hw_catalog *ca
         failed += read_file(&in, files[i], &u) != 0;
         unopened += u;
     }
-    printf("import --check: %zu findings read, %zu well-formed (%zu untrusted), %zu skipped",
-           in.stats.seen, in.stats.added, in.stats.untrusted, in.stats.skipped);
-    if (in.stats.disagreements)
-        printf("; %zu disagreements with controls/ (logged)", in.stats.disagreements);
-    if (in.stats.damaged)
-        printf("; %zu damaged place%s in the input (logged)", in.stats.damaged,
-               in.stats.damaged == 1 ? "" : "s");
-    if (failed)
-        printf("; %zu file%s failed", failed, failed == 1 ? "" : "s");
-    printf("; nothing stored\n");
+    if (format != HW_OUT_TABLE) {
+        char extra[128];
+        snprintf(extra, sizeof extra, "\"files\": %d, \"files_failed\": %zu, \"damaged\": %zu",
+                 nfiles, failed, in.stats.damaged);
+        char *summary = hw_ingest_summary_json(&in.stats, extra);
+        print_summary_json(summary, NULL, "check");
+        free(summary);
+    } else {
+        printf("import --check: %zu findings read, %zu well-formed (%zu untrusted), %zu skipped",
+               in.stats.seen, in.stats.added, in.stats.untrusted, in.stats.skipped);
+        if (in.stats.disagreements)
+            printf("; %zu disagreements with controls/ (logged)", in.stats.disagreements);
+        if (in.stats.damaged)
+            printf("; %zu damaged place%s in the input (logged)", in.stats.damaged,
+                   in.stats.damaged == 1 ? "" : "s");
+        if (failed)
+            printf("; %zu file%s failed", failed, failed == 1 ? "" : "s");
+        printf("; nothing stored\n");
+    }
     int status = import_status(&in.stats, failed, unopened, nfiles);
     hw_ingest_free(&in);
     hw_orgset_free(&org);
@@ -137,6 +164,13 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     if (batch < 1) {
         free(files);
         return hw_usage_error(&hw_cmd_import, "--batch must be at least 1");
+    }
+    if (hw_out_format_parse(&hw_cmd_import, output, as_json,
+                            HW_OUT_CAN(HW_OUT_TABLE) | HW_OUT_CAN(HW_OUT_JSON) |
+                                HW_OUT_CAN(HW_OUT_JSONL),
+                            &format)) {
+        free(files);
+        return HW_EXIT_USAGE;
     }
     hw_err e;
     hw_err_clear(&e);
@@ -207,8 +241,11 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         fatal = 1;
     }
     hw_store_audit_append(s, run_id, "hubwarden", "import.finished", summary, &e);
+    if (format == HW_OUT_TABLE)
+        print_summary(&in.stats, run_id, failed);
+    else
+        print_summary_json(summary, run_id, status);
     free(summary);
-    print_summary(&in.stats, run_id, failed);
     hw_ingest_free(&in);
     hw_orgset_free(&org);
     hw_store_close(s);

@@ -18,13 +18,47 @@
 #include "scan/evaluate.h"
 #include "store/store.h"
 
-static int full;
+static int full, as_json, format;
+static const char *output;
 
 static const struct hw_option options[] = {
     { "full", 0, HW_OPT_FLAG, &full, NULL,
       "resync every active finding instead of what changed since the last scan" },
+    HW_OUTPUT_OPTIONS(output, as_json),
     { 0 },
 };
+
+/* The summary as one JSON document: the run record's summary, the run id
+ * and status, and per framework the account x requirement pairs by status. */
+static int print_summary_json(const char *run_id, const char *status, const char *summary,
+                              const hw_eval_summary *sums, size_t nsums)
+{
+    cJSON *j = cJSON_Parse(summary ? summary : "{}");
+    if (!j)
+        j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "run_id", run_id);
+    cJSON_AddStringToObject(j, "status", status);
+    cJSON *fws = cJSON_AddArrayToObject(j, "frameworks");
+    for (size_t i = 0; i < nsums; i++) {
+        const unsigned *c = sums[i].counts;
+        cJSON *f = cJSON_CreateObject();
+        cJSON_AddStringToObject(f, "framework", sums[i].framework);
+        cJSON_AddStringToObject(f, "counts", "account x requirement pairs");
+        unsigned decided = c[0] + c[1];
+        if (decided)
+            cJSON_AddNumberToObject(f, "pass_rate", (double)c[0] / decided);
+        else
+            cJSON_AddNullToObject(f, "pass_rate");
+        cJSON_AddNumberToObject(f, "passed", c[0]);
+        cJSON_AddNumberToObject(f, "failed", c[1]);
+        cJSON_AddNumberToObject(f, "exception", c[5]);
+        cJSON_AddNumberToObject(f, "not_applicable", c[2]);
+        cJSON_AddNumberToObject(f, "no_data", c[3]);
+        cJSON_AddNumberToObject(f, "manual", c[4]);
+        cJSON_AddItemToArray(fws, f);
+    }
+    return hw_out_document(stdout, format, j);
+}
 
 static void print_summary(const char *run_id, const hw_scan_result *r,
                           const hw_eval_summary *sums, size_t nsums)
@@ -62,6 +96,11 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         return r == 1 ? HW_EXIT_OK : HW_EXIT_USAGE;
     if (nargs)
         return hw_usage_error(&hw_cmd_scan, "takes no arguments");
+    if (hw_out_format_parse(&hw_cmd_scan, output, as_json,
+                            HW_OUT_CAN(HW_OUT_TABLE) | HW_OUT_CAN(HW_OUT_JSON) |
+                                HW_OUT_CAN(HW_OUT_JSONL),
+                            &format))
+        return HW_EXIT_USAGE;
     const hw_config *c = ctx->config;
     hw_err e;
     hw_err_clear(&e);
@@ -132,16 +171,23 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     if (hw_store_run_finish(st, run_id, status, summary, &fe) != HW_OK ||
         hw_store_audit_append(st, run_id, "hubwarden", "scan.finished", summary, &fe) != HW_OK)
         hw_error("%s", fe.msg);
-    free(summary);
     hw_store_close(st);
     hw_catalog_free(cat);
     if (rc != HW_OK) {
         free(sums);
+        free(summary);
         hw_error("scan %s failed: %s", run_id, e.msg);
-        return rc == HW_EINVAL ? HW_EXIT_USAGE : HW_EXIT_INTERNAL;
+        return hw_exit_code(rc);
     }
-    print_summary(run_id, &res, sums, nsums);
+    if (format == HW_OUT_TABLE)
+        print_summary(run_id, &res, sums, nsums);
+    else if (print_summary_json(run_id, status, summary, sums, nsums) != 0)
+        hw_error("writing the summary failed");
+    free(summary);
     free(sums);
+    /* every source failed: nothing was read, an AWS failure, not a partial one */
+    if (res.sources_failed && res.sources_failed == res.sources)
+        return HW_EXIT_AWS;
     return partial ? HW_EXIT_PARTIAL : HW_EXIT_OK;
 }
 
@@ -154,7 +200,9 @@ const struct hw_command hw_cmd_scan = {
                    "reads each region.  Incremental: only findings updated since the last\n"
                    "successful scan of each source (minus scan.overlap_seconds).  Then every\n"
                    "framework requirement is evaluated per account.  Exit 3 when some accounts\n"
-                   "or regions failed and the rest completed, or findings were skipped.",
+                   "or regions failed and the rest completed, or findings were skipped; 5 when\n"
+                   "AWS could not be read at all.  --output json (or jsonl): the summary as one\n"
+                   "JSON document on standard output.",
     .options = options,
     .run = run,
     .needs_config = 1,

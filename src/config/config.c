@@ -457,6 +457,34 @@ static int is_section(const char *prefix)
     return 0;
 }
 
+/* The known key or section nearest to an unknown path (edit distance at
+ * most a third of its length, and at least 1), or NULL. */
+static const char *nearest_key(const char *path)
+{
+    static char best[128];
+    size_t bestd = strlen(path) / 3 + 1;
+    int found = 0;
+    for (size_t i = 0; i < HW_ARRAY_LEN(config_keys); i++) {
+        const char *k = config_keys[i].path;
+        /* the key and each section above it */
+        for (const char *dot = k;; dot++) {
+            if (*dot != '.' && *dot != '\0')
+                continue;
+            char cand[128];
+            snprintf(cand, sizeof cand, "%.*s", (int)(dot - k), k);
+            size_t d = hw_edit_distance(path, cand);
+            if (d < bestd) {
+                bestd = d;
+                snprintf(best, sizeof best, "%s", cand);
+                found = 1;
+            }
+            if (!*dot)
+                break;
+        }
+    }
+    return found ? best : NULL;
+}
+
 static const struct key *find_key(const char *path)
 {
     for (size_t i = 0; i < HW_ARRAY_LEN(config_keys); i++)
@@ -488,6 +516,10 @@ static int walk(hw_config *c, const cJSON *obj, const char *prefix,
                                   path, type_name(it));
             rc = walk(c, it, path, name, e);
         } else {
+            const char *near = nearest_key(path);
+            if (near)
+                return hw_err_set(e, HW_EINVAL, "%s: %s: unknown key (did you mean %s?)", name,
+                                  path, near);
             return hw_err_set(e, HW_EINVAL, "%s: %s: unknown key", name, path);
         }
         if (rc != HW_OK)
@@ -608,4 +640,17 @@ void hw_config_print_reference(FILE *f)
         const struct key *k = &config_keys[i];
         fprintf(f, "%s\t%s\t%s\t%s\n", k->path, type_doc(k), k->def, k->help);
     }
+}
+
+int hw_config_reference(size_t i, const char **path, const char **type, const char **def,
+                        const char **help)
+{
+    if (i >= HW_ARRAY_LEN(config_keys))
+        return 0;
+    const struct key *k = &config_keys[i];
+    *path = k->path;
+    *type = type_doc(k);
+    *def = k->def;
+    *help = k->help;
+    return 1;
 }

@@ -104,5 +104,9 @@ int hw_config_remedy_mode(const hw_config *c, const char *control);
 /* Writes a reference of every key (path, type, default, meaning) to f;
  * README.md's configuration section is checked against it in the tests. */
 void hw_config_print_reference(FILE *f);
+/* The i-th key of the same table: 1 and the four fields (static
+ * strings), or 0 past the last key. */
+int hw_config_reference(size_t i, const char **path, const char **type, const char **def,
+                        const char **help);
 
 #endif

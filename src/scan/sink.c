@@ -40,6 +40,7 @@ int hw_sink_store(void *ctx, const hw_finding *f, const char *raw, size_t rawlen
     r.updated_at = f->updated_epoch;
     r.trusted = f->trusted;
     r.untrusted_reason = f->untrusted_reason;
+    r.title = f->title;
     r.raw = raw;
     r.rawlen = rawlen;
     int res;
@@ -93,7 +94,8 @@ int hw_orgset_load(hw_store *s, hw_orgset *o, hw_err *e)
     memset(o, 0, sizeof *o);
     if (hw_store_accounts(s, org_cb, o, e) != HW_OK)
         return e->kind;
-    qsort(o->ids, o->n, sizeof *o->ids, cmp_id);
+    if (o->n) /* qsort(NULL, 0) is undefined */
+        qsort(o->ids, o->n, sizeof *o->ids, cmp_id);
     o->known = o->n > 0;
     return HW_OK;
 }

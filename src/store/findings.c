@@ -100,6 +100,7 @@ static void bind_row(sqlite3_stmt *st, const hw_finding_row *f, int64_t pid, con
     sqlite3_bind_int(st, 20, dict_id);
     sqlite3_bind_int64(st, 21, (sqlite3_int64)f->rawlen);
     sqlite3_bind_blob(st, 22, z, (int)zlen, SQLITE_STATIC);
+    sqlite3_bind_text(st, 23, f->title, -1, SQLITE_STATIC);
 }
 
 /* The three states a history row follows. */
@@ -251,8 +252,8 @@ static int insert_new(hw_store *s, int64_t key, const hw_finding_row *f, int64_t
                       " severity, compliance_status, workflow_status, record_state,"
                       " resource_type, resources, first_observed, last_observed, created_at,"
                       " updated_at, trusted, untrusted_reason, first_run, last_run, zdict,"
-                      " rawlen, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-                      " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20, ?21, ?22)"
+                      " rawlen, raw, title) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                      " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20, ?21, ?22, ?23)"
                       " ON CONFLICT (key) DO NOTHING",
                       e) != HW_OK)
         return e->kind;
@@ -350,7 +351,7 @@ int hw_store_finding_upsert(hw_store *s, const hw_finding_row *f, const char *ru
                       " workflow_status = ?9, record_state = ?10, resource_type = ?11,"
                       " resources = ?12, first_observed = ?13, last_observed = ?14,"
                       " created_at = ?15, updated_at = ?16, trusted = ?17, untrusted_reason = ?18,"
-                      " last_run = ?19, zdict = ?20, rawlen = ?21, raw = ?22 WHERE key = ?1",
+                      " last_run = ?19, zdict = ?20, rawlen = ?21, raw = ?22, title = ?23 WHERE key = ?1",
                       e) != HW_OK)
         return e->kind;
     sqlite3_bind_int64(*up, 1, key);
@@ -403,58 +404,132 @@ out:
 
 /* --------------------------------------------------------------- queries */
 
+/* Sort fields and their SQL; severity ranks CRITICAL first. */
+static const char *const sort_names[] = {
+    "account", "region", "control", "severity", "compliance_status", "workflow_status",
+    "record_state", "product", "first_observed", "last_observed", "updated_at", "id", "title",
+    "trusted", "resources",
+};
+static const char *const sort_sql[] = {
+    "f.account_id", "f.region", "f.control_id",
+    "CASE f.severity WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2"
+    " WHEN 'LOW' THEN 3 WHEN 'INFORMATIONAL' THEN 4 ELSE 5 END",
+    "f.compliance_status", "f.workflow_status", "f.record_state", "p.name", "f.first_observed",
+    "f.last_observed", "f.updated_at", "f.id", "f.title", "f.trusted", "f.resources",
+};
+
+const char *const *hw_store_finding_sort_fields(size_t *n)
+{
+    *n = HW_ARRAY_LEN(sort_names);
+    return sort_names;
+}
+
+/* The bound values of a query, in order. */
+struct binds {
+    const char *text[1024];
+    int64_t since;
+    int n, has_since;
+};
+
+static void add_in(hw_buf *sql, struct binds *b, const char *col, const char *const *v, size_t n)
+{
+    if (!n)
+        return;
+    hw_buf_printf(sql, " AND %s IN (", col);
+    for (size_t i = 0; i < n && b->n < (int)HW_ARRAY_LEN(b->text); i++) {
+        hw_buf_puts(sql, i ? ", ?" : "?");
+        b->text[b->n++] = v[i];
+    }
+    hw_buf_puts(sql, ")");
+}
+
+static size_t nvalues(const hw_finding_query *q)
+{
+    return q->naccounts + q->nregions + q->ncontrols + q->nstatuses + q->nseverities +
+           q->nproducts + 1;
+}
+
+/* The WHERE clause of q (after "WHERE 1"). */
+static void where(hw_buf *sql, struct binds *b, const hw_finding_query *q)
+{
+    if (!q->include_archived)
+        hw_buf_puts(sql, " AND f.record_state = 'ACTIVE'");
+    if (q->trusted)
+        hw_buf_puts(sql, q->trusted > 0 ? " AND f.trusted = 1" : " AND f.trusted = 0");
+    add_in(sql, b, "f.account_id", q->accounts, q->naccounts);
+    add_in(sql, b, "f.region", q->regions, q->nregions);
+    add_in(sql, b, "f.control_id", q->controls, q->ncontrols);
+    add_in(sql, b, "f.compliance_status", q->statuses, q->nstatuses);
+    add_in(sql, b, "f.severity", q->severities, q->nseverities);
+    add_in(sql, b, "p.name", q->products, q->nproducts);
+    if (q->id)
+        add_in(sql, b, "f.id", &q->id, 1);
+    if (q->since > 0) {
+        hw_buf_puts(sql, " AND f.updated_at >= ?");
+        b->since = q->since;
+        b->has_since = 1;
+    }
+}
+
+/* ORDER BY from q->sort over names/exprs; HW_EINVAL for an unknown key. */
+static int order_by(hw_buf *sql, const hw_finding_query *q, const char *const *names,
+                    const char *const *exprs, size_t n, const char *dflt, hw_err *e)
+{
+    hw_buf_puts(sql, " ORDER BY ");
+    for (size_t i = 0; i < q->nsort; i++) {
+        const char *k = q->sort[i];
+        int desc = *k == '-';
+        k += desc;
+        size_t j = 0;
+        while (j < n && strcmp(names[j], k) != 0)
+            j++;
+        if (j == n)
+            return hw_err_set(e, HW_EINVAL, "cannot sort by '%s'", k);
+        hw_buf_printf(sql, "%s%s, ", exprs[j], desc ? " DESC" : "");
+    }
+    hw_buf_puts(sql, dflt);
+    return HW_OK;
+}
+
+static void bind_all(sqlite3_stmt *st, const struct binds *b, long limit)
+{
+    int i = 0;
+    for (; i < b->n; i++)
+        sqlite3_bind_text(st, i + 1, b->text[i], -1, SQLITE_STATIC);
+    if (b->has_since)
+        sqlite3_bind_int64(st, ++i, b->since);
+    if (limit > 0)
+        sqlite3_bind_int64(st, ++i, limit);
+}
+
 int hw_store_findings(hw_store *s, const hw_finding_query *q,
                       int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e)
 {
+    if (nvalues(q) > 1000)
+        return hw_err_set(e, HW_EINVAL, "at most 1000 filter values");
     hw_buf sql = HW_BUF_INIT(0);
+    struct binds b = { .n = 0 };
     hw_buf_puts(&sql,
                 "SELECT f.id, p.arn, p.name, f.account_id, f.region, f.control_id, f.severity,"
                 " f.compliance_status, f.workflow_status, f.record_state, f.resource_type,"
                 " f.resources, f.first_observed, f.last_observed, f.created_at, f.updated_at,"
-                " f.trusted, f.untrusted_reason FROM findings f JOIN products p ON p.id ="
-                " f.product_id WHERE 1");
-    const char *binds[8];
-    int nb = 0;
-    if (!q->include_archived)
-        hw_buf_puts(&sql, " AND f.record_state = 'ACTIVE'");
-    if (q->account) {
-        hw_buf_puts(&sql, " AND f.account_id = ?");
-        binds[nb++] = q->account;
+                " f.trusted, f.untrusted_reason, f.title FROM findings f JOIN products p"
+                " ON p.id = f.product_id WHERE 1");
+    where(&sql, &b, q);
+    if (order_by(&sql, q, sort_names, sort_sql, HW_ARRAY_LEN(sort_names),
+                 "f.account_id, f.region, f.control_id, f.id", e) != HW_OK) {
+        hw_buf_free(&sql);
+        return e->kind;
     }
-    if (q->control) {
-        hw_buf_puts(&sql, " AND f.control_id = ?");
-        binds[nb++] = q->control;
-    }
-    if (q->framework) {
-        hw_buf_puts(&sql, " AND f.control_id IN (SELECT control_id FROM requirement_controls"
-                          " WHERE framework = ?)");
-        binds[nb++] = q->framework;
-    }
-    if (q->status) {
-        hw_buf_puts(&sql, " AND f.compliance_status = ?");
-        binds[nb++] = q->status;
-    }
-    if (q->severity) {
-        hw_buf_puts(&sql, " AND f.severity = ?");
-        binds[nb++] = q->severity;
-    }
-    if (q->product) {
-        hw_buf_puts(&sql, " AND p.name = ?");
-        binds[nb++] = q->product;
-    }
-    if (q->since > 0)
-        hw_buf_puts(&sql, " AND f.updated_at >= ?");
-    hw_buf_puts(&sql, " ORDER BY f.account_id, f.region, f.control_id, f.id");
+    if (q->limit > 0)
+        hw_buf_puts(&sql, " LIMIT ?");
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, hw_buf_str(&sql), -1, &st, NULL) != SQLITE_OK) {
         hw_buf_free(&sql);
         return store_fail(s, e, "querying findings");
     }
     hw_buf_free(&sql);
-    for (int i = 0; i < nb; i++)
-        sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_STATIC);
-    if (q->since > 0)
-        sqlite3_bind_int64(st, nb + 1, q->since);
+    bind_all(st, &b, q->limit);
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_finding_row f = { 0 };
@@ -476,10 +551,120 @@ int hw_store_findings(hw_store *s, const hw_finding_query *q,
         f.updated_at = sqlite3_column_int64(st, 15);
         f.trusted = sqlite3_column_int(st, 16);
         f.untrusted_reason = store_col(st, 17);
+        f.title = sqlite3_column_type(st, 18) == SQLITE_NULL ? NULL : store_col(st, 18);
         if (cb(arg, &f))
             break;
     }
     int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK : store_fail(s, e, "querying findings");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const char *const group_names[] = { "resource", "account", "region", "findings",
+                                           "failed", "severity", "last_observed" };
+static const char *const group_sql[] = {
+    "r.value", "f.account_id", "f.region", "COUNT(*)",
+    "SUM(f.compliance_status = 'FAILED')",
+    "MIN(CASE f.severity WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2"
+    " WHEN 'LOW' THEN 3 WHEN 'INFORMATIONAL' THEN 4 ELSE 5 END)",
+    "MAX(f.last_observed)",
+};
+
+int hw_store_findings_by_resource(hw_store *s, const hw_finding_query *q,
+                                  int (*cb)(void *arg, const hw_resource_group *g), void *arg,
+                                  hw_err *e)
+{
+    if (nvalues(q) > 1000)
+        return hw_err_set(e, HW_EINVAL, "at most 1000 filter values");
+    hw_buf sql = HW_BUF_INIT(0);
+    struct binds b = { .n = 0 };
+    hw_buf_puts(&sql,
+                "SELECT r.value, f.account_id, f.region, COUNT(*),"
+                " SUM(f.compliance_status = 'FAILED'),"
+                " MIN(CASE f.severity WHEN 'CRITICAL' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM'"
+                " THEN 2 WHEN 'LOW' THEN 3 WHEN 'INFORMATIONAL' THEN 4 ELSE 5 END),"
+                " MAX(f.last_observed), group_concat(DISTINCT NULLIF(f.control_id, ''))"
+                " FROM findings f JOIN products p ON p.id = f.product_id,"
+                " json_each(f.resources) r WHERE 1");
+    where(&sql, &b, q);
+    hw_buf_puts(&sql, " GROUP BY r.value, f.account_id, f.region");
+    if (order_by(&sql, q, group_names, group_sql, HW_ARRAY_LEN(group_names),
+                 "f.account_id, f.region, r.value", e) != HW_OK) {
+        hw_buf_free(&sql);
+        return e->kind;
+    }
+    if (q->limit > 0)
+        hw_buf_puts(&sql, " LIMIT ?");
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, hw_buf_str(&sql), -1, &st, NULL) != SQLITE_OK) {
+        hw_buf_free(&sql);
+        return store_fail(s, e, "grouping findings");
+    }
+    hw_buf_free(&sql);
+    bind_all(st, &b, q->limit);
+    static const char *const labels[] = { "CRITICAL", "HIGH", "MEDIUM", "LOW",
+                                          "INFORMATIONAL", "" };
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        int rank = sqlite3_column_int(st, 5);
+        hw_resource_group g = {
+            store_col(st, 0), store_col(st, 1), store_col(st, 2),
+            (unsigned)sqlite3_column_int64(st, 3), (unsigned)sqlite3_column_int64(st, 4),
+            store_col(st, 7), labels[rank >= 0 && rank < 6 ? rank : 5],
+            sqlite3_column_int64(st, 6),
+        };
+        if (cb(arg, &g))
+            break;
+    }
+    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK : store_fail(s, e, "grouping findings");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int hw_store_finding_values(hw_store *s, const char *field,
+                            int (*cb)(void *arg, const char *value), void *arg, hw_err *e)
+{
+    const char *sql = strcmp(field, "account") == 0  ? "SELECT DISTINCT account_id FROM findings"
+                      : strcmp(field, "region") == 0 ? "SELECT DISTINCT region FROM findings"
+                      : strcmp(field, "control") == 0
+                          ? "SELECT DISTINCT control_id FROM findings WHERE control_id != ''"
+                      : strcmp(field, "product") == 0 ? "SELECT name FROM products"
+                                                      : NULL;
+    if (!sql)
+        return hw_err_set(e, HW_EINTERNAL, "no finding field '%s'", field);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "listing finding values");
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        if (cb(arg, store_col(st, 0)))
+            break;
+    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK
+                                                   : store_fail(s, e, "listing finding values");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int hw_store_finding_product(hw_store *s, const char *id, char **product_arn, hw_err *e)
+{
+    *product_arn = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT p.arn FROM findings f JOIN products p ON p.id = f.product_id"
+                           " WHERE f.id = ? LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "looking up a finding");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = HW_OK;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        if (!(*product_arn = strdup(store_col(st, 0))))
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+    } else if (r == SQLITE_DONE) {
+        rc = hw_err_set(e, HW_ENOTFOUND, "no finding with Id %s in the store", id);
+    } else {
+        rc = store_fail(s, e, "looking up a finding");
+    }
     sqlite3_finalize(st);
     return rc;
 }

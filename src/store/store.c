@@ -154,6 +154,9 @@ static const char *const migrations[] = {
     "UPDATE finding_history SET at = at * 1000;"
     "UPDATE watermarks SET updated_at = updated_at * 1000;"
     "ALTER TABLE finding_history ADD COLUMN tie INTEGER NOT NULL DEFAULT 0;",
+    /* 4: a finding's Title, for the listings (NULL for findings stored
+     * before: `hubwarden findings` then reads it from the raw ASFF) */
+    "ALTER TABLE findings ADD COLUMN title TEXT;",
 };
 
 int hw_store_schema_version(void)
@@ -196,7 +199,7 @@ static int take_lock(hw_store *s, int timeout_ms, hw_err *e)
     char *lp = hw_asprintf("%s.lock", s->path);
     if (!lp)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
-    int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {
         int rc = hw_err_set(e, HW_EIO, "%s: %s", lp, strerror(errno));
         free(lp);
@@ -286,6 +289,31 @@ static int migrate(hw_store *s, hw_err *e)
 
 /* ------------------------------------------------------------ open/close */
 
+/* The URI a read-only open uses: mode=ro, which never writes the store;
+ * and when the store has no -wal and no -shm (no writer of this version
+ * has run, or a copy), immutable=1, since a read-only connection would
+ * otherwise create them, owned by the reader, in a writable folder, and
+ * fail in a read-only one.  malloc'd; NULL when out of memory. */
+static char *read_uri(const char *path)
+{
+    char *wal = hw_asprintf("%s-wal", path), *shm = hw_asprintf("%s-shm", path);
+    int live = wal && shm && (hw_file_exists(wal) || hw_file_exists(shm));
+    free(wal);
+    free(shm);
+    hw_buf b = HW_BUF_INIT(0);
+    hw_buf_puts(&b, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#' || *p <= 0x20 || *p >= 0x7f)
+            hw_buf_printf(&b, "%%%02X", *p);
+        else
+            hw_buf_putc(&b, (char)*p);
+    }
+    hw_buf_puts(&b, live ? "?mode=ro" : "?mode=ro&immutable=1");
+    char *out = b.data ? strdup(hw_buf_str(&b)) : NULL;
+    hw_buf_free(&b);
+    return out;
+}
+
 /* Process-wide sqlite settings, before its first use: no memory-usage
  * statistics (nothing here reads them, and keeping them takes a lock and
  * bookkeeping on every allocation: a sixth of an insert's instructions),
@@ -324,10 +352,29 @@ int hw_store_open(const char *path, int mode, int lock_timeout_ms, hw_store **ou
     if (mode == HW_STORE_WRITE && (rc = take_lock(s, lock_timeout_ms, e)) != HW_OK)
         goto fail;
     int flags = mode == HW_STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                                       : SQLITE_OPEN_READONLY;
-    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+                                       : SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+    char *uri = NULL;
+    if (mode == HW_STORE_WRITE) {
+        /* a new store is created 0640 (the auditors' group reads it); sqlite
+         * gives its -wal and -shm files the same mode */
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+        if (fd >= 0)
+            close(fd);
+    } else if (!(uri = read_uri(path))) {
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+        goto fail;
+    }
+    int orc = sqlite3_open_v2(uri ? uri : path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    free(uri);
+    if (orc != SQLITE_OK) {
         rc = hw_err_set(e, HW_ESTORE, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
         goto fail;
+    }
+    if (mode == HW_STORE_WRITE) {
+        /* keep -wal and -shm after the last writer closes, so that a
+         * reader of another Unix user finds them and never creates them */
+        int persist = 1;
+        sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     }
     sqlite3_busy_timeout(s->db, 10000);
     sqlite3_extended_result_codes(s->db, 1);

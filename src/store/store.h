@@ -106,6 +106,7 @@ typedef struct hw_finding_row {
     int64_t first_observed, last_observed, created_at, updated_at; /* epoch ms, UTC */
     int trusted;
     const char *untrusted_reason;
+    const char *title;         /* the ASFF Title; NULL when stored before schema 4 */
     const char *raw;           /* the ASFF JSON bytes */
     size_t rawlen;
 } hw_finding_row;
@@ -130,16 +131,59 @@ int hw_store_finding_upsert(hw_store *s, const hw_finding_row *f, const char *ru
 int hw_store_finding_raw(hw_store *s, const char *product_arn, const char *id, char **json,
                          size_t *len, hw_err *e);
 
+/* A query of the findings.  Every list is OR within itself, AND with the
+ * others; values are matched exactly (the command layer checks and
+ * canonicalises them first).  n* = 0: no condition. */
 typedef struct hw_finding_query {
-    const char *account, *control, *framework, *status, *severity, *product;
-    int64_t since; /* UpdatedAt >= since (epoch ms); 0: any */
+    const char *const *accounts;   size_t naccounts;   /* account ids */
+    const char *const *regions;    size_t nregions;
+    const char *const *controls;   size_t ncontrols;   /* control ids */
+    const char *const *statuses;   size_t nstatuses;   /* compliance status */
+    const char *const *severities; size_t nseverities; /* labels */
+    const char *const *products;   size_t nproducts;   /* product names */
+    const char *id;   /* one finding Id; NULL: any */
+    int64_t since;    /* UpdatedAt >= since (epoch ms); 0: any */
     int include_archived;
+    int trusted;      /* 0: any; 1: trusted only; -1: untrusted only */
+    /* sort keys: field names from hw_store_finding_sort_fields(), a leading
+     * '-' for descending; the default order is account, region, control, id */
+    const char *const *sort;       size_t nsort;
+    long limit;       /* at most this many rows; 0: all */
 } hw_finding_query;
 
+/* The fields a finding query can sort by (severity sorts CRITICAL first). */
+const char *const *hw_store_finding_sort_fields(size_t *n);
+
 /* Rows for `hubwarden findings`; raw is not filled.  Stops early when cb
- * returns non-zero. */
+ * returns non-zero.  A sort key not in hw_store_finding_sort_fields() is
+ * HW_EINVAL. */
 int hw_store_findings(hw_store *s, const hw_finding_query *q,
                       int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e);
+
+/* One resource of the findings a query selects (--group-by resource). */
+typedef struct hw_resource_group {
+    const char *resource, *account_id, *region;
+    unsigned findings, failed;
+    const char *controls;   /* "IAM.3,S3.8": the distinct controls */
+    const char *severity;   /* the highest label among them */
+    int64_t last_observed;  /* the newest (epoch ms) */
+} hw_resource_group;
+
+/* Groups the findings q selects by resource (q's sort and limit apply to
+ * the groups: fields resource, account, region, findings, failed,
+ * severity, last_observed). */
+int hw_store_findings_by_resource(hw_store *s, const hw_finding_query *q,
+                                  int (*cb)(void *arg, const hw_resource_group *g), void *arg,
+                                  hw_err *e);
+
+/* The distinct values of one finding field in the store: "account",
+ * "region", "control" or "product" (for checking filters). */
+int hw_store_finding_values(hw_store *s, const char *field,
+                            int (*cb)(void *arg, const char *value), void *arg, hw_err *e);
+
+/* The product ARN of the finding with this Id (HW_ENOTFOUND when none).
+ * product_arn: malloc'd, free(). */
+int hw_store_finding_product(hw_store *s, const char *id, char **product_arn, hw_err *e);
 
 /* One change of a finding's states, at its UpdatedAt (epoch ms).  tie: two
  * versions had the same UpdatedAt; old_* is the one set aside, new_* the

@@ -6,6 +6,7 @@
  */
 #include "util/util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -71,9 +72,10 @@ int hw_exit_code(int kind)
     case HW_ELOCKED:
     case HW_ENOTFOUND:
         return HW_EXIT_USAGE;
-    case HW_EIO:
     case HW_EAWS:
     case HW_ENET:
+        return HW_EXIT_AWS;
+    case HW_EIO:
     case HW_ESTORE:
     case HW_ENOMEM:
     case HW_EINTERNAL:
@@ -529,4 +531,28 @@ void hw_sha256_hex(const void *data, size_t len, char out[65])
         out[2 * i + 1] = hex[md[i] & 15];
     }
     out[64] = '\0';
+}
+
+size_t hw_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 256 || lb > 256)
+        return (size_t)-1;
+    size_t prev[257], cur[257];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            size_t best = prev[j - 1] + cost;
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            cur[j] = best;
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof *prev);
+    }
+    return prev[lb];
 }

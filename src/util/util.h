@@ -40,10 +40,12 @@ enum hw_errkind {
 /* Process exit codes, documented in README.md and docs/hubwarden.1. */
 enum hw_exit {
     HW_EXIT_OK = 0,
-    HW_EXIT_ATTENTION = 1, /* gate failed / findings demand attention */
+    HW_EXIT_ATTENTION = 1, /* the gate failed (gate only) */
     HW_EXIT_USAGE = 2,     /* usage or configuration error */
     HW_EXIT_PARTIAL = 3,   /* some accounts, regions or actions failed */
-    HW_EXIT_INTERNAL = 4   /* internal error */
+    HW_EXIT_INTERNAL = 4,  /* internal error: a bug, the store, a local file */
+    HW_EXIT_AWS = 5        /* AWS refused or could not be reached: credentials,
+                              signatures, AccessDenied, connection, TLS */
 };
 
 typedef struct hw_err {
@@ -109,6 +111,9 @@ char *hw_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True when s is valid UTF-8 of n bytes (no overlongs, no surrogates). */
 int hw_utf8_valid(const char *s, size_t n);
 int hw_starts_with(const char *s, const char *prefix);
+/* Levenshtein distance between a and b, ignoring ASCII case; (size_t)-1
+ * when either is longer than 256 bytes.  For "did you mean" suggestions. */
+size_t hw_edit_distance(const char *a, const char *b);
 
 /* ------------------------------------------------------------------ time */
 

@@ -157,7 +157,7 @@ def guardduty_finding(rng, account, region):
         "ProductArn": "arn:aws:securityhub:%s::product/aws/guardduty" % region,
         "ProductName": "GuardDuty", "CompanyName": "Amazon", "Region": region,
         "GeneratorId": "arn:aws:guardduty:%s:%s:detector/%s" % (region, account, did),
-        "AwsAccountId": account, "Types": ["TTPs/%s" % gtype.split(":")[0]],
+        "AwsAccountId": account, "Types": ["TTPs/%s" % gtype.replace("/", "-")],
         "FirstObservedAt": created, "LastObservedAt": updated, "CreatedAt": created, "UpdatedAt": updated,
         "Severity": {"Label": sev, "Normalized": {"LOW": 20, "MEDIUM": 50, "HIGH": 80}[sev], "Product": 5},
         "Title": "GuardDuty: %s" % gtype, "Description": "Suspicious activity was observed. " + LOREM,
@@ -193,9 +193,21 @@ def generate(spec):
     regions = spec.get("regions", ["us-east-1", "eu-west-1"])
     gd = float(spec.get("guardduty_rate", 0.03))
     bad = float(spec.get("bad_rate", 0))
+    # Security Hub keeps one finding per control and resource: an
+    # account-level control has one resource per account and region, so it
+    # is drawn at most once there (another control is drawn instead)
+    drawn = set()
     for _ in range(int(spec.get("count", 100))):
         a, r = rng.choice(accounts), rng.choice(regions)
-        f = guardduty_finding(rng, a, r) if rng.random() < gd else control_finding(rng, a, r, rng.choice(CONTROLS))
+        if rng.random() < gd:
+            f = guardduty_finding(rng, a, r)
+        else:
+            ctl = rng.choice(CONTROLS)
+            while ctl[2] == "account" and (a, r, ctl[0]) in drawn:
+                ctl = rng.choice(CONTROLS)
+            if ctl[2] == "account":
+                drawn.add((a, r, ctl[0]))
+            f = control_finding(rng, a, r, ctl)
         if bad and rng.random() < bad:
             f = bad_finding(rng, f)
         yield f

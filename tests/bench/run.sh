@@ -7,6 +7,8 @@
 #     store bytes per finding; and `import --check` (the same reading and
 #     checks, nothing stored), which shows how the time splits between
 #     reading findings and storing them.
+#  1b. `findings --all` in every format over 10k and 100k findings: peak
+#     RSS, which must not grow with the number of rows (JSON is streamed);
 #  2. peak memory of importing a GetFindings response (10 findings) with a
 #     2 GiB NextToken after, then before, its Findings array: a .gz of a
 #     few MB, generated here, streaming (tests/bench/huge_token.py | gzip);
@@ -63,6 +65,23 @@ for r in runs + checks:
         print("           a run exited %d: see %s/import-%d.log" % (r["rc"], b, n))
         break
 PY
+done
+
+echo
+echo "== findings output (--all, every format): peak RSS, flat in the number of rows"
+printf '%10s %8s %10s %11s\n' findings format "wall s" "peak RSS"
+for n in 10000 100000; do
+    db="$B/import-$n.db"
+    if [ ! -s "$db" ]; then
+        f="$B/findings-$n.jsonl"
+        [ -s "$f" ] || { /usr/bin/python3 tests/awssim/gen_findings.py --count "$n" --seed "$n" -o "$f.tmp"; mv "$f.tmp" "$f"; }
+        ./hubwarden -q --db "$db" import "$f" > /dev/null 2>&1
+    fi
+    for fmt in table json jsonl csv; do
+        COLUMNS=120 $M -- ./hubwarden -q --db "$db" findings --all --output "$fmt" > "$B/out-$n-$fmt.json" 2> /dev/null
+        /usr/bin/python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); print("%10s %8s %10.2f %8.1f MB%s" % (sys.argv[2], sys.argv[3], m["wall_s"], m["peak_rss_mb"], "" if m["rc"] == 0 else "  (exit %d)" % m["rc"]))' \
+            "$B/out-$n-$fmt.json" "$n" "$fmt"
+    done
 done
 
 echo

@@ -42,7 +42,7 @@ for c in $cmds; do
 done
 
 # exit codes are documented in both
-for code in 0 1 2 3 4; do
+for code in 0 1 2 3 4 5; do
     grep -q "^\.IP $code\$\|^\.TP.*$code" "$ROOT/docs/hubwarden.1" || grep -q "^\\.IP \"\\?$code" "$ROOT/docs/hubwarden.1" || fail "man page: exit code $code"
 done
 contains "$ROOT/README.md" "| 3 |"

@@ -26,10 +26,10 @@ n=$(json_eval "$TMP/out" "len(d)")
 [ "$n" = 250 ] || fail "findings --json: $n findings, want 250"
 [ "$(json_eval "$TMP/out" "all(f['trusted'] for f in d)")" = True ] || fail "simulator findings should be trusted"
 json_eval "$TMP/out" "sorted(d[0].keys())" > "$TMP/keys"
-contains "$TMP/keys" "'compliance_status', 'control', 'first_observed', 'id', 'last_observed', 'product', 'record_state', 'region', 'resources', 'severity', 'trusted', 'workflow_status'"
+contains "$TMP/keys" "'account', 'compliance_status', 'control', 'first_observed', 'id', 'last_observed', 'product', 'record_state', 'region', 'resource_type', 'resources', 'severity', 'title', 'trusted', 'type', 'untrusted_reason', 'updated_at', 'workflow_status'"
 expect_rc 0 $HWC findings --control S3.8 --status FAILED --csv
-head -1 "$TMP/out" | grep -q '"account","region","control"' || fail "csv header"
-grep -v '"S3.8"' "$TMP/out" | grep -qv '^"account"' && fail "--control S3.8 returned other controls"
+head -1 "$TMP/out" | grep -q '"id","account","region","control"' || fail "csv header"
+grep -v '"S3.8"' "$TMP/out" | grep -qv '^"id"' && fail "--control S3.8 returned other controls"
 expect_rc 0 $HWC findings --framework cis-aws-3.0.0 --json
 [ "$(json_eval "$TMP/out" "len(d) > 0 and all(f['control'] for f in d)")" = True ] || fail "--framework"
 ok "findings queries"
@@ -47,7 +47,7 @@ grep -q " 0 resolved" "$TMP/out" && fail "resolutions not seen: $(cat "$TMP/out"
 ok "incremental scan ($changed changed, $seen read)"
 
 # a wrong secret key: a clear error, no retry storm, the store intact
-AWS_SECRET_ACCESS_KEY=wrong$AWS_SECRET_ACCESS_KEY expect_rc 4 $HWC scan
+AWS_SECRET_ACCESS_KEY=wrong$AWS_SECRET_ACCESS_KEY expect_rc 5 $HWC scan
 contains "$TMP/err" "SignatureDoesNotMatch"
 expect_rc 0 $HWC findings --json
 [ "$(json_eval "$TMP/out" "len(d)")" = 250 ] || fail "store changed after a failed run"

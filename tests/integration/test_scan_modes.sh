@@ -47,7 +47,7 @@ sim_post /_awssim/faults '{"repeat_token": 1.0}' >/dev/null
 cat > "$TMP/loop.json" <<JSON
 {"db": "$TMP/loop.db", "aws": {"region": "us-east-1"}, "scan": {"page_size": 20}}
 JSON
-expect_rc 4 timeout 120 "$HW" --config "$TMP/loop.json" scan
+expect_rc 5 timeout 120 "$HW" --config "$TMP/loop.json" scan
 contains "$TMP/err" "the same NextToken came back twice"
 [ "$(sqlite3 "$TMP/loop.db" "SELECT count(*) FROM watermarks")" = 0 ] || fail "a looping source moved its watermark"
 ok "a repeated NextToken stops the source"

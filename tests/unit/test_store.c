@@ -351,6 +351,115 @@ static int first_row_cb(void *arg, const hw_finding_row *f)
     return 1;
 }
 
+struct titles {
+    int n;
+    char got[4][64];
+};
+
+static int title_cb(void *arg, const hw_finding_row *f)
+{
+    struct titles *t = arg;
+    if (t->n < 4)
+        snprintf(t->got[t->n], sizeof t->got[0], "%s:%s:%s", f->id, f->severity,
+                 f->title ? f->title : "(null)");
+    t->n++;
+    return 0;
+}
+
+static int group_count_cb(void *arg, const hw_resource_group *g)
+{
+    char *out = arg;
+    snprintf(out, 128, "%s %u %u %s %s", g->resource, g->findings, g->failed, g->severity,
+             g->controls);
+    return 0;
+}
+
+static int value_count_cb(void *arg, const char *v)
+{
+    (void)v;
+    (*(int *)arg)++;
+    return 0;
+}
+
+/* Schema 4 keeps the Title; queries take lists (OR within, AND across),
+ * sort keys, a limit, and group by resource. */
+static void test_query_lists(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run[64];
+    int res;
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "scan", run, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    const char *sev[] = { "LOW", "CRITICAL", "HIGH" };
+    const char *ctl[] = { "S3.8", "IAM.3", "S3.8" };
+    for (int i = 0; i < 3; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "q-%d", i);
+        hw_finding_row f = row(id, i ? "FAILED" : "PASSED", "NEW", "ACTIVE",
+                               1700000100000LL + i, "{}");
+        f.severity = sev[i];
+        f.control_id = ctl[i];
+        f.title = i == 1 ? NULL : "a title";
+        CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    }
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    struct titles t = { 0 };
+    static const char *const sort[] = { "severity" };
+    hw_finding_query q = { 0 };
+    q.sort = sort;
+    q.nsort = 1;
+    CU_ASSERT_EQUAL(hw_store_findings(s, &q, title_cb, &t, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(t.n, 3);
+    CU_ASSERT_STRING_EQUAL(t.got[0], "q-1:CRITICAL:(null)");
+    CU_ASSERT_STRING_EQUAL(t.got[1], "q-2:HIGH:a title");
+    CU_ASSERT_STRING_EQUAL(t.got[2], "q-0:LOW:a title");
+    /* two values of one list OR, lists AND */
+    static const char *const sevs[] = { "CRITICAL", "LOW" };
+    static const char *const ctls[] = { "S3.8" };
+    memset(&t, 0, sizeof t);
+    hw_finding_query q2 = { 0 };
+    q2.severities = sevs;
+    q2.nseverities = 2;
+    q2.controls = ctls;
+    q2.ncontrols = 1;
+    CU_ASSERT_EQUAL(hw_store_findings(s, &q2, title_cb, &t, &e), HW_OK);
+    CU_ASSERT_EQUAL(t.n, 1);
+    CU_ASSERT_STRING_EQUAL(t.got[0], "q-0:LOW:a title");
+    /* limit and a descending key */
+    static const char *const desc[] = { "-updated_at" };
+    memset(&t, 0, sizeof t);
+    hw_finding_query q3 = { 0 };
+    q3.sort = desc;
+    q3.nsort = 1;
+    q3.limit = 2;
+    CU_ASSERT_EQUAL(hw_store_findings(s, &q3, title_cb, &t, &e), HW_OK);
+    CU_ASSERT_EQUAL(t.n, 2);
+    CU_ASSERT_NSTRING_EQUAL(t.got[0], "q-2:", 4);
+    /* an unknown sort key is refused, not ignored */
+    static const char *const bad[] = { "nope" };
+    hw_finding_query q4 = { 0 };
+    q4.sort = bad;
+    q4.nsort = 1;
+    CU_ASSERT_EQUAL(hw_store_findings(s, &q4, title_cb, &t, &e), HW_EINVAL);
+    /* one resource, three findings, two failed, highest CRITICAL */
+    char g[128] = "";
+    hw_finding_query q5 = { 0 };
+    CU_ASSERT_EQUAL(hw_store_findings_by_resource(s, &q5, group_count_cb, g, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(g, "arn:aws:s3:::b 3 2 CRITICAL S3.8,IAM.3");
+    int n = 0;
+    CU_ASSERT_EQUAL(hw_store_finding_values(s, "control", value_count_cb, &n, &e), HW_OK);
+    CU_ASSERT_EQUAL(n, 2);
+    char *arn = NULL;
+    CU_ASSERT_EQUAL(hw_store_finding_product(s, "q-2", &arn, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(arn, "arn:aws:securityhub:us-east-1::product/aws/securityhub");
+    free(arn);
+    CU_ASSERT_EQUAL(hw_store_finding_product(s, "nope", &arn, &e), HW_ENOTFOUND);
+    hw_store_close(s);
+    cleanup();
+}
+
 /* A store of schema 2 (times in whole seconds) migrates: its times become
  * milliseconds, its history rows are no ties. */
 static void test_migrate_times(void)
@@ -366,13 +475,14 @@ static void test_migrate_times(void)
     CU_ASSERT_EQUAL(hw_store_watermark_set(s, "sh:1:us-east-1", 1700000200000LL, run, &e), HW_OK);
     CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
     hw_store_close(s);
-    /* back to schema 2 as hubwarden wrote it: seconds, no tie column */
+    /* back to schema 2 as hubwarden wrote it: seconds, no tie or title column */
     exec_raw("UPDATE findings SET first_observed = first_observed / 1000,"
              " last_observed = last_observed / 1000, created_at = created_at / 1000,"
              " updated_at = updated_at / 1000;"
              "UPDATE finding_history SET at = at / 1000;"
              "UPDATE watermarks SET updated_at = updated_at / 1000;"
              "ALTER TABLE finding_history DROP COLUMN tie;"
+             "ALTER TABLE findings DROP COLUMN title;"
              "PRAGMA user_version = 2;");
     CU_ASSERT_EQUAL(pragma_int("SELECT updated_at FROM findings"), 1700000200);
     s = open_w();
@@ -597,7 +707,9 @@ static void test_raw_roundtrip_with_dictionary(void)
     }
     int n = 0;
     hw_finding_query q = { 0 };
-    q.status = "FAILED";
+    static const char *const failed[] = { "FAILED" };
+    q.statuses = failed;
+    q.nstatuses = 1;
     CU_ASSERT_EQUAL(hw_store_findings(s, &q, count_cb, &n, &e), HW_OK);
     CU_ASSERT_EQUAL(n, 834);
     hw_store_close(s);
@@ -731,6 +843,7 @@ int test_store_register(void)
         !CU_add_test(s, "upsert: versions ordered to the millisecond", test_upsert_milliseconds) ||
         !CU_add_test(s, "upsert: a tie keeps the version further along", test_upsert_tie) ||
         !CU_add_test(s, "migration 3: times in seconds become milliseconds", test_migrate_times) ||
+        !CU_add_test(s, "queries: title, lists, sort, limit, group by resource", test_query_lists) ||
         !CU_add_test(s, "disabled controls join the control counts", test_control_checks) ||
         !CU_add_test(s, "raw JSON round trip with a dictionary", test_raw_roundtrip_with_dictionary) ||
         !CU_add_test(s, "watermarks move only on commit", test_watermark_rollback) ||
