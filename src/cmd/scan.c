@@ -11,6 +11,7 @@
 
 #include "aws/aws.h"
 #include "catalog/catalog.h"
+#include "eval/eval.h"
 #include "cmd/cmd.h"
 #include "scan/scan.h"
 #include "store/store.h"
@@ -37,13 +38,18 @@ static void print_summary(const char *run_id, const hw_scan_result *r,
            "skipped; %zu of %zu sources completed; %zu pages, %zu API calls\n",
            s->untrusted, r->accounts, r->accounts_skipped, r->sources - r->sources_failed,
            r->sources, r->pages, r->api_calls);
+    /* pass rate: passed / (passed + failed + partial + suppressed); an
+     * exception, N/A, no data and manual are counted apart (README) */
     for (size_t i = 0; i < nsums; i++) {
         const unsigned *c = sums[i].counts;
-        unsigned decided = c[0] + c[1];
-        printf("  %-22s pass rate %5.1f%%  (%u passed, %u failed, %u exception, %u not applicable, "
-               "%u no data, %u manual)\n",
-               sums[i].framework, decided ? 100.0 * c[0] / decided : 0.0, c[0], c[1], c[5], c[2],
-               c[3], c[4]);
+        unsigned decided = c[HW_REQ_PASSED] + c[HW_REQ_FAILED] + c[HW_REQ_PARTIAL] +
+                           c[HW_REQ_SUPPRESSED];
+        printf("  %-22s pass rate %5.1f%%  (%u passed, %u failed, %u partial, %u suppressed, "
+               "%u exception, %u not applicable, %u no data, %u manual)\n",
+               sums[i].framework, decided ? 100.0 * c[HW_REQ_PASSED] / decided : 0.0,
+               c[HW_REQ_PASSED], c[HW_REQ_FAILED], c[HW_REQ_PARTIAL], c[HW_REQ_SUPPRESSED],
+               c[HW_REQ_EXCEPTION], c[HW_REQ_NOT_APPLICABLE], c[HW_REQ_NO_DATA],
+               c[HW_REQ_MANUAL]);
     }
 }
 
@@ -108,7 +114,8 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     int rc = hw_scan_run(st, &so, run_id, &res, &e);
     hw_eval_summary *sums = NULL;
     size_t nsums = 0;
-    if (rc == HW_OK && hw_cmd_evaluate(cat, st, run_id, &sums, &nsums, &e) != HW_OK) {
+    if (rc == HW_OK && hw_cmd_evaluate(cat, st, run_id, c->evaluation.infer_not_applicable,
+                                       &sums, &nsums, &e) != HW_OK) {
         hw_error("%s", e.msg);
         rc = e.kind;
     }

@@ -550,7 +550,7 @@ int hw_store_findings(hw_store *s, const hw_finding_query *q,
         sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_STATIC);
     if (q->since > 0)
         sqlite3_bind_int64(st, nb + 1, q->since);
-    int r;
+    int r, cr = 0;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_finding_row f = { 0 };
         f.id = store_col(st, 0);
@@ -571,10 +571,12 @@ int hw_store_findings(hw_store *s, const hw_finding_query *q,
         f.updated_at = sqlite3_column_int64(st, 15);
         f.trusted = sqlite3_column_int(st, 16);
         f.untrusted_reason = store_col(st, 17);
-        if (cb(arg, &f))
+        if ((cr = cb(arg, &f)) != 0)
             break;
     }
-    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK : store_fail(s, e, "querying findings");
+    int rc = r == SQLITE_DONE  ? HW_OK
+             : r == SQLITE_ROW ? store_cb_fail(s, e, "querying findings", cr)
+                               : store_fail(s, e, "querying findings");
     sqlite3_finalize(st);
     return rc;
 }
@@ -593,16 +595,17 @@ int hw_store_finding_history(hw_store *s, const char *product_arn, const char *i
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "reading finding history");
     sqlite3_bind_int64(st, 1, key);
-    int r;
+    int r, cr = 0;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_history_row h = { store_col(st, 0), sqlite3_column_int64(st, 1), store_col(st, 2),
                              store_col(st, 3),  store_col(st, 4), store_col(st, 5),
                              store_col(st, 6),  store_col(st, 7) };
-        if (cb(arg, &h))
+        if ((cr = cb(arg, &h)) != 0)
             break;
     }
-    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK
-                                                   : store_fail(s, e, "reading finding history");
+    int rc = r == SQLITE_DONE  ? HW_OK
+             : r == SQLITE_ROW ? store_cb_fail(s, e, "reading finding history", cr)
+                               : store_fail(s, e, "reading finding history");
     sqlite3_finalize(st);
     return rc;
 }
