@@ -112,6 +112,16 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     so.catalog = cat;
     hw_scan_result res;
     int rc = hw_scan_run(st, &so, run_id, &res, &e);
+    const char *agg = c->evaluation.config_aggregator;
+    if (rc == HW_OK && agg && *agg) {
+        size_t calls = 0;
+        hw_err ie;
+        hw_err_clear(&ie);
+        if (hw_scan_inventory(st, &so, agg, run_id, &calls, &ie) != HW_OK)
+            hw_warn("resource inventory (AWS Config aggregator %s) unavailable: %s; controls "
+                    "without findings stay NO_DATA", agg, ie.msg);
+        res.api_calls += calls;
+    }
     hw_eval_summary *sums = NULL;
     size_t nsums = 0;
     if (rc == HW_OK && hw_cmd_evaluate(cat, st, run_id, c->evaluation.infer_not_applicable,
