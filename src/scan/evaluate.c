@@ -115,15 +115,24 @@ struct ctl {
     const char *types; /* resource type(s), "A, B"; "" when unknown */
 };
 
-struct open_eval {
-    int64_t id, digest;
-    char *framework, *requirement, *status;
-    int used;
-};
-
 struct res_count {
     char *type;
     long count;
+};
+
+/* One evidence finding of the account; strings are offsets into the
+ * account's arena (NOSTR: none). */
+enum { F_ID, F_REGION, F_STATUS, F_WORKFLOW, F_RESOURCES, F_NOTE, F_NOTE_BY, F_NOTE_AT, F_N };
+#define NOSTR ((size_t)-1)
+struct frow {
+    size_t str[F_N];
+    int64_t first, last, suppressed_at;
+};
+/* One resource of a control (its adjacent findings), with its worst
+ * status: 4 failed, 3 failed but suppressed, 2 passed, 1 other. */
+struct group {
+    size_t ctl, first, n;
+    int worst;
 };
 
 struct ctx {
@@ -132,24 +141,29 @@ struct ctx {
     struct ctl *ctls; /* sorted by id */
     size_t nctls;
     size_t **reqidx;  /* per requirement: indexes into ctls */
-    /* the account being evaluated (reused from one account to the next) */
+    size_t *order;    /* requirement indexes by (framework, id) */
+    /* the account being evaluated (all reused from one account to the next) */
     const char *account;
     hw_control_state *st;
     char **disabled;   /* owned copies of st[i].disabled_in */
-    hw_buf *found;     /* per control: evidence findings, JSON fragments */
-    unsigned *groups;  /* per control: resources listed */
-    size_t last_ctl;   /* the control of the previous evidence row */
-    hw_buf last_key;   /* its resource (region, resources) */
-    int last_listed;   /* whether that resource is listed */
-    hw_buf *text;      /* per control: evidence object */
+    uint64_t *rowhash; /* per control: digest of its findings */
+    size_t *gfirst, *gcount; /* per control: its groups */
+    hw_buf arena;
+    struct frow *rows;
+    size_t nrows, caprows;
+    struct group *groups;
+    size_t ngroups, capgroups;
+    hw_buf *text;      /* per control: evidence object (built on demand) */
     uint64_t *digest;
     int *cls;
-    int *built;
-    int evaluated, checked, inventory;
+    int *classed, *texted;
+    int evaluated, checked, inventory, oom;
     struct res_count *res;
     size_t nres, capres;
-    struct open_eval *open;
-    size_t nopen, capopen;
+    int64_t *open_id, *open_digest; /* per requirement: current interval */
+    int64_t *stale;    /* current intervals of requirements no longer known */
+    size_t nstale, capstale;
+    size_t cursor;     /* merge position in order */
     hw_buf req;
     int64_t seq;
     const char *run_id;
@@ -161,6 +175,15 @@ struct ctx {
 static int cmp_ctl(const void *a, const void *b)
 {
     return strcmp(((const struct ctl *)a)->id, ((const struct ctl *)b)->id);
+}
+
+static const hw_requirement_row *sort_reqs;
+static int cmp_req(const void *a, const void *b)
+{
+    const hw_requirement_row *x = &sort_reqs[*(const size_t *)a];
+    const hw_requirement_row *y = &sort_reqs[*(const size_t *)b];
+    int r = strcmp(x->framework, y->framework);
+    return r ? r : strcmp(x->id, y->id);
 }
 
 static long find_ctl(const struct ctx *c, const char *id)
@@ -186,9 +209,13 @@ static int ctx_init(struct ctx *c, hw_err *e)
     size_t cap = o->ncontrols;
     for (size_t r = 0; r < o->nreqs; r++)
         cap += o->reqs[r].ncontrols;
+    size_t nr = o->nreqs ? o->nreqs : 1;
     c->ctls = calloc(cap ? cap : 1, sizeof *c->ctls);
-    c->reqidx = calloc(o->nreqs ? o->nreqs : 1, sizeof *c->reqidx);
-    if (!c->ctls || !c->reqidx)
+    c->reqidx = calloc(nr, sizeof *c->reqidx);
+    c->order = calloc(nr, sizeof *c->order);
+    c->open_id = calloc(nr, sizeof *c->open_id);
+    c->open_digest = calloc(nr, sizeof *c->open_digest);
+    if (!c->ctls || !c->reqidx || !c->order || !c->open_id || !c->open_digest)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     size_t n = 0;
     for (size_t i = 0; i < o->ncontrols; i++) {
@@ -200,7 +227,6 @@ static int ctx_init(struct ctx *c, hw_err *e)
             c->ctls[n].id = o->reqs[r].controls[j];
             c->ctls[n++].types = "";
         }
-    /* stable order: a catalogue entry (with its type) before a bare id */
     qsort(c->ctls, n, sizeof *c->ctls, cmp_ctl);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -214,30 +240,33 @@ static int ctx_init(struct ctx *c, hw_err *e)
     c->nctls = k;
     for (size_t r = 0; r < o->nreqs; r++) {
         size_t nc = o->reqs[r].ncontrols;
+        c->order[r] = r;
         c->reqidx[r] = malloc((nc ? nc : 1) * sizeof **c->reqidx);
         if (!c->reqidx[r])
             return hw_err_set(e, HW_ENOMEM, "out of memory");
         for (size_t j = 0; j < nc; j++)
             c->reqidx[r][j] = (size_t)find_ctl(c, o->reqs[r].controls[j]);
     }
+    sort_reqs = o->reqs;
+    qsort(c->order, o->nreqs, sizeof *c->order, cmp_req);
     k = c->nctls ? c->nctls : 1;
     c->st = calloc(k, sizeof *c->st);
     c->disabled = calloc(k, sizeof *c->disabled);
-    c->found = calloc(k, sizeof *c->found);
-    c->groups = calloc(k, sizeof *c->groups);
+    c->rowhash = calloc(k, sizeof *c->rowhash);
+    c->gfirst = calloc(k, sizeof *c->gfirst);
+    c->gcount = calloc(k, sizeof *c->gcount);
     c->text = calloc(k, sizeof *c->text);
     c->digest = calloc(k, sizeof *c->digest);
     c->cls = calloc(k, sizeof *c->cls);
-    c->built = calloc(k, sizeof *c->built);
-    if (!c->st || !c->disabled || !c->found || !c->groups || !c->text || !c->digest || !c->cls ||
-        !c->built)
+    c->classed = calloc(k, sizeof *c->classed);
+    c->texted = calloc(k, sizeof *c->texted);
+    if (!c->st || !c->disabled || !c->rowhash || !c->gfirst || !c->gcount || !c->text ||
+        !c->digest || !c->cls || !c->classed || !c->texted)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
-    for (size_t i = 0; i < c->nctls; i++) {
-        hw_buf_init(&c->found[i], 0);
+    for (size_t i = 0; i < c->nctls; i++)
         hw_buf_init(&c->text[i], 0);
-    }
     hw_buf_init(&c->req, 0);
-    hw_buf_init(&c->last_key, 0);
+    hw_buf_init(&c->arena, 0);
     return HW_OK;
 }
 
@@ -249,69 +278,63 @@ static void account_reset(struct ctx *c)
         hw_control_state z = { c->ctls[i].id, 0, 0, 0, 0, 0, NULL, 0, -1,
                                strcmp(c->ctls[i].types, "AWS::::Account") == 0 };
         c->st[i] = z;
-        hw_buf_reset(&c->found[i]);
-        c->groups[i] = 0;
-        c->built[i] = 0;
+        c->rowhash[i] = FNV_INIT;
+        c->gcount[i] = 0;
+        c->classed[i] = c->texted[i] = 0;
     }
     for (size_t i = 0; i < c->nres; i++)
         free(c->res[i].type);
     c->nres = 0;
-    for (size_t i = 0; i < c->nopen; i++) {
-        free(c->open[i].framework);
-        free(c->open[i].requirement);
-        free(c->open[i].status);
-    }
-    c->nopen = 0;
-    c->evaluated = c->checked = c->inventory = 0;
-    c->last_ctl = (size_t)-1;
+    c->nrows = c->ngroups = c->nstale = 0;
+    hw_buf_reset(&c->arena);
+    for (size_t r = 0; r < c->o->nreqs; r++)
+        c->open_id[r] = 0;
+    c->cursor = 0;
+    c->evaluated = c->checked = c->inventory = c->oom = 0;
 }
 
 static void ctx_free(struct ctx *c)
 {
     if (c->st)
         account_reset(c);
-    for (size_t i = 0; c->found && c->text && i < c->nctls; i++) {
-        hw_buf_free(&c->found[i]);
+    for (size_t i = 0; c->text && i < c->nctls; i++)
         hw_buf_free(&c->text[i]);
-    }
     for (size_t r = 0; c->reqidx && r < c->o->nreqs; r++)
         free(c->reqidx[r]);
     free(c->reqidx);
+    free(c->order);
+    free(c->open_id);
+    free(c->open_digest);
+    free(c->stale);
     free(c->ctls);
     free(c->st);
     free(c->disabled);
-    free(c->found);
-    free(c->groups);
+    free(c->rowhash);
+    free(c->gfirst);
+    free(c->gcount);
     free(c->text);
     free(c->digest);
     free(c->cls);
-    free(c->built);
+    free(c->classed);
+    free(c->texted);
     free(c->res);
-    free(c->open);
+    free(c->rows);
+    free(c->groups);
     hw_buf_free(&c->req);
-    hw_buf_free(&c->last_key);
+    hw_buf_free(&c->arena);
 }
 
 /* ------------------------------------------------- reading one account */
 
-static int counts_cb(void *arg, const hw_control_count *k)
+static int disabled_cb(void *arg, const char *control, const char *regions)
 {
     struct ctx *c = arg;
-    long i = find_ctl(c, k->control);
-    if (k->has_findings)
-        c->evaluated = 1;
-    if (i < 0)
+    long i = find_ctl(c, control);
+    if (i < 0 || !*regions)
         return 0; /* a control no requirement names */
-    hw_control_state *s = &c->st[i];
-    s->passed = k->passed;
-    s->failed = k->failed;
-    s->suppressed = k->suppressed;
-    s->not_available = k->not_available;
-    if (k->disabled_in) {
-        if (!(c->disabled[i] = strdup(k->disabled_in)))
-            return HW_ENOMEM;
-        s->disabled_in = c->disabled[i];
-    }
+    if (!(c->disabled[i] = strdup(regions)))
+        return HW_ENOMEM;
+    c->st[i].disabled_in = c->disabled[i];
     return 0;
 }
 
@@ -371,108 +394,143 @@ static long resources_of(const struct ctx *c, const char *types)
     return total;
 }
 
+static const char *str(const struct ctx *c, size_t off)
+{
+    return off == NOSTR ? NULL : hw_buf_str(&c->arena) + off;
+}
+
+static size_t keep(struct ctx *c, const char *v, uint64_t *h)
+{
+    if (!v) {
+        *h = fnv(*h, "\377", 1);
+        return NOSTR;
+    }
+    size_t off = c->arena.len, n = strlen(v);
+    *h = fnv(*h, v, n + 1);
+    if (hw_buf_append(&c->arena, v, n + 1) != HW_OK) {
+        c->oom = 1;
+        return NOSTR;
+    }
+    return off;
+}
+
+static int rank(const char *status, const char *workflow)
+{
+    if (strcmp(status, "FAILED") == 0 || strcmp(status, "WARNING") == 0)
+        return strcmp(workflow, "SUPPRESSED") == 0 ? 3 : 4;
+    return strcmp(status, "PASSED") == 0 ? 2 : 1;
+}
+
+/* A resource ended: count it by its worst status. */
+static void close_group(struct ctx *c)
+{
+    if (!c->ngroups)
+        return;
+    struct group *g = &c->groups[c->ngroups - 1];
+    hw_control_state *s = &c->st[g->ctl];
+    switch (g->worst) {
+    case 4: s->failed++; break;
+    case 3: s->suppressed++; break;
+    case 2: s->passed++; break;
+    default: s->not_available++; break;
+    }
+}
+
 static int evidence_cb(void *arg, const hw_evidence_row *f)
 {
     struct ctx *c = arg;
+    c->evaluated = 1;
     long i = find_ctl(c, f->control);
     if (i < 0)
         return 0;
-    /* a new resource (region + resources) starts a group */
-    hw_buf *key = &c->last_key;
-    size_t kl = strlen(f->region) + 1 + strlen(f->resources);
-    int same = (size_t)i == c->last_ctl && key->len == kl &&
-               memcmp(hw_buf_str(key), f->region, strlen(f->region)) == 0 &&
-               strcmp(hw_buf_str(key) + strlen(f->region) + 1, f->resources) == 0;
+    if (c->nrows == c->caprows) {
+        size_t cap = c->caprows ? c->caprows * 2 : 1024;
+        struct frow *p = realloc(c->rows, cap * sizeof *p);
+        if (!p)
+            return HW_ENOMEM;
+        c->rows = p;
+        c->caprows = cap;
+    }
+    /* the same control, region and resources as the row before: the same
+     * resource in another form */
+    struct group *g = c->ngroups ? &c->groups[c->ngroups - 1] : NULL;
+    const struct frow *prev = c->nrows ? &c->rows[c->nrows - 1] : NULL;
+    int same = g && g->ctl == (size_t)i && prev &&
+               strcmp(str(c, prev->str[F_REGION]), f->region) == 0 &&
+               strcmp(str(c, prev->str[F_RESOURCES]), f->resources) == 0;
     if (!same) {
-        hw_buf_reset(key);
-        hw_buf_puts(key, f->region);
-        hw_buf_putc(key, '\001');
-        hw_buf_puts(key, f->resources);
-        c->last_ctl = (size_t)i;
-        c->last_listed = c->groups[i] < HW_EVIDENCE_RESOURCES;
-        if (c->last_listed)
-            c->groups[i]++;
+        close_group(c);
+        if (c->ngroups == c->capgroups) {
+            size_t cap = c->capgroups ? c->capgroups * 2 : 1024;
+            struct group *p = realloc(c->groups, cap * sizeof *p);
+            if (!p)
+                return HW_ENOMEM;
+            c->groups = p;
+            c->capgroups = cap;
+        }
+        g = &c->groups[c->ngroups++];
+        g->ctl = (size_t)i;
+        g->first = c->nrows;
+        g->n = 0;
+        g->worst = 0;
+        if (!c->gcount[i])
+            c->gfirst[i] = c->ngroups - 1;
+        c->gcount[i]++;
     }
-    if (!c->last_listed)
-        return 0;
-    hw_buf *b = &c->found[i];
-    if (b->len)
-        hw_buf_putc(b, ',');
-    hw_buf_puts(b, "{\"id\":");
-    json_str(b, f->id);
-    hw_buf_puts(b, ",\"status\":");
-    json_str(b, f->compliance_status);
-    hw_buf_puts(b, ",\"workflow\":");
-    json_str(b, f->workflow_status);
-    hw_buf_puts(b, ",\"region\":");
-    json_str(b, f->region);
-    /* resources is the JSON array the store wrote; a damaged one is
-     * quoted rather than trusted */
-    hw_buf_puts(b, ",\"resources\":");
-    if (f->resources[0] == '[')
-        hw_buf_puts(b, f->resources);
-    else
-        json_str(b, f->resources);
-    hw_buf_puts(b, ",\"first_observed\":");
-    json_time(b, f->first_observed);
-    hw_buf_puts(b, ",\"last_observed\":");
-    json_time(b, f->last_observed);
-    if (strcmp(f->workflow_status, "SUPPRESSED") == 0) {
-        hw_buf_puts(b, ",\"note\":{\"text\":");
-        json_str(b, f->note_text);
-        hw_buf_puts(b, ",\"updated_by\":");
-        json_str(b, f->note_updated_by);
-        hw_buf_puts(b, ",\"updated_at\":");
-        json_str(b, f->note_updated_at);
-        hw_buf_puts(b, "},\"suppressed_at\":");
-        if (f->suppressed_at >= 0)
-            json_time(b, f->suppressed_at);
-        else if (f->note_updated_at)
-            json_str(b, f->note_updated_at); /* arrived suppressed: the note's time */
-        else
-            hw_buf_puts(b, "null");
-    }
-    return hw_buf_putc(b, '}') == HW_OK ? 0 : HW_ENOMEM;
+    int rk = rank(f->compliance_status, f->workflow_status);
+    if (rk > g->worst)
+        g->worst = rk;
+    g->n++;
+    struct frow *r = &c->rows[c->nrows++];
+    uint64_t *h = &c->rowhash[i];
+    r->str[F_ID] = keep(c, f->id, h);
+    r->str[F_REGION] = keep(c, f->region, h);
+    r->str[F_STATUS] = keep(c, f->compliance_status, h);
+    r->str[F_WORKFLOW] = keep(c, f->workflow_status, h);
+    r->str[F_RESOURCES] = keep(c, f->resources, h);
+    r->str[F_NOTE] = keep(c, f->note_text, h);
+    r->str[F_NOTE_BY] = keep(c, f->note_updated_by, h);
+    r->str[F_NOTE_AT] = keep(c, f->note_updated_at, h);
+    r->first = f->first_observed;
+    r->last = f->last_observed;
+    r->suppressed_at = f->suppressed_at;
+    *h = fnv(*h, &r->first, sizeof r->first * 3);
+    return c->oom ? HW_ENOMEM : 0;
 }
 
+/* The current intervals come by (framework, requirement), the order of
+ * c->order: a merge, no lookup. */
 static int open_cb(void *arg, const hw_open_eval *o)
 {
     struct ctx *c = arg;
-    if (c->nopen == c->capopen) {
-        size_t cap = c->capopen ? c->capopen * 2 : 512;
-        struct open_eval *p = realloc(c->open, cap * sizeof *p);
+    const hw_requirement_row *reqs = c->o->reqs;
+    int r = 1;
+    while (c->cursor < c->o->nreqs) {
+        const hw_requirement_row *q = &reqs[c->order[c->cursor]];
+        r = strcmp(q->framework, o->framework);
+        if (r == 0)
+            r = strcmp(q->id, o->requirement);
+        if (r >= 0)
+            break;
+        c->cursor++;
+    }
+    if (r == 0) {
+        size_t k = c->order[c->cursor];
+        c->open_id[k] = o->id;
+        c->open_digest[k] = o->digest;
+        return 0;
+    }
+    /* a requirement no longer in the catalogue */
+    if (c->nstale == c->capstale) {
+        size_t cap = c->capstale ? c->capstale * 2 : 16;
+        int64_t *p = realloc(c->stale, cap * sizeof *p);
         if (!p)
             return HW_ENOMEM;
-        c->open = p;
-        c->capopen = cap;
+        c->stale = p;
+        c->capstale = cap;
     }
-    struct open_eval *x = &c->open[c->nopen];
-    x->id = o->id;
-    x->digest = o->digest;
-    x->used = 0;
-    x->framework = strdup(o->framework);
-    x->requirement = strdup(o->requirement);
-    x->status = strdup(o->status);
-    c->nopen++;
-    return x->framework && x->requirement && x->status ? 0 : HW_ENOMEM;
-}
-
-static struct open_eval *find_open(struct ctx *c, const char *fw, const char *req)
-{
-    size_t lo = 0, hi = c->nopen;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int r = strcmp(c->open[mid].framework, fw);
-        if (r == 0)
-            r = strcmp(c->open[mid].requirement, req);
-        if (r == 0)
-            return &c->open[mid];
-        if (r < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    c->stale[c->nstale++] = o->id;
+    return 0;
 }
 
 static int read_account(struct ctx *c, hw_err *e)
@@ -480,13 +538,14 @@ static int read_account(struct ctx *c, hw_err *e)
     hw_store *s = c->s;
     const char *a = c->account;
     account_reset(c);
-    if (hw_store_account_control_counts(s, a, counts_cb, c, e) != HW_OK ||
+    if (hw_store_account_disabled(s, a, disabled_cb, c, e) != HW_OK ||
         hw_store_account_checked(s, a, &c->checked, e) != HW_OK ||
         hw_store_account_exceptions(s, a, hw_now(), exc_cb, c, e) != HW_OK ||
         hw_store_account_resources(s, a, res_cb, c, e) != HW_OK ||
         hw_store_account_evidence(s, a, evidence_cb, c, e) != HW_OK ||
         hw_store_account_open_evals(s, a, open_cb, c, e) != HW_OK)
         return e->kind;
+    close_group(c);
     for (size_t i = 0; i < c->nctls; i++) {
         c->st[i].checked = c->checked;
         c->st[i].resources = resources_of(c, c->ctls[i].types);
@@ -496,14 +555,86 @@ static int read_account(struct ctx *c, hw_err *e)
 
 /* ------------------------------------------------ one control, one req */
 
-static void build_control(struct ctx *c, size_t i)
+/* Its class and the digest of everything its evidence says. */
+static void classify(struct ctx *c, size_t i)
 {
-    if (c->built[i])
+    if (c->classed[i])
         return;
-    c->built[i] = 1;
+    c->classed[i] = 1;
     const hw_control_state *s = &c->st[i];
-    int cls = hw_eval_control(s, c->evaluated, c->o->infer_not_applicable);
-    c->cls[i] = cls;
+    c->cls[i] = hw_eval_control(s, c->evaluated, c->o->infer_not_applicable);
+    /* everything the evidence text is made of (the reason included) */
+    struct {
+        int cls, excepted, checked, evaluated, scoped;
+        unsigned p, f, sup, na;
+        long res;
+    } k;
+    memset(&k, 0, sizeof k);
+    k.cls = c->cls[i];
+    k.excepted = s->excepted;
+    k.checked = s->checked;
+    k.evaluated = c->evaluated;
+    k.scoped = s->account_scoped;
+    k.p = s->passed;
+    k.f = s->failed;
+    k.sup = s->suppressed;
+    k.na = s->not_available;
+    k.res = s->resources;
+    uint64_t h = fnv(c->rowhash[i], &k, sizeof k);
+    if (s->disabled_in)
+        h = fnv(h, s->disabled_in, strlen(s->disabled_in));
+    c->digest[i] = h;
+}
+
+static void finding_json(struct ctx *c, hw_buf *b, const struct frow *r)
+{
+    hw_buf_puts(b, "{\"id\":");
+    json_str(b, str(c, r->str[F_ID]));
+    hw_buf_puts(b, ",\"status\":");
+    json_str(b, str(c, r->str[F_STATUS]));
+    hw_buf_puts(b, ",\"workflow\":");
+    json_str(b, str(c, r->str[F_WORKFLOW]));
+    hw_buf_puts(b, ",\"region\":");
+    json_str(b, str(c, r->str[F_REGION]));
+    /* resources is the JSON array the store wrote; anything else is
+     * quoted rather than trusted */
+    const char *res = str(c, r->str[F_RESOURCES]);
+    hw_buf_puts(b, ",\"resources\":");
+    if (res[0] == '[')
+        hw_buf_puts(b, res);
+    else
+        json_str(b, res);
+    hw_buf_puts(b, ",\"first_observed\":");
+    json_time(b, r->first);
+    hw_buf_puts(b, ",\"last_observed\":");
+    json_time(b, r->last);
+    if (strcmp(str(c, r->str[F_WORKFLOW]), "SUPPRESSED") == 0) {
+        const char *at = str(c, r->str[F_NOTE_AT]);
+        hw_buf_puts(b, ",\"note\":{\"text\":");
+        json_str(b, str(c, r->str[F_NOTE]));
+        hw_buf_puts(b, ",\"updated_by\":");
+        json_str(b, str(c, r->str[F_NOTE_BY]));
+        hw_buf_puts(b, ",\"updated_at\":");
+        json_str(b, at);
+        hw_buf_puts(b, "},\"suppressed_at\":");
+        if (r->suppressed_at >= 0)
+            json_time(b, r->suppressed_at);
+        else if (at)
+            json_str(b, at); /* arrived suppressed: the note's time */
+        else
+            hw_buf_puts(b, "null");
+    }
+    hw_buf_putc(b, '}');
+}
+
+static void build_text(struct ctx *c, size_t i)
+{
+    if (c->texted[i])
+        return;
+    c->texted[i] = 1;
+    classify(c, i);
+    const hw_control_state *s = &c->st[i];
+    int cls = c->cls[i];
     hw_buf *b = &c->text[i];
     hw_buf_reset(b);
     hw_buf_puts(b, "{\"control\":");
@@ -531,10 +662,25 @@ static void build_control(struct ctx *c, size_t i)
         hw_buf_puts(b, ",\"reason\":");
         json_str(b, why);
     }
+    /* up to HW_EVIDENCE_RESOURCES resources, failing first, then
+     * suppressed, passed, other; every finding of each */
     hw_buf_puts(b, ",\"findings\":[");
-    hw_buf_append(b, hw_buf_str(&c->found[i]), c->found[i].len);
+    unsigned listed = 0;
+    int any = 0;
+    for (int want = 4; want >= 1; want--)
+        for (size_t g = c->gfirst[i]; g < c->gfirst[i] + c->gcount[i]; g++) {
+            const struct group *gr = &c->groups[g];
+            if (gr->worst != want || listed == HW_EVIDENCE_RESOURCES)
+                continue;
+            listed++;
+            for (size_t k = gr->first; k < gr->first + gr->n; k++) {
+                if (any)
+                    hw_buf_putc(b, ',');
+                finding_json(c, b, &c->rows[k]);
+                any = 1;
+            }
+        }
     hw_buf_puts(b, "]}");
-    c->digest[i] = fnv(FNV_INIT, hw_buf_str(b), b->len);
 }
 
 static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
@@ -547,7 +693,7 @@ static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     uint64_t h = FNV_INIT;
     for (size_t j = 0; !q->manual && j < q->ncontrols; j++) {
-        build_control(c, idx[j]);
+        classify(c, idx[j]);
         cls[j] = c->cls[idx[j]];
         h = fnv(h, &c->digest[idx[j]], sizeof c->digest[idx[j]]);
     }
@@ -555,6 +701,7 @@ static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
     int st = hw_eval_combine(&in, cls);
     const char *name = hw_req_status_name(st);
     h = fnv(h, name, strlen(name));
+    h = fnv(h, &c->o->infer_not_applicable, sizeof c->o->infer_not_applicable);
     int64_t digest = (int64_t)(h >> 1);
     int rc = HW_OK;
     hw_eval_summary *sum = hw_eval_summary_for(c->sums, c->nsums, q->framework);
@@ -563,17 +710,14 @@ static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
         goto out;
     }
     sum->counts[st]++;
-    struct open_eval *o = find_open(c, q->framework, q->id);
-    if (o) {
-        o->used = 1;
-        if (o->digest == digest && strcmp(o->status, name) == 0)
-            goto out; /* unchanged: the current interval goes on */
-    }
+    if (c->open_id[r] && c->open_digest[r] == digest)
+        goto out; /* unchanged: the current interval goes on */
     /* changed: write the evidence out */
     hw_buf *b = &c->req;
     hw_buf_reset(b);
     hw_buf_printf(b, "{\"status\":\"%s\",\"controls\":[", name);
     for (size_t j = 0; !q->manual && j < q->ncontrols; j++) {
+        build_text(c, idx[j]);
         if (j)
             hw_buf_putc(b, ',');
         hw_buf_append(b, hw_buf_str(&c->text[idx[j]]), c->text[idx[j]].len);
@@ -597,7 +741,7 @@ static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
         goto out;
     }
     hw_evaluation_row row = { c->run_id, q->framework, q->id, c->account, name, hw_buf_str(b) };
-    rc = hw_store_eval_change(c->s, c->seq, o ? o->id : 0, &row, digest, e);
+    rc = hw_store_eval_change(c->s, c->seq, c->open_id[r], &row, digest, e);
     c->changed++;
 out:
     if (cls != small)
@@ -614,8 +758,8 @@ static int eval_account(struct ctx *c, const char *account, hw_err *e)
         if (eval_requirement(c, r, e) != HW_OK)
             return e->kind;
     /* a requirement that left the catalogue stops being current */
-    for (size_t i = 0; i < c->nopen; i++)
-        if (!c->open[i].used && hw_store_eval_change(c->s, c->seq, c->open[i].id, NULL, 0, e) != HW_OK)
+    for (size_t i = 0; i < c->nstale; i++)
+        if (hw_store_eval_change(c->s, c->seq, c->stale[i], NULL, 0, e) != HW_OK)
             return e->kind;
     return HW_OK;
 }

@@ -214,6 +214,32 @@ int hw_store_evaluated_accounts(hw_store *s, int (*cb)(void *arg, const char *ac
                      "reading accounts", cb, arg, e);
 }
 
+int hw_store_account_disabled(hw_store *s, const char *account,
+                              int (*cb)(void *arg, const char *control, const char *regions),
+                              void *arg, hw_err *e)
+{
+    sqlite3_stmt **st = &s->st[ST_ACCT_DISABLED];
+    if (store_prepare(s, st,
+                      "SELECT control_id, group_concat(region, ' ') FROM (SELECT control_id, region"
+                      " FROM disabled_controls WHERE account_id = ? ORDER BY control_id, region)"
+                      " GROUP BY control_id ORDER BY control_id",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_text(*st, 1, account, -1, SQLITE_TRANSIENT);
+    int r, rc = HW_OK;
+    while ((r = sqlite3_step(*st)) == SQLITE_ROW) {
+        int cr = cb(arg, store_col(*st, 0), store_col(*st, 1));
+        if (cr) {
+            rc = store_cb_fail(s, e, "reading disabled controls", cr);
+            break;
+        }
+    }
+    if (rc == HW_OK && r != SQLITE_DONE)
+        rc = store_fail(s, e, "reading disabled controls");
+    sqlite3_reset(*st);
+    return rc;
+}
+
 int hw_store_account_checked(hw_store *s, const char *account, int *checked, hw_err *e)
 {
     sqlite3_stmt **st = &s->st[ST_ACCT_CHECKED];
@@ -470,7 +496,8 @@ int hw_store_account_open_evals(hw_store *s, const char *account,
 {
     sqlite3_stmt **st = &s->st[ST_ACCT_OPEN];
     if (store_prepare(s, st,
-                      "SELECT id, framework, requirement, status, digest FROM eval_intervals"
+                      "SELECT id, framework, requirement, digest FROM eval_intervals"
+                      " INDEXED BY eval_intervals_digest"
                       " WHERE account_id = ? AND to_seq IS NULL ORDER BY framework, requirement",
                       e) != HW_OK)
         return e->kind;
@@ -478,7 +505,7 @@ int hw_store_account_open_evals(hw_store *s, const char *account,
     int r, rc = HW_OK;
     while ((r = sqlite3_step(*st)) == SQLITE_ROW) {
         hw_open_eval o = { sqlite3_column_int64(*st, 0), store_col(*st, 1), store_col(*st, 2),
-                           store_col(*st, 3), sqlite3_column_int64(*st, 4) };
+                           "", sqlite3_column_int64(*st, 3) };
         int cr = cb(arg, &o);
         if (cr) {
             rc = store_cb_fail(s, e, "reading evaluations", cr);

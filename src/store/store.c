@@ -164,6 +164,9 @@ static const char *const migrations[] = {
     "  to_seq INTEGER);" /* NULL: current */
     "CREATE UNIQUE INDEX eval_intervals_open ON eval_intervals(account_id, framework, requirement)"
     "  WHERE to_seq IS NULL;"
+    /* what a run compares, read without touching the evidence */
+    "CREATE INDEX eval_intervals_digest ON eval_intervals(account_id, framework, requirement,"
+    "  digest) WHERE to_seq IS NULL;"
     "CREATE INDEX eval_intervals_closed ON eval_intervals(to_seq) WHERE to_seq IS NOT NULL;"
     "CREATE VIEW evaluations AS"
     "  SELECT r.run_id AS run_id, i.framework AS framework, i.requirement AS requirement,"

@@ -195,6 +195,10 @@ int hw_store_account_control_counts(hw_store *s, const char *account,
  * order (for a store that has recorded no Organization). */
 int hw_store_evaluated_accounts(hw_store *s, int (*cb)(void *arg, const char *account),
                                 void *arg, hw_err *e);
+/* One account's disabled controls: per control, its regions ("a b"). */
+int hw_store_account_disabled(hw_store *s, const char *account,
+                              int (*cb)(void *arg, const char *control, const char *regions),
+                              void *arg, hw_err *e);
 /* *checked = 1 when some region of the account had its controls checked
  * (so a control not recorded as disabled there is enabled). */
 int hw_store_account_checked(hw_store *s, const char *account, int *checked, hw_err *e);
@@ -213,9 +217,8 @@ typedef struct hw_evidence_row {
     int64_t suppressed_at;
 } hw_evidence_row;
 
-/* The trusted, active Security Hub findings of an account, by control; in
- * a control failing resources first, then suppressed ones, then by
- * resource and region, so that the findings of one resource are
+/* The trusted, active Security Hub findings of an account, by control,
+ * then resource, region and id, so that the findings of one resource are
  * adjacent. */
 int hw_store_account_evidence(hw_store *s, const char *account,
                               int (*cb)(void *arg, const hw_evidence_row *r), void *arg,
@@ -253,7 +256,8 @@ typedef struct hw_evaluation_row {
  * evidence: a run that changes nothing writes nothing but its own row.
  * hw_store_eval_run_begin() numbers the run (*seq); for each account,
  * hw_store_account_open_evals() gives the current interval of every
- * requirement (id, status, digest of the evidence), and
+ * requirement (id and the caller's digest of status and evidence, from a
+ * covering index), and
  * hw_store_eval_change() closes the interval `close_id` (0: none) at seq and
  * opens a new one for r (NULL: none).  hw_store_eval_open_accounts() lists
  * the accounts with current intervals, and hw_store_eval_close_account()
@@ -263,7 +267,8 @@ typedef struct hw_evaluation_row {
 int hw_store_eval_run_begin(hw_store *s, const char *run_id, int64_t *seq, hw_err *e);
 typedef struct hw_open_eval {
     int64_t id;
-    const char *framework, *requirement, *status;
+    const char *framework, *requirement;
+    const char *status; /* "" (the digest covers the status) */
     int64_t digest;
 } hw_open_eval;
 int hw_store_account_open_evals(hw_store *s, const char *account,
