@@ -640,3 +640,74 @@ int hw_store_control_checked_at(hw_store *s, const char *account, const char *re
         return store_fail(s, e, "reading a control check");
     return HW_OK;
 }
+
+/* ----------------------------------------------------------------- prune */
+
+static int exec_count(hw_store *s, const char *sql, int64_t a, const char *b, int64_t *changed,
+                      hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "pruning");
+    int n = sqlite3_bind_parameter_count(st);
+    if (n >= 1)
+        sqlite3_bind_int64(st, 1, a);
+    if (n >= 2)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (r != SQLITE_DONE)
+        return store_fail(s, e, "pruning");
+    if (changed)
+        *changed = sqlite3_changes(s->db);
+    return HW_OK;
+}
+
+int hw_store_prune(hw_store *s, int64_t before, hw_prune_stats *ps, hw_err *e)
+{
+    memset(ps, 0, sizeof *ps);
+    char iso[32];
+    hw_time_iso(before, iso);
+    /* K: the first evaluation at or after DATE (or past the newest): an
+     * interval closed at or before K covered only runs before DATE.  Open
+     * intervals (the newest evaluation) are never dropped. */
+    int rc = exec_count(s,
+                        "CREATE TEMP TABLE IF NOT EXISTS prune_k(k INTEGER);"
+                        , 0, NULL, NULL, e);
+    if (rc != HW_OK)
+        return rc;
+    if ((rc = exec_count(s, "DELETE FROM temp.prune_k", 0, NULL, NULL, e)) != HW_OK ||
+        (rc = exec_count(s,
+                         "INSERT INTO temp.prune_k SELECT coalesce((SELECT min(seq) FROM eval_runs"
+                         " WHERE at >= ?1), (SELECT coalesce(max(seq), 0) + 1 FROM eval_runs))",
+                         before, NULL, NULL, e)) != HW_OK ||
+        (rc = exec_count(s,
+                         "DELETE FROM eval_intervals WHERE to_seq IS NOT NULL"
+                         " AND to_seq <= (SELECT k FROM temp.prune_k)",
+                         0, NULL, &ps->intervals, e)) != HW_OK ||
+        (rc = exec_count(s,
+                         "UPDATE eval_runs SET pruned = 1 WHERE pruned = 0"
+                         " AND seq < (SELECT k FROM temp.prune_k)"
+                         " AND seq != (SELECT max(seq) FROM eval_runs)",
+                         0, NULL, &ps->runs, e)) != HW_OK)
+        return rc;
+    /* per-run rows from before schema 4: all but the newest run's */
+    if ((rc = exec_count(s,
+                         "DELETE FROM evaluations_legacy WHERE run_id IN (SELECT id FROM runs"
+                         " WHERE started_at < ?2) AND (EXISTS (SELECT 1 FROM eval_runs)"
+                         " OR run_id != (SELECT run_id FROM evaluations_legacy l JOIN runs r"
+                         " ON r.id = l.run_id ORDER BY r.started_at DESC LIMIT 1))",
+                         0, iso, &ps->legacy_evaluations, e)) != HW_OK)
+        return rc;
+    /* finding history before DATE, except each finding's newest change
+     * (what the current evidence says "since") and the history of findings
+     * under an unexpired exception */
+    rc = exec_count(s,
+                    "DELETE FROM finding_history WHERE at < ?1"
+                    " AND rowid NOT IN (SELECT max(rowid) FROM finding_history GROUP BY finding_key)"
+                    " AND finding_key NOT IN (SELECT f.key FROM findings f JOIN exceptions x"
+                    "  ON x.account_id = f.account_id AND x.control_id = f.control_id"
+                    "  WHERE x.revoked = 0 AND x.expires_at > strftime('%s', 'now'))",
+                    before, NULL, &ps->finding_history, e);
+    return rc;
+}

@@ -152,7 +152,8 @@ static const char *const migrations[] = {
     "CREATE TABLE eval_runs ("
     "  seq INTEGER PRIMARY KEY,"
     "  run_id TEXT NOT NULL UNIQUE REFERENCES runs(id),"
-    "  at INTEGER NOT NULL);"
+    "  at INTEGER NOT NULL,"
+    "  pruned INTEGER NOT NULL DEFAULT 0);" /* 1: its closed intervals dropped */
     "CREATE TABLE eval_intervals ("
     "  id INTEGER PRIMARY KEY,"
     "  framework TEXT NOT NULL, requirement TEXT NOT NULL, account_id TEXT NOT NULL,"
@@ -172,7 +173,7 @@ static const char *const migrations[] = {
     "  SELECT r.run_id AS run_id, i.framework AS framework, i.requirement AS requirement,"
     "  i.account_id AS account_id, i.status AS status, i.evidence AS evidence"
     "  FROM eval_runs r JOIN eval_intervals i"
-    "  ON i.from_seq <= r.seq AND (i.to_seq IS NULL OR i.to_seq > r.seq)"
+    "  ON i.from_seq <= r.seq AND (i.to_seq IS NULL OR i.to_seq > r.seq) WHERE r.pruned = 0"
     "  UNION ALL SELECT run_id, framework, requirement, account_id, status, evidence"
     "  FROM evaluations_legacy;"
     "CREATE TABLE resource_counts ("

@@ -61,4 +61,17 @@ ok "an unavailable inventory is a warning, and the control is NO_DATA with the r
 # the summary prints every status and what the pass rate counts
 contains "$TMP/out" "partial"
 contains "$TMP/out" "suppressed"
+
+# prune: a date is required, not in the future; it records itself
+expect_rc 2 "$HW" --config "$TMP/cfg.json" prune
+contains "$TMP/err" "--before"
+expect_rc 2 "$HW" --config "$TMP/cfg.json" prune --before yesterday
+contains "$TMP/err" "yesterday"
+expect_rc 2 "$HW" --config "$TMP/cfg.json" prune --before 2999-01-01
+contains "$TMP/err" "future"
+expect_rc 0 "$HW" --config "$TMP/cfg.json" prune --before 2020-01-01
+contains "$TMP/out" "pruned history before 2020-01-01T00:00:00"
+[ "$(q "SELECT count(*) FROM audit_log WHERE event = 'store.pruned'")" = 1 ] || fail "prune not in the audit log"
+[ "$(ev 2.3.2 444444444444)" = NO_DATA ] || fail "prune dropped the newest evaluation"
+ok "prune checks its date and records itself"
 echo "evaluation: all checks passed"

@@ -326,6 +326,58 @@ static void test_intervals(void)
     cleanup();
 }
 
+/* Pruning drops closed intervals of runs before DATE, never the newest
+ * evaluation; the pruned run reads as nothing rather than half. */
+static void test_prune(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run0[64], r1[64], r2[64];
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "import", run0, &e), HW_OK);
+    setup_findings(s, run0);
+    hw_eval_summary *sums = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(evaluate(s, r1, 0, &sums, &n), HW_OK);
+    free(sums);
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    put(s, run0, "pass-1", "S3.1", "FAILED", "NEW", "[\"arn:aws:s3:::a\"]", NULL);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(evaluate(s, r2, 0, &sums, &n), HW_OK);
+    free(sums);
+    /* run 1 in the past, run 2 now */
+    exec_raw("UPDATE eval_runs SET at = 1000 WHERE seq = 1");
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_intervals"), 6);
+    hw_prune_stats ps;
+    /* before both: nothing to drop */
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_prune(s, 500, &ps, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(ps.intervals, 0);
+    /* between: run 1's two closed intervals go, run 2 reads whole */
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_prune(s, 2000, &ps, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(ps.intervals, 2);
+    CU_ASSERT_EQUAL(ps.runs, 1);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM evaluations WHERE run_id = '%s'", r1);
+    CU_ASSERT_EQUAL(query_int(sql), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM evaluations WHERE run_id = '%s'", r2);
+    CU_ASSERT_EQUAL(query_int(sql), 4);
+    /* after everything: the newest evaluation stays */
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_prune(s, hw_now() + 10, &ps, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(query_int(sql), 4);
+    /* finding history: each finding's newest change stays */
+    CU_ASSERT(query_int("SELECT count(*) FROM finding_history h WHERE h.rowid ="
+                        " (SELECT max(rowid) FROM finding_history g"
+                        "  WHERE g.finding_key = h.finding_key)") >= 1);
+    hw_store_close(s);
+    cleanup();
+}
+
 /* A callback's failure is the iterator's failure. */
 static int fail_second(void *arg, const hw_control_count *c)
 {
@@ -470,6 +522,7 @@ int test_eval_store_register(void)
     if (!s || !CU_add_test(s, "PARTIAL, SUPPRESSED, EXCEPTION, one resource once", test_statuses) ||
         !CU_add_test(s, "NOT_APPLICABLE needs the inventory", test_not_applicable) ||
         !CU_add_test(s, "history as intervals", test_intervals) ||
+        !CU_add_test(s, "prune keeps the newest evaluation", test_prune) ||
         !CU_add_test(s, "iterators fail loudly", test_iterators_fail_loudly) ||
         !CU_add_test(s, "a requirement of 300 controls", test_long_requirement) ||
         !CU_add_test(s, "audit hash is length-prefixed", test_audit_fields) ||
