@@ -40,6 +40,9 @@ static void print_summary(const char *run_id, const hw_scan_result *r,
            r->sources, r->pages, r->api_calls);
     /* pass rate: passed / (passed + failed + partial + suppressed); an
      * exception, N/A, no data and manual are counted apart (README) */
+    if (nsums)
+        printf("  per framework, requirements x accounts; pass rate = passed / (passed + failed "
+               "+ partial + suppressed)\n");
     for (size_t i = 0; i < nsums; i++) {
         const unsigned *c = sums[i].counts;
         unsigned decided = c[HW_REQ_PASSED] + c[HW_REQ_FAILED] + c[HW_REQ_PARTIAL] +
