@@ -15,7 +15,10 @@
  * ones first, then suppressed ones, and every finding of each (so the
  * consolidated and the standards-based findings of one resource are all
  * there, while the resource counts once); suppressed findings carry their
- * Note and when they were suppressed.
+ * Note and when they were suppressed.  A finding's last_observed is shown
+ * as it stood when the interval began: Security Hub moves it on every
+ * periodic re-evaluation, so it is left out of the digest (the findings
+ * table holds the current one).
  */
 #include "scan/scan.h"
 
@@ -494,7 +497,10 @@ static int evidence_cb(void *arg, const hw_evidence_row *f)
     r->first = f->first_observed;
     r->last = f->last_observed;
     r->suppressed_at = f->suppressed_at;
-    *h = fnv(*h, &r->first, sizeof r->first * 3);
+    /* not last_observed: Security Hub moves it on every periodic
+     * re-evaluation, and an unchanged status must not rewrite history */
+    *h = fnv(*h, &r->first, sizeof r->first);
+    *h = fnv(*h, &r->suppressed_at, sizeof r->suppressed_at);
     return c->oom ? HW_ENOMEM : 0;
 }
 

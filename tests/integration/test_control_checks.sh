@@ -28,7 +28,8 @@ q() { sqlite3 "$TMP/ar.db" "$1"; }
   "333333333333:eu-west-1:RDS.13 444444444444:eu-west-1:EC2.8 444444444444:us-east-1:EC2.8" ] ||
     fail "disabled controls: $(q "SELECT * FROM disabled_controls")"
 ev() { q "SELECT status FROM evaluations WHERE framework = 'cis-aws-3.0.0' AND requirement = '$1'
-          AND account_id = '$2' ORDER BY run_id DESC LIMIT 1"; }
+          AND account_id = '$2'
+          AND run_id = (SELECT run_id FROM eval_runs ORDER BY seq DESC LIMIT 1)"; }
 # RDS.13 (2.3.2) and EC2.8 (5.6) have no findings anywhere; RDS.13 is off
 # in one region of 333..., EC2.8 everywhere in 444...
 [ "$(ev 2.3.2 333333333333)" = NO_DATA ] || fail "2.3.2 in 333333333333: $(ev 2.3.2 333333333333)"

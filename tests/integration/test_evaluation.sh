@@ -36,7 +36,8 @@ calls=$(json_eval "$TMP/stats" "d['operations'].get('config.GetAggregateDiscover
 ok "one Config call per resource type, grouped by account ($calls calls)"
 
 ev() { q "SELECT status FROM evaluations WHERE framework = 'cis-aws-3.0.0' AND requirement = '$1'
-          AND account_id = '$2' ORDER BY run_id DESC LIMIT 1"; }
+          AND account_id = '$2'
+          AND run_id = (SELECT run_id FROM eval_runs ORDER BY seq DESC LIMIT 1)"; }
 # RDS.13 (2.3.2): no findings; on in 444... which has no RDS instance; off
 # in one region of 333...
 [ "$(ev 2.3.2 444444444444)" = NOT_APPLICABLE ] || fail "2.3.2 in 444444444444: $(ev 2.3.2 444444444444)"
@@ -54,7 +55,8 @@ contains "$TMP/err" "NoSuchAggregator"
 [ "$(q "SELECT count(*) FROM resource_counts WHERE resource_type = ''")" = 0 ] || fail "a stale inventory was kept"
 [ "$(ev 2.3.2 444444444444)" = NO_DATA ] || fail "2.3.2 in 444444444444 without inventory: $(ev 2.3.2 444444444444)"
 q "SELECT evidence FROM evaluations WHERE framework = 'cis-aws-3.0.0' AND requirement = '2.3.2'
-   AND account_id = '444444444444' ORDER BY run_id DESC LIMIT 1" > "$TMP/evidence"
+   AND account_id = '444444444444'
+   AND run_id = (SELECT run_id FROM eval_runs ORDER BY seq DESC LIMIT 1)" > "$TMP/evidence"
 contains "$TMP/evidence" 'inventory (AWS Config) is unavailable'
 ok "an unavailable inventory is a warning, and the control is NO_DATA with the reason"
 

@@ -71,6 +71,8 @@ static long long query_int(const char *sql)
     return v;
 }
 
+static int64_t g_last = 1700000100; /* LastObservedAt of put()'s findings */
+
 static void put(hw_store *s, const char *run, const char *id, const char *control,
                 const char *status, const char *wf, const char *resources, const char *raw)
 {
@@ -88,7 +90,7 @@ static void put(hw_store *s, const char *run, const char *id, const char *contro
     f.resource_type = "AwsS3Bucket";
     f.resources = resources;
     f.first_observed = f.created_at = 1700000000;
-    f.last_observed = f.updated_at = 1700000100;
+    f.last_observed = f.updated_at = g_last;
     f.trusted = 1;
     f.raw = raw ? raw : "{}";
     f.rawlen = strlen(f.raw);
@@ -306,6 +308,16 @@ static void test_intervals(void)
     CU_ASSERT_EQUAL_FATAL(evaluate(s, r2, 0, &sums, &n), HW_OK);
     free(sums);
     CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_intervals"), rows);
+    /* Security Hub re-evaluates: LastObservedAt moves, nothing else */
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    g_last = 1700086500;
+    put(s, run0, "pass-1", "S3.1", "PASSED", "RESOLVED", "[\"arn:aws:s3:::a\"]", NULL);
+    g_last = 1700090000;
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    char rr[64];
+    CU_ASSERT_EQUAL_FATAL(evaluate(s, rr, 0, &sums, &n), HW_OK);
+    free(sums);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_intervals"), rows);
     /* S3.1 starts failing: one interval closed, one opened */
     CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
     put(s, run0, "pass-1", "S3.1", "FAILED", "NEW", "[\"arn:aws:s3:::a\"]", NULL);
@@ -322,6 +334,7 @@ static void test_intervals(void)
     CU_ASSERT_EQUAL(hw_store_evaluations(s, r3, got_cb, g, &e), HW_OK);
     CU_ASSERT_STRING_EQUAL(g[0].status, "FAILED");
     got_free(g);
+    g_last = 1700000100;
     hw_store_close(s);
     cleanup();
 }
