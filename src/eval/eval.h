@@ -112,7 +112,8 @@ int hw_eval_combine(const hw_req_input *req, const int *classes);
 
 /*
  * states: the account's controls, sorted by control id (strcmp) so that
- * lookups are binary searches.  Returns the status.
+ * lookups are binary searches.  Returns the status; -1 when out of memory
+ * (a list of more than 64 controls takes one allocation).
  */
 int hw_eval_requirement(const hw_req_input *req, const hw_control_state *states,
                         size_t nstates, int account_evaluated, int infer_na);

@@ -180,11 +180,11 @@ static int cmp_ctl(const void *a, const void *b)
     return strcmp(((const struct ctl *)a)->id, ((const struct ctl *)b)->id);
 }
 
-static const hw_requirement_row *sort_reqs;
-static int cmp_req(const void *a, const void *b)
+static int cmp_req(const void *a, const void *b, void *arg)
 {
-    const hw_requirement_row *x = &sort_reqs[*(const size_t *)a];
-    const hw_requirement_row *y = &sort_reqs[*(const size_t *)b];
+    const hw_requirement_row *reqs = arg;
+    const hw_requirement_row *x = &reqs[*(const size_t *)a];
+    const hw_requirement_row *y = &reqs[*(const size_t *)b];
     int r = strcmp(x->framework, y->framework);
     return r ? r : strcmp(x->id, y->id);
 }
@@ -250,8 +250,7 @@ static int ctx_init(struct ctx *c, hw_err *e)
         for (size_t j = 0; j < nc; j++)
             c->reqidx[r][j] = (size_t)find_ctl(c, o->reqs[r].controls[j]);
     }
-    sort_reqs = o->reqs;
-    qsort(c->order, o->nreqs, sizeof *c->order, cmp_req);
+    qsort_r(c->order, o->nreqs, sizeof *c->order, cmp_req, (void *)o->reqs);
     k = c->nctls ? c->nctls : 1;
     c->st = calloc(k, sizeof *c->st);
     c->disabled = calloc(k, sizeof *c->disabled);

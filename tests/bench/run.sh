@@ -19,7 +19,8 @@
 #  4. scan through the simulator at Security Hub's real rate limit (3
 #     GetFindings a second, burst 6): a full scan of 30,000 findings
 #     against the rate-limit floor (pages / 3 s), then an incremental scan
-#     after 2% of the findings changed, as a share of the full scan's calls.
+#     after 2% of the findings changed, as a share of the full scan's calls;
+#     then one with nothing changed, and what it added to the store.
 #
 # BENCH_SIZES="10000 100000" limits the import sizes (default: all three);
 # BENCH_EVAL_ACCOUNTS="100 500" the evaluation's (default 100 500 2000);
@@ -139,3 +140,11 @@ calls, full = int(sys.argv[3]), int(sys.argv[4])
 print("incremental scan: %d findings read, %d GetFindings calls = %.1f%% of the full scan's %d; %.1f s" % (
     seen, calls, 100.0 * calls / full if full else 0, full, m["wall_s"]))
 PY
+# a nightly run that changes nothing: what it adds to the store (sizes after
+# folding the WAL in, so that pages sqlite reuses are not counted twice)
+fold() { sqlite3 "$B/scan.db" "PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null; stat -c %s "$B/scan.db"; }
+sleep 1
+before=$(fold)
+./hubwarden --config "$B/scan.json" scan > /dev/null 2> "$B/same.log"
+after=$(fold)
+echo "unchanged scan:   the store grew by $((after - before)) bytes ($before -> $after; evaluation kept as intervals)"
