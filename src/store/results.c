@@ -311,28 +311,117 @@ static const char *obj_str(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The notes of an account's suppressed findings, by id. */
+struct note {
+    char *id, *text, *by, *at;
+    int64_t suppressed_at;
+};
+
+static int cmp_note(const void *a, const void *b)
+{
+    return strcmp(((const struct note *)a)->id, ((const struct note *)b)->id);
+}
+
+static void notes_free(struct note *n, size_t k)
+{
+    for (size_t i = 0; i < k; i++) {
+        free(n[i].id);
+        free(n[i].text);
+        free(n[i].by);
+        free(n[i].at);
+    }
+    free(n);
+}
+
+static char *dup_or_null(const char *v, int *oom)
+{
+    char *d = v ? strdup(v) : NULL;
+    if (v && !d)
+        *oom = 1;
+    return d;
+}
+
+/* Few findings are suppressed: their stored ASFF is read for the note, and
+ * their history for when the store saw the suppression. */
+static int read_notes(hw_store *s, const char *account, struct note **out, size_t *nout,
+                      hw_err *e)
+{
+    *out = NULL;
+    *nout = 0;
+    sqlite3_stmt **st = &s->st[ST_ACCT_NOTES];
+    if (store_prepare(s, st,
+                      "SELECT f.id, f.zdict, f.rawlen, f.raw, (SELECT max(h.at) FROM"
+                      " finding_history h WHERE h.finding_key = f.key"
+                      " AND h.new_workflow = 'SUPPRESSED')"
+                      " FROM findings f INDEXED BY findings_evaluation"
+                      " WHERE f.account_id = ? AND f.trusted = 1 AND f.record_state = 'ACTIVE'"
+                      " AND f.workflow_status = 'SUPPRESSED' AND f.control_id != ''",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_text(*st, 1, account, -1, SQLITE_TRANSIENT);
+    struct note *n = NULL;
+    size_t k = 0, cap = 0;
+    int r, oom = 0;
+    while (!oom && (r = sqlite3_step(*st)) == SQLITE_ROW) {
+        if (k == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct note *p = realloc(n, cap * sizeof *p);
+            if (!p) {
+                oom = 1;
+                break;
+            }
+            n = p;
+        }
+        struct note *x = &n[k++];
+        memset(x, 0, sizeof *x);
+        x->suppressed_at = sqlite3_column_type(*st, 4) == SQLITE_NULL
+                               ? -1 : sqlite3_column_int64(*st, 4);
+        x->id = dup_or_null(store_col(*st, 0), &oom);
+        char *raw = raw_json(s, *st, 1);
+        cJSON *doc = raw ? cJSON_Parse(raw) : NULL;
+        free(raw);
+        const cJSON *note = cJSON_GetObjectItemCaseSensitive(doc, "Note");
+        if (cJSON_IsObject(note)) {
+            x->text = dup_or_null(obj_str(note, "Text"), &oom);
+            x->by = dup_or_null(obj_str(note, "UpdatedBy"), &oom);
+            x->at = dup_or_null(obj_str(note, "UpdatedAt"), &oom);
+        }
+        cJSON_Delete(doc);
+    }
+    int rc = oom ? hw_err_set(e, HW_ENOMEM, "out of memory")
+             : r != SQLITE_DONE ? store_fail(s, e, "reading suppressed findings") : HW_OK;
+    sqlite3_reset(*st);
+    if (rc != HW_OK) {
+        notes_free(n, k);
+        return rc;
+    }
+    qsort(n, k, sizeof *n, cmp_note);
+    *out = n;
+    *nout = k;
+    return HW_OK;
+}
+
 int hw_store_account_evidence(hw_store *s, const char *account,
                               int (*cb)(void *arg, const hw_evidence_row *r), void *arg,
                               hw_err *e)
 {
-    sqlite3_stmt **st = &s->st[ST_ACCT_EVIDENCE];
-    if (store_prepare(
-            s, st,
-            "SELECT f.control_id, f.id, f.region, f.compliance_status, f.workflow_status,"
-            " f.resources, f.first_observed, f.last_observed,"
-            " f.workflow_status = 'SUPPRESSED' AS sup,"
-            " CASE WHEN f.workflow_status = 'SUPPRESSED' THEN f.zdict END,"
-            " CASE WHEN f.workflow_status = 'SUPPRESSED' THEN f.rawlen END,"
-            " CASE WHEN f.workflow_status = 'SUPPRESSED' THEN f.raw END,"
-            " CASE WHEN f.workflow_status = 'SUPPRESSED' THEN (SELECT max(h.at)"
-            "   FROM finding_history h WHERE h.finding_key = f.key"
-            "   AND h.new_workflow = 'SUPPRESSED') END"
-            " FROM findings f JOIN products p ON p.id = f.product_id"
-            " WHERE f.account_id = ? AND f.trusted = 1 AND f.record_state = 'ACTIVE'"
-            " AND f.control_id != '' AND p.name = 'securityhub'"
-            " ORDER BY f.control_id, f.resources, f.region, f.id",
-            e) != HW_OK)
+    struct note *notes = NULL;
+    size_t nnotes = 0;
+    if (read_notes(s, account, &notes, &nnotes, e) != HW_OK)
         return e->kind;
+    sqlite3_stmt **st = &s->st[ST_ACCT_EVIDENCE];
+    if (store_prepare(s, st,
+                      "SELECT f.control_id, f.id, f.region, f.compliance_status, f.workflow_status,"
+                      " f.resources, f.first_observed, f.last_observed"
+                      " FROM findings f INDEXED BY findings_evaluation"
+                      " JOIN products p ON p.id = f.product_id"
+                      " WHERE f.account_id = ? AND f.trusted = 1 AND f.record_state = 'ACTIVE'"
+                      " AND f.control_id != '' AND p.name = 'securityhub'"
+                      " ORDER BY f.control_id, f.resources, f.region, f.id",
+                      e) != HW_OK) {
+        notes_free(notes, nnotes);
+        return e->kind;
+    }
     sqlite3_bind_text(*st, 1, account, -1, SQLITE_TRANSIENT);
     int r, rc = HW_OK;
     while ((r = sqlite3_step(*st)) == SQLITE_ROW) {
@@ -340,22 +429,17 @@ int hw_store_account_evidence(hw_store *s, const char *account,
                               store_col(*st, 3), store_col(*st, 4), store_col(*st, 5),
                               sqlite3_column_int64(*st, 6), sqlite3_column_int64(*st, 7),
                               NULL, NULL, NULL, -1 };
-        cJSON *doc = NULL;
-        if (sqlite3_column_int(*st, 8)) {
-            if (sqlite3_column_type(*st, 12) != SQLITE_NULL)
-                f.suppressed_at = sqlite3_column_int64(*st, 12);
-            char *raw = raw_json(s, *st, 9);
-            doc = raw ? cJSON_Parse(raw) : NULL;
-            free(raw);
-            const cJSON *note = cJSON_GetObjectItemCaseSensitive(doc, "Note");
-            if (cJSON_IsObject(note)) {
-                f.note_text = obj_str(note, "Text");
-                f.note_updated_by = obj_str(note, "UpdatedBy");
-                f.note_updated_at = obj_str(note, "UpdatedAt");
+        if (nnotes && strcmp(f.workflow_status, "SUPPRESSED") == 0) {
+            struct note key = { (char *)f.id, NULL, NULL, NULL, 0 };
+            const struct note *x = bsearch(&key, notes, nnotes, sizeof *notes, cmp_note);
+            if (x) {
+                f.note_text = x->text;
+                f.note_updated_by = x->by;
+                f.note_updated_at = x->at;
+                f.suppressed_at = x->suppressed_at;
             }
         }
         int cr = cb(arg, &f);
-        cJSON_Delete(doc);
         if (cr) {
             rc = store_cb_fail(s, e, "reading evidence", cr);
             break;
@@ -364,6 +448,7 @@ int hw_store_account_evidence(hw_store *s, const char *account,
     if (rc == HW_OK && r != SQLITE_DONE)
         rc = store_fail(s, e, "reading evidence");
     sqlite3_reset(*st);
+    notes_free(notes, nnotes);
     return rc;
 }
 

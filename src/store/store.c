@@ -180,7 +180,15 @@ static const char *const migrations[] = {
     "  account_id TEXT NOT NULL, resource_type TEXT NOT NULL,"
     "  count INTEGER NOT NULL, run_id TEXT NOT NULL, at INTEGER NOT NULL,"
     "  PRIMARY KEY (account_id, resource_type)) WITHOUT ROWID;"
-    "ALTER TABLE audit_log ADD COLUMN format INTEGER NOT NULL DEFAULT 1;",
+    "ALTER TABLE audit_log ADD COLUMN format INTEGER NOT NULL DEFAULT 1;"
+    /* evaluation reads an account's findings from this index alone, in
+     * the order it needs, never the rows with their stored ASFF; it
+     * serves every query the index it replaces served */
+    "DROP INDEX IF EXISTS findings_evidence;"
+    "CREATE INDEX findings_evaluation ON findings(account_id, control_id, resources, region, id,"
+    "  compliance_status, workflow_status, first_observed, last_observed, product_id,"
+    "  trusted, record_state)" /* this sqlite covers a query only with these too */
+    "  WHERE trusted = 1 AND record_state = 'ACTIVE';",
 };
 
 /* C steps run after a migration's SQL, in its transaction (by index). */

@@ -497,10 +497,12 @@ static void test_audit_reanchor(void)
     hw_sha256_hex(buf, (size_t)n, h1);
     n = snprintf(buf, sizeof buf, "%s\n2\n2024-01-01T00:00:01Z\nr\nhubwarden\nb\n{}", h1);
     hw_sha256_hex(buf, (size_t)n, h2);
-    char sql[1024];
+    char sql[1400];
     snprintf(sql, sizeof sql,
              "DROP VIEW evaluations; DROP TABLE eval_intervals; DROP TABLE eval_runs;"
              " DROP TABLE resource_counts; ALTER TABLE evaluations_legacy RENAME TO evaluations;"
+             " DROP INDEX findings_evaluation; CREATE INDEX findings_evidence ON"
+             " findings(account_id, control_id) WHERE trusted = 1 AND record_state = 'ACTIVE';"
              " ALTER TABLE audit_log DROP COLUMN format;"
              " INSERT INTO audit_log VALUES (1, '2024-01-01T00:00:00Z', 'r', 'hubwarden', 'a',"
              " '{}', '%s', '%s');"
