@@ -82,7 +82,8 @@ static int catalogue_types(const hw_catalog *cat, char ***types, size_t *n, hw_e
             p += len;
         }
     }
-    qsort(*types, *n, sizeof **types, cmp_str);
+    if (*n > 1)
+        qsort(*types, *n, sizeof **types, cmp_str);
     size_t k = 0;
     for (size_t i = 0; i < *n; i++) {
         if (k && strcmp((*types)[k - 1], (*types)[i]) == 0) {

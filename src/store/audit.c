@@ -172,5 +172,8 @@ int store_audit_reanchor(hw_store *s, hw_err *e)
     if (bad)
         hw_warn("%s: the audit log was already broken at entry %lld before re-anchoring", s->path,
                 (long long)bad);
+    else
+        hw_info("%s: audit log re-anchored: %lld entries hashed the old way are kept, new ones are "
+                "length-prefixed", s->path, (long long)n);
     return hw_store_audit_append(s, NULL, "hubwarden", "audit.reanchored", detail, e);
 }

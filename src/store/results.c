@@ -395,7 +395,8 @@ static int read_notes(hw_store *s, const char *account, struct note **out, size_
         notes_free(n, k);
         return rc;
     }
-    qsort(n, k, sizeof *n, cmp_note);
+    if (k > 1)
+        qsort(n, k, sizeof *n, cmp_note);
     *out = n;
     *nout = k;
     return HW_OK;
