@@ -339,6 +339,49 @@ static void test_intervals(void)
     cleanup();
 }
 
+/* A requirement that leaves the catalogue, and an account that leaves the
+ * Organization, stop being current: the next run does not show them. */
+static void test_gone(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run0[64], r1[64], r2[64], r3[64];
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "import", run0, &e), HW_OK);
+    setup_findings(s, run0);
+    hw_eval_summary *sums = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(evaluate(s, r1, 0, &sums, &n), HW_OK);
+    free(sums);
+    /* the catalogue loses "dup" */
+    hw_eval_opts o = { reqs, 3, ctls, HW_ARRAY_LEN(ctls), 0 };
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "scan", r2, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(hw_scan_evaluate(s, r2, &o, &sums, &n, &e), HW_OK);
+    free(sums);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM evaluations WHERE run_id = '%s'", r2);
+    CU_ASSERT_EQUAL(query_int(sql), 3);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM evaluations WHERE run_id = '%s'", r1);
+    CU_ASSERT_EQUAL(query_int(sql), 4);
+    /* the Organization is recorded without the account */
+    hw_account_row other = { "444444444444", "n", "e", "ACTIVE", "", "", 1 };
+    CU_ASSERT_EQUAL(hw_store_account_upsert(s, &other, run0, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(evaluate(s, r3, 0, &sums, &n), HW_OK);
+    free(sums);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM evaluations WHERE run_id = '%s' AND account_id = '333333333333'",
+             r3);
+    CU_ASSERT_EQUAL(query_int(sql), 0);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM evaluations WHERE run_id = '%s' AND account_id = '444444444444'",
+             r3);
+    CU_ASSERT_EQUAL(query_int(sql), 4);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_intervals WHERE to_seq IS NULL"
+                              " AND account_id = '333333333333'"), 0);
+    hw_store_close(s);
+    cleanup();
+}
+
 /* Pruning drops closed intervals of runs before DATE, never the newest
  * evaluation; the pruned run reads as nothing rather than half. */
 static void test_prune(void)
@@ -538,6 +581,7 @@ int test_eval_store_register(void)
         !CU_add_test(s, "NOT_APPLICABLE needs the inventory", test_not_applicable) ||
         !CU_add_test(s, "history as intervals", test_intervals) ||
         !CU_add_test(s, "prune keeps the newest evaluation", test_prune) ||
+        !CU_add_test(s, "what left stops being current", test_gone) ||
         !CU_add_test(s, "iterators fail loudly", test_iterators_fail_loudly) ||
         !CU_add_test(s, "a requirement of 300 controls", test_long_requirement) ||
         !CU_add_test(s, "audit hash is length-prefixed", test_audit_fields) ||
