@@ -2,9 +2,13 @@
 # tests/demo.sh - `make demo`: hubwarden's nightly scan against the bundled
 # local AWS simulator and a sample Organization (tests/data/awssim/demo.json):
 # a management account, an audit account holding the Security Hub
-# aggregator, three member accounts in two OUs plus a suspended one, two
-# regions.  hubwarden is configured as a user would: a configuration file
-# with the endpoint override, and a named profile in an AWS credentials file.
+# aggregator and the AWS Config aggregator, three member accounts in two
+# OUs plus a suspended one, two regions.  hubwarden is configured as a user
+# would: a configuration file with the endpoint override, and a named
+# profile in an AWS credentials file.  Between the second and the third
+# scan someone suppresses the sandbox account's failures in Security Hub
+# (BatchUpdateFindings, with awscli), and the demo shows a PARTIAL, a
+# SUPPRESSED and a NO_DATA requirement with their reasons.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -37,7 +41,8 @@ cat > "$D/hubwarden.json" <<JSON
   "organization": { "mode": "aggregator", "role_name": "HubwardenAudit",
                     "regions": ["us-east-1", "eu-west-1"] },
   "scan": { "aggregator_account": "222222222222", "aggregator_region": "us-east-1",
-            "member_controls": true }
+            "member_controls": true },
+  "evaluation": { "config_aggregator": "OrgAggregator" }
 }
 JSON
 export AWS_SHARED_CREDENTIALS_FILE="$D/credentials" AWS_CONFIG_FILE="$D/config" AWS_EC2_METADATA_DISABLED=true
@@ -70,5 +75,58 @@ import json, sys
 for line in sys.stdin:
     f = json.loads(line)
     print("  %s: %s" % (f["id"], f["untrusted_reason"]))'
+echo
+echo "== someone allowed to call BatchUpdateFindings suppresses the sandbox's failures"
+./hubwarden findings --account 666666666666 --status FAILED --product securityhub --json > "$D/sandbox.json"
+/usr/bin/python3 - "$D/sandbox.json" "$D" <<'PY'
+import json, sys
+fs = json.load(open(sys.argv[1]))
+arn = "arn:aws:securityhub:us-east-1::product/aws/securityhub"
+for n, i in enumerate(range(0, len(fs), 100)):
+    ids = [{"Id": f["id"], "ProductArn": arn.replace("us-east-1", f["region"])} for f in fs[i:i + 100]]
+    json.dump({"FindingIdentifiers": ids, "Workflow": {"Status": "SUPPRESSED"},
+               "Note": {"Text": "sandbox: not our problem", "UpdatedBy": "dev-lead@example.com"}},
+              open("%s/suppress-%d.json" % (sys.argv[2], n), "w"))
+print("  %d FAILED findings of 666666666666 to suppress" % len(fs))
+PY
+for f in "$D"/suppress-*.json; do
+    AWS_PAGER= AWS_DATA_PATH="$ROOT/.build/models" aws --profile hubwarden-demo --region us-east-1 \
+        --endpoint-url "http://127.0.0.1:$PORT" securityhub batch-update-findings \
+        --cli-input-json "file://$f" > /dev/null
+done
+echo
+echo "== hubwarden scan   (third run: the suppressions come in; they are not passes)"
+./hubwarden scan
+echo
+echo "== statuses and their reasons (newest evaluation, from the evidence store)"
+sqlite3 -json "$D/hubwarden.db" "SELECT framework, requirement, account_id, status, evidence
+    FROM evaluations WHERE run_id = (SELECT run_id FROM eval_runs ORDER BY seq DESC LIMIT 1)
+    AND status IN ('PARTIAL', 'SUPPRESSED', 'NO_DATA') ORDER BY framework, requirement, account_id" |
+/usr/bin/python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+shown = set()
+for want in ("PARTIAL", "SUPPRESSED", "NO_DATA"):
+    for r in rows:
+        if r["status"] != want:
+            continue
+        ev = json.loads(r["evidence"])
+        print("  %-10s %s %s in %s" % (want, r["framework"], r["requirement"], r["account_id"]))
+        for c in ev["controls"]:
+            if c["class"] in ("NO_DATA", "PARTIAL"):
+                regions = " (disabled in %s)" % ", ".join(c["disabled_in"]) if c.get("disabled_in") else ""
+                print("             %s %s: %s%s" % (c["control"], c["class"], c.get("reason", ""), regions))
+            elif c["class"] == "SUPPRESSED":
+                f = next(f for f in c["findings"] if f["workflow"] == "SUPPRESSED")
+                print("             %s suppressed %s by %s: \"%s\"" % (c["control"], f["suppressed_at"],
+                      f["note"]["updated_by"], f["note"]["text"]))
+            else:
+                print("             %s %s" % (c["control"], c["class"]))
+        shown.add(want)
+        break
+missing = {"PARTIAL", "SUPPRESSED", "NO_DATA"} - shown
+if missing:
+    sys.exit("demo: no %s requirement to show" % ", ".join(sorted(missing)))
+'
 echo
 echo "demo: done (evidence store: $D/hubwarden.db)"

@@ -264,4 +264,18 @@ int hw_aws_security_control_status(hw_aws_client *c, const hw_aws_ctx *ctx,
                                    const char *const *ids, size_t n, hw_aws_control_cb cb,
                                    void *arg, hw_err *e);
 
+/* ------------------------------------------------------------ AWS Config */
+
+extern const hw_aws_service hw_svc_config;
+
+/* Resource counts per account from the configuration aggregator
+ * (GetAggregateDiscoveredResourceCounts grouped by ACCOUNT_ID, every page):
+ * of resource_type, or of every type when it is NULL.  cb(arg, account,
+ * count) per account that has some; a cb returning non-zero stops with an
+ * error. */
+typedef int (*hw_aws_count_cb)(void *arg, const char *account, long count);
+int hw_aws_config_resource_counts(hw_aws_client *c, const hw_aws_ctx *ctx,
+                                  const char *aggregator, const char *resource_type,
+                                  hw_aws_count_cb cb, void *arg, hw_err *e);
+
 #endif

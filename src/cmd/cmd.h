@@ -172,10 +172,11 @@ struct hw_aws_endpoint_override;
 /* The controls folder: config controls_dir, else the catalogue's default. */
 const char *hw_cmd_controls_dir(const hw_ctx *ctx);
 /* Syncs the catalogue into the store and evaluates run_id's requirements
- * per account; *sums (malloc'd) per framework. */
+ * per account (infer_na: evaluation.infer_not_applicable); *sums
+ * (malloc'd) per framework. */
 struct hw_catalog;
 int hw_cmd_evaluate(const struct hw_catalog *cat, struct hw_store *st, const char *run_id,
-                    struct hw_eval_summary **sums, size_t *nsums, hw_err *e);
+                    int infer_na, struct hw_eval_summary **sums, size_t *nsums, hw_err *e);
 /* AWS client options from the configuration and --region. */
 void hw_cmd_aws_options(const hw_ctx *ctx, struct hw_aws_options *o,
                         struct hw_aws_endpoint_override *ov, size_t maxov, const char *session);
@@ -192,6 +193,7 @@ HW_DECLARE_COMMAND(report);
 HW_DECLARE_COMMAND(verify);
 HW_DECLARE_COMMAND(gate);
 HW_DECLARE_COMMAND(run);
+HW_DECLARE_COMMAND(prune);
 HW_DECLARE_COMMAND(keygen);
 HW_DECLARE_COMMAND(version);
 HW_DECLARE_COMMAND(help);

@@ -19,7 +19,7 @@ const char *hw_cmd_controls_dir(const hw_ctx *ctx)
 }
 
 int hw_cmd_evaluate(const hw_catalog *cat, struct hw_store *st, const char *run_id,
-                    hw_eval_summary **sums, size_t *nsums, hw_err *e)
+                    int infer_na, hw_eval_summary **sums, size_t *nsums, hw_err *e)
 {
     *sums = NULL;
     *nsums = 0;
@@ -29,10 +29,8 @@ int hw_cmd_evaluate(const hw_catalog *cat, struct hw_store *st, const char *run_
     hw_control_row *crows = calloc(cat->ncontrols ? cat->ncontrols : 1, sizeof *crows);
     hw_requirement_row *rrows = calloc(nreq ? nreq : 1, sizeof *rrows);
     const char ***lists = calloc(nreq ? nreq : 1, sizeof *lists);
-    const char **scoped = calloc(cat->ncontrols ? cat->ncontrols : 1, sizeof *scoped);
-    size_t nscoped = 0;
     int rc = HW_OK;
-    if (!crows || !rrows || !lists || !scoped) {
+    if (!crows || !rrows || !lists) {
         rc = hw_err_set(e, HW_ENOMEM, "out of memory");
         goto out;
     }
@@ -40,8 +38,6 @@ int hw_cmd_evaluate(const hw_catalog *cat, struct hw_store *st, const char *run_
         const hw_control *c = &cat->controls[i];
         hw_control_row r = { c->id, c->title, c->severity, c->resource_type, c->remediation };
         crows[i] = r;
-        if (strcmp(c->resource_type, "AWS::::Account") == 0)
-            scoped[nscoped++] = c->id;
     }
     size_t k = 0;
     for (size_t i = 0; i < cat->nframeworks && rc == HW_OK; i++) {
@@ -61,13 +57,14 @@ int hw_cmd_evaluate(const hw_catalog *cat, struct hw_store *st, const char *run_
     }
     if (rc == HW_OK)
         rc = hw_store_catalog_sync(st, crows, cat->ncontrols, rrows, nreq, e);
-    if (rc == HW_OK)
-        rc = hw_scan_evaluate(st, run_id, rrows, nreq, scoped, nscoped, sums, nsums, e);
+    if (rc == HW_OK) {
+        hw_eval_opts eo = { rrows, nreq, crows, cat->ncontrols, infer_na };
+        rc = hw_scan_evaluate(st, run_id, &eo, sums, nsums, e);
+    }
 out:
     for (size_t i = 0; lists && i < nreq; i++)
         free((void *)lists[i]);
     free(lists);
-    free(scoped);
     free(crows);
     free(rrows);
     return rc;

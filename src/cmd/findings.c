@@ -433,7 +433,7 @@ static int show_row_cb(void *arg, const hw_finding_row *f)
     if (f->title)
         cJSON_AddStringToObject(j, "title", f->title);
     x->fields = j;
-    return 1;
+    return 0;
 }
 
 /* Prints "key: value" lines for a flat JSON object (text for a terminal:
@@ -461,7 +461,7 @@ static int show(hw_ctx *ctx, const char *id, int format)
     char *arn = NULL, *raw = NULL;
     size_t rawlen = 0;
     struct show_ctx x = { s, NULL };
-    hw_finding_query q = { .id = id, .include_archived = 1 };
+    hw_finding_query q = { .id = id, .include_archived = 1, .limit = 1 };
     cJSON *history = cJSON_CreateArray();
     int rc = HW_EXIT_OK;
     if (hw_store_finding_product(s, id, &arn, &e) != HW_OK ||

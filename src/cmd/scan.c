@@ -11,6 +11,7 @@
 
 #include "aws/aws.h"
 #include "catalog/catalog.h"
+#include "eval/eval.h"
 #include "cmd/cmd.h"
 #include "scan/ingest.h"
 #include "scan/sink.h"
@@ -76,13 +77,21 @@ static void print_summary(const char *run_id, const hw_scan_result *r,
            "skipped; %zu of %zu sources completed; %zu pages, %zu API calls\n",
            s->untrusted, r->accounts, r->accounts_skipped, r->sources - r->sources_failed,
            r->sources, r->pages, r->api_calls);
+    /* pass rate: passed / (passed + failed + partial + suppressed); an
+     * exception, N/A, no data and manual are counted apart (README) */
+    if (nsums)
+        printf("  per framework, requirements x accounts; pass rate = passed / (passed + failed "
+               "+ partial + suppressed)\n");
     for (size_t i = 0; i < nsums; i++) {
         const unsigned *c = sums[i].counts;
-        unsigned decided = c[0] + c[1];
-        printf("  %-22s pass rate %5.1f%%  (%u passed, %u failed, %u exception, %u not applicable, "
-               "%u no data, %u manual)\n",
-               sums[i].framework, decided ? 100.0 * c[0] / decided : 0.0, c[0], c[1], c[5], c[2],
-               c[3], c[4]);
+        unsigned decided = c[HW_REQ_PASSED] + c[HW_REQ_FAILED] + c[HW_REQ_PARTIAL] +
+                           c[HW_REQ_SUPPRESSED];
+        printf("  %-22s pass rate %5.1f%%  (%u passed, %u failed, %u partial, %u suppressed, "
+               "%u exception, %u not applicable, %u no data, %u manual)\n",
+               sums[i].framework, decided ? 100.0 * c[HW_REQ_PASSED] / decided : 0.0,
+               c[HW_REQ_PASSED], c[HW_REQ_FAILED], c[HW_REQ_PARTIAL], c[HW_REQ_SUPPRESSED],
+               c[HW_REQ_EXCEPTION], c[HW_REQ_NOT_APPLICABLE], c[HW_REQ_NO_DATA],
+               c[HW_REQ_MANUAL]);
     }
 }
 
@@ -150,9 +159,20 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     so.catalog = cat;
     hw_scan_result res;
     int rc = hw_scan_run(st, &so, run_id, &res, &e);
+    const char *agg = c->evaluation.config_aggregator;
+    if (rc == HW_OK && agg && *agg) {
+        size_t calls = 0;
+        hw_err ie;
+        hw_err_clear(&ie);
+        if (hw_scan_inventory(st, &so, agg, run_id, &calls, &ie) != HW_OK)
+            hw_warn("resource inventory (AWS Config aggregator %s) unavailable: %s; controls "
+                    "without findings stay NO_DATA", agg, ie.msg);
+        res.api_calls += calls;
+    }
     hw_eval_summary *sums = NULL;
     size_t nsums = 0;
-    if (rc == HW_OK && hw_cmd_evaluate(cat, st, run_id, &sums, &nsums, &e) != HW_OK) {
+    if (rc == HW_OK && hw_cmd_evaluate(cat, st, run_id, c->evaluation.infer_not_applicable,
+                                       &sums, &nsums, &e) != HW_OK) {
         hw_error("%s", e.msg);
         rc = e.kind;
     }

@@ -106,6 +106,14 @@ static const struct key config_keys[] = {
     { "scan.products", K_STRLIST, OFF(scan.products), OFF(scan.nproducts), 0, 0, NULL,
       "[\"securityhub\", \"guardduty\"]",
       "Products whose findings are pulled: securityhub (control findings), guardduty, or a product name." },
+    { "evaluation.config_aggregator", K_STR, OFF(evaluation.config_aggregator), 0, 0, 0, NULL, "",
+      "AWS Config aggregator of the Organization, in scan.aggregator_account and "
+      "scan.aggregator_region: its resource counts make a control without findings "
+      "NOT_APPLICABLE (no resources of its type); without it such a control is NO_DATA." },
+    { "evaluation.infer_not_applicable", K_BOOL, OFF(evaluation.infer_not_applicable), 0, 0, 0,
+      NULL, "false",
+      "Take a control without findings in an evaluated account for NOT_APPLICABLE without "
+      "the resource inventory (the evidence says it was inferred)." },
     { "remediation.default", K_MODE, OFF(remediation.default_mode), 0, 0, 0, NULL, "off",
       "Mode of controls without a rule: auto, approval or off." },
     { "remediation.controls", K_REMEDY, OFF(remediation.rules), OFF(remediation.nrules), 0, 0, NULL,

@@ -77,6 +77,11 @@ typedef struct hw_config {
     } scan;
 
     struct {
+        char *config_aggregator;  /* AWS Config aggregator (audit account) */
+        int infer_not_applicable; /* take silence for "no resources" */
+    } evaluation;
+
+    struct {
         int default_mode;       /* enum hw_remedy_mode */
         hw_remedy_rule *rules;  /* per control */
         size_t nrules;

@@ -3,15 +3,26 @@
  */
 #include "eval/eval.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char *hw_req_status_name(int status)
 {
-    static const char *const names[] = { "PASSED", "FAILED", "NOT_APPLICABLE",
-                                         "NO_DATA", "MANUAL", "EXCEPTION" };
-    if (status < 0 || status > HW_REQ_EXCEPTION)
+    static const char *const names[] = { "PASSED",  "FAILED",    "NOT_APPLICABLE",
+                                         "NO_DATA", "MANUAL",    "EXCEPTION",
+                                         "PARTIAL", "SUPPRESSED" };
+    if (status < 0 || status >= HW_REQ_NSTATUS)
         return "UNKNOWN";
     return names[status];
+}
+
+const char *hw_ctl_class_name(int cls)
+{
+    static const char *const names[] = { "FAILED",  "SUPPRESSED",     "EXCEPTION",   "PASSED",
+                                         "PARTIAL", "NOT_APPLICABLE", "NA_INFERRED", "NO_DATA" };
+    if (cls < 0 || cls > HW_CTL_NO_DATA)
+        return "UNKNOWN";
+    return names[cls];
 }
 
 const hw_control_state *hw_eval_find(const hw_control_state *states, size_t n,
@@ -31,39 +42,94 @@ const hw_control_state *hw_eval_find(const hw_control_state *states, size_t n,
     return NULL;
 }
 
-int hw_eval_requirement(const hw_req_input *req, const hw_control_state *states,
-                        size_t nstates, int account_evaluated)
+static int disabled(const hw_control_state *s)
+{
+    return s && s->disabled_in && *s->disabled_in;
+}
+
+const char *hw_eval_no_data_reason(const hw_control_state *s, int account_evaluated)
+{
+    if (s && (s->failed || s->suppressed || s->passed))
+        return NULL;
+    if (disabled(s))
+        return "control disabled in a region of the account";
+    if (s && s->not_available)
+        return "Security Hub could not evaluate it (NOT_AVAILABLE)";
+    if (!account_evaluated)
+        return "no findings: the account has no Security Hub control findings";
+    if (s && s->account_scoped)
+        return "no findings for an account-level control";
+    if (!s || !s->checked)
+        return "no findings, and whether the control is enabled is unknown";
+    if (s->resources < 0)
+        return "no findings, and the resource inventory (AWS Config) is unavailable";
+    if (s->resources > 0)
+        return "no findings, although AWS Config counts resources of its type";
+    return "no findings";
+}
+
+int hw_eval_control(const hw_control_state *s, int account_evaluated, int infer_na)
+{
+    if (s && s->failed)
+        return s->excepted ? HW_CTL_EXCEPTED : HW_CTL_FAILED;
+    if (s && s->suppressed)
+        return s->excepted ? HW_CTL_EXCEPTED : HW_CTL_SUPPRESSED;
+    if (s && s->passed)
+        return disabled(s) ? HW_CTL_PARTIAL : HW_CTL_PASSED;
+    if (disabled(s) || (s && s->not_available) || (s && s->account_scoped))
+        return HW_CTL_NO_DATA;
+    if (s && s->checked && s->resources == 0)
+        return HW_CTL_NOT_APPLICABLE;
+    if (infer_na && account_evaluated)
+        return HW_CTL_NA_INFERRED;
+    return HW_CTL_NO_DATA;
+}
+
+int hw_eval_combine(const hw_req_input *req, const int *classes)
 {
     if (req->manual)
         return HW_REQ_MANUAL;
-    unsigned failing = 0, excepted = 0, passed = 0, seen = 0, scoped = 0, disabled = 0;
-    for (size_t i = 0; i < req->ncontrols; i++) {
-        if (req->account_scoped && req->account_scoped[i])
-            scoped++;
-        const hw_control_state *s = hw_eval_find(states, nstates, req->controls[i]);
-        if (!s)
-            continue;
-        if (s->disabled_in && *s->disabled_in)
-            disabled++;
-        if (s->passed || s->failed || s->not_available)
-            seen++;
-        if (s->failed) {
-            failing++;
-            if (s->excepted)
-                excepted++;
-        } else if (s->passed) {
-            passed++;
-        }
-    }
-    if (failing && excepted == failing)
-        return HW_REQ_EXCEPTION;
-    if (failing)
-        return HW_REQ_FAILED;
-    if (passed)
-        return HW_REQ_PASSED;
     if (req->ncontrols == 0)
         return HW_REQ_NO_DATA;
-    if (account_evaluated && !seen && !scoped && !disabled)
-        return HW_REQ_NOT_APPLICABLE;
+    unsigned n[HW_CTL_NO_DATA + 1] = { 0 };
+    for (size_t i = 0; i < req->ncontrols; i++)
+        n[classes[i]]++;
+    if (n[HW_CTL_FAILED])
+        return HW_REQ_FAILED;
+    if (n[HW_CTL_SUPPRESSED])
+        return HW_REQ_SUPPRESSED;
+    unsigned missing = n[HW_CTL_PARTIAL] + n[HW_CTL_NO_DATA];
+    if (n[HW_CTL_EXCEPTED] && !missing)
+        return HW_REQ_EXCEPTION;
+    if (n[HW_CTL_EXCEPTED])
+        return HW_REQ_PARTIAL; /* accepted where it fails, unknown elsewhere */
+    if (!missing)
+        return n[HW_CTL_PASSED] ? HW_REQ_PASSED : HW_REQ_NOT_APPLICABLE;
+    if (n[HW_CTL_PASSED] || n[HW_CTL_PARTIAL])
+        return HW_REQ_PARTIAL;
     return HW_REQ_NO_DATA;
+}
+
+int hw_eval_requirement(const hw_req_input *req, const hw_control_state *states,
+                        size_t nstates, int account_evaluated, int infer_na)
+{
+    if (req->manual)
+        return HW_REQ_MANUAL;
+    int small[64] = { 0 };
+    int *cls = small;
+    int st = HW_REQ_NO_DATA;
+    if (req->ncontrols > 64) {
+        /* no limit on a requirement's controls: the rare long list pays
+         * one allocation */
+        cls = malloc(req->ncontrols * sizeof *cls);
+        if (!cls)
+            return -1;
+    }
+    for (size_t i = 0; i < req->ncontrols; i++)
+        cls[i] = hw_eval_control(hw_eval_find(states, nstates, req->controls[i]),
+                                 account_evaluated, infer_na);
+    st = hw_eval_combine(req, cls);
+    if (cls != small)
+        free(cls);
+    return st;
 }

@@ -7,69 +7,119 @@
  * catalogue, and writes the results back.  Keeping it free of SQL and XML
  * makes every rule below a unit test.
  *
- * Rules, per requirement and account, first match wins:
- *   MANUAL          the requirement is marked manual (no control can show it)
- *   EXCEPTION       an approved, unexpired risk acceptance covers every
- *                   failing control of the requirement in that account
- *   FAILED          some control has a trusted, active FAILED or WARNING
- *                   finding (not suppressed)
- *   PASSED          some control has a trusted, active PASSED finding and
- *                   none failed
- *   NOT_APPLICABLE  the account was evaluated by Security Hub (it has
- *                   control findings) but none for these controls, none
- *                   of the controls is account-scoped, and none is known
- *                   to be disabled in a region of the account: there are
- *                   no resources of their types
- *   NO_DATA         otherwise: the controls are not enabled there or have
- *                   never been evaluated
+ * First each control of the account gets a class (hw_eval_control):
+ *   FAILED          a resource has a trusted, active FAILED or WARNING
+ *                   finding whose workflow is not SUPPRESSED
+ *   SUPPRESSED      no such failure, but a resource whose failures are all
+ *                   suppressed in Security Hub (Workflow.Status SUPPRESSED)
+ *   EXCEPTED        FAILED or SUPPRESSED, and an approved, unexpired
+ *                   hubwarden exception covers the control in the account
+ *   PASSED          resources passed, none failed, and the control is not
+ *                   known to be switched off in a region of the account
+ *   PARTIAL         resources passed, but the control is switched off in
+ *                   some region of the account (those regions are missing)
+ *   NOT_APPLICABLE  no findings; the control is known to be enabled (the
+ *                   account's controls were checked and it is not disabled
+ *                   anywhere), it is not account-scoped, and AWS Config's
+ *                   aggregator counts no resource of its type in the account
+ *   NA_INFERRED     no findings, and evaluation.infer_not_applicable lets
+ *                   hubwarden take silence for "nothing to evaluate" (the
+ *                   old rule: the account is evaluated, the control is not
+ *                   account-scoped and not known to be disabled)
+ *   NO_DATA         otherwise; hw_eval_no_data_reason() says why
+ * A resource is counted once per control and region, whatever number of
+ * findings (consolidated and standards-based) speak for it: the worst
+ * status among them counts.
  *
- * "Known to be disabled" comes from Security Hub's own view of the account
- * (BatchGetSecurityControls, recorded by the scan where it could ask).
- * Where it could not ask, a control with no findings in an evaluated
- * account is taken to have nothing to evaluate.
+ * Then the requirement, first match wins:
+ *   MANUAL          the requirement is marked manual (no control can show it)
+ *   NO_DATA         it names no control
+ *   FAILED          some control FAILED
+ *   SUPPRESSED      some control SUPPRESSED (its only failures are suppressed)
+ *   EXCEPTION       some control EXCEPTED, the others passed or do not apply
+ *                   (with others PARTIAL or NO_DATA: PARTIAL)
+ *   PASSED          every control PASSED or NOT_APPLICABLE (or NA_INFERRED),
+ *                   at least one PASSED
+ *   NOT_APPLICABLE  every control NOT_APPLICABLE (or NA_INFERRED)
+ *   PARTIAL         some control PASSED or PARTIAL, others PARTIAL or NO_DATA
+ *   NO_DATA         otherwise
  */
 #ifndef HW_EVAL_H
 #define HW_EVAL_H
 
 #include <stddef.h>
 
+/* Stored and printed by name; the numbers index summaries only. */
 enum hw_req_status {
     HW_REQ_PASSED = 0,
     HW_REQ_FAILED,
     HW_REQ_NOT_APPLICABLE,
     HW_REQ_NO_DATA,
     HW_REQ_MANUAL,
-    HW_REQ_EXCEPTION
+    HW_REQ_EXCEPTION,
+    HW_REQ_PARTIAL,
+    HW_REQ_SUPPRESSED,
+    HW_REQ_NSTATUS
+};
+
+enum hw_ctl_class {
+    HW_CTL_FAILED = 0,
+    HW_CTL_SUPPRESSED,
+    HW_CTL_EXCEPTED,
+    HW_CTL_PASSED,
+    HW_CTL_PARTIAL,
+    HW_CTL_NOT_APPLICABLE,
+    HW_CTL_NA_INFERRED,
+    HW_CTL_NO_DATA
 };
 
 /* The state of one control in one account, from its active findings. */
 typedef struct hw_control_state {
-    const char *control;  /* e.g. "S3.8" */
-    unsigned passed;      /* trusted active findings by Compliance.Status */
-    unsigned failed;      /* FAILED or WARNING, workflow not SUPPRESSED */
-    unsigned not_available;
-    int excepted;         /* an approved, unexpired exception covers it */
+    const char *control;     /* e.g. "S3.8" */
+    unsigned passed;         /* resources passing (trusted, active findings) */
+    unsigned failed;         /* resources FAILED or WARNING, not suppressed */
+    unsigned suppressed;     /* resources whose failures are all suppressed */
+    unsigned not_available;  /* resources Security Hub could not evaluate */
+    int excepted;            /* an approved, unexpired exception covers it */
     const char *disabled_in; /* regions where it is switched off, or NULL */
+    int checked;             /* the account's controls were checked (so a
+                              * control not in disabled_in is enabled) */
+    long resources;          /* resources of its type per AWS Config; -1
+                              * when unknown (no inventory for the account) */
+    int account_scoped;      /* resource type AWS::::Account: always has one */
 } hw_control_state;
 
 typedef struct hw_req_input {
     int manual;
     const char *const *controls; /* control ids evidencing it */
     size_t ncontrols;
-    /* 1 when the control is account-scoped (resource type AWS::::Account):
-     * it always has a resource, so no finding means no evaluation */
-    const int *account_scoped;
 } hw_req_input;
+
+/* Why a control is NO_DATA (a short phrase for the evidence); NULL when
+ * it is not. */
+const char *hw_eval_no_data_reason(const hw_control_state *s, int account_evaluated);
+
+/*
+ * The class of one control; s may be NULL (no findings, nothing recorded).
+ * account_evaluated: the account has any Security Hub control finding;
+ * infer_na: evaluation.infer_not_applicable.
+ */
+int hw_eval_control(const hw_control_state *s, int account_evaluated, int infer_na);
+
+/* The requirement's status from its controls' classes (classes[i] for
+ * req->controls[i]). */
+int hw_eval_combine(const hw_req_input *req, const int *classes);
 
 /*
  * states: the account's controls, sorted by control id (strcmp) so that
- * lookups are binary searches; account_evaluated: the account has any
- * Security Hub control finding at all.  Returns the status.
+ * lookups are binary searches.  Returns the status; -1 when out of memory
+ * (a list of more than 64 controls takes one allocation).
  */
 int hw_eval_requirement(const hw_req_input *req, const hw_control_state *states,
-                        size_t nstates, int account_evaluated);
+                        size_t nstates, int account_evaluated, int infer_na);
 const hw_control_state *hw_eval_find(const hw_control_state *states, size_t n,
                                      const char *control);
 const char *hw_req_status_name(int status);
+const char *hw_ctl_class_name(int cls);
 
 #endif

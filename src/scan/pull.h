@@ -50,4 +50,14 @@ typedef struct hw_scan_result {
 int hw_scan_run(struct hw_store *st, const hw_scan_opts *o, const char *run_id,
                 hw_scan_result *res, hw_err *e);
 
+/*
+ * Records the resource inventory for evaluation: per account, how many
+ * resources of each resource type of o->catalog's controls the AWS Config
+ * aggregator `aggregator` counts (in o->aggregator_account, assuming
+ * o->role_name there when it is not the caller's, and o->aggregator_region).
+ * On failure (e) the store keeps no inventory.  *calls: Config calls made.
+ */
+int hw_scan_inventory(struct hw_store *st, const hw_scan_opts *o, const char *aggregator,
+                      const char *run_id, size_t *calls, hw_err *e);
+
 #endif

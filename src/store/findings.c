@@ -530,7 +530,7 @@ int hw_store_findings(hw_store *s, const hw_finding_query *q,
     }
     hw_buf_free(&sql);
     bind_all(st, &b, q->limit);
-    int r;
+    int r, cr = 0;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_finding_row f = { 0 };
         f.id = store_col(st, 0);
@@ -552,10 +552,12 @@ int hw_store_findings(hw_store *s, const hw_finding_query *q,
         f.trusted = sqlite3_column_int(st, 16);
         f.untrusted_reason = store_col(st, 17);
         f.title = sqlite3_column_type(st, 18) == SQLITE_NULL ? NULL : store_col(st, 18);
-        if (cb(arg, &f))
+        if ((cr = cb(arg, &f)) != 0)
             break;
     }
-    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK : store_fail(s, e, "querying findings");
+    int rc = r == SQLITE_DONE  ? HW_OK
+             : r == SQLITE_ROW ? store_cb_fail(s, e, "querying findings", cr)
+                               : store_fail(s, e, "querying findings");
     sqlite3_finalize(st);
     return rc;
 }
@@ -604,7 +606,7 @@ int hw_store_findings_by_resource(hw_store *s, const hw_finding_query *q,
     bind_all(st, &b, q->limit);
     static const char *const labels[] = { "CRITICAL", "HIGH", "MEDIUM", "LOW",
                                           "INFORMATIONAL", "" };
-    int r;
+    int r, cr = 0;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         int rank = sqlite3_column_int(st, 5);
         hw_resource_group g = {
@@ -613,10 +615,12 @@ int hw_store_findings_by_resource(hw_store *s, const hw_finding_query *q,
             store_col(st, 7), labels[rank >= 0 && rank < 6 ? rank : 5],
             sqlite3_column_int64(st, 6),
         };
-        if (cb(arg, &g))
+        if ((cr = cb(arg, &g)) != 0)
             break;
     }
-    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK : store_fail(s, e, "grouping findings");
+    int rc = r == SQLITE_DONE  ? HW_OK
+             : r == SQLITE_ROW ? store_cb_fail(s, e, "grouping findings", cr)
+                               : store_fail(s, e, "grouping findings");
     sqlite3_finalize(st);
     return rc;
 }
@@ -635,12 +639,13 @@ int hw_store_finding_values(hw_store *s, const char *field,
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "listing finding values");
-    int r;
+    int r, cr = 0;
     while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        if (cb(arg, store_col(st, 0)))
+        if ((cr = cb(arg, store_col(st, 0))) != 0)
             break;
-    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK
-                                                   : store_fail(s, e, "listing finding values");
+    int rc = r == SQLITE_DONE  ? HW_OK
+             : r == SQLITE_ROW ? store_cb_fail(s, e, "listing finding values", cr)
+                               : store_fail(s, e, "listing finding values");
     sqlite3_finalize(st);
     return rc;
 }
@@ -683,16 +688,17 @@ int hw_store_finding_history(hw_store *s, const char *product_arn, const char *i
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "reading finding history");
     sqlite3_bind_int64(st, 1, key);
-    int r;
+    int r, cr = 0;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_history_row h = { store_col(st, 0), sqlite3_column_int64(st, 1), store_col(st, 2),
                              store_col(st, 3),  store_col(st, 4), store_col(st, 5),
                              store_col(st, 6),  store_col(st, 7), sqlite3_column_int(st, 8) };
-        if (cb(arg, &h))
+        if ((cr = cb(arg, &h)) != 0)
             break;
     }
-    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK
-                                                   : store_fail(s, e, "reading finding history");
+    int rc = r == SQLITE_DONE  ? HW_OK
+             : r == SQLITE_ROW ? store_cb_fail(s, e, "reading finding history", cr)
+                               : store_fail(s, e, "reading finding history");
     sqlite3_finalize(st);
     return rc;
 }

@@ -157,6 +157,57 @@ static const char *const migrations[] = {
     /* 4: a finding's Title, for the listings (NULL for findings stored
      * before: `hubwarden findings` then reads it from the raw ASFF) */
     "ALTER TABLE findings ADD COLUMN title TEXT;",
+    /* 5: evaluation history as intervals of unchanged status and evidence
+     * (a run that changes nothing writes nothing); the per-run rows written
+     * so far stay readable, through the same view, as evaluations_legacy.
+     * The resource inventory from AWS Config.  The audit log's hash moves
+     * to a length-prefixed encoding (format 2); the hook re-anchors. */
+    "ALTER TABLE evaluations RENAME TO evaluations_legacy;"
+    "CREATE TABLE eval_runs ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  run_id TEXT NOT NULL UNIQUE REFERENCES runs(id),"
+    "  at INTEGER NOT NULL,"
+    "  pruned INTEGER NOT NULL DEFAULT 0);" /* 1: its closed intervals dropped */
+    "CREATE TABLE eval_intervals ("
+    "  id INTEGER PRIMARY KEY,"
+    "  framework TEXT NOT NULL, requirement TEXT NOT NULL, account_id TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('PASSED','FAILED','NOT_APPLICABLE','NO_DATA',"
+    "    'MANUAL','EXCEPTION','PARTIAL','SUPPRESSED')),"
+    "  digest INTEGER NOT NULL,"
+    "  evidence TEXT NOT NULL,"
+    "  from_seq INTEGER NOT NULL REFERENCES eval_runs(seq),"
+    "  to_seq INTEGER);" /* NULL: current */
+    "CREATE UNIQUE INDEX eval_intervals_open ON eval_intervals(account_id, framework, requirement)"
+    "  WHERE to_seq IS NULL;"
+    /* what a run compares, read without touching the evidence */
+    "CREATE INDEX eval_intervals_digest ON eval_intervals(account_id, framework, requirement,"
+    "  digest) WHERE to_seq IS NULL;"
+    "CREATE INDEX eval_intervals_closed ON eval_intervals(to_seq) WHERE to_seq IS NOT NULL;"
+    "CREATE VIEW evaluations AS"
+    "  SELECT r.run_id AS run_id, i.framework AS framework, i.requirement AS requirement,"
+    "  i.account_id AS account_id, i.status AS status, i.evidence AS evidence"
+    "  FROM eval_runs r JOIN eval_intervals i"
+    "  ON i.from_seq <= r.seq AND (i.to_seq IS NULL OR i.to_seq > r.seq) WHERE r.pruned = 0"
+    "  UNION ALL SELECT run_id, framework, requirement, account_id, status, evidence"
+    "  FROM evaluations_legacy;"
+    "CREATE TABLE resource_counts ("
+    "  account_id TEXT NOT NULL, resource_type TEXT NOT NULL,"
+    "  count INTEGER NOT NULL, run_id TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  PRIMARY KEY (account_id, resource_type)) WITHOUT ROWID;"
+    "ALTER TABLE audit_log ADD COLUMN format INTEGER NOT NULL DEFAULT 1;"
+    /* evaluation reads an account's findings from this index alone, in
+     * the order it needs, never the rows with their stored ASFF; it
+     * serves every query the index it replaces served */
+    "DROP INDEX IF EXISTS findings_evidence;"
+    "CREATE INDEX findings_evaluation ON findings(account_id, control_id, resources, region, id,"
+    "  compliance_status, workflow_status, first_observed, last_observed, product_id,"
+    "  trusted, record_state)" /* this sqlite covers a query only with these too */
+    "  WHERE trusted = 1 AND record_state = 'ACTIVE';",
+};
+
+/* C steps run after a migration's SQL, in its transaction (by index). */
+static int (*const migration_hooks[])(hw_store *, hw_err *) = {
+    NULL, NULL, NULL, NULL, store_audit_reanchor,
 };
 
 int hw_store_schema_version(void)
@@ -276,7 +327,10 @@ static int migrate(hw_store *s, hw_err *e)
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;", v + 1);
         if (store_exec(s, "BEGIN IMMEDIATE", e) != HW_OK)
             return e->kind;
-        if (store_exec(s, migrations[v], e) != HW_OK || store_exec(s, pragma, e) != HW_OK) {
+        if (store_exec(s, migrations[v], e) != HW_OK ||
+            ((size_t)v < HW_ARRAY_LEN(migration_hooks) && migration_hooks[v] &&
+             migration_hooks[v](s, e) != HW_OK) ||
+            store_exec(s, pragma, e) != HW_OK) {
             store_exec(s, "ROLLBACK", NULL);
             return hw_err_prefix(e, "migration %d", v + 1);
         }
@@ -591,14 +645,17 @@ int hw_store_accounts(hw_store *s, int (*cb)(void *arg, const hw_account_row *a)
                            " ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "reading accounts");
-    int r;
+    int r, cr = 0;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_account_row a = { col(st, 0), col(st, 1), col(st, 2), col(st, 3),
                              col(st, 4), col(st, 5), sqlite3_column_int(st, 6) };
-        if (cb(arg, &a))
+        cr = cb(arg, &a);
+        if (cr)
             break;
     }
-    int rc = (r == SQLITE_ROW || r == SQLITE_DONE) ? HW_OK : store_fail(s, e, "reading accounts");
+    int rc = r == SQLITE_DONE  ? HW_OK
+             : r == SQLITE_ROW ? store_cb_fail(s, e, "reading accounts", cr)
+                               : store_fail(s, e, "reading accounts");
     sqlite3_finalize(st);
     return rc;
 }

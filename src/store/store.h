@@ -20,6 +20,12 @@
  *
  * Ownership: hw_store_open() returns a handle freed by hw_store_close().
  * Strings handed to callbacks are borrowed for the duration of the call.
+ *
+ * Iterators (the functions taking a callback): the callback returns 0 to
+ * go on; anything else stops the walk and the iterator returns it as an
+ * error (an hw_errkind, else HW_EINTERNAL) with a message naming what was
+ * being read, so that a caller never takes a half-read result for a whole
+ * one.  A callback that sets e itself keeps its message.
  */
 #ifndef HW_STORE_H
 #define HW_STORE_H
@@ -84,7 +90,7 @@ int hw_store_account_upsert(hw_store *s, const hw_account_row *a, const char *ru
  * transaction that then upserts the current members, so that an account
  * that left stops being trusted. */
 int hw_store_accounts_reset_membership(hw_store *s, hw_err *e);
-/* Calls cb for every account; stops early when cb returns non-zero. */
+/* Calls cb for every account (see Iterators above). */
 int hw_store_accounts(hw_store *s, int (*cb)(void *arg, const hw_account_row *a), void *arg,
                       hw_err *e);
 
@@ -154,9 +160,8 @@ typedef struct hw_finding_query {
 /* The fields a finding query can sort by (severity sorts CRITICAL first). */
 const char *const *hw_store_finding_sort_fields(size_t *n);
 
-/* Rows for `hubwarden findings`; raw is not filled.  Stops early when cb
- * returns non-zero.  A sort key not in hw_store_finding_sort_fields() is
- * HW_EINVAL. */
+/* Rows for `hubwarden findings`; raw is not filled (see Iterators).  A
+ * sort key not in hw_store_finding_sort_fields() is HW_EINVAL. */
 int hw_store_findings(hw_store *s, const hw_finding_query *q,
                       int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e);
 
@@ -217,19 +222,74 @@ typedef struct hw_requirement_row {
 int hw_store_catalog_sync(hw_store *s, const hw_control_row *controls, size_t ncontrols,
                           const hw_requirement_row *reqs, size_t nreqs, hw_err *e);
 
-/* Per account and control: counts of trusted, active Security Hub control
- * findings by compliance status (SUPPRESSED workflow not counted as failed),
- * and the regions where the control is switched off.  A control disabled
- * somewhere has a row even without findings (has_findings 0). */
+/* Per account and control: counts of the resources of trusted, active
+ * Security Hub control findings by status, each resource (control, region,
+ * resources) counted once whatever number of findings (consolidated and
+ * standards-based) speak for it, with the worst status among them: failed
+ * (FAILED or WARNING, workflow not SUPPRESSED), else suppressed (failed,
+ * all SUPPRESSED), else passed, else not available.  With the regions where
+ * the control is switched off: a control disabled somewhere has a row even
+ * without findings (has_findings 0). */
 typedef struct hw_control_count {
     const char *account, *control;
     unsigned passed, failed, not_available;
     int has_findings;
     const char *disabled_in; /* "eu-west-1 us-east-1", or NULL */
+    unsigned suppressed;
 } hw_control_count;
 
+/* Every account's rows, by account then control. */
 int hw_store_control_counts(hw_store *s, int (*cb)(void *arg, const hw_control_count *c),
                             void *arg, hw_err *e);
+/* One account's rows, by control (one indexed query). */
+int hw_store_account_control_counts(hw_store *s, const char *account,
+                                    int (*cb)(void *arg, const hw_control_count *c), void *arg,
+                                    hw_err *e);
+/* The accounts with trusted, active Security Hub control findings, in id
+ * order (for a store that has recorded no Organization). */
+int hw_store_evaluated_accounts(hw_store *s, int (*cb)(void *arg, const char *account),
+                                void *arg, hw_err *e);
+/* One account's disabled controls: per control, its regions ("a b"). */
+int hw_store_account_disabled(hw_store *s, const char *account,
+                              int (*cb)(void *arg, const char *control, const char *regions),
+                              void *arg, hw_err *e);
+/* *checked = 1 when some region of the account had its controls checked
+ * (so a control not recorded as disabled there is enabled). */
+int hw_store_account_checked(hw_store *s, const char *account, int *checked, hw_err *e);
+/* The controls an approved exception covers in the account at `now`. */
+int hw_store_account_exceptions(hw_store *s, const char *account, int64_t now,
+                                int (*cb)(void *arg, const char *control), void *arg, hw_err *e);
+
+/* One finding as evidence. */
+typedef struct hw_evidence_row {
+    const char *control, *id, *region, *compliance_status, *workflow_status, *resources;
+    int64_t first_observed, last_observed;
+    /* suppressed findings only (else NULL / -1): Note.Text, Note.UpdatedBy,
+     * Note.UpdatedAt from the stored ASFF, and when the store saw the
+     * workflow turn SUPPRESSED (-1: it arrived suppressed) */
+    const char *note_text, *note_updated_by, *note_updated_at;
+    int64_t suppressed_at;
+} hw_evidence_row;
+
+/* The trusted, active Security Hub findings of an account, by control,
+ * then resource, region and id, so that the findings of one resource are
+ * adjacent. */
+int hw_store_account_evidence(hw_store *s, const char *account,
+                              int (*cb)(void *arg, const hw_evidence_row *r), void *arg,
+                              hw_err *e);
+
+/* --------------------------------------------- resource inventory (Config) */
+
+/* Replaces what is recorded for resource_type: counts[i] resources in
+ * accounts[i].  resource_type "" records the accounts the inventory covers
+ * (any resource at all).  Inside hw_store_begin/commit. */
+int hw_store_resource_counts_put(hw_store *s, const char *resource_type,
+                                 const char *const *accounts, const long *counts, size_t n,
+                                 const char *run_id, hw_err *e);
+/* One account's recorded counts, by resource type. */
+int hw_store_account_resources(hw_store *s, const char *account,
+                               int (*cb)(void *arg, const char *type, long count), void *arg,
+                               hw_err *e);
 
 /* Records which controls are disabled in one account and region, replacing
  * what an earlier check recorded there (inside hw_store_begin/commit). */
@@ -240,21 +300,57 @@ int hw_store_control_check(hw_store *s, const char *account, const char *region,
 int hw_store_control_checked_at(hw_store *s, const char *account, const char *region, int64_t *t,
                                 hw_err *e);
 
-/* The trusted, active Security Hub findings of one control in one account
- * (evidence for an evaluation); at most `limit`, failing ones first. */
-int hw_store_control_findings(hw_store *s, const char *account, const char *control, int limit,
-                              int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e);
-
 typedef struct hw_evaluation_row {
     const char *run_id, *framework, *requirement, *account, *status;
     const char *evidence; /* JSON: finding ids, resources, observed times */
 } hw_evaluation_row;
 
-int hw_store_evaluation_put(hw_store *s, const hw_evaluation_row *r, hw_err *e);
+/*
+ * Evaluation history is kept as intervals of unchanged status and
+ * evidence: a run that changes nothing writes nothing but its own row.
+ * hw_store_eval_run_begin() numbers the run (*seq); for each account,
+ * hw_store_account_open_evals() gives the current interval of every
+ * requirement (id and the caller's digest of status and evidence, from a
+ * covering index), and
+ * hw_store_eval_change() closes the interval `close_id` (0: none) at seq and
+ * opens a new one for r (NULL: none).  hw_store_eval_open_accounts() lists
+ * the accounts with current intervals, and hw_store_eval_close_account()
+ * closes those of an account the run did not evaluate (one that left).
+ * All inside one hw_store_begin/commit.
+ */
+int hw_store_eval_run_begin(hw_store *s, const char *run_id, int64_t *seq, hw_err *e);
+typedef struct hw_open_eval {
+    int64_t id;
+    const char *framework, *requirement;
+    const char *status; /* "" (the digest covers the status) */
+    int64_t digest;
+} hw_open_eval;
+int hw_store_account_open_evals(hw_store *s, const char *account,
+                                int (*cb)(void *arg, const hw_open_eval *o), void *arg, hw_err *e);
+int hw_store_eval_change(hw_store *s, int64_t seq, int64_t close_id, const hw_evaluation_row *r,
+                         int64_t digest, hw_err *e);
+int hw_store_eval_open_accounts(hw_store *s, int (*cb)(void *arg, const char *account),
+                                void *arg, hw_err *e);
+int hw_store_eval_close_account(hw_store *s, int64_t seq, const char *account, hw_err *e);
+/* The evaluations of run_id (as they stood after it), by framework,
+ * account and requirement. */
 int hw_store_evaluations(hw_store *s, const char *run_id,
                          int (*cb)(void *arg, const hw_evaluation_row *r), void *arg, hw_err *e);
 /* The newest run of kind with status ok or partial, or "" when none. */
 int hw_store_last_run(hw_store *s, const char *kind, char run_id[64], hw_err *e);
+
+/*
+ * Drops history older than `before` (epoch seconds): evaluation intervals
+ * closed by a run that started before it, legacy per-run evaluations and
+ * finding history of those runs, resource counts and control checks are
+ * kept.  It keeps whatever the newest evaluated run refers to (its open
+ * intervals, and the findings behind them) and every unexpired exception.
+ * Fills the numbers dropped.  Inside hw_store_begin/commit.
+ */
+typedef struct hw_prune_stats {
+    int64_t intervals, legacy_evaluations, finding_history, runs;
+} hw_prune_stats;
+int hw_store_prune(hw_store *s, int64_t before, hw_prune_stats *st, hw_err *e);
 
 /* Exceptions (risk acceptances): approved and unexpired at `now`. */
 int hw_store_exception_active(hw_store *s, const char *account, const char *control,

@@ -26,7 +26,18 @@ enum {
     ST_PRODUCT_INSERT,
     ST_AUDIT_LAST,
     ST_AUDIT_INSERT,
-    ST_EVAL_PUT,
+    ST_EXC_ACTIVE,
+    ST_ACCT_COUNTS,
+    ST_ACCT_CHECKED,
+    ST_ACCT_DISABLED,
+    ST_ACCT_EXC,
+    ST_ACCT_EVIDENCE,
+    ST_ACCT_NOTES,
+    ST_ACCT_RES,
+    ST_ACCT_OPEN,
+    ST_EVAL_CLOSE,
+    ST_EVAL_OPEN,
+    ST_RES_PUT,
     ST_COUNT
 };
 
@@ -57,6 +68,12 @@ int store_fail(hw_store *s, hw_err *e, const char *what);
 int store_prepare(hw_store *s, sqlite3_stmt **st, const char *sql, hw_err *e);
 int store_exec(hw_store *s, const char *sql, hw_err *e);
 const char *store_col(sqlite3_stmt *st, int i);
+/* An iterator's callback returned rc (non-zero): the error to return.
+ * Keeps a message the callback set in e. */
+int store_cb_fail(hw_store *s, hw_err *e, const char *what, int rc);
+/* After the last migration's SQL: hooks in C (audit.c re-anchors the
+ * chain under the length-prefixed encoding). */
+int store_audit_reanchor(hw_store *s, hw_err *e);
 
 /*
  * compress.c: raw finding JSON in zstd, with dictionaries trained from

@@ -34,6 +34,7 @@ sys.path.insert(0, HERE)
 
 import models  # noqa: E402
 import services  # noqa: E402
+import svc_config  # noqa: E402,F401  (registers AWS Config)
 from state import State, ApiError  # noqa: E402
 
 

@@ -34,6 +34,7 @@ SERVICES = {
     "sns": "sns",
     "wafv2": "wafv2",
     "cloudtrail": "cloudtrail",
+    "config": "config",
 }
 
 CONSTRAINTS = ("enum", "min", "max", "pattern")

@@ -212,6 +212,38 @@ class AwsCliTests(unittest.TestCase):
         finally:
             sim.stop()
 
+    def test_config_aggregate_resource_counts(self):
+        # the Organization's aggregator in the audit account: per account,
+        # per resource type, paged; awscli checks the answer against the model
+        args = ("configservice", "get-aggregate-discovered-resource-counts",
+                "--configuration-aggregator-name", "OrgAggregator", "--group-by-key", "ACCOUNT_ID")
+        rc, out, err = aws(self.sim, *args, "--filters", "ResourceType=AWS::S3::Bucket")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["TotalDiscoveredResources"], 4)
+        self.assertEqual(out["GroupedResourceCounts"],
+                         [{"GroupName": "333333333333", "ResourceCount": 3},
+                          {"GroupName": "444444444444", "ResourceCount": 1}])
+        rc, out, err = aws(self.sim, *args, "--filters", "ResourceType=AWS::EC2::Instance")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["GroupedResourceCounts"], [{"GroupName": "333333333333", "ResourceCount": 2}])
+        rc, out, err = aws(self.sim, *args, "--filters", "ResourceType=AWS::EFS::FileSystem")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["GroupedResourceCounts"], [])
+        rc, out, err = aws(self.sim, *args, "--limit", "1")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["GroupedResourceCounts"], [{"GroupName": "333333333333", "ResourceCount": 17}])
+        rc, out2, err = aws(self.sim, *args, "--limit", "1", "--next-token", out["NextToken"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out2["GroupedResourceCounts"], [{"GroupName": "444444444444", "ResourceCount": 6}])
+        self.assertNotIn("NextToken", out2)
+        # another name, or another region: no such aggregator
+        rc, out, err = aws(self.sim, "configservice", "get-aggregate-discovered-resource-counts",
+                           "--configuration-aggregator-name", "Other")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("NoSuchConfigurationAggregatorException", err)
+        rc, out, err = aws(self.sim, *args, region="eu-west-1")
+        self.assertIn("NoSuchConfigurationAggregatorException", err)
+
     def test_page_token_reusable(self):
         # a client retrying a page after a broken response asks with the same token
         rc, body, err = raw(self.sim, "securityhub", "/findings", '{"MaxResults": 5}',

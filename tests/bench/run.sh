@@ -16,12 +16,19 @@
 #     import's own pipeline, and zstd and sqlite each alone, so that the
 #     floor of an import as built (reading + compressing + inserting) is a
 #     printed figure, not a guess;
-#  4. scan through the simulator at Security Hub's real rate limit (3
+#  4. evaluation at Organization scale (tests/bench/eval_bench.c): 100, 500
+#     and 2,000 accounts x 400 controls against the real catalogue; the
+#     first evaluation and one with nothing changed, each in its own process
+#     (seconds, peak RSS), the store after the first, and what the unchanged
+#     run added to it (evaluation history is kept as intervals);
+#  5. scan through the simulator at Security Hub's real rate limit (3
 #     GetFindings a second, burst 6): a full scan of 30,000 findings
 #     against the rate-limit floor (pages / 3 s), then an incremental scan
-#     after 2% of the findings changed, as a share of the full scan's calls.
+#     after 2% of the findings changed, as a share of the full scan's calls;
+#     then one with nothing changed, and what it added to the store.
 #
 # BENCH_SIZES="10000 100000" limits the import sizes (default: all three);
+# BENCH_EVAL_ACCOUNTS="100 500" the evaluation's (default 100 500 2000);
 # BENCH_REPEAT=N runs each N times (default 3: this machine's speed varies
 # by a third from one minute to the next, so one run says little).
 set -eu
@@ -114,6 +121,22 @@ echo "   apart, then zstd and sqlite each alone at the store's settings (tests/b
 taskset -c 0 .build/store_floor "$B/findings-$last.jsonl" "$last" "$B/floor.db"
 
 echo
+echo "== evaluation, 400 controls per account, the real catalogue (tests/bench/eval_bench.c)"
+printf '%9s %10s %14s %16s %10s %11s %22s\n' accounts "build s" "first eval s" "unchanged eval s" "peak RSS" "store MB" "unchanged run adds"
+for n in ${BENCH_EVAL_ACCOUNTS:-100 500 2000}; do
+    db="$B/eval-$n.db"
+    rm -f "$db" "$db-wal" "$db-shm" "$db.lock"
+    t0=$(date +%s.%N)
+    .build/eval_bench build "$db" "$n" controls
+    t1=$(date +%s.%N)
+    set -- $(.build/eval_bench eval "$db" controls)
+    first=$1; rss1=$2; size=$(stat -c %s "$db")
+    set -- $(.build/eval_bench eval "$db" controls)
+    printf '%9d %10.1f %14.2f %16.2f %7.1f MB %11.1f %16d bytes\n' "$n" "$(echo "$t1 - $t0" | bc)" \
+        "$first" "$1" "$(echo "if ($rss1 > $2) $rss1 else $2" | bc)" "$(echo "$size / 1048576" | bc -l)" "$3"
+done
+
+echo
 echo "== scan at Security Hub's rate limit (3 requests/s, burst 6), 30,000 findings"
 SIM_LOG="$B/awssim.log"
 rm -f "$B/port" "$B/scan.db" "$B/scan.db-wal" "$B/scan.db-shm"
@@ -161,3 +184,11 @@ calls, full = int(sys.argv[3]), int(sys.argv[4])
 print("incremental scan: %d findings read, %d GetFindings calls = %.1f%% of the full scan's %d; %.1f s" % (
     seen, calls, 100.0 * calls / full if full else 0, full, m["wall_s"]))
 PY
+# a nightly run that changes nothing: what it adds to the store (sizes after
+# folding the WAL in, so that pages sqlite reuses are not counted twice)
+fold() { sqlite3 "$B/scan.db" "PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null; stat -c %s "$B/scan.db"; }
+sleep 1
+before=$(fold)
+./hubwarden --config "$B/scan.json" scan > /dev/null 2> "$B/same.log"
+after=$(fold)
+echo "unchanged scan:   the store grew by $((after - before)) bytes ($before -> $after; evaluation kept as intervals)"

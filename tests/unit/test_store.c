@@ -348,7 +348,7 @@ static int first_row_cb(void *arg, const hw_finding_row *f)
     t[1] = f->last_observed;
     t[2] = f->created_at;
     t[3] = f->updated_at;
-    return 1;
+    return 0;
 }
 
 struct titles {
@@ -475,8 +475,14 @@ static void test_migrate_times(void)
     CU_ASSERT_EQUAL(hw_store_watermark_set(s, "sh:1:us-east-1", 1700000200000LL, run, &e), HW_OK);
     CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
     hw_store_close(s);
-    /* back to schema 2 as hubwarden wrote it: seconds, no tie or title column */
-    exec_raw("UPDATE findings SET first_observed = first_observed / 1000,"
+    /* back to schema 2 as hubwarden wrote it: seconds, no tie or title
+     * column, per-run evaluations, the audit log's first format */
+    exec_raw("DROP VIEW evaluations; DROP TABLE eval_intervals; DROP TABLE eval_runs;"
+             "DROP TABLE resource_counts; ALTER TABLE evaluations_legacy RENAME TO evaluations;"
+             "DROP INDEX findings_evaluation; CREATE INDEX findings_evidence ON"
+             " findings(account_id, control_id) WHERE trusted = 1 AND record_state = 'ACTIVE';"
+             "ALTER TABLE audit_log DROP COLUMN format;"
+             "UPDATE findings SET first_observed = first_observed / 1000,"
              " last_observed = last_observed / 1000, created_at = created_at / 1000,"
              " updated_at = updated_at / 1000;"
              "UPDATE finding_history SET at = at / 1000;"
