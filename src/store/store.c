@@ -142,6 +142,25 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (account_id, region, control_id),"
     "  FOREIGN KEY (account_id, region) REFERENCES control_checks(account_id, region))"
     "  WITHOUT ROWID;",
+    /* 3 (remedy; renumbered at merge): what a plan keeps per action (mode,
+     * why, the exact API calls, the finding it answers and that finding's
+     * UpdatedAt, so that a pending action whose finding changed is dropped),
+     * approve/reject decisions, and the findings a plan skipped, with why */
+    "ALTER TABLE actions ADD COLUMN mode TEXT NOT NULL DEFAULT 'auto';"
+    "ALTER TABLE actions ADD COLUMN reason TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE actions ADD COLUMN calls TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE actions ADD COLUMN finding_id TEXT;"
+    "ALTER TABLE actions ADD COLUMN product_arn TEXT;"
+    "ALTER TABLE actions ADD COLUMN finding_updated_at INTEGER;"
+    "CREATE INDEX actions_run ON actions(run_id);"
+    "CREATE INDEX actions_state ON actions(state);"
+    "ALTER TABLE approvals ADD COLUMN decision TEXT NOT NULL DEFAULT 'approve';"
+    "CREATE TABLE plan_skips ("
+    "  run_id TEXT NOT NULL REFERENCES runs(id),"
+    "  finding_id TEXT NOT NULL, product_arn TEXT NOT NULL,"
+    "  account_id TEXT, region TEXT, control_id TEXT, resource TEXT,"
+    "  reason TEXT NOT NULL);"
+    "CREATE INDEX plan_skips_run ON plan_skips(run_id);",
 };
 
 int hw_store_schema_version(void)

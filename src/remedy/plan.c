@@ -1,0 +1,470 @@
+/*
+ * plan.c - from the store's failed findings to a stored plan: trust checked
+ * again from the raw ASFF, then the policy's mode, scope, open actions,
+ * the circuit breaker and the limits.  Every finding that does not become
+ * an action is kept as a skip with its reason; findings of controls the
+ * policy leaves off (or without a remediation) are only counted.
+ */
+#include "remedy/remedy.h"
+
+#include <cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ trust */
+
+int hw_remedy_resource_account(const char *resource, const char *partition, char account[16])
+{
+    account[0] = '\0';
+    if (hw_starts_with(resource, "AWS::::Account:")) {
+        const char *id = resource + strlen("AWS::::Account:");
+        if (strlen(id) != 12 || strspn(id, "0123456789") != 12)
+            return -1;
+        memcpy(account, id, 13);
+        return 0;
+    }
+    /* arn:partition:service:region:account:resource */
+    const char *f[6];
+    const char *p = resource;
+    for (int i = 0; i < 6; i++) {
+        f[i] = p;
+        if (i == 5)
+            break;
+        p = strchr(p, ':');
+        if (!p)
+            return -1;
+        p++;
+    }
+    if (strncmp(f[0], "arn:", 4) != 0)
+        return -1;
+    size_t plen = (size_t)(f[2] - f[1] - 1);
+    if (plen != strlen(partition) || strncmp(f[1], partition, plen) != 0)
+        return -1;
+    size_t alen = (size_t)(f[5] - f[4] - 1);
+    if (f[2][0] == ':' || !*f[5])
+        return -1; /* no service, or no resource part */
+    if (alen == 0)
+        return 0; /* S3 buckets: no account in the ARN */
+    if (alen != 12 || strspn(f[4], "0123456789") < 12)
+        return -1;
+    memcpy(account, f[4], 12);
+    account[12] = '\0';
+    return 0;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
+                    const hw_remedy_policy *p, char *resource, size_t reslen, char *why,
+                    size_t whylen)
+{
+    resource[0] = '\0';
+    if (!f->trusted) {
+        snprintf(why, whylen, "untrusted: %s", f->untrusted_reason ? f->untrusted_reason : "");
+        return 0;
+    }
+    cJSON *j = cJSON_ParseWithLength(raw, rawlen);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        snprintf(why, whylen, "untrusted: the stored finding is not a JSON object");
+        return 0;
+    }
+    int ok = 0;
+    const char *partition = hw_aws_partition(f->region);
+    char want[256];
+    snprintf(want, sizeof want, "arn:%s:securityhub:%s::product/aws/securityhub", partition,
+             f->region);
+    const char *product = jstr(j, "ProductArn"), *gen = jstr(j, "GeneratorId");
+    const char *acct = jstr(j, "AwsAccountId");
+    const cJSON *comp = cJSON_GetObjectItemCaseSensitive(j, "Compliance");
+    const cJSON *wf = cJSON_GetObjectItemCaseSensitive(j, "Workflow");
+    const cJSON *res = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "Resources"), 0);
+    const char *rid = jstr(res, "Id");
+    char gen_want[96], racct[16];
+    snprintf(gen_want, sizeof gen_want, "security-control/%s", f->control_id);
+    int gen_ok = strcmp(gen, gen_want) == 0 ||
+                 (!hw_starts_with(gen, "security-control/") && *gen &&
+                  strcmp(jstr(comp, "SecurityControlId"), f->control_id) == 0);
+    if (strcmp(product, want) != 0)
+        snprintf(why, whylen, "untrusted: product %.200s is not Security Hub's own in %.40s",
+                 product, f->region);
+    else if (!gen_ok)
+        snprintf(why, whylen, "untrusted: generator %.200s is not Security Hub control %s", gen,
+                 f->control_id);
+    else if (strcmp(acct, f->account_id) != 0)
+        snprintf(why, whylen, "untrusted: AwsAccountId %.20s differs from the stored %s", acct,
+                 f->account_id);
+    else if (!*rid || strlen(rid) >= reslen)
+        snprintf(why, whylen, "untrusted: no usable resource id");
+    else if (hw_remedy_resource_account(rid, partition, racct) != 0)
+        snprintf(why, whylen, "untrusted: resource %.300s is not an ARN of partition %s", rid,
+                 partition);
+    else if (*racct && strcmp(racct, acct) != 0)
+        snprintf(why, whylen, "untrusted: resource %.300s belongs to account %s, not %s", rid,
+                 racct, acct);
+    else if (!hw_remedy_policy_in_org(p, acct))
+        snprintf(why, whylen, "untrusted: account %s is not in the Organization", acct);
+    else if (strcmp(jstr(wf, "Status"), "SUPPRESSED") == 0)
+        snprintf(why, whylen, "suppressed: workflow status SUPPRESSED");
+    else if (strcmp(jstr(comp, "Status"), "FAILED") != 0 ||
+             strcmp(jstr(j, "RecordState"), "ARCHIVED") == 0)
+        snprintf(why, whylen, "not failed: the stored finding is not FAILED and ACTIVE");
+    else {
+        snprintf(resource, reslen, "%s", rid);
+        ok = 1;
+    }
+    cJSON_Delete(j);
+    return ok;
+}
+
+/* ------------------------------------------------------------------- plan */
+
+struct cand {
+    char *id, *product_arn, *account, *region, *control;
+    char resource[2048];
+    int64_t updated_at;
+    int trusted;
+    char *untrusted_reason;
+    const hw_remedy_family *fam;
+    int mode;
+    char why[512];  /* approval reason, or the skip reason */
+    int skip;
+};
+
+struct collect {
+    const hw_remedy_policy *p;
+    struct cand *v;
+    size_t n, cap;
+    hw_plan_stats *stats;
+    int oom;
+};
+
+static int collect_cb(void *arg, const hw_finding_row *f)
+{
+    struct collect *c = arg;
+    c->stats->findings++;
+    if (!f->control_id || !*f->control_id)
+        return 0;
+    const hw_remedy_family *fam = hw_remedy_family_for(f->control_id);
+    char why[512];
+    int mode = fam ? hw_remedy_policy_mode(c->p, f->control_id,
+                                           hw_remedy_disruptive(fam, f->control_id), why,
+                                           sizeof why)
+                   : HW_REMEDY_OFF;
+    if (mode == HW_REMEDY_OFF) {
+        c->stats->off++;
+        return 0;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        struct cand *nv = realloc(c->v, cap * sizeof *nv);
+        if (!nv) {
+            c->oom = 1;
+            return 1;
+        }
+        c->v = nv;
+        c->cap = cap;
+    }
+    struct cand *k = &c->v[c->n];
+    memset(k, 0, sizeof *k);
+    k->id = hw_strdup(f->id);
+    k->product_arn = hw_strdup(f->product_arn);
+    k->account = hw_strdup(f->account_id);
+    k->region = hw_strdup(f->region);
+    k->control = hw_strdup(f->control_id);
+    k->untrusted_reason = hw_strdup(f->untrusted_reason ? f->untrusted_reason : "");
+    k->updated_at = f->updated_at;
+    k->trusted = f->trusted;
+    k->fam = fam;
+    k->mode = mode;
+    snprintf(k->why, sizeof k->why, "%s", why);
+    c->n++;
+    if (!k->id || !k->product_arn || !k->account || !k->region || !k->control ||
+        !k->untrusted_reason) {
+        c->oom = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static void cands_free(struct cand *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].id);
+        free(v[i].product_arn);
+        free(v[i].account);
+        free(v[i].region);
+        free(v[i].control);
+        free(v[i].untrusted_reason);
+    }
+    free(v);
+}
+
+static void skip(struct cand *k, const char *fmt, const char *a, const char *b)
+{
+    k->skip = 1;
+    snprintf(k->why, sizeof k->why, fmt, a, b);
+}
+
+/* An open action (pending or approved) already answers the finding. */
+struct open_q {
+    char id[96], state[32];
+};
+static int open_cb(void *arg, const hw_action_row *a)
+{
+    struct open_q *o = arg;
+    snprintf(o->id, sizeof o->id, "%s", a->id);
+    snprintf(o->state, sizeof o->state, "%s", a->state);
+    return 1;
+}
+
+/* Per account and control: how many resources Security Hub evaluated. */
+struct totals {
+    char (*key)[80];
+    unsigned *total;
+    size_t n, cap;
+};
+static int totals_cb(void *arg, const hw_control_count *c)
+{
+    struct totals *t = arg;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        void *k = realloc(t->key, cap * sizeof *t->key);
+        if (!k)
+            return 1;
+        t->key = k;
+        void *v = realloc(t->total, cap * sizeof *t->total);
+        if (!v)
+            return 1;
+        t->total = v;
+        t->cap = cap;
+    }
+    snprintf(t->key[t->n], sizeof t->key[t->n], "%s/%s", c->account, c->control);
+    t->total[t->n++] = c->passed + c->failed;
+    return 0;
+}
+static unsigned total_of(const struct totals *t, const char *account, const char *control)
+{
+    char key[80];
+    snprintf(key, sizeof key, "%s/%s", account, control);
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->key[i], key) == 0)
+            return t->total[i];
+    return 0;
+}
+
+static int check_trust(hw_store *st, const hw_remedy_policy *p, struct cand *k, hw_err *e)
+{
+    char *raw = NULL;
+    size_t len = 0;
+    if (hw_store_finding_raw(st, k->product_arn, k->id, &raw, &len, e) != HW_OK)
+        return e->kind;
+    hw_finding_row f = { 0 };
+    f.id = k->id;
+    f.product_arn = k->product_arn;
+    f.account_id = k->account;
+    f.region = k->region;
+    f.control_id = k->control;
+    f.trusted = k->trusted;
+    f.untrusted_reason = k->untrusted_reason;
+    char why[512];
+    if (!hw_remedy_trust(&f, raw, len, p, k->resource, sizeof k->resource, why, sizeof why))
+        skip(k, "%s%s", why, "");
+    free(raw);
+    return HW_OK;
+}
+
+static void apply_breaker(struct cand *v, size_t n, const struct totals *t, double max_share)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].skip)
+            continue;
+        unsigned count = 0;
+        for (size_t j = i; j < n; j++)
+            if (!v[j].skip && strcmp(v[j].account, v[i].account) == 0 &&
+                strcmp(v[j].control, v[i].control) == 0)
+                count++;
+        unsigned total = total_of(t, v[i].account, v[i].control);
+        if (total < count)
+            total = count;
+        unsigned allow = hw_remedy_breaker_allow(max_share, total);
+        if (count <= allow)
+            continue;
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "circuit breaker: %s would change %u of %u resources in account %s "
+                 "(more than remediation.max_share %.0f%%); none changed",
+                 v[i].control, count, total, v[i].account, max_share * 100.0);
+        char acct[16], ctl[32];
+        snprintf(acct, sizeof acct, "%s", v[i].account);
+        snprintf(ctl, sizeof ctl, "%s", v[i].control);
+        for (size_t j = i; j < n; j++)
+            if (!v[j].skip && strcmp(v[j].account, acct) == 0 && strcmp(v[j].control, ctl) == 0)
+                skip(&v[j], "%s%s", msg, "");
+    }
+}
+
+static void apply_limits(struct cand *v, size_t n, const hw_config *c)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].skip)
+            continue;
+        size_t in_account = 0;
+        for (size_t j = 0; j < i; j++)
+            if (!v[j].skip && strcmp(v[j].account, v[i].account) == 0)
+                in_account++;
+        char lim[32];
+        if (in_account >= (size_t)c->remediation.max_actions_per_account) {
+            snprintf(lim, sizeof lim, "%d", c->remediation.max_actions_per_account);
+            skip(&v[i], "limit: remediation.max_actions_per_account (%s) reached in account %s",
+                 lim, v[i].account);
+        } else if (run >= (size_t)c->remediation.max_actions_per_run) {
+            snprintf(lim, sizeof lim, "%d", c->remediation.max_actions_per_run);
+            skip(&v[i], "limit: remediation.max_actions_per_run (%s) reached%s", lim, "");
+        } else {
+            run++;
+        }
+    }
+}
+
+static int write_plan(hw_store *st, struct cand *v, size_t n, const char *actor, char plan_id[64],
+                      hw_plan_stats *stats, const char *exemption_tag, hw_err *e)
+{
+    if (hw_store_run_begin(st, "plan", plan_id, e) != HW_OK)
+        return e->kind;
+    cJSON *ids = cJSON_CreateArray();
+    size_t seq = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct cand *k = &v[i];
+        if (k->skip) {
+            hw_plan_skip_row s = { k->id,     k->product_arn, k->account, k->region,
+                                   k->control, k->resource,   k->why };
+            if (hw_store_plan_skip_put(st, plan_id, &s, e) != HW_OK)
+                goto fail;
+            stats->skipped++;
+            continue;
+        }
+        char id[96];
+        snprintf(id, sizeof id, "%s-%03zu", plan_id, ++seq);
+        hw_remedy_target t = { k->account, k->region, k->control, k->resource, exemption_tag };
+        cJSON *calls = k->fam->calls(&t);
+        char *calls_s = calls ? cJSON_PrintUnformatted(calls) : NULL;
+        cJSON_Delete(calls);
+        int approval = k->mode == HW_REMEDY_APPROVAL;
+        hw_action_row a = { 0 };
+        a.id = id;
+        a.plan_id = plan_id;
+        a.finding_id = k->id;
+        a.product_arn = k->product_arn;
+        a.finding_updated_at = k->updated_at;
+        a.account = k->account;
+        a.region = k->region;
+        a.control = k->control;
+        a.action = k->fam->action;
+        a.resource = k->resource;
+        a.disruptive = hw_remedy_disruptive(k->fam, k->control);
+        a.mode = approval ? "approval" : "auto";
+        a.state = approval ? "pending" : "planned";
+        a.reason = approval ? k->why : "";
+        a.calls = calls_s ? calls_s : "[]";
+        int rc = hw_store_action_put(st, &a, e);
+        free(calls_s);
+        if (rc != HW_OK)
+            goto fail;
+        cJSON_AddItemToArray(ids, cJSON_CreateString(id));
+        stats->actions++;
+        if (approval)
+            stats->approval_actions++;
+        else
+            stats->auto_actions++;
+    }
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "plan", plan_id);
+    cJSON_AddNumberToObject(d, "findings", (double)stats->findings);
+    cJSON_AddNumberToObject(d, "off", (double)stats->off);
+    cJSON_AddNumberToObject(d, "skipped", (double)stats->skipped);
+    cJSON_AddItemToObject(d, "actions", ids);
+    ids = NULL;
+    char *detail = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+    int rc = detail ? HW_OK : hw_err_set(e, HW_ENOMEM, "out of memory");
+    if (rc == HW_OK)
+        rc = hw_store_run_finish(st, plan_id, "ok", detail, e);
+    if (rc == HW_OK)
+        rc = hw_store_audit_append(st, plan_id, actor, "remediation.plan", detail, e);
+    free(detail);
+    return rc;
+fail:
+    cJSON_Delete(ids);
+    return e->kind;
+}
+
+int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remedy_filter *flt,
+                         const char *actor, char plan_id[64], hw_plan_stats *stats, hw_err *e)
+{
+    memset(stats, 0, sizeof *stats);
+    const hw_config *cfg = p->cfg;
+    struct collect c = { p, NULL, 0, 0, stats, 0 };
+    hw_finding_query q = { 0 };
+    q.status = "FAILED";
+    q.control = flt ? flt->control : NULL;
+    q.account = flt ? flt->account : NULL;
+    struct totals t = { 0 };
+    int rc = hw_store_findings(st, &q, collect_cb, &c, e);
+    if (rc == HW_OK && c.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory collecting findings");
+    if (rc == HW_OK && hw_store_control_counts(st, totals_cb, &t, e) != HW_OK)
+        rc = e->kind;
+    for (size_t i = 0; rc == HW_OK && i < c.n; i++) {
+        struct cand *k = &c.v[i];
+        char why[512];
+        if ((rc = check_trust(st, p, k, e)) != HW_OK || k->skip)
+            continue;
+        if (!hw_remedy_policy_in_scope(p, k->account, k->region, why, sizeof why)) {
+            skip(k, "%s%s", why, "");
+            continue;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (!c.v[j].skip && strcmp(c.v[j].control, k->control) == 0 &&
+                strcmp(c.v[j].account, k->account) == 0 &&
+                strcmp(c.v[j].region, k->region) == 0 &&
+                strcmp(c.v[j].resource, k->resource) == 0) {
+                skip(k, "duplicate: finding %s already plans this resource%s", c.v[j].id, "");
+                break;
+            }
+        if (k->skip)
+            continue;
+        struct open_q o = { "", "" };
+        hw_action_query aq = { 0 };
+        aq.finding_id = k->id;
+        aq.product_arn = k->product_arn;
+        aq.state = "pending|approved";
+        if ((rc = hw_store_actions(st, &aq, open_cb, &o, e)) != HW_OK)
+            break;
+        if (o.id[0])
+            skip(k, strcmp(o.state, "pending") == 0 ? "awaiting approval as action %s%s"
+                                                    : "approved as action %s; runs on --apply%s",
+                 o.id, "");
+    }
+    if (rc == HW_OK) {
+        apply_breaker(c.v, c.n, &t, cfg->remediation.max_share);
+        apply_limits(c.v, c.n, cfg);
+        if ((rc = hw_store_begin(st, e)) == HW_OK) {
+            rc = write_plan(st, c.v, c.n, actor, plan_id, stats, cfg->remediation.exemption_tag,
+                            e);
+            if (rc == HW_OK)
+                rc = hw_store_commit(st, e);
+            else
+                hw_store_rollback(st);
+        }
+    }
+    cands_free(c.v, c.n);
+    free(t.key);
+    free(t.total);
+    return rc;
+}
