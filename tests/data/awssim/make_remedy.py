@@ -134,6 +134,7 @@ scenario["securityhub"]["findings"] = [
     finding("444444444444", "EC2.19", sg("444444444444", "sg-0b30"), status="PASSED"),
     finding("777777777777", "S3.8", "arn:aws:s3:::sandbox-open"),
     finding("888888888888", "S3.8", "arn:aws:s3:::legacy-open"),
+    finding("999999999999", "S3.8", "arn:aws:s3:::outsider-open"),  # not in the Organization
 ]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
