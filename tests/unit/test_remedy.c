@@ -7,6 +7,9 @@
  */
 #include <CUnit/CUnit.h>
 #include <cJSON.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -425,6 +428,113 @@ static void test_plan_store(void)
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* ---------------------------------------- the code agrees with controls/ */
+
+static xmlXPathObjectPtr xp(xmlXPathContextPtr x, const char *expr)
+{
+    return xmlXPathEvalExpression((const xmlChar *)expr, x);
+}
+
+static int in_array(const char *const *l, const char *s)
+{
+    for (size_t i = 0; l[i]; i++)
+        if (strcmp(l[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+static size_t count(const char *const *l)
+{
+    size_t n = 0;
+    while (l[n])
+        n++;
+    return n;
+}
+
+/* controls/remediations.xml lists per remediation the controls (and which
+ * are disruptive), the API calls and the IAM permissions: each family must
+ * say exactly the same, and the catalogue must name the same action for
+ * each of its controls. */
+static void test_controls_data(void)
+{
+    xmlDocPtr doc = xmlReadFile("controls/remediations.xml", NULL, XML_PARSE_NONET);
+    xmlDocPtr cat = xmlReadFile("controls/securityhub-controls.xml", NULL, XML_PARSE_NONET);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cat);
+    xmlXPathContextPtr x = xmlXPathNewContext(doc), xc = xmlXPathNewContext(cat);
+    xmlXPathRegisterNs(x, (const xmlChar *)"r", (const xmlChar *)"urn:hubwarden:remediations:1");
+    xmlXPathRegisterNs(xc, (const xmlChar *)"c", (const xmlChar *)"urn:hubwarden:controls:1");
+    size_t nfam = 0;
+    for (size_t i = 0; hw_remedy_families[i]; i++, nfam++) {
+        const hw_remedy_family *f = hw_remedy_families[i];
+        char expr[256];
+        snprintf(expr, sizeof expr, "//r:remediation[r:control/@id='%s']", f->controls[0]);
+        xmlXPathObjectPtr r = xp(x, expr);
+        CU_ASSERT_FATAL(r && r->nodesetval && r->nodesetval->nodeNr == 1);
+        xmlNodePtr rem = r->nodesetval->nodeTab[0];
+        xmlChar *action = xmlGetProp(rem, (const xmlChar *)"action");
+        CU_ASSERT_STRING_EQUAL((const char *)action, f->action);
+        xmlFree(action);
+        x->node = rem;
+        xmlXPathObjectPtr ctl = xp(x, "r:control");
+        CU_ASSERT_EQUAL((size_t)ctl->nodesetval->nodeNr, count(f->controls));
+        for (int j = 0; j < ctl->nodesetval->nodeNr; j++) {
+            xmlChar *id = xmlGetProp(ctl->nodesetval->nodeTab[j], (const xmlChar *)"id");
+            xmlChar *dis = xmlGetProp(ctl->nodesetval->nodeTab[j], (const xmlChar *)"disruptive");
+            CU_ASSERT_TRUE(in_array(f->controls, (const char *)id));
+            CU_ASSERT_EQUAL(hw_remedy_disruptive(f, (const char *)id),
+                            dis && strcmp((const char *)dis, "true") == 0);
+            /* the catalogue names this action for the control */
+            snprintf(expr, sizeof expr, "string(//c:control[@id='%s']/c:remediation/@action)",
+                     (const char *)id);
+            xmlXPathObjectPtr ca = xp(xc, expr);
+            CU_ASSERT_STRING_EQUAL((const char *)ca->stringval, f->action);
+            xmlXPathFreeObject(ca);
+            xmlFree(id);
+            xmlFree(dis);
+        }
+        xmlXPathObjectPtr perm = xp(x, "r:permission");
+        CU_ASSERT_EQUAL((size_t)perm->nodesetval->nodeNr, count(f->permissions));
+        for (int j = 0; j < perm->nodesetval->nodeNr; j++) {
+            xmlChar *p = xmlNodeGetContent(perm->nodesetval->nodeTab[j]);
+            CU_ASSERT_TRUE(in_array(f->permissions, (const char *)p));
+            xmlFree(p);
+        }
+        /* every call listed is one the plan shows */
+        hw_remedy_target t = { "333333333333", "us-east-1", f->controls[0], "arn:aws:s3:::b",
+                               "hubwarden:exempt" };
+        cJSON *calls = f->calls(&t);
+        char *text = cJSON_PrintUnformatted(calls);
+        xmlXPathObjectPtr call = xp(x, "r:call");
+        CU_ASSERT_TRUE(call->nodesetval->nodeNr > 0);
+        for (int j = 0; j < call->nodesetval->nodeNr; j++) {
+            xmlChar *svc = xmlGetProp(call->nodesetval->nodeTab[j], (const xmlChar *)"service");
+            xmlChar *op = xmlGetProp(call->nodesetval->nodeTab[j], (const xmlChar *)"operation");
+            char want[128];
+            snprintf(want, sizeof want, "\"%s:%s ", (const char *)svc, (const char *)op);
+            CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
+            if (!strstr(text, want))
+                fprintf(stderr, "%s: %s not in the plan's calls %s\n", f->action, want, text);
+            xmlFree(svc);
+            xmlFree(op);
+        }
+        free(text);
+        cJSON_Delete(calls);
+        xmlXPathFreeObject(call);
+        xmlXPathFreeObject(perm);
+        xmlXPathFreeObject(ctl);
+        xmlXPathFreeObject(r);
+        x->node = NULL;
+    }
+    xmlXPathObjectPtr all = xp(x, "//r:remediation");
+    CU_ASSERT_EQUAL((size_t)all->nodesetval->nodeNr, nfam); /* no remediation without code */
+    xmlXPathFreeObject(all);
+    xmlXPathFreeContext(x);
+    xmlXPathFreeContext(xc);
+    xmlFreeDoc(doc);
+    xmlFreeDoc(cat);
+}
+
 int test_remedy_register(void)
 {
     CU_pSuite s = CU_add_suite("remedy", NULL, NULL);
@@ -434,7 +544,8 @@ int test_remedy_register(void)
         !CU_add_test(s, "resource ARN account and partition", test_resource_account) ||
         !CU_add_test(s, "trust re-checked from the raw finding", test_trust) ||
         !CU_add_test(s, "offending rules and stale keys", test_families) ||
-        !CU_add_test(s, "plans in a store: skips, limits, breaker, approvals", test_plan_store))
+        !CU_add_test(s, "plans in a store: skips, limits, breaker, approvals", test_plan_store) ||
+        !CU_add_test(s, "families agree with controls/remediations.xml", test_controls_data))
         return -1;
     return 0;
 }
