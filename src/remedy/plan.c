@@ -210,13 +210,17 @@ static void skip(struct cand *k, const char *fmt, const char *a, const char *b)
     snprintf(k->why, sizeof k->why, fmt, a, b);
 }
 
-/* An open action (pending or approved) already answers the finding. */
+/* An open action (pending or approved) already answers the finding; a
+ * rejected one does while the finding has not changed since. */
 struct open_q {
     char id[96], state[32];
+    int64_t updated_at; /* the finding's, for rejected */
 };
 static int open_cb(void *arg, const hw_action_row *a)
 {
     struct open_q *o = arg;
+    if (strcmp(a->state, "rejected") == 0 && a->finding_updated_at != o->updated_at)
+        return 0;
     snprintf(o->id, sizeof o->id, "%s", a->id);
     snprintf(o->state, sizeof o->state, "%s", a->state);
     return 1;
@@ -439,17 +443,21 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             }
         if (k->skip)
             continue;
-        struct open_q o = { "", "" };
+        struct open_q o = { "", "", k->updated_at };
         hw_action_query aq = { 0 };
         aq.finding_id = k->id;
         aq.product_arn = k->product_arn;
-        aq.state = "pending|approved";
+        aq.state = "pending|approved|rejected";
         if ((rc = hw_store_actions(st, &aq, open_cb, &o, e)) != HW_OK)
             break;
-        if (o.id[0])
-            skip(k, strcmp(o.state, "pending") == 0 ? "awaiting approval as action %s%s"
-                                                    : "approved as action %s; runs on --apply%s",
-                 o.id, "");
+        if (!o.id[0])
+            continue;
+        if (strcmp(o.state, "pending") == 0)
+            skip(k, "awaiting approval as action %s%s", o.id, "");
+        else if (strcmp(o.state, "approved") == 0)
+            skip(k, "approved as action %s; runs on --apply%s", o.id, "");
+        else
+            skip(k, "rejected as action %s; planned again when the finding changes%s", o.id, "");
     }
     if (rc == HW_OK) {
         apply_breaker(c.v, c.n, &t, cfg->remediation.max_share);

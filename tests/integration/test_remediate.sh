@@ -158,9 +158,33 @@ contains "$TMP/out" "already-compliant $P EC2.7"
 expect_rc 2 $HWC remediate --apply --plan-id "$plan" --control S3.8
 ok "idempotent; --apply --plan-id"
 
+# ---- a rejection holds while its finding is unchanged; an approved action
+# whose finding was resolved meanwhile is dropped, not run
+SHP=arn:aws:securityhub:us-east-1::product/aws/securityhub
+expect_rc 0 $HWC remediate --control IAM.8
+contains "$TMP/out" "rejected as action $iam8; planned again when the finding changes"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT finding_id FROM actions WHERE id = '$iam8'"
+fid8=$(head -1 "$TMP/out")
+sim_post /_awssim/findings "{\"update\": [{\"Id\": \"$fid8\", \"ProductArn\": \"$SHP\", \"fields\": {\"Workflow.Status\": \"NOTIFIED\"}}]}" > /dev/null
+expect_rc 0 $HWC scan
+expect_rc 0 $HWC remediate --control IAM.8
+contains "$TMP/out" "approval $P us-east-1 IAM.8 arn:aws:iam::$P:user/batch"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'IAM.8'"
+new8=$(head -1 "$TMP/out")
+[ -n "$new8" ] && [ "$new8" != "$iam8" ] || fail "a changed finding is planned again"
+expect_rc 0 $HWC approve "$new8" --by alice --reason "batch retired"
+sim_post /_awssim/findings "{\"update\": [{\"Id\": \"$fid8\", \"ProductArn\": \"$SHP\", \"fields\": {\"Compliance.Status\": \"PASSED\"}}]}" > /dev/null
+expect_rc 0 $HWC scan
+expect_rc 0 $HWC remediate --apply --control IAM.8
+contains "$TMP/out" "$new8  dropped"
+contains "$TMP/out" "dropped: the finding is no longer FAILED and ACTIVE"
+snapshot s4
+[ -z "$(changes s3 s4)" ] || { changes s3 s4; fail "a dropped action changed the state"; }
+ok "rejection holds until the finding changes; a resolved finding's approved action is dropped"
+
 # ---- the audit trail
 expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT event, count(*) FROM audit_log WHERE event LIKE 'remediation.%' GROUP BY event ORDER BY event"
-contains "$TMP/out" "remediation.approve|1"
+contains "$TMP/out" "remediation.approve|2"
 contains "$TMP/out" "remediation.reject|1"
 grep -q '^remediation.action|' "$TMP/out" || fail "no remediation.action entries"
 grep -q '^remediation.plan|' "$TMP/out" || fail "no remediation.plan entries"
