@@ -210,59 +210,155 @@ static void skip(struct cand *k, const char *fmt, const char *a, const char *b)
     snprintf(k->why, sizeof k->why, fmt, a, b);
 }
 
-/* An open action (pending or approved) already answers the finding; a
- * rejected one does while the finding has not changed since. */
-struct open_q {
-    char id[96], state[32];
-    int64_t updated_at; /* the finding's, for rejected */
+/*
+ * A counter per string key ("account/control", ...): open addressing on
+ * FNV-1a, so that a plan stays linear in the number of findings.
+ */
+struct counter {
+    char **key;
+    unsigned *val;
+    size_t cap, n;
 };
-static int open_cb(void *arg, const hw_action_row *a)
+
+static uint64_t fnv(const char *s)
 {
-    struct open_q *o = arg;
-    if (strcmp(a->state, "rejected") == 0 && a->finding_updated_at != o->updated_at)
-        return 0;
-    snprintf(o->id, sizeof o->id, "%s", a->id);
-    snprintf(o->state, sizeof o->state, "%s", a->state);
-    return 1;
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* The slot of key (inserted with 0 when absent, if insert); NULL when
+ * absent or out of memory. */
+static unsigned *counter_at(struct counter *c, const char *key, int insert)
+{
+    if (insert && (c->n + 1) * 2 > c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        char **k = calloc(cap, sizeof *k);
+        unsigned *v = calloc(cap, sizeof *v);
+        if (!k || !v) {
+            free(k);
+            free(v);
+            return NULL;
+        }
+        for (size_t i = 0; i < c->cap; i++) {
+            if (!c->key[i])
+                continue;
+            size_t j = fnv(c->key[i]) & (cap - 1);
+            while (k[j])
+                j = (j + 1) & (cap - 1);
+            k[j] = c->key[i];
+            v[j] = c->val[i];
+        }
+        free(c->key);
+        free(c->val);
+        c->key = k;
+        c->val = v;
+        c->cap = cap;
+    }
+    if (!c->cap)
+        return NULL;
+    size_t j = fnv(key) & (c->cap - 1);
+    while (c->key[j]) {
+        if (strcmp(c->key[j], key) == 0)
+            return &c->val[j];
+        j = (j + 1) & (c->cap - 1);
+    }
+    if (!insert || !(c->key[j] = hw_strdup(key)))
+        return NULL;
+    c->n++;
+    return &c->val[j];
+}
+
+static void counter_free(struct counter *c)
+{
+    for (size_t i = 0; i < c->cap; i++)
+        free(c->key[i]);
+    free(c->key);
+    free(c->val);
+}
+
+/* Open actions (pending, approved, rejected) by finding, read once: an
+ * open one already answers its finding; a rejected one does while the
+ * finding has not changed since. */
+struct open_action {
+    char id[96], state[16];
+    int64_t updated_at;
+};
+struct opens {
+    struct counter by_finding; /* product_arn|finding_id -> index + 1 */
+    struct open_action *v;
+    size_t n, cap;
+    int oom;
+};
+static int opens_cb(void *arg, const hw_action_row *a)
+{
+    struct opens *o = arg;
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 64;
+        struct open_action *nv = realloc(o->v, cap * sizeof *nv);
+        if (!nv) {
+            o->oom = 1;
+            return 1;
+        }
+        o->v = nv;
+        o->cap = cap;
+    }
+    hw_buf k = HW_BUF_INIT(0);
+    hw_buf_printf(&k, "%s|%s", a->product_arn, a->finding_id);
+    unsigned *slot = counter_at(&o->by_finding, hw_buf_str(&k), 1);
+    hw_buf_free(&k);
+    if (!slot) {
+        o->oom = 1;
+        return 1;
+    }
+    /* the newest decision counts: later rows replace earlier ones */
+    struct open_action *x = &o->v[o->n];
+    snprintf(x->id, sizeof x->id, "%s", a->id);
+    snprintf(x->state, sizeof x->state, "%s", a->state);
+    x->updated_at = a->finding_updated_at;
+    *slot = (unsigned)++o->n;
+    return 0;
+}
+static const struct open_action *open_for(struct opens *o, const struct cand *k)
+{
+    hw_buf key = HW_BUF_INIT(0);
+    hw_buf_printf(&key, "%s|%s", k->product_arn, k->id);
+    const unsigned *slot = counter_at(&o->by_finding, hw_buf_str(&key), 0);
+    hw_buf_free(&key);
+    if (!slot || !*slot)
+        return NULL;
+    const struct open_action *a = &o->v[*slot - 1];
+    if (strcmp(a->state, "rejected") == 0 && a->updated_at != k->updated_at)
+        return NULL;
+    return a;
 }
 
 /* Per account and control: how many resources Security Hub evaluated. */
 struct totals {
-    char (*key)[80];
-    unsigned *total;
-    size_t n, cap;
+    struct counter c;
+    int oom;
 };
-static int totals_cb(void *arg, const hw_control_count *c)
+static int totals_cb(void *arg, const hw_control_count *cc)
 {
     struct totals *t = arg;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        void *k = realloc(t->key, cap * sizeof *t->key);
-        if (!k)
-            return 1;
-        t->key = k;
-        void *v = realloc(t->total, cap * sizeof *t->total);
-        if (!v)
-            return 1;
-        t->total = v;
-        t->cap = cap;
+    char key[96];
+    snprintf(key, sizeof key, "%s/%s", cc->account, cc->control);
+    unsigned *v = counter_at(&t->c, key, 1);
+    if (!v) {
+        t->oom = 1;
+        return 1;
     }
-    snprintf(t->key[t->n], sizeof t->key[t->n], "%s/%s", c->account, c->control);
-    t->total[t->n++] = c->passed + c->failed;
-    return 0;
-}
-static unsigned total_of(const struct totals *t, const char *account, const char *control)
-{
-    char key[80];
-    snprintf(key, sizeof key, "%s/%s", account, control);
-    for (size_t i = 0; i < t->n; i++)
-        if (strcmp(t->key[i], key) == 0)
-            return t->total[i];
+    *v = cc->passed + cc->failed;
     return 0;
 }
 
 static int check_trust(hw_store *st, const hw_remedy_policy *p, struct cand *k, hw_err *e)
 {
+    if (!k->trusted) { /* ingest's verdict stands: no need to read the raw bytes */
+        skip(k, "untrusted: %s%s", k->untrusted_reason, "");
+        return HW_OK;
+    }
     char *raw = NULL;
     size_t len = 0;
     if (hw_store_finding_raw(st, k->product_arn, k->id, &raw, &len, e) != HW_OK)
@@ -282,48 +378,55 @@ static int check_trust(hw_store *st, const hw_remedy_policy *p, struct cand *k, 
     return HW_OK;
 }
 
-static void apply_breaker(struct cand *v, size_t n, const struct totals *t, double max_share)
+static int apply_breaker(struct cand *v, size_t n, struct totals *t, double max_share)
 {
+    struct counter planned = { 0 };
+    char key[96];
     for (size_t i = 0; i < n; i++) {
         if (v[i].skip)
             continue;
-        unsigned count = 0;
-        for (size_t j = i; j < n; j++)
-            if (!v[j].skip && strcmp(v[j].account, v[i].account) == 0 &&
-                strcmp(v[j].control, v[i].control) == 0)
-                count++;
-        unsigned total = total_of(t, v[i].account, v[i].control);
-        if (total < count)
-            total = count;
-        unsigned allow = hw_remedy_breaker_allow(max_share, total);
-        if (count <= allow)
+        snprintf(key, sizeof key, "%s/%s", v[i].account, v[i].control);
+        unsigned *c = counter_at(&planned, key, 1);
+        if (!c) {
+            counter_free(&planned);
+            return -1;
+        }
+        (*c)++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].skip)
+            continue;
+        snprintf(key, sizeof key, "%s/%s", v[i].account, v[i].control);
+        unsigned count = *counter_at(&planned, key, 0);
+        const unsigned *tp = counter_at(&t->c, key, 0);
+        unsigned total = tp && *tp > count ? *tp : count;
+        if (count <= hw_remedy_breaker_allow(max_share, total))
             continue;
         char msg[512];
         snprintf(msg, sizeof msg,
                  "circuit breaker: %s would change %u of %u resources in account %s "
                  "(more than remediation.max_share %.0f%%); none changed",
                  v[i].control, count, total, v[i].account, max_share * 100.0);
-        char acct[16], ctl[32];
-        snprintf(acct, sizeof acct, "%s", v[i].account);
-        snprintf(ctl, sizeof ctl, "%s", v[i].control);
-        for (size_t j = i; j < n; j++)
-            if (!v[j].skip && strcmp(v[j].account, acct) == 0 && strcmp(v[j].control, ctl) == 0)
-                skip(&v[j], "%s%s", msg, "");
+        skip(&v[i], "%s%s", msg, "");
     }
+    counter_free(&planned);
+    return 0;
 }
 
-static void apply_limits(struct cand *v, size_t n, const hw_config *c)
+static int apply_limits(struct cand *v, size_t n, const hw_config *c)
 {
+    struct counter per_account = { 0 };
     size_t run = 0;
+    char lim[32];
     for (size_t i = 0; i < n; i++) {
         if (v[i].skip)
             continue;
-        size_t in_account = 0;
-        for (size_t j = 0; j < i; j++)
-            if (!v[j].skip && strcmp(v[j].account, v[i].account) == 0)
-                in_account++;
-        char lim[32];
-        if (in_account >= (size_t)c->remediation.max_actions_per_account) {
+        unsigned *in_account = counter_at(&per_account, v[i].account, 1);
+        if (!in_account) {
+            counter_free(&per_account);
+            return -1;
+        }
+        if (*in_account >= (unsigned)c->remediation.max_actions_per_account) {
             snprintf(lim, sizeof lim, "%d", c->remediation.max_actions_per_account);
             skip(&v[i], "limit: remediation.max_actions_per_account (%s) reached in account %s",
                  lim, v[i].account);
@@ -331,9 +434,12 @@ static void apply_limits(struct cand *v, size_t n, const hw_config *c)
             snprintf(lim, sizeof lim, "%d", c->remediation.max_actions_per_run);
             skip(&v[i], "limit: remediation.max_actions_per_run (%s) reached%s", lim, "");
         } else {
+            (*in_account)++;
             run++;
         }
     }
+    counter_free(&per_account);
+    return 0;
 }
 
 static int write_plan(hw_store *st, struct cand *v, size_t n, const char *actor, char plan_id[64],
@@ -418,12 +524,22 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
     q.status = "FAILED";
     q.control = flt ? flt->control : NULL;
     q.account = flt ? flt->account : NULL;
-    struct totals t = { 0 };
+    struct totals t = { { 0 }, 0 };
+    struct counter seen = { 0 }; /* control|account|region|resource -> index + 1 */
     int rc = hw_store_findings(st, &q, collect_cb, &c, e);
     if (rc == HW_OK && c.oom)
         rc = hw_err_set(e, HW_ENOMEM, "out of memory collecting findings");
     if (rc == HW_OK && hw_store_control_counts(st, totals_cb, &t, e) != HW_OK)
         rc = e->kind;
+    if (rc == HW_OK && t.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory counting resources");
+    struct opens opens = { { 0 }, NULL, 0, 0, 0 };
+    hw_action_query oq = { 0 };
+    oq.state = "pending|approved|rejected";
+    if (rc == HW_OK && hw_store_actions(st, &oq, opens_cb, &opens, e) != HW_OK)
+        rc = e->kind;
+    if (rc == HW_OK && opens.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading open actions");
     for (size_t i = 0; rc == HW_OK && i < c.n; i++) {
         struct cand *k = &c.v[i];
         char why[512];
@@ -433,36 +549,34 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             skip(k, "%s%s", why, "");
             continue;
         }
-        for (size_t j = 0; j < i; j++)
-            if (!c.v[j].skip && strcmp(c.v[j].control, k->control) == 0 &&
-                strcmp(c.v[j].account, k->account) == 0 &&
-                strcmp(c.v[j].region, k->region) == 0 &&
-                strcmp(c.v[j].resource, k->resource) == 0) {
-                skip(k, "duplicate: finding %s already plans this resource%s", c.v[j].id, "");
-                break;
-            }
-        if (k->skip)
-            continue;
-        struct open_q o = { "", "", k->updated_at };
-        hw_action_query aq = { 0 };
-        aq.finding_id = k->id;
-        aq.product_arn = k->product_arn;
-        aq.state = "pending|approved|rejected";
-        if ((rc = hw_store_actions(st, &aq, open_cb, &o, e)) != HW_OK)
+        hw_buf rk = HW_BUF_INIT(0);
+        hw_buf_printf(&rk, "%s|%s|%s|%s", k->control, k->account, k->region, k->resource);
+        unsigned *first = counter_at(&seen, hw_buf_str(&rk), 1);
+        hw_buf_free(&rk);
+        if (!first) {
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory planning");
             break;
-        if (!o.id[0])
+        }
+        if (*first) {
+            skip(k, "duplicate: finding %s already plans this resource%s", c.v[*first - 1].id, "");
             continue;
-        if (strcmp(o.state, "pending") == 0)
-            skip(k, "awaiting approval as action %s%s", o.id, "");
-        else if (strcmp(o.state, "approved") == 0)
-            skip(k, "approved as action %s; runs on --apply%s", o.id, "");
+        }
+        *first = (unsigned)i + 1;
+        const struct open_action *o = open_for(&opens, k);
+        if (!o)
+            continue;
+        if (strcmp(o->state, "pending") == 0)
+            skip(k, "awaiting approval as action %s%s", o->id, "");
+        else if (strcmp(o->state, "approved") == 0)
+            skip(k, "approved as action %s; runs on --apply%s", o->id, "");
         else
-            skip(k, "rejected as action %s; planned again when the finding changes%s", o.id, "");
+            skip(k, "rejected as action %s; planned again when the finding changes%s", o->id, "");
     }
     if (rc == HW_OK) {
-        apply_breaker(c.v, c.n, &t, cfg->remediation.max_share);
-        apply_limits(c.v, c.n, cfg);
-        if ((rc = hw_store_begin(st, e)) == HW_OK) {
+        if (apply_breaker(c.v, c.n, &t, cfg->remediation.max_share) != 0 ||
+            apply_limits(c.v, c.n, cfg) != 0)
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory planning");
+        if (rc == HW_OK && (rc = hw_store_begin(st, e)) == HW_OK) {
             rc = write_plan(st, c.v, c.n, actor, plan_id, stats, cfg->remediation.exemption_tag,
                             e);
             if (rc == HW_OK)
@@ -472,7 +586,9 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         }
     }
     cands_free(c.v, c.n);
-    free(t.key);
-    free(t.total);
+    counter_free(&t.c);
+    counter_free(&seen);
+    counter_free(&opens.by_finding);
+    free(opens.v);
     return rc;
 }
