@@ -549,6 +549,15 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             skip(k, "%s%s", why, "");
             continue;
         }
+        int excepted = 0;
+        if ((rc = hw_store_exception_active(st, k->account, k->control, hw_now(), &excepted, e)) !=
+            HW_OK)
+            break;
+        if (excepted) {
+            skip(k, "excepted: an unexpired risk acceptance covers %s in account %s", k->control,
+                 k->account);
+            continue;
+        }
         hw_buf rk = HW_BUF_INIT(0);
         hw_buf_printf(&rk, "%s|%s|%s|%s", k->control, k->account, k->region, k->resource);
         unsigned *first = counter_at(&seen, hw_buf_str(&rk), 1);

@@ -182,6 +182,18 @@ snapshot s4
 [ -z "$(changes s3 s4)" ] || { changes s3 s4; fail "a dropped action changed the state"; }
 ok "rejection holds until the finding changes; a resolved finding's approved action is dropped"
 
+# ---- an unexpired exception (risk acceptance) blocks remediation; an
+# expired one stops counting
+now=$(date +%s)
+sqlite3 "$TMP/hw.db" "INSERT INTO exceptions(account_id, control_id, reason, approver, created_at, expires_at) VALUES ('$P', 'S3.1', 'RISK-7', 'carol', $((now - 60)), $((now + 86400)))" || fail "exception"
+expect_rc 0 $HWC remediate --control S3.1
+contains "$TMP/out" "excepted: an unexpired risk acceptance covers S3.1 in account $P"
+contains "$TMP/out" "0 action(s)"
+sqlite3 "$TMP/hw.db" "UPDATE exceptions SET expires_at = $((now - 1))" || fail "exception"
+expect_rc 0 $HWC remediate --control S3.1
+contains "$TMP/out" "1 action(s)"
+ok "exceptions block remediation while unexpired"
+
 # ---- the audit trail
 expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT event, count(*) FROM audit_log WHERE event LIKE 'remediation.%' GROUP BY event ORDER BY event"
 contains "$TMP/out" "remediation.approve|2"
