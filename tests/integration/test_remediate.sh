@@ -13,7 +13,7 @@ use_test_creds
 start_sim "$ROOT/tests/data/awssim/remedy.json"
 cat > "$TMP/hw.json" <<JSON
 {"db": "$TMP/hw.db", "controls_dir": "$ROOT/controls", "aws": {"region": "us-east-1", "max_attempts": 2},
- "remediation": {"controls": {"S3.8": "auto", "S3.1": "auto", "EC2.19": "auto", "EC2.7": "auto",
+ "remediation": {"controls": {"S3.8": "auto", "S3.1": "auto", "EC2.19": "auto", "EC2.7": "auto", "EC2.13": "auto",
                               "IAM.3": "auto", "IAM.8": "approval"},
                  "external_id": "hw-remedy-1", "max_share": 0.5,
                  "exclude_ous": ["ou-ab12-sand0001"]}}
@@ -89,7 +89,8 @@ contains "$TMP/apply1.txt" "done              $P S3.8 arn:aws:s3:::prod-public-d
 contains "$TMP/apply1.txt" "already-compliant $P S3.8 arn:aws:s3:::prod-fixed-by-hand"
 contains "$TMP/apply1.txt" "exempt            $P S3.8 arn:aws:s3:::prod-exempt: tag hubwarden:exempt=public website, RISK-42"
 contains "$TMP/apply1.txt" "refused           $P S3.8 arn:aws:s3:::shared-logs: bucket shared-logs is not owned by account $P"
-contains "$TMP/apply1.txt" "4 done, 1 already compliant, 0 gone, 1 exempt, 1 refused, 0 dropped, 1 failed"
+contains "$TMP/apply1.txt" "5 done, 1 already compliant, 0 gone, 1 exempt, 1 refused, 0 dropped, 1 failed"
+contains "$TMP/apply1.txt" "done              $P EC2.13 arn:aws:ec2:us-east-1:$P:security-group/sg-0c33: verified"
 snapshot s1
 changes s0 s1 > "$TMP/diff1"
 cat > "$TMP/want1" <<EOF
@@ -106,6 +107,12 @@ cat > "$TMP/want1" <<EOF
 /$P/regions/us-east-1/security_groups/sg-0a11/rules/sgr-0a11000000000004/id: sgr-0a11000000000004 -> <none>
 /$P/regions/us-east-1/security_groups/sg-0a11/rules/sgr-0a11000000000004/protocol: tcp -> <none>
 /$P/regions/us-east-1/security_groups/sg-0a11/rules/sgr-0a11000000000004/to: 3389 -> <none>
+/$P/regions/us-east-1/security_groups/sg-0c33/rules/sgr-0c331050/cidr_ipv4: 0.0.0.0/0 -> <none>
+/$P/regions/us-east-1/security_groups/sg-0c33/rules/sgr-0c331050/egress: False -> <none>
+/$P/regions/us-east-1/security_groups/sg-0c33/rules/sgr-0c331050/from: 22 -> <none>
+/$P/regions/us-east-1/security_groups/sg-0c33/rules/sgr-0c331050/id: sgr-0c331050 -> <none>
+/$P/regions/us-east-1/security_groups/sg-0c33/rules/sgr-0c331050/protocol: tcp -> <none>
+/$P/regions/us-east-1/security_groups/sg-0c33/rules/sgr-0c331050/to: 22 -> <none>
 /$P/s3/buckets/prod-public-data/public_access_block: None -> <none>
 /$P/s3/buckets/prod-public-data/public_access_block/BlockPublicAcls: <none> -> True
 /$P/s3/buckets/prod-public-data/public_access_block/BlockPublicPolicy: <none> -> True
@@ -118,7 +125,7 @@ cat > "$TMP/want1" <<EOF
 /$P/s3/public_access_block/RestrictPublicBuckets: <none> -> True
 EOF
 diff "$TMP/want1" "$TMP/diff1" || fail "apply changed something else than expected (diff above: want, got)"
-ok "apply: exactly the expected changes (same port from 10.0.0.0/8 and 443 from the world kept)"
+ok "apply: exactly the expected changes (same port from 10.0.0.0/8, 443 from the world, ::/0 for an IPv4-only control kept; 1,100 rules read over two pages)"
 
 # ---- approval and rejection
 expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'IAM.3'"

@@ -18,7 +18,7 @@ import gen_findings  # noqa: E402
 
 REGION = "us-east-1"
 rng = random.Random(12)
-TYPES = {"S3.8": ("bucket", "AwsS3Bucket"), "S3.1": ("account", "AwsAccount"),
+TYPES = {"S3.8": ("bucket", "AwsS3Bucket"), "EC2.13": ("sg", "AwsEc2SecurityGroup"), "S3.1": ("account", "AwsAccount"),
          "EC2.19": ("sg", "AwsEc2SecurityGroup"), "EC2.7": ("account", "AwsAccount"),
          "IAM.3": ("user", "AwsIamUser"), "IAM.8": ("user", "AwsIamUser")}
 
@@ -95,7 +95,14 @@ scenario = {
                     {"id": "sgr-0a11000000000003", "protocol": "tcp", "from": 443, "to": 443, "cidr_ipv4": "0.0.0.0/0"},
                     {"id": "sgr-0a11000000000004", "protocol": "tcp", "from": 3389, "to": 3389, "cidr_ipv6": "::/0"},
                     {"id": "sgr-0a11000000000005", "protocol": "tcp", "from": 443, "to": 443, "cidr_ipv6": "::/0"},
-                    {"id": "sgr-0a11000000000006", "egress": True, "protocol": "-1", "cidr_ipv4": "0.0.0.0/0"}]}}}},
+                    {"id": "sgr-0a11000000000006", "egress": True, "protocol": "-1", "cidr_ipv4": "0.0.0.0/0"}]},
+                # 1,100 rules: more than one DescribeSecurityGroupRules page;
+                # EC2.13 counts only IPv4, so ::/0 on port 22 (rule 5) stays
+                "sg-0c33": {"name": "bastions", "rules": [
+                    {"protocol": "tcp", "from": 22, "to": 22,
+                     "cidr_ipv4": "0.0.0.0/0" if i == 1050 else "10.%d.%d.%d/32" % (i // 65536, i // 256 % 256, i % 256)}
+                    if i != 5 else {"protocol": "tcp", "from": 22, "to": 22, "cidr_ipv6": "::/0"}
+                    for i in range(1100)]}}}},
             "iam": {"users": {
                 "ci-deploy": {"access_keys": [
                     {"id": "AKIACIDEPLOYOLD00001", "create_days_ago": 200, "last_used_days_ago": 150},
@@ -126,6 +133,7 @@ scenario["securityhub"]["findings"] = [
 ] + [finding(P, "S3.8", "arn:aws:s3:::prod-ok-%d" % i, status="PASSED") for i in range(1, 5)] + [
     finding(P, "S3.1", "AWS::::Account:%s" % P),
     finding(P, "EC2.19", sg(P, "sg-0a11")),
+    finding(P, "EC2.13", sg(P, "sg-0c33")),
     finding(P, "EC2.7", "AWS::::Account:%s" % P),
     finding(P, "IAM.3", user(P, "ci-deploy")),
     finding(P, "IAM.8", user(P, "batch")),
