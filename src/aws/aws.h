@@ -274,4 +274,17 @@ int hw_aws_security_control_status(hw_aws_client *c, const hw_aws_ctx *ctx,
                                    const char *const *ids, size_t n, hw_aws_control_cb cb,
                                    void *arg, hw_err *e);
 
+/* ------------------------------------ Security Hub workflow (findings_update.c) */
+
+typedef struct hw_aws_finding_ref {
+    const char *id, *product_arn;
+} hw_aws_finding_ref;
+
+/* BatchUpdateFindings: sets Workflow.Status and a Note (UpdatedBy
+ * "hubwarden") on 1 to 100 findings; processed[i] = 1 for each finding
+ * Security Hub took (the others it reported unprocessed). */
+int hw_aws_update_workflow(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_finding_ref *refs,
+                           size_t n, const char *status, const char *note, int *processed,
+                           hw_err *e);
+
 #endif

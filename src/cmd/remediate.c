@@ -222,6 +222,16 @@ static int run(hw_ctx *ctx, int argc, char **argv)
                    "%zu dropped, %zu failed\n",
                    as.run, as.done, as.compliant, as.gone, as.exempt, as.refused, as.dropped,
                    as.failed);
+        size_t wf_ok = 0, wf_failed = 0;
+        hw_aws_ctx agg = { c->scan.aggregator_region, NULL };
+        if (hw_remedy_workflow_sync(st, cl, &agg, actor(), &wf_ok, &wf_failed, &e) != HW_OK) {
+            hw_buf_free(&res.failures);
+            goto fail;
+        }
+        if (!out)
+            printf("Security Hub workflow: %zu finding(s) updated, %zu failed (retried on the next "
+                   "run)\n",
+                   wf_ok, wf_failed);
         fputs(hw_buf_str(&res.failures), stderr);
         hw_buf_free(&res.failures);
         if (as.failed)

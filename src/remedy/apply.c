@@ -201,6 +201,8 @@ static int record(hw_store *st, const struct item *it, const char *state, const 
         return e->kind;
     int failed = strcmp(state, "failed") == 0;
     int rc = hw_store_action_finish(st, it->id, state, why, before, after, failed ? why : NULL, e);
+    if (rc == HW_OK && strcmp(state, "done") == 0)
+        rc = hw_store_action_set_workflow(st, it->id, "want:RESOLVED", e);
     if (rc == HW_OK) {
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "action", it->id);
@@ -300,5 +302,96 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
         free(after);
     }
     queue_free(&q);
+    return rc;
+}
+
+/* ------------------------------------------------ Security Hub workflow */
+
+struct wanted {
+    struct queue q;
+    char (*workflow)[32];
+    size_t cap;
+};
+static int wanted_cb(void *arg, const hw_action_row *a)
+{
+    struct wanted *w = arg;
+    if (queue_cb(&w->q, a))
+        return 1;
+    if (w->q.n > w->cap) {
+        size_t cap = w->q.cap;
+        void *nw = realloc(w->workflow, cap * sizeof *w->workflow);
+        if (!nw) {
+            w->q.oom = 1;
+            return 1;
+        }
+        w->workflow = nw;
+        w->cap = cap;
+    }
+    snprintf(w->workflow[w->q.n - 1], sizeof w->workflow[0], "%s", a->workflow + 5);
+    return 0;
+}
+
+int hw_remedy_workflow_sync(hw_store *st, hw_aws_client *c, const hw_aws_ctx *ctx,
+                            const char *actor, size_t *updated, size_t *failed, hw_err *e)
+{
+    *updated = *failed = 0;
+    struct wanted w = { { 0 }, NULL, 0 };
+    hw_action_query q = { 0 };
+    q.workflow_wanted = 1;
+    int rc = hw_store_actions(st, &q, wanted_cb, &w, e);
+    if (rc == HW_OK && w.q.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading workflow updates");
+    for (size_t i = 0; rc == HW_OK && i < w.q.n; i++) {
+        const struct item *it = &w.q.v[i];
+        const char *status = w.workflow[i];
+        char note[256];
+        snprintf(note, sizeof note, strcmp(status, "RESOLVED") == 0
+                                        ? "hubwarden action %s: fixed and verified"
+                                        : "hubwarden action %s: a fix awaits approval",
+                 it->id);
+        hw_aws_finding_ref ref = { it->finding_id, it->product_arn };
+        int processed = 0;
+        hw_err ae;
+        hw_err_clear(&ae);
+        int arc = hw_aws_update_workflow(c, ctx, &ref, 1, status, note, &processed, &ae);
+        if (arc == HW_OK && !processed)
+            hw_err_set(&ae, HW_EAWS, "Security Hub did not process finding %s", it->finding_id);
+        int ok = arc == HW_OK && processed;
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "action", it->id);
+        cJSON_AddStringToObject(d, "finding", it->finding_id);
+        cJSON_AddStringToObject(d, "workflow", status);
+        if (!ok)
+            cJSON_AddStringToObject(d, "error", ae.msg);
+        char *detail = cJSON_PrintUnformatted(d);
+        cJSON_Delete(d);
+        if (!detail) {
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+            break;
+        }
+        if ((rc = hw_store_begin(st, e)) == HW_OK) {
+            if (ok)
+                rc = hw_store_action_set_workflow(st, it->id, status, e);
+            if (rc == HW_OK)
+                rc = hw_store_audit_append(st, it->plan_id, actor,
+                                           ok ? "remediation.workflow"
+                                              : "remediation.workflow-failed",
+                                           detail, e);
+            if (rc == HW_OK)
+                rc = hw_store_commit(st, e);
+            else
+                hw_store_rollback(st);
+        }
+        free(detail);
+        if (ok) {
+            (*updated)++;
+        } else {
+            (*failed)++;
+            hw_warn("action %s: Security Hub workflow %s not set (retried on the next run): %s",
+                    it->id, status, ae.msg);
+        }
+    }
+    queue_free(&w.q);
+    free(w.workflow);
     return rc;
 }

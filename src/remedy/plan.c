@@ -482,6 +482,7 @@ static int write_plan(hw_store *st, struct cand *v, size_t n, const char *actor,
         a.state = approval ? "pending" : "planned";
         a.reason = approval ? k->why : "";
         a.calls = calls_s ? calls_s : "[]";
+        a.workflow = approval ? "want:NOTIFIED" : "";
         int rc = hw_store_action_put(st, &a, e);
         free(calls_s);
         if (rc != HW_OK)

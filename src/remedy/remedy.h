@@ -189,6 +189,18 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                     const char *plan_id, const char *actor, hw_apply_stats *stats, hw_apply_cb cb,
                     void *arg, hw_err *e);
 
+/*
+ * Security Hub's workflow for the findings of actions (BatchUpdateFindings
+ * with ctx, the aggregator): RESOLVED after a verified fix, NOTIFIED while
+ * an action awaits approval, each with a note naming the action.  Security
+ * Hub sets RESOLVED back to NEW when the control fails again: the store's
+ * action state is the truth, never the finding's workflow.  An update that
+ * fails is warned about, audited and retried on the next call; it never
+ * undoes a fix.  HW_OK unless the store failed.
+ */
+int hw_remedy_workflow_sync(hw_store *st, hw_aws_client *c, const hw_aws_ctx *ctx,
+                            const char *actor, size_t *updated, size_t *failed, hw_err *e);
+
 /* Runs one action (exposed for tests): fills state, before, after, why. */
 int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
                          const char **state, char **before, char **after, char why[512],

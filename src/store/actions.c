@@ -19,8 +19,8 @@ int hw_store_action_put(hw_store *s, const hw_action_row *a, hw_err *e)
     if (sqlite3_prepare_v2(s->db,
                            "INSERT INTO actions(id, run_id, account_id, region, control_id,"
                            " action, resource, destructive, state, planned_at, mode, reason,"
-                           " calls, finding_id, product_arn, finding_updated_at)"
-                           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           " calls, finding_id, product_arn, finding_updated_at, workflow)"
+                           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "recording an action");
     char now[32];
@@ -38,6 +38,7 @@ int hw_store_action_put(hw_store *s, const hw_action_row *a, hw_err *e)
     sqlite3_bind_text(st, 14, nz(a->finding_id), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 15, nz(a->product_arn), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 16, a->finding_updated_at);
+    sqlite3_bind_text(st, 17, nz(a->workflow), -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_DONE ? HW_OK : store_fail(s, e, "recording an action");
     sqlite3_finalize(st);
     return rc;
@@ -100,7 +101,7 @@ int hw_store_actions(hw_store *s, const hw_action_query *q,
     hw_buf_puts(&sql, "SELECT id, run_id, finding_id, product_arn, finding_updated_at,"
                       " account_id, region, control_id, action, resource, destructive, mode,"
                       " state, reason, calls, planned_at, executed_at, before_state,"
-                      " after_state, error FROM actions WHERE 1");
+                      " after_state, error, workflow FROM actions WHERE 1");
     const char *binds[32];
     char *owned[16];
     int nb = 0, nowned = 0;
@@ -115,6 +116,8 @@ int hw_store_actions(hw_store *s, const hw_action_query *q,
         }
     if (q->state)
         where_any(&sql, "state", q->state, binds, &nb, owned, &nowned);
+    if (q->workflow_wanted)
+        hw_buf_puts(&sql, " AND workflow LIKE 'want:%'");
     hw_buf_puts(&sql, " ORDER BY rowid");
     sqlite3_stmt *st = NULL;
     int rc = HW_OK;
@@ -147,6 +150,7 @@ int hw_store_actions(hw_store *s, const hw_action_query *q,
         a.before = store_col(st, 17);
         a.after = store_col(st, 18);
         a.error = store_col(st, 19);
+        a.workflow = store_col(st, 20);
         if (cb(arg, &a))
             break;
     }
@@ -157,6 +161,20 @@ done:
     for (int i = 0; i < nowned; i++)
         free(owned[i]);
     hw_buf_free(&sql);
+    return rc;
+}
+
+int hw_store_action_set_workflow(hw_store *s, const char *id, const char *workflow, hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "UPDATE actions SET workflow = ? WHERE id = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return store_fail(s, e, "recording a workflow update");
+    sqlite3_bind_text(st, 1, workflow, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? HW_OK
+                                              : store_fail(s, e, "recording a workflow update");
+    sqlite3_finalize(st);
     return rc;
 }
 

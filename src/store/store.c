@@ -152,6 +152,9 @@ static const char *const migrations[] = {
     "ALTER TABLE actions ADD COLUMN finding_id TEXT;"
     "ALTER TABLE actions ADD COLUMN product_arn TEXT;"
     "ALTER TABLE actions ADD COLUMN finding_updated_at INTEGER;"
+    /* Security Hub workflow to set for the action's finding: "want:RESOLVED"
+     * until BatchUpdateFindings took it, then "RESOLVED" */
+    "ALTER TABLE actions ADD COLUMN workflow TEXT NOT NULL DEFAULT '';"
     "CREATE INDEX actions_run ON actions(run_id);"
     "CREATE INDEX actions_state ON actions(state);"
     "ALTER TABLE approvals ADD COLUMN decision TEXT NOT NULL DEFAULT 'approve';"

@@ -228,6 +228,7 @@ typedef struct hw_action_row {
     const char *calls;
     const char *planned_at, *executed_at; /* ISO 8601; executed_at may be "" */
     const char *before, *after, *error;   /* may be "" */
+    const char *workflow; /* "want:RESOLVED" until Security Hub took it, then "RESOLVED"; "" */
 } hw_action_row;
 
 /* Inserts a new action (planned_at: now). */
@@ -236,11 +237,14 @@ int hw_store_action_put(hw_store *s, const hw_action_row *a, hw_err *e);
  * before, after, error may be NULL (reason NULL keeps the old one). */
 int hw_store_action_finish(hw_store *s, const char *id, const char *state, const char *reason,
                            const char *before, const char *after, const char *error, hw_err *e);
+/* Sets the workflow column (see hw_action_row). */
+int hw_store_action_set_workflow(hw_store *s, const char *id, const char *workflow, hw_err *e);
 /* Which actions hw_store_actions() returns: NULL fields match all; state
  * may list several separated by '|' ("pending|approved"). */
 typedef struct hw_action_query {
     const char *id, *plan_id, *state, *account, *control;
     const char *finding_id, *product_arn;
+    int workflow_wanted; /* only actions whose workflow update is still to do */
 } hw_action_query;
 /* Calls cb per action in creation order; stops early when cb returns
  * non-zero. */

@@ -125,6 +125,25 @@ cat > "$TMP/want1" <<EOF
 /$P/s3/public_access_block/RestrictPublicBuckets: <none> -> True
 EOF
 diff "$TMP/want1" "$TMP/diff1" || fail "apply changed something else than expected (diff above: want, got)"
+# Security Hub's workflow: RESOLVED with a note naming the action after a
+# verified fix, NOTIFIED while a fix awaits approval; untouched otherwise
+contains "$TMP/apply1.txt" "Security Hub workflow: 7 finding(s) updated, 0 failed"
+sim_get /_awssim/state > "$TMP/sh1.json"
+/usr/bin/python3 - "$TMP/sh1.json" <<'PY' || fail "Security Hub workflow after apply"
+import json, sys
+d = json.load(open(sys.argv[1]))
+by = {f["Resources"][0]["Id"]: f for f in d["findings"]}
+def wf(r):
+    return by[r]["Workflow"]["Status"]
+assert wf("arn:aws:s3:::prod-public-data") == "RESOLVED", wf("arn:aws:s3:::prod-public-data")
+assert "fixed and verified" in by["arn:aws:s3:::prod-public-data"]["Note"]["Text"]
+assert by["arn:aws:s3:::prod-public-data"]["Note"]["UpdatedBy"] == "hubwarden"
+assert wf("arn:aws:iam::333333333333:user/ci-deploy") == "NOTIFIED"
+assert "awaits approval" in by["arn:aws:iam::333333333333:user/ci-deploy"]["Note"]["Text"]
+for r in ("arn:aws:s3:::prod-exempt", "arn:aws:s3:::shared-logs", "arn:aws:s3:::prod-fixed-by-hand",
+          "arn:aws:s3:::legacy-open", "arn:aws:s3:::sandbox-open"):
+    assert wf(r) == "NEW" and "Note" not in by[r], (r, by[r].get("Workflow"))
+PY
 ok "apply: exactly the expected changes (same port from 10.0.0.0/8, 443 from the world, ::/0 for an IPv4-only control kept; 1,100 rules read over two pages)"
 
 # ---- approval and rejection
