@@ -278,9 +278,10 @@ static void counter_free(struct counter *c)
     free(c->val);
 }
 
-/* Open actions (pending, approved, rejected) by finding, read once: an
- * open one already answers its finding; a rejected one does while the
- * finding has not changed since. */
+/* Actions that answer a finding, by finding, read once: a pending or
+ * approved one; a rejected, done, already-compliant or gone one while the
+ * finding has not changed since (Security Hub evaluates again on its own
+ * schedule: until then the finding stays FAILED in the store). */
 struct open_action {
     char id[96], state[16];
     int64_t updated_at;
@@ -329,7 +330,10 @@ static const struct open_action *open_for(struct opens *o, const struct cand *k)
     if (!slot || !*slot)
         return NULL;
     const struct open_action *a = &o->v[*slot - 1];
-    if (strcmp(a->state, "rejected") == 0 && a->updated_at != k->updated_at)
+    /* pending and approved answer the finding whatever happened since;
+     * a rejection or a fix answers the finding it saw, not a newer one */
+    if (strcmp(a->state, "pending") != 0 && strcmp(a->state, "approved") != 0 &&
+        a->updated_at != k->updated_at)
         return NULL;
     return a;
 }
@@ -536,7 +540,7 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         rc = hw_err_set(e, HW_ENOMEM, "out of memory counting resources");
     struct opens opens = { { 0 }, NULL, 0, 0, 0 };
     hw_action_query oq = { 0 };
-    oq.state = "pending|approved|rejected";
+    oq.state = "pending|approved|rejected|done|already-compliant|gone";
     if (rc == HW_OK && hw_store_actions(st, &oq, opens_cb, &opens, e) != HW_OK)
         rc = e->kind;
     if (rc == HW_OK && opens.oom)
@@ -579,8 +583,11 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             skip(k, "awaiting approval as action %s%s", o->id, "");
         else if (strcmp(o->state, "approved") == 0)
             skip(k, "approved as action %s; runs on --apply%s", o->id, "");
-        else
+        else if (strcmp(o->state, "rejected") == 0)
             skip(k, "rejected as action %s; planned again when the finding changes%s", o->id, "");
+        else
+            skip(k, "fixed: action %s found it %s; waiting for Security Hub to evaluate again",
+                 o->id, strcmp(o->state, "done") == 0 ? "failing and fixed it" : o->state);
     }
     if (rc == HW_OK) {
         if (apply_breaker(c.v, c.n, &t, cfg->remediation.max_share) != 0 ||
