@@ -463,6 +463,9 @@ static void test_controls_data(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(cat);
     xmlXPathContextPtr x = xmlXPathNewContext(doc), xc = xmlXPathNewContext(cat);
     xmlXPathRegisterNs(x, (const xmlChar *)"r", (const xmlChar *)"urn:hubwarden:remediations:1");
+    hw_buf readme = HW_BUF_INIT(0);
+    hw_err re;
+    CU_ASSERT_EQUAL(hw_file_read("README.md", 0, &readme, &re), HW_OK);
     xmlXPathRegisterNs(xc, (const xmlChar *)"c", (const xmlChar *)"urn:hubwarden:controls:1");
     size_t nfam = 0;
     for (size_t i = 0; hw_remedy_families[i]; i++, nfam++) {
@@ -498,6 +501,10 @@ static void test_controls_data(void)
         for (int j = 0; j < perm->nodesetval->nodeNr; j++) {
             xmlChar *p = xmlNodeGetContent(perm->nodesetval->nodeTab[j]);
             CU_ASSERT_TRUE(in_array(f->permissions, (const char *)p));
+            /* README.md's remediation role section lists it */
+            char quoted[128];
+            snprintf(quoted, sizeof quoted, "`%s`", (const char *)p);
+            CU_ASSERT_PTR_NOT_NULL(strstr(hw_buf_str(&readme), quoted));
             xmlFree(p);
         }
         /* every call listed is one the plan shows */
@@ -529,6 +536,7 @@ static void test_controls_data(void)
     xmlXPathObjectPtr all = xp(x, "//r:remediation");
     CU_ASSERT_EQUAL((size_t)all->nodesetval->nodeNr, nfam); /* no remediation without code */
     xmlXPathFreeObject(all);
+    hw_buf_free(&readme);
     xmlXPathFreeContext(x);
     xmlXPathFreeContext(xc);
     xmlFreeDoc(doc);
