@@ -193,6 +193,13 @@ expect_rc 3 $HWC remediate --apply --plan-id "$plan"
 contains "$TMP/out" "apply $plan"
 contains "$TMP/out" "$plan-001  failed            888888888888 S3.8"
 expect_rc 2 $HWC remediate --apply --plan-id "$plan" --control S3.8
+contains "$TMP/err" "--plan-id runs a stored plan unchanged"
+expect_rc 0 $HWC remediate --plan-id "$plan" --json
+[ "$(json_eval "$TMP/out" "(d['plan'], [a['state'] for a in d['actions']])")" = "('$plan', ['failed'])" ] || fail "--plan-id prints the stored plan"
+expect_rc 3 $HWC remediate --apply --json --account 888888888888
+[ "$(json_eval "$TMP/out" "[(r['account'], r['state']) for r in d['results']]")" = "[('888888888888', 'failed')]" ] || fail "--apply --json results"
+expect_rc 2 $HWC remediate --plan-id no-such-plan
+contains "$TMP/err" "no run no-such-plan"
 ok "idempotent; --apply --plan-id"
 
 # ---- a rejection holds while its finding is unchanged; an approved action
