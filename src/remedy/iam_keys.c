@@ -139,6 +139,18 @@ static int key_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, 
     xmlFreeDoc(doc);
     if (rc != HW_OK)
         return rc;
+    /* never the key hubwarden itself runs with: that would lock it out */
+    hw_aws_creds own;
+    hw_err ce;
+    const cJSON *sk;
+    if (hw_aws_resolve_creds(c, &own, &ce) == HW_OK)
+        cJSON_ArrayForEach(sk, stale)
+            if (cJSON_IsString(sk) && strcmp(sk->valuestring, own.access_key_id) == 0) {
+                *verdict = HW_RV_REFUSED;
+                snprintf(why, 256, "user %s: stale key %s is the one hubwarden runs with", u,
+                         own.access_key_id);
+                return HW_OK;
+            }
     int n = cJSON_GetArraySize(stale);
     *verdict = n ? HW_RV_FAILING : HW_RV_COMPLIANT;
     snprintf(why, 256, "user %s: %d stale active key(s) for %s", u, n, t->control);

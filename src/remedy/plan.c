@@ -279,7 +279,8 @@ static void counter_free(struct counter *c)
 }
 
 /* Actions that answer a finding, by finding, read once: a pending or
- * approved one; a rejected, done, already-compliant or gone one while the
+ * approved one; a rejected, refused (the real state contradicted the
+ * finding), done, already-compliant or gone one while the
  * finding has not changed since (Security Hub evaluates again on its own
  * schedule: until then the finding stays FAILED in the store). */
 struct open_action {
@@ -540,7 +541,7 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         rc = hw_err_set(e, HW_ENOMEM, "out of memory counting resources");
     struct opens opens = { { 0 }, NULL, 0, 0, 0 };
     hw_action_query oq = { 0 };
-    oq.state = "pending|approved|rejected|done|already-compliant|gone";
+    oq.state = "pending|approved|rejected|refused|done|already-compliant|gone";
     if (rc == HW_OK && hw_store_actions(st, &oq, opens_cb, &opens, e) != HW_OK)
         rc = e->kind;
     if (rc == HW_OK && opens.oom)
@@ -583,8 +584,8 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             skip(k, "awaiting approval as action %s%s", o->id, "");
         else if (strcmp(o->state, "approved") == 0)
             skip(k, "approved as action %s; runs on --apply%s", o->id, "");
-        else if (strcmp(o->state, "rejected") == 0)
-            skip(k, "rejected as action %s; planned again when the finding changes%s", o->id, "");
+        else if (strcmp(o->state, "rejected") == 0 || strcmp(o->state, "refused") == 0)
+            skip(k, "%s as action %s; planned again when the finding changes", o->state, o->id);
         else
             skip(k, "fixed: action %s found it %s; waiting for Security Hub to evaluate again",
                  o->id, strcmp(o->state, "done") == 0 ? "failing and fixed it" : o->state);

@@ -110,7 +110,9 @@ static int bucket_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **stat
     }
     if (rc != HW_OK && strcmp(code, "AccessDenied") == 0) {
         *verdict = HW_RV_REFUSED;
-        snprintf(why, 256, "bucket %s is not owned by account %s (ExpectedBucketOwner refused)",
+        snprintf(why, 256,
+                 "bucket %s is not owned by account %s (access denied with ExpectedBucketOwner;"
+                 " or the role lacks s3:GetBucketTagging)",
                  b, t->account);
         return HW_OK;
     }

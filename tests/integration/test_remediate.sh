@@ -127,7 +127,7 @@ EOF
 diff "$TMP/want1" "$TMP/diff1" || fail "apply changed something else than expected (diff above: want, got)"
 # Security Hub's workflow: RESOLVED with a note naming the action after a
 # verified fix, NOTIFIED while a fix awaits approval; untouched otherwise
-contains "$TMP/apply1.txt" "Security Hub workflow: 7 finding(s) updated, 0 failed"
+contains "$TMP/apply1.txt" "Security Hub workflow: 8 finding(s) updated, 0 failed"
 sim_get /_awssim/state > "$TMP/sh1.json"
 /usr/bin/python3 - "$TMP/sh1.json" <<'PY' || fail "Security Hub workflow after apply"
 import json, sys
@@ -147,15 +147,18 @@ PY
 ok "apply: exactly the expected changes (same port from 10.0.0.0/8, 443 from the world, ::/0 for an IPv4-only control kept; 1,100 rules read over two pages)"
 
 # ---- approval and rejection
-expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'IAM.3'"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'IAM.3' AND account_id = '$P'"
 iam3=$(head -1 "$TMP/out")
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'IAM.3' AND account_id = '222222222222'"
+own=$(head -1 "$TMP/out")
 expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'IAM.8'"
 iam8=$(head -1 "$TMP/out")
 [ -n "$iam3" ] && [ -n "$iam8" ] || fail "pending IAM.3 and IAM.8 actions expected"
 expect_rc 2 $HWC approve "$iam3" --reason "rotate"
 contains "$TMP/err" "--by NAME is required"
-expect_rc 0 $HWC approve "$iam3" --by alice --reason "CHG-1234: key unused since spring"
+expect_rc 0 $HWC approve "$iam3" "$own" --by alice --reason "CHG-1234: key unused since spring"
 contains "$TMP/out" "$iam3 approved by alice"
+contains "$TMP/out" "$own approved by alice"
 expect_rc 0 $HWC approve "$iam8" --reject --by bob --reason "batch still needs it"
 contains "$TMP/out" "$iam8 rejected by bob"
 expect_rc 2 $HWC approve "$iam3" --by alice --reason again
@@ -167,6 +170,7 @@ contains "$TMP/err" "no action no-such-action"
 sed 's/"aws": {/"scan": {"aggregator_region": "eu-west-1"}, "aws": {/' "$TMP/hw.json" > "$TMP/badagg.json"
 expect_rc 3 $HW --config "$TMP/badagg.json" remediate --apply
 contains "$TMP/out" "$iam3  done              $P IAM.3 arn:aws:iam::$P:user/ci-deploy: verified"
+contains "$TMP/out" "$own  refused           222222222222 IAM.3 arn:aws:iam::222222222222:user/hubwarden: user hubwarden: stale key AKIAHUBWARDENTEST001 is the one hubwarden runs with"
 contains "$TMP/out" "Security Hub workflow: 0 finding(s) updated, 1 failed (retried on the next run)"
 contains "$TMP/err" "action $iam3: Security Hub workflow RESOLVED not set (retried on the next run)"
 snapshot s2
@@ -240,7 +244,7 @@ ok "exceptions block remediation while unexpired"
 
 # ---- the audit trail
 expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT event, count(*) FROM audit_log WHERE event LIKE 'remediation.%' GROUP BY event ORDER BY event"
-contains "$TMP/out" "remediation.approve|2"
+contains "$TMP/out" "remediation.approve|3"
 contains "$TMP/out" "remediation.reject|1"
 grep -q '^remediation.action|' "$TMP/out" || fail "no remediation.action entries"
 grep -q '^remediation.plan|' "$TMP/out" || fail "no remediation.plan entries"

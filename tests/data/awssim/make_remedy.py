@@ -113,6 +113,9 @@ scenario = {
             "s3": {"buckets": {"shared-logs": {"public_access_block": None}}},
             "regions": {REGION: {"security_groups": {
                 g: {"rules": copy.deepcopy(OPEN)} for g in ("sg-0b21", "sg-0b22", "sg-0b23", "sg-0b99")}}}},
+        # the audit account's own user: its key is the one hubwarden runs with
+        "222222222222": {"iam": {"users": {"hubwarden": {"access_keys": [
+            {"id": "AKIAHUBWARDENTEST001", "create_days_ago": 400, "last_used_days_ago": 0}]}}}},
         "777777777777": {"s3": {"buckets": {"sandbox-open": {"public_access_block": None}}}},
         "888888888888": {"s3": {"buckets": {"legacy-open": {"public_access_block": None}}}},
     },
@@ -137,6 +140,7 @@ scenario["securityhub"]["findings"] = [
     finding(P, "EC2.7", "AWS::::Account:%s" % P),
     finding(P, "IAM.3", user(P, "ci-deploy")),
     finding(P, "IAM.8", user(P, "batch")),
+    finding("222222222222", "IAM.3", user("222222222222", "hubwarden")),
     third_party, mismatch,
 ] + [finding("444444444444", "EC2.19", sg("444444444444", g)) for g in ("sg-0b21", "sg-0b22", "sg-0b23")] + [
     finding("444444444444", "EC2.19", sg("444444444444", "sg-0b30"), status="PASSED"),
