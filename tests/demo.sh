@@ -112,7 +112,7 @@ d = json.load(sys.stdin)
 for s in d["skipped"]:
     if s["reason"].startswith("awaiting approval"):
         print("  %s %s %s: %s" % (s["control"], s["account"], s["resource"], s["reason"]))'
-ID=$(sqlite3 "$R/hubwarden.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'IAM.3' LIMIT 1")
+ID=$(sqlite3 "$R/hubwarden.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'IAM.3' AND account_id = '333333333333' LIMIT 1")
 echo
 echo "== hubwarden approve $ID --by alice --reason 'CHG-1234'"
 ./hubwarden approve "$ID" --by alice --reason "CHG-1234: the key is unused since spring"
