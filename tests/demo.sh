@@ -128,5 +128,60 @@ missing = {"PARTIAL", "SUPPRESSED", "NO_DATA"} - shown
 if missing:
     sys.exit("demo: no %s requirement to show" % ", ".join(sorted(missing)))
 '
+
+# Remediation: a second simulated Organization whose accounts hold real
+# resources matching its findings (tests/data/awssim/remedy.json), and a
+# policy with some controls auto and some needing approval.
+kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null || true
+R="$D/remedy"
+mkdir -p "$R"
+/usr/bin/python3 tests/awssim/awssim.py --scenario tests/data/awssim/remedy.json \
+    --port-file "$R/port" --models "$ROOT/.build/models" --quiet > "$R/awssim.log" 2>&1 &
+SIM_PID=$!
+i=0
+while [ ! -s "$R/port" ]; do
+    i=$((i + 1)); [ $i -gt 200 ] && { cat "$R/awssim.log"; echo "demo: the simulator did not start"; exit 1; }
+    sleep 0.05
+done
+cat > "$R/credentials" <<INI
+[hubwarden-demo]
+aws_access_key_id = AKIAHUBWARDENTEST001
+aws_secret_access_key = testsecretkeytestsecretkey0000000000001
+INI
+cat > "$R/hubwarden.json" <<JSON
+{
+  "db": "$R/hubwarden.db",
+  "aws": { "region": "us-east-1", "profile": "hubwarden-demo", "endpoint_url": "http://127.0.0.1:$(cat "$R/port")" },
+  "remediation": {
+    "controls": { "S3.8": "auto", "S3.1": "auto", "EC2.19": "auto", "EC2.7": "auto",
+                  "IAM.3": "auto", "IAM.8": "approval" },
+    "external_id": "hw-remedy-1", "max_share": 0.5, "exclude_ous": ["ou-ab12-sand0001"]
+  }
+}
+JSON
+export AWS_SHARED_CREDENTIALS_FILE="$R/credentials" HUBWARDEN_CONFIG="$R/hubwarden.json"
 echo
-echo "demo: done (evidence store: $D/hubwarden.db)"
+echo "== remediation: a second Organization with real resources; policy: $R/hubwarden.json"
+./hubwarden scan > /dev/null
+echo
+echo "== hubwarden remediate --apply   (auto actions run; the rest wait or are refused, with why)"
+./hubwarden remediate --apply > "$R/apply.txt" 2> "$R/apply.err" || echo "(exit $?: some actions failed)"
+sed -n '/^apply/,$p' "$R/apply.txt" | cut -c1-170
+cut -c1-170 "$R/apply.err"
+echo
+echo "== awaiting approval"
+./hubwarden remediate --json | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for s in d["skipped"]:
+    if s["reason"].startswith("awaiting approval"):
+        print("  %s %s %s: %s" % (s["control"], s["account"], s["resource"], s["reason"]))'
+ID=$(sqlite3 "$R/hubwarden.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'IAM.3' AND account_id = '333333333333' LIMIT 1")
+echo
+echo "== hubwarden approve $ID --by alice --reason 'CHG-1234'"
+./hubwarden approve "$ID" --by alice --reason "CHG-1234: the key is unused since spring"
+echo
+echo "== hubwarden remediate --apply --control IAM.3   (the approved action runs)"
+./hubwarden remediate --apply --control IAM.3 | sed -n '/^apply/,$p' | cut -c1-170
+echo
+echo "demo: done (evidence stores: $D/hubwarden.db, $R/hubwarden.db)"

@@ -118,6 +118,36 @@ static const struct key config_keys[] = {
       "Mode of controls without a rule: auto, approval or off." },
     { "remediation.controls", K_REMEDY, OFF(remediation.rules), OFF(remediation.nrules), 0, 0, NULL,
       "{}", "Per control id: \"auto\", \"approval\" or \"off\"." },
+    { "remediation.allow_disruptive_auto", K_BOOL, OFF(remediation.allow_disruptive_auto), 0, 0, 0,
+      NULL, "false",
+      "Let disruptive remediations (IAM.3, IAM.8, IAM.22, ...) run auto; else they wait for approval." },
+    { "remediation.role_name", K_STR, OFF(remediation.role_name), 0, 0, 0, NULL,
+      "HubwardenRemediation", "Role assumed in the account owning each resource to change it." },
+    { "remediation.external_id", K_STR, OFF(remediation.external_id), 0, 0, 0, NULL, "",
+      "External id passed to AssumeRole for remediation." },
+    { "remediation.exemption_tag", K_STR, OFF(remediation.exemption_tag), 0, 0, 0, NULL,
+      "hubwarden:exempt",
+      "Tag key read from the real resource: present, the resource is never changed (its value the reason)." },
+    { "remediation.include_accounts", K_STRLIST, OFF(remediation.include_accounts),
+      OFF(remediation.ninclude_accounts), 0, 0, NULL, "[]",
+      "Only these account ids are remediated (empty: every account of the Organization)." },
+    { "remediation.exclude_accounts", K_STRLIST, OFF(remediation.exclude_accounts),
+      OFF(remediation.nexclude_accounts), 0, 0, NULL, "[]", "Account ids never remediated." },
+    { "remediation.include_ous", K_STRLIST, OFF(remediation.include_ous),
+      OFF(remediation.ninclude_ous), 0, 0, NULL, "[]",
+      "Only accounts under these OU ids (or root ids), descendants included (empty: any)." },
+    { "remediation.exclude_ous", K_STRLIST, OFF(remediation.exclude_ous),
+      OFF(remediation.nexclude_ous), 0, 0, NULL, "[]",
+      "Accounts under these OU ids, descendants included, are never remediated." },
+    { "remediation.regions", K_STRLIST, OFF(remediation.regions), OFF(remediation.nregions), 0, 0,
+      NULL, "[]", "Only these regions are remediated (empty: every region)." },
+    { "remediation.max_actions_per_run", K_INT, OFF(remediation.max_actions_per_run), 0, 1,
+      1000000, NULL, "100", "At most this many actions in one plan; the rest are skipped (limit)." },
+    { "remediation.max_actions_per_account", K_INT, OFF(remediation.max_actions_per_account), 0, 1,
+      1000000, NULL, "25", "At most this many actions per account in one plan." },
+    { "remediation.max_share", K_NUM, OFF(remediation.max_share), 0, 0, 1, NULL, "0.2",
+      "Circuit breaker: a control that would change more than this share of its resources in an "
+      "account changes none of them there." },
 };
 
 #define FIELD(c, k, T) ((T *)((char *)(c) + (k)->off))
@@ -155,7 +185,12 @@ hw_config *hw_config_defaults(void)
         c->scan.nproducts = 2;
     }
     c->remediation.default_mode = HW_REMEDY_OFF;
-    if (!c->db || !c->log_format || !c->organization.mode ||
+    c->remediation.role_name = xstrdup_or("HubwardenRemediation");
+    c->remediation.exemption_tag = xstrdup_or("hubwarden:exempt");
+    c->remediation.max_actions_per_run = 100;
+    c->remediation.max_actions_per_account = 25;
+    c->remediation.max_share = 0.2;
+    if (!c->remediation.role_name || !c->remediation.exemption_tag || !c->db || !c->log_format || !c->organization.mode ||
         !c->organization.role_name || !c->scan.products ||
         !c->scan.products[0] || !c->scan.products[1]) {
         hw_config_free(c);

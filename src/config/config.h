@@ -85,6 +85,23 @@ typedef struct hw_config {
         int default_mode;       /* enum hw_remedy_mode */
         hw_remedy_rule *rules;  /* per control */
         size_t nrules;
+        int allow_disruptive_auto; /* disruptive controls may run auto */
+        char *role_name;        /* assumed in the resource's account */
+        char *external_id;
+        char *exemption_tag;    /* tag on the real resource that always wins */
+        char **include_accounts; /* empty: every account of the org */
+        size_t ninclude_accounts;
+        char **exclude_accounts;
+        size_t nexclude_accounts;
+        char **include_ous;     /* OU ids; an OU covers its descendants */
+        size_t ninclude_ous;
+        char **exclude_ous;
+        size_t nexclude_ous;
+        char **regions;         /* empty: every region */
+        size_t nregions;
+        int max_actions_per_run;
+        int max_actions_per_account;
+        double max_share;       /* circuit breaker, 0..1 of a control's resources */
     } remediation;
 } hw_config;
 

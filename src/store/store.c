@@ -203,6 +203,28 @@ static const char *const migrations[] = {
     "  compliance_status, workflow_status, first_observed, last_observed, product_id,"
     "  trusted, record_state)" /* this sqlite covers a query only with these too */
     "  WHERE trusted = 1 AND record_state = 'ACTIVE';",
+    /* 6: what a plan keeps per action (mode,
+     * why, the exact API calls, the finding it answers and that finding's
+     * UpdatedAt, so that a pending action whose finding changed is dropped),
+     * approve/reject decisions, and the findings a plan skipped, with why */
+    "ALTER TABLE actions ADD COLUMN mode TEXT NOT NULL DEFAULT 'auto';"
+    "ALTER TABLE actions ADD COLUMN reason TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE actions ADD COLUMN calls TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE actions ADD COLUMN finding_id TEXT;"
+    "ALTER TABLE actions ADD COLUMN product_arn TEXT;"
+    "ALTER TABLE actions ADD COLUMN finding_updated_at INTEGER;"
+    /* Security Hub workflow to set for the action's finding: "want:RESOLVED"
+     * until BatchUpdateFindings took it, then "RESOLVED" */
+    "ALTER TABLE actions ADD COLUMN workflow TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX actions_run ON actions(run_id);"
+    "CREATE INDEX actions_state ON actions(state);"
+    "ALTER TABLE approvals ADD COLUMN decision TEXT NOT NULL DEFAULT 'approve';"
+    "CREATE TABLE plan_skips ("
+    "  run_id TEXT NOT NULL REFERENCES runs(id),"
+    "  finding_id TEXT NOT NULL, product_arn TEXT NOT NULL,"
+    "  account_id TEXT, region TEXT, control_id TEXT, resource TEXT,"
+    "  reason TEXT NOT NULL);"
+    "CREATE INDEX plan_skips_run ON plan_skips(run_id);",
 };
 
 /* C steps run after a migration's SQL, in its transaction (by index). */

@@ -356,6 +356,68 @@ int hw_store_prune(hw_store *s, int64_t before, hw_prune_stats *st, hw_err *e);
 int hw_store_exception_active(hw_store *s, const char *account, const char *control,
                               int64_t now, int *active, hw_err *e);
 
+/* ------------------------------------------------ remediation actions */
+
+/*
+ * One remediation action (actions.c).  plan_id is the run id of the plan
+ * that created it; state is one of "planned" (auto, not run yet),
+ * "pending" (waits for approval), "approved", "rejected", "done",
+ * "already-compliant", "gone", "exempt", "refused", "failed", "dropped".
+ * calls is a JSON array of the API calls the action makes; before and
+ * after are the resource's state as JSON.
+ */
+typedef struct hw_action_row {
+    const char *id, *plan_id;
+    const char *finding_id, *product_arn;
+    int64_t finding_updated_at;
+    const char *account, *region, *control, *action, *resource;
+    int disruptive;
+    const char *mode;   /* "auto" or "approval" */
+    const char *state;
+    const char *reason; /* why approval, why refused, ... */
+    const char *calls;
+    const char *planned_at, *executed_at; /* ISO 8601; executed_at may be "" */
+    const char *before, *after, *error;   /* may be "" */
+    const char *workflow; /* "want:RESOLVED" until Security Hub took it, then "RESOLVED"; "" */
+} hw_action_row;
+
+/* Inserts a new action (planned_at: now). */
+int hw_store_action_put(hw_store *s, const hw_action_row *a, hw_err *e);
+/* Records the outcome of running an action (executed_at: now); reason,
+ * before, after, error may be NULL (reason NULL keeps the old one). */
+int hw_store_action_finish(hw_store *s, const char *id, const char *state, const char *reason,
+                           const char *before, const char *after, const char *error, hw_err *e);
+/* Sets the workflow column (see hw_action_row). */
+int hw_store_action_set_workflow(hw_store *s, const char *id, const char *workflow, hw_err *e);
+/* Which actions hw_store_actions() returns: NULL fields match all; state
+ * may list several separated by '|' ("pending|approved"). */
+typedef struct hw_action_query {
+    const char *id, *plan_id, *state, *account, *control;
+    const char *finding_id, *product_arn;
+    int workflow_wanted; /* only actions whose workflow update is still to do */
+} hw_action_query;
+/* Calls cb per action in creation order; stops early when cb returns
+ * non-zero. */
+int hw_store_actions(hw_store *s, const hw_action_query *q,
+                     int (*cb)(void *arg, const hw_action_row *a), void *arg, hw_err *e);
+/* Records an approval or rejection (decision "approve" or "reject") by
+ * `by` and moves the action from pending to approved / rejected.  An
+ * action that is not pending is HW_EINVAL naming its state; an unknown id
+ * HW_ENOTFOUND. */
+int hw_store_action_decide(hw_store *s, const char *id, const char *decision, const char *by,
+                           const char *comment, hw_err *e);
+
+typedef struct hw_plan_skip_row {
+    const char *finding_id, *product_arn, *account, *region, *control, *resource, *reason;
+} hw_plan_skip_row;
+
+int hw_store_plan_skip_put(hw_store *s, const char *plan_id, const hw_plan_skip_row *k,
+                           hw_err *e);
+int hw_store_plan_skips(hw_store *s, const char *plan_id,
+                        int (*cb)(void *arg, const hw_plan_skip_row *k), void *arg, hw_err *e);
+/* The kind of a run ("plan", "scan", ...); HW_ENOTFOUND when none. */
+int hw_store_run_kind(hw_store *s, const char *run_id, char kind[32], hw_err *e);
+
 /* ------------------------------------------------------------- audit log */
 
 int hw_store_audit_append(hw_store *s, const char *run_id, const char *actor,

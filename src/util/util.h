@@ -106,6 +106,10 @@ void hw_buf_free(hw_buf *b);
 
 /* --------------------------------------------------------------- strings */
 
+/* A malloc'd copy of s (NULL for NULL), or of its first n bytes with a NUL
+ * after them; free() it.  NULL on allocation failure. */
+char *hw_strdup(const char *s);
+char *hw_strndup(const char *s, size_t n);
 /* snprintf into a fresh string; free() it.  NULL on failure. */
 char *hw_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True when s is valid UTF-8 of n bytes (no overlongs, no surrogates). */
