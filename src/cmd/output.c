@@ -23,29 +23,25 @@ void hw_out_init(hw_out *o, FILE *f, int format, const char *const *columns,
         o->array = cJSON_CreateArray();
 }
 
-/* Printable form for a terminal: control characters become '?', and the
- * cell is cut to width display characters (UTF-8 aware). */
+/* Printable form for a terminal: a character that steers a terminal
+ * (C0, DEL, C1 such as CSI, bidirectional overrides such as U+202E, line
+ * separators such as U+2028) or a byte that is not UTF-8 becomes '?', and
+ * the cell is cut to width display characters. */
 static void put_cell(FILE *f, const char *s, int width, int last)
 {
     int used = 0;
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    while (*p && used < width) {
-        if (*p < 0x20 || *p == 0x7f) {
+    const char *p = s ? s : "";
+    size_t left = strlen(p);
+    while (left && used < width) {
+        uint32_t cp;
+        size_t len = hw_utf8_decode(p, left, &cp);
+        if (len == 0 || hw_char_steers_terminal(cp))
             fputc('?', f);
-            p++;
-        } else if (*p < 0x80) {
-            fputc(*p++, f);
-        } else {
-            /* copy one UTF-8 sequence; C1 controls (U+0080..U+009F) -> '?' */
-            int len = (*p >= 0xF0) ? 4 : (*p >= 0xE0) ? 3 : (*p >= 0xC0) ? 2 : 1;
-            if (len == 2 && p[0] == 0xC2 && p[1] >= 0x80 && p[1] < 0xA0) {
-                fputc('?', f);
-                p += 2;
-            } else {
-                for (int i = 0; i < len && *p; i++)
-                    fputc(*p++, f);
-            }
-        }
+        else
+            fwrite(p, 1, len, f);
+        len = len ? len : 1;
+        p += len;
+        left -= len;
         used++;
     }
     if (*p && width > 1) {
@@ -116,8 +112,13 @@ int hw_out_finish(hw_out *o)
     if (o->format == HW_OUT_JSON) {
         char *text = cJSON_PrintBuffered(o->array, 1 << 16, 1);
         if (text) {
-            fputs(text, o->f);
+            /* valid UTF-8 whatever the store holds (text.c) */
+            hw_buf safe = HW_BUF_INIT(0);
+            if (hw_text_for_json(&safe, text, strlen(text)) < 0)
+                rc = -1;
+            fwrite(hw_buf_str(&safe), 1, safe.len, o->f);
             fputc('\n', o->f);
+            hw_buf_free(&safe);
             cJSON_free(text);
         } else {
             rc = -1;
