@@ -535,6 +535,11 @@ static void read_helper(int ofd, int efd, hw_buf *out, hw_buf *err)
     }
 }
 
+char **hw_aws_split_command(const char *cmd, const char **why)
+{
+    return split_command(cmd, why);
+}
+
 static int from_process(const char *cmd, const char *profile, hw_aws_creds *out, hw_err *e)
 {
     const char *why = NULL;

@@ -198,6 +198,8 @@ static void json_escape(hw_buf *b, const char *s)
     }
 }
 
+static void vlog(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void vlog(int level, const char *fmt, va_list ap)
 {
     if (level > log_level)
