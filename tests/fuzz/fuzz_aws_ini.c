@@ -19,6 +19,11 @@
 
 static char path[64];
 
+static void cleanup(void)
+{
+    unlink(path);
+}
+
 static void setup(void)
 {
     if (path[0])
@@ -28,6 +33,7 @@ static void setup(void)
     if (fd < 0)
         abort();
     close(fd);
+    atexit(cleanup);
     setenv("AWS_CONFIG_FILE", path, 1);
     setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
     setenv("AWS_EC2_METADATA_DISABLED", "true", 1);

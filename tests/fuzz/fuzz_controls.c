@@ -33,6 +33,19 @@ static void write_file(const char *name, const uint8_t *p, size_t n)
     fclose(f);
 }
 
+static void cleanup(void)
+{
+    static const char *const names[] = { "securityhub-controls.xml", "frameworks/cis-aws-3.0.0.xml",
+                                         "standard-control-ids.xml", "controls.xsd", "frameworks",
+                                         "" };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[160];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (remove(path) != 0 && i >= 4)
+            perror(path);
+    }
+}
+
 static void setup(void)
 {
     if (dir[0])
@@ -40,6 +53,7 @@ static void setup(void)
     snprintf(dir, sizeof dir, "/tmp/hwfuzzctl.XXXXXX");
     if (!mkdtemp(dir))
         abort();
+    atexit(cleanup);
     char sub[96];
     snprintf(sub, sizeof sub, "%s/frameworks", dir);
     mkdir(sub, 0700);
