@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <openssl/rand.h>
 
 /*
@@ -483,11 +485,25 @@ static int migrate(hw_store *s, hw_err *e)
 
 /*
  * Every run is begun by a writer holding the lock, and the lock is held
- * until its handle closes: whoever takes the lock knows that a run still
- * 'running' belongs to a process that died (kill -9, a crash, a power
- * cut).  It is marked 'aborted' at the time it was noticed, with an audit
- * entry, so that no run stays 'running' for ever.
+ * until its handle closes: whoever takes the lock knows that no other
+ * handle is writing.  A run still 'running' whose process is gone (kill
+ * -9, a crash, a power cut; or a run from before runs recorded a pid) is
+ * marked 'aborted' at the time it was noticed, with an audit entry, so
+ * that no run stays 'running' for ever.  A run of this process, or of a
+ * live one that closed its handle, is left to finish.
  */
+static int process_gone(sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return 1;
+    sqlite3_int64 pid = sqlite3_column_int64(st, col);
+    if (pid <= 0 || pid > INT32_MAX)
+        return 1;
+    if ((pid_t)pid == getpid())
+        return 0;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 static int abort_dead_runs(hw_store *s, hw_err *e)
 {
     sqlite3_stmt *sel = NULL, *upd = NULL;
@@ -508,6 +524,8 @@ static int abort_dead_runs(hw_store *s, hw_err *e)
     int r;
     while ((r = sqlite3_step(sel)) == SQLITE_ROW) {
         const char *id = store_col(sel, 0);
+        if (!process_gone(sel, 3))
+            continue;
         char *detail = hw_asprintf("{\"run_id\": \"%s\", \"kind\": \"%s\", \"started_at\": \"%s\","
                                    " \"pid\": %lld, \"noticed_at\": \"%s\", \"noticed_by_pid\": %ld}",
                                    id, store_col(sel, 1), store_col(sel, 2),

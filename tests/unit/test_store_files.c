@@ -301,6 +301,15 @@ static void test_dead_run_aborted(void)
     CU_ASSERT_EQUAL(hw_store_audit_verify(s, &bad, &e), HW_OK);
     CU_ASSERT_EQUAL(bad, 0);
     hw_store_close(s);
+    /* a run of this process whose handle closed is left to finish */
+    char mine[64];
+    CU_ASSERT_EQUAL_FATAL(open_at(dbpath, HW_STORE_WRITE, 0, &s, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_run_begin(s, "scan", mine, &e), HW_OK);
+    hw_store_close(s);
+    CU_ASSERT_EQUAL_FATAL(open_at(dbpath, HW_STORE_WRITE, 0, &s, &e), HW_OK);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM runs WHERE status = 'running'"), 1);
+    CU_ASSERT_EQUAL(hw_store_run_finish(s, mine, "ok", "{}", &e), HW_OK);
+    hw_store_close(s);
     /* noticed once */
     CU_ASSERT_EQUAL_FATAL(open_at(dbpath, HW_STORE_WRITE, 0, &s, &e), HW_OK);
     hw_store_close(s);
