@@ -384,7 +384,7 @@ static int take_lock(hw_store *s, const char *file, mode_t mode, int timeout_ms,
             free(lp);
             return rc;
         }
-        if (!waited) {
+        if (!waited && timeout_ms > 0) {
             hw_info("%s is in use by another hubwarden process; waiting up to %.1f s", s->path,
                     timeout_ms / 1000.0);
             waited = 1;
