@@ -83,5 +83,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         hw_aws_client_free(c);
     }
+    unlink(path); /* written again for the next input: nothing left behind */
     return 0;
 }
