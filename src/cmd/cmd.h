@@ -171,6 +171,9 @@ struct hw_aws_options;
 struct hw_aws_endpoint_override;
 /* The controls folder: config controls_dir, else the catalogue's default. */
 const char *hw_cmd_controls_dir(const hw_ctx *ctx);
+/* The configuration checks that need the catalogue (remediation.controls
+ * naming known controls), at load time; HW_EINVAL naming the key. */
+int hw_cmd_check_config(const hw_ctx *ctx, hw_err *e);
 /* Syncs the catalogue into the store and evaluates run_id's requirements
  * per account (infer_na: evaluation.infer_not_applicable); *sums
  * (malloc'd) per framework. */

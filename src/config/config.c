@@ -571,6 +571,196 @@ static int walk(hw_config *c, const cJSON *obj, const char *prefix,
     return HW_OK;
 }
 
+/* ------------------------------------------------------- value checks */
+
+/*
+ * Values are checked when the file is loaded, not at first use: a region
+ * with a control character would make a scan "see 0 findings" and exit 0,
+ * a malformed account id would match nothing.  Every message names the key
+ * path and shows the value with control characters escaped.
+ */
+
+/* v with bytes below 0x20 and 0x7f as \xNN, cut to fit out. */
+static void shown(const char *v, char *out, size_t n)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)v; *p && o + 5 < n; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            o += (size_t)snprintf(out + o, n - o, "\\x%02x", *p);
+        else
+            out[o++] = (char)*p;
+    }
+    out[o] = '\0';
+}
+
+static int has_control_char(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* A Region name: "us-east-1", "us-gov-west-1", "eusc-de-east-1": two to
+ * four letters, one or more words, a number of one or two digits. */
+static int region_ok(const char *s)
+{
+    size_t n = strlen(s), i = 0, words = 0;
+    while (i < n && i < 5 && s[i] >= 'a' && s[i] <= 'z')
+        i++;
+    if (n > 31 || i < 2 || i > 4 || i == n || s[i] != '-')
+        return 0;
+    i++;
+    for (;;) {
+        size_t w = i;
+        while (i < n && s[i] >= 'a' && s[i] <= 'z')
+            i++;
+        if (i == w || i == n || s[i] != '-') {
+            i = w;
+            break;
+        }
+        words++;
+        i++;
+    }
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return words >= 1 && i == n && i > d && i - d <= 2;
+}
+
+static int account_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (s[n] < '0' || s[n] > '9')
+            return 0;
+    return n == 12;
+}
+
+/* http:// or https://, a host name, an IPv4 or a bracketed IPv6 address,
+ * an optional port of 1 to 65535, an optional path; no spaces or control
+ * characters anywhere. */
+static int url_ok(const char *s)
+{
+    const char *p;
+    if (hw_starts_with(s, "https://"))
+        p = s + 8;
+    else if (hw_starts_with(s, "http://"))
+        p = s + 7;
+    else
+        return 0;
+    const char *host = p;
+    if (*p == '[') {
+        p++;
+        while ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F') ||
+               *p == ':' || *p == '.')
+            p++;
+        if (*p != ']' || p == host + 1)
+            return 0;
+        p++;
+    } else {
+        while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+               *p == '-' || *p == '.' || *p == '_')
+            p++;
+        if (p == host || *host == '.' || *host == '-')
+            return 0;
+    }
+    if (*p == ':') {
+        long port = 0;
+        const char *d = ++p;
+        while (*p >= '0' && *p <= '9' && port <= 65535)
+            port = port * 10 + (*p++ - '0');
+        if (p == d || port < 1 || port > 65535)
+            return 0;
+    }
+    if (*p && *p != '/')
+        return 0;
+    for (; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int check_list(char **l, size_t n, int (*ok)(const char *), const char *path,
+                      const char *want, const char *name, hw_err *e)
+{
+    char v[160];
+    for (size_t i = 0; i < n; i++)
+        if (!ok(l[i])) {
+            shown(l[i], v, sizeof v);
+            return hw_err_set(e, HW_EINVAL, "%s: %s[%zu]: \"%s\" is not %s", name, path, i, v,
+                              want);
+        }
+    return HW_OK;
+}
+
+static int check_values(const hw_config *c, const char *name, hw_err *e)
+{
+    char v[160];
+    /* no string value holds a control character */
+    for (size_t i = 0; i < HW_ARRAY_LEN(config_keys); i++) {
+        const struct key *k = &config_keys[i];
+        const char *sv = k->type == K_STR ? *FIELD(c, k, char *) : NULL;
+        if (sv && has_control_char(sv)) {
+            shown(sv, v, sizeof v);
+            return hw_err_set(e, HW_EINVAL, "%s: %s: \"%s\" holds a control character", name,
+                              k->path, v);
+        }
+    }
+    const char *region = c->aws.region;
+    if (region && !region_ok(region)) {
+        shown(region, v, sizeof v);
+        return hw_err_set(e, HW_EINVAL, "%s: aws.region: \"%s\" is not a region name (like "
+                                        "\"us-east-1\")", name, v);
+    }
+    region = c->scan.aggregator_region;
+    if (region && *region && !region_ok(region)) {
+        shown(region, v, sizeof v);
+        return hw_err_set(e, HW_EINVAL, "%s: scan.aggregator_region: \"%s\" is not a region name "
+                                        "(like \"us-east-1\")", name, v);
+    }
+    const char *acct = c->scan.aggregator_account;
+    if (acct && *acct && !account_ok(acct)) {
+        shown(acct, v, sizeof v);
+        return hw_err_set(e, HW_EINVAL, "%s: scan.aggregator_account: \"%s\" is not an account id "
+                                        "(12 digits)", name, v);
+    }
+    if (c->aws.endpoint_url && !url_ok(c->aws.endpoint_url)) {
+        shown(c->aws.endpoint_url, v, sizeof v);
+        return hw_err_set(e, HW_EINVAL, "%s: aws.endpoint_url: \"%s\" is not an http:// or "
+                                        "https:// URL", name, v);
+    }
+    for (size_t i = 0; i < c->aws.nendpoints; i++)
+        if (!url_ok(c->aws.endpoints[i].value)) {
+            shown(c->aws.endpoints[i].value, v, sizeof v);
+            return hw_err_set(e, HW_EINVAL, "%s: aws.endpoints.%s: \"%s\" is not an http:// or "
+                                            "https:// URL", name, c->aws.endpoints[i].key, v);
+        }
+    int rc;
+    if ((rc = check_list(c->organization.regions, c->organization.nregions, region_ok,
+                         "organization.regions", "a region name (like \"us-east-1\")", name, e)) ||
+        (rc = check_list(c->organization.include_accounts, c->organization.ninclude_accounts,
+                         account_ok, "organization.include_accounts", "an account id (12 digits)",
+                         name, e)) ||
+        (rc = check_list(c->organization.exclude_accounts, c->organization.nexclude_accounts,
+                         account_ok, "organization.exclude_accounts", "an account id (12 digits)",
+                         name, e)))
+        return rc;
+    return HW_OK;
+}
+
+int hw_config_check_controls(const hw_config *c, int (*known)(void *arg, const char *id),
+                             void *arg, const char *where, hw_err *e)
+{
+    for (size_t i = 0; i < c->remediation.nrules; i++)
+        if (!known(arg, c->remediation.rules[i].control))
+            return hw_err_set(e, HW_EINVAL,
+                              "%s: remediation.controls.%s: not a control of the catalogue in %s",
+                              c->path ? c->path : "configuration", c->remediation.rules[i].control,
+                              where);
+    return HW_OK;
+}
+
 static int line_of(const char *text, const char *at)
 {
     int line = 1;
@@ -601,6 +791,8 @@ int hw_config_parse(const char *name, const char *text, size_t len,
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     }
     int rc = walk(c, doc, "", name, e);
+    if (rc == HW_OK)
+        rc = check_values(c, name, e);
     cJSON_Delete(doc);
     if (rc != HW_OK) {
         hw_config_free(c);

@@ -120,6 +120,12 @@ int hw_config_parse(const char *name, const char *text, size_t len,
 hw_config *hw_config_defaults(void);
 void hw_config_free(hw_config *c);
 
+/* Every control named in remediation.controls must be known (known()
+ * returns non-zero for a control of the catalogue, which the caller loads
+ * from `where`): else HW_EINVAL naming the key path. */
+int hw_config_check_controls(const hw_config *c, int (*known)(void *arg, const char *id),
+                             void *arg, const char *where, hw_err *e);
+
 /* The remediation mode for a control (rule, else default). */
 int hw_config_remedy_mode(const hw_config *c, const char *control);
 

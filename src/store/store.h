@@ -3,9 +3,14 @@
  *
  * A sqlite database in WAL mode with versioned migrations (PRAGMA
  * user_version), foreign keys, a busy timeout and prepared statements.
- * Writers take an advisory lock on "<db>.lock" so that two overlapping
- * cron runs never interleave: the second waits up to a timeout, then gets
- * HW_ELOCKED naming the holder.  Every logical step is one transaction; a
+ * Writers take an advisory lock on "<db>.lock" beside the database file
+ * its path resolves to (every path to one store meets one lock; the lock
+ * file is never followed through a link) so that two overlapping cron
+ * runs never interleave: the second waits up to a timeout, then gets
+ * HW_ELOCKED naming the holder.  A link owned by another user is never
+ * followed.  The files are created 0600, or 0640 in a set-group-id folder
+ * shared with a group.  The writer that takes the lock marks runs left
+ * 'running' by a dead process 'aborted', with an audit entry.  Every logical step is one transaction; a
  * failed run rolls back its open transaction and never moves a watermark,
  * so the store keeps everything an earlier run committed.
  *
@@ -61,7 +66,8 @@ void hw_store_rollback(hw_store *s);
 /* Starts a run ("scan", "import", ...); fills run_id (at most 63 chars,
  * [0-9A-Za-z-], usable in an AssumeRole session name). */
 int hw_store_run_begin(hw_store *s, const char *kind, char run_id[64], hw_err *e);
-/* Ends it: status "ok", "partial" or "failed"; summary is JSON text. */
+/* Ends it: status "ok", "partial" or "failed"; summary is JSON text.
+ * ("aborted" is set only by the next writer, for a run whose process died.) */
 int hw_store_run_finish(hw_store *s, const char *run_id, const char *status,
                         const char *summary, hw_err *e);
 

@@ -7,6 +7,16 @@
 #ifndef HW_TEST_STORE_UNDO_H
 #define HW_TEST_STORE_UNDO_H
 
+/* 7: runs without a pid, and without the 'aborted' status (run with
+ * foreign keys off, in a transaction) */
+#define HW_UNDO_7                                                                        \
+    "CREATE TABLE r6 (id TEXT PRIMARY KEY, kind TEXT NOT NULL,"                          \
+    " started_at TEXT NOT NULL, finished_at TEXT,"                                       \
+    " status TEXT NOT NULL DEFAULT 'running' CHECK (status IN"                           \
+    " ('running','ok','partial','failed')), summary TEXT);"                              \
+    "INSERT INTO r6 SELECT id, kind, started_at, finished_at, status, summary FROM runs;" \
+    "DROP TABLE runs; ALTER TABLE r6 RENAME TO runs;"
+
 /* 6: remediation plans */
 #define HW_UNDO_6                                                                       \
     "DROP TABLE plan_skips; DROP INDEX actions_run; DROP INDEX actions_state;"          \
