@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int hw_orgset_contains(const hw_orgset *org, const char *account)
+static int hw_orgset_contains(const hw_orgset *org, const char *account)
 {
     if (!org || !org->known || !account)
         return 0;
