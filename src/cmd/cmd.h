@@ -116,6 +116,10 @@ struct hw_aws_options;
 struct hw_aws_endpoint_override;
 /* The controls folder: config controls_dir, else the catalogue's default. */
 const char *hw_cmd_controls_dir(const hw_ctx *ctx);
+/* An installed data file (rel: "reports/report.xsd"): beside the controls
+ * folder, else in the working directory, else under HW_DATADIR; filled into
+ * buf (cmd/report.c). */
+const char *hw_cmd_data_file(const hw_ctx *ctx, const char *rel, char *buf, size_t n);
 /* Syncs the catalogue into the store and evaluates run_id's requirements
  * per account; *sums (malloc'd) per framework. */
 struct hw_catalog;

@@ -1,0 +1,339 @@
+/*
+ * bundle.c - one signed bundle per framework, written atomically.
+ *
+ * Steps per framework: report.xml streamed (xml.c), checked against the
+ * schema (schema.c), signed (sign.c); report.html from it (html.c);
+ * findings.csv; SHA256SUMS over every file; SHA256SUMS.p7s.  All of it in
+ * a temporary folder beside the bundle's final place, renamed into place
+ * at the end (an existing bundle of the same run is swapped out in one
+ * step and removed), so an interrupted report leaves no half bundle and
+ * earlier bundles stay as they were.
+ */
+#include "report/report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* --------------------------------------------------------------- CSV */
+
+void hw_csv_cell(hw_buf *out, const char *s)
+{
+    s = s ? s : "";
+    hw_buf_putc(out, '"');
+    /* a leading = + - @ (or tab/CR) makes spreadsheets evaluate the cell */
+    if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r')
+        hw_buf_putc(out, '\'');
+    for (; *s; s++) {
+        if (*s == '"')
+            hw_buf_putc(out, '"');
+        hw_buf_putc(out, *s);
+    }
+    hw_buf_putc(out, '"');
+}
+
+struct csv_state {
+    FILE *f;
+    hw_buf b;
+    int failed;
+};
+
+static void csv_flush(struct csv_state *c)
+{
+    if (c->b.len && fwrite(c->b.data, 1, c->b.len, c->f) != c->b.len)
+        c->failed = 1;
+    hw_buf_reset(&c->b);
+}
+
+static void csv_row(struct csv_state *c, const char *const *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            hw_buf_putc(&c->b, ',');
+        hw_csv_cell(&c->b, cells[i]);
+    }
+    hw_buf_puts(&c->b, "\r\n");
+    if (c->b.len > (1u << 16))
+        csv_flush(c);
+}
+
+static int csv_cb(void *arg, const hw_finding_row *f)
+{
+    struct csv_state *c = arg;
+    char first[32] = "", last[32] = "", updated[32] = "";
+    if (f->first_observed)
+        hw_time_iso_ms(f->first_observed, first);
+    if (f->last_observed)
+        hw_time_iso_ms(f->last_observed, last);
+    hw_time_iso_ms(f->updated_at, updated);
+    const char *cells[] = { f->account_id,      f->region,          f->control_id,
+                            f->severity,        f->compliance_status, f->workflow_status,
+                            f->record_state,    f->trusted ? "yes" : "no",
+                            f->trusted ? "" : f->untrusted_reason,
+                            f->product,         f->resource_type,   f->resources,
+                            first,              last,               updated,
+                            f->id };
+    csv_row(c, cells, HW_ARRAY_LEN(cells));
+    return c->failed;
+}
+
+int hw_report_csv(hw_store *st, const char *framework, const char *path, hw_err *e)
+{
+    static const char *const header[] = { "account",       "region",          "control",
+                                          "severity",      "compliance_status", "workflow_status",
+                                          "record_state",  "trusted",         "untrusted_reason",
+                                          "product",       "resource_type",   "resources",
+                                          "first_observed", "last_observed",  "updated_at",
+                                          "id" };
+    struct csv_state c = { fopen(path, "wb"), HW_BUF_INIT(0), 0 };
+    if (!c.f)
+        return hw_err_set(e, HW_EIO, "%s: cannot create: %s", path, strerror(errno));
+    csv_row(&c, header, HW_ARRAY_LEN(header));
+    int rc = hw_store_report_findings(st, framework, HW_REPORT_FINDINGS_ALL, csv_cb, &c, e);
+    csv_flush(&c);
+    hw_buf_free(&c.b);
+    if (fclose(c.f) != 0 || c.failed)
+        return rc != HW_OK ? rc : hw_err_set(e, HW_EIO, "%s: writing failed", path);
+    return rc;
+}
+
+/* --------------------------------------------------------- SHA256SUMS */
+
+static int file_sha256(const char *path, char hex[65], hw_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return hw_err_set(e, HW_EIO, "%s: cannot open: %s", path, strerror(errno));
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    static unsigned char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        EVP_DigestUpdate(md, buf, n);
+    int err = ferror(f);
+    fclose(f);
+    unsigned char d[32];
+    unsigned dl = 0;
+    EVP_DigestFinal_ex(md, d, &dl);
+    EVP_MD_CTX_free(md);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    return err ? hw_err_set(e, HW_EIO, "%s: read error", path) : HW_OK;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int hw_bundle_sums(const char *dir, hw_err *e)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return hw_err_set(e, HW_EIO, "%s: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *de;
+    int rc = HW_OK;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' || hw_starts_with(de->d_name, "SHA256SUMS"))
+            continue;
+        char **p = realloc(names, (n + 1) * sizeof *p);
+        if (!p || !(p[n] = strdup(de->d_name))) {
+            names = p ? p : names;
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+            break;
+        }
+        names = p;
+        n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, name_cmp);
+    hw_buf out = HW_BUF_INIT(0);
+    for (size_t i = 0; i < n && rc == HW_OK; i++) {
+        char *path = hw_asprintf("%s/%s", dir, names[i]);
+        char hex[65];
+        rc = path ? file_sha256(path, hex, e) : hw_err_set(e, HW_ENOMEM, "out of memory");
+        if (rc == HW_OK)
+            hw_buf_printf(&out, "%s  %s\n", hex, names[i]);
+        free(path);
+    }
+    if (rc == HW_OK) {
+        char *path = hw_asprintf("%s/SHA256SUMS", dir);
+        rc = path ? hw_file_write_atomic(path, out.data ? out.data : "", out.len, 0644, e)
+                  : hw_err_set(e, HW_ENOMEM, "out of memory");
+        free(path);
+    }
+    hw_buf_free(&out);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+/* ------------------------------------------------------------- folders */
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            char *p = hw_asprintf("%s/%s", dir, de->d_name);
+            if (p)
+                unlink(p);
+            free(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+static int mkdirs(const char *path, hw_err *e)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return hw_err_set(e, HW_EIO, "%s: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return hw_err_set(e, HW_EIO, "%s: %s", buf, strerror(errno));
+    return HW_OK;
+}
+
+/* Moves tmp to final; an existing final is swapped out and removed. */
+static int put_in_place(const char *tmp, const char *final, hw_err *e)
+{
+    if (rename(tmp, final) == 0)
+        return HW_OK;
+    if (errno != ENOTEMPTY && errno != EEXIST)
+        return hw_err_set(e, HW_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) != 0)
+        return hw_err_set(e, HW_EIO, "%s: cannot replace: %s", final, strerror(errno));
+    remove_tree(tmp); /* now the old bundle */
+    return HW_OK;
+}
+
+static int sha256_file_into(const char *path, char out[65], hw_err *e)
+{
+    return file_sha256(path, out, e);
+}
+
+static int one_bundle(hw_report_ctx *c, const hw_signer *signer, const char *final,
+                      hw_err *e)
+{
+    const hw_report_opts *o = c->o;
+    char *tmp = hw_asprintf("%s/.%s.tmp-XXXXXX", o->out_dir, c->fw->id);
+    if (!tmp)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    if (!mkdtemp(tmp)) {
+        int rc = hw_err_set(e, HW_EIO, "%s: cannot create a temporary folder: %s", o->out_dir,
+                            strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    chmod(tmp, 0755);
+    char *xml = hw_asprintf("%s/report.xml", tmp), *html = hw_asprintf("%s/report.html", tmp),
+         *csv = hw_asprintf("%s/findings.csv", tmp), *sums = hw_asprintf("%s/SHA256SUMS", tmp),
+         *p7s = hw_asprintf("%s/SHA256SUMS.p7s", tmp);
+    int rc = HW_OK;
+    unsigned char digest[32];
+    long body = 0;
+    if (!xml || !html || !csv || !sums || !p7s)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+    if (rc == HW_OK)
+        rc = hw_report_xml(c, xml, digest, &body, e);
+    if (rc == HW_OK && (rc = hw_report_validate(o->schema_file, xml, e)) != HW_OK)
+        hw_err_prefix(e, "the report failed its schema; nothing written");
+    if (rc == HW_OK)
+        rc = hw_report_xml_sign(signer, xml, body, digest, e);
+    if (rc == HW_OK)
+        rc = hw_report_html(o->template_file, xml, html, e);
+    if (rc == HW_OK)
+        rc = hw_report_csv(c->st, c->fw->id, csv, e);
+    if (rc == HW_OK)
+        rc = hw_bundle_sums(tmp, e);
+    if (rc == HW_OK)
+        rc = hw_signer_cms(signer, sums, p7s, e);
+    if (rc == HW_OK)
+        rc = put_in_place(tmp, final, e);
+    if (rc != HW_OK)
+        remove_tree(tmp);
+    free(xml);
+    free(html);
+    free(csv);
+    free(sums);
+    free(p7s);
+    free(tmp);
+    return rc;
+}
+
+int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer,
+                    const hw_report_opts *o, void (*done)(void *arg, const char *path),
+                    void *arg, hw_err *e)
+{
+    hw_report_ctx c = { 0 };
+    c.st = st;
+    c.cat = cat;
+    c.o = o;
+    c.now = o->now ? o->now : hw_now();
+    hw_time_iso(c.now, c.generated);
+    snprintf(c.period_from, sizeof c.period_from, "%s", o->from ? o->from : "");
+    snprintf(c.period_to, sizeof c.period_to, "%s", o->to ? o->to : c.generated);
+    hw_report_run run;
+    if (hw_store_report_run(st, o->to, &run, e) != HW_OK)
+        return e->kind;
+    c.run = &run;
+    int64_t t = 0;
+    if (hw_time_parse(run.finished_at[0] ? run.finished_at : run.started_at, &t) < 0)
+        return hw_err_set(e, HW_ESTORE, "run %s: unreadable time '%s'", run.id,
+                          run.finished_at);
+    int64_t age = c.now - t;
+    if (age > (int64_t)o->max_age_hours * 3600 && !o->allow_stale)
+        return hw_err_set(e, HW_EINVAL,
+                          "the newest scan (run %s, %s) is %lld hours old, older than"
+                          " report.max_age_hours (%d): scan again, or pass --allow-stale",
+                          run.id, run.finished_at[0] ? run.finished_at : run.started_at,
+                          (long long)(age / 3600), o->max_age_hours);
+    const hw_framework *only = NULL;
+    if (o->framework && strcmp(o->framework, "all") != 0 &&
+        !(only = hw_catalog_framework(cat, o->framework)))
+        return hw_err_set(e, HW_EINVAL, "--framework: unknown framework '%s'", o->framework);
+    char *catfile = hw_asprintf("%s/securityhub-controls.xml", cat->dir);
+    int rc = catfile ? sha256_file_into(catfile, c.catalogue_sha256, e)
+                     : hw_err_set(e, HW_ENOMEM, "out of memory");
+    free(catfile);
+    if (rc == HW_OK)
+        rc = mkdirs(o->out_dir, e);
+    for (size_t i = 0; i < cat->nframeworks && rc == HW_OK; i++) {
+        const hw_framework *fw = &cat->frameworks[i];
+        if (only && fw != only)
+            continue;
+        c.fw = fw;
+        if ((rc = sha256_file_into(fw->file, c.framework_sha256, e)) != HW_OK)
+            break;
+        char *final = hw_asprintf("%s/%s-%s", o->out_dir, fw->id, run.id);
+        if (!final)
+            return hw_err_set(e, HW_ENOMEM, "out of memory");
+        rc = one_bundle(&c, signer, final, e);
+        if (rc != HW_OK)
+            hw_err_prefix(e, "%s", fw->id);
+        else if (done)
+            done(arg, final);
+        free(final);
+    }
+    return rc;
+}
