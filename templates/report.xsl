@@ -214,7 +214,7 @@ svg.chart { display: block; max-width: 100%; height: auto; }
               <xsl:variable name="a" select="/h:report/h:scope/h:accounts/h:account[@id = $id]"/>
               <tr>
                 <td><xsl:value-of select="@id"/></td>
-                <td><xsl:value-of select="$a/@name"/></td>
+                <td><xsl:call-template name="cut"><xsl:with-param name="s" select="$a/@name"/></xsl:call-template></td>
                 <td><xsl:value-of select="$a/@ou-names"/></td>
                 <td class="num"><xsl:call-template name="rate"><xsl:with-param name="c" select="h:count"/></xsl:call-template></td>
                 <xsl:call-template name="status-cells"><xsl:with-param name="c" select="h:count"/><xsl:with-param name="statuses" select="$statuses"/></xsl:call-template>

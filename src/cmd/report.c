@@ -37,10 +37,10 @@ const char *hw_cmd_data_file(const hw_ctx *ctx, const char *rel, char *buf, size
         snprintf(buf, n, "%.*s/%s", (int)(slash - cd), cd, rel);
         if (hw_file_exists(buf))
             return buf;
-    } else if (hw_file_exists(rel)) {
-        snprintf(buf, n, "%s", rel);
-        return buf;
     }
+    snprintf(buf, n, "%s", rel);
+    if (hw_file_exists(buf))
+        return buf;
     snprintf(buf, n, "%s/%s", HW_DATADIR, rel);
     return buf;
 }

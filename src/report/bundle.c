@@ -11,6 +11,7 @@
  */
 #include "report/report.h"
 
+#include <cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +41,7 @@ void hw_csv_cell(hw_buf *out, const char *s)
 
 struct csv_state {
     FILE *f;
-    hw_buf b;
+    hw_buf b, res;
     int failed;
 };
 
@@ -63,9 +64,27 @@ static void csv_row(struct csv_state *c, const char *const *cells, size_t n)
         csv_flush(c);
 }
 
+/* The resources' JSON array as one line per resource id. */
+static void resource_lines(const char *json, hw_buf *out)
+{
+    cJSON *r = cJSON_Parse(json ? json : "[]");
+    cJSON *it;
+    cJSON_ArrayForEach(it, r)
+    {
+        if (!cJSON_IsString(it))
+            continue;
+        if (out->len)
+            hw_buf_putc(out, '\n');
+        hw_buf_puts(out, it->valuestring);
+    }
+    cJSON_Delete(r);
+}
+
 static int csv_cb(void *arg, const hw_finding_row *f)
 {
     struct csv_state *c = arg;
+    hw_buf_reset(&c->res);
+    resource_lines(f->resources, &c->res);
     char first[32] = "", last[32] = "", updated[32] = "";
     if (f->first_observed)
         hw_time_iso_ms(f->first_observed, first);
@@ -76,7 +95,7 @@ static int csv_cb(void *arg, const hw_finding_row *f)
                             f->severity,        f->compliance_status, f->workflow_status,
                             f->record_state,    f->trusted ? "yes" : "no",
                             f->trusted ? "" : f->untrusted_reason,
-                            f->product,         f->resource_type,   f->resources,
+                            f->product,         f->resource_type,   hw_buf_str(&c->res),
                             first,              last,               updated,
                             f->id };
     csv_row(c, cells, HW_ARRAY_LEN(cells));
@@ -91,13 +110,14 @@ int hw_report_csv(hw_store *st, const char *framework, const char *path, hw_err 
                                           "product",       "resource_type",   "resources",
                                           "first_observed", "last_observed",  "updated_at",
                                           "id" };
-    struct csv_state c = { fopen(path, "wb"), HW_BUF_INIT(0), 0 };
+    struct csv_state c = { fopen(path, "wb"), HW_BUF_INIT(0), HW_BUF_INIT(0), 0 };
     if (!c.f)
         return hw_err_set(e, HW_EIO, "%s: cannot create: %s", path, strerror(errno));
     csv_row(&c, header, HW_ARRAY_LEN(header));
     int rc = hw_store_report_findings(st, framework, HW_REPORT_FINDINGS_ALL, csv_cb, &c, e);
     csv_flush(&c);
     hw_buf_free(&c.b);
+    hw_buf_free(&c.res);
     if (fclose(c.f) != 0 || c.failed)
         return rc != HW_OK ? rc : hw_err_set(e, HW_EIO, "%s: writing failed", path);
     return rc;

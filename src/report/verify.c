@@ -170,7 +170,8 @@ static X509_STORE *load_trust(const char *file, char *err, size_t errn)
 }
 
 /* with_store: verify the signer's chain too (the "chain" check). */
-static void check_cms(const char *dir, const char *trust, int with_store, hw_verify_check *c)
+static void check_cms(const char *dir, const char *trust, int with_store, X509 *xml_signer,
+                      hw_verify_check *c)
 {
     char *sp = hw_asprintf("%s/SHA256SUMS.p7s", dir), *cp = hw_asprintf("%s/SHA256SUMS", dir);
     BIO *sig = sp ? BIO_new_file(sp, "rb") : NULL, *content = cp ? BIO_new_file(cp, "rb") : NULL;
@@ -190,9 +191,17 @@ static void check_cms(const char *dir, const char *trust, int with_store, hw_ver
         goto out;
     }
     unsigned flags = CMS_BINARY | CMS_DETACHED | (with_store ? 0 : CMS_NO_SIGNER_CERT_VERIFY);
-    if (CMS_verify(cms, NULL, st, content, NULL, flags) != 1)
+    if (CMS_verify(cms, NULL, st, content, NULL, flags) != 1) {
         set(c, 0, "SHA256SUMS.p7s does not verify%s: %s",
             with_store ? " against the trusted certificates" : "", ssl_error(err, sizeof err));
+        goto out;
+    }
+    STACK_OF(X509) *signers = CMS_get0_signers(cms);
+    int same = xml_signer && sk_X509_num(signers) == 1 &&
+               X509_cmp(sk_X509_value(signers, 0), xml_signer) == 0;
+    sk_X509_free(signers);
+    if (!same)
+        set(c, 0, "SHA256SUMS.p7s is not signed by the certificate that signs report.xml");
     else if (with_store)
         set(c, 1, "the signer's certificate chains to %s", trust);
     else
@@ -239,7 +248,35 @@ static void xmlsec_error(const char *file, int line, const char *func, const cha
                  subj && msg ? ": " : "", msg ? msg : "");
 }
 
-static void check_xml(const char *dir, const char *trust, hw_verify_check *c)
+/* The first certificate of the signature's KeyInfo (the signer's). */
+static X509 *keyinfo_cert(xmlNodePtr sig)
+{
+    xmlNodePtr n = xmlSecFindNode(sig, BAD_CAST "X509Certificate", xmlSecDSigNs);
+    xmlChar *txt = n ? xmlNodeGetContent(n) : NULL;
+    X509 *x = NULL;
+    if (!txt)
+        return NULL;
+    size_t len = strlen((char *)txt), k = 0;
+    for (size_t i = 0; i < len; i++)
+        if (txt[i] != ' ' && txt[i] != '\n' && txt[i] != '\r' && txt[i] != '\t')
+            txt[k++] = txt[i];
+    unsigned char *der = malloc(k + 1);
+    int n_der = der ? EVP_DecodeBlock(der, txt, (int)k) : -1;
+    if (n_der > 0) {
+        while (k && txt[k - 1] == '=' && n_der > 0) { /* padding decodes as zero bytes */
+            n_der--;
+            k--;
+        }
+        const unsigned char *p = der;
+        x = d2i_X509(NULL, &p, n_der);
+    }
+    free(der);
+    xmlFree(txt);
+    ERR_clear_error();
+    return x;
+}
+
+static void check_xml(const char *dir, const char *trust, X509 **signer, hw_verify_check *c)
 {
     char *path = hw_asprintf("%s/report.xml", dir);
     xmlDocPtr doc = path ? xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_HUGE) : NULL;
@@ -304,6 +341,7 @@ static void check_xml(const char *dir, const char *trust, hw_verify_check *c)
         set(c, 0, "report.xml: the signature does not cover the whole document");
         goto out;
     }
+    *signer = keyinfo_cert(node);
     set(c, 1, "enveloped signature over the whole document verifies%s",
         trust ? " with a trusted certificate" : " with the certificate it carries");
 out:
@@ -323,10 +361,11 @@ int hw_report_verify(const char *dir, const char *schema_file, const char *trust
     hw_verify_check checks[5];
     size_t n = 0;
     memset(checks, 0, sizeof checks);
+    X509 *signer = NULL;
     checks[n].name = "xml-signature";
-    check_xml(dir, trust_file, &checks[n++]);
+    check_xml(dir, trust_file, &signer, &checks[n++]);
     checks[n].name = "cms-signature";
-    check_cms(dir, NULL, 0, &checks[n++]);
+    check_cms(dir, NULL, 0, signer, &checks[n++]);
     checks[n].name = "sha256sums";
     check_sums(dir, &checks[n++]);
     checks[n].name = "schema";
@@ -341,8 +380,9 @@ int hw_report_verify(const char *dir, const char *schema_file, const char *trust
     n++;
     if (trust_file) {
         checks[n].name = "chain";
-        check_cms(dir, trust_file, 1, &checks[n++]);
+        check_cms(dir, trust_file, 1, signer, &checks[n++]);
     }
+    X509_free(signer);
     const hw_verify_check *first = NULL;
     for (size_t i = 0; i < n; i++) {
         if (cb)
