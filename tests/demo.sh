@@ -5,6 +5,8 @@
 # aggregator, three member accounts in two OUs plus a suspended one, two
 # regions.  hubwarden is configured as a user would: a configuration file
 # with the endpoint override, and a named profile in an AWS credentials file.
+# Then a development signing key, the signed evidence bundles, their
+# verification, and the stock-tool commands an auditor runs.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -37,7 +39,8 @@ cat > "$D/hubwarden.json" <<JSON
   "organization": { "mode": "aggregator", "role_name": "HubwardenAudit",
                     "regions": ["us-east-1", "eu-west-1"] },
   "scan": { "aggregator_account": "222222222222", "aggregator_region": "us-east-1",
-            "member_controls": true }
+            "member_controls": true },
+  "report": { "key_file": "$D/keys/key.pem", "cert_file": "$D/keys/cert.pem" }
 }
 JSON
 export AWS_SHARED_CREDENTIALS_FILE="$D/credentials" AWS_CONFIG_FILE="$D/config" AWS_EC2_METADATA_DISABLED=true
@@ -65,4 +68,32 @@ for f in json.load(sys.stdin):
     if not f["trusted"]:
         print("  %s: %s" % (f["id"], f["untrusted_reason"]))'
 echo
-echo "demo: done (evidence store: $D/hubwarden.db)"
+echo "== hubwarden keygen --out $D/keys   (a development signing key and self-signed certificate)"
+./hubwarden keygen --out "$D/keys" 2>/dev/null
+echo
+echo "== hubwarden report --out $D/reports   (one signed bundle per framework)"
+./hubwarden report --out "$D/reports" > "$D/bundles"
+cat "$D/bundles"
+echo
+B=$(grep '/cis-aws-3.0.0-' "$D/bundles")
+echo "== hubwarden verify --trust $D/keys/cert.pem   (every bundle)"
+for b in $(cat "$D/bundles"); do
+    ./hubwarden verify --trust "$D/keys/cert.pem" "$b" > "$D/verify.txt"
+    echo "  $(basename "$b"): $(grep -c '^ok ' "$D/verify.txt") checks ok"
+done
+echo
+./hubwarden verify --trust "$D/keys/cert.pem" "$B"
+echo
+echo "== an auditor checks a bundle with stock tools alone (run in $B):"
+cat <<CMDS
+  xmlsec1 --verify --trusted-pem $D/keys/cert.pem report.xml
+  openssl cms -verify -binary -inform DER -in SHA256SUMS.p7s -content SHA256SUMS -CAfile $D/keys/cert.pem -out /dev/null
+  sha256sum -c SHA256SUMS
+CMDS
+echo
+(cd "$B" && xmlsec1 --verify --trusted-pem "$D/keys/cert.pem" report.xml 2>&1 | head -n 1 &&
+    openssl cms -verify -binary -inform DER -in SHA256SUMS.p7s -content SHA256SUMS \
+        -CAfile "$D/keys/cert.pem" -out /dev/null 2>&1 &&
+    sha256sum -c SHA256SUMS)
+echo
+echo "demo: done (evidence store: $D/hubwarden.db; open $B/report.html in a browser)"
