@@ -5,10 +5,10 @@
  * The template reads the scope, the summary, the open items, the manual
  * requirements, actions, exceptions and the suppressed and untrusted
  * findings, never the per-requirement detail (<requirements>) or the
- * Signature.  The document is read with xmlTextReader and those two
- * subtrees are skipped, so memory follows the summary, not the evidence;
- * the output is the same as from the whole document because the template
- * never looks at what is skipped.
+ * Signature.  The schema puts both last, so the document is read with
+ * xmlTextReader only up to <requirements>: memory and time follow the
+ * summary, not the evidence, and the output is the same as from the whole
+ * document because the template never looks at what is left out.
  */
 #include "report/report.h"
 
@@ -58,14 +58,18 @@ static xmlDocPtr read_pruned(const char *path, hw_err *e)
             ret = xmlTextReaderRead(r);
             continue;
         }
-        if (!root || !skipped(xmlTextReaderConstLocalName(r), xmlTextReaderConstNamespaceUri(r))) {
-            xmlNodePtr full = xmlTextReaderExpand(r);
-            xmlNodePtr copy = full && root ? xmlDocCopyNode(full, doc, 1) : NULL;
-            if (!copy || !xmlAddChild(root, copy)) {
-                xmlFreeNode(copy);
-                ret = -1;
-                break;
-            }
+        if (root && skipped(xmlTextReaderConstLocalName(r), xmlTextReaderConstNamespaceUri(r))) {
+            /* everything the template reads comes before <requirements>
+             * (the schema fixes the order): the rest need not be read */
+            ret = 0;
+            break;
+        }
+        xmlNodePtr full = xmlTextReaderExpand(r);
+        xmlNodePtr copy = full && root ? xmlDocCopyNode(full, doc, 1) : NULL;
+        if (!copy || !xmlAddChild(root, copy)) {
+            xmlFreeNode(copy);
+            ret = -1;
+            break;
         }
         ret = xmlTextReaderNext(r);
     }

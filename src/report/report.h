@@ -126,6 +126,10 @@ typedef struct hw_report_ctx {
 } hw_report_ctx;
 int hw_report_xml(hw_report_ctx *c, const char *path, unsigned char digest[32],
                   long *body_len, hw_err *e);
+/* hw_report_xml, checking the document against schema_file as it is
+ * written: a report that does not match is HW_EINVAL naming the line. */
+int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema_file,
+                          unsigned char digest[32], long *body_len, hw_err *e);
 /* Inserts the enveloped signature over digest at body_len of path. */
 int hw_report_xml_sign(const hw_signer *s, const char *path, long body_len,
                        const unsigned char digest[32], hw_err *e);
@@ -133,6 +137,14 @@ int hw_report_xml_sign(const hw_signer *s, const char *path, long body_len,
 /* Validates the XML file at path against the schema file, streaming.  The
  * error names the file, line and what is wrong. */
 int hw_report_validate(const char *schema_file, const char *path, hw_err *e);
+/* The same on a document as it is written: start (name is used in
+ * messages), feed every byte in order, finish (HW_EINVAL naming the line
+ * when the document does not match; e may be NULL to just clean up).
+ * feed is -1 when the checker cannot take more. */
+typedef struct hw_validator hw_validator;
+int hw_validator_start(const char *schema_file, const char *name, hw_validator **out, hw_err *e);
+int hw_validator_feed(hw_validator *v, const void *buf, size_t len);
+int hw_validator_finish(hw_validator *v, hw_err *e);
 
 /* Renders xml_path to html_path with the XSLT template (only the parts of
  * the document the template reads are kept in memory). */

@@ -59,6 +59,17 @@ int hw_xml_escape(hw_buf *out, const char *s, int attr)
     size_t n = strlen((const char *)p);
     int rc = 0;
     while (n && rc == 0) {
+        /* a run of bytes that need nothing goes in one append */
+        size_t run = 0;
+        while (run < n && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '&' && p[run] != '<' &&
+               p[run] != '>' && p[run] != '"')
+            run++;
+        if (run) {
+            rc = hw_buf_append(out, p, run);
+            p += run;
+            n -= run;
+            continue;
+        }
         unsigned c = *p;
         if (c < 0x80) {
             if (c == '&')
@@ -104,6 +115,7 @@ int hw_xml_escape(hw_buf *out, const char *s, int attr)
 typedef struct xw {
     xmlTextWriterPtr w;
     FILE *f;
+    hw_validator *v; /* fed every byte written, or NULL */
     EVP_MD_CTX *md;
     int hashing, discard, failed;
     long written; /* bytes in the file */
@@ -121,6 +133,8 @@ static int xw_io(void *ctx, const char *buf, int len)
     }
     if (x->hashing)
         EVP_DigestUpdate(x->md, buf, (size_t)len);
+    if (x->v && hw_validator_feed(x->v, buf, (size_t)len) != 0)
+        x->v = NULL; /* the checker stopped: finish() reports why */
     x->written += len;
     return len;
 }
@@ -1137,13 +1151,23 @@ static int gather(state *s)
 int hw_report_xml(hw_report_ctx *c, const char *path, unsigned char digest[32], long *body_len,
                   hw_err *e)
 {
+    return hw_report_xml_checked(c, path, NULL, digest, body_len, e);
+}
+
+int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema_file,
+                          unsigned char digest[32], long *body_len, hw_err *e)
+{
     state s = { 0 };
     s.c = c;
     s.e = e;
     xw x = { 0 };
     hw_buf_init(&x.esc, 0);
     s.x = &x;
+    hw_validator *v = NULL;
     int rc = gather(&s);
+    if (rc == HW_OK && schema_file && (rc = hw_validator_start(schema_file, path, &v, e)) != HW_OK)
+        goto out;
+    x.v = v;
     if (rc != HW_OK)
         goto out;
     x.f = fopen(path, "wb");
@@ -1194,8 +1218,14 @@ int hw_report_xml(hw_report_ctx *c, const char *path, unsigned char digest[32], 
         rc = hw_err_set(e, HW_EIO, "%s: writing failed", path);
         goto out;
     }
-    rc = HW_OK;
+    if (x.v)
+        hw_validator_feed(x.v, "</report>\n", 10);
+    rc = hw_validator_finish(v, e);
+    v = NULL;
+    if (rc != HW_OK)
+        hw_err_prefix(e, "the report failed its schema; nothing written");
 out:
+    hw_validator_finish(v, NULL);
     if (x.w) {
         x.discard = 1;
         xmlFreeTextWriter(x.w);
