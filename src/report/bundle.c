@@ -102,7 +102,11 @@ static int csv_cb(void *arg, const hw_finding_row *f)
     return c->failed;
 }
 
-int hw_report_csv(hw_store *st, const char *framework, const char *path, hw_err *e)
+struct hw_csv {
+    struct csv_state c;
+};
+
+int hw_csv_open(const char *path, hw_csv **out, hw_err *e)
 {
     static const char *const header[] = { "account",       "region",          "control",
                                           "severity",      "compliance_status", "workflow_status",
@@ -110,17 +114,35 @@ int hw_report_csv(hw_store *st, const char *framework, const char *path, hw_err 
                                           "product",       "resource_type",   "resources",
                                           "first_observed", "last_observed",  "updated_at",
                                           "id" };
-    struct csv_state c = { fopen(path, "wb"), HW_BUF_INIT(0), HW_BUF_INIT(0), 0 };
-    if (!c.f)
+    *out = NULL;
+    hw_csv *w = calloc(1, sizeof *w);
+    if (!w)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    w->c.f = fopen(path, "wb");
+    if (!w->c.f) {
+        free(w);
         return hw_err_set(e, HW_EIO, "%s: cannot create: %s", path, strerror(errno));
-    csv_row(&c, header, HW_ARRAY_LEN(header));
-    int rc = hw_store_report_findings(st, framework, HW_REPORT_FINDINGS_ALL, csv_cb, &c, e);
-    csv_flush(&c);
-    hw_buf_free(&c.b);
-    hw_buf_free(&c.res);
-    if (fclose(c.f) != 0 || c.failed)
-        return rc != HW_OK ? rc : hw_err_set(e, HW_EIO, "%s: writing failed", path);
-    return rc;
+    }
+    csv_row(&w->c, header, HW_ARRAY_LEN(header));
+    *out = w;
+    return HW_OK;
+}
+
+int hw_csv_finding(hw_csv *w, const hw_finding_row *f)
+{
+    return csv_cb(&w->c, f);
+}
+
+int hw_csv_close(hw_csv *w, const char *path, hw_err *e)
+{
+    if (!w)
+        return HW_OK;
+    csv_flush(&w->c);
+    hw_buf_free(&w->c.b);
+    hw_buf_free(&w->c.res);
+    int bad = fclose(w->c.f) != 0 || w->c.failed;
+    free(w);
+    return bad && e ? hw_err_set(e, HW_EIO, "%s: writing failed", path) : HW_OK;
 }
 
 /* --------------------------------------------------------- SHA256SUMS */
@@ -276,9 +298,12 @@ static int one_bundle(hw_report_ctx *c, const hw_signer *signer, const char *fin
         rc = hw_err_set(e, HW_ENOMEM, "out of memory");
     int64_t t[8];
     t[0] = hw_monotonic_ms();
-    /* written and checked against the schema at once, before signing */
+    /* written and checked against the schema at once, before signing;
+     * findings.csv comes from the same pass over the findings */
+    c->csv_path = csv;
     if (rc == HW_OK)
         rc = hw_report_xml_checked(c, xml, o->schema_file, digest, &body, e);
+    c->csv_path = NULL;
     t[1] = t[2] = hw_monotonic_ms();
     if (rc == HW_OK)
         rc = hw_report_xml_sign(signer, xml, body, digest, e);
@@ -286,8 +311,6 @@ static int one_bundle(hw_report_ctx *c, const hw_signer *signer, const char *fin
     if (rc == HW_OK)
         rc = hw_report_html(o->template_file, xml, html, e);
     t[4] = hw_monotonic_ms();
-    if (rc == HW_OK)
-        rc = hw_report_csv(c->st, c->fw->id, csv, e);
     t[5] = hw_monotonic_ms();
     if (rc == HW_OK)
         rc = hw_bundle_sums(tmp, e);
@@ -295,10 +318,10 @@ static int one_bundle(hw_report_ctx *c, const hw_signer *signer, const char *fin
     if (rc == HW_OK)
         rc = hw_signer_cms(signer, sums, p7s, e);
     t[7] = hw_monotonic_ms();
-    hw_debug("report %s: xml and schema %lld ms, sign %lld ms, html %lld ms, csv %lld ms,"
+    hw_debug("report %s: xml, csv and schema %lld ms, sign %lld ms, html %lld ms,"
              " sums %lld ms, cms %lld ms", c->fw->id, (long long)(t[1] - t[0]),
-             (long long)(t[3] - t[2]), (long long)(t[4] - t[3]),
-             (long long)(t[5] - t[4]), (long long)(t[6] - t[5]), (long long)(t[7] - t[6]));
+             (long long)(t[3] - t[2]), (long long)(t[4] - t[3]), (long long)(t[6] - t[5]),
+             (long long)(t[7] - t[6]));
     if (rc == HW_OK)
         rc = put_in_place(tmp, final, e);
     if (rc != HW_OK)
@@ -357,8 +380,10 @@ int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer
         if ((rc = sha256_file_into(fw->file, c.framework_sha256, e)) != HW_OK)
             break;
         char *final = hw_asprintf("%s/%s-%s", o->out_dir, fw->id, run.id);
-        if (!final)
-            return hw_err_set(e, HW_ENOMEM, "out of memory");
+        if (!final) {
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+            break;
+        }
         rc = one_bundle(&c, signer, final, e);
         if (rc != HW_OK)
             hw_err_prefix(e, "%s", fw->id);
@@ -366,5 +391,6 @@ int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer
             done(arg, final);
         free(final);
     }
+    hw_report_ctx_release(&c);
     return rc;
 }

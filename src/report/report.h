@@ -105,7 +105,9 @@ int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer
 int hw_xml_escape(hw_buf *out, const char *s, int attr);
 
 /*
- * Streams the report XML for one framework to path.  The document is
+ * Streams the report XML for one framework to path (and findings.csv to
+ * c->csv_path when set, from the same pass over the findings: every active
+ * finding of the framework's controls in the selected accounts).  The document is
  * written in canonical form; *digest gets SHA-256 of its canonical form
  * (what an enveloped signature's Reference digests) and *body_len the
  * length of the file before the closing "</report>" tag, where the
@@ -123,7 +125,17 @@ typedef struct hw_report_ctx {
     char period_to[32];
     char catalogue_sha256[65];
     char framework_sha256[65];
+    /* active findings per account and region, read once for all bundles
+     * (hw_report_xml fills them; free with hw_report_ctx_release) */
+    struct hw_report_region {
+        char *account, *region;
+        int64_t findings;
+    } *regions;
+    size_t nregions;
+    int regions_loaded;
+    const char *csv_path; /* findings.csv written in the same pass, or NULL */
 } hw_report_ctx;
+void hw_report_ctx_release(hw_report_ctx *c);
 int hw_report_xml(hw_report_ctx *c, const char *path, unsigned char digest[32],
                   long *body_len, hw_err *e);
 /* hw_report_xml, checking the document against schema_file as it is
@@ -151,8 +163,13 @@ int hw_validator_finish(hw_validator *v, hw_err *e);
 int hw_report_html(const char *template_file, const char *xml_path, const char *html_path,
                    hw_err *e);
 
-/* Writes findings.csv (RFC 4180, formula cells defused) for framework. */
-int hw_report_csv(hw_store *st, const char *framework, const char *path, hw_err *e);
+/* findings.csv (RFC 4180, formula cells defused): open (writes the
+ * header), one row per finding, close (HW_EIO when writing failed; e may
+ * be NULL to just clean up). */
+typedef struct hw_csv hw_csv;
+int hw_csv_open(const char *path, hw_csv **out, hw_err *e);
+int hw_csv_finding(hw_csv *w, const hw_finding_row *f);
+int hw_csv_close(hw_csv *w, const char *path, hw_err *e);
 /* One CSV cell, quoted, a leading = + - @ tab or CR defused with "'". */
 void hw_csv_cell(hw_buf *out, const char *s);
 

@@ -12,7 +12,10 @@
  *
  * Two passes over the run's evaluations: the first counts (summary,
  * trend, open items with their severity), the second writes every
- * requirement with its status per account and the evidence.  Statuses are
+ * requirement with its status per account and the evidence.  A control
+ * evidences several requirements: its findings in an account are written
+ * once, under the first, and later results name that requirement
+ * (findings-in), which halves a large report.  Statuses are
  * whatever the store holds, kept in a table in order of first sight
  * behind a preferred order, so a new status appears without a change here.
  */
@@ -271,6 +274,74 @@ typedef struct open_item {
     char *controls; /* "S3.8 3 HIGH\n..." */
 } open_item;
 
+/* (account, control) pairs whose findings are written: open addressing,
+ * the value is the requirement they were written under. */
+typedef struct seen_set {
+    char **keys;
+    const char **reqs;
+    size_t cap, n;
+} seen_set;
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The requirement under which key was first seen, or NULL after adding it
+ * under req (also NULL, with *oom set, when memory ran out). */
+static const char *seen_check(seen_set *t, const char *key, const char *req, int *oom)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        char **keys = calloc(cap, sizeof *keys);
+        const char **reqs = calloc(cap, sizeof *reqs);
+        if (!keys || !reqs) {
+            free(keys);
+            free(reqs);
+            *oom = 1;
+            return NULL;
+        }
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->keys[i])
+                continue;
+            size_t j = fnv1a(t->keys[i]) & (cap - 1);
+            while (keys[j])
+                j = (j + 1) & (cap - 1);
+            keys[j] = t->keys[i];
+            reqs[j] = t->reqs[i];
+        }
+        free(t->keys);
+        free(t->reqs);
+        t->keys = keys;
+        t->reqs = reqs;
+        t->cap = cap;
+    }
+    size_t j = fnv1a(key) & (t->cap - 1);
+    while (t->keys[j]) {
+        if (strcmp(t->keys[j], key) == 0)
+            return t->reqs[j];
+        j = (j + 1) & (t->cap - 1);
+    }
+    if (!(t->keys[j] = strdup(key))) {
+        *oom = 1;
+        return NULL;
+    }
+    t->reqs[j] = req;
+    t->n++;
+    return NULL;
+}
+
+static void seen_free(seen_set *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        free(t->keys[i]);
+    free(t->keys);
+    free(t->reqs);
+}
+
 typedef struct state {
     hw_report_ctx *c;
     statuses st;
@@ -286,6 +357,13 @@ typedef struct state {
     open_item *open;
     size_t nopen, capopen;
     size_t cur_req;
+    seen_set seen;
+    hw_buf key;
+    const char **fw_controls; /* the framework's control ids, sorted, unique */
+    size_t nfw_controls;
+    hw_csv *csv;
+    int64_t nsuppressed, nuntrusted;
+    int counted;
     char root[64];
     char **regions;
     size_t nregions;
@@ -400,6 +478,31 @@ static int region_cb(void *arg, const char *acct, const char *region, int64_t n)
         return 1;
     s->regions = p;
     return (s->regions[s->nregions++] = strdup(region)) == NULL;
+}
+
+static int cache_region_cb(void *arg, const char *acct, const char *region, int64_t n)
+{
+    hw_report_ctx *c = arg;
+    struct hw_report_region *p = realloc(c->regions, (c->nregions + 1) * sizeof *p);
+    if (!p)
+        return 1;
+    c->regions = p;
+    p[c->nregions].account = strdup(acct);
+    p[c->nregions].region = strdup(region);
+    p[c->nregions].findings = n;
+    return !p[c->nregions++].account || !p[c->nregions - 1].region;
+}
+
+void hw_report_ctx_release(hw_report_ctx *c)
+{
+    for (size_t i = 0; i < c->nregions; i++) {
+        free(c->regions[i].account);
+        free(c->regions[i].region);
+    }
+    free(c->regions);
+    c->regions = NULL;
+    c->nregions = 0;
+    c->regions_loaded = 0;
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -937,12 +1040,14 @@ struct list_state {
     int64_t n;
 };
 
+static int in_framework(const state *s, const char *control);
+static int selected(const state *s, const char *acct);
+
 static int finding_list_cb(void *arg, const hw_finding_row *f)
 {
     struct list_state *l = arg;
     state *s = l->s;
-    int filtered = s->c->o->naccounts || s->c->o->nous;
-    if (filtered && !acc_find(s, f->account_id))
+    if (!selected(s, f->account_id) || (!l->untrusted && !in_framework(s, f->control_id)))
         return 0;
     l->n++;
     if (l->count_only)
@@ -977,8 +1082,10 @@ static void write_findings(state *s, const char *name, int which)
 {
     xw *x = s->x;
     struct list_state l = { s, which == HW_REPORT_FINDINGS_UNTRUSTED, 1, 0 };
-    if (hw_store_report_findings(s->c->st, s->c->fw->id, which, finding_list_cb, &l, s->e) !=
-        HW_OK) {
+    if (s->counted) {
+        l.n = which == HW_REPORT_FINDINGS_UNTRUSTED ? s->nuntrusted : s->nsuppressed;
+    } else if (hw_store_report_findings(s->c->st, NULL, which, finding_list_cb, &l, s->e) !=
+               HW_OK) {
         s->rc = s->e->kind;
         return;
     }
@@ -987,8 +1094,7 @@ static void write_findings(state *s, const char *name, int which)
     nl(x);
     l.count_only = 0;
     l.n = 0;
-    if (hw_store_report_findings(s->c->st, s->c->fw->id, which, finding_list_cb, &l, s->e) !=
-        HW_OK)
+    if (hw_store_report_findings(s->c->st, NULL, which, finding_list_cb, &l, s->e) != HW_OK)
         s->rc = s->e->kind;
     end(x);
     nl(x);
@@ -1021,10 +1127,23 @@ static int result_cb(void *arg, const hw_evaluation_row *r)
     cJSON *c;
     cJSON_ArrayForEach(c, ev)
     {
+        /* a control's findings in an account are written once, under the
+         * first requirement it evidences; later ones point there */
+        hw_buf_reset(&s->key);
+        hw_buf_printf(&s->key, "%s\t%s", r->account, jstr(c, "control"));
+        int oom = 0;
+        const char *first = seen_check(&s->seen, hw_buf_str(&s->key),
+                                       s->c->fw->requirements[s->cur_req].id, &oom);
+        if (oom) {
+            s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
+            break;
+        }
         start(x, "control");
         attr(x, "exception", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "exception"))
                                  ? "1" : "0");
         attr_i(x, "failed", jnum(c, "failed"));
+        if (first)
+            attr(x, "findings-in", first);
         attr(x, "id", jstr(c, "control"));
         attr_i(x, "not-available", jnum(c, "not_available"));
         attr_i(x, "passed", jnum(c, "passed"));
@@ -1034,7 +1153,7 @@ static int result_cb(void *arg, const hw_evaluation_row *r)
             if (cJSON_IsString(it))
                 elem_text(x, "disabled-in", it->valuestring);
         }
-        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c, "findings"))
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(first ? NULL : c, "findings"))
         {
             start(x, "finding");
             attr(x, "first-observed", jstr(it, "first_observed"));
@@ -1066,6 +1185,7 @@ static void write_requirements(state *s)
     nl(x);
     for (size_t i = 0; i < fw->nrequirements && s->rc == HW_OK && !x->failed; i++) {
         const hw_requirement *q = &fw->requirements[i];
+        s->cur_req = i;
         start(x, "requirement");
         attr(x, "family", s->families[s->req_family[i]]);
         attr(x, "id", q->id);
@@ -1114,12 +1234,85 @@ static void state_free(state *s)
     for (size_t i = 0; i < s->nregions; i++)
         free(s->regions[i]);
     free(s->regions);
+    seen_free(&s->seen);
+    hw_buf_free(&s->key);
+    free(s->fw_controls);
+    hw_csv_close(s->csv, NULL, NULL);
 }
 
-/* Reads what the summary needs: accounts, regions, and the first pass. */
+static int cstr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int in_framework(const state *s, const char *control)
+{
+    return *control && bsearch(&control, s->fw_controls, s->nfw_controls,
+                               sizeof *s->fw_controls, cstr_cmp) != NULL;
+}
+
+static int selected(const state *s, const char *acct)
+{
+    return !(s->c->o->naccounts || s->c->o->nous) || acc_find((state *)s, acct) != NULL;
+}
+
+static int pass_cb(void *arg, const hw_finding_row *f)
+{
+    state *s = arg;
+    if (!selected(s, f->account_id))
+        return 0;
+    if (!f->trusted)
+        s->nuntrusted++;
+    if (!in_framework(s, f->control_id))
+        return 0;
+    if (strcmp(f->workflow_status, "SUPPRESSED") == 0)
+        s->nsuppressed++;
+    if (s->csv && hw_csv_finding(s->csv, f) != 0) {
+        s->rc = hw_err_set(s->e, HW_EIO, "%s: writing failed", s->c->csv_path);
+        return 1;
+    }
+    return 0;
+}
+
+/* One pass over every active finding: the counts of the suppressed and
+ * untrusted lists, and findings.csv when asked for. */
+static int findings_pass(state *s)
+{
+    const hw_framework *fw = s->c->fw;
+    size_t n = 0;
+    for (size_t i = 0; i < fw->nrequirements; i++)
+        n += fw->requirements[i].ncontrols;
+    s->fw_controls = calloc(n ? n : 1, sizeof *s->fw_controls);
+    if (!s->fw_controls)
+        return hw_err_set(s->e, HW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < fw->nrequirements; i++)
+        for (size_t j = 0; j < fw->requirements[i].ncontrols; j++)
+            s->fw_controls[s->nfw_controls++] = fw->requirements[i].controls[j]->id;
+    qsort(s->fw_controls, s->nfw_controls, sizeof *s->fw_controls, cstr_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < s->nfw_controls; i++)
+        if (!k || strcmp(s->fw_controls[k - 1], s->fw_controls[i]) != 0)
+            s->fw_controls[k++] = s->fw_controls[i];
+    s->nfw_controls = k;
+    if (s->c->csv_path && hw_csv_open(s->c->csv_path, &s->csv, s->e) != HW_OK)
+        return s->e->kind;
+    int rc = hw_store_report_findings(s->c->st, NULL, HW_REPORT_FINDINGS_ALL, pass_cb, s, s->e);
+    if (rc == HW_OK && s->rc != HW_OK)
+        rc = s->rc;
+    int crc = hw_csv_close(s->csv, s->c->csv_path, rc == HW_OK ? s->e : NULL);
+    s->csv = NULL;
+    if (rc == HW_OK)
+        rc = crc;
+    s->counted = rc == HW_OK;
+    return rc;
+}
+
+/* Reads what the summary needs: accounts, regions, the findings (counts,
+ * and findings.csv), and the first pass over the evaluations. */
 static int gather(state *s)
 {
     hw_report_ctx *c = s->c;
+    int rc_pass;
     size_t nr = c->fw->nrequirements;
     s->req_counts = calloc(nr ? nr : 1, sizeof *s->req_counts);
     s->fam_counts = calloc(nr ? nr : 1, sizeof *s->fam_counts);
@@ -1132,8 +1325,16 @@ static int gather(state *s)
         status_index(&s->st, preferred[i]);
     if (hw_store_accounts(c->st, account_cb, s, s->e) != HW_OK)
         return s->e->kind;
-    if (hw_store_report_regions(c->st, region_cb, s, s->e) != HW_OK)
-        return s->e->kind;
+    if (!c->regions_loaded) {
+        if (hw_store_report_regions(c->st, cache_region_cb, c, s->e) != HW_OK)
+            return s->e->kind;
+        c->regions_loaded = 1;
+    }
+    for (size_t i = 0; i < c->nregions; i++)
+        if (region_cb(s, c->regions[i].account, c->regions[i].region, c->regions[i].findings))
+            return hw_err_set(s->e, HW_ENOMEM, "out of memory");
+    if ((rc_pass = findings_pass(s)) != HW_OK)
+        return rc_pass;
     for (size_t i = 0; i < nr && s->rc == HW_OK; i++) {
         char fam[64];
         family_of(c->fw->requirements[i].id, fam);
