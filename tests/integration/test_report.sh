@@ -323,6 +323,8 @@ for b in $(cat "$TMP/demo-list"); do cat "$b/report.xml"; done | grep -q '<disab
 xmllint --noout --nonet --schema reports/report.xsd "$D/report.xml" 2> "$TMP/xl" || { cat "$TMP/xl"; fail "xmllint demo"; }
 contains "$D/report.xml" '<filter kind="ou">Root/Prod</filter>'
 grep -q 'id="111111111111"' "$D/report.xml" && fail "--ou Root/Prod kept the management account"
+grep -q '^"111111111111"' "$D/findings.csv" && fail "--ou Root/Prod kept the management account in findings.csv"
+grep -q '^"333333333333"' "$D/findings.csv" || fail "findings.csv lost the Prod accounts"
 contains "$D/report.xml" 'id="333333333333"'
 expect_rc 0 "$HW" verify "$D"
 ok "schema-valid: the demo Organization, --ou"
