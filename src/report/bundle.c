@@ -196,7 +196,8 @@ int hw_bundle_sums(const char *dir, hw_err *e)
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, name_cmp);
+    if (n)
+        qsort(names, n, sizeof *names, name_cmp);
     hw_buf out = HW_BUF_INIT(0);
     for (size_t i = 0; i < n && rc == HW_OK; i++) {
         char *path = hw_asprintf("%s/%s", dir, names[i]);

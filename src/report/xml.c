@@ -381,7 +381,7 @@ static account *acc_find(state *s, const char *id)
 {
     account key = { 0 };
     key.id = (char *)id;
-    return bsearch(&key, s->acc, s->nacc, sizeof *s->acc, acc_cmp);
+    return s->nacc ? bsearch(&key, s->acc, s->nacc, sizeof *s->acc, acc_cmp) : NULL;
 }
 
 static int in_list(const char *v, const char *const *l, size_t n)
@@ -732,7 +732,8 @@ static void write_scope(state *s)
         nl(x);
     }
     start(x, "regions");
-    qsort(s->regions, s->nregions, sizeof *s->regions, str_cmp);
+    if (s->nregions)
+        qsort(s->regions, s->nregions, sizeof *s->regions, str_cmp);
     for (size_t i = 0; i < s->nregions; i++)
         elem_text(x, "region", s->regions[i]);
     end(x);
@@ -821,7 +822,8 @@ static void write_summary(state *s)
 static void write_open(state *s)
 {
     xw *x = s->x;
-    qsort(s->open, s->nopen, sizeof *s->open, open_cmp);
+    if (s->nopen)
+        qsort(s->open, s->nopen, sizeof *s->open, open_cmp);
     start(x, "open-items");
     attr_i(x, "count", (long long)s->nopen);
     nl(x);
@@ -1247,8 +1249,9 @@ static int cstr_cmp(const void *a, const void *b)
 
 static int in_framework(const state *s, const char *control)
 {
-    return *control && bsearch(&control, s->fw_controls, s->nfw_controls,
-                               sizeof *s->fw_controls, cstr_cmp) != NULL;
+    return *control && s->nfw_controls &&
+           bsearch(&control, s->fw_controls, s->nfw_controls, sizeof *s->fw_controls,
+                   cstr_cmp) != NULL;
 }
 
 static int selected(const state *s, const char *acct)
@@ -1288,7 +1291,8 @@ static int findings_pass(state *s)
     for (size_t i = 0; i < fw->nrequirements; i++)
         for (size_t j = 0; j < fw->requirements[i].ncontrols; j++)
             s->fw_controls[s->nfw_controls++] = fw->requirements[i].controls[j]->id;
-    qsort(s->fw_controls, s->nfw_controls, sizeof *s->fw_controls, cstr_cmp);
+    if (s->nfw_controls)
+        qsort(s->fw_controls, s->nfw_controls, sizeof *s->fw_controls, cstr_cmp);
     size_t k = 0;
     for (size_t i = 0; i < s->nfw_controls; i++)
         if (!k || strcmp(s->fw_controls[k - 1], s->fw_controls[i]) != 0)
