@@ -10,9 +10,10 @@
  * in memory.  tests/unit/test_report.c checks the output against
  * libxml2's own C14N.
  *
- * Two passes over the run's evaluations: the first counts (summary,
- * trend, open items with their severity), the second writes every
- * requirement with its status per account and the evidence.  A control
+ * One pass over the run's evaluations writes every requirement with its
+ * status per account and the evidence to a temporary file while counting
+ * what the summary and the open items need; the document then gets the
+ * scope, the summary and the lists, and the requirements copied in.  A control
  * evidences several requirements: its findings in an account are written
  * once, under the first, and later results name that requirement
  * (findings-in), which halves a large report.  Statuses are
@@ -26,6 +27,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------ canonical text */
 
@@ -1119,8 +1121,10 @@ static long long jnum(const cJSON *o, const char *k)
 static int result_cb(void *arg, const hw_evaluation_row *r)
 {
     state *s = arg;
+    if (count_cb(s, r) != 0)
+        return 1;
     if (!acc_find(s, r->account))
-        return 0;
+        return 0; /* outside the selection */
     xw *x = s->x;
     start(x, "result");
     attr(x, "account", r->account);
@@ -1339,18 +1343,66 @@ static int gather(state *s)
             return hw_err_set(s->e, HW_ENOMEM, "out of memory");
     if ((rc_pass = findings_pass(s)) != HW_OK)
         return rc_pass;
-    for (size_t i = 0; i < nr && s->rc == HW_OK; i++) {
+    for (size_t i = 0; i < nr; i++) {
         char fam[64];
         family_of(c->fw->requirements[i].id, fam);
         s->req_family[i] = family_index(s, fam);
         if (!s->families[s->req_family[i]])
             return hw_err_set(s->e, HW_ENOMEM, "out of memory");
-        s->cur_req = i;
-        if (hw_store_report_evaluations(c->st, c->run->id, c->fw->id, c->fw->requirements[i].id,
-                                        count_cb, s, s->e) != HW_OK)
-            return s->e->kind;
     }
     return s->rc;
+}
+
+/* The <requirements> section, written first to an unlinked temporary
+ * file: the one pass over the evaluations both writes it and counts what
+ * the summary and the open items, which come before it, need. */
+static int write_requirements_part(state *s, const char *path, FILE **out)
+{
+    *out = NULL;
+    xw xr = { 0 };
+    hw_buf_init(&xr.esc, 0);
+    char *rpath = hw_asprintf("%s.requirements", path);
+    xr.f = rpath ? fopen(rpath, "w+b") : NULL;
+    if (rpath)
+        unlink(rpath);
+    free(rpath);
+    if (!xr.f)
+        return hw_err_set(s->e, HW_EIO, "%s: cannot create a temporary file", path);
+    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(xw_io, NULL, &xr, NULL);
+    xr.w = ob ? xmlNewTextWriter(ob) : NULL;
+    if (!xr.w) {
+        fclose(xr.f);
+        hw_buf_free(&xr.esc);
+        return hw_err_set(s->e, HW_ENOMEM, "out of memory (XML writer)");
+    }
+    xw *main_x = s->x;
+    s->x = &xr;
+    write_requirements(s);
+    xw_check(&xr, xmlTextWriterFlush(xr.w));
+    xr.discard = 1;
+    xmlFreeTextWriter(xr.w);
+    s->x = main_x;
+    hw_buf_free(&xr.esc);
+    int rc = s->rc;
+    if (rc == HW_OK && (xr.failed || fflush(xr.f) != 0 || fseek(xr.f, 0, SEEK_SET) != 0))
+        rc = hw_err_set(s->e, HW_EIO, "%s: writing a temporary file failed", path);
+    if (rc != HW_OK) {
+        fclose(xr.f);
+        return rc;
+    }
+    *out = xr.f;
+    return HW_OK;
+}
+
+/* Copies the part into the document through the main writer. */
+static void copy_part(xw *x, FILE *part)
+{
+    static char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, part)) > 0)
+        xw_check(x, xmlTextWriterWriteRawLen(x->w, BAD_CAST buf, (int)n));
+    if (ferror(part))
+        x->failed = 1;
 }
 
 int hw_report_xml(hw_report_ctx *c, const char *path, unsigned char digest[32], long *body_len,
@@ -1369,7 +1421,10 @@ int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema
     hw_buf_init(&x.esc, 0);
     s.x = &x;
     hw_validator *v = NULL;
+    FILE *part = NULL;
     int rc = gather(&s);
+    if (rc == HW_OK)
+        rc = write_requirements_part(&s, path, &part);
     if (rc == HW_OK && schema_file && (rc = hw_validator_start(schema_file, path, &v, e)) != HW_OK)
         goto out;
     x.v = v;
@@ -1405,7 +1460,7 @@ int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema
     write_exceptions(&s);
     write_findings(&s, "suppressed-findings", HW_REPORT_FINDINGS_SUPPRESSED);
     write_findings(&s, "untrusted-findings", HW_REPORT_FINDINGS_UNTRUSTED);
-    write_requirements(&s);
+    copy_part(&x, part);
     xw_check(&x, xmlTextWriterFlush(x.w));
     x.discard = 1;
     xmlFreeTextWriter(x.w);
@@ -1430,6 +1485,8 @@ int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema
     if (rc != HW_OK)
         hw_err_prefix(e, "the report failed its schema; nothing written");
 out:
+    if (part)
+        fclose(part);
     hw_validator_finish(v, NULL);
     if (x.w) {
         x.discard = 1;
