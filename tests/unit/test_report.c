@@ -107,7 +107,8 @@ static hw_store *make_store(char run_id[64], const char *extra_status)
         "\"last_observed\":\"2026-11-28T08:15:42.118Z\"}]}]";
     hw_evaluation_row r1 = { run_id, "cis-aws-3.0.0", "1.4", "111111111111", "FAILED", ev };
     hw_evaluation_row r2 = { run_id, "cis-aws-3.0.0", "1.4", "333333333333", "PASSED", "[]" };
-    hw_evaluation_row r3 = { run_id, "cis-aws-3.0.0", "1.5", "111111111111", "NO_DATA", "[]" };
+    /* the same control under a later requirement: its findings are not repeated */
+    hw_evaluation_row r3 = { run_id, "cis-aws-3.0.0", "1.5", "111111111111", "NO_DATA", ev };
     CU_ASSERT_EQUAL(hw_store_evaluation_put(s, &r1, &e), HW_OK);
     CU_ASSERT_EQUAL(hw_store_evaluation_put(s, &r2, &e), HW_OK);
     CU_ASSERT_EQUAL(hw_store_evaluation_put(s, &r3, &e), HW_OK);
@@ -206,8 +207,13 @@ static void test_canonical(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(file, "<disabled-in>eu-west-1</disabled-in>"));
     CU_ASSERT_PTR_NOT_NULL(strstr(file, "<resource>arn:x:\"'&lt;&gt;&amp;\t\n</resource>"));
     CU_ASSERT_PTR_NULL(strstr(file, "<script>"));
+    const char *once = strstr(file, "id=\"f-1 &lt;b>\xEF\xBF\xBD\"");
+    CU_ASSERT_PTR_NOT_NULL(once);
+    CU_ASSERT_PTR_NULL(once ? strstr(once + 1, "id=\"f-1 &lt;b>") : NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(file, "failed=\"2\" findings-in=\"1.4\" id=\"IAM.4\""));
     CU_ASSERT_EQUAL(hw_report_validate("reports/report.xsd", path, &e), HW_OK);
     free(file);
+    hw_report_ctx_release(&c);
     hw_catalog_free(cat);
     hw_store_close(s);
     cleanup();
