@@ -348,4 +348,37 @@ contains "$TMP/err" "report.xml:2:"
 [ "$(ls -a "$TMP/demo-out" | grep -c .)" = 9 ] || fail "a failed report left something: $(ls -a "$TMP/demo-out")"
 expect_rc 0 "$HW" verify "$D"
 ok "atomic: same-run bundle replaced, failed schema leaves nothing, earlier bundle intact"
+# ----------------------------------------- a CA, an intermediate, a leaf
+# the chain goes into KeyInfo and the CMS; auditors trust only the root
+C="$TMP/ca"
+mkdir -p "$C"
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' > "$C/ca.ext"
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n' > "$C/leaf.ext"
+{ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$C/root.key" -out "$C/root.pem" -days 2 \
+      -subj "/CN=hubwarden test root" -addext "basicConstraints=critical,CA:TRUE" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+  openssl req -newkey rsa:2048 -nodes -keyout "$C/int.key" -out "$C/int.csr" -subj "/CN=hubwarden test intermediate" &&
+  openssl x509 -req -in "$C/int.csr" -CA "$C/root.pem" -CAkey "$C/root.key" -set_serial 2 -days 2 \
+      -extfile "$C/ca.ext" -out "$C/int.pem" &&
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$C/leaf.key" -out "$C/leaf.csr" \
+      -subj "/CN=hubwarden test signer" &&
+  openssl x509 -req -in "$C/leaf.csr" -CA "$C/int.pem" -CAkey "$C/int.key" -set_serial 3 -days 2 \
+      -extfile "$C/leaf.ext" -out "$C/leaf.pem"; } > "$C/log" 2>&1 || { cat "$C/log"; fail "making a test CA"; }
+chmod 600 "$C/leaf.key"
+sed "s|\"report\": {[^}]*}|\"report\": {\"key_file\": \"$C/leaf.key\", \"cert_file\": \"$C/leaf.pem\", \"chain_file\": \"$C/int.pem\"}|" \
+    "$TMP/hw-demo.json" > "$TMP/hw-chain.json"
+contains "$TMP/hw-chain.json" "chain_file"
+expect_rc 0 "$HW" --config "$TMP/hw-chain.json" report --out "$TMP/chain-out" --framework soc2-2017
+K=$(cat "$TMP/out")
+[ "$(grep -o '<X509Certificate>' "$K/report.xml" | wc -l)" = 2 ] || fail "KeyInfo does not carry the leaf and the intermediate"
+expect_rc 0 "$HW" verify --trust "$C/root.pem" "$K"
+contains "$TMP/out" "ok   chain"
+xmlsec1 --verify --trusted-pem "$C/root.pem" "$K/report.xml" > "$TMP/xs" 2>&1 || { cat "$TMP/xs"; fail "xmlsec1 with the root only"; }
+openssl cms -verify -binary -inform DER -in "$K/SHA256SUMS.p7s" -content "$K/SHA256SUMS" \
+    -CAfile "$C/root.pem" -out /dev/null 2> "$TMP/cms" || { cat "$TMP/cms"; fail "openssl cms with the root only"; }
+# trusting the intermediate's issuer is needed: another root fails everywhere
+expect_rc 1 "$HW" verify --trust "$TMP/keys/cert.pem" "$K"
+xmlsec1 --verify --trusted-pem "$TMP/keys/cert.pem" "$K/report.xml" > /dev/null 2>&1 &&
+    fail "xmlsec1 accepted a chain to an untrusted root"
+ok "a CA chain: leaf and intermediate in KeyInfo and CMS, checked against the root alone"
 echo "report: all checks passed"
