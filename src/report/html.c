@@ -5,10 +5,14 @@
  * The template reads the scope, the summary, the open items, the manual
  * requirements, actions, exceptions and the suppressed and untrusted
  * findings, never the per-requirement detail (<requirements>) or the
- * Signature.  The schema puts both last, so the document is read with
- * xmlTextReader only up to <requirements>: memory and time follow the
- * summary, not the evidence, and the output is the same as from the whole
- * document because the template never looks at what is left out.
+ * Signature, and of the long lists only the first 200 entries (the
+ * template's $max-rows) and their count.  The schema puts <requirements>
+ * and the Signature last, so the document is read with xmlTextReader only
+ * up to <requirements>, and the lists are cut as they are read: memory and
+ * time follow the summary, not the evidence, and the output is the same as
+ * from the whole document because the template never looks at what is left
+ * out (tests/integration/test_report.sh compares with xsltproc on lists
+ * longer than 200).
  */
 #include "report/report.h"
 
@@ -27,9 +31,36 @@ static int skipped(const xmlChar *name, const xmlChar *ns)
     return strcmp((const char *)ns, "http://www.w3.org/2000/09/xmldsig#") == 0;
 }
 
-/* A copy of the document without the skipped subtrees of the root's
- * children: each kept child is expanded, copied, and left behind, so the
- * reader frees what it has passed. */
+/* Rows of each list the template shows (its $max-rows): keep in step. */
+#define HTML_ROWS 200
+
+/* The lists of which the template reads only the first HTML_ROWS entries
+ * (and their count attribute). */
+static int is_list(const xmlChar *name)
+{
+    static const char *const lists[] = { "open-items", "actions", "exceptions",
+                                         "suppressed-findings", "untrusted-findings" };
+    for (size_t i = 0; i < HW_ARRAY_LEN(lists); i++)
+        if (strcmp((const char *)name, lists[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int copy_into(xmlTextReaderPtr r, xmlDocPtr doc, xmlNodePtr parent)
+{
+    xmlNodePtr full = xmlTextReaderExpand(r);
+    xmlNodePtr copy = full ? xmlDocCopyNode(full, doc, 1) : NULL;
+    if (!copy || !xmlAddChild(parent, copy)) {
+        xmlFreeNode(copy);
+        return -1;
+    }
+    return 0;
+}
+
+/* What the template reads, copied out of the document as the reader
+ * passes it (so the reader frees what it has passed): the root with its
+ * attributes, each child of the root before <requirements>, of the lists
+ * only the first HTML_ROWS entries.  Reading stops at <requirements>. */
 static xmlDocPtr read_pruned(const char *path, hw_err *e)
 {
     xmlTextReaderPtr r = xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_HUGE);
@@ -38,17 +69,18 @@ static xmlDocPtr read_pruned(const char *path, hw_err *e)
         return NULL;
     }
     xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-    xmlNodePtr root = NULL;
+    xmlNodePtr root = NULL, list = NULL;
+    int kept = 0;
     int ret = doc ? xmlTextReaderRead(r) : -1;
     while (ret == 1) {
         int depth = xmlTextReaderDepth(r);
-        int type = xmlTextReaderNodeType(r);
-        if (type != XML_READER_TYPE_ELEMENT || depth > 1) {
+        if (xmlTextReaderNodeType(r) != XML_READER_TYPE_ELEMENT || depth > 2 ||
+            (depth == 2 && !list)) {
             ret = xmlTextReaderRead(r);
             continue;
         }
-        xmlNodePtr n = xmlTextReaderCurrentNode(r);
         if (depth == 0) {
+            xmlNodePtr n = xmlTextReaderCurrentNode(r);
             root = n ? xmlDocCopyNode(n, doc, 2) : NULL;
             if (!root) {
                 ret = -1;
@@ -58,16 +90,40 @@ static xmlDocPtr read_pruned(const char *path, hw_err *e)
             ret = xmlTextReaderRead(r);
             continue;
         }
-        if (root && skipped(xmlTextReaderConstLocalName(r), xmlTextReaderConstNamespaceUri(r))) {
+        if (!root) {
+            ret = -1;
+            break;
+        }
+        if (depth == 2) {
+            if (kept < HTML_ROWS && copy_into(r, doc, list) != 0) {
+                ret = -1;
+                break;
+            }
+            kept++;
+            ret = xmlTextReaderNext(r);
+            continue;
+        }
+        list = NULL;
+        const xmlChar *name = xmlTextReaderConstLocalName(r);
+        if (skipped(name, xmlTextReaderConstNamespaceUri(r))) {
             /* everything the template reads comes before <requirements>
              * (the schema fixes the order): the rest need not be read */
             ret = 0;
             break;
         }
-        xmlNodePtr full = xmlTextReaderExpand(r);
-        xmlNodePtr copy = full && root ? xmlDocCopyNode(full, doc, 1) : NULL;
-        if (!copy || !xmlAddChild(root, copy)) {
-            xmlFreeNode(copy);
+        if (is_list(name)) {
+            xmlNodePtr n = xmlTextReaderCurrentNode(r);
+            list = n ? xmlDocCopyNode(n, doc, 2) : NULL;
+            if (!list || !xmlAddChild(root, list)) {
+                xmlFreeNode(list);
+                ret = -1;
+                break;
+            }
+            kept = 0;
+            ret = xmlTextReaderRead(r);
+            continue;
+        }
+        if (copy_into(r, doc, root) != 0) {
             ret = -1;
             break;
         }

@@ -161,4 +161,10 @@ for d in sorted(os.listdir(sys.argv[3])):
     print("   %-22s %8.1f MB %7.2f MB %7.1f MB %7.1f MB   %s" % (
         fw, size("report.xml"), size("report.html"), size("findings.csv"), tot, steps.get(fw, "")))
 PY
+big=$(ls -S "$B"/report-out/*/report.xml | head -n 1)
+if xsltproc --nonet templates/report.xsl "$big" | cmp -s - "$(dirname "$big")/report.html"; then
+    echo "   xsltproc on the whole of the largest report.xml gives its report.html byte for byte"
+else
+    echo "   xsltproc does NOT reproduce $(dirname "$big")/report.html"
+fi
 fi

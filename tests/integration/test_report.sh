@@ -46,6 +46,9 @@ def finding(n, account, control, status, workflow, title):
 fs = [finding(1, "333333333333", "S3.8", "FAILED", "NEW", hostile + "A" * 3000),
       finding(2, "333333333333", "S3.8", "FAILED", "SUPPRESSED", "suppressed " + hostile),
       finding(3, "999999999999", "S3.8", "FAILED", "NEW", "untrusted " + hostile + "A" * 3000)]
+# more untrusted findings than the HTML lists (200): the cut list must
+# render as xsltproc renders the whole document
+fs += [finding(100 + k, "999999999999", "S3.8", "FAILED", "NEW", "untrusted %d" % k) for k in range(250)]
 json.dump({"add": fs}, open(sys.argv[1], "w"))
 PY
 sim_post /_awssim/findings "@$TMP/hostile.json" > /dev/null || fail "adding hostile findings"
@@ -118,6 +121,8 @@ contains "$B/report.xml" "run=\"$run\""
 contains "$B/report.xml" "<audit-log head=\"$head\""
 contains "$B/report.xml" 'name="prod-app" ou-names="Root/Prod" ou-path="r-ab12/ou-ab12-prod0001"'
 contains "$B/report.xml" '<resource>arn:aws:s3:::&lt;script&gt;document.title="PWNED";console.log("PWNED")&lt;/script&gt;"&gt;&lt;img src=x onerror=document.title="PWNED"&gt; ]]&gt; &lt;/style&gt;&lt;b&gt;x&lt;/b&gt; ���[31m end</resource>'
+contains "$B/report.xml" '<untrusted-findings count="251">'
+contains "$B/report.html" '51 more in report.xml.'
 contains "$B/report.xml" '<open-items count="'
 # open critical items first
 /usr/bin/python3 - "$B/report.xml" <<'PY' || fail "open items are not most critical first"
