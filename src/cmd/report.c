@@ -3,6 +3,7 @@
  * one per framework, from the newest scan in the store (src/report/).
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog/catalog.h"
 #include "cmd/cmd.h"
@@ -102,6 +103,10 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     o.template_file = hw_cmd_data_file(ctx, "templates/report.xsl", xsl, sizeof xsl);
     o.version = HW_VERSION;
     o.max_age_hours = c->report.max_age_hours;
+    /* one bundle per core at once, each in its own process (~50 MB each) */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    o.jobs = cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+    o.db_path = ctx->db_path;
     o.allow_stale = allow_stale;
     if (rc == HW_OK)
         rc = hw_report_write(st, cat, signer, &o, done, NULL, &e);

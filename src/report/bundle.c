@@ -7,7 +7,9 @@
  * a temporary folder beside the bundle's final place, renamed into place
  * at the end (an existing bundle of the same run is swapped out in one
  * step and removed), so an interrupted report leaves no half bundle and
- * earlier bundles stay as they were.
+ * earlier bundles stay as they were.  With opts->jobs > 1 the bundles are
+ * written by that many worker processes at once, each with its own store
+ * connection (bundles share nothing but the read-only store).
  */
 #include "report/report.h"
 
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* --------------------------------------------------------------- CSV */
@@ -336,6 +339,149 @@ static int one_bundle(hw_report_ctx *c, const hw_signer *signer, const char *fin
     return rc;
 }
 
+/* The framework's hash and its bundle's final path (*final: free()). */
+static int prepare_framework(hw_report_ctx *c, const hw_framework *fw, char **final, hw_err *e)
+{
+    c->fw = fw;
+    if (sha256_file_into(fw->file, c->framework_sha256, e) != HW_OK)
+        return e->kind;
+    *final = hw_asprintf("%s/%s-%s", c->o->out_dir, fw->id, c->run->id);
+    return *final ? HW_OK : hw_err_set(e, HW_ENOMEM, "out of memory");
+}
+
+/* One worker process: its own store connection (a connection never
+ * crosses a fork), one bundle, the error back through fd. */
+static void worker(hw_report_ctx c, const hw_signer *signer, const char *final, int fd)
+{
+    hw_err e;
+    hw_err_clear(&e);
+    hw_store *own = NULL;
+    int rc = hw_store_open(c.o->db_path, HW_STORE_READ, 0, &own, &e);
+    if (rc == HW_OK) {
+        c.st = own;
+        rc = one_bundle(&c, signer, final, &e);
+        hw_store_close(own);
+    }
+    if (rc != HW_OK && write(fd, &e, sizeof e) != (ssize_t)sizeof e)
+        rc = HW_EINTERNAL;
+    _exit(rc == HW_OK ? 0 : 1);
+}
+
+struct job {
+    pid_t pid;
+    int fd;
+    char *final;
+    const hw_framework *fw;
+    int rc;
+    hw_err e;
+};
+
+static void job_reap(struct job *j, int status)
+{
+    ssize_t n = read(j->fd, &j->e, sizeof j->e);
+    close(j->fd);
+    j->pid = 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        j->rc = HW_OK;
+        return;
+    }
+    if (n != (ssize_t)sizeof j->e || j->e.kind == HW_OK)
+        hw_err_set(&j->e, HW_EINTERNAL, "the worker writing the bundle died (status %d)",
+                   status);
+    j->rc = j->e.kind;
+}
+
+/* The bundles in up to o->jobs processes at once; done() is called in
+ * framework order for those written; the first failure is returned. */
+static int parallel(hw_report_ctx *c, const hw_signer *signer, const hw_framework *only,
+                    void (*done)(void *arg, const char *path), void *arg, hw_err *e)
+{
+    size_t n = 0;
+    struct job *jobs = calloc(c->cat->nframeworks, sizeof *jobs);
+    if (!jobs)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    int rc = HW_OK;
+    for (size_t i = 0; i < c->cat->nframeworks && rc == HW_OK; i++) {
+        const hw_framework *fw = &c->cat->frameworks[i];
+        if (only && fw != only)
+            continue;
+        struct job *j = &jobs[n];
+        j->fw = fw;
+        j->rc = -1;
+        if ((rc = prepare_framework(c, fw, &j->final, e)) != HW_OK)
+            break;
+        n++;
+    }
+    size_t next = 0, running = 0;
+    fflush(NULL);
+    while (rc == HW_OK && (next < n || running)) {
+        if (next < n && running < (size_t)c->o->jobs) {
+            struct job *j = &jobs[next];
+            int fds[2];
+            c->fw = j->fw;
+            if (sha256_file_into(j->fw->file, c->framework_sha256, e) != HW_OK ||
+                pipe(fds) != 0) {
+                rc = e->kind ? e->kind : hw_err_set(e, HW_EIO, "pipe: %s", strerror(errno));
+                break;
+            }
+            j->pid = fork();
+            if (j->pid == 0) {
+                close(fds[0]);
+                worker(*c, signer, j->final, fds[1]);
+            }
+            close(fds[1]);
+            if (j->pid < 0) {
+                close(fds[0]);
+                j->pid = 0;
+                rc = hw_err_set(e, HW_EINTERNAL, "fork: %s", strerror(errno));
+                break;
+            }
+            j->fd = fds[0];
+            next++;
+            running++;
+            continue;
+        }
+        int status = 0;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = hw_err_set(e, HW_EINTERNAL, "waitpid: %s", strerror(errno));
+            break;
+        }
+        for (size_t i = 0; i < next; i++)
+            if (jobs[i].pid == pid) {
+                job_reap(&jobs[i], status);
+                running--;
+            }
+    }
+    /* after an error, the workers already started still finish */
+    while (running) {
+        int status = 0;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0 && errno != EINTR)
+            break;
+        for (size_t i = 0; i < next; i++)
+            if (pid > 0 && jobs[i].pid == pid) {
+                job_reap(&jobs[i], status);
+                running--;
+            }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].rc == HW_OK) {
+            if (done)
+                done(arg, jobs[i].final);
+        } else if (jobs[i].rc > 0 && rc == HW_OK) {
+            *e = jobs[i].e;
+            rc = e->kind;
+            hw_err_prefix(e, "%s", jobs[i].fw->id);
+        }
+        free(jobs[i].final);
+    }
+    free(jobs);
+    return rc;
+}
+
 int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer,
                     const hw_report_opts *o, void (*done)(void *arg, const char *path),
                     void *arg, hw_err *e)
@@ -373,19 +519,24 @@ int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer
     free(catfile);
     if (rc == HW_OK)
         rc = mkdirs(o->out_dir, e);
+    size_t nfw = 0;
+    for (size_t i = 0; i < cat->nframeworks; i++)
+        nfw += !only || &cat->frameworks[i] == only;
+    if (rc == HW_OK && o->jobs > 1 && nfw > 1 && o->db_path) {
+        /* the per-account regions are read once, before the workers */
+        if ((rc = hw_report_ctx_prepare(&c, e)) == HW_OK)
+            rc = parallel(&c, signer, only, done, arg, e);
+        hw_report_ctx_release(&c);
+        return rc;
+    }
     for (size_t i = 0; i < cat->nframeworks && rc == HW_OK; i++) {
         const hw_framework *fw = &cat->frameworks[i];
         if (only && fw != only)
             continue;
-        c.fw = fw;
-        if ((rc = sha256_file_into(fw->file, c.framework_sha256, e)) != HW_OK)
-            break;
-        char *final = hw_asprintf("%s/%s-%s", o->out_dir, fw->id, run.id);
-        if (!final) {
-            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
-            break;
-        }
-        rc = one_bundle(&c, signer, final, e);
+        char *final = NULL;
+        rc = prepare_framework(&c, fw, &final, e);
+        if (rc == HW_OK)
+            rc = one_bundle(&c, signer, final, e);
         if (rc != HW_OK)
             hw_err_prefix(e, "%s", fw->id);
         else if (done)

@@ -84,6 +84,8 @@ typedef struct hw_report_opts {
     int max_age_hours;                  /* a scan older than this is refused ... */
     int allow_stale;                    /* ... unless this is set */
     int64_t now;                        /* epoch seconds (0: the clock) */
+    const char *db_path;                /* the store's path, for worker processes */
+    int jobs;                           /* bundles written at once (<= 1: one by one) */
 } hw_report_opts;
 
 /*
@@ -135,6 +137,8 @@ typedef struct hw_report_ctx {
     int regions_loaded;
     const char *csv_path; /* findings.csv written in the same pass, or NULL */
 } hw_report_ctx;
+/* Reads the per-account regions into c (else the first bundle does). */
+int hw_report_ctx_prepare(hw_report_ctx *c, hw_err *e);
 void hw_report_ctx_release(hw_report_ctx *c);
 int hw_report_xml(hw_report_ctx *c, const char *path, unsigned char digest[32],
                   long *body_len, hw_err *e);

@@ -495,6 +495,16 @@ static int cache_region_cb(void *arg, const char *acct, const char *region, int6
     return !p[c->nregions++].account || !p[c->nregions - 1].region;
 }
 
+int hw_report_ctx_prepare(hw_report_ctx *c, hw_err *e)
+{
+    if (c->regions_loaded)
+        return HW_OK;
+    if (hw_store_report_regions(c->st, cache_region_cb, c, e) != HW_OK)
+        return e->kind;
+    c->regions_loaded = 1;
+    return HW_OK;
+}
+
 void hw_report_ctx_release(hw_report_ctx *c)
 {
     for (size_t i = 0; i < c->nregions; i++) {
@@ -1333,11 +1343,8 @@ static int gather(state *s)
         status_index(&s->st, preferred[i]);
     if (hw_store_accounts(c->st, account_cb, s, s->e) != HW_OK)
         return s->e->kind;
-    if (!c->regions_loaded) {
-        if (hw_store_report_regions(c->st, cache_region_cb, c, s->e) != HW_OK)
-            return s->e->kind;
-        c->regions_loaded = 1;
-    }
+    if (hw_report_ctx_prepare(c, s->e) != HW_OK)
+        return s->e->kind;
     for (size_t i = 0; i < c->nregions; i++)
         if (region_cb(s, c->regions[i].account, c->regions[i].region, c->regions[i].findings))
             return hw_err_set(s->e, HW_ENOMEM, "out of memory");

@@ -349,6 +349,10 @@ sed 's|<xs:attribute name="framework" type="xs:string" use="required"/>|<xs:attr
 sed "s|\"db\"|\"controls_dir\": \"$TMP/badschema/controls\", \"db\"|" "$TMP/hw-demo.json" > "$TMP/hw-bad.json"
 expect_rc 2 "$HW" --config "$TMP/hw-bad.json" report --out "$TMP/demo-out" --framework soc2-2017
 contains "$TMP/err" "failed its schema; nothing written"
+# the same with every framework, in parallel worker processes
+expect_rc 2 "$HW" --config "$TMP/hw-bad.json" report --out "$TMP/demo-out"
+contains "$TMP/err" "failed its schema; nothing written"
+[ ! -s "$TMP/out" ] || fail "a failed report printed bundles: $(cat "$TMP/out")"
 contains "$TMP/err" "report.xml:2:"
 [ "$(ls -a "$TMP/demo-out" | grep -c .)" = 9 ] || fail "a failed report left something: $(ls -a "$TMP/demo-out")"
 expect_rc 0 "$HW" verify "$D"
