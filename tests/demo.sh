@@ -9,6 +9,9 @@
 # scan someone suppresses the sandbox account's failures in Security Hub
 # (BatchUpdateFindings, with awscli), and the demo shows a PARTIAL, a
 # SUPPRESSED and a NO_DATA requirement with their reasons.
+# Then a development signing key, the signed evidence bundles, their
+# verification, and the stock-tool commands an auditor runs; then
+# remediation on a second Organization with real resources.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -42,7 +45,8 @@ cat > "$D/hubwarden.json" <<JSON
                     "regions": ["us-east-1", "eu-west-1"] },
   "scan": { "aggregator_account": "222222222222", "aggregator_region": "us-east-1",
             "member_controls": true },
-  "evaluation": { "config_aggregator": "OrgAggregator" }
+  "evaluation": { "config_aggregator": "OrgAggregator" },
+  "report": { "key_file": "$D/keys/key.pem", "cert_file": "$D/keys/cert.pem" }
 }
 JSON
 export AWS_SHARED_CREDENTIALS_FILE="$D/credentials" AWS_CONFIG_FILE="$D/config" AWS_EC2_METADATA_DISABLED=true
@@ -132,6 +136,35 @@ if missing:
     sys.exit("demo: no %s requirement to show" % ", ".join(sorted(missing)))
 '
 
+echo "== hubwarden keygen --out $D/keys   (a development signing key and self-signed certificate)"
+./hubwarden keygen --out "$D/keys" 2>/dev/null
+echo
+echo "== hubwarden report --out $D/reports   (one signed bundle per framework)"
+./hubwarden report --out "$D/reports" > "$D/bundles"
+cat "$D/bundles"
+echo
+B=$(grep '/cis-aws-3.0.0-' "$D/bundles")
+echo "== hubwarden verify --trust $D/keys/cert.pem   (every bundle)"
+for b in $(cat "$D/bundles"); do
+    ./hubwarden verify --trust "$D/keys/cert.pem" "$b" > "$D/verify.txt"
+    echo "  $(basename "$b"): $(grep -c '^ok ' "$D/verify.txt") checks ok"
+done
+echo
+./hubwarden verify --trust "$D/keys/cert.pem" "$B"
+echo
+echo "== an auditor checks a bundle with stock tools alone (run in $B):"
+cat <<CMDS
+  xmlsec1 --verify --trusted-pem $D/keys/cert.pem report.xml
+  openssl cms -verify -binary -inform DER -in SHA256SUMS.p7s -content SHA256SUMS -CAfile $D/keys/cert.pem -out /dev/null
+  sha256sum -c SHA256SUMS
+CMDS
+echo
+(cd "$B" && xmlsec1 --verify --trusted-pem "$D/keys/cert.pem" report.xml 2>&1 | head -n 1 &&
+    openssl cms -verify -binary -inform DER -in SHA256SUMS.p7s -content SHA256SUMS \
+        -CAfile "$D/keys/cert.pem" -out /dev/null 2>&1 &&
+    sha256sum -c SHA256SUMS)
+echo
+
 # Remediation: a second simulated Organization whose accounts hold real
 # resources matching its findings (tests/data/awssim/remedy.json), and a
 # policy with some controls auto and some needing approval.
@@ -187,4 +220,4 @@ echo
 echo "== hubwarden remediate --apply --control IAM.3   (the approved action runs)"
 ./hubwarden remediate --apply --control IAM.3 | sed -n '/^apply/,$p' | cut -c1-170
 echo
-echo "demo: done (evidence stores: $D/hubwarden.db, $R/hubwarden.db)"
+echo "demo: done (evidence stores: $D/hubwarden.db, $R/hubwarden.db; open $B/report.html in a browser)"

@@ -114,6 +114,15 @@ static const struct key config_keys[] = {
       NULL, "false",
       "Take a control without findings in an evaluated account for NOT_APPLICABLE without "
       "the resource inventory (the evidence says it was inferred)." },
+    { "report.key_file", K_STR, OFF(report.key_file), 0, 0, 0, NULL, "",
+      "PEM private key that signs reports (RSA >= 2048 or EC P-256); refused when group or others "
+      "may read it. hubwarden keygen makes a development key." },
+    { "report.cert_file", K_STR, OFF(report.cert_file), 0, 0, 0, NULL, "",
+      "PEM certificate of report.key_file (further certificates in it count as chain)." },
+    { "report.chain_file", K_STR, OFF(report.chain_file), 0, 0, 0, NULL, "",
+      "PEM intermediate certificates put into every signature's KeyInfo and CMS." },
+    { "report.max_age_hours", K_INT, OFF(report.max_age_hours), 0, 1, 8760, NULL, "36",
+      "A report from a scan older than this is refused unless --allow-stale." },
     { "remediation.default", K_MODE, OFF(remediation.default_mode), 0, 0, 0, NULL, "off",
       "Mode of controls without a rule: auto, approval or off." },
     { "remediation.controls", K_REMEDY, OFF(remediation.rules), OFF(remediation.nrules), 0, 0, NULL,
@@ -184,6 +193,7 @@ hw_config *hw_config_defaults(void)
         c->scan.products[1] = xstrdup_or("guardduty");
         c->scan.nproducts = 2;
     }
+    c->report.max_age_hours = 36;
     c->remediation.default_mode = HW_REMEDY_OFF;
     c->remediation.role_name = xstrdup_or("HubwardenRemediation");
     c->remediation.exemption_tag = xstrdup_or("hubwarden:exempt");

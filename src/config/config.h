@@ -82,6 +82,13 @@ typedef struct hw_config {
     } evaluation;
 
     struct {
+        char *key_file;    /* PEM signing key (mode 0600) */
+        char *cert_file;   /* PEM certificate of the key */
+        char *chain_file;  /* PEM intermediate certificates, or NULL */
+        int max_age_hours; /* newest scan older than this: refused */
+    } report;
+
+    struct {
         int default_mode;       /* enum hw_remedy_mode */
         hw_remedy_rule *rules;  /* per control */
         size_t nrules;

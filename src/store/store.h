@@ -432,4 +432,65 @@ int hw_store_audit_append(hw_store *s, const char *run_id, const char *actor,
  * whose hash or link is wrong (HW_OK either way; e for store errors). */
 int hw_store_audit_verify(hw_store *s, int64_t *bad_seq, hw_err *e);
 
+/* --------------------------------------- reports (report_queries.c) */
+
+/* A run a report is made of. */
+typedef struct hw_report_run {
+    char id[64], kind[16], started_at[32], finished_at[32], status[16]; /* times ISO UTC */
+} hw_report_run;
+
+/* The newest ok or partial run that has evaluations, started at or before
+ * `before` (ISO UTC text; NULL: any time).  HW_ENOTFOUND when none. */
+int hw_store_report_run(hw_store *s, const char *before, hw_report_run *out, hw_err *e);
+
+/* Status counts of a framework's evaluations per run (runs started in
+ * [from, to], NULL ends open), oldest run first, statuses as stored. */
+typedef struct hw_trend_row {
+    const char *run_id, *started_at, *status;
+    int64_t count;
+} hw_trend_row;
+int hw_store_report_trend(hw_store *s, const char *framework, const char *from, const char *to,
+                          int (*cb)(void *arg, const hw_trend_row *t), void *arg, hw_err *e);
+
+/* The evaluations of run_id for framework (and one requirement, or NULL
+ * for all), ordered by requirement then account.  Statuses as stored. */
+int hw_store_report_evaluations(hw_store *s, const char *run_id, const char *framework,
+                                const char *requirement,
+                                int (*cb)(void *arg, const hw_evaluation_row *r), void *arg,
+                                hw_err *e);
+
+/* Every recorded exception (risk acceptance), revoked and expired ones too. */
+typedef struct hw_exception_row {
+    int64_t id;
+    const char *account, *control, *reason, *approver;
+    int64_t created_at, expires_at; /* epoch seconds */
+    int revoked;
+} hw_exception_row;
+int hw_store_report_exceptions(hw_store *s, int (*cb)(void *arg, const hw_exception_row *x),
+                               void *arg, hw_err *e);
+
+/* Remediation actions planned in [from, to] (ISO UTC; NULL ends open)
+ * with their approvals ("approver at; ..."); NULL fields were not set. */
+typedef struct hw_report_action_row {
+    const char *id, *run_id, *account, *region, *control, *playbook, *action, *resource;
+    int destructive;
+    const char *state, *planned_at, *executed_at, *before_state, *after_state, *error;
+    const char *approvals;
+} hw_report_action_row;
+int hw_store_report_actions(hw_store *s, const char *from, const char *to,
+                            int (*cb)(void *arg, const hw_report_action_row *a), void *arg, hw_err *e);
+
+/* Active findings for a report, in store order: ALL of the controls the
+ * framework uses (framework NULL: every finding), SUPPRESSED ones of them,
+ * or every UNTRUSTED finding.  raw is not filled. */
+enum { HW_REPORT_FINDINGS_ALL = 0, HW_REPORT_FINDINGS_SUPPRESSED, HW_REPORT_FINDINGS_UNTRUSTED };
+int hw_store_report_findings(hw_store *s, const char *framework, int which,
+                             int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e);
+/* Active finding counts per account and region, ordered by both. */
+int hw_store_report_regions(hw_store *s, int (*cb)(void *arg, const char *account,
+                                                   const char *region, int64_t findings),
+                            void *arg, hw_err *e);
+/* The audit log's newest entry: its seq (0 when empty) and hash (64 zeros). */
+int hw_store_audit_head(hw_store *s, int64_t *seq, char hash[65], hw_err *e);
+
 #endif
