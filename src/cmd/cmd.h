@@ -104,7 +104,7 @@ enum hw_col_kind {
     HW_COL_TEXT = 0, /* a string */
     HW_COL_NULLABLE, /* a string; "" is null */
     HW_COL_BOOL,     /* "true" / "false" */
-    HW_COL_NUMBER,   /* decimal digits; "" is null */
+    HW_COL_NUMBER,   /* decimal digits, maybe a fraction ("0.75"); "" is null */
     HW_COL_JSON      /* JSON text written by the store (JSON formats only) */
 };
 /* Table flags. */
@@ -218,6 +218,7 @@ void hw_cmd_aws_options(const hw_ctx *ctx, struct hw_aws_options *o,
 HW_DECLARE_COMMAND(scan);
 HW_DECLARE_COMMAND(import);
 HW_DECLARE_COMMAND(findings);
+HW_DECLARE_COMMAND(compliance);
 HW_DECLARE_COMMAND(controls);
 HW_DECLARE_COMMAND(remediate);
 HW_DECLARE_COMMAND(approve);

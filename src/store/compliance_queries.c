@@ -74,6 +74,15 @@ static int current(hw_buf *sql, struct binds *b, const hw_compliance_query *q, i
     return rc;
 }
 
+/* A callback stopped a walk with rc: its own message when it set one
+ * (e was cleared before the walk), else the store's. */
+static int cb_fail(hw_store *s, hw_err *e, const char *what, int rc)
+{
+    if (e && e->kind != HW_OK && e->msg[0])
+        return e->kind;
+    return store_cb_fail(s, e, what, rc);
+}
+
 static unsigned ucol(sqlite3_stmt *st, int i)
 {
     sqlite3_int64 v = sqlite3_column_int64(st, i);
@@ -105,6 +114,7 @@ int hw_store_compliance_summary(hw_store *s, const hw_compliance_query *q,
     if ((rc = prepare(s, &sql, &b, &st, what, e)) != HW_OK)
         return rc;
     int r;
+    hw_err_clear(e);
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_compliance_summary c = { store_col(st, 0), ucol(st, 1), ucol(st, 2), ucol(st, 3),
                                     ucol(st, 4),      ucol(st, 5), ucol(st, 6), ucol(st, 7),
@@ -115,7 +125,7 @@ int hw_store_compliance_summary(hw_store *s, const hw_compliance_query *q,
                                     store_col(st, 12) };
         int cr = cb(arg, &c);
         if (cr) {
-            rc = store_cb_fail(s, e, what, cr);
+            rc = cb_fail(s, e, what, cr);
             break;
         }
     }
@@ -158,7 +168,13 @@ int hw_store_compliance_rows(hw_store *s, const hw_compliance_query *q,
                 "  c.account_id, coalesce(a.name, ''), c.status, sr.at, sr.run_id,"
                 "  fr.at, fr.run_id, ");
     hw_buf_puts(&sql, q->with_evidence ? "c.evidence" : "NULL");
+    /* the controls behind a failure, from its evidence (read only then) */
     hw_buf_puts(&sql,
+                ", CASE WHEN c.status IN ('FAILED', 'SUPPRESSED') THEN"
+                "  (SELECT group_concat(json_extract(x.value, '$.control'), ' ')"
+                "   FROM eval_intervals v, json_each(v.evidence, '$.controls') x"
+                "   WHERE v.id = c.id AND json_extract(x.value, '$.class') = c.status)"
+                "  END"
                 " FROM cur c JOIN requirements r ON r.framework = c.framework"
                 "  AND r.id = c.requirement"
                 " JOIN eval_runs sr ON sr.seq = c.from_seq"
@@ -169,6 +185,7 @@ int hw_store_compliance_rows(hw_store *s, const hw_compliance_query *q,
     if ((rc = prepare(s, &sql, &b, &st, what, e)) != HW_OK)
         return rc;
     int r;
+    hw_err_clear(e);
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         int failing = sqlite3_column_type(st, 10) != SQLITE_NULL;
         hw_compliance_row row = {
@@ -185,10 +202,11 @@ int hw_store_compliance_rows(hw_store *s, const hw_compliance_query *q,
             failing ? sqlite3_column_int64(st, 10) : -1,
             failing ? store_col(st, 11) : NULL,
             sqlite3_column_type(st, 12) == SQLITE_NULL ? NULL : store_col(st, 12),
+            store_col(st, 13),
         };
         int cr = cb(arg, &row);
         if (cr) {
-            rc = store_cb_fail(s, e, what, cr);
+            rc = cb_fail(s, e, what, cr);
             break;
         }
     }
@@ -234,6 +252,7 @@ int hw_store_evidence_lines(hw_store *s, const char *account, const char *eviden
     sqlite3_bind_text(st, 1, evidence, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
     int r, rc = HW_OK;
+    hw_err_clear(e);
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_evidence_line l = {
             store_col(st, 0),
@@ -255,7 +274,7 @@ int hw_store_evidence_lines(hw_store *s, const char *account, const char *eviden
         };
         int cr = cb(arg, &l);
         if (cr) {
-            rc = store_cb_fail(s, e, what, cr);
+            rc = cb_fail(s, e, what, cr);
             break;
         }
     }
@@ -279,10 +298,11 @@ int hw_store_compliance_values(hw_store *s, const char *framework,
     if (framework)
         sqlite3_bind_text(st, 1, framework, -1, SQLITE_STATIC);
     int r, rc = HW_OK;
+    hw_err_clear(e);
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         int cr = cb(arg, store_col(st, 0));
         if (cr) {
-            rc = store_cb_fail(s, e, what, cr);
+            rc = cb_fail(s, e, what, cr);
             break;
         }
     }

@@ -386,6 +386,9 @@ typedef struct hw_compliance_row {
     int64_t failing_since;
     const char *failing_since_run;
     const char *evidence; /* JSON, as evaluated (q->with_evidence), else NULL */
+    /* FAILED or SUPPRESSED: the controls that make it so ("S3.1 S3.8"),
+     * else "" */
+    const char *failing_controls;
 } hw_compliance_row;
 
 /* The rows of q->framework (required: HW_EINVAL without), by requirement
