@@ -8,9 +8,10 @@
  * store.h).  "Failing since" walks the history backwards from a FAILED
  * open interval: the interval of the same requirement and account that
  * ended exactly where this one began, while it is FAILED too (its
- * evidence changed, not its status).  Each step is one lookup through the
- * index of closed intervals, so the cost is in the length of the failing
- * run, not in the size of the history.
+ * evidence changed, not its status).  The framework's closed FAILED
+ * intervals are read once per query and joined through a temporary index,
+ * so the cost grows with the history kept (hubwarden prune bounds it),
+ * never with the product of failures and changes.
  */
 #include "store/store_int.h"
 
@@ -150,16 +151,28 @@ int hw_store_compliance_rows(hw_store *s, const hw_compliance_query *q,
         hw_buf_free(&sql);
         return rc;
     }
-    /* run: (open interval, start of a FAILED interval in its unbroken run
-     * of FAILED intervals), walked back one interval at a time */
+    /* closed: the framework's closed FAILED intervals, read once (the
+     * index of closed intervals is by to_seq alone: looking each step up
+     * there would read every interval closed by that run, once per step);
+     * run: (open interval, start of a FAILED interval in its unbroken run
+     * of FAILED intervals), walked back one interval at a time through
+     * closed's automatic index */
     hw_buf_puts(&sql,
-                ", run(cid, from_seq) AS (SELECT id, from_seq FROM cur WHERE status = 'FAILED'"
-                "  UNION ALL SELECT run.cid, p.from_seq FROM run"
-                "  JOIN cur c ON c.id = run.cid"
-                "  JOIN eval_intervals p"
-                "  ON p.to_seq = run.from_seq AND p.to_seq IS NOT NULL"
-                "  AND p.account_id = c.account_id AND p.framework = c.framework"
-                "  AND p.requirement = c.requirement AND p.status = 'FAILED'),"
+                ", closed AS MATERIALIZED (SELECT account_id, requirement, from_seq, to_seq"
+                "  FROM eval_intervals WHERE to_seq IS NOT NULL AND status = 'FAILED'"
+                "  AND framework = ?");
+    b.text[b.n++] = q->framework;
+    if ((rc = add_in(&sql, &b, "account_id", q->accounts, q->naccounts, e)) != HW_OK ||
+        (rc = add_in(&sql, &b, "requirement", q->requirements, q->nrequirements, e)) != HW_OK) {
+        hw_buf_free(&sql);
+        return rc;
+    }
+    hw_buf_puts(&sql,
+                "), run(cid, account_id, requirement, from_seq) AS"
+                " (SELECT id, account_id, requirement, from_seq FROM cur WHERE status = 'FAILED'"
+                "  UNION ALL SELECT run.cid, run.account_id, run.requirement, p.from_seq"
+                "  FROM run JOIN closed p ON p.to_seq = run.from_seq"
+                "  AND p.account_id = run.account_id AND p.requirement = run.requirement),"
                 " fs AS (SELECT cid, min(from_seq) AS seq FROM run GROUP BY cid)"
                 " SELECT r.framework, r.id, r.title, r.manual,"
                 "  coalesce((SELECT group_concat(control_id, ' ') FROM (SELECT control_id"
