@@ -146,7 +146,7 @@ static void history(hw_store *s, struct hist *h)
             CU_ASSERT_EQUAL(hw_store_account_upsert(s, &acct, run, &e), HW_OK);
             /* A 1.10: FAILED from the first evaluation */
             set(s, q, run, "fw-1", "1.10", A, "FAILED", 1);
-            set(s, q, run, "fw-1", "1.2", A, "PASSED", 1);
+            set(s, q, run, "fw-1", "1.2", A, "FAILED", 1);
             set(s, q, run, "fw-1", "1.3", A, "MANUAL", 1);
             set(s, q, run, "fw-1", "1.10", B, "FAILED", 1);
             set(s, q, run, "fw-1", "1.2", B, "FAILED", 1);
@@ -162,10 +162,12 @@ static void history(hw_store *s, struct hist *h)
             set(s, q, run, "fw-2", "1.10", B, "FAILED", 2);
         } else if (i == 2) {
             /* B 1.10 fails again; B 1.2 is back, FAILED; fw-2 passes: its
-             * FAILED interval ends where B 1.10's begins */
+             * FAILED interval ends where B 1.10's begins; so does A's
+             * FAILED 1.2, which passes now */
             set(s, q, run, "fw-1", "1.10", B, "FAILED", 3);
             set(s, q, run, "fw-1", "1.2", B, "FAILED", 3);
             set(s, q, run, "fw-2", "1.10", B, "PASSED", 3);
+            set(s, q, run, "fw-1", "1.2", A, "PASSED", 3);
         }
         /* i == 3: nothing changes */
     }
@@ -204,7 +206,8 @@ static void test_failing_since(void)
      * which ended where it began) */
     i = find(&x, "fw-1/1.10/444444444444");
     CU_ASSERT_STRING_EQUAL(x.failing_run[i], h.run[2]);
-    /* a gap (not evaluated) breaks the run */
+    /* a gap (not evaluated) breaks the run (and A's failure of 1.2,
+     * which ended where B's began, is not B's) */
     i = find(&x, "fw-1/1.2/444444444444");
     CU_ASSERT_STRING_EQUAL(x.status[i], "FAILED");
     CU_ASSERT_STRING_EQUAL(x.failing_run[i], h.run[2]);
@@ -212,7 +215,7 @@ static void test_failing_since(void)
     i = find(&x, "fw-1/1.2/333333333333");
     CU_ASSERT_STRING_EQUAL(x.failing_run[i], "-");
     CU_ASSERT_EQUAL(x.failing[i], -1);
-    CU_ASSERT_STRING_EQUAL(x.since_run[i], h.run[0]);
+    CU_ASSERT_STRING_EQUAL(x.since_run[i], h.run[2]);
 
     /* filters: statuses, accounts and requirements combine */
     static const char *const failed[] = { "FAILED" };
