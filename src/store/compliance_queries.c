@@ -18,46 +18,57 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The bound values of a query, in order (at most HW_CQ_BINDS). */
-#define HW_CQ_BINDS 1024
+/* The bound values of a query, in order: room for every value q names
+ * twice, and the framework twice (binds_init). */
 struct binds {
-    const char *text[HW_CQ_BINDS];
+    const char **text;
     int n;
 };
 
-static int add_in(hw_buf *sql, struct binds *b, const char *col, const char *const *v, size_t n,
-                  hw_err *e)
+/* sqlite's default limit on a statement's parameters is 32766 */
+#define HW_CQ_BINDS 32000
+
+static int binds_init(struct binds *b, const hw_compliance_query *q, hw_err *e)
+{
+    size_t n = 2 + 2 * (q->naccounts + q->nrequirements) + q->nstatuses;
+    b->n = 0;
+    b->text = NULL;
+    if (n > HW_CQ_BINDS)
+        return hw_err_set(e, HW_EINVAL, "too many filter values (at most %d)", HW_CQ_BINDS / 2);
+    if (!(b->text = calloc(n, sizeof *b->text)))
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    return HW_OK;
+}
+
+static void add_in(hw_buf *sql, struct binds *b, const char *col, const char *const *v, size_t n)
 {
     if (!n)
-        return HW_OK;
-    if (n > (size_t)(HW_CQ_BINDS - b->n))
-        return hw_err_set(e, HW_EINVAL, "too many filter values (at most %d)", HW_CQ_BINDS);
+        return;
     hw_buf_printf(sql, " AND %s IN (", col);
     for (size_t i = 0; i < n; i++) {
         hw_buf_puts(sql, i ? ", ?" : "?");
         b->text[b->n++] = v[i];
     }
     hw_buf_puts(sql, ")");
-    return HW_OK;
 }
 
-/* Prepares sql (freed) and binds b's values from parameter 1. */
-static int prepare(hw_store *s, hw_buf *sql, const struct binds *b, sqlite3_stmt **st,
+/* Prepares sql and binds b's values from parameter 1 (frees both). */
+static int prepare(hw_store *s, hw_buf *sql, struct binds *b, sqlite3_stmt **st,
                    const char *what, hw_err *e)
 {
     int r = sqlite3_prepare_v2(s->db, hw_buf_str(sql), -1, st, NULL);
     hw_buf_free(sql);
-    if (r != SQLITE_OK)
-        return store_fail(s, e, what);
-    for (int i = 0; i < b->n; i++)
+    for (int i = 0; r == SQLITE_OK && i < b->n; i++)
         sqlite3_bind_text(*st, i + 1, b->text[i], -1, SQLITE_STATIC);
-    return HW_OK;
+    free(b->text);
+    b->text = NULL;
+    return r == SQLITE_OK ? HW_OK : store_fail(s, e, what);
 }
 
 /* The open intervals q selects: "cur" (id, framework, requirement,
  * account_id, status, from_seq[, evidence]). */
-static int current(hw_buf *sql, struct binds *b, const hw_compliance_query *q, int statuses,
-                   int evidence, hw_err *e)
+static void current(hw_buf *sql, struct binds *b, const hw_compliance_query *q, int statuses,
+                    int evidence)
 {
     hw_buf_printf(sql, "cur AS (SELECT id, framework, requirement, account_id, status, from_seq%s"
                        " FROM eval_intervals WHERE to_seq IS NULL",
@@ -66,13 +77,11 @@ static int current(hw_buf *sql, struct binds *b, const hw_compliance_query *q, i
         hw_buf_puts(sql, " AND framework = ?");
         b->text[b->n++] = q->framework;
     }
-    int rc = add_in(sql, b, "account_id", q->accounts, q->naccounts, e);
-    if (rc == HW_OK)
-        rc = add_in(sql, b, "requirement", q->requirements, q->nrequirements, e);
-    if (rc == HW_OK && statuses)
-        rc = add_in(sql, b, "status", q->statuses, q->nstatuses, e);
+    add_in(sql, b, "account_id", q->accounts, q->naccounts);
+    add_in(sql, b, "requirement", q->requirements, q->nrequirements);
+    if (statuses)
+        add_in(sql, b, "status", q->statuses, q->nstatuses);
     hw_buf_puts(sql, ")");
-    return rc;
 }
 
 /* A callback stopped a walk with rc: its own message when it set one
@@ -95,14 +104,13 @@ int hw_store_compliance_summary(hw_store *s, const hw_compliance_query *q,
                                 hw_err *e)
 {
     const char *what = "reading the compliance summary";
-    hw_buf sql = HW_BUF_INIT(0);
-    struct binds b = { .n = 0 };
-    hw_buf_puts(&sql, "WITH ");
-    int rc = current(&sql, &b, q, 0, 0, e);
-    if (rc != HW_OK) {
-        hw_buf_free(&sql);
+    struct binds b;
+    int rc = binds_init(&b, q, e);
+    if (rc != HW_OK)
         return rc;
-    }
+    hw_buf sql = HW_BUF_INIT(0);
+    hw_buf_puts(&sql, "WITH ");
+    current(&sql, &b, q, 0, 0);
     hw_buf_puts(&sql,
                 ", newest AS (SELECT at, run_id FROM eval_runs ORDER BY seq DESC LIMIT 1)"
                 " SELECT framework, sum(status = 'PASSED'), sum(status = 'FAILED'),"
@@ -143,14 +151,13 @@ int hw_store_compliance_rows(hw_store *s, const hw_compliance_query *q,
     const char *what = "reading the compliance of requirements";
     if (!q->framework)
         return hw_err_set(e, HW_EINVAL, "%s: no framework named", what);
-    hw_buf sql = HW_BUF_INIT(0);
-    struct binds b = { .n = 0 };
-    hw_buf_puts(&sql, "WITH RECURSIVE ");
-    int rc = current(&sql, &b, q, 1, q->with_evidence, e);
-    if (rc != HW_OK) {
-        hw_buf_free(&sql);
+    struct binds b;
+    int rc = binds_init(&b, q, e);
+    if (rc != HW_OK)
         return rc;
-    }
+    hw_buf sql = HW_BUF_INIT(0);
+    hw_buf_puts(&sql, "WITH RECURSIVE ");
+    current(&sql, &b, q, 1, q->with_evidence);
     /* closed: the framework's closed FAILED intervals, read once (the
      * index of closed intervals is by to_seq alone: looking each step up
      * there would read every interval closed by that run, once per step);
@@ -162,11 +169,8 @@ int hw_store_compliance_rows(hw_store *s, const hw_compliance_query *q,
                 "  FROM eval_intervals WHERE to_seq IS NOT NULL AND status = 'FAILED'"
                 "  AND framework = ?");
     b.text[b.n++] = q->framework;
-    if ((rc = add_in(&sql, &b, "account_id", q->accounts, q->naccounts, e)) != HW_OK ||
-        (rc = add_in(&sql, &b, "requirement", q->requirements, q->nrequirements, e)) != HW_OK) {
-        hw_buf_free(&sql);
-        return rc;
-    }
+    add_in(&sql, &b, "account_id", q->accounts, q->naccounts);
+    add_in(&sql, &b, "requirement", q->requirements, q->nrequirements);
     hw_buf_puts(&sql,
                 "), run(cid, account_id, requirement, from_seq) AS"
                 " (SELECT id, account_id, requirement, from_seq FROM cur WHERE status = 'FAILED'"

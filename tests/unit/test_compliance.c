@@ -233,6 +233,17 @@ static void test_failing_since(void)
     CU_ASSERT_EQUAL(hw_store_compliance_rows(s, &q2, rows_cb, &x, &e), HW_OK);
     CU_ASSERT_EQUAL(x.n, 1);
     CU_ASSERT_STRING_EQUAL(x.key[0], "fw-1/1.2/444444444444");
+    /* an OU of thousands of accounts is one list of filter values */
+    static char ids[3000][13];
+    const char *many[3000];
+    for (int k = 0; k < 3000; k++) {
+        snprintf(ids[k], sizeof ids[k], "%012d", 100000000 + k);
+        many[k] = k == 1234 ? B : ids[k];
+    }
+    hw_compliance_query qm = { .framework = "fw-1", .accounts = many, .naccounts = 3000 };
+    memset(&x, 0, sizeof x);
+    CU_ASSERT_EQUAL(hw_store_compliance_rows(s, &qm, rows_cb, &x, &e), HW_OK);
+    CU_ASSERT_EQUAL(x.n, 3);
     /* no framework: refused */
     hw_compliance_query none = { 0 };
     CU_ASSERT_EQUAL(hw_store_compliance_rows(s, &none, rows_cb, &x, &e), HW_EINVAL);
