@@ -19,7 +19,8 @@
 #include "util/util.h"
 
 const struct hw_command *const hw_commands[] = {
-    &hw_cmd_scan,     &hw_cmd_import,  &hw_cmd_findings, &hw_cmd_controls,
+    &hw_cmd_scan,     &hw_cmd_import,  &hw_cmd_findings, &hw_cmd_compliance,
+    &hw_cmd_controls,
     &hw_cmd_remediate, &hw_cmd_approve, &hw_cmd_exempt,  &hw_cmd_report,
     &hw_cmd_verify,   &hw_cmd_gate,    &hw_cmd_run,      &hw_cmd_keygen,
     &hw_cmd_prune,    &hw_cmd_version, &hw_cmd_help,     NULL,

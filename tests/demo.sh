@@ -70,8 +70,18 @@ echo
 echo "== what fails PCI DSS 4.0.1 in one account, by resource"
 ./hubwarden findings --framework pci-dss-4.0.1 --account payments-prod --status FAILED --group-by resource --limit 5
 echo
+echo "== hubwarden compliance   (every framework: pass rate and account x requirement pairs)"
+./hubwarden compliance
+echo
+echo "== hubwarden compliance pci-dss-4.0.1 --account payments-prod --status FAILED"
+./hubwarden compliance pci-dss-4.0.1 --account payments-prod --status FAILED
+echo
+echo "== which accounts fail CIS 3.0 requirement 1.14, and since when (with the evidence)"
+COLUMNS=${COLUMNS:-140} ./hubwarden compliance cis-aws-3.0.0 --requirement 1.14 --status FAILED
+echo
 echo "== a filter value hubwarden does not know is an error with a suggestion (exit 2)"
 ./hubwarden findings --framework cis_3.0_aws || true
+./hubwarden compliance cis-aws-3.0.0 --requirement 1.144 || true
 echo
 echo "== untrusted findings are stored and reported, never acted on"
 ./hubwarden findings --untrusted --output jsonl | /usr/bin/python3 -c '

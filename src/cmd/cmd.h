@@ -104,7 +104,7 @@ enum hw_col_kind {
     HW_COL_TEXT = 0, /* a string */
     HW_COL_NULLABLE, /* a string; "" is null */
     HW_COL_BOOL,     /* "true" / "false" */
-    HW_COL_NUMBER,   /* decimal digits; "" is null */
+    HW_COL_NUMBER,   /* decimal digits, maybe a fraction ("0.75"); "" is null */
     HW_COL_JSON      /* JSON text written by the store (JSON formats only) */
 };
 /* Table flags. */
@@ -164,8 +164,41 @@ void hw_out_json_string(FILE *f, const char *s);
  * NULL when none is close (common.c). */
 const char *hw_nearest(const char *v, const char *const *cands, size_t n);
 
-/* Shared steps (common.c). */
+/*
+ * Filter values (common.c): every command that filters checks its values
+ * the same way, so that a filter never answers wrongly.  A list of owned
+ * strings (hw_vlist_free() frees them and the array).
+ */
+typedef struct hw_vlist {
+    char **v;
+    size_t n;
+} hw_vlist;
 struct hw_store;
+/* Appends the first n bytes of s: 0, or -1 when out of memory. */
+int hw_vlist_add(hw_vlist *l, const char *s, size_t n);
+int hw_vlist_has(const hw_vlist *l, const char *s);
+void hw_vlist_free(hw_vlist *l);
+/* A store iterator's callback: appends v (arg: an hw_vlist) unless there. */
+int hw_vlist_add_unique(void *arg, const char *v);
+/* Repeated options and comma lists as one list (empty items dropped):
+ * 0, or -1 when out of memory. */
+int hw_split_values(const struct hw_strlist *in, hw_vlist *out);
+/* Replaces every value of l by the known value it names (any case), or
+ * prints "--OPT: no WHAT 'V' (nearest: K)" and returns the exit code 2. */
+int hw_canonicalise(const struct hw_command *cmd, const char *opt, const char *what, hw_vlist *l,
+                    const char *const *known, size_t nknown);
+/* Replaces every value of l (--account) by the account id it names, by
+ * id or by the Organization's name (any case), among the accounts the
+ * store knows; else a usage error naming the nearest (exit code). */
+int hw_resolve_accounts(const struct hw_command *cmd, struct hw_store *s, hw_vlist *l,
+                        hw_err *e);
+
+/* Cells: the resource ids of a stored JSON array, space-separated
+ * (malloc'd; free()); a time in epoch ms as ISO 8601 ("" when none). */
+char *hw_join_resources(const char *json);
+void hw_time_cell(int64_t ms, char out[32]);
+
+/* Shared steps (common.c). */
 struct hw_eval_summary;
 struct hw_aws_options;
 struct hw_aws_endpoint_override;
@@ -192,6 +225,7 @@ void hw_cmd_aws_options(const hw_ctx *ctx, struct hw_aws_options *o,
 HW_DECLARE_COMMAND(scan);
 HW_DECLARE_COMMAND(import);
 HW_DECLARE_COMMAND(findings);
+HW_DECLARE_COMMAND(compliance);
 HW_DECLARE_COMMAND(controls);
 HW_DECLARE_COMMAND(remediate);
 HW_DECLARE_COMMAND(approve);

@@ -43,7 +43,7 @@ static void print_overview(FILE *f)
                "Compliance-focused remediation auditor for AWS Security Hub.\n\n"
                "Commands:\n");
     for (size_t i = 0; hw_commands[i]; i++)
-        fprintf(f, "  %-10s %s%s\n", hw_commands[i]->name, hw_commands[i]->summary,
+        fprintf(f, "  %-11s %s%s\n", hw_commands[i]->name, hw_commands[i]->summary,
                 hw_commands[i]->run == hw_cmd_not_implemented ? " (not implemented yet)" : "");
     fprintf(f, "\nGlobal options:\n"
                "  --config FILE         configuration (default $HUBWARDEN_CONFIG, then\n"

@@ -110,12 +110,17 @@ static void json_value(FILE *f, const hw_out_col *c, const char *v)
     case HW_COL_BOOL:
         fputs(v && strcmp(v, "true") == 0 ? "true" : "false", f);
         return;
-    case HW_COL_NUMBER:
-        if (!v || !*v || strspn(v, "0123456789") != strlen(v))
+    case HW_COL_NUMBER: {
+        /* digits, with a fraction when there is one ("0.75") */
+        size_t d = v ? strspn(v, "0123456789") : 0;
+        if (d && v[d] == '.' && strspn(v + d + 1, "0123456789") > 0)
+            d += 1 + strspn(v + d + 1, "0123456789");
+        if (!d || v[d])
             fputs("null", f);
         else
             fputs(v, f);
         return;
+    }
     case HW_COL_JSON: {
         /* JSON text the store wrote (an array or object); anything else
          * is not passed through */

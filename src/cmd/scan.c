@@ -45,17 +45,23 @@ static int print_summary_json(const char *run_id, const char *status, const char
         cJSON *f = cJSON_CreateObject();
         cJSON_AddStringToObject(f, "framework", sums[i].framework);
         cJSON_AddStringToObject(f, "counts", "account x requirement pairs");
-        unsigned decided = c[0] + c[1];
-        if (decided)
-            cJSON_AddNumberToObject(f, "pass_rate", (double)c[0] / decided);
+        unsigned pairs = 0;
+        for (int k = 0; k < HW_REQ_NSTATUS; k++)
+            pairs += c[k];
+        cJSON_AddNumberToObject(f, "pairs", pairs);
+        double rate = hw_eval_pass_rate(c);
+        if (rate >= 0)
+            cJSON_AddNumberToObject(f, "pass_rate", rate);
         else
             cJSON_AddNullToObject(f, "pass_rate");
-        cJSON_AddNumberToObject(f, "passed", c[0]);
-        cJSON_AddNumberToObject(f, "failed", c[1]);
-        cJSON_AddNumberToObject(f, "exception", c[5]);
-        cJSON_AddNumberToObject(f, "not_applicable", c[2]);
-        cJSON_AddNumberToObject(f, "no_data", c[3]);
-        cJSON_AddNumberToObject(f, "manual", c[4]);
+        cJSON_AddNumberToObject(f, "passed", c[HW_REQ_PASSED]);
+        cJSON_AddNumberToObject(f, "failed", c[HW_REQ_FAILED]);
+        cJSON_AddNumberToObject(f, "partial", c[HW_REQ_PARTIAL]);
+        cJSON_AddNumberToObject(f, "suppressed", c[HW_REQ_SUPPRESSED]);
+        cJSON_AddNumberToObject(f, "exception", c[HW_REQ_EXCEPTION]);
+        cJSON_AddNumberToObject(f, "not_applicable", c[HW_REQ_NOT_APPLICABLE]);
+        cJSON_AddNumberToObject(f, "no_data", c[HW_REQ_NO_DATA]);
+        cJSON_AddNumberToObject(f, "manual", c[HW_REQ_MANUAL]);
         cJSON_AddItemToArray(fws, f);
     }
     return hw_out_document(stdout, format, j);
@@ -79,21 +85,26 @@ static void print_summary(const char *run_id, const hw_scan_result *r,
            "skipped; %zu of %zu sources completed; %zu pages, %zu API calls\n",
            s->untrusted, r->accounts, r->accounts_skipped, r->sources - r->sources_failed,
            r->sources, r->pages, r->api_calls);
-    /* pass rate: passed / (passed + failed + partial + suppressed); an
-     * exception, N/A, no data and manual are counted apart (README) */
+    /* what the counts count, and what the rate leaves out (README) */
     if (nsums)
-        printf("  per framework, requirements x accounts; pass rate = passed / (passed + failed "
-               "+ partial + suppressed)\n");
+        printf("  per framework: account x requirement pairs by status; pass rate = passed / "
+               "(passed + failed + partial + suppressed)\n");
     for (size_t i = 0; i < nsums; i++) {
         const unsigned *c = sums[i].counts;
-        unsigned decided = c[HW_REQ_PASSED] + c[HW_REQ_FAILED] + c[HW_REQ_PARTIAL] +
-                           c[HW_REQ_SUPPRESSED];
-        printf("  %-22s pass rate %5.1f%%  (%u passed, %u failed, %u partial, %u suppressed, "
-               "%u exception, %u not applicable, %u no data, %u manual)\n",
-               sums[i].framework, decided ? 100.0 * c[HW_REQ_PASSED] / decided : 0.0,
-               c[HW_REQ_PASSED], c[HW_REQ_FAILED], c[HW_REQ_PARTIAL], c[HW_REQ_SUPPRESSED],
-               c[HW_REQ_EXCEPTION], c[HW_REQ_NOT_APPLICABLE], c[HW_REQ_NO_DATA],
-               c[HW_REQ_MANUAL]);
+        unsigned pairs = 0;
+        for (int k = 0; k < HW_REQ_NSTATUS; k++)
+            pairs += c[k];
+        double rate = hw_eval_pass_rate(c);
+        char pct[16];
+        if (rate >= 0)
+            snprintf(pct, sizeof pct, "%5.1f%%", 100.0 * rate);
+        else
+            snprintf(pct, sizeof pct, "     -"); /* no verdict: no rate */
+        printf("  %-22s pass rate %s  (%u pairs: %u passed, %u failed, %u partial, "
+               "%u suppressed, %u exception, %u not applicable, %u no data, %u manual)\n",
+               sums[i].framework, pct, pairs, c[HW_REQ_PASSED], c[HW_REQ_FAILED],
+               c[HW_REQ_PARTIAL], c[HW_REQ_SUPPRESSED], c[HW_REQ_EXCEPTION],
+               c[HW_REQ_NOT_APPLICABLE], c[HW_REQ_NO_DATA], c[HW_REQ_MANUAL]);
     }
 }
 

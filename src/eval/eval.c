@@ -16,6 +16,40 @@ const char *hw_req_status_name(int status)
     return names[status];
 }
 
+int hw_req_status_parse(const char *name)
+{
+    for (int i = 0; i < HW_REQ_NSTATUS; i++)
+        if (strcmp(name, hw_req_status_name(i)) == 0)
+            return i;
+    return -1;
+}
+
+double hw_eval_pass_rate(const unsigned counts[HW_REQ_NSTATUS])
+{
+    double decided = (double)counts[HW_REQ_PASSED] + counts[HW_REQ_FAILED] +
+                     counts[HW_REQ_PARTIAL] + counts[HW_REQ_SUPPRESSED];
+    return decided > 0 ? counts[HW_REQ_PASSED] / decided : -1;
+}
+
+int hw_eval_rollup(const unsigned counts[HW_REQ_NSTATUS])
+{
+    const unsigned *n = counts;
+    unsigned missing = n[HW_REQ_PARTIAL] + n[HW_REQ_NO_DATA];
+    if (n[HW_REQ_MANUAL])
+        return HW_REQ_MANUAL;
+    if (n[HW_REQ_FAILED])
+        return HW_REQ_FAILED;
+    if (n[HW_REQ_SUPPRESSED])
+        return HW_REQ_SUPPRESSED;
+    if (n[HW_REQ_EXCEPTION])
+        return missing ? HW_REQ_PARTIAL : HW_REQ_EXCEPTION;
+    if (!missing && (n[HW_REQ_PASSED] || n[HW_REQ_NOT_APPLICABLE]))
+        return n[HW_REQ_PASSED] ? HW_REQ_PASSED : HW_REQ_NOT_APPLICABLE;
+    if (n[HW_REQ_PASSED] || n[HW_REQ_PARTIAL])
+        return HW_REQ_PARTIAL;
+    return HW_REQ_NO_DATA;
+}
+
 const char *hw_ctl_class_name(int cls)
 {
     static const char *const names[] = { "FAILED",  "SUPPRESSED",     "EXCEPTION",   "PASSED",

@@ -121,5 +121,23 @@ const hw_control_state *hw_eval_find(const hw_control_state *states, size_t n,
                                      const char *control);
 const char *hw_req_status_name(int status);
 const char *hw_ctl_class_name(int cls);
+/* The status named name (exact), or -1. */
+int hw_req_status_parse(const char *name);
+
+/*
+ * Counts of (account, requirement) pairs, indexed by hw_req_status.
+ * hw_eval_pass_rate: passed / (passed + failed + partial + suppressed),
+ * from 0 to 1, or -1 when there is none of those four; an exception (an
+ * approved risk), not applicable, no data and manual carry no verdict and
+ * stay out of it.
+ * hw_eval_rollup: one status for a requirement across accounts, by the
+ * same rules as a requirement across its controls: MANUAL, else FAILED
+ * when any account failed, else SUPPRESSED, else EXCEPTION when the rest
+ * passed or do not apply, else PASSED (NOT_APPLICABLE when none passed)
+ * when none lacks data, else PARTIAL when some passed or are PARTIAL,
+ * else NO_DATA (also when there is no account).
+ */
+double hw_eval_pass_rate(const unsigned counts[HW_REQ_NSTATUS]);
+int hw_eval_rollup(const unsigned counts[HW_REQ_NSTATUS]);
 
 #endif

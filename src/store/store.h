@@ -345,6 +345,90 @@ int hw_store_evaluations(hw_store *s, const char *run_id,
 /* The newest run of kind with status ok or partial, or "" when none. */
 int hw_store_last_run(hw_store *s, const char *kind, char run_id[64], hw_err *e);
 
+/* --------------------------------- the compliance view (compliance_queries.c) */
+
+/*
+ * The current evaluation of each (requirement, account): its open interval.
+ * Every list is OR within itself, AND with the others; values are matched
+ * exactly (the command layer checks and canonicalises them); n* = 0: no
+ * condition.
+ */
+typedef struct hw_compliance_query {
+    const char *framework; /* NULL: every framework (summary only) */
+    const char *const *accounts;     size_t naccounts;     /* account ids */
+    const char *const *requirements; size_t nrequirements; /* requirement ids */
+    const char *const *statuses;     size_t nstatuses;     /* per account */
+    int with_evidence; /* rows: fill evidence */
+} hw_compliance_query;
+
+/* One framework: its (account, requirement) pairs counted by status. */
+typedef struct hw_compliance_summary {
+    const char *framework;
+    unsigned passed, failed, partial, suppressed, exception, not_applicable, no_data, manual;
+    unsigned requirements, accounts; /* distinct, among the pairs counted */
+    int64_t evaluated_at; /* epoch s of the newest evaluation (the data's date) */
+    const char *run_id;   /* its run */
+} hw_compliance_summary;
+
+/* Per framework (in id order; q's statuses and requirements are not
+ * used); a framework none of q's accounts has is left out. */
+int hw_store_compliance_summary(hw_store *s, const hw_compliance_query *q,
+                                int (*cb)(void *arg, const hw_compliance_summary *c), void *arg,
+                                hw_err *e);
+
+/* One requirement in one account, as it stands. */
+typedef struct hw_compliance_row {
+    const char *framework, *requirement, *title;
+    int manual;
+    const char *controls; /* "IAM.3 IAM.4", in the catalogue's order; "" when none */
+    const char *account, *account_name; /* name: "" when the Organization gave none */
+    const char *status;
+    int64_t since;         /* epoch s: the evaluation that began the current interval */
+    const char *since_run; /* its run */
+    /* FAILED: the start of the current unbroken run of FAILED intervals in
+     * hubwarden's history (a change of evidence while FAILED does not
+     * break it; a pass, another status, or a gap in which the account was
+     * not evaluated does).  Otherwise -1 and NULL. */
+    int64_t failing_since;
+    const char *failing_since_run;
+    const char *evidence; /* JSON, as evaluated (q->with_evidence), else NULL */
+    /* FAILED or SUPPRESSED: the controls that make it so ("S3.1 S3.8"),
+     * else "" */
+    const char *failing_controls;
+} hw_compliance_row;
+
+/* The rows of q->framework (required: HW_EINVAL without), by requirement
+ * in the catalogue's order, then account. */
+int hw_store_compliance_rows(hw_store *s, const hw_compliance_query *q,
+                             int (*cb)(void *arg, const hw_compliance_row *r), void *arg,
+                             hw_err *e);
+
+/* One line of a requirement's evidence: a control, and one finding of it
+ * (finding NULL when the evidence lists none for the control). */
+typedef struct hw_evidence_line {
+    const char *control, *control_status; /* its class: FAILED, PASSED, NO_DATA, ... */
+    const char *reason;      /* why NO_DATA, PARTIAL, N/A; NULL when none */
+    const char *disabled_in; /* "eu-west-1 us-east-1"; NULL when none */
+    long passed, failed, suppressed, not_available; /* resources by status */
+    const char *finding, *region, *compliance_status, *workflow_status;
+    const char *resources;      /* JSON array */
+    const char *first_observed; /* ISO 8601, as evaluated */
+    const char *last_observed;  /* ISO 8601, as it stood when the interval began */
+    int64_t last_observed_now;  /* epoch ms: the stored finding's current one; -1 when
+                                 * it is no longer an active, trusted finding */
+} hw_evidence_line;
+
+/* Flattens an evidence document of hw_compliance_row (account: its
+ * account) into lines, in its order. */
+int hw_store_evidence_lines(hw_store *s, const char *account, const char *evidence,
+                            int (*cb)(void *arg, const hw_evidence_line *l), void *arg,
+                            hw_err *e);
+
+/* The frameworks evaluated (framework NULL), or the requirement ids of one
+ * framework in the catalogue's order, for checking filters. */
+int hw_store_compliance_values(hw_store *s, const char *framework,
+                               int (*cb)(void *arg, const char *value), void *arg, hw_err *e);
+
 /*
  * Drops history older than `before` (epoch seconds): evaluation intervals
  * closed by a run that started before it, legacy per-run evaluations and

@@ -7,7 +7,7 @@
 expect_rc 0 "$HW" --version
 contains "$TMP/out" "hubwarden "
 expect_rc 0 "$HW" help
-for c in scan import findings controls remediate approve exempt report verify gate run keygen version help; do
+for c in scan import findings compliance controls remediate approve exempt report verify gate run keygen version help; do
     contains "$TMP/out" "  $c "
 done
 # unknown command / option: one line on stderr, exit 2

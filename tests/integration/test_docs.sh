@@ -23,7 +23,10 @@ done
 for s in FILES EXAMPLES CONFIGURATION; do
     grep -q "^\.SH $s" "$MAN" || fail "man page lacks $s"
 done
-contains "$MAN" "findings \\-\\-control IAM.3 \\-\\-status FAILED"
+# the three auditor questions, each one command
+contains "$MAN" "compliance cis\\-aws\\-3.0.0 \\-\\-requirement 1.14 \\-\\-status FAILED"
+contains "$MAN" "compliance pci\\-dss\\-4.0.1 \\-\\-account payments\\-prod"
+contains "$MAN" "findings \\-\\-severity CRITICAL \\-\\-untrusted"
 contains "$MAN" "docs/deploy/"
 ok "environment, FILES, EXAMPLES"
 

@@ -141,12 +141,48 @@ static void test_long_control_list(void)
     free(st);
 }
 
+/* counts of (account, requirement) pairs, in hw_req_status order */
+#define COUNTS(p, f, na, nd, m, x, pa, su) \
+    ((const unsigned[HW_REQ_NSTATUS]){ p, f, na, nd, m, x, pa, su })
+
+static void test_pass_rate(void)
+{
+    /* passed / (passed + failed + partial + suppressed); the others apart */
+    CU_ASSERT_DOUBLE_EQUAL(hw_eval_pass_rate(COUNTS(6, 2, 0, 0, 0, 0, 1, 1)), 0.6, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(hw_eval_pass_rate(COUNTS(6, 2, 9, 9, 9, 9, 1, 1)), 0.6, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(hw_eval_pass_rate(COUNTS(0, 3, 0, 0, 0, 0, 0, 0)), 0.0, 1e-9);
+    /* no verdict at all: no rate (not 0 %, not 100 %) */
+    CU_ASSERT(hw_eval_pass_rate(COUNTS(0, 0, 4, 2, 7, 1, 0, 0)) < 0);
+    CU_ASSERT(hw_eval_pass_rate(COUNTS(0, 0, 0, 0, 0, 0, 0, 0)) < 0);
+}
+
+static void test_rollup(void)
+{
+    CU_ASSERT_EQUAL(hw_eval_rollup(COUNTS(0, 0, 0, 0, 0, 0, 0, 0)), HW_REQ_NO_DATA);
+    CU_ASSERT_EQUAL(hw_eval_rollup(COUNTS(0, 0, 0, 0, 3, 0, 0, 0)), HW_REQ_MANUAL);
+    /* one failing account fails the requirement, whatever the others */
+    CU_ASSERT_EQUAL(hw_eval_rollup(COUNTS(9, 1, 1, 1, 0, 1, 1, 1)), HW_REQ_FAILED);
+    CU_ASSERT_EQUAL(hw_eval_rollup(COUNTS(9, 0, 1, 1, 0, 1, 1, 1)), HW_REQ_SUPPRESSED);
+    CU_ASSERT_EQUAL(hw_eval_rollup(COUNTS(9, 0, 1, 0, 0, 1, 0, 0)), HW_REQ_EXCEPTION);
+    CU_ASSERT_EQUAL(hw_eval_rollup(COUNTS(9, 0, 1, 1, 0, 1, 0, 0)), HW_REQ_PARTIAL);
+    CU_ASSERT_EQUAL(hw_eval_rollup(COUNTS(9, 0, 1, 0, 0, 0, 0, 0)), HW_REQ_PASSED);
+    CU_ASSERT_EQUAL(hw_eval_rollup(COUNTS(0, 0, 2, 0, 0, 0, 0, 0)), HW_REQ_NOT_APPLICABLE);
+    /* a pass in one account and no data in another is no pass */
+    CU_ASSERT_EQUAL(hw_eval_rollup(COUNTS(9, 0, 0, 1, 0, 0, 0, 0)), HW_REQ_PARTIAL);
+    CU_ASSERT_EQUAL(hw_eval_rollup(COUNTS(0, 0, 0, 1, 0, 0, 1, 0)), HW_REQ_PARTIAL);
+    CU_ASSERT_EQUAL(hw_eval_rollup(COUNTS(0, 0, 1, 2, 0, 0, 0, 0)), HW_REQ_NO_DATA);
+    CU_ASSERT_EQUAL(hw_req_status_parse("SUPPRESSED"), HW_REQ_SUPPRESSED);
+    CU_ASSERT_EQUAL(hw_req_status_parse("suppressed"), -1);
+}
+
 int test_eval_register(void)
 {
     CU_pSuite s = CU_add_suite("eval", NULL, NULL);
     if (!s || !CU_add_test(s, "control classes", test_control_classes) ||
         !CU_add_test(s, "requirement status rules", test_rules) ||
-        !CU_add_test(s, "a requirement of 300 controls", test_long_control_list))
+        !CU_add_test(s, "a requirement of 300 controls", test_long_control_list) ||
+        !CU_add_test(s, "pass rate", test_pass_rate) ||
+        !CU_add_test(s, "a requirement across accounts", test_rollup))
         return -1;
     return 0;
 }
