@@ -164,6 +164,34 @@ void hw_out_json_string(FILE *f, const char *s);
  * NULL when none is close (common.c). */
 const char *hw_nearest(const char *v, const char *const *cands, size_t n);
 
+/* Filter values (filters.c), shared by `findings` and `gate`. */
+typedef struct hw_vlist { /* a growable list of owned strings */
+    char **v;
+    size_t n;
+} hw_vlist;
+/* Appends the first n bytes of s (a copy): 0, or -1 when out of memory. */
+int hw_vlist_add(hw_vlist *l, const char *s, size_t n);
+int hw_vlist_has(const hw_vlist *l, const char *s);
+void hw_vlist_free(hw_vlist *l);
+/* As a store callback: adds v (a hw_vlist *arg) unless it is there. */
+int hw_vlist_add_cb(void *arg, const char *v);
+/* Repeated options and comma lists into one list (empty items dropped):
+ * 0, or -1 when out of memory. */
+int hw_filter_split(const struct hw_strlist *in, hw_vlist *out);
+/* Replaces every value of l by the known value it names (any case), else
+ * prints a usage error of cmd naming the nearest one ("--OPT: no WHAT 'v'
+ * (nearest: k)") and returns 2. */
+int hw_filter_canonical(const struct hw_command *cmd, const char *opt, const char *what,
+                        hw_vlist *l, const char *const *known, size_t nknown);
+struct hw_store;
+/* Accounts by id or Organization name (any case) into ids, the same way. */
+int hw_filter_accounts(const struct hw_command *cmd, struct hw_store *s, hw_vlist *l, hw_err *e);
+/* Values of one finding field of the store ("region", "control",
+ * "product"), with extra known values beside them, the same way. */
+int hw_filter_field(const struct hw_command *cmd, struct hw_store *s, const char *field,
+                    const char *opt, const char *what, hw_vlist *l, const hw_vlist *extra,
+                    hw_err *e);
+
 /* Shared steps (common.c). */
 struct hw_store;
 struct hw_eval_summary;

@@ -82,171 +82,6 @@ static const hw_out_col group_cols[] = {
     { "resource", HW_COL_TEXT, 40, HW_COL_NARROW | HW_COL_TAIL | HW_COL_FILL, 0 },
 };
 
-/* ------------------------------------------------------------ the values */
-
-/* A growable list of owned strings. */
-typedef struct vlist {
-    char **v;
-    size_t n;
-} vlist;
-
-static int vl_add(vlist *l, const char *s, size_t n)
-{
-    char **nv = realloc(l->v, (l->n + 1) * sizeof *nv);
-    if (!nv)
-        return -1;
-    l->v = nv;
-    if (!(l->v[l->n] = strndup(s, n)))
-        return -1;
-    l->n++;
-    return 0;
-}
-
-static int vl_has(const vlist *l, const char *s)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i], s) == 0)
-            return 1;
-    return 0;
-}
-
-static void vl_free(vlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
-/* Splits repeated options and comma lists into one list (empty items are
- * dropped). */
-static int split(const struct hw_strlist *in, vlist *out)
-{
-    for (size_t i = 0; i < in->n; i++) {
-        const char *p = in->items[i];
-        while (*p) {
-            size_t n = strcspn(p, ",");
-            if (n && vl_add(out, p, n) < 0)
-                return -1;
-            p += n;
-            p += *p == ',';
-        }
-    }
-    return 0;
-}
-
-static int value_cb(void *arg, const char *v)
-{
-    vlist *l = arg;
-    if (!vl_has(l, v))
-        vl_add(l, v, strlen(v));
-    return 0;
-}
-
-/* Replaces every value of l by the known value it names (case-insensitive),
- * or fails naming the nearest one. */
-static int canonicalise(const char *opt, const char *what, vlist *l, const char *const *known,
-                        size_t nknown)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        size_t j = 0;
-        while (j < nknown && strcasecmp(l->v[i], known[j]) != 0)
-            j++;
-        if (j < nknown) {
-            char *c = strdup(known[j]);
-            if (!c)
-                return hw_usage_error(&hw_cmd_findings, "out of memory");
-            free(l->v[i]);
-            l->v[i] = c;
-            continue;
-        }
-        const char *near = hw_nearest(l->v[i], known, nknown);
-        if (near)
-            return hw_usage_error(&hw_cmd_findings, "--%s: no %s '%s' (nearest: %s)", opt, what,
-                                  l->v[i], near);
-        return hw_usage_error(&hw_cmd_findings, "--%s: no %s '%s' (none in the store)", opt,
-                              what, l->v[i]);
-    }
-    return 0;
-}
-
-struct acct {
-    vlist ids, names; /* names[i] belongs to ids[i] ("" when none) */
-};
-
-static int account_cb(void *arg, const hw_account_row *a)
-{
-    struct acct *x = arg;
-    if (vl_add(&x->ids, a->id, strlen(a->id)) < 0 ||
-        vl_add(&x->names, a->name ? a->name : "", a->name ? strlen(a->name) : 0) < 0)
-        return 1;
-    return 0;
-}
-
-/* Accounts by id or name (the Organization's names, case-insensitive). */
-static int resolve_accounts(hw_store *s, vlist *l, hw_err *e)
-{
-    struct acct x = { { 0 }, { 0 } };
-    vlist seen = { 0 };
-    int rc = 0;
-    if (hw_store_accounts(s, account_cb, &x, e) != HW_OK ||
-        hw_store_finding_values(s, "account", value_cb, &seen, e) != HW_OK) {
-        rc = hw_cmd_fail(e);
-        goto out;
-    }
-    for (size_t i = 0; i < seen.n; i++)
-        if (!vl_has(&x.ids, seen.v[i]) && (account_cb(&x, &(hw_account_row){ .id = seen.v[i] })))
-            break;
-    for (size_t i = 0; i < l->n && rc == 0; i++) {
-        size_t j = 0;
-        while (j < x.ids.n && strcmp(l->v[i], x.ids.v[j]) != 0 &&
-               strcasecmp(l->v[i], x.names.v[j]) != 0)
-            j++;
-        if (j < x.ids.n) {
-            char *c = strdup(x.ids.v[j]);
-            if (!c) {
-                rc = hw_usage_error(&hw_cmd_findings, "out of memory");
-                break;
-            }
-            free(l->v[i]);
-            l->v[i] = c;
-            continue;
-        }
-        const char *a = hw_nearest(l->v[i], (const char *const *)x.ids.v, x.ids.n);
-        const char *b = hw_nearest(l->v[i], (const char *const *)x.names.v, x.names.n);
-        /* a name when the value looks like one, else an id */
-        const char *near = strspn(l->v[i], "0123456789") == strlen(l->v[i]) ? a : (b ? b : a);
-        rc = near ? hw_usage_error(&hw_cmd_findings, "--account: no account '%s' (nearest: %s)",
-                                   l->v[i], near)
-                  : hw_usage_error(&hw_cmd_findings,
-                                   "--account: no account '%s' (none in the store)", l->v[i]);
-    }
-out:
-    vl_free(&x.ids);
-    vl_free(&x.names);
-    vl_free(&seen);
-    return rc;
-}
-
-/* Checks the values of one store field (region, control, product). */
-static int resolve_field(hw_store *s, const char *field, const char *opt, const char *what,
-                         vlist *l, const vlist *extra, hw_err *e)
-{
-    if (!l->n)
-        return 0;
-    vlist known = { 0 };
-    if (hw_store_finding_values(s, field, value_cb, &known, e) != HW_OK) {
-        vl_free(&known);
-        return hw_cmd_fail(e);
-    }
-    for (size_t i = 0; extra && i < extra->n; i++)
-        value_cb(&known, extra->v[i]);
-    int rc = canonicalise(opt, what, l, (const char *const *)known.v, known.n);
-    vl_free(&known);
-    return rc;
-}
-
 /* --------------------------------------------------------------- output */
 
 struct out_ctx {
@@ -529,7 +364,7 @@ out:
 
 /* ----------------------------------------------------------------- list */
 
-static int check_sort(const vlist *sort, int grouped)
+static int check_sort(const hw_vlist *sort, int grouped)
 {
     static const char *const gfields[] = { "resource", "account", "region", "findings",
                                            "failed", "severity", "last_observed" };
@@ -550,19 +385,19 @@ static int check_sort(const vlist *sort, int grouped)
 }
 
 struct lists {
-    vlist account, region, control, framework, status, severity, product, sort;
+    hw_vlist account, region, control, framework, status, severity, product, sort;
 };
 
 static void lists_free(struct lists *l)
 {
-    vl_free(&l->account);
-    vl_free(&l->region);
-    vl_free(&l->control);
-    vl_free(&l->framework);
-    vl_free(&l->status);
-    vl_free(&l->severity);
-    vl_free(&l->product);
-    vl_free(&l->sort);
+    hw_vlist_free(&l->account);
+    hw_vlist_free(&l->region);
+    hw_vlist_free(&l->control);
+    hw_vlist_free(&l->framework);
+    hw_vlist_free(&l->status);
+    hw_vlist_free(&l->severity);
+    hw_vlist_free(&l->product);
+    hw_vlist_free(&l->sort);
 }
 
 /* --framework and --control through the catalogue: the controls a
@@ -575,15 +410,15 @@ static int resolve_controls(hw_ctx *ctx, hw_store *s, struct lists *l, int *none
     hw_catalog *cat = NULL;
     if (hw_catalog_load(hw_cmd_controls_dir(ctx), &cat, e) != HW_OK)
         return hw_cmd_fail(e);
-    vlist ids = { 0 }, fw = { 0 }, mapped = { 0 };
+    hw_vlist ids = { 0 }, fw = { 0 }, mapped = { 0 };
     int rc = 0;
     for (size_t i = 0; i < cat->ncontrols; i++)
-        value_cb(&ids, cat->controls[i].id);
+        hw_vlist_add_cb(&ids, cat->controls[i].id);
     for (size_t i = 0; i < cat->nframeworks; i++)
-        value_cb(&fw, cat->frameworks[i].id);
-    if ((rc = canonicalise("framework", "framework", &l->framework, (const char *const *)fw.v,
+        hw_vlist_add_cb(&fw, cat->frameworks[i].id);
+    if ((rc = hw_filter_canonical(&hw_cmd_findings, "framework", "framework", &l->framework, (const char *const *)fw.v,
                            fw.n)) != 0 ||
-        (rc = resolve_field(s, "control", "control", "control", &l->control, &ids, e)) != 0)
+        (rc = hw_filter_field(&hw_cmd_findings, s, "control", "control", "control", &l->control, &ids, e)) != 0)
         goto out;
     if (!l->framework.n)
         goto out;
@@ -591,25 +426,25 @@ static int resolve_controls(hw_ctx *ctx, hw_store *s, struct lists *l, int *none
         const hw_framework *f = hw_catalog_framework(cat, l->framework.v[i]);
         for (size_t r = 0; f && r < f->nrequirements; r++)
             for (size_t c = 0; c < f->requirements[r].ncontrols; c++)
-                value_cb(&mapped, f->requirements[r].controls[c]->id);
+                hw_vlist_add_cb(&mapped, f->requirements[r].controls[c]->id);
     }
     if (l->control.n) { /* both: the controls in both */
-        vlist both = { 0 };
+        hw_vlist both = { 0 };
         for (size_t i = 0; i < l->control.n; i++)
-            if (vl_has(&mapped, l->control.v[i]))
-                value_cb(&both, l->control.v[i]);
-        vl_free(&mapped);
+            if (hw_vlist_has(&mapped, l->control.v[i]))
+                hw_vlist_add_cb(&both, l->control.v[i]);
+        hw_vlist_free(&mapped);
         mapped = both;
     }
-    vl_free(&l->control);
+    hw_vlist_free(&l->control);
     l->control = mapped;
     mapped.v = NULL;
     mapped.n = 0;
     *none = l->control.n == 0;
 out:
-    vl_free(&ids);
-    vl_free(&fw);
-    vl_free(&mapped);
+    hw_vlist_free(&ids);
+    hw_vlist_free(&fw);
+    hw_vlist_free(&mapped);
     hw_catalog_free(cat);
     return rc;
 }
@@ -625,15 +460,15 @@ static int list(hw_ctx *ctx, int format)
     hw_err_clear(&e);
     hw_store *s = NULL;
     int rc = 0, none = 0;
-    if (split(&o_account, &l.account) || split(&o_region, &l.region) ||
-        split(&o_control, &l.control) || split(&o_framework, &l.framework) ||
-        split(&o_status, &l.status) || split(&o_severity, &l.severity) ||
-        split(&o_product, &l.product) || split(&o_sort, &l.sort)) {
+    if (hw_filter_split(&o_account, &l.account) || hw_filter_split(&o_region, &l.region) ||
+        hw_filter_split(&o_control, &l.control) || hw_filter_split(&o_framework, &l.framework) ||
+        hw_filter_split(&o_status, &l.status) || hw_filter_split(&o_severity, &l.severity) ||
+        hw_filter_split(&o_product, &l.product) || hw_filter_split(&o_sort, &l.sort)) {
         rc = hw_usage_error(&hw_cmd_findings, "out of memory");
         goto out;
     }
-    if ((rc = canonicalise("status", "status", &l.status, statuses, 4)) != 0 ||
-        (rc = canonicalise("severity", "severity", &l.severity, severities, 5)) != 0 ||
+    if ((rc = hw_filter_canonical(&hw_cmd_findings, "status", "status", &l.status, statuses, 4)) != 0 ||
+        (rc = hw_filter_canonical(&hw_cmd_findings, "severity", "severity", &l.severity, severities, 5)) != 0 ||
         (rc = check_sort(&l.sort, group_by != NULL)) != 0)
         goto out;
     hw_finding_query q = { 0 };
@@ -646,9 +481,9 @@ static int list(hw_ctx *ctx, int format)
         rc = hw_cmd_fail(&e);
         goto out;
     }
-    if ((l.account.n && (rc = resolve_accounts(s, &l.account, &e)) != 0) ||
-        (rc = resolve_field(s, "region", "region", "region", &l.region, NULL, &e)) != 0 ||
-        (rc = resolve_field(s, "product", "product", "product", &l.product, NULL, &e)) != 0 ||
+    if ((l.account.n && (rc = hw_filter_accounts(&hw_cmd_findings, s, &l.account, &e)) != 0) ||
+        (rc = hw_filter_field(&hw_cmd_findings, s, "region", "region", "region", &l.region, NULL, &e)) != 0 ||
+        (rc = hw_filter_field(&hw_cmd_findings, s, "product", "product", "product", &l.product, NULL, &e)) != 0 ||
         (rc = resolve_controls(ctx, s, &l, &none, &e)) != 0)
         goto out;
 #define SET(f, m) (q.f = (const char *const *)l.m.v, q.n##f = l.m.n)
