@@ -129,4 +129,9 @@ if missing:
     sys.exit("demo: no %s requirement to show" % ", ".join(sorted(missing)))
 '
 echo
+echo "== hubwarden gate   (what CI runs: exit 1 while a critical control stays failed)"
+gate_rc=0
+./hubwarden gate --junit "$D/gate-junit.xml" || gate_rc=$?
+echo "   gate exit status: $gate_rc (0 passes, 1 fails, 2 stale evidence); JUnit report: $D/gate-junit.xml"
+echo
 echo "demo: done (evidence store: $D/hubwarden.db)"
