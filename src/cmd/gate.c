@@ -69,7 +69,6 @@ enum { C_CONTROL, C_SEVERITY, C_ACCOUNT, C_NAME, C_STATUS, C_BLOCKING, C_RESOURC
 
 struct sel {
     hw_vlist controls;   /* gated control ids */
-    hw_vlist severities; /* per control: its label (catalogue, else UNKNOWN) */
     hw_vlist accounts;   /* named accounts (empty: all) */
     hw_vlist reqs;
     int threshold;       /* rank; -1: none */
@@ -78,7 +77,6 @@ struct sel {
 static void sel_free(struct sel *s)
 {
     hw_vlist_free(&s->controls);
-    hw_vlist_free(&s->severities);
     hw_vlist_free(&s->accounts);
     hw_vlist_free(&s->reqs);
 }
@@ -159,8 +157,7 @@ static int select_controls(const hw_catalog *cat, hw_store *st, struct sel *s, h
             }
             continue;
         }
-        if (hw_vlist_add(&s->controls, id, strlen(id)) ||
-            hw_vlist_add(&s->severities, sev, strlen(sev))) {
+        if (hw_vlist_add(&s->controls, id, strlen(id))) {
             rc = hw_usage_error(&hw_cmd_gate, "out of memory");
             goto out;
         }
@@ -243,8 +240,13 @@ static int open_action_cb(void *arg, const char *account, const char *control, c
 }
 
 struct names {
-    hw_vlist ids, names;
+    hw_vlist ids, names; /* names.v[i] is the name of ids.v[i] */
 };
+
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 static int name_cb(void *arg, const hw_account_row *a)
 {
@@ -617,14 +619,13 @@ static int gate(hw_ctx *ctx, int format, int threshold)
     hw_vlist blocking_accounts = { 0 };
     for (size_t i = 0; i < g.set.n; i++) {
         hw_gate_pair *p = &g.set.pairs[i];
-        for (size_t k = 0; k < s.controls.n; k++)
-            if (strcmp(s.controls.v[k], p->control) == 0)
-                p->severity = s.severities.v[k];
         const hw_control *c = hw_catalog_control(cat, p->control);
+        p->severity = c ? c->severity : "UNKNOWN";
         p->title = c ? c->title : NULL;
-        for (size_t k = 0; k < nm.ids.n; k++)
-            if (strcmp(nm.ids.v[k], p->account) == 0)
-                p->account_name = nm.names.v[k];
+        const char *acct = p->account; /* ids come in id order (hw_store_accounts) */
+        char **id = nm.ids.n ? bsearch(&acct, nm.ids.v, nm.ids.n, sizeof *nm.ids.v, cmp_id) : NULL;
+        if (id)
+            p->account_name = nm.names.v[id - nm.ids.v];
         char *fix = fix_text(ctx, cat, p->control, x.planned[i], x.pending[i], x.approved[i]);
         if (!fix || hw_vlist_add(&fixes, fix, strlen(fix))) {
             free(fix);
