@@ -162,13 +162,14 @@ static int select_controls(const hw_catalog *cat, hw_store *st, struct sel *s, h
             goto out;
         }
     }
-    if (!s->controls.n)
+    if (!s->controls.n) {
+        const char *sev = hw_gate_severity_label(s->threshold);
         rc = hw_usage_error(&hw_cmd_gate,
-                            "no control of %s%s%s is %s or above: the gate could never fail "
-                            "(give --severity)",
-                            has_fw ? one.v[0] : "the catalogue", s->reqs.n ? " (requirements "
-                                                                             "given)" : "",
-                            "", hw_gate_severity_label(s->threshold));
+                            "no control of %s%s is %s or above: the gate could never fail "
+                            "(give a lower --severity)",
+                            has_fw ? one.v[0] : "the catalogue",
+                            s->reqs.n ? " (the requirements given)" : "", sev ? sev : "?");
+    }
 out:
     hw_vlist_free(&named);
     hw_vlist_free(&ids);

@@ -121,6 +121,13 @@ contains "$TMP/err" "nearest: prod-app"
 expect_rc 2 $HWC gate --severity HUGE
 contains "$TMP/err" "--severity"
 expect_rc 2 $HWC gate --max-age 0
+# a selection that can never fail is an error, not a pass
+expect_rc 2 $HWC gate --framework cis-aws-3.0.0 --requirement 2.1.4
+contains "$TMP/err" "the gate could never fail"
+expect_rc 1 $HWC gate --framework cis-aws-3.0.0 --requirement 2.1.4 --severity HIGH
+row S3.8 444444444444 | grep -q FAILED || fail "cis-aws-3.0.0 2.1.4 at HIGH gates S3.8"
+expect_rc 2 $HWC gate --framework cis-aws-1.4.0 --requirement 1.1
+contains "$TMP/err" "is manual"
 ok "filters"
 
 # exceptions: a valid one lets the pair pass; expired or revoked ones do not
