@@ -322,7 +322,8 @@ static void failure_text(const hw_gate_pair *p, int64_t now, hw_buf *b)
 {
     if (p->title)
         hw_buf_printf(b, "%s (%s)\n", p->title, p->severity ? p->severity : "");
-    for (size_t i = 0; i < p->nitems; i++) {
+    size_t shown = p->nitems < HW_GATE_JUNIT_MAX_LISTED ? p->nitems : HW_GATE_JUNIT_MAX_LISTED;
+    for (size_t i = 0; i < shown; i++) {
         const hw_gate_item *it = &p->items[i];
         char since[32], dur[32] = "";
         iso_ms(it->failing_since, since);
@@ -336,6 +337,9 @@ static void failure_text(const hw_gate_pair *p, int64_t now, hw_buf *b)
                           it->suppressed ? "suppressed" : "failing", it->region, it->resource,
                           since, *dur ? " (" : "", dur, *dur ? ")" : "");
     }
+    if (p->nitems > shown)
+        hw_buf_printf(b, "... and %zu more (hubwarden gate --output json lists them all)\n",
+                      p->nitems - shown);
     if (p->status == HW_GATE_SUPPRESSED)
         hw_buf_puts(b, "Suppressed in Security Hub without a hubwarden exception "
                        "(--allow-suppressed lets it pass).\n");

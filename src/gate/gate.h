@@ -90,6 +90,9 @@ void hw_gate_set_free(hw_gate_set *set);
 /* "3 d 4 h", "5 h 12 min", "7 min", "< 1 min" for a span of ms. */
 void hw_gate_duration(int64_t ms, char out[32]);
 
+/* Resources listed in one test case's text. */
+#define HW_GATE_JUNIT_MAX_LISTED 100
+
 /* What the JUnit report says about the run. */
 typedef struct hw_gate_junit_info {
     const char *suite;      /* the testsuite's name */
@@ -106,8 +109,9 @@ typedef struct hw_gate_junit_info {
  * store is too old to judge; then one <testcase> per control and account
  * (classname the control, name "CONTROL in ACCOUNT (NAME)"), a <failure>
  * for a blocking pair whose message names its failing resources (the
- * first ten, then how many more) and whose text lists every one with its
- * region and since when; <skipped> for a pair under an exception or a
+ * first ten, then how many more) and whose text lists them with their
+ * region and since when (the first HW_GATE_JUNIT_MAX_LISTED, then how many
+ * more: a CI page stays readable); <skipped> for a pair under an exception or a
  * suppression that is allowed; a fixed pair passes with <system-out>
  * naming the actions.  Text that XML cannot carry (control characters,
  * invalid UTF-8) is replaced by U+FFFD.  *xml: malloc'd (free()), *len

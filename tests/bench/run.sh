@@ -125,7 +125,8 @@ taskset -c 0 .build/store_floor "$B/findings-$last.jsonl" "$last" "$B/floor.db"
 
 echo
 echo "== gate over the $last-finding store (its findings made trusted and a scan recorded, as a"
-echo "   scan would leave them; each form run $REPEAT times, median; exit 1 = the gate failed)"
+echo "   scan would leave them; each form run $REPEAT times, median; exit 1 = the gate failed;"
+echo "   CPU time beside the wall time, which other load on the machine inflates)"
 db="$B/gate.db"
 rm -f "$db" "$db-wal" "$db-shm"
 sqlite3 "$B/import-$last.db" "VACUUM INTO '$db'"
@@ -142,9 +143,9 @@ gate_bench() { # LABEL ARGS...: median wall time of `hubwarden gate ARGS`
     /usr/bin/python3 - "$B" "$REPEAT" "$label" <<'PY'
 import json, statistics, sys
 runs = [json.load(open("%s/gate.%d.json" % (sys.argv[1], i))) for i in range(1, int(sys.argv[2]) + 1)]
-print("   %-44s %6.3f s (best %.3f)  peak RSS %5.1f MB  exit %d" % (
+print("   %-46s %6.3f s (best %.3f, CPU %.3f s)  peak RSS %5.1f MB  exit %d" % (
     sys.argv[3], statistics.median(r["wall_s"] for r in runs), min(r["wall_s"] for r in runs),
-    max(r["peak_rss_mb"] for r in runs), runs[0]["rc"]))
+    statistics.median(r["cpu_s"] for r in runs), max(r["peak_rss_mb"] for r in runs), runs[0]["rc"]))
 PY
 }
 gate_bench "gate (CRITICAL and above)"

@@ -147,13 +147,38 @@ static void test_junit(void)
     hw_gate_set_free(&s);
 }
 
+/* A pair failing on many resources lists the first ones, then a count. */
+static void test_junit_long(void)
+{
+    hw_gate_set s = { 0 };
+    char rid[32];
+    for (int i = 0; i < HW_GATE_JUNIT_MAX_LISTED + 5; i++) {
+        snprintf(rid, sizeof rid, "res-%03d", i);
+        add(&s, res("111", "A.1", rid, 1, 0, NULL));
+    }
+    hw_gate_decide(&s.pairs[0], 0);
+    hw_gate_junit_info info = { "suite", 0, NULL, 0, "fresh", NULL };
+    char *xml = NULL;
+    size_t len = 0;
+    hw_err e;
+    CU_ASSERT_EQUAL_FATAL(hw_gate_junit(&s, &info, &xml, &len, &e), HW_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(xml, "105 resources failing: res-000, res-001"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(xml, "res-009 and 95 more\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(xml, "res-099 since"));
+    CU_ASSERT_PTR_NULL(strstr(xml, "res-100 since"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(xml, "... and 5 more"));
+    free(xml);
+    hw_gate_set_free(&s);
+}
+
 int test_gate_register(void)
 {
     CU_pSuite s = CU_add_suite("gate", NULL, NULL);
     if (!s || !CU_add_test(s, "pair status rules", test_rules) ||
         !CU_add_test(s, "severities and durations", test_severity_and_duration) ||
         !CU_add_test(s, "text XML cannot carry", test_xml_text) ||
-        !CU_add_test(s, "JUnit XML", test_junit))
+        !CU_add_test(s, "JUnit XML", test_junit) ||
+        !CU_add_test(s, "JUnit XML of a long failure", test_junit_long))
         return -1;
     return 0;
 }
