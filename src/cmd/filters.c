@@ -115,7 +115,8 @@ int hw_filter_accounts(const struct hw_command *cmd, hw_store *s, hw_vlist *l, h
         goto out;
     }
     for (size_t i = 0; i < seen.n; i++)
-        if (!hw_vlist_has(&x.ids, seen.v[i]) && (account_cb(&x, &(hw_account_row){ .id = seen.v[i] })))
+        if (!hw_vlist_has(&x.ids, seen.v[i]) &&
+            account_cb(&x, &(hw_account_row){ .id = seen.v[i] }))
             break;
     for (size_t i = 0; i < l->n && rc == 0; i++) {
         size_t j = 0;

@@ -416,9 +416,10 @@ static int resolve_controls(hw_ctx *ctx, hw_store *s, struct lists *l, int *none
         hw_vlist_add_cb(&ids, cat->controls[i].id);
     for (size_t i = 0; i < cat->nframeworks; i++)
         hw_vlist_add_cb(&fw, cat->frameworks[i].id);
-    if ((rc = hw_filter_canonical(&hw_cmd_findings, "framework", "framework", &l->framework, (const char *const *)fw.v,
-                           fw.n)) != 0 ||
-        (rc = hw_filter_field(&hw_cmd_findings, s, "control", "control", "control", &l->control, &ids, e)) != 0)
+    if ((rc = hw_filter_canonical(&hw_cmd_findings, "framework", "framework", &l->framework,
+                                  (const char *const *)fw.v, fw.n)) != 0 ||
+        (rc = hw_filter_field(&hw_cmd_findings, s, "control", "control", "control", &l->control,
+                              &ids, e)) != 0)
         goto out;
     if (!l->framework.n)
         goto out;
@@ -467,8 +468,9 @@ static int list(hw_ctx *ctx, int format)
         rc = hw_usage_error(&hw_cmd_findings, "out of memory");
         goto out;
     }
-    if ((rc = hw_filter_canonical(&hw_cmd_findings, "status", "status", &l.status, statuses, 4)) != 0 ||
-        (rc = hw_filter_canonical(&hw_cmd_findings, "severity", "severity", &l.severity, severities, 5)) != 0 ||
+    const struct hw_command *cmd = &hw_cmd_findings;
+    if ((rc = hw_filter_canonical(cmd, "status", "status", &l.status, statuses, 4)) != 0 ||
+        (rc = hw_filter_canonical(cmd, "severity", "severity", &l.severity, severities, 5)) != 0 ||
         (rc = check_sort(&l.sort, group_by != NULL)) != 0)
         goto out;
     hw_finding_query q = { 0 };
@@ -481,9 +483,10 @@ static int list(hw_ctx *ctx, int format)
         rc = hw_cmd_fail(&e);
         goto out;
     }
-    if ((l.account.n && (rc = hw_filter_accounts(&hw_cmd_findings, s, &l.account, &e)) != 0) ||
-        (rc = hw_filter_field(&hw_cmd_findings, s, "region", "region", "region", &l.region, NULL, &e)) != 0 ||
-        (rc = hw_filter_field(&hw_cmd_findings, s, "product", "product", "product", &l.product, NULL, &e)) != 0 ||
+    if ((l.account.n && (rc = hw_filter_accounts(cmd, s, &l.account, &e)) != 0) ||
+        (rc = hw_filter_field(cmd, s, "region", "region", "region", &l.region, NULL, &e)) != 0 ||
+        (rc = hw_filter_field(cmd, s, "product", "product", "product", &l.product, NULL, &e)) !=
+            0 ||
         (rc = resolve_controls(ctx, s, &l, &none, &e)) != 0)
         goto out;
 #define SET(f, m) (q.f = (const char *const *)l.m.v, q.n##f = l.m.n)

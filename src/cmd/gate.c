@@ -367,7 +367,9 @@ static cJSON *row_json(const struct row *r)
         switch (cols[i].kind) {
         case HW_COL_NULLABLE: x = *v ? cJSON_CreateString(v) : cJSON_CreateNull(); break;
         case HW_COL_BOOL: x = cJSON_CreateBool(strcmp(v, "true") == 0); break;
-        case HW_COL_NUMBER: x = *v ? cJSON_CreateNumber(strtod(v, NULL)) : cJSON_CreateNull(); break;
+        case HW_COL_NUMBER:
+            x = *v ? cJSON_CreateNumber(strtod(v, NULL)) : cJSON_CreateNull();
+            break;
         case HW_COL_JSON: x = cJSON_Parse(v); break;
         default: x = cJSON_CreateString(v); break;
         }
@@ -587,7 +589,8 @@ static int gate(hw_ctx *ctx, int format, int threshold)
     if (!v.found) {
         v.stale = 1;
         snprintf(v.stale_msg, sizeof v.stale_msg,
-                 "the store holds no successful scan: the gate cannot judge (run 'hubwarden scan')");
+                 "the store holds no successful scan: the gate cannot judge "
+                 "(run 'hubwarden scan')");
     } else if (v.now - v.scan.started > (int64_t)max_age * 3600) {
         char dur[32];
         hw_gate_duration((v.now - v.scan.started) * 1000, dur);

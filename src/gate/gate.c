@@ -330,7 +330,9 @@ static void failure_text(const hw_gate_pair *p, int64_t now, hw_buf *b)
         if (it->failing_since >= 0)
             hw_gate_duration(now * 1000 - it->failing_since, dur);
         if (it->fixed_by)
-            hw_buf_printf(b, "fixed      %s %s (action %s; Security Hub has not evaluated it again)\n",
+            hw_buf_printf(b,
+                          "fixed      %s %s (action %s; Security Hub has not evaluated it "
+                          "again)\n",
                           it->region, it->resource, it->fixed_by);
         else
             hw_buf_printf(b, "%-10s %s %s since %s%s%s%s\n",
