@@ -197,6 +197,9 @@ assert "\x01" not in s3.get("message") and "\ufffd" in s3.get("message")
 assert failed[("Lambda.1", "222222222222")].get("type") == "SUPPRESSED"
 print("junit ok")
 PY
+# a report that cannot be written is an error naming the file (exit 4)
+expect_rc 4 $HWC gate --junit "$TMP/no/such/dir/junit.xml"
+contains "$TMP/err" "$TMP/no/such/dir"
 ok "JUnit XML validates and names the failing resources"
 
 # failing since: the turn to FAILED in the history, not the first sighting
