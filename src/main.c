@@ -8,9 +8,11 @@
  * one file in src/cmd/ exporting a struct hw_command; adding one is that
  * file plus one row below.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "config/config.h"
@@ -131,8 +133,33 @@ static int strip_globals(int argc, char **argv, struct globals *g)
     return out;
 }
 
+/*
+ * At exit: results that could not be written are an error, not a success
+ * (`hubwarden import >/dev/full` must not exit 0).  stdout is flushed and
+ * closed here, as gnulib's close_stdout does; a failure is reported and
+ * turns the exit status into 4 whatever the command returned.
+ */
+static void close_stdout(void)
+{
+    errno = 0;
+    int flush_failed = fflush(stdout) != 0;
+    int err = flush_failed ? errno : 0; /* else a write failed before */
+    int bad = flush_failed || ferror(stdout);
+    if (fclose(stdout) != 0 && !bad) {
+        bad = 1;
+        err = errno;
+    }
+    if (bad) {
+        hw_error("cannot write the results to standard output: %s",
+                 err ? strerror(err) : "a write failed");
+        fflush(stderr);
+        _exit(HW_EXIT_INTERNAL);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    atexit(close_stdout);
     struct globals g = { 0 };
     argc = strip_globals(argc, argv, &g);
     if (argc < 0)
@@ -188,6 +215,11 @@ int main(int argc, char **argv)
         if (!g.log_format && strcmp(ctx.config->log_format, "json") == 0)
             hw_log_init(level, 1);
         ctx.db_path = g.db ? g.db : ctx.config->db;
+        if (hw_cmd_check_config(&ctx, &e) != HW_OK) {
+            hw_error("%s", e.msg);
+            hw_config_free(ctx.config);
+            return HW_EXIT_USAGE;
+        }
     } else {
         ctx.db_path = g.db;
     }

@@ -4,8 +4,9 @@
 #
 # Stages: CUnit suites; integration scripts (tests/integration/test_*.sh,
 # each one test, exit 0 = pass); the simulator's own tests driven by the
-# real awscli (tests/awssim/test_*.py); the CUnit suites again under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# real awscli (tests/awssim/test_*.py); the fuzz targets once over their
+# seed corpora; the CUnit suites again under AddressSanitizer +
+# UndefinedBehaviorSanitizer.
 set -u
 cd "$(dirname "$0")/.." || exit 4
 B=.build
@@ -56,6 +57,19 @@ if ls tests/awssim/test_*.py >/dev/null 2>&1; then
     echo "  $((ran - bad - skipped)) passed, $bad failed, $skipped skipped"
     [ $bad -eq 0 ] || { failures="$failures awssim"; tail -n 30 "$LOG/awssim.log"; }
 fi
+
+echo "== fuzz targets over their seed corpora (ASan + UBSan)"
+for bin in $B/fuzzcheck/fuzz_*; do
+    [ -x "$bin" ] || continue
+    name=${bin##*/fuzz_}
+    if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        "$bin" "tests/fuzz/corpus/$name" > "$LOG/fuzz_$name.log" 2>&1; then
+        passed=$((passed + 1)); echo "  pass  fuzz_$name ($(tail -n 1 "$LOG/fuzz_$name.log"))"
+    else
+        failed=$((failed + 1)); failures="$failures fuzz_$name"
+        echo "  FAIL  fuzz_$name (log: $LOG/fuzz_$name.log)"; tail -n 15 "$LOG/fuzz_$name.log" | sed 's/^/        /'
+    fi
+done
 
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \

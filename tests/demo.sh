@@ -9,6 +9,9 @@
 # scan someone suppresses the sandbox account's failures in Security Hub
 # (BatchUpdateFindings, with awscli), and the demo shows a PARTIAL, a
 # SUPPRESSED and a NO_DATA requirement with their reasons.
+# Then a development signing key, the signed evidence bundles, their
+# verification, and the stock-tool commands an auditor runs; then
+# remediation on a second Organization with real resources.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -42,7 +45,8 @@ cat > "$D/hubwarden.json" <<JSON
                     "regions": ["us-east-1", "eu-west-1"] },
   "scan": { "aggregator_account": "222222222222", "aggregator_region": "us-east-1",
             "member_controls": true },
-  "evaluation": { "config_aggregator": "OrgAggregator" }
+  "evaluation": { "config_aggregator": "OrgAggregator" },
+  "report": { "key_file": "$D/keys/key.pem", "cert_file": "$D/keys/cert.pem" }
 }
 JSON
 export AWS_SHARED_CREDENTIALS_FILE="$D/credentials" AWS_CONFIG_FILE="$D/config" AWS_EC2_METADATA_DISABLED=true
@@ -95,8 +99,11 @@ for f in "$D"/suppress-*.json; do
         --cli-input-json "file://$f" > /dev/null
 done
 echo
-echo "== hubwarden scan   (third run: the suppressions come in; they are not passes)"
-./hubwarden scan
+# BatchUpdateFindings leaves UpdatedAt alone (as AWS documents), so an
+# incremental scan sees a suppression when Security Hub next evaluates the
+# control; --full reads every active finding now.
+echo "== hubwarden scan --full   (third run: the suppressions come in; they are not passes)"
+./hubwarden scan --full
 echo
 echo "== statuses and their reasons (newest evaluation, from the evidence store)"
 sqlite3 -json "$D/hubwarden.db" "SELECT framework, requirement, account_id, status, evidence
@@ -128,10 +135,101 @@ missing = {"PARTIAL", "SUPPRESSED", "NO_DATA"} - shown
 if missing:
     sys.exit("demo: no %s requirement to show" % ", ".join(sorted(missing)))
 '
+
+echo "== hubwarden keygen --out $D/keys   (a development signing key and self-signed certificate)"
+./hubwarden keygen --out "$D/keys" 2>/dev/null
 echo
+echo "== hubwarden report --out $D/reports   (one signed bundle per framework)"
+./hubwarden report --out "$D/reports" > "$D/bundles"
+cat "$D/bundles"
+echo
+B=$(grep '/cis-aws-3.0.0-' "$D/bundles")
+echo "== hubwarden verify --trust $D/keys/cert.pem   (every bundle)"
+for b in $(cat "$D/bundles"); do
+    ./hubwarden verify --trust "$D/keys/cert.pem" "$b" > "$D/verify.txt"
+    echo "  $(basename "$b"): $(grep -c '^ok ' "$D/verify.txt") checks ok"
+done
+echo
+./hubwarden verify --trust "$D/keys/cert.pem" "$B"
+echo
+echo "== an auditor checks a bundle with stock tools alone (run in $B):"
+cat <<CMDS
+  xmlsec1 --verify --trusted-pem $D/keys/cert.pem report.xml
+  openssl cms -verify -binary -inform DER -in SHA256SUMS.p7s -content SHA256SUMS -CAfile $D/keys/cert.pem -out /dev/null
+  sha256sum -c SHA256SUMS
+CMDS
+echo
+(cd "$B" && xmlsec1 --verify --trusted-pem "$D/keys/cert.pem" report.xml 2>&1 | head -n 1 &&
+    openssl cms -verify -binary -inform DER -in SHA256SUMS.p7s -content SHA256SUMS \
+        -CAfile "$D/keys/cert.pem" -out /dev/null 2>&1 &&
+    sha256sum -c SHA256SUMS)
+echo
+
 echo "== hubwarden gate   (what CI runs: exit 1 while a critical control stays failed)"
 gate_rc=0
 ./hubwarden gate --junit "$D/gate-junit.xml" || gate_rc=$?
 echo "   gate exit status: $gate_rc (0 passes, 1 fails, 2 stale evidence); JUnit report: $D/gate-junit.xml"
 echo
-echo "demo: done (evidence store: $D/hubwarden.db)"
+
+# Remediation: a second simulated Organization whose accounts hold real
+# resources matching its findings (tests/data/awssim/remedy.json), and a
+# policy with some controls auto and some needing approval.
+kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null || true
+R="$D/remedy"
+mkdir -p "$R"
+/usr/bin/python3 tests/awssim/awssim.py --scenario tests/data/awssim/remedy.json \
+    --port-file "$R/port" --models "$ROOT/.build/models" --quiet > "$R/awssim.log" 2>&1 &
+SIM_PID=$!
+i=0
+while [ ! -s "$R/port" ]; do
+    i=$((i + 1)); [ $i -gt 200 ] && { cat "$R/awssim.log"; echo "demo: the simulator did not start"; exit 1; }
+    sleep 0.05
+done
+cat > "$R/credentials" <<INI
+[hubwarden-demo]
+aws_access_key_id = AKIAHUBWARDENTEST001
+aws_secret_access_key = testsecretkeytestsecretkey0000000000001
+INI
+cat > "$R/hubwarden.json" <<JSON
+{
+  "db": "$R/hubwarden.db",
+  "aws": { "region": "us-east-1", "profile": "hubwarden-demo", "endpoint_url": "http://127.0.0.1:$(cat "$R/port")" },
+  "remediation": {
+    "controls": { "S3.8": "auto", "S3.1": "auto", "EC2.19": "auto", "EC2.7": "auto",
+                  "IAM.3": "auto", "IAM.8": "approval" },
+    "external_id": "hw-remedy-1", "max_share": 0.5, "exclude_ous": ["ou-ab12-sand0001"]
+  }
+}
+JSON
+export AWS_SHARED_CREDENTIALS_FILE="$R/credentials" HUBWARDEN_CONFIG="$R/hubwarden.json"
+echo
+echo "== remediation: a second Organization with real resources; policy: $R/hubwarden.json"
+./hubwarden scan > /dev/null
+echo
+echo "== hubwarden remediate --apply   (auto actions run; the rest wait or are refused, with why)"
+./hubwarden remediate --apply > "$R/apply.txt" 2> "$R/apply.err" || echo "(exit $?: some actions failed)"
+sed -n '/^apply/,$p' "$R/apply.txt" | cut -c1-170
+cut -c1-170 "$R/apply.err"
+echo
+echo "== awaiting approval"
+./hubwarden remediate --json | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for s in d["skipped"]:
+    if s["reason"].startswith("awaiting approval"):
+        print("  %s %s %s: %s" % (s["control"], s["account"], s["resource"], s["reason"]))'
+ID=$(sqlite3 "$R/hubwarden.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'IAM.3' AND account_id = '333333333333' LIMIT 1")
+echo
+echo "== hubwarden approve $ID --by alice --reason 'CHG-1234'"
+./hubwarden approve "$ID" --by alice --reason "CHG-1234: the key is unused since spring"
+echo
+echo "== hubwarden remediate --apply --control IAM.3   (the approved action runs)"
+./hubwarden remediate --apply --control IAM.3 | sed -n '/^apply/,$p' | cut -c1-170
+echo
+echo "== hubwarden gate --severity HIGH   (a resource fixed since its last failing observation"
+echo "   counts as REMEDIATED until Security Hub evaluates it again)"
+gate_rc=0
+./hubwarden gate --severity HIGH || gate_rc=$?
+echo "   gate exit status: $gate_rc"
+echo
+echo "demo: done (evidence stores: $D/hubwarden.db, $R/hubwarden.db; open $B/report.html in a browser)"

@@ -97,6 +97,7 @@ typedef struct hw_aws_service {
 
 extern const hw_aws_service hw_svc_sts, hw_svc_organizations, hw_svc_securityhub;
 extern const hw_aws_service hw_svc_s3, hw_svc_s3control;
+extern const hw_aws_service hw_svc_ec2, hw_svc_iam; /* ec2.c, iam.c */
 
 typedef struct hw_aws_client hw_aws_client;
 
@@ -277,5 +278,18 @@ typedef int (*hw_aws_count_cb)(void *arg, const char *account, long count);
 int hw_aws_config_resource_counts(hw_aws_client *c, const hw_aws_ctx *ctx,
                                   const char *aggregator, const char *resource_type,
                                   hw_aws_count_cb cb, void *arg, hw_err *e);
+
+/* ------------------------------------ Security Hub workflow (findings_update.c) */
+
+typedef struct hw_aws_finding_ref {
+    const char *id, *product_arn;
+} hw_aws_finding_ref;
+
+/* BatchUpdateFindings: sets Workflow.Status and a Note (UpdatedBy
+ * "hubwarden") on 1 to 100 findings; processed[i] = 1 for each finding
+ * Security Hub took (the others it reported unprocessed). */
+int hw_aws_update_workflow(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_finding_ref *refs,
+                           size_t n, const char *status, const char *note, int *processed,
+                           hw_err *e);
 
 #endif

@@ -130,4 +130,9 @@ void aws_protect(const hw_aws_creds *cr);
  * point it elsewhere to make libcurl refuse a request. */
 extern CURLMcode (*aws_multi_add_handle)(CURLM *m, CURL *h);
 
+/* creds.c: a credential_process command split into words as the AWS CLI
+ * splits it (Python's shlex.split): a NULL-terminated vector in one
+ * allocation (free() it), or NULL with *why set.  For the fuzz target. */
+char **hw_aws_split_command(const char *cmd, const char **why);
+
 #endif

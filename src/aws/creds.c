@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -379,14 +380,180 @@ static char **split_command(const char *cmd, const char **why)
     return argv;
 }
 
+/*
+ * A helper's stderr is captured, never passed through: a helper that
+ * prints a secret must not put it in hubwarden's log.  At most its first
+ * line is shown (in the error when the helper fails, at debug level when
+ * it succeeds), neutralised for a terminal, with anything that looks like
+ * a key or a token replaced.
+ */
+
+static int token_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '+' || c == '/' || c == '=' || c == '_' || c == '-';
+}
+
+static int ascii_ieq(const char *s, const char *word, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != word[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* Replaces, in b, what looks like a key or a token: a run of token
+ * characters of 16 or more holding a digit (an access key id, a secret
+ * key), any run of 32 or more (a session token, a JWT part), and the
+ * value after key, secret, token, password or credential with : or =. */
+static void redact_tokens(hw_buf *b)
+{
+    static const char *const names[] = { "key", "secret", "token", "password", "passwd",
+                                         "credential" };
+    /* first the values after a name, looked for at every position */
+    hw_buf out = HW_BUF_INIT(0);
+    const char *s = hw_buf_str(b);
+    size_t i = 0, n = b->len;
+    while (i < n) {
+        size_t v = 0;
+        for (size_t k = 0; k < HW_ARRAY_LEN(names) && !v; k++) {
+            size_t nl = strlen(names[k]);
+            if (i + nl > n || !ascii_ieq(s + i, names[k], nl))
+                continue;
+            size_t j = i + nl;
+            while (j < n && ((s[j] >= 'A' && s[j] <= 'Z') || (s[j] >= 'a' && s[j] <= 'z') ||
+                             s[j] == '_'))
+                j++; /* the rest of the word: SecretAccessKey, key_id */
+            while (j < n && (s[j] == ' ' || s[j] == '"' || s[j] == '\''))
+                j++;
+            if (j >= n || (s[j] != ':' && s[j] != '='))
+                continue;
+            j++;
+            while (j < n && (s[j] == ' ' || s[j] == '"' || s[j] == '\''))
+                j++;
+            if (j < n)
+                v = j;
+        }
+        if (!v) {
+            hw_buf_putc(&out, s[i++]);
+            continue;
+        }
+        hw_buf_append(&out, s + i, v - i);
+        hw_buf_puts(&out, "[REDACTED]");
+        i = v;
+        while (i < n && s[i] != ' ' && s[i] != '"' && s[i] != '\'' && s[i] != ',' && s[i] != ';')
+            i++;
+    }
+    /* then long runs that look like keys and tokens */
+    hw_buf fin = HW_BUF_INIT(0);
+    s = hw_buf_str(&out);
+    n = out.len;
+    for (i = 0; i < n;) {
+        if (!token_char(s[i])) {
+            hw_buf_putc(&fin, s[i++]);
+            continue;
+        }
+        size_t j = i;
+        int digit = 0;
+        while (j < n && token_char(s[j])) {
+            if (s[j] >= '0' && s[j] <= '9')
+                digit = 1;
+            j++;
+        }
+        if ((j - i >= 16 && digit) || j - i >= 32)
+            hw_buf_puts(&fin, "[REDACTED]");
+        else
+            hw_buf_append(&fin, s + i, j - i);
+        i = j;
+    }
+    hw_buf_free(&out);
+    hw_buf_free(b);
+    *b = fin;
+}
+
+/* The first line of a helper's stderr, fit to show: "" when it said
+ * nothing; else ": it said \"...\"" (with how many lines were held back). */
+static void helper_said(const hw_buf *err, char *out, size_t outsz)
+{
+    out[0] = '\0';
+    const char *s = hw_buf_str(err);
+    size_t n = err->len;
+    while (n && (*s == '\n' || *s == '\r' || *s == ' ')) /* leading blank lines */
+        s++, n--;
+    if (!n)
+        return;
+    size_t line = 0;
+    while (line < n && s[line] != '\n' && s[line] != '\r')
+        line++;
+    size_t more = 0;
+    for (size_t i = line; i < n; i++)
+        more += s[i] == '\n' && i + 1 < n && s[i + 1] != '\n';
+    hw_buf raw = HW_BUF_INIT(0), safe = HW_BUF_INIT(0);
+    hw_buf_append(&raw, s, line < 200 ? line : 200);
+    redact_tokens(&raw);
+    hw_text_for_terminal(&safe, hw_buf_str(&raw), raw.len, '?');
+    snprintf(out, outsz, ": it said \"%s%s\"%s", hw_buf_str(&safe), line > 200 ? "..." : "",
+             more ? " (more lines not shown)" : "");
+    hw_utf8_trim(out);
+    hw_buf_free(&raw);
+    hw_buf_free(&safe);
+}
+
+/* Reads the helper's stdout (out, at most its limit) and stderr (err, the
+ * first 4 KiB; the rest drained) until both close. */
+static void read_helper(int ofd, int efd, hw_buf *out, hw_buf *err)
+{
+    struct pollfd p[2] = { { ofd, POLLIN, 0 }, { efd, POLLIN, 0 } };
+    int open_fds = 2, out_full = 0;
+    char buf[4096];
+    while (open_fds > 0) {
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t n = read(p[i].fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                p[i].fd = -1;
+                open_fds--;
+                continue;
+            }
+            if (i == 0 && !out_full && hw_buf_append(out, buf, (size_t)n) < 0)
+                out_full = 1; /* the JSON check below refuses it */
+            if (i == 1 && err->len < 4096)
+                hw_buf_append(err, buf, (size_t)n);
+        }
+    }
+}
+
+char **hw_aws_split_command(const char *cmd, const char **why)
+{
+    return split_command(cmd, why);
+}
+
 static int from_process(const char *cmd, const char *profile, hw_aws_creds *out, hw_err *e)
 {
     const char *why = NULL;
     char **argv = split_command(cmd, &why);
     if (!argv)
         return hw_err_set(e, HW_EINVAL, "profile %s: credential_process: %s", profile, why);
-    int pfd[2];
+    int pfd[2], efd[2];
     if (pipe(pfd) < 0) {
+        free(argv);
+        return hw_err_set(e, HW_EIO, "credential_process: %s", strerror(errno));
+    }
+    if (pipe(efd) < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
         free(argv);
         return hw_err_set(e, HW_EIO, "credential_process: %s", strerror(errno));
     }
@@ -394,39 +561,46 @@ static int from_process(const char *cmd, const char *profile, hw_aws_creds *out,
     if (pid < 0) {
         close(pfd[0]);
         close(pfd[1]);
+        close(efd[0]);
+        close(efd[1]);
         free(argv);
         return hw_err_set(e, HW_EIO, "credential_process: %s", strerror(errno));
     }
     if (pid == 0) {
         dup2(pfd[1], STDOUT_FILENO);
+        dup2(efd[1], STDERR_FILENO);
         close(pfd[0]);
         close(pfd[1]);
+        close(efd[0]);
+        close(efd[1]);
         /* the command's own words, no shell: as the AWS CLI runs it */
         execvp(argv[0], argv);
         _exit(127);
     }
     free(argv);
     close(pfd[1]);
-    hw_buf b = HW_BUF_INIT(1 << 20);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(pfd[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0 && hw_buf_append(&b, buf, (size_t)n) < 0)
-            break;
+    close(efd[1]);
+    hw_buf b = HW_BUF_INIT(1 << 20), errb = HW_BUF_INIT(1 << 16);
+    read_helper(pfd[0], efd[0], &b, &errb);
     close(pfd[0]);
+    close(efd[0]);
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    char said[320];
+    helper_said(&errb, said, sizeof said);
     int rc;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && b.len == 0) {
         rc = hw_err_set(e, HW_EINVAL,
                         "profile %s: credential_process could not be run (exit status 127: "
-                        "not found or not executable?)",
-                        profile);
+                        "not found or not executable?)%s",
+                        profile, said);
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        rc = hw_err_set(e, HW_EINVAL, "profile %s: credential_process exited with status %d",
-                        profile, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        rc = hw_err_set(e, HW_EINVAL, "profile %s: credential_process exited with status %d%s",
+                        profile, WIFEXITED(status) ? WEXITSTATUS(status) : -1, said);
     } else {
+        if (said[0])
+            hw_debug("profile %s: credential_process%s", profile, said);
         cJSON *o = cJSON_ParseWithLength(hw_buf_str(&b), b.len);
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "Version");
         if (!cJSON_IsNumber(v) || v->valueint != 1)
@@ -438,6 +612,7 @@ static int from_process(const char *cmd, const char *profile, hw_aws_creds *out,
         cJSON_Delete(o);
     }
     hw_buf_free(&b);
+    hw_buf_free(&errb);
     return rc;
 }
 

@@ -47,7 +47,7 @@ static const char *dns_suffix(const char *partition)
 
 const char *aws_sign_region(const hw_aws_service *svc, const char *region)
 {
-    if (svc->global && strcmp(svc->name, "organizations") == 0) {
+    if (svc->global) { /* Organizations and IAM: one region per partition */
         const char *p = hw_aws_partition(region);
         if (strcmp(p, "aws-cn") == 0)
             return "cn-northwest-1";
@@ -110,7 +110,9 @@ int hw_aws_endpoint(const hw_aws_options *opt, const hw_aws_service *svc, const 
     const char *partition = hw_aws_partition(region);
     const char *suffix = dns_suffix(partition);
     int fips = opt && opt->use_fips;
-    if (svc->global && strcmp(svc->name, "organizations") == 0) {
+    if (svc->global && strcmp(svc->name, "iam") == 0) {
+        *url = hw_asprintf("https://iam%s.%s", fips ? "-fips" : "", suffix);
+    } else if (svc->global && strcmp(svc->name, "organizations") == 0) {
         const char *r = aws_sign_region(svc, region);
         *url = hw_asprintf("https://organizations%s.%s.%s", fips ? "-fips" : "", r, suffix);
     } else {

@@ -199,6 +199,13 @@ struct hw_aws_options;
 struct hw_aws_endpoint_override;
 /* The controls folder: config controls_dir, else the catalogue's default. */
 const char *hw_cmd_controls_dir(const hw_ctx *ctx);
+/* The configuration checks that need the catalogue (remediation.controls
+ * naming known controls), at load time; HW_EINVAL naming the key. */
+int hw_cmd_check_config(const hw_ctx *ctx, hw_err *e);
+/* An installed data file (rel: "reports/report.xsd"): beside the controls
+ * folder in use, else under HW_DATADIR, never in the working directory;
+ * filled into buf (cmd/report.c). */
+const char *hw_cmd_data_file(const hw_ctx *ctx, const char *rel, char *buf, size_t n);
 /* Syncs the catalogue into the store and evaluates run_id's requirements
  * per account (infer_na: evaluation.infer_not_applicable); *sums
  * (malloc'd) per framework. */

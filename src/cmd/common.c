@@ -18,6 +18,25 @@ const char *hw_cmd_controls_dir(const hw_ctx *ctx)
     return hw_catalog_default_dir();
 }
 
+static int control_known(void *arg, const char *id)
+{
+    return hw_catalog_control(arg, id) != NULL;
+}
+
+int hw_cmd_check_config(const hw_ctx *ctx, hw_err *e)
+{
+    if (!ctx->config || ctx->config->remediation.nrules == 0)
+        return HW_OK;
+    hw_catalog *cat = NULL;
+    const char *dir = hw_cmd_controls_dir(ctx);
+    if (hw_catalog_load(dir, &cat, e) != HW_OK)
+        return hw_err_prefix(e, "%s: remediation.controls cannot be checked",
+                             ctx->config->path ? ctx->config->path : "configuration");
+    int rc = hw_config_check_controls(ctx->config, control_known, cat, dir, e);
+    hw_catalog_free(cat);
+    return rc;
+}
+
 int hw_cmd_evaluate(const hw_catalog *cat, struct hw_store *st, const char *run_id,
                     int infer_na, hw_eval_summary **sums, size_t *nsums, hw_err *e)
 {

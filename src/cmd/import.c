@@ -60,6 +60,8 @@ static void print_summary(const hw_ingest_stats *st, const char *run_id, size_t 
         printf("; %zu damaged place%s in the input (logged)", st->damaged, st->damaged == 1 ? "" : "s");
     if (files_failed)
         printf("; %zu file%s failed", files_failed, files_failed == 1 ? "" : "s");
+    if (st->rolled_back)
+        printf("; %zu not stored (their transaction was rolled back)", st->rolled_back);
     printf("\n");
 }
 
@@ -204,7 +206,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     if (!org.known)
         hw_warn("no Organization accounts in %s yet: imported findings stay untrusted until a scan "
                 "records the Organization", ctx->db_path);
-    hw_store_sink sink = { s, run_id, (size_t)batch, 0, 0 };
+    hw_store_sink sink = { .store = s, .run_id = run_id, .batch_size = (size_t)batch };
     hw_ingest in;
     hw_ingest_init(&in, &org, hw_sink_store, &sink);
     in.catalog = cat;
@@ -230,6 +232,8 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_progress("import: %zu findings", in.stats.seen);
     }
     hw_progress_done();
+    hw_sink_abort(&sink); /* nothing open after a commit; a failed batch is lost */
+    hw_sink_counts(&sink, &in.stats);
     int exit_status = import_status(&in.stats, failed, unopened, nfiles);
     const char *status = fatal ? "failed" : exit_status != HW_EXIT_OK ? "partial" : "ok";
     char extra[128];

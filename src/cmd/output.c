@@ -12,6 +12,7 @@
  */
 #include "cmd/cmd.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -70,19 +71,29 @@ int hw_out_terminal_width(FILE *f)
 void hw_out_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
+    const char *p = s ? s : "";
+    size_t left = strlen(p);
+    while (left) {
+        unsigned char c = (unsigned char)*p;
+        uint32_t cp = c;
+        size_t len = c < 0x80 ? 1 : hw_utf8_decode(p, left, &cp);
+        switch (cp) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
         case '\n': fputs("\\n", f); break;
         case '\r': fputs("\\r", f); break;
         case '\t': fputs("\\t", f); break;
         default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\u%04x", *p);
+            if (len == 0) /* not UTF-8: the replacement character */
+                fputs("\\ufffd", f);
+            else if (cp < 0x20 || hw_char_steers_terminal(cp))
+                fprintf(f, "\\u%04x", (unsigned)cp);
             else
-                fputc(*p, f);
+                fwrite(p, 1, len, f);
         }
+        len = len ? len : 1;
+        p += len;
+        left -= len;
     }
     fputc('"', f);
 }
@@ -123,16 +134,12 @@ static void json_value(FILE *f, const hw_out_col *c, const char *v)
 
 void hw_out_terminal_json(FILE *f, const char *text)
 {
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] < 0xA0) {
-            fprintf(f, "\\u%04x", p[1]);
-            p++;
-        } else if (*p == 0x7f || (*p < 0x20 && *p != '\n' && *p != '\t')) {
-            fprintf(f, "\\u%04x", *p);
-        } else {
-            fputc(*p, f);
-        }
-    }
+    /* JSON text whose strings are escaped already: only what is not
+     * UTF-8, or would steer a terminal, is left to mend (text.c) */
+    hw_buf b = HW_BUF_INIT(0);
+    if (hw_text_for_json(&b, text, strlen(text)) == 0)
+        fwrite(hw_buf_str(&b), 1, b.len, f);
+    hw_buf_free(&b);
 }
 
 void hw_out_terminal_text(FILE *f, const char *s)
@@ -153,28 +160,16 @@ static size_t display_len(const char *s)
     return n;
 }
 
-/* Writes one code point of s (sanitised); returns its byte length. */
+/* Writes one code point of s, or '?' for one that would steer a terminal
+ * (text.c) or a byte that begins no UTF-8 sequence; returns the bytes
+ * used. */
 static size_t put_char(FILE *f, const unsigned char *p)
 {
-    if (*p < 0x20 || *p == 0x7f) {
+    uint32_t cp = 0;
+    size_t len = hw_utf8_decode((const char *)p, strnlen((const char *)p, 4), &cp);
+    if (len == 0 || hw_char_steers_terminal(cp)) {
         fputc('?', f);
-        return 1;
-    }
-    if (*p < 0x80) {
-        fputc(*p, f);
-        return 1;
-    }
-    size_t len = 1;
-    while (p[len] && (p[len] & 0xC0) == 0x80 && len < 4)
-        len++;
-    /* C1 controls (U+0080..U+009F) would act as escapes on some terminals */
-    if (len == 2 && p[0] == 0xC2 && p[1] < 0xA0) {
-        fputc('?', f);
-        return 2;
-    }
-    if ((*p & 0xC0) == 0x80) { /* a stray continuation byte */
-        fputc('?', f);
-        return len;
+        return len ? len : 1;
     }
     fwrite(p, 1, len, f);
     return len;

@@ -1,21 +1,274 @@
 /*
- * remediate.c - `hubwarden remediate`: fix the failed controls that the remediation policy approves.
- *
- * Not built yet: a later issue fills it in.  Until then it says so and
- * exits 2, like every command that is not implemented.
+ * remediate.c - `hubwarden remediate`: plan (the default) or apply the
+ * fixes the remediation policy approves.  The decisions are src/remedy/'s;
+ * this file parses options, opens the store and the AWS client, and
+ * prints the plan and the results.
  */
+#include <string.h>
+
+#include "aws/aws.h"
 #include "cmd/cmd.h"
+#include "remedy/remedy.h"
+#include "store/store.h"
+
+static int opt_plan, opt_apply, opt_json;
+static const char *opt_plan_id, *opt_control, *opt_account;
 
 static const struct hw_option options[] = {
+    { "plan", 0, HW_OPT_FLAG, &opt_plan, NULL, "build, store and print a plan (the default)" },
+    { "apply", 0, HW_OPT_FLAG, &opt_apply, NULL,
+      "build a plan and run its auto actions and every approved action" },
+    { "plan-id", 0, HW_OPT_STRING, &opt_plan_id, "ID",
+      "with --apply: run this stored plan unchanged; alone: print it" },
+    { "control", 0, HW_OPT_STRING, &opt_control, "ID", "only findings of this control" },
+    { "account", 0, HW_OPT_STRING, &opt_account, "ID", "only findings of this account" },
+    { "json", 0, HW_OPT_FLAG, &opt_json, NULL, "print JSON" },
     { 0 },
 };
+
+static const char *actor(void)
+{
+    const char *u = getenv("USER");
+    return u && *u ? u : "hubwarden";
+}
+
+/* ------------------------------------------------------------ printing */
+
+struct pr {
+    cJSON *arr;
+    size_t n;
+    hw_buf failures; /* one line per failed action (apply) */
+};
+
+static cJSON *action_json(const hw_action_row *a)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", a->id);
+    cJSON_AddStringToObject(o, "plan", a->plan_id);
+    cJSON_AddStringToObject(o, "account", a->account);
+    cJSON_AddStringToObject(o, "region", a->region);
+    cJSON_AddStringToObject(o, "control", a->control);
+    cJSON_AddStringToObject(o, "action", a->action);
+    cJSON_AddStringToObject(o, "resource", a->resource);
+    cJSON_AddStringToObject(o, "mode", a->mode);
+    cJSON_AddStringToObject(o, "state", a->state);
+    cJSON_AddBoolToObject(o, "disruptive", a->disruptive);
+    if (a->reason && *a->reason)
+        cJSON_AddStringToObject(o, "reason", a->reason);
+    cJSON *calls = cJSON_Parse(a->calls ? a->calls : "[]");
+    cJSON_AddItemToObject(o, "calls", calls ? calls : cJSON_CreateArray());
+    if (a->before && *a->before) {
+        cJSON *b = cJSON_Parse(a->before);
+        if (b)
+            cJSON_AddItemToObject(o, "before", b);
+    }
+    if (a->after && *a->after) {
+        cJSON *b = cJSON_Parse(a->after);
+        if (b)
+            cJSON_AddItemToObject(o, "after", b);
+    }
+    cJSON_AddStringToObject(o, "finding", a->finding_id);
+    return o;
+}
+
+static int print_action(void *arg, const hw_action_row *a)
+{
+    struct pr *p = arg;
+    p->n++;
+    if (p->arr) {
+        cJSON_AddItemToArray(p->arr, action_json(a));
+        return 0;
+    }
+    printf("  %s  %-8s %s %s %s %s\n", a->id, a->mode, a->account, a->region, a->control,
+           a->resource);
+    if (a->reason && *a->reason)
+        printf("      why: %s\n", a->reason);
+    cJSON *calls = cJSON_Parse(a->calls ? a->calls : "[]");
+    const cJSON *c;
+    cJSON_ArrayForEach(c, calls)
+        if (cJSON_IsString(c))
+            printf("      call: %s\n", c->valuestring);
+    cJSON_Delete(calls);
+    return 0;
+}
+
+static int print_skip(void *arg, const hw_plan_skip_row *k)
+{
+    struct pr *p = arg;
+    p->n++;
+    if (p->arr) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "finding", k->finding_id);
+        cJSON_AddStringToObject(o, "product", k->product_arn);
+        cJSON_AddStringToObject(o, "account", k->account);
+        cJSON_AddStringToObject(o, "region", k->region);
+        cJSON_AddStringToObject(o, "control", k->control);
+        cJSON_AddStringToObject(o, "resource", k->resource);
+        cJSON_AddStringToObject(o, "reason", k->reason);
+        cJSON_AddItemToArray(p->arr, o);
+        return 0;
+    }
+    printf("  skip %s %s %s %s: %s\n", k->control, k->account, k->region,
+           *k->resource ? k->resource : k->finding_id, k->reason);
+    return 0;
+}
+
+static void result_text(void *arg, const hw_action_row *a)
+{
+    struct pr *p = arg;
+    p->n++;
+    if (strcmp(a->state, "failed") == 0)
+        hw_buf_printf(&p->failures, "hubwarden remediate: action %s failed (%s %s %s %s): %s\n",
+                      a->id, a->account, a->region, a->control, a->resource, a->reason);
+    if (p->arr) {
+        cJSON_AddItemToArray(p->arr, action_json(a));
+        return;
+    }
+    printf("  %s  %-17s %s %s %s: %s\n", a->id, a->state, a->account, a->control, a->resource,
+           a->reason);
+}
+
+/* ----------------------------------------------------------------- run */
+
+static int run(hw_ctx *ctx, int argc, char **argv)
+{
+    char **args = NULL;
+    int nargs = 0;
+    opt_plan = opt_apply = opt_json = 0;
+    opt_plan_id = opt_control = opt_account = NULL;
+    int r = hw_parse_options(&hw_cmd_remediate, argc, argv, &args, &nargs);
+    free(args);
+    if (r)
+        return r == 1 ? HW_EXIT_OK : HW_EXIT_USAGE;
+    if (nargs)
+        return hw_usage_error(&hw_cmd_remediate, "takes no arguments");
+    if (opt_plan && opt_apply)
+        return hw_usage_error(&hw_cmd_remediate, "--plan and --apply exclude each other");
+    if (opt_plan_id && (opt_control || opt_account))
+        return hw_usage_error(&hw_cmd_remediate, "--plan-id runs a stored plan unchanged: no "
+                                                 "--control or --account");
+    const hw_config *c = ctx->config;
+    hw_err e;
+    hw_err_clear(&e);
+    hw_store *st = NULL;
+    if (hw_store_open(ctx->db_path, HW_STORE_WRITE, c->lock_timeout_s * 1000, &st, &e) != HW_OK)
+        return hw_cmd_fail(&e);
+    hw_remedy_policy pol;
+    if (hw_remedy_policy_init(&pol, c, st, &e) != HW_OK) {
+        hw_store_close(st);
+        return hw_cmd_fail(&e);
+    }
+    int exit_code = HW_EXIT_OK;
+    char plan_id[64];
+    hw_plan_stats ps = { 0 };
+    cJSON *out = opt_json ? cJSON_CreateObject() : NULL;
+    hw_aws_client *cl = NULL;
+    if (opt_plan_id) {
+        char kind[32];
+        if (hw_store_run_kind(st, opt_plan_id, kind, &e) != HW_OK)
+            goto fail;
+        if (strcmp(kind, "plan") != 0) {
+            hw_err_set(&e, HW_EINVAL, "%s is a %s run, not a plan", opt_plan_id, kind);
+            goto fail;
+        }
+        snprintf(plan_id, sizeof plan_id, "%s", opt_plan_id);
+    } else {
+        hw_remedy_filter flt = { opt_control, opt_account };
+        if (hw_remedy_plan_build(st, &pol, &flt, actor(), plan_id, &ps, &e) != HW_OK)
+            goto fail;
+    }
+    struct pr acts = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0) };
+    struct pr skips = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0) };
+    hw_action_query q = { 0 };
+    q.plan_id = plan_id;
+    if (!out)
+        printf("plan %s\n", plan_id);
+    if (hw_store_actions(st, &q, print_action, &acts, &e) != HW_OK ||
+        hw_store_plan_skips(st, plan_id, print_skip, &skips, &e) != HW_OK)
+        goto fail;
+    if (out) {
+        cJSON_AddStringToObject(out, "plan", plan_id);
+        cJSON_AddItemToObject(out, "actions", acts.arr);
+        cJSON_AddItemToObject(out, "skipped", skips.arr);
+        if (!opt_plan_id)
+            cJSON_AddNumberToObject(out, "off", (double)ps.off);
+    } else {
+        printf("%zu action(s), %zu skipped finding(s)", acts.n, skips.n);
+        if (!opt_plan_id)
+            printf(", %zu failed finding(s) of controls the policy leaves off", ps.off);
+        printf("\n");
+    }
+    if (opt_apply) {
+        char session[80];
+        snprintf(session, sizeof session, "hubwarden-%s", plan_id);
+        hw_aws_options ao;
+        hw_aws_endpoint_override ov[32];
+        hw_cmd_aws_options(ctx, &ao, ov, HW_ARRAY_LEN(ov), session);
+        if (hw_aws_client_new(&ao, &cl, &e) != HW_OK)
+            goto fail;
+        struct pr res = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0) };
+        hw_apply_stats as;
+        if (!out)
+            printf("apply %s\n", plan_id);
+        int rc = hw_remedy_apply(st, cl, &pol, plan_id, actor(), &as, result_text, &res, &e);
+        if (out)
+            cJSON_AddItemToObject(out, "results", res.arr);
+        if (rc != HW_OK) {
+            hw_buf_free(&res.failures);
+            goto fail;
+        }
+        if (!out)
+            printf("%zu run: %zu done, %zu already compliant, %zu gone, %zu exempt, %zu refused, "
+                   "%zu dropped, %zu failed\n",
+                   as.run, as.done, as.compliant, as.gone, as.exempt, as.refused, as.dropped,
+                   as.failed);
+        size_t wf_ok = 0, wf_failed = 0;
+        hw_aws_ctx agg = { c->scan.aggregator_region, NULL };
+        if (hw_remedy_workflow_sync(st, cl, &agg, actor(), &wf_ok, &wf_failed, &e) != HW_OK) {
+            hw_buf_free(&res.failures);
+            goto fail;
+        }
+        if (!out)
+            printf("Security Hub workflow: %zu finding(s) updated, %zu failed (retried on the next "
+                   "run)\n",
+                   wf_ok, wf_failed);
+        fputs(hw_buf_str(&res.failures), stderr);
+        hw_buf_free(&res.failures);
+        if (as.failed)
+            exit_code = HW_EXIT_PARTIAL;
+    }
+    if (out) {
+        char *s = cJSON_Print(out);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        cJSON_Delete(out);
+    }
+    hw_aws_client_free(cl);
+    hw_remedy_policy_free(&pol);
+    hw_store_close(st);
+    return exit_code;
+fail:
+    cJSON_Delete(out);
+    hw_aws_client_free(cl);
+    hw_remedy_policy_free(&pol);
+    hw_store_close(st);
+    return hw_cmd_fail(&e);
+}
 
 const struct hw_command hw_cmd_remediate = {
     .name = "remediate",
     .summary = "Fix the failed controls that the remediation policy approves.",
     .synopsis = "",
-    .description = "Not implemented yet.",
+    .description =
+        "Builds a plan from the store's trusted FAILED findings (trust checked again),\n"
+        "stores it and prints each action (id, account, region, control, resource, mode,\n"
+        "the exact API calls) and each skipped finding with the reason.  --apply runs the\n"
+        "plan's auto actions and every approved action: assume remediation.role_name in\n"
+        "the owning account, re-read the resource, make the smallest change, re-read to\n"
+        "verify, record before and after.  A failed action never stops the others; exit\n"
+        "3 names each failure.",
     .options = options,
-    .run = hw_cmd_not_implemented,
-    .needs_config = 0,
+    .run = run,
+    .needs_config = 1,
 };

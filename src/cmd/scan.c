@@ -73,6 +73,8 @@ static void print_summary(const char *run_id, const hw_scan_result *r,
         printf(", %zu damaged places in the responses", s->damaged);
     if (s->disagreements)
         printf(", %zu disagreements with controls/ (logged)", s->disagreements);
+    if (s->rolled_back)
+        printf(", %zu not stored (their transaction was rolled back)", s->rolled_back);
     printf("\n  %zu untrusted (never acted on); %zu accounts active, %zu suspended or closed "
            "skipped; %zu of %zu sources completed; %zu pages, %zu API calls\n",
            s->untrusted, r->accounts, r->accounts_skipped, r->sources - r->sources_failed,

@@ -114,10 +114,49 @@ static const struct key config_keys[] = {
       NULL, "false",
       "Take a control without findings in an evaluated account for NOT_APPLICABLE without "
       "the resource inventory (the evidence says it was inferred)." },
+    { "report.key_file", K_STR, OFF(report.key_file), 0, 0, 0, NULL, "",
+      "PEM private key that signs reports (RSA >= 2048 or EC P-256); refused when group or others "
+      "may read it. hubwarden keygen makes a development key." },
+    { "report.cert_file", K_STR, OFF(report.cert_file), 0, 0, 0, NULL, "",
+      "PEM certificate of report.key_file (further certificates in it count as chain)." },
+    { "report.chain_file", K_STR, OFF(report.chain_file), 0, 0, 0, NULL, "",
+      "PEM intermediate certificates put into every signature's KeyInfo and CMS." },
+    { "report.max_age_hours", K_INT, OFF(report.max_age_hours), 0, 1, 8760, NULL, "36",
+      "A report from a scan older than this is refused unless --allow-stale." },
     { "remediation.default", K_MODE, OFF(remediation.default_mode), 0, 0, 0, NULL, "off",
       "Mode of controls without a rule: auto, approval or off." },
     { "remediation.controls", K_REMEDY, OFF(remediation.rules), OFF(remediation.nrules), 0, 0, NULL,
       "{}", "Per control id: \"auto\", \"approval\" or \"off\"." },
+    { "remediation.allow_disruptive_auto", K_BOOL, OFF(remediation.allow_disruptive_auto), 0, 0, 0,
+      NULL, "false",
+      "Let disruptive remediations (IAM.3, IAM.8, IAM.22, ...) run auto; else they wait for approval." },
+    { "remediation.role_name", K_STR, OFF(remediation.role_name), 0, 0, 0, NULL,
+      "HubwardenRemediation", "Role assumed in the account owning each resource to change it." },
+    { "remediation.external_id", K_STR, OFF(remediation.external_id), 0, 0, 0, NULL, "",
+      "External id passed to AssumeRole for remediation." },
+    { "remediation.exemption_tag", K_STR, OFF(remediation.exemption_tag), 0, 0, 0, NULL,
+      "hubwarden:exempt",
+      "Tag key read from the real resource: present, the resource is never changed (its value the reason)." },
+    { "remediation.include_accounts", K_STRLIST, OFF(remediation.include_accounts),
+      OFF(remediation.ninclude_accounts), 0, 0, NULL, "[]",
+      "Only these account ids are remediated (empty: every account of the Organization)." },
+    { "remediation.exclude_accounts", K_STRLIST, OFF(remediation.exclude_accounts),
+      OFF(remediation.nexclude_accounts), 0, 0, NULL, "[]", "Account ids never remediated." },
+    { "remediation.include_ous", K_STRLIST, OFF(remediation.include_ous),
+      OFF(remediation.ninclude_ous), 0, 0, NULL, "[]",
+      "Only accounts under these OU ids (or root ids), descendants included (empty: any)." },
+    { "remediation.exclude_ous", K_STRLIST, OFF(remediation.exclude_ous),
+      OFF(remediation.nexclude_ous), 0, 0, NULL, "[]",
+      "Accounts under these OU ids, descendants included, are never remediated." },
+    { "remediation.regions", K_STRLIST, OFF(remediation.regions), OFF(remediation.nregions), 0, 0,
+      NULL, "[]", "Only these regions are remediated (empty: every region)." },
+    { "remediation.max_actions_per_run", K_INT, OFF(remediation.max_actions_per_run), 0, 1,
+      1000000, NULL, "100", "At most this many actions in one plan; the rest are skipped (limit)." },
+    { "remediation.max_actions_per_account", K_INT, OFF(remediation.max_actions_per_account), 0, 1,
+      1000000, NULL, "25", "At most this many actions per account in one plan." },
+    { "remediation.max_share", K_NUM, OFF(remediation.max_share), 0, 0, 1, NULL, "0.2",
+      "Circuit breaker: a control that would change more than this share of its resources in an "
+      "account changes none of them there." },
 };
 
 #define FIELD(c, k, T) ((T *)((char *)(c) + (k)->off))
@@ -154,8 +193,14 @@ hw_config *hw_config_defaults(void)
         c->scan.products[1] = xstrdup_or("guardduty");
         c->scan.nproducts = 2;
     }
+    c->report.max_age_hours = 36;
     c->remediation.default_mode = HW_REMEDY_OFF;
-    if (!c->db || !c->log_format || !c->organization.mode ||
+    c->remediation.role_name = xstrdup_or("HubwardenRemediation");
+    c->remediation.exemption_tag = xstrdup_or("hubwarden:exempt");
+    c->remediation.max_actions_per_run = 100;
+    c->remediation.max_actions_per_account = 25;
+    c->remediation.max_share = 0.2;
+    if (!c->remediation.role_name || !c->remediation.exemption_tag || !c->db || !c->log_format || !c->organization.mode ||
         !c->organization.role_name || !c->scan.products ||
         !c->scan.products[0] || !c->scan.products[1]) {
         hw_config_free(c);
@@ -536,6 +581,196 @@ static int walk(hw_config *c, const cJSON *obj, const char *prefix,
     return HW_OK;
 }
 
+/* ------------------------------------------------------- value checks */
+
+/*
+ * Values are checked when the file is loaded, not at first use: a region
+ * with a control character would make a scan "see 0 findings" and exit 0,
+ * a malformed account id would match nothing.  Every message names the key
+ * path and shows the value with control characters escaped.
+ */
+
+/* v with bytes below 0x20 and 0x7f as \xNN, cut to fit out. */
+static void shown(const char *v, char *out, size_t n)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)v; *p && o + 5 < n; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            o += (size_t)snprintf(out + o, n - o, "\\x%02x", *p);
+        else
+            out[o++] = (char)*p;
+    }
+    out[o] = '\0';
+}
+
+static int has_control_char(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* A Region name: "us-east-1", "us-gov-west-1", "eusc-de-east-1": two to
+ * four letters, one or more words, a number of one or two digits. */
+static int region_ok(const char *s)
+{
+    size_t n = strlen(s), i = 0, words = 0;
+    while (i < n && i < 5 && s[i] >= 'a' && s[i] <= 'z')
+        i++;
+    if (n > 31 || i < 2 || i > 4 || i == n || s[i] != '-')
+        return 0;
+    i++;
+    for (;;) {
+        size_t w = i;
+        while (i < n && s[i] >= 'a' && s[i] <= 'z')
+            i++;
+        if (i == w || i == n || s[i] != '-') {
+            i = w;
+            break;
+        }
+        words++;
+        i++;
+    }
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return words >= 1 && i == n && i > d && i - d <= 2;
+}
+
+static int account_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (s[n] < '0' || s[n] > '9')
+            return 0;
+    return n == 12;
+}
+
+/* http:// or https://, a host name, an IPv4 or a bracketed IPv6 address,
+ * an optional port of 1 to 65535, an optional path; no spaces or control
+ * characters anywhere. */
+static int url_ok(const char *s)
+{
+    const char *p;
+    if (hw_starts_with(s, "https://"))
+        p = s + 8;
+    else if (hw_starts_with(s, "http://"))
+        p = s + 7;
+    else
+        return 0;
+    const char *host = p;
+    if (*p == '[') {
+        p++;
+        while ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F') ||
+               *p == ':' || *p == '.')
+            p++;
+        if (*p != ']' || p == host + 1)
+            return 0;
+        p++;
+    } else {
+        while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+               *p == '-' || *p == '.' || *p == '_')
+            p++;
+        if (p == host || *host == '.' || *host == '-')
+            return 0;
+    }
+    if (*p == ':') {
+        long port = 0;
+        const char *d = ++p;
+        while (*p >= '0' && *p <= '9' && port <= 65535)
+            port = port * 10 + (*p++ - '0');
+        if (p == d || port < 1 || port > 65535)
+            return 0;
+    }
+    if (*p && *p != '/')
+        return 0;
+    for (; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int check_list(char **l, size_t n, int (*ok)(const char *), const char *path,
+                      const char *want, const char *name, hw_err *e)
+{
+    char v[160];
+    for (size_t i = 0; i < n; i++)
+        if (!ok(l[i])) {
+            shown(l[i], v, sizeof v);
+            return hw_err_set(e, HW_EINVAL, "%s: %s[%zu]: \"%s\" is not %s", name, path, i, v,
+                              want);
+        }
+    return HW_OK;
+}
+
+static int check_values(const hw_config *c, const char *name, hw_err *e)
+{
+    char v[160];
+    /* no string value holds a control character */
+    for (size_t i = 0; i < HW_ARRAY_LEN(config_keys); i++) {
+        const struct key *k = &config_keys[i];
+        const char *sv = k->type == K_STR ? *FIELD(c, k, char *) : NULL;
+        if (sv && has_control_char(sv)) {
+            shown(sv, v, sizeof v);
+            return hw_err_set(e, HW_EINVAL, "%s: %s: \"%s\" holds a control character", name,
+                              k->path, v);
+        }
+    }
+    const char *region = c->aws.region;
+    if (region && !region_ok(region)) {
+        shown(region, v, sizeof v);
+        return hw_err_set(e, HW_EINVAL, "%s: aws.region: \"%s\" is not a region name (like "
+                                        "\"us-east-1\")", name, v);
+    }
+    region = c->scan.aggregator_region;
+    if (region && *region && !region_ok(region)) {
+        shown(region, v, sizeof v);
+        return hw_err_set(e, HW_EINVAL, "%s: scan.aggregator_region: \"%s\" is not a region name "
+                                        "(like \"us-east-1\")", name, v);
+    }
+    const char *acct = c->scan.aggregator_account;
+    if (acct && *acct && !account_ok(acct)) {
+        shown(acct, v, sizeof v);
+        return hw_err_set(e, HW_EINVAL, "%s: scan.aggregator_account: \"%s\" is not an account id "
+                                        "(12 digits)", name, v);
+    }
+    if (c->aws.endpoint_url && !url_ok(c->aws.endpoint_url)) {
+        shown(c->aws.endpoint_url, v, sizeof v);
+        return hw_err_set(e, HW_EINVAL, "%s: aws.endpoint_url: \"%s\" is not an http:// or "
+                                        "https:// URL", name, v);
+    }
+    for (size_t i = 0; i < c->aws.nendpoints; i++)
+        if (!url_ok(c->aws.endpoints[i].value)) {
+            shown(c->aws.endpoints[i].value, v, sizeof v);
+            return hw_err_set(e, HW_EINVAL, "%s: aws.endpoints.%s: \"%s\" is not an http:// or "
+                                            "https:// URL", name, c->aws.endpoints[i].key, v);
+        }
+    int rc;
+    if ((rc = check_list(c->organization.regions, c->organization.nregions, region_ok,
+                         "organization.regions", "a region name (like \"us-east-1\")", name, e)) ||
+        (rc = check_list(c->organization.include_accounts, c->organization.ninclude_accounts,
+                         account_ok, "organization.include_accounts", "an account id (12 digits)",
+                         name, e)) ||
+        (rc = check_list(c->organization.exclude_accounts, c->organization.nexclude_accounts,
+                         account_ok, "organization.exclude_accounts", "an account id (12 digits)",
+                         name, e)))
+        return rc;
+    return HW_OK;
+}
+
+int hw_config_check_controls(const hw_config *c, int (*known)(void *arg, const char *id),
+                             void *arg, const char *where, hw_err *e)
+{
+    for (size_t i = 0; i < c->remediation.nrules; i++)
+        if (!known(arg, c->remediation.rules[i].control))
+            return hw_err_set(e, HW_EINVAL,
+                              "%s: remediation.controls.%s: not a control of the catalogue in %s",
+                              c->path ? c->path : "configuration", c->remediation.rules[i].control,
+                              where);
+    return HW_OK;
+}
+
 static int line_of(const char *text, const char *at)
 {
     int line = 1;
@@ -566,6 +801,8 @@ int hw_config_parse(const char *name, const char *text, size_t len,
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     }
     int rc = walk(c, doc, "", name, e);
+    if (rc == HW_OK)
+        rc = check_values(c, name, e);
     cJSON_Delete(doc);
     if (rc != HW_OK) {
         hw_config_free(c);

@@ -82,9 +82,33 @@ typedef struct hw_config {
     } evaluation;
 
     struct {
+        char *key_file;    /* PEM signing key (mode 0600) */
+        char *cert_file;   /* PEM certificate of the key */
+        char *chain_file;  /* PEM intermediate certificates, or NULL */
+        int max_age_hours; /* newest scan older than this: refused */
+    } report;
+
+    struct {
         int default_mode;       /* enum hw_remedy_mode */
         hw_remedy_rule *rules;  /* per control */
         size_t nrules;
+        int allow_disruptive_auto; /* disruptive controls may run auto */
+        char *role_name;        /* assumed in the resource's account */
+        char *external_id;
+        char *exemption_tag;    /* tag on the real resource that always wins */
+        char **include_accounts; /* empty: every account of the org */
+        size_t ninclude_accounts;
+        char **exclude_accounts;
+        size_t nexclude_accounts;
+        char **include_ous;     /* OU ids; an OU covers its descendants */
+        size_t ninclude_ous;
+        char **exclude_ous;
+        size_t nexclude_ous;
+        char **regions;         /* empty: every region */
+        size_t nregions;
+        int max_actions_per_run;
+        int max_actions_per_account;
+        double max_share;       /* circuit breaker, 0..1 of a control's resources */
     } remediation;
 } hw_config;
 
@@ -102,6 +126,12 @@ int hw_config_parse(const char *name, const char *text, size_t len,
 /* Built-in defaults only. */
 hw_config *hw_config_defaults(void);
 void hw_config_free(hw_config *c);
+
+/* Every control named in remediation.controls must be known (known()
+ * returns non-zero for a control of the catalogue, which the caller loads
+ * from `where`): else HW_EINVAL naming the key path. */
+int hw_config_check_controls(const hw_config *c, int (*known)(void *arg, const char *id),
+                             void *arg, const char *where, hw_err *e);
 
 /* The remediation mode for a control (rule, else default). */
 int hw_config_remedy_mode(const hw_config *c, const char *control);

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int hw_orgset_contains(const hw_orgset *org, const char *account)
+static int hw_orgset_contains(const hw_orgset *org, const char *account)
 {
     if (!org || !org->known || !account)
         return 0;
@@ -170,6 +170,7 @@ static int classify_product(hw_finding *f)
         return 1;
     const char *cp = a.resource + 8; /* company/product */
     snprintf(f->product_name, sizeof f->product_name, "%s", cp);
+    hw_utf8_trim(f->product_name);
     if (a.naccount != 0 || strncmp(cp, "aws/", 4) != 0)
         return 1;
     if (strcmp(cp + 4, "securityhub") == 0) {
@@ -181,6 +182,7 @@ static int classify_product(hw_finding *f)
     } else {
         snprintf(f->product_name, sizeof f->product_name, "%s", cp + 4);
     }
+    hw_utf8_trim(f->product_name); /* never half a character */
     return 1;
 }
 
@@ -196,6 +198,7 @@ static void set_untrusted(hw_finding *f, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(f->untrusted_reason, sizeof f->untrusted_reason, fmt, ap);
     va_end(ap);
+    hw_utf8_trim(f->untrusted_reason); /* never half a character */
 }
 
 /* ------------------------------------------------------------ extraction */

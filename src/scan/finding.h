@@ -112,6 +112,5 @@ enum hw_take {
  */
 int hw_finding_take(const char *bytes, size_t avail, const hw_orgset *org, hw_finding *f,
                     size_t *used, hw_err *e);
-int hw_orgset_contains(const hw_orgset *org, const char *account);
 
 #endif

@@ -47,6 +47,7 @@ static void disagree(hw_ingest *in, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    hw_utf8_trim(msg); /* never half a character */
     snprintf(key, sizeof key, "\n%s\n", msg);
     if (!in->warned.len)
         hw_buf_putc(&in->warned, '\n');

@@ -30,6 +30,7 @@ typedef struct hw_ingest_stats {
     size_t seen, added, changed, resolved, unchanged, skipped, untrusted;
     size_t damaged; /* places in the input that were no finding and not JSON (logged) */
     size_t disagreements; /* Security Hub's mapping vs controls/, logged */
+    size_t rolled_back;   /* stored, then lost with their transaction */
 } hw_ingest_stats;
 
 struct hw_catalog;

@@ -472,7 +472,7 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
         if ((rc = hw_store_watermark_get(st, src[i].key, &src[i].watermark, e)) != HW_OK)
             goto out;
 
-    hw_store_sink sink = { st, run_id, 5000, 0, 0 };
+    hw_store_sink sink = { .store = st, .run_id = run_id, .batch_size = 5000 };
     hw_ingest in;
     hw_ingest_init(&in, &org, hw_sink_store, &sink);
     in.catalog = o->catalog;
@@ -503,6 +503,7 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
     /* cancels what is still queued (a stop): each callback frees its own */
     hw_aws_multi_free(r.mu);
     res->stats = in.stats;
+    hw_sink_counts(&sink, &res->stats); /* what was committed, not attempted */
     res->sources = nsrc;
     res->api_calls = r.api_calls;
     for (size_t i = 0; i < nsrc; i++) {

@@ -12,6 +12,29 @@
 
 #include "store/store.h"
 
+/* One stored finding's outcome into s (as the ingest counts it). */
+static void count(hw_ingest_stats *s, int outcome, int trusted)
+{
+    s->seen++;
+    if (!trusted)
+        s->untrusted++;
+    switch (outcome) {
+    case HW_OUTCOME_NEW:
+        s->added++;
+        break;
+    case HW_OUTCOME_CHANGED:
+        s->changed++;
+        break;
+    case HW_OUTCOME_RESOLVED:
+        s->changed++;
+        s->resolved++;
+        break;
+    default:
+        s->unchanged++;
+        break;
+    }
+}
+
 int hw_sink_store(void *ctx, const hw_finding *f, const char *raw, size_t rawlen, int *outcome,
                   hw_err *e)
 {
@@ -49,9 +72,31 @@ int hw_sink_store(void *ctx, const hw_finding *f, const char *raw, size_t rawlen
     static const int map[] = { HW_OUTCOME_NEW, HW_OUTCOME_UNCHANGED, HW_OUTCOME_CHANGED,
                                HW_OUTCOME_RESOLVED };
     *outcome = map[res];
+    count(&k->pending, *outcome, f->trusted);
     if (++k->in_batch >= k->batch_size)
         return hw_sink_commit(k, e);
     return HW_OK;
+}
+
+/* Adds the stored outcomes of a to s. */
+static void add_stored(hw_ingest_stats *s, const hw_ingest_stats *a)
+{
+    s->added += a->added;
+    s->changed += a->changed;
+    s->resolved += a->resolved;
+    s->unchanged += a->unchanged;
+    s->untrusted += a->untrusted;
+    s->seen += a->seen; /* here: findings stored */
+}
+
+/* The open transaction ended: its outcomes count only if it committed. */
+static void settle(hw_store_sink *k, int committed)
+{
+    if (committed)
+        add_stored(&k->committed, &k->pending);
+    else
+        k->committed.rolled_back += k->pending.seen;
+    memset(&k->pending, 0, sizeof k->pending);
 }
 
 int hw_sink_commit(hw_store_sink *k, hw_err *e)
@@ -60,15 +105,28 @@ int hw_sink_commit(hw_store_sink *k, hw_err *e)
     if (!k->open_tx)
         return HW_OK;
     k->open_tx = 0;
-    return hw_store_commit(k->store, e);
+    int rc = hw_store_commit(k->store, e);
+    settle(k, rc == HW_OK);
+    return rc;
 }
 
 void hw_sink_abort(hw_store_sink *k)
 {
     if (k->open_tx)
         hw_store_rollback(k->store);
+    settle(k, 0);
     k->open_tx = 0;
     k->in_batch = 0;
+}
+
+void hw_sink_counts(const hw_store_sink *k, hw_ingest_stats *st)
+{
+    st->added = k->committed.added;
+    st->changed = k->committed.changed;
+    st->resolved = k->committed.resolved;
+    st->unchanged = k->committed.unchanged;
+    st->untrusted = k->committed.untrusted;
+    st->rolled_back = k->committed.rolled_back;
 }
 
 static int org_cb(void *arg, const hw_account_row *a)
@@ -110,8 +168,8 @@ char *hw_ingest_summary_json(const hw_ingest_stats *st, const char *extra)
 {
     return hw_asprintf("{\"seen\": %zu, \"new\": %zu, \"changed\": %zu, \"resolved\": %zu,"
                        " \"unchanged\": %zu, \"skipped\": %zu, \"untrusted\": %zu,"
-                       " \"catalogue_disagreements\": %zu%s%s}",
+                       " \"catalogue_disagreements\": %zu, \"rolled_back\": %zu%s%s}",
                        st->seen, st->added, st->changed, st->resolved, st->unchanged, st->skipped,
-                       st->untrusted, st->disagreements, extra && *extra ? ", " : "",
-                       extra ? extra : "");
+                       st->untrusted, st->disagreements, st->rolled_back,
+                       extra && *extra ? ", " : "", extra ? extra : "");
 }

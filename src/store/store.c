@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <openssl/rand.h>
 
 /*
@@ -203,6 +205,46 @@ static const char *const migrations[] = {
     "  compliance_status, workflow_status, first_observed, last_observed, product_id,"
     "  trusted, record_state)" /* this sqlite covers a query only with these too */
     "  WHERE trusted = 1 AND record_state = 'ACTIVE';",
+    /* 6: what a plan keeps per action (mode,
+     * why, the exact API calls, the finding it answers and that finding's
+     * UpdatedAt, so that a pending action whose finding changed is dropped),
+     * approve/reject decisions, and the findings a plan skipped, with why */
+    "ALTER TABLE actions ADD COLUMN mode TEXT NOT NULL DEFAULT 'auto';"
+    "ALTER TABLE actions ADD COLUMN reason TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE actions ADD COLUMN calls TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE actions ADD COLUMN finding_id TEXT;"
+    "ALTER TABLE actions ADD COLUMN product_arn TEXT;"
+    "ALTER TABLE actions ADD COLUMN finding_updated_at INTEGER;"
+    /* Security Hub workflow to set for the action's finding: "want:RESOLVED"
+     * until BatchUpdateFindings took it, then "RESOLVED" */
+    "ALTER TABLE actions ADD COLUMN workflow TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX actions_run ON actions(run_id);"
+    "CREATE INDEX actions_state ON actions(state);"
+    "ALTER TABLE approvals ADD COLUMN decision TEXT NOT NULL DEFAULT 'approve';"
+    "CREATE TABLE plan_skips ("
+    "  run_id TEXT NOT NULL REFERENCES runs(id),"
+    "  finding_id TEXT NOT NULL, product_arn TEXT NOT NULL,"
+    "  account_id TEXT, region TEXT, control_id TEXT, resource TEXT,"
+    "  reason TEXT NOT NULL);"
+    "CREATE INDEX plan_skips_run ON plan_skips(run_id);",
+    /* 7: a run whose process died is marked 'aborted' by the next writer
+     * (abort_dead_runs); runs record the pid that started them.  sqlite
+     * cannot widen a CHECK in place: the table is rebuilt (migrate() runs
+     * every migration with foreign keys off and checks them before the
+     * commit, as sqlite's ALTER TABLE documentation prescribes). */
+    "CREATE TABLE runs_new ("
+    "  id TEXT PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  started_at TEXT NOT NULL,"
+    "  finished_at TEXT,"
+    "  status TEXT NOT NULL DEFAULT 'running'"
+    "    CHECK (status IN ('running','ok','partial','failed','aborted')),"
+    "  summary TEXT,"
+    "  pid INTEGER);"
+    "INSERT INTO runs_new(rowid, id, kind, started_at, finished_at, status, summary)"
+    "  SELECT rowid, id, kind, started_at, finished_at, status, summary FROM runs;"
+    "DROP TABLE runs;"
+    "ALTER TABLE runs_new RENAME TO runs;",
 };
 
 /* C steps run after a migration's SQL, in its transaction (by index). */
@@ -243,30 +285,182 @@ int store_exec(hw_store *s, const char *sql, hw_err *e)
     return HW_OK;
 }
 
-/* ------------------------------------------------------------------ lock */
+/* ------------------------------------------------------- files and lock */
 
-static int take_lock(hw_store *s, int timeout_ms, hw_err *e)
+/*
+ * The store is the file a path names after its symbolic links: the lock
+ * and the mode checks apply to that file, whatever path led to it
+ * ("./x.db", "x.db", a link), and sqlite opens it by that name.  A link
+ * owned by another user (other than root) is never followed: in a shared
+ * or world-writable folder it would let that user point our writes at any
+ * file we can write.
+ */
+static int link_owner_ok(uid_t uid)
 {
-    char *lp = hw_asprintf("%s.lock", s->path);
+    return uid == geteuid() || uid == 0;
+}
+
+/* *out (malloc'd): the absolute name of the file path stands for. */
+static int resolve_path(const char *path, char **out, hw_err *e)
+{
+    *out = NULL;
+    char *cur = strdup(path);
+    if (!cur)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    int hops = 0;
+    for (;;) {
+        struct stat st;
+        if (lstat(cur, &st) != 0) {
+            if (errno == ENOENT)
+                break;
+            int rc = hw_err_set(e, HW_EIO, "%s: %s", cur, strerror(errno));
+            free(cur);
+            return rc;
+        }
+        if (!S_ISLNK(st.st_mode))
+            break;
+        if (!link_owner_ok(st.st_uid) || ++hops > 16) {
+            int rc = hops > 16
+                         ? hw_err_set(e, HW_EINVAL, "%s: too many symbolic links", path)
+                         : hw_err_set(e, HW_EINVAL,
+                                      "%s: a symbolic link owned by another user (uid %ld); "
+                                      "refusing to follow it",
+                                      cur, (long)st.st_uid);
+            free(cur);
+            return rc;
+        }
+        char target[4096];
+        ssize_t n = readlink(cur, target, sizeof target - 1);
+        if (n < 0) {
+            int rc = hw_err_set(e, HW_EIO, "%s: %s", cur, strerror(errno));
+            free(cur);
+            return rc;
+        }
+        target[n] = '\0';
+        char *next;
+        const char *slash = strrchr(cur, '/');
+        if (target[0] == '/' || !slash)
+            next = strdup(target);
+        else
+            next = hw_asprintf("%.*s/%s", (int)(slash - cur), cur, target);
+        free(cur);
+        if (!(cur = next))
+            return hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    /* the folder by realpath, the last name as it is */
+    const char *slash = strrchr(cur, '/');
+    const char *base = slash ? slash + 1 : cur;
+    char *dir = slash ? (slash == cur ? strdup("/") : strndup(cur, (size_t)(slash - cur)))
+                      : strdup(".");
+    if (!dir) {
+        free(cur);
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    int rc = HW_OK;
+    char *rdir = NULL;
+    if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        rc = hw_err_set(e, HW_EINVAL, "%s: not a file name", path);
+    else if (!(rdir = realpath(dir, NULL)))
+        rc = hw_err_set(e, HW_EIO, "%s: %s", dir, strerror(errno));
+    else if (!(*out = hw_asprintf("%s%s%s", rdir, strcmp(rdir, "/") ? "/" : "", base)))
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+    free(rdir);
+    free(dir);
+    free(cur);
+    return rc;
+}
+
+/*
+ * The mode of the store's files: 0640 when its folder is set-group-id
+ * (a folder shared with a group, the auditors', whose group every new file
+ * takes), else 0600: the store holds the raw findings of the whole
+ * Organization.  sqlite gives the -wal and -shm files the database's mode.
+ */
+static mode_t store_mode(const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    char *dir = slash && slash != file ? strndup(file, (size_t)(slash - file)) : strdup("/");
+    struct stat st;
+    int shared = dir && stat(dir, &st) == 0 && (st.st_mode & S_ISGID);
+    free(dir);
+    return shared ? 0640 : 0600;
+}
+
+/* Creates the database file with the store's mode before sqlite does (it
+ * would use 0644 less the umask); narrows the mode of an existing store,
+ * its -wal and -shm files that allow more, when they are ours. */
+static int prepare_files(const char *file, mode_t mode, hw_err *e)
+{
+    int fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd >= 0) {
+        close(fd);
+        return HW_OK;
+    }
+    if (errno != EEXIST)
+        return hw_err_set(e, HW_EIO, "%s: %s", file, strerror(errno));
+    static const char *const ext[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < HW_ARRAY_LEN(ext); i++) {
+        char *f = hw_asprintf("%s%s", file, ext[i]);
+        if (!f)
+            return hw_err_set(e, HW_ENOMEM, "out of memory");
+        struct stat st;
+        if (lstat(f, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+            (st.st_mode & 0777 & ~mode)) {
+            mode_t m = st.st_mode & 0777 & mode;
+            if (chmod(f, m) == 0)
+                hw_info("%s: mode narrowed to %04o", f, (unsigned)m);
+            else
+                hw_warn("%s: cannot narrow its mode to %04o: %s", f, (unsigned)m, strerror(errno));
+        }
+        free(f);
+    }
+    return HW_OK;
+}
+
+/*
+ * The writers' lock: an open-file-description lock on "<file>.lock" beside
+ * the resolved database file, so every path to one store meets the same
+ * lock, and a second handle in the same process too.  The lock file is
+ * never followed through a link, and must be a plain file of one name.
+ */
+static int take_lock(hw_store *s, const char *file, mode_t mode, int timeout_ms, hw_err *e)
+{
+    char *lp = hw_asprintf("%s.lock", file);
     if (!lp)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
-    int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    int fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) {
-        int rc = hw_err_set(e, HW_EIO, "%s: %s", lp, strerror(errno));
+        int rc = errno == ELOOP
+                     ? hw_err_set(e, HW_EINVAL, "%s: the lock file is a symbolic link; "
+                                                "refusing to open it (remove it)", lp)
+                     : hw_err_set(e, HW_EIO, "%s: %s", lp, strerror(errno));
         free(lp);
         return rc;
     }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+        int rc = hw_err_set(e, HW_EINVAL, "%s: the lock file is not a plain file of one name; "
+                                          "refusing to use it (remove it)", lp);
+        close(fd);
+        free(lp);
+        return rc;
+    }
+#ifdef F_OFD_SETLK
+    const int setlk = F_OFD_SETLK;
+#else
+    const int setlk = F_SETLK;
+#endif
     struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
     int64_t deadline = hw_monotonic_ms() + timeout_ms;
     int waited = 0;
-    while (fcntl(fd, F_SETLK, &fl) < 0) {
+    while (fcntl(fd, setlk, &fl) < 0) {
         if (errno != EACCES && errno != EAGAIN) {
             int rc = hw_err_set(e, HW_EIO, "%s: %s", lp, strerror(errno));
             close(fd);
             free(lp);
             return rc;
         }
-        if (!waited) {
+        if (!waited && timeout_ms > 0) {
             hw_info("%s is in use by another hubwarden process; waiting up to %.1f s", s->path,
                     timeout_ms / 1000.0);
             waited = 1;
@@ -309,6 +503,20 @@ static int user_version(hw_store *s, int *v, hw_err *e)
     return HW_OK;
 }
 
+/* *n = the rows PRAGMA foreign_key_check reports (0: none). */
+static int fk_violations(hw_store *s, int *n, hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "checking foreign keys");
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        (*n)++;
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE ? HW_OK : store_fail(s, e, "checking foreign keys");
+}
+
 static int migrate(hw_store *s, hw_err *e)
 {
     int v = 0;
@@ -322,23 +530,114 @@ static int migrate(hw_store *s, hw_err *e)
     if (v < latest && s->mode != HW_STORE_WRITE)
         return hw_err_set(e, HW_EINVAL, "%s: schema %d is older than %d; run a scan or import first",
                           s->path, v, latest);
+    /* foreign keys off (only possible outside a transaction) so that a
+     * migration may rebuild a parent table; checked before each commit */
+    if (v < latest && store_exec(s, "PRAGMA foreign_keys=OFF", e) != HW_OK)
+        return e->kind;
+    int rc = HW_OK;
     for (; v < latest; v++) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;", v + 1);
-        if (store_exec(s, "BEGIN IMMEDIATE", e) != HW_OK)
-            return e->kind;
+        if ((rc = store_exec(s, "BEGIN IMMEDIATE", e)) != HW_OK)
+            break;
+        int fk = 0;
         if (store_exec(s, migrations[v], e) != HW_OK ||
             ((size_t)v < HW_ARRAY_LEN(migration_hooks) && migration_hooks[v] &&
              migration_hooks[v](s, e) != HW_OK) ||
+            fk_violations(s, &fk, e) != HW_OK ||
+            (fk && hw_err_set(e, HW_ESTORE, "%s: %d foreign key violations", s->path, fk)) ||
             store_exec(s, pragma, e) != HW_OK) {
             store_exec(s, "ROLLBACK", NULL);
-            return hw_err_prefix(e, "migration %d", v + 1);
+            rc = hw_err_prefix(e, "migration %d", v + 1);
+            break;
         }
-        if (store_exec(s, "COMMIT", e) != HW_OK)
-            return e->kind;
+        if ((rc = store_exec(s, "COMMIT", e)) != HW_OK)
+            break;
         hw_debug("%s: migrated to schema %d", s->path, v + 1);
     }
-    return HW_OK;
+    if (store_exec(s, "PRAGMA foreign_keys=ON", rc == HW_OK ? e : NULL) != HW_OK && rc == HW_OK)
+        rc = HW_ESTORE;
+    return rc;
+}
+
+/* ------------------------------------------------------------ dead runs */
+
+/*
+ * Every run is begun by a writer holding the lock, and the lock is held
+ * until its handle closes: whoever takes the lock knows that no other
+ * handle is writing.  A run still 'running' whose process is gone (kill
+ * -9, a crash, a power cut; or a run from before runs recorded a pid) is
+ * marked 'aborted' at the time it was noticed, with an audit entry, so
+ * that no run stays 'running' for ever.  A run of this process, or of a
+ * live one that closed its handle, is left to finish.
+ */
+static int process_gone(sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return 1;
+    sqlite3_int64 pid = sqlite3_column_int64(st, col);
+    if (pid <= 0 || pid > INT32_MAX)
+        return 1;
+    if ((pid_t)pid == getpid())
+        return 0;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+static int abort_dead_runs(hw_store *s, hw_err *e)
+{
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    char now[32];
+    hw_time_iso(hw_now(), now);
+    if (hw_store_begin(s, e) != HW_OK)
+        return e->kind;
+    int rc = HW_OK;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, kind, started_at, pid FROM runs WHERE status = 'running'"
+                           " ORDER BY rowid", -1, &sel, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db,
+                           "UPDATE runs SET status = 'aborted', finished_at = ?, summary = ?"
+                           " WHERE id = ?", -1, &upd, NULL) != SQLITE_OK) {
+        rc = store_fail(s, e, "reading unfinished runs");
+        goto out;
+    }
+    int r;
+    while ((r = sqlite3_step(sel)) == SQLITE_ROW) {
+        const char *id = store_col(sel, 0);
+        if (!process_gone(sel, 3))
+            continue;
+        char *detail = hw_asprintf("{\"run_id\": \"%s\", \"kind\": \"%s\", \"started_at\": \"%s\","
+                                   " \"pid\": %lld, \"noticed_at\": \"%s\", \"noticed_by_pid\": %ld}",
+                                   id, store_col(sel, 1), store_col(sel, 2),
+                                   (long long)sqlite3_column_int64(sel, 3), now, (long)getpid());
+        if (!detail) {
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+            goto out;
+        }
+        sqlite3_reset(upd);
+        sqlite3_bind_text(upd, 1, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(upd, 2, detail, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(upd, 3, id, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(upd) != SQLITE_DONE) {
+            free(detail);
+            rc = store_fail(s, e, "marking a run aborted");
+            goto out;
+        }
+        hw_warn("%s: run %s (%s, started %s) did not finish: its process is gone; marked aborted",
+                s->path, id, store_col(sel, 1), store_col(sel, 2));
+        rc = hw_store_audit_append(s, id, "hubwarden", "run.aborted", detail, e);
+        free(detail);
+        if (rc != HW_OK)
+            goto out;
+    }
+    if (r != SQLITE_DONE)
+        rc = store_fail(s, e, "reading unfinished runs");
+out:
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    if (rc == HW_OK)
+        return hw_store_commit(s, e);
+    hw_store_rollback(s);
+    return rc;
 }
 
 /* ------------------------------------------------------------ open/close */
@@ -398,27 +697,30 @@ int hw_store_open(const char *path, int mode, int lock_timeout_ms, hw_store **ou
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     }
     int rc;
+    char *file = NULL;
     if (mode == HW_STORE_READ && !hw_file_exists(path)) {
         rc = hw_err_set(e, HW_ENOTFOUND, "%s: no evidence store here (run 'hubwarden scan' or 'import' first)",
                         path);
         goto fail;
     }
-    if (mode == HW_STORE_WRITE && (rc = take_lock(s, lock_timeout_ms, e)) != HW_OK)
+    if ((rc = resolve_path(path, &file, e)) != HW_OK)
         goto fail;
+    if (mode == HW_STORE_WRITE) {
+        mode_t fmode = store_mode(file);
+        if ((rc = take_lock(s, file, fmode, lock_timeout_ms, e)) != HW_OK ||
+            (rc = prepare_files(file, fmode, e)) != HW_OK)
+            goto fail;
+    }
     int flags = mode == HW_STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                        : SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+    /* a reader never creates or takes over a file: read-only, and
+     * immutable when no writer left WAL files (read_uri) */
     char *uri = NULL;
-    if (mode == HW_STORE_WRITE) {
-        /* a new store is created 0640 (the auditors' group reads it); sqlite
-         * gives its -wal and -shm files the same mode */
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-        if (fd >= 0)
-            close(fd);
-    } else if (!(uri = read_uri(path))) {
+    if (mode != HW_STORE_WRITE && !(uri = read_uri(file))) {
         rc = hw_err_set(e, HW_ENOMEM, "out of memory");
         goto fail;
     }
-    int orc = sqlite3_open_v2(uri ? uri : path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    int orc = sqlite3_open_v2(uri ? uri : file, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     free(uri);
     if (orc != SQLITE_OK) {
         rc = hw_err_set(e, HW_ESTORE, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
@@ -445,9 +747,13 @@ int hw_store_open(const char *path, int mode, int lock_timeout_ms, hw_store **ou
         goto fail;
     if ((rc = store_zstd_init(s, e)) != HW_OK)
         goto fail;
+    if (mode == HW_STORE_WRITE && (rc = abort_dead_runs(s, e)) != HW_OK)
+        goto fail;
+    free(file);
     *out = s;
     return HW_OK;
 fail:
+    free(file);
     hw_store_close(s);
     return rc;
 }
@@ -521,11 +827,13 @@ int hw_store_run_begin(hw_store *s, const char *kind, char run_id[64], hw_err *e
     hw_time_iso(now, started);
     snprintf(run_id, 64, "%s-%02x%02x%02x%02x", ts, rnd[0], rnd[1], rnd[2], rnd[3]);
     sqlite3_stmt **st = &s->st[ST_RUN_BEGIN];
-    if (store_prepare(s, st, "INSERT INTO runs(id, kind, started_at) VALUES (?, ?, ?)", e) != HW_OK)
+    if (store_prepare(s, st, "INSERT INTO runs(id, kind, started_at, pid) VALUES (?, ?, ?, ?)",
+                      e) != HW_OK)
         return e->kind;
     sqlite3_bind_text(*st, 1, run_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(*st, 2, kind, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(*st, 3, started, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(*st, 4, (sqlite3_int64)getpid());
     if (sqlite3_step(*st) != SQLITE_DONE)
         return store_fail(s, e, "starting a run");
     return HW_OK;

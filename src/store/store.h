@@ -3,9 +3,14 @@
  *
  * A sqlite database in WAL mode with versioned migrations (PRAGMA
  * user_version), foreign keys, a busy timeout and prepared statements.
- * Writers take an advisory lock on "<db>.lock" so that two overlapping
- * cron runs never interleave: the second waits up to a timeout, then gets
- * HW_ELOCKED naming the holder.  Every logical step is one transaction; a
+ * Writers take an advisory lock on "<db>.lock" beside the database file
+ * its path resolves to (every path to one store meets one lock; the lock
+ * file is never followed through a link) so that two overlapping cron
+ * runs never interleave: the second waits up to a timeout, then gets
+ * HW_ELOCKED naming the holder.  A link owned by another user is never
+ * followed.  The files are created 0600, or 0640 in a set-group-id folder
+ * shared with a group.  The writer that takes the lock marks runs left
+ * 'running' by a dead process 'aborted', with an audit entry.  Every logical step is one transaction; a
  * failed run rolls back its open transaction and never moves a watermark,
  * so the store keeps everything an earlier run committed.
  *
@@ -61,7 +66,8 @@ void hw_store_rollback(hw_store *s);
 /* Starts a run ("scan", "import", ...); fills run_id (at most 63 chars,
  * [0-9A-Za-z-], usable in an AssumeRole session name). */
 int hw_store_run_begin(hw_store *s, const char *kind, char run_id[64], hw_err *e);
-/* Ends it: status "ok", "partial" or "failed"; summary is JSON text. */
+/* Ends it: status "ok", "partial" or "failed"; summary is JSON text.
+ * ("aborted" is set only by the next writer, for a run whose process died.) */
 int hw_store_run_finish(hw_store *s, const char *run_id, const char *status,
                         const char *summary, hw_err *e);
 
@@ -410,6 +416,68 @@ int hw_store_gate_open_actions(hw_store *s,
                                          const char *state, long n),
                                void *arg, hw_err *e);
 
+/* ------------------------------------------------ remediation actions */
+
+/*
+ * One remediation action (actions.c).  plan_id is the run id of the plan
+ * that created it; state is one of "planned" (auto, not run yet),
+ * "pending" (waits for approval), "approved", "rejected", "done",
+ * "already-compliant", "gone", "exempt", "refused", "failed", "dropped".
+ * calls is a JSON array of the API calls the action makes; before and
+ * after are the resource's state as JSON.
+ */
+typedef struct hw_action_row {
+    const char *id, *plan_id;
+    const char *finding_id, *product_arn;
+    int64_t finding_updated_at;
+    const char *account, *region, *control, *action, *resource;
+    int disruptive;
+    const char *mode;   /* "auto" or "approval" */
+    const char *state;
+    const char *reason; /* why approval, why refused, ... */
+    const char *calls;
+    const char *planned_at, *executed_at; /* ISO 8601; executed_at may be "" */
+    const char *before, *after, *error;   /* may be "" */
+    const char *workflow; /* "want:RESOLVED" until Security Hub took it, then "RESOLVED"; "" */
+} hw_action_row;
+
+/* Inserts a new action (planned_at: now). */
+int hw_store_action_put(hw_store *s, const hw_action_row *a, hw_err *e);
+/* Records the outcome of running an action (executed_at: now); reason,
+ * before, after, error may be NULL (reason NULL keeps the old one). */
+int hw_store_action_finish(hw_store *s, const char *id, const char *state, const char *reason,
+                           const char *before, const char *after, const char *error, hw_err *e);
+/* Sets the workflow column (see hw_action_row). */
+int hw_store_action_set_workflow(hw_store *s, const char *id, const char *workflow, hw_err *e);
+/* Which actions hw_store_actions() returns: NULL fields match all; state
+ * may list several separated by '|' ("pending|approved"). */
+typedef struct hw_action_query {
+    const char *id, *plan_id, *state, *account, *control;
+    const char *finding_id, *product_arn;
+    int workflow_wanted; /* only actions whose workflow update is still to do */
+} hw_action_query;
+/* Calls cb per action in creation order; stops early when cb returns
+ * non-zero. */
+int hw_store_actions(hw_store *s, const hw_action_query *q,
+                     int (*cb)(void *arg, const hw_action_row *a), void *arg, hw_err *e);
+/* Records an approval or rejection (decision "approve" or "reject") by
+ * `by` and moves the action from pending to approved / rejected.  An
+ * action that is not pending is HW_EINVAL naming its state; an unknown id
+ * HW_ENOTFOUND. */
+int hw_store_action_decide(hw_store *s, const char *id, const char *decision, const char *by,
+                           const char *comment, hw_err *e);
+
+typedef struct hw_plan_skip_row {
+    const char *finding_id, *product_arn, *account, *region, *control, *resource, *reason;
+} hw_plan_skip_row;
+
+int hw_store_plan_skip_put(hw_store *s, const char *plan_id, const hw_plan_skip_row *k,
+                           hw_err *e);
+int hw_store_plan_skips(hw_store *s, const char *plan_id,
+                        int (*cb)(void *arg, const hw_plan_skip_row *k), void *arg, hw_err *e);
+/* The kind of a run ("plan", "scan", ...); HW_ENOTFOUND when none. */
+int hw_store_run_kind(hw_store *s, const char *run_id, char kind[32], hw_err *e);
+
 /* ------------------------------------------------------------- audit log */
 
 int hw_store_audit_append(hw_store *s, const char *run_id, const char *actor,
@@ -417,5 +485,66 @@ int hw_store_audit_append(hw_store *s, const char *run_id, const char *actor,
 /* Recomputes the chain: *bad_seq = 0 when intact, else the first entry
  * whose hash or link is wrong (HW_OK either way; e for store errors). */
 int hw_store_audit_verify(hw_store *s, int64_t *bad_seq, hw_err *e);
+
+/* --------------------------------------- reports (report_queries.c) */
+
+/* A run a report is made of. */
+typedef struct hw_report_run {
+    char id[64], kind[16], started_at[32], finished_at[32], status[16]; /* times ISO UTC */
+} hw_report_run;
+
+/* The newest ok or partial run that has evaluations, started at or before
+ * `before` (ISO UTC text; NULL: any time).  HW_ENOTFOUND when none. */
+int hw_store_report_run(hw_store *s, const char *before, hw_report_run *out, hw_err *e);
+
+/* Status counts of a framework's evaluations per run (runs started in
+ * [from, to], NULL ends open), oldest run first, statuses as stored. */
+typedef struct hw_trend_row {
+    const char *run_id, *started_at, *status;
+    int64_t count;
+} hw_trend_row;
+int hw_store_report_trend(hw_store *s, const char *framework, const char *from, const char *to,
+                          int (*cb)(void *arg, const hw_trend_row *t), void *arg, hw_err *e);
+
+/* The evaluations of run_id for framework (and one requirement, or NULL
+ * for all), ordered by requirement then account.  Statuses as stored. */
+int hw_store_report_evaluations(hw_store *s, const char *run_id, const char *framework,
+                                const char *requirement,
+                                int (*cb)(void *arg, const hw_evaluation_row *r), void *arg,
+                                hw_err *e);
+
+/* Every recorded exception (risk acceptance), revoked and expired ones too. */
+typedef struct hw_exception_row {
+    int64_t id;
+    const char *account, *control, *reason, *approver;
+    int64_t created_at, expires_at; /* epoch seconds */
+    int revoked;
+} hw_exception_row;
+int hw_store_report_exceptions(hw_store *s, int (*cb)(void *arg, const hw_exception_row *x),
+                               void *arg, hw_err *e);
+
+/* Remediation actions planned in [from, to] (ISO UTC; NULL ends open)
+ * with their approvals ("approver at; ..."); NULL fields were not set. */
+typedef struct hw_report_action_row {
+    const char *id, *run_id, *account, *region, *control, *playbook, *action, *resource;
+    int destructive;
+    const char *state, *planned_at, *executed_at, *before_state, *after_state, *error;
+    const char *approvals;
+} hw_report_action_row;
+int hw_store_report_actions(hw_store *s, const char *from, const char *to,
+                            int (*cb)(void *arg, const hw_report_action_row *a), void *arg, hw_err *e);
+
+/* Active findings for a report, in store order: ALL of the controls the
+ * framework uses (framework NULL: every finding), SUPPRESSED ones of them,
+ * or every UNTRUSTED finding.  raw is not filled. */
+enum { HW_REPORT_FINDINGS_ALL = 0, HW_REPORT_FINDINGS_SUPPRESSED, HW_REPORT_FINDINGS_UNTRUSTED };
+int hw_store_report_findings(hw_store *s, const char *framework, int which,
+                             int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e);
+/* Active finding counts per account and region, ordered by both. */
+int hw_store_report_regions(hw_store *s, int (*cb)(void *arg, const char *account,
+                                                   const char *region, int64_t findings),
+                            void *arg, hw_err *e);
+/* The audit log's newest entry: its seq (0 when empty) and hash (64 zeros). */
+int hw_store_audit_head(hw_store *s, int64_t *seq, char hash[65], hw_err *e);
 
 #endif

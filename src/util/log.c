@@ -198,7 +198,8 @@ static void json_escape(hw_buf *b, const char *s)
     }
 }
 
-__attribute__((format(printf, 2, 0)))
+static void vlog(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void vlog(int level, const char *fmt, va_list ap)
 {
     if (level > log_level)
@@ -216,21 +217,31 @@ static void vlog(int level, const char *fmt, va_list ap)
     for (char *c = clean; *c; c++)
         if ((unsigned char)*c < 0x20 && *c != '\t')
             *c = ' ';
+    /* then valid UTF-8 always, and nothing that steers a terminal: DEL,
+     * C1 controls (CSI), bidirectional overrides, U+2028 (text.c) */
+    hw_buf safe = HW_BUF_INIT(0);
+    if (log_json) {
+        hw_buf esc = HW_BUF_INIT(0);
+        json_escape(&esc, clean);
+        hw_text_for_json(&safe, hw_buf_str(&esc), esc.len);
+        hw_buf_free(&esc);
+    } else {
+        hw_text_for_terminal(&safe, clean, strlen(clean), '?');
+    }
+    free(clean);
     hw_buf line = HW_BUF_INIT(0);
     if (log_json) {
         char ts[32];
         hw_time_iso(hw_now(), ts);
-        hw_buf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"", ts,
-                      level_name(level));
-        json_escape(&line, clean);
-        hw_buf_puts(&line, "\"}\n");
+        hw_buf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\"}\n", ts,
+                      level_name(level), hw_buf_str(&safe));
     } else {
         if (level <= HW_LOG_WARN || level >= HW_LOG_DEBUG)
-            hw_buf_printf(&line, "hubwarden: %s: %s\n", level_name(level), clean);
+            hw_buf_printf(&line, "hubwarden: %s: %s\n", level_name(level), hw_buf_str(&safe));
         else
-            hw_buf_printf(&line, "hubwarden: %s\n", clean);
+            hw_buf_printf(&line, "hubwarden: %s\n", hw_buf_str(&safe));
     }
-    free(clean);
+    hw_buf_free(&safe);
     if (progress_shown) {
         fputs("\r\033[K", stderr);
         progress_shown = 0;

@@ -204,6 +204,21 @@ void hw_buf_free(hw_buf *b)
 
 /* --------------------------------------------------------------- strings */
 
+char *hw_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+char *hw_strndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
 char *hw_asprintf(const char *fmt, ...)
 {
     hw_buf b = HW_BUF_INIT(0);

@@ -106,6 +106,10 @@ void hw_buf_free(hw_buf *b);
 
 /* --------------------------------------------------------------- strings */
 
+/* A malloc'd copy of s (NULL for NULL), or of its first n bytes with a NUL
+ * after them; free() it.  NULL on allocation failure. */
+char *hw_strdup(const char *s);
+char *hw_strndup(const char *s, size_t n);
 /* snprintf into a fresh string; free() it.  NULL on failure. */
 char *hw_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True when s is valid UTF-8 of n bytes (no overlongs, no surrogates). */
@@ -114,6 +118,30 @@ int hw_starts_with(const char *s, const char *prefix);
 /* Levenshtein distance between a and b, ignoring ASCII case; (size_t)-1
  * when either is longer than 256 bytes.  For "did you mean" suggestions. */
 size_t hw_edit_distance(const char *a, const char *b);
+
+/* ------------------------------------------------- hostile text (text.c) */
+
+/* Decodes one UTF-8 character at s (n bytes available): its length (1 to
+ * 4) and *cp, or 0 when s does not begin a valid, shortest-form,
+ * non-surrogate sequence. */
+size_t hw_utf8_decode(const char *s, size_t n, uint32_t *cp);
+/* True for a character that can steer a terminal or reorder what it
+ * shows: C0 controls, DEL, C1 controls (U+0080-U+009F, CSI among them),
+ * bidirectional marks, embeddings, overrides (U+202E) and isolates, and
+ * the line and paragraph separators (U+2028, U+2029). */
+int hw_char_steers_terminal(uint32_t cp);
+/* Drops an incomplete UTF-8 sequence at the end of s (in place): after
+ * snprintf into a fixed buffer cut a character in two. */
+void hw_utf8_trim(char *s);
+/* Appends s (n bytes) to out for a terminal: a byte that begins no valid
+ * sequence becomes U+FFFD, a character that steers a terminal (but tab)
+ * becomes repl.  0, or -1 when out is full. */
+int hw_text_for_terminal(hw_buf *out, const char *s, size_t n, char repl);
+/* Appends JSON text s (n bytes; a document or the inside of a string,
+ * with C0 controls already escaped) to out as valid UTF-8: invalid bytes
+ * become U+FFFD, DEL, C1 controls, bidirectional controls and U+2028/9
+ * become \uXXXX escapes.  0, or -1 when out is full. */
+int hw_text_for_json(hw_buf *out, const char *s, size_t n);
 
 /* ------------------------------------------------------------------ time */
 

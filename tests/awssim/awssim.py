@@ -35,6 +35,7 @@ sys.path.insert(0, HERE)
 import models  # noqa: E402
 import services  # noqa: E402
 import svc_config  # noqa: E402,F401  (registers AWS Config)
+import resources  # noqa: E402,F401  (registers its operations)
 from state import State, ApiError  # noqa: E402
 
 
@@ -139,6 +140,9 @@ class Handler(BaseHTTPRequestHandler):
         st = SIM.state
         if path == "/_awssim/state":
             return self.send(200, json.dumps(st.dump()), "application/json")
+        if path == "/_awssim/resources":
+            with st.lock:
+                return self.send(200, json.dumps(st.resources, sort_keys=True), "application/json")
         if path == "/_awssim/stats":
             with SIM.lock:
                 return self.send(200, json.dumps(SIM.stats), "application/json")
@@ -211,6 +215,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(403, json.dumps({"__type": "MissingAuthenticationTokenException",
                                               "message": "Missing Authentication Token"}),
                              "application/json")
+        if service == "s3" and url.path.startswith("/v20180820/"):
+            service = "s3control"  # S3 Control signs as "s3"; its paths tell it apart
         svc = SIM.models.service(service)
         if svc is None:
             return self.send(400, json.dumps({"__type": "UnknownServiceException",

@@ -64,12 +64,17 @@ class Service:
         if self.protocol in ("rest-json", "rest-xml"):
             for op_name in model.operation_names:
                 op = model.operation_model(op_name)
-                uri = op.http.get("requestUri", "/").split("?")[0]
+                uri, _, sub = op.http.get("requestUri", "/").partition("?")
+                # S3's subresources ("?publicAccessBlock", "?tagging"): the
+                # query keys an operation requires besides its path
+                need = [kv.split("=")[0] for kv in sub.split("&") if kv]
                 pattern = "^" + re.sub(r"\\\{([^}]+?)(\\\+)?\\\}",
                                        lambda m: "(?P<%s>%s)" % (re.sub(r"\W", "_", m.group(1)),
                                                                   ".+" if m.group(2) else "[^/]+"),
                                        re.escape(uri)) + "$"
-                self.routes.append((op.http.get("method", "POST"), re.compile(pattern), op))
+                self.routes.append((op.http.get("method", "POST"), re.compile(pattern), op, need))
+            # most specific first: more required query keys win
+            self.routes.sort(key=lambda r: -len(r[3]))
 
     # ------------------------------------------------------------ routing
     def find_operation(self, req):
@@ -89,9 +94,10 @@ class Service:
                 raise ApiError("InvalidAction", "Version %s is not supported" % req.form.get("Version"), 400)
             return self.model.operation_model(action)
         path = urllib.parse.unquote(req.path)
-        for method, rx, op in self.routes:
+        keys = {k for k, _ in req.query}
+        for method, rx, op, need in self.routes:
             m = rx.match(req.path)
-            if method == req.method and m:
+            if method == req.method and m and all(k in keys for k in need):
                 req.labels = {k: urllib.parse.unquote(v) for k, v in m.groupdict().items()}
                 return op
         raise ApiError("UnknownOperationException", "no operation for %s %s" % (req.method, path), 404)
@@ -128,6 +134,11 @@ class Service:
                     params[name] = self._scalar(m, req.headers[wire])
             else:
                 body_members[wire] = name
+        payload = shape.serialization.get("payload")
+        if self.protocol == "rest-xml":
+            if payload and req.body:
+                params[payload] = self._xml_body(shape.members[payload], req)
+            return {k: v for k, v in params.items() if v is not None}
         if body_members and req.body:
             doc = self._json_body(req)
             for k, v in doc.items():
@@ -136,6 +147,43 @@ class Service:
                                    "Unknown parameter %s" % k, 400)
                 params[body_members[k]] = v
         return {k: v for k, v in params.items() if v is not None}
+
+    def _xml_body(self, shape, req):
+        """A REST-XML payload (S3, S3 Control) back to parameters."""
+        import xml.etree.ElementTree as ET
+        try:
+            root = ET.fromstring(req.body)
+        except ET.ParseError:
+            raise ApiError("MalformedXML", "The XML you provided was not well-formed or did not "
+                           "validate against our published schema", 400)
+        want = shape.serialization.get("name", shape.name)
+        if root.tag.split("}")[-1] != want:
+            raise ApiError("MalformedXML", "expected a %s document" % want, 400)
+        return self._from_xml(shape, root)
+
+    def _from_xml(self, shape, el):
+        t = shape.type_name
+        if t == "structure":
+            out = {}
+            kids = list(el)
+            for name, m in shape.members.items():
+                wire = m.serialization.get("name", name)
+                found = [k for k in kids if k.tag.split("}")[-1] == wire]
+                if not found:
+                    continue
+                if m.type_name == "list" and m.serialization.get("flattened"):
+                    out[name] = [self._from_xml(m.member, k) for k in found]
+                else:
+                    out[name] = self._from_xml(m, found[0])
+            names = {m.serialization.get("name", n) for n, m in shape.members.items()}
+            for k in kids:
+                if k.tag.split("}")[-1] not in names:
+                    raise ApiError("MalformedXML", "unknown element %s" % k.tag.split("}")[-1], 400)
+            return out
+        if t == "list":
+            item = shape.member.serialization.get("name", "member")
+            return [self._from_xml(shape.member, k) for k in el if k.tag.split("}")[-1] == item]
+        return self._scalar(shape, (el.text or "").strip())
 
     def _json_body(self, req):
         if not req.body:
@@ -296,7 +344,30 @@ class Service:
             body = '<%sResponse xmlns="http://ec2.amazonaws.com/doc/%s/"><requestId>%s</requestId>%s</%sResponse>' % (
                 op.name, self.model.api_version, rid, inner, op.name)
             return 200, body, "text/xml", {"x-amzn-RequestId": rid}
+        if self.protocol == "rest-xml":
+            shape = op.output_shape
+            body = ""
+            if shape is not None and result:
+                payload = shape.serialization.get("payload")
+                if payload:
+                    m = shape.members[payload]
+                    name = m.serialization.get("name", payload)
+                    if result.get(payload) is not None:
+                        body = self._xml_doc(name, self._to_xml(m, result[payload]))
+                else:
+                    name = shape.serialization.get("name") or shape.name.replace("Output", "Result")
+                    body = self._xml_doc(name, self._to_xml(shape, result))
+            return 200, body, "application/xml", {"x-amz-request-id": rid}
         raise ApiError("InternalFailure", "protocol %s not served" % self.protocol, 500)
+
+    def _xml_doc(self, name, inner):
+        ns = self.model.metadata.get("xmlNamespace", "")
+        if isinstance(ns, dict):
+            ns = ns.get("uri", "")
+        if not ns:
+            ns = {"s3": "http://s3.amazonaws.com/doc/2006-03-01/",
+                  "s3control": "http://awss3control.amazonaws.com/doc/2018-08-20/"}.get(self.name, "")
+        return '<?xml version="1.0" encoding="UTF-8"?><%s xmlns="%s">%s</%s>' % (name, ns, inner, name)
 
     def serialize_error(self, err):
         rid = request_id()
@@ -311,6 +382,13 @@ class Service:
             body = "<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors>" \
                    "<RequestID>%s</RequestID></Response>" % (escape(err.code), escape(err.message), rid)
             return err.status, body, "text/xml", {}
+        if self.protocol == "rest-xml":
+            inner = "<Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId>" % (
+                escape(err.code), escape(err.message), rid)
+            body = "<Error>%s</Error>" % inner if self.name == "s3" else \
+                "<ErrorResponse><Error>%s</Error></ErrorResponse>" % inner
+            return err.status, '<?xml version="1.0" encoding="UTF-8"?>' + body, "application/xml", \
+                {"x-amz-request-id": rid}
         ns = self.model.metadata.get("xmlNamespace", "")
         kind = "Receiver" if err.status >= 500 else "Sender"
         body = '<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message>' \

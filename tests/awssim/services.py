@@ -347,7 +347,7 @@ def batch_update_findings(st, p, caller, region, req):
                 f.setdefault("Severity", {}).update(p["Severity"])
             if "UserDefinedFields" in p:
                 f.setdefault("UserDefinedFields", {}).update(p["UserDefinedFields"])
-            f["UpdatedAt"] = stamp
+            # as AWS documents: BatchUpdateFindings leaves UpdatedAt alone
             done.append(ident)
         st._sorted = None
     return {"ProcessedFindings": done, "UnprocessedFindings": failed}

@@ -65,6 +65,57 @@ def iso(t):
     return t.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def _ago(days):
+    t = now_utc() - datetime.timedelta(days=float(days))
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def load_resources(spec):
+    """The scenario's "resources" (README.md) with defaults filled in and
+    relative dates ("create_days_ago") made absolute, so that a dump of the
+    state before and after a run can be compared as is."""
+    out = {}
+    for account, a in spec.items():
+        s3 = a.get("s3") or {}
+        buckets = {}
+        for name, b in (s3.get("buckets") or {}).items():
+            buckets[name] = {"region": b.get("region", "us-east-1"),
+                             "public_access_block": copy.deepcopy(b.get("public_access_block")),
+                             "tags": dict(b.get("tags") or {})}
+        regions = {}
+        for region, r in (a.get("regions") or {}).items():
+            groups = {}
+            for gid, g in (r.get("security_groups") or {}).items():
+                rules = []
+                for i, rule in enumerate(g.get("rules") or []):
+                    x = {"id": rule.get("id") or "sgr-%s%04d" % (gid[3:], i), "egress": bool(rule.get("egress")),
+                         "protocol": str(rule.get("protocol", "tcp")),
+                         "from": int(rule.get("from", -1)), "to": int(rule.get("to", rule.get("from", -1)))}
+                    for k in ("cidr_ipv4", "cidr_ipv6", "description"):
+                        if rule.get(k):
+                            x[k] = rule[k]
+                    rules.append(x)
+                groups[gid] = {"name": g.get("name", gid), "description": g.get("description", gid),
+                               "vpc_id": g.get("vpc_id", "vpc-0a1b2c3d"), "owner": g.get("owner", account),
+                               "tags": dict(g.get("tags") or {}), "rules": rules}
+            regions[region] = {"security_groups": groups,
+                               "ebs_encryption_by_default": bool(r.get("ebs_encryption_by_default", False))}
+        users = {}
+        for name, u in ((a.get("iam") or {}).get("users") or {}).items():
+            keys = []
+            for k in u.get("access_keys") or []:
+                key = {"id": k["id"], "status": k.get("status", "Active"),
+                       "create_date": k.get("create_date") or _ago(k.get("create_days_ago", 1))}
+                if k.get("last_used") or "last_used_days_ago" in k:
+                    key["last_used"] = k.get("last_used") or _ago(k["last_used_days_ago"])
+                keys.append(key)
+            users[name] = {"tags": dict(u.get("tags") or {}), "access_keys": keys}
+        out[account] = {"s3": {"buckets": buckets,
+                               "public_access_block": copy.deepcopy(s3.get("public_access_block"))},
+                        "regions": regions, "iam": {"users": users}}
+    return out
+
+
 class State:
     def __init__(self, scen, base_dir):
         self.lock = threading.RLock()
@@ -110,6 +161,7 @@ class State:
                 self._add(f)
         self._sorted = None
         self.pages = {}
+        self.resources = load_resources(scen.get("resources") or {})
 
     @classmethod
     def load(cls, path):

@@ -24,11 +24,11 @@ KEY, SECRET = "AKIAHUBWARDENTEST001", "testsecretkeytestsecretkey0000000000001"
 
 
 class Sim:
-    def __init__(self, *extra):
+    def __init__(self, *extra, scenario=SCENARIO):
         self.dir = tempfile.mkdtemp(prefix="awssim-test-")
         port_file = os.path.join(self.dir, "port")
         self.proc = subprocess.Popen(
-            ["/usr/bin/python3", os.path.join(ROOT, "tests", "awssim", "awssim.py"), "--scenario", SCENARIO,
+            ["/usr/bin/python3", os.path.join(ROOT, "tests", "awssim", "awssim.py"), "--scenario", scenario,
              "--port-file", port_file, "--models", MODELS, "--quiet"] + list(extra),
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for _ in range(200):
@@ -306,6 +306,155 @@ class RateLimitTests(unittest.TestCase):
             rc, _, err = aws(sim, "securityhub", "get-findings", "--max-results", "1", "--no-paginate")
         finally:
             sim.stop()
+
+
+@unittest.skipUnless(os.path.exists(AWS), "Debian's awscli (/usr/bin/aws) is not installed")
+class ResourceTests(unittest.TestCase):
+    """The resource state remediations use (tests/data/awssim/remedy.json),
+    read and changed by awscli in a member account through AssumeRole."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.isdir(os.path.join(MODELS, "s3control")):
+            raise unittest.SkipTest("current models not laid out in %s (run make models)" % MODELS)
+        cls.sim = Sim("--no-rate-limit", scenario=os.path.join(ROOT, "tests", "data", "awssim", "remedy.json"))
+        rc, out, err = aws(cls.sim, "sts", "assume-role", "--role-arn",
+                           "arn:aws:iam::333333333333:role/HubwardenRemediation",
+                           "--role-session-name", "remedy-test", "--external-id", "hw-remedy-1")
+        assert rc == 0, err
+        c = out["Credentials"]
+        cls.creds = {"key": c["AccessKeyId"], "secret": c["SecretAccessKey"], "token": c["SessionToken"]}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()
+
+    def member(self, *args):
+        return aws(self.sim, *args, **self.creds)
+
+    def test_s3_bucket_public_access_block(self):
+        rc, _, err = self.member("s3api", "get-public-access-block", "--bucket", "prod-public-data")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("NoSuchPublicAccessBlockConfiguration", err)
+        cfg = "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=false,RestrictPublicBuckets=true"
+        rc, _, err = self.member("s3api", "put-public-access-block", "--bucket", "prod-public-data",
+                                 "--public-access-block-configuration", cfg,
+                                 "--expected-bucket-owner", "333333333333")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("s3api", "get-public-access-block", "--bucket", "prod-public-data")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["PublicAccessBlockConfiguration"],
+                         {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
+                          "RestrictPublicBuckets": True})
+        state = self.sim.control("/_awssim/resources")
+        self.assertFalse(state["333333333333"]["s3"]["buckets"]["prod-public-data"]["public_access_block"]
+                         ["BlockPublicPolicy"])
+        # tags; another account's bucket; no such bucket
+        rc, out, err = self.member("s3api", "get-bucket-tagging", "--bucket", "prod-exempt")
+        self.assertEqual(rc, 0, err)
+        self.assertIn({"Key": "hubwarden:exempt", "Value": "public website, RISK-42"}, out["TagSet"])
+        rc, _, err = self.member("s3api", "get-bucket-tagging", "--bucket", "prod-suppressed")
+        self.assertIn("NoSuchTagSet", err)
+        rc, _, err = self.member("s3api", "get-public-access-block", "--bucket", "shared-logs",
+                                 "--expected-bucket-owner", "333333333333")
+        self.assertIn("AccessDenied", err)
+        rc, _, err = self.member("s3api", "get-public-access-block", "--bucket", "no-such-bucket-x")
+        self.assertIn("NoSuchBucket", err)
+
+    def s3control(self, method, account, body=None):
+        """S3 Control signed by botocore's SigV4 and sent as is: awscli and
+        the SDK put the account id in the host name (333...333.127.0.0.1),
+        which a loopback simulator cannot serve."""
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.credentials
+        import urllib.error
+        url = self.sim.url + "/v20180820/configuration/publicAccessBlock"
+        headers = {"x-amz-account-id": account, "x-amz-content-sha256": __import__("hashlib").sha256(
+            (body or "").encode()).hexdigest()}
+        req = botocore.awsrequest.AWSRequest(method, url, data=body, headers=headers)
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(
+            self.creds["key"], self.creds["secret"], self.creds["token"]), "s3", "us-east-1").add_auth(req)
+        p = req.prepare()
+        data = p.body.encode() if isinstance(p.body, str) else p.body
+        r = urllib.request.Request(p.url, data=data, headers=dict(p.headers), method=method)
+        try:
+            with urllib.request.urlopen(r) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def test_s3control_account_block(self):
+        status, body = self.s3control("GET", "333333333333")
+        self.assertEqual(status, 404)
+        self.assertIn("<Code>NoSuchPublicAccessBlockConfiguration</Code>", body)
+        doc = ('<PublicAccessBlockConfiguration xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/">'
+               '<BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>')
+        status, body = self.s3control("PUT", "333333333333", doc)
+        self.assertEqual(status, 200, body)
+        status, body = self.s3control("GET", "333333333333")
+        self.assertEqual(status, 200, body)
+        self.assertIn("<BlockPublicAcls>true</BlockPublicAcls>", body)
+        self.assertIn("<RestrictPublicBuckets>false</RestrictPublicBuckets>", body)
+        status, body = self.s3control("GET", "444444444444")
+        self.assertEqual(status, 403)
+        status, body = self.s3control("PUT", "333333333333", "<Nope/>")
+        self.assertEqual(status, 400)
+        self.assertIn("MalformedXML", body)
+
+    def test_ec2_security_group_rules_and_ebs(self):
+        rc, out, err = self.member("ec2", "describe-security-group-rules", "--filters",
+                                   "Name=group-id,Values=sg-0a11")
+        self.assertEqual(rc, 0, err)
+        rules = {r["SecurityGroupRuleId"]: r for r in out["SecurityGroupRules"]}
+        self.assertEqual(len(rules), 6)
+        self.assertEqual(rules["sgr-0a11000000000002"]["CidrIpv4"], "10.0.0.0/8")
+        self.assertTrue(rules["sgr-0a11000000000006"]["IsEgress"])
+        rc, out, err = self.member("ec2", "describe-security-groups", "--group-ids", "sg-0a11")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["SecurityGroups"][0]["OwnerId"], "333333333333")
+        rc, _, err = self.member("ec2", "revoke-security-group-ingress", "--group-id", "sg-0a11",
+                                 "--security-group-rule-ids", "sgr-0a11000000000003")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("ec2", "describe-security-group-rules", "--filters",
+                                   "Name=group-id,Values=sg-0a11")
+        self.assertNotIn("sgr-0a11000000000003", [r["SecurityGroupRuleId"] for r in out["SecurityGroupRules"]])
+        self.assertEqual(len(out["SecurityGroupRules"]), 5)
+        rc, _, err = self.member("ec2", "revoke-security-group-ingress", "--group-id", "sg-0a11",
+                                 "--security-group-rule-ids", "sgr-0a11000000000006")  # egress
+        self.assertIn("InvalidSecurityGroupRuleId.NotFound", err)
+        rc, _, err = self.member("ec2", "describe-security-groups", "--group-ids", "sg-0b21")  # other account
+        self.assertIn("InvalidGroup.NotFound", err)
+        rc, out, err = self.member("ec2", "get-ebs-encryption-by-default")
+        self.assertEqual(rc, 0, err)
+        self.assertFalse(out["EbsEncryptionByDefault"])
+        rc, out, err = self.member("ec2", "enable-ebs-encryption-by-default")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("ec2", "get-ebs-encryption-by-default")
+        self.assertTrue(out["EbsEncryptionByDefault"])
+        rc, out, err = self.member("ec2", "get-ebs-encryption-by-default", "--region", "eu-west-1")
+        self.assertFalse(out["EbsEncryptionByDefault"])  # per region
+
+    def test_iam_access_keys(self):
+        rc, out, err = self.member("iam", "list-access-keys", "--user-name", "batch")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([k["Status"] for k in out["AccessKeyMetadata"]], ["Active"])
+        rc, out, err = self.member("iam", "get-access-key-last-used", "--access-key-id", "AKIABATCHOLD00000001")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("LastUsedDate", out["AccessKeyLastUsed"])
+        rc, _, err = self.member("iam", "update-access-key", "--user-name", "batch", "--access-key-id",
+                                 "AKIABATCHOLD00000001", "--status", "Inactive")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("iam", "list-access-keys", "--user-name", "batch")
+        self.assertEqual([k["Status"] for k in out["AccessKeyMetadata"]], ["Inactive"])
+        rc, out, err = self.member("iam", "list-user-tags", "--user-name", "batch")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["Tags"], [])
+        rc, _, err = self.member("iam", "list-access-keys", "--user-name", "nobody")
+        self.assertIn("NoSuchEntity", err)
+        rc, _, err = self.member("iam", "update-access-key", "--user-name", "batch", "--access-key-id",
+                                 "AKIABATCHOLD00000001", "--status", "Sleeping")
+        self.assertNotEqual(rc, 0)  # enum checked against the model
 
 
 if __name__ == "__main__":

@@ -87,7 +87,7 @@ static double pipeline(const char *file, const char *db)
     if (hw_store_open(db, HW_STORE_WRITE, 1000, &s, &e) != HW_OK ||
         hw_store_run_begin(s, "import", run_id, &e) != HW_OK || hw_orgset_load(s, &org, &e) != HW_OK)
         die(db, &e);
-    hw_store_sink sink = { s, run_id, 50000, 0, 0 };
+    hw_store_sink sink = { .store = s, .run_id = run_id, .batch_size = 50000 };
     hw_ingest in;
     hw_ingest_init(&in, &org, timed_sink, &sink);
     in.catalog = cat;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_shared_store.sh - a store that cron and auditors share: two Unix
 # users, the writer (hwtest-cron) and an auditor in its group
-# (hwtest-audit).  The store, its lock and its WAL files are 0640; the
+# (hwtest-audit).  In the set-group-id folder of the documented layout the
+# store, its lock and its WAL files are 0640 (0600 elsewhere); the
 # auditor can query from a read-only folder; in a writable folder the
 # auditor's query leaves no file of its own, and the next write works.
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +20,7 @@ as() { # USER CMD...: runs CMD as USER with its groups; output in $TMP/out, $TMP
 mode_of() { stat -c '%a' "$1"; }
 chmod 0711 "$TMP"
 S="$TMP/store"
-mkdir "$S" && chown hwtest-cron:hwtest-cron "$S" && chmod 0750 "$S"
+mkdir "$S" && chown hwtest-cron:hwtest-cron "$S" && chmod 2750 "$S"
 /usr/bin/python3 "$ROOT/tests/awssim/gen_findings.py" --count 300 --seed 9 -o "$TMP/a.jsonl"
 /usr/bin/python3 "$ROOT/tests/awssim/gen_findings.py" --count 100 --seed 10 -o "$TMP/b.jsonl"
 chmod 0644 "$TMP/a.jsonl" "$TMP/b.jsonl"
@@ -41,7 +42,7 @@ diff "$TMP/before" "$TMP/after" > /dev/null || fail "a read-only query changed t
 ok "query from a read-only folder"
 
 # in a writable folder: no file of the auditor's, and the writer goes on
-chmod 0770 "$S"
+chmod 2770 "$S"
 as hwtest-audit "$HW" --db "$DB" findings --output csv || { cat "$TMP/err"; fail "the auditor's query, writable folder"; }
 as hwtest-audit "$HW" --db "$DB" findings show "$(head -1 "$TMP/a.jsonl" | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["Id"])')" || { cat "$TMP/err"; fail "findings show"; }
 [ -z "$(find "$S" -user hwtest-audit)" ] || fail "the auditor left files: $(find "$S" -user hwtest-audit)"

@@ -14,6 +14,7 @@
 #include "eval/eval.h"
 #include "scan/evaluate.h"
 #include "store/store.h"
+#include "store_undo.h"
 
 static char dir[64];
 static char dbpath[128];
@@ -535,20 +536,16 @@ static void test_audit_reanchor(void)
     fresh();
     hw_store *s = open_w();
     hw_store_close(s);
-    /* back to schema 4 with two entries hashed the old way */
+    /* back to schema 4 (before the intervals and plans) with two entries hashed the old way */
     char h1[65], h2[65], buf[512];
     const char *zero = "0000000000000000000000000000000000000000000000000000000000000000";
     int n = snprintf(buf, sizeof buf, "%s\n1\n2024-01-01T00:00:00Z\nr\nhubwarden\na\n{}", zero);
     hw_sha256_hex(buf, (size_t)n, h1);
     n = snprintf(buf, sizeof buf, "%s\n2\n2024-01-01T00:00:01Z\nr\nhubwarden\nb\n{}", h1);
     hw_sha256_hex(buf, (size_t)n, h2);
-    char sql[1400];
+    char sql[2048];
     snprintf(sql, sizeof sql,
-             "DROP VIEW evaluations; DROP TABLE eval_intervals; DROP TABLE eval_runs;"
-             " DROP TABLE resource_counts; ALTER TABLE evaluations_legacy RENAME TO evaluations;"
-             " DROP INDEX findings_evaluation; CREATE INDEX findings_evidence ON"
-             " findings(account_id, control_id) WHERE trusted = 1 AND record_state = 'ACTIVE';"
-             " ALTER TABLE audit_log DROP COLUMN format;"
+             HW_UNDO_6 HW_UNDO_5
              " INSERT INTO audit_log VALUES (1, '2024-01-01T00:00:00Z', 'r', 'hubwarden', 'a',"
              " '{}', '%s', '%s');"
              " INSERT INTO audit_log VALUES (2, '2024-01-01T00:00:01Z', 'r', 'hubwarden', 'b',"

@@ -13,6 +13,7 @@
 
 #include "store/store.h"
 #include "store/store_int.h" /* HW_ZDICT_SAMPLES */
+#include "store_undo.h"
 
 static char dir[64];
 static char dbpath[128];
@@ -477,11 +478,7 @@ static void test_migrate_times(void)
     hw_store_close(s);
     /* back to schema 2 as hubwarden wrote it: seconds, no tie or title
      * column, per-run evaluations, the audit log's first format */
-    exec_raw("DROP VIEW evaluations; DROP TABLE eval_intervals; DROP TABLE eval_runs;"
-             "DROP TABLE resource_counts; ALTER TABLE evaluations_legacy RENAME TO evaluations;"
-             "DROP INDEX findings_evaluation; CREATE INDEX findings_evidence ON"
-             " findings(account_id, control_id) WHERE trusted = 1 AND record_state = 'ACTIVE';"
-             "ALTER TABLE audit_log DROP COLUMN format;"
+    exec_raw(HW_UNDO_6 HW_UNDO_5
              "UPDATE findings SET first_observed = first_observed / 1000,"
              " last_observed = last_observed / 1000, created_at = created_at / 1000,"
              " updated_at = updated_at / 1000;"

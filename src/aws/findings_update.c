@@ -1,0 +1,50 @@
+/*
+ * findings_update.c - Security Hub BatchUpdateFindings for the workflow
+ * status and note of findings (through the aggregator, which may update
+ * its members' findings).  At most 100 findings a call, as the API allows.
+ * BatchUpdateFindings does not change a finding's UpdatedAt.
+ */
+#include "aws/aws_int.h"
+
+#include <cJSON.h>
+#include <string.h>
+
+int hw_aws_update_workflow(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_finding_ref *refs,
+                           size_t n, const char *status, const char *note, int *processed,
+                           hw_err *e)
+{
+    if (n == 0 || n > 100)
+        return hw_err_set(e, HW_EINVAL, "BatchUpdateFindings: 1 to 100 findings a call, not %zu", n);
+    cJSON *req = cJSON_CreateObject();
+    cJSON *ids = cJSON_AddArrayToObject(req, "FindingIdentifiers");
+    for (size_t i = 0; i < n; i++) {
+        cJSON *one = cJSON_CreateObject();
+        cJSON_AddStringToObject(one, "Id", refs[i].id);
+        cJSON_AddStringToObject(one, "ProductArn", refs[i].product_arn);
+        cJSON_AddItemToArray(ids, one);
+        processed[i] = 0;
+    }
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(req, "Workflow"), "Status", status);
+    cJSON *nt = cJSON_AddObjectToObject(req, "Note");
+    cJSON_AddStringToObject(nt, "Text", note);
+    cJSON_AddStringToObject(nt, "UpdatedBy", "hubwarden");
+    cJSON *resp = NULL;
+    int rc = hw_aws_rest_json_call(c, ctx, &hw_svc_securityhub, "BatchUpdateFindings", "PATCH",
+                                   "/findings/batchupdate", req, &resp, e);
+    cJSON_Delete(req);
+    if (rc != HW_OK)
+        return rc;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(resp, "ProcessedFindings")) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "Id");
+        const cJSON *pa = cJSON_GetObjectItemCaseSensitive(it, "ProductArn");
+        if (!cJSON_IsString(id) || !cJSON_IsString(pa))
+            continue;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(refs[i].id, id->valuestring) == 0 &&
+                strcmp(refs[i].product_arn, pa->valuestring) == 0)
+                processed[i] = 1;
+    }
+    cJSON_Delete(resp);
+    return HW_OK;
+}

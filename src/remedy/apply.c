@@ -1,0 +1,400 @@
+/*
+ * apply.c - running actions: assume the owning account's remediation role,
+ * re-read the resource, make the smallest change, re-read to verify, and
+ * record before and after in the store and the audit log.  Each action is
+ * its own transaction, so one that fails (or a role that cannot be
+ * assumed) never stops or undoes the others.
+ */
+#include "remedy/remedy.h"
+
+#include <cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *print_state(const cJSON *j)
+{
+    char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+    return s ? s : hw_strdup("{}");
+}
+
+int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
+                         const char **state, char **before, char **after, char why[512],
+                         hw_err *e)
+{
+    *before = *after = NULL;
+    why[0] = '\0';
+    *state = "failed";
+    const hw_remedy_family *fam = hw_remedy_family_for(a->control);
+    if (!fam || strcmp(fam->action, a->action) != 0) {
+        snprintf(why, 512, "no remediation %s for control %s", a->action, a->control);
+        return HW_OK;
+    }
+    const hw_config *cfg = p->cfg;
+    if (hw_aws_assume(c, a->account, cfg->remediation.role_name, cfg->remediation.external_id,
+                      e) != HW_OK) {
+        snprintf(why, 512, "cannot assume %s in %s: %s", cfg->remediation.role_name, a->account,
+                 e->msg);
+        return HW_OK;
+    }
+    hw_remedy_target t = { a->account, a->region, a->control, a->resource,
+                           cfg->remediation.exemption_tag };
+    cJSON *st0 = NULL;
+    int verdict = HW_RV_FAILING;
+    char found[256] = "";
+    if (fam->read(c, &t, &st0, &verdict, found, e) != HW_OK) {
+        snprintf(why, 512, "re-reading %s: %s", a->resource, e->msg);
+        cJSON_Delete(st0);
+        return HW_OK;
+    }
+    *before = print_state(st0);
+    if (verdict != HW_RV_FAILING) {
+        *state = hw_remedy_verdict_name(verdict);
+        snprintf(why, 512, "%s", found);
+        cJSON_Delete(st0);
+        return HW_OK;
+    }
+    int rc = fam->fix(c, &t, st0, e);
+    cJSON_Delete(st0);
+    if (rc != HW_OK) {
+        snprintf(why, 512, "changing %s: %s", a->resource, e->msg);
+        return HW_OK;
+    }
+    cJSON *st1 = NULL;
+    verdict = HW_RV_FAILING;
+    found[0] = '\0';
+    if (fam->read(c, &t, &st1, &verdict, found, e) != HW_OK) {
+        snprintf(why, 512, "verifying %s: %s", a->resource, e->msg);
+        cJSON_Delete(st1);
+        return HW_OK;
+    }
+    *after = print_state(st1);
+    cJSON_Delete(st1);
+    if (verdict == HW_RV_COMPLIANT) {
+        *state = "done";
+        snprintf(why, 512, "verified: %s", found);
+    } else {
+        snprintf(why, 512, "verification failed: %s after the change (%s)",
+                 hw_remedy_verdict_name(verdict), found);
+    }
+    return HW_OK;
+}
+
+/* ------------------------------------------------------------- the queue */
+
+struct item {
+    char *id, *plan_id, *finding_id, *product_arn, *account, *region, *control, *action;
+    char *resource, *mode, *state, *reason, *calls;
+    int64_t finding_updated_at;
+    int disruptive;
+};
+
+struct queue {
+    struct item *v;
+    size_t n, cap;
+    int oom;
+};
+
+static int queue_cb(void *arg, const hw_action_row *a)
+{
+    struct queue *q = arg;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 32;
+        struct item *nv = realloc(q->v, cap * sizeof *nv);
+        if (!nv) {
+            q->oom = 1;
+            return 1;
+        }
+        q->v = nv;
+        q->cap = cap;
+    }
+    struct item *it = &q->v[q->n++];
+    it->id = hw_strdup(a->id);
+    it->plan_id = hw_strdup(a->plan_id);
+    it->finding_id = hw_strdup(a->finding_id);
+    it->product_arn = hw_strdup(a->product_arn);
+    it->account = hw_strdup(a->account);
+    it->region = hw_strdup(a->region);
+    it->control = hw_strdup(a->control);
+    it->action = hw_strdup(a->action);
+    it->resource = hw_strdup(a->resource);
+    it->mode = hw_strdup(a->mode);
+    it->state = hw_strdup(a->state);
+    it->reason = hw_strdup(a->reason);
+    it->calls = hw_strdup(a->calls);
+    it->finding_updated_at = a->finding_updated_at;
+    it->disruptive = a->disruptive;
+    if (!it->id || !it->plan_id || !it->finding_id || !it->product_arn || !it->account ||
+        !it->region || !it->control || !it->action || !it->resource || !it->mode ||
+        !it->state || !it->reason || !it->calls)
+        q->oom = 1;
+    return q->oom;
+}
+
+static void queue_free(struct queue *q)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        struct item *it = &q->v[i];
+        char *f[] = { it->id,     it->plan_id, it->finding_id, it->product_arn, it->account,
+                      it->region, it->control, it->action,     it->resource,    it->mode,
+                      it->state,  it->reason,  it->calls };
+        for (size_t j = 0; j < HW_ARRAY_LEN(f); j++)
+            free(f[j]);
+    }
+    free(q->v);
+}
+
+static void row_of(const struct item *it, hw_action_row *a)
+{
+    memset(a, 0, sizeof *a);
+    a->id = it->id;
+    a->plan_id = it->plan_id;
+    a->finding_id = it->finding_id;
+    a->product_arn = it->product_arn;
+    a->finding_updated_at = it->finding_updated_at;
+    a->account = it->account;
+    a->region = it->region;
+    a->control = it->control;
+    a->action = it->action;
+    a->resource = it->resource;
+    a->disruptive = it->disruptive;
+    a->mode = it->mode;
+    a->state = it->state;
+    a->reason = it->reason;
+    a->calls = it->calls;
+}
+
+/* Whether an approved action's finding is still FAILED, ACTIVE and
+ * unchanged since the plan. */
+struct still {
+    const struct item *it;
+    int found;
+};
+static int still_cb(void *arg, const hw_finding_row *f)
+{
+    struct still *s = arg;
+    if (strcmp(f->id, s->it->finding_id) == 0 && strcmp(f->product_arn, s->it->product_arn) == 0)
+        s->found = f->updated_at == s->it->finding_updated_at ? 1 : 2;
+    return 0;
+}
+
+static int still_failing(hw_store *st, const struct item *it, const char **why, hw_err *e)
+{
+    struct still s = { it, 0 };
+    const char *account[] = { it->account }, *control[] = { it->control }, *failed[] = { "FAILED" };
+    hw_finding_query q = { 0 };
+    q.id = it->finding_id;
+    q.accounts = account;
+    q.naccounts = 1;
+    q.controls = control;
+    q.ncontrols = 1;
+    q.statuses = failed;
+    q.nstatuses = 1;
+    if (hw_store_findings(st, &q, still_cb, &s, e) != HW_OK)
+        return -1;
+    *why = s.found == 0   ? "dropped: the finding is no longer FAILED and ACTIVE"
+           : s.found == 2 ? "dropped: the finding changed since the plan"
+                          : "";
+    return s.found == 1;
+}
+
+static int record(hw_store *st, const struct item *it, const char *state, const char *why,
+                  const char *before, const char *after, const char *actor, hw_err *e)
+{
+    if (hw_store_begin(st, e) != HW_OK)
+        return e->kind;
+    int failed = strcmp(state, "failed") == 0;
+    int rc = hw_store_action_finish(st, it->id, state, why, before, after, failed ? why : NULL, e);
+    if (rc == HW_OK && strcmp(state, "done") == 0)
+        rc = hw_store_action_set_workflow(st, it->id, "want:RESOLVED", e);
+    if (rc == HW_OK) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "action", it->id);
+        cJSON_AddStringToObject(d, "plan", it->plan_id);
+        cJSON_AddStringToObject(d, "account", it->account);
+        cJSON_AddStringToObject(d, "region", it->region);
+        cJSON_AddStringToObject(d, "control", it->control);
+        cJSON_AddStringToObject(d, "resource", it->resource);
+        cJSON_AddStringToObject(d, "state", state);
+        cJSON_AddStringToObject(d, "why", why);
+        cJSON *b = before ? cJSON_Parse(before) : NULL, *af = after ? cJSON_Parse(after) : NULL;
+        cJSON_AddItemToObject(d, "before", b ? b : cJSON_CreateNull());
+        cJSON_AddItemToObject(d, "after", af ? af : cJSON_CreateNull());
+        char *detail = cJSON_PrintUnformatted(d);
+        cJSON_Delete(d);
+        rc = detail ? hw_store_audit_append(st, it->plan_id, actor, "remediation.action", detail, e)
+                    : hw_err_set(e, HW_ENOMEM, "out of memory");
+        free(detail);
+    }
+    if (rc == HW_OK)
+        rc = hw_store_commit(st, e);
+    else
+        hw_store_rollback(st);
+    return rc;
+}
+
+static void count(hw_apply_stats *s, const char *state)
+{
+    if (strcmp(state, "done") == 0)
+        s->done++;
+    else if (strcmp(state, "already-compliant") == 0)
+        s->compliant++;
+    else if (strcmp(state, "gone") == 0)
+        s->gone++;
+    else if (strcmp(state, "exempt") == 0)
+        s->exempt++;
+    else if (strcmp(state, "refused") == 0)
+        s->refused++;
+    else if (strcmp(state, "dropped") == 0)
+        s->dropped++;
+    else
+        s->failed++;
+}
+
+int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
+                    const char *plan_id, const char *actor, hw_apply_stats *stats, hw_apply_cb cb,
+                    void *arg, hw_err *e)
+{
+    memset(stats, 0, sizeof *stats);
+    struct queue q = { 0 };
+    hw_action_query aq = { 0 };
+    aq.plan_id = plan_id;
+    aq.state = "planned";
+    int rc = hw_store_actions(st, &aq, queue_cb, &q, e);
+    memset(&aq, 0, sizeof aq);
+    aq.state = "approved";
+    if (rc == HW_OK)
+        rc = hw_store_actions(st, &aq, queue_cb, &q, e);
+    if (rc == HW_OK && q.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading actions");
+    for (size_t i = 0; rc == HW_OK && i < q.n; i++) {
+        struct item *it = &q.v[i];
+        hw_action_row a;
+        row_of(it, &a);
+        const char *state;
+        char *before = NULL, *after = NULL;
+        char why[512];
+        if (strcmp(it->state, "approved") == 0) {
+            const char *dwhy;
+            int ok = still_failing(st, it, &dwhy, e);
+            if (ok < 0) {
+                rc = e->kind;
+                break;
+            }
+            if (!ok) {
+                snprintf(why, sizeof why, "%s", dwhy);
+                state = "dropped";
+                goto recorded;
+            }
+        }
+        stats->run++;
+        hw_err ae;
+        hw_err_clear(&ae);
+        hw_remedy_run_action(c, p, &a, &state, &before, &after, why, &ae);
+    recorded:
+        rc = record(st, it, state, why, before, after, actor, e);
+        count(stats, state);
+        if (cb && rc == HW_OK) {
+            a.state = state;
+            a.reason = why;
+            a.before = before ? before : "";
+            a.after = after ? after : "";
+            a.error = strcmp(state, "failed") == 0 ? why : "";
+            cb(arg, &a);
+        }
+        free(before);
+        free(after);
+    }
+    queue_free(&q);
+    return rc;
+}
+
+/* ------------------------------------------------ Security Hub workflow */
+
+struct wanted {
+    struct queue q;
+    char (*workflow)[32];
+    size_t cap;
+};
+static int wanted_cb(void *arg, const hw_action_row *a)
+{
+    struct wanted *w = arg;
+    if (queue_cb(&w->q, a))
+        return 1;
+    if (w->q.n > w->cap) {
+        size_t cap = w->q.cap;
+        void *nw = realloc(w->workflow, cap * sizeof *w->workflow);
+        if (!nw) {
+            w->q.oom = 1;
+            return 1;
+        }
+        w->workflow = nw;
+        w->cap = cap;
+    }
+    snprintf(w->workflow[w->q.n - 1], sizeof w->workflow[0], "%s", a->workflow + 5);
+    return 0;
+}
+
+int hw_remedy_workflow_sync(hw_store *st, hw_aws_client *c, const hw_aws_ctx *ctx,
+                            const char *actor, size_t *updated, size_t *failed, hw_err *e)
+{
+    *updated = *failed = 0;
+    struct wanted w = { { 0 }, NULL, 0 };
+    hw_action_query q = { 0 };
+    q.workflow_wanted = 1;
+    int rc = hw_store_actions(st, &q, wanted_cb, &w, e);
+    if (rc == HW_OK && w.q.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading workflow updates");
+    for (size_t i = 0; rc == HW_OK && i < w.q.n; i++) {
+        const struct item *it = &w.q.v[i];
+        const char *status = w.workflow[i];
+        char note[256];
+        snprintf(note, sizeof note, strcmp(status, "RESOLVED") == 0
+                                        ? "hubwarden action %s: fixed and verified"
+                                        : "hubwarden action %s: a fix awaits approval",
+                 it->id);
+        hw_aws_finding_ref ref = { it->finding_id, it->product_arn };
+        int processed = 0;
+        hw_err ae;
+        hw_err_clear(&ae);
+        int arc = hw_aws_update_workflow(c, ctx, &ref, 1, status, note, &processed, &ae);
+        if (arc == HW_OK && !processed)
+            hw_err_set(&ae, HW_EAWS, "Security Hub did not process finding %s", it->finding_id);
+        int ok = arc == HW_OK && processed;
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "action", it->id);
+        cJSON_AddStringToObject(d, "finding", it->finding_id);
+        cJSON_AddStringToObject(d, "workflow", status);
+        if (!ok)
+            cJSON_AddStringToObject(d, "error", ae.msg);
+        char *detail = cJSON_PrintUnformatted(d);
+        cJSON_Delete(d);
+        if (!detail) {
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+            break;
+        }
+        if ((rc = hw_store_begin(st, e)) == HW_OK) {
+            if (ok)
+                rc = hw_store_action_set_workflow(st, it->id, status, e);
+            if (rc == HW_OK)
+                rc = hw_store_audit_append(st, it->plan_id, actor,
+                                           ok ? "remediation.workflow"
+                                              : "remediation.workflow-failed",
+                                           detail, e);
+            if (rc == HW_OK)
+                rc = hw_store_commit(st, e);
+            else
+                hw_store_rollback(st);
+        }
+        free(detail);
+        if (ok) {
+            (*updated)++;
+        } else {
+            (*failed)++;
+            hw_warn("action %s: Security Hub workflow %s not set (retried on the next run): %s",
+                    it->id, status, ae.msg);
+        }
+    }
+    queue_free(&w.q);
+    free(w.workflow);
+    return rc;
+}

@@ -1,0 +1,622 @@
+/*
+ * plan.c - from the store's failed findings to a stored plan: trust checked
+ * again from the raw ASFF, then the policy's mode, scope, open actions,
+ * the circuit breaker and the limits.  Every finding that does not become
+ * an action is kept as a skip with its reason; findings of controls the
+ * policy leaves off (or without a remediation) are only counted.
+ */
+#include "remedy/remedy.h"
+
+#include <cJSON.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ trust */
+
+int hw_remedy_resource_account(const char *resource, const char *partition, char account[16])
+{
+    account[0] = '\0';
+    if (hw_starts_with(resource, "AWS::::Account:")) {
+        const char *id = resource + strlen("AWS::::Account:");
+        if (strlen(id) != 12 || strspn(id, "0123456789") != 12)
+            return -1;
+        memcpy(account, id, 13);
+        return 0;
+    }
+    /* arn:partition:service:region:account:resource */
+    const char *f[6];
+    const char *p = resource;
+    for (int i = 0; i < 6; i++) {
+        f[i] = p;
+        if (i == 5)
+            break;
+        p = strchr(p, ':');
+        if (!p)
+            return -1;
+        p++;
+    }
+    if (strncmp(f[0], "arn:", 4) != 0)
+        return -1;
+    size_t plen = (size_t)(f[2] - f[1] - 1);
+    if (plen != strlen(partition) || strncmp(f[1], partition, plen) != 0)
+        return -1;
+    size_t alen = (size_t)(f[5] - f[4] - 1);
+    if (f[2][0] == ':' || !*f[5])
+        return -1; /* no service, or no resource part */
+    if (alen == 0)
+        return 0; /* S3 buckets: no account in the ARN */
+    if (alen != 12 || strspn(f[4], "0123456789") < 12)
+        return -1;
+    memcpy(account, f[4], 12);
+    account[12] = '\0';
+    return 0;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
+                    const hw_remedy_policy *p, char *resource, size_t reslen, char *why,
+                    size_t whylen)
+{
+    resource[0] = '\0';
+    if (!f->trusted) {
+        snprintf(why, whylen, "untrusted: %s", f->untrusted_reason ? f->untrusted_reason : "");
+        return 0;
+    }
+    cJSON *j = cJSON_ParseWithLength(raw, rawlen);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        snprintf(why, whylen, "untrusted: the stored finding is not a JSON object");
+        return 0;
+    }
+    int ok = 0;
+    const char *partition = hw_aws_partition(f->region);
+    char want[256];
+    snprintf(want, sizeof want, "arn:%s:securityhub:%s::product/aws/securityhub", partition,
+             f->region);
+    const char *product = jstr(j, "ProductArn"), *gen = jstr(j, "GeneratorId");
+    const char *acct = jstr(j, "AwsAccountId");
+    const cJSON *comp = cJSON_GetObjectItemCaseSensitive(j, "Compliance");
+    const cJSON *wf = cJSON_GetObjectItemCaseSensitive(j, "Workflow");
+    const cJSON *res = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "Resources"), 0);
+    const char *rid = jstr(res, "Id");
+    char gen_want[96], racct[16];
+    snprintf(gen_want, sizeof gen_want, "security-control/%s", f->control_id);
+    int gen_ok = strcmp(gen, gen_want) == 0 ||
+                 (!hw_starts_with(gen, "security-control/") && *gen &&
+                  strcmp(jstr(comp, "SecurityControlId"), f->control_id) == 0);
+    if (strcmp(product, want) != 0)
+        snprintf(why, whylen, "untrusted: product %.200s is not Security Hub's own in %.40s",
+                 product, f->region);
+    else if (!gen_ok)
+        snprintf(why, whylen, "untrusted: generator %.200s is not Security Hub control %s", gen,
+                 f->control_id);
+    else if (strcmp(acct, f->account_id) != 0)
+        snprintf(why, whylen, "untrusted: AwsAccountId %.20s differs from the stored %s", acct,
+                 f->account_id);
+    else if (!*rid || strlen(rid) >= reslen)
+        snprintf(why, whylen, "untrusted: no usable resource id");
+    else if (hw_remedy_resource_account(rid, partition, racct) != 0)
+        snprintf(why, whylen, "untrusted: resource %.300s is not an ARN of partition %s", rid,
+                 partition);
+    else if (*racct && strcmp(racct, acct) != 0)
+        snprintf(why, whylen, "untrusted: resource %.300s belongs to account %s, not %s", rid,
+                 racct, acct);
+    else if (!hw_remedy_policy_in_org(p, acct))
+        snprintf(why, whylen, "untrusted: account %s is not in the Organization", acct);
+    else if (strcmp(jstr(wf, "Status"), "SUPPRESSED") == 0)
+        snprintf(why, whylen, "suppressed: workflow status SUPPRESSED");
+    else if (strcmp(jstr(comp, "Status"), "FAILED") != 0 ||
+             strcmp(jstr(j, "RecordState"), "ARCHIVED") == 0)
+        snprintf(why, whylen, "not failed: the stored finding is not FAILED and ACTIVE");
+    else {
+        snprintf(resource, reslen, "%s", rid);
+        ok = 1;
+    }
+    cJSON_Delete(j);
+    return ok;
+}
+
+/* ------------------------------------------------------------------- plan */
+
+struct cand {
+    char *id, *product_arn, *account, *region, *control;
+    char resource[2048];
+    int64_t updated_at;
+    int trusted;
+    char *untrusted_reason;
+    const hw_remedy_family *fam;
+    int mode;
+    char why[512];  /* approval reason, or the skip reason */
+    int skip;
+};
+
+struct collect {
+    const hw_remedy_policy *p;
+    struct cand *v;
+    size_t n, cap;
+    hw_plan_stats *stats;
+    int oom;
+};
+
+static int collect_cb(void *arg, const hw_finding_row *f)
+{
+    struct collect *c = arg;
+    c->stats->findings++;
+    if (!f->control_id || !*f->control_id)
+        return 0;
+    const hw_remedy_family *fam = hw_remedy_family_for(f->control_id);
+    char why[512];
+    int mode = fam ? hw_remedy_policy_mode(c->p, f->control_id,
+                                           hw_remedy_disruptive(fam, f->control_id), why,
+                                           sizeof why)
+                   : HW_REMEDY_OFF;
+    if (mode == HW_REMEDY_OFF) {
+        c->stats->off++;
+        return 0;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        struct cand *nv = realloc(c->v, cap * sizeof *nv);
+        if (!nv) {
+            c->oom = 1;
+            return 1;
+        }
+        c->v = nv;
+        c->cap = cap;
+    }
+    struct cand *k = &c->v[c->n];
+    memset(k, 0, sizeof *k);
+    k->id = hw_strdup(f->id);
+    k->product_arn = hw_strdup(f->product_arn);
+    k->account = hw_strdup(f->account_id);
+    k->region = hw_strdup(f->region);
+    k->control = hw_strdup(f->control_id);
+    k->untrusted_reason = hw_strdup(f->untrusted_reason ? f->untrusted_reason : "");
+    k->updated_at = f->updated_at;
+    k->trusted = f->trusted;
+    k->fam = fam;
+    k->mode = mode;
+    snprintf(k->why, sizeof k->why, "%s", why);
+    c->n++;
+    if (!k->id || !k->product_arn || !k->account || !k->region || !k->control ||
+        !k->untrusted_reason) {
+        c->oom = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static void cands_free(struct cand *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].id);
+        free(v[i].product_arn);
+        free(v[i].account);
+        free(v[i].region);
+        free(v[i].control);
+        free(v[i].untrusted_reason);
+    }
+    free(v);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void skip(struct cand *k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    k->skip = 1;
+    vsnprintf(k->why, sizeof k->why, fmt, ap);
+    va_end(ap);
+}
+
+/*
+ * A counter per string key ("account/control", ...): open addressing on
+ * FNV-1a, so that a plan stays linear in the number of findings.
+ */
+struct counter {
+    char **key;
+    unsigned *val;
+    size_t cap, n;
+};
+
+static uint64_t fnv(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* The slot of key (inserted with 0 when absent, if insert); NULL when
+ * absent or out of memory. */
+static unsigned *counter_at(struct counter *c, const char *key, int insert)
+{
+    if (insert && (c->n + 1) * 2 > c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        char **k = calloc(cap, sizeof *k);
+        unsigned *v = calloc(cap, sizeof *v);
+        if (!k || !v) {
+            free(k);
+            free(v);
+            return NULL;
+        }
+        for (size_t i = 0; i < c->cap; i++) {
+            if (!c->key[i])
+                continue;
+            size_t j = fnv(c->key[i]) & (cap - 1);
+            while (k[j])
+                j = (j + 1) & (cap - 1);
+            k[j] = c->key[i];
+            v[j] = c->val[i];
+        }
+        free(c->key);
+        free(c->val);
+        c->key = k;
+        c->val = v;
+        c->cap = cap;
+    }
+    if (!c->cap)
+        return NULL;
+    size_t j = fnv(key) & (c->cap - 1);
+    while (c->key[j]) {
+        if (strcmp(c->key[j], key) == 0)
+            return &c->val[j];
+        j = (j + 1) & (c->cap - 1);
+    }
+    if (!insert || !(c->key[j] = hw_strdup(key)))
+        return NULL;
+    c->n++;
+    return &c->val[j];
+}
+
+static void counter_free(struct counter *c)
+{
+    for (size_t i = 0; i < c->cap; i++)
+        free(c->key[i]);
+    free(c->key);
+    free(c->val);
+}
+
+/* Actions that answer a finding, by finding, read once: a pending or
+ * approved one; a rejected, refused (the real state contradicted the
+ * finding), done, already-compliant or gone one while the
+ * finding has not changed since (Security Hub evaluates again on its own
+ * schedule: until then the finding stays FAILED in the store). */
+struct open_action {
+    char id[96], state[16];
+    int64_t updated_at;
+};
+struct opens {
+    struct counter by_finding; /* product_arn|finding_id -> index + 1 */
+    struct open_action *v;
+    size_t n, cap;
+    int oom;
+};
+static int opens_cb(void *arg, const hw_action_row *a)
+{
+    struct opens *o = arg;
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 64;
+        struct open_action *nv = realloc(o->v, cap * sizeof *nv);
+        if (!nv) {
+            o->oom = 1;
+            return 1;
+        }
+        o->v = nv;
+        o->cap = cap;
+    }
+    hw_buf k = HW_BUF_INIT(0);
+    hw_buf_printf(&k, "%s|%s", a->product_arn, a->finding_id);
+    unsigned *slot = counter_at(&o->by_finding, hw_buf_str(&k), 1);
+    hw_buf_free(&k);
+    if (!slot) {
+        o->oom = 1;
+        return 1;
+    }
+    /* the newest decision counts: later rows replace earlier ones */
+    struct open_action *x = &o->v[o->n];
+    snprintf(x->id, sizeof x->id, "%s", a->id);
+    snprintf(x->state, sizeof x->state, "%s", a->state);
+    x->updated_at = a->finding_updated_at;
+    *slot = (unsigned)++o->n;
+    return 0;
+}
+static const struct open_action *open_for(struct opens *o, const struct cand *k)
+{
+    hw_buf key = HW_BUF_INIT(0);
+    hw_buf_printf(&key, "%s|%s", k->product_arn, k->id);
+    const unsigned *slot = counter_at(&o->by_finding, hw_buf_str(&key), 0);
+    hw_buf_free(&key);
+    if (!slot || !*slot)
+        return NULL;
+    const struct open_action *a = &o->v[*slot - 1];
+    /* pending and approved answer the finding whatever happened since;
+     * a rejection or a fix answers the finding it saw, not a newer one */
+    if (strcmp(a->state, "pending") != 0 && strcmp(a->state, "approved") != 0 &&
+        a->updated_at != k->updated_at)
+        return NULL;
+    return a;
+}
+
+/* Per account and control: how many resources Security Hub evaluated. */
+struct totals {
+    struct counter c;
+    int oom;
+};
+static int totals_cb(void *arg, const hw_control_count *cc)
+{
+    struct totals *t = arg;
+    char key[96];
+    snprintf(key, sizeof key, "%s/%s", cc->account, cc->control);
+    unsigned *v = counter_at(&t->c, key, 1);
+    if (!v) {
+        t->oom = 1;
+        return 1;
+    }
+    *v = cc->passed + cc->failed;
+    return 0;
+}
+
+static int check_trust(hw_store *st, const hw_remedy_policy *p, struct cand *k, hw_err *e)
+{
+    if (!k->trusted) { /* ingest's verdict stands: no need to read the raw bytes */
+        skip(k, "untrusted: %s", k->untrusted_reason);
+        return HW_OK;
+    }
+    char *raw = NULL;
+    size_t len = 0;
+    if (hw_store_finding_raw(st, k->product_arn, k->id, &raw, &len, e) != HW_OK)
+        return e->kind;
+    hw_finding_row f = { 0 };
+    f.id = k->id;
+    f.product_arn = k->product_arn;
+    f.account_id = k->account;
+    f.region = k->region;
+    f.control_id = k->control;
+    f.trusted = k->trusted;
+    f.untrusted_reason = k->untrusted_reason;
+    char why[512];
+    if (!hw_remedy_trust(&f, raw, len, p, k->resource, sizeof k->resource, why, sizeof why))
+        skip(k, "%s", why);
+    free(raw);
+    return HW_OK;
+}
+
+static int apply_breaker(struct cand *v, size_t n, struct totals *t, double max_share)
+{
+    struct counter planned = { 0 };
+    char key[96];
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].skip)
+            continue;
+        snprintf(key, sizeof key, "%s/%s", v[i].account, v[i].control);
+        unsigned *c = counter_at(&planned, key, 1);
+        if (!c) {
+            counter_free(&planned);
+            return -1;
+        }
+        (*c)++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].skip)
+            continue;
+        snprintf(key, sizeof key, "%s/%s", v[i].account, v[i].control);
+        unsigned count = *counter_at(&planned, key, 0);
+        const unsigned *tp = counter_at(&t->c, key, 0);
+        unsigned total = tp && *tp > count ? *tp : count;
+        if (count <= hw_remedy_breaker_allow(max_share, total))
+            continue;
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "circuit breaker: %s would change %u of %u resources in account %s "
+                 "(more than remediation.max_share %.0f%%); none changed",
+                 v[i].control, count, total, v[i].account, max_share * 100.0);
+        skip(&v[i], "%s", msg);
+    }
+    counter_free(&planned);
+    return 0;
+}
+
+static int apply_limits(struct cand *v, size_t n, const hw_config *c)
+{
+    struct counter per_account = { 0 };
+    size_t run = 0;
+    char lim[32];
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].skip)
+            continue;
+        unsigned *in_account = counter_at(&per_account, v[i].account, 1);
+        if (!in_account) {
+            counter_free(&per_account);
+            return -1;
+        }
+        if (*in_account >= (unsigned)c->remediation.max_actions_per_account) {
+            snprintf(lim, sizeof lim, "%d", c->remediation.max_actions_per_account);
+            skip(&v[i], "limit: remediation.max_actions_per_account (%s) reached in account %s",
+                 lim, v[i].account);
+        } else if (run >= (size_t)c->remediation.max_actions_per_run) {
+            snprintf(lim, sizeof lim, "%d", c->remediation.max_actions_per_run);
+            skip(&v[i], "limit: remediation.max_actions_per_run (%s) reached", lim);
+        } else {
+            (*in_account)++;
+            run++;
+        }
+    }
+    counter_free(&per_account);
+    return 0;
+}
+
+static int write_plan(hw_store *st, struct cand *v, size_t n, const char *actor, char plan_id[64],
+                      hw_plan_stats *stats, const char *exemption_tag, hw_err *e)
+{
+    if (hw_store_run_begin(st, "plan", plan_id, e) != HW_OK)
+        return e->kind;
+    cJSON *ids = cJSON_CreateArray();
+    size_t seq = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct cand *k = &v[i];
+        if (k->skip) {
+            hw_plan_skip_row s = { k->id,     k->product_arn, k->account, k->region,
+                                   k->control, k->resource,   k->why };
+            if (hw_store_plan_skip_put(st, plan_id, &s, e) != HW_OK)
+                goto fail;
+            stats->skipped++;
+            continue;
+        }
+        char id[96];
+        snprintf(id, sizeof id, "%s-%03zu", plan_id, ++seq);
+        hw_remedy_target t = { k->account, k->region, k->control, k->resource, exemption_tag };
+        cJSON *calls = k->fam->calls(&t);
+        char *calls_s = calls ? cJSON_PrintUnformatted(calls) : NULL;
+        cJSON_Delete(calls);
+        int approval = k->mode == HW_REMEDY_APPROVAL;
+        hw_action_row a = { 0 };
+        a.id = id;
+        a.plan_id = plan_id;
+        a.finding_id = k->id;
+        a.product_arn = k->product_arn;
+        a.finding_updated_at = k->updated_at;
+        a.account = k->account;
+        a.region = k->region;
+        a.control = k->control;
+        a.action = k->fam->action;
+        a.resource = k->resource;
+        a.disruptive = hw_remedy_disruptive(k->fam, k->control);
+        a.mode = approval ? "approval" : "auto";
+        a.state = approval ? "pending" : "planned";
+        a.reason = approval ? k->why : "";
+        a.calls = calls_s ? calls_s : "[]";
+        a.workflow = approval ? "want:NOTIFIED" : "";
+        int rc = hw_store_action_put(st, &a, e);
+        free(calls_s);
+        if (rc != HW_OK)
+            goto fail;
+        cJSON_AddItemToArray(ids, cJSON_CreateString(id));
+        stats->actions++;
+        if (approval)
+            stats->approval_actions++;
+        else
+            stats->auto_actions++;
+    }
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "plan", plan_id);
+    cJSON_AddNumberToObject(d, "findings", (double)stats->findings);
+    cJSON_AddNumberToObject(d, "off", (double)stats->off);
+    cJSON_AddNumberToObject(d, "skipped", (double)stats->skipped);
+    cJSON_AddItemToObject(d, "actions", ids);
+    ids = NULL;
+    char *detail = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+    int rc = detail ? HW_OK : hw_err_set(e, HW_ENOMEM, "out of memory");
+    if (rc == HW_OK)
+        rc = hw_store_run_finish(st, plan_id, "ok", detail, e);
+    if (rc == HW_OK)
+        rc = hw_store_audit_append(st, plan_id, actor, "remediation.plan", detail, e);
+    free(detail);
+    return rc;
+fail:
+    cJSON_Delete(ids);
+    return e->kind;
+}
+
+int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remedy_filter *flt,
+                         const char *actor, char plan_id[64], hw_plan_stats *stats, hw_err *e)
+{
+    memset(stats, 0, sizeof *stats);
+    const hw_config *cfg = p->cfg;
+    struct collect c = { p, NULL, 0, 0, stats, 0 };
+    const char *failed[] = { "FAILED" };
+    const char *control[] = { flt ? flt->control : NULL }, *account[] = { flt ? flt->account : NULL };
+    hw_finding_query q = { 0 };
+    q.statuses = failed;
+    q.nstatuses = 1;
+    q.controls = control;
+    q.ncontrols = control[0] ? 1 : 0;
+    q.accounts = account;
+    q.naccounts = account[0] ? 1 : 0;
+    struct totals t = { { 0 }, 0 };
+    struct counter seen = { 0 }; /* control|account|region|resource -> index + 1 */
+    int rc = hw_store_findings(st, &q, collect_cb, &c, e);
+    if (rc == HW_OK && c.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory collecting findings");
+    if (rc == HW_OK && hw_store_control_counts(st, totals_cb, &t, e) != HW_OK)
+        rc = e->kind;
+    if (rc == HW_OK && t.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory counting resources");
+    struct opens opens = { { 0 }, NULL, 0, 0, 0 };
+    hw_action_query oq = { 0 };
+    oq.state = "pending|approved|rejected|refused|done|already-compliant|gone";
+    if (rc == HW_OK && hw_store_actions(st, &oq, opens_cb, &opens, e) != HW_OK)
+        rc = e->kind;
+    if (rc == HW_OK && opens.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading open actions");
+    for (size_t i = 0; rc == HW_OK && i < c.n; i++) {
+        struct cand *k = &c.v[i];
+        char why[512];
+        if ((rc = check_trust(st, p, k, e)) != HW_OK || k->skip)
+            continue;
+        if (!hw_remedy_policy_in_scope(p, k->account, k->region, why, sizeof why)) {
+            skip(k, "%s", why);
+            continue;
+        }
+        int excepted = 0;
+        if ((rc = hw_store_exception_active(st, k->account, k->control, hw_now(), &excepted, e)) !=
+            HW_OK)
+            break;
+        if (excepted) {
+            skip(k, "excepted: an unexpired risk acceptance covers %s in account %s", k->control,
+                 k->account);
+            continue;
+        }
+        hw_buf rk = HW_BUF_INIT(0);
+        hw_buf_printf(&rk, "%s|%s|%s|%s", k->control, k->account, k->region, k->resource);
+        unsigned *first = counter_at(&seen, hw_buf_str(&rk), 1);
+        hw_buf_free(&rk);
+        if (!first) {
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory planning");
+            break;
+        }
+        if (*first) {
+            skip(k, "duplicate: finding %s already plans this resource", c.v[*first - 1].id);
+            continue;
+        }
+        *first = (unsigned)i + 1;
+        const struct open_action *o = open_for(&opens, k);
+        if (!o)
+            continue;
+        if (strcmp(o->state, "pending") == 0)
+            skip(k, "awaiting approval as action %s", o->id);
+        else if (strcmp(o->state, "approved") == 0)
+            skip(k, "approved as action %s; runs on --apply", o->id);
+        else if (strcmp(o->state, "rejected") == 0 || strcmp(o->state, "refused") == 0)
+            skip(k, "%s as action %s; planned again when the finding changes", o->state, o->id);
+        else
+            skip(k, "fixed: action %s found it %s; waiting for Security Hub to evaluate again",
+                 o->id, strcmp(o->state, "done") == 0 ? "failing and fixed it" : o->state);
+    }
+    if (rc == HW_OK) {
+        if (apply_breaker(c.v, c.n, &t, cfg->remediation.max_share) != 0 ||
+            apply_limits(c.v, c.n, cfg) != 0)
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory planning");
+        if (rc == HW_OK && (rc = hw_store_begin(st, e)) == HW_OK) {
+            rc = write_plan(st, c.v, c.n, actor, plan_id, stats, cfg->remediation.exemption_tag,
+                            e);
+            if (rc == HW_OK)
+                rc = hw_store_commit(st, e);
+            else
+                hw_store_rollback(st);
+        }
+    }
+    cands_free(c.v, c.n);
+    counter_free(&t.c);
+    counter_free(&seen);
+    counter_free(&opens.by_finding);
+    free(opens.v);
+    return rc;
+}

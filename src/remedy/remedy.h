@@ -1,0 +1,209 @@
+/*
+ * remedy.h - remediation: policy -> plan -> re-read -> act -> verify ->
+ * record.  The module's whole contract.
+ *
+ * A *plan* is built from the store's FAILED, ACTIVE control findings only:
+ * every finding is checked again here (Security Hub's own product with a
+ * control generator, the finding's account is the resource's, the account
+ * is in the Organization, the workflow is not SUPPRESSED), then against
+ * the policy (mode per control, scope, limits, circuit breaker).  Each
+ * finding becomes one *action* or one skip with its reason; both are kept
+ * in the store under the plan id (a run of kind "plan") and in the audit
+ * log.  *Applying* runs a plan's auto actions and every approved action:
+ * assume remediation.role_name in the account that owns the resource,
+ * re-read the resource (exempt by tag / already compliant / gone /
+ * contradicts the finding: nothing changes), make the smallest change,
+ * re-read to verify, record before and after.
+ *
+ * One file per remediation family (s3.c, ec2_sg.c, iam_keys.c, ebs.c):
+ * each is a hw_remedy_family, the only code that knows its AWS calls.
+ *
+ * Ownership: hw_remedy_plan_build() fills a plan freed by
+ * hw_remedy_plan_free(); hw_remedy_policy_init() a policy freed by
+ * hw_remedy_policy_free(); cJSON trees returned are the caller's
+ * (cJSON_Delete).  Strings in rows handed to callers are borrowed.
+ */
+#ifndef HW_REMEDY_H
+#define HW_REMEDY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aws/aws.h"
+#include "config/config.h"
+#include "store/store.h"
+#include "util/util.h"
+
+struct cJSON;
+
+/* --------------------------------------------------------------- families */
+
+/* What re-reading a resource found. */
+enum hw_remedy_verdict {
+    HW_RV_FAILING = 0, /* the real state shows the failure: fix it */
+    HW_RV_COMPLIANT,   /* already compliant (fixed by hand, or meanwhile) */
+    HW_RV_GONE,        /* the resource no longer exists */
+    HW_RV_EXEMPT,      /* carries the exemption tag (why: its value) */
+    HW_RV_REFUSED      /* the real state contradicts the finding */
+};
+const char *hw_remedy_verdict_name(int verdict);
+
+/* The resource one action works on, with the control it fixes. */
+typedef struct hw_remedy_target {
+    const char *account, *region, *control, *resource;
+    const char *exemption_tag; /* tag key that exempts a resource */
+} hw_remedy_target;
+
+typedef struct hw_remedy_family {
+    const char *action;             /* catalogue name: "s3-block-public-access" */
+    const char *const *controls;    /* the controls it fixes, NULL-terminated */
+    const char *const *disruptive;  /* of those, the ones that can break a workload */
+    const char *const *permissions; /* IAM actions the remediation role needs */
+    /* The exact API calls one action makes, as a JSON array of strings
+     * ("s3:PutPublicAccessBlock Bucket=b BlockPublicAcls=true ..."). */
+    struct cJSON *(*calls)(const hw_remedy_target *t);
+    /* Reads the real resource with the owning account's credentials:
+     * *state (JSON object, caller frees) and *verdict; why names what was
+     * found when not FAILING.  HW_OK unless the read itself failed. */
+    int (*read)(hw_aws_client *c, const hw_remedy_target *t, struct cJSON **state, int *verdict,
+                char why[256], hw_err *e);
+    /* Makes the smallest change that fixes the control, given the state
+     * read just before. */
+    int (*fix)(hw_aws_client *c, const hw_remedy_target *t, const struct cJSON *state, hw_err *e);
+} hw_remedy_family;
+
+extern const hw_remedy_family hw_remedy_s3_bucket_pab;  /* S3.8 ... (s3.c) */
+extern const hw_remedy_family hw_remedy_s3_account_pab; /* S3.1 (s3.c) */
+extern const hw_remedy_family hw_remedy_ec2_open_ingress; /* EC2.13/14/19/53/54 (ec2_sg.c) */
+extern const hw_remedy_family hw_remedy_iam_stale_keys; /* IAM.3/8/22 (iam_keys.c) */
+extern const hw_remedy_family hw_remedy_ebs_default;   /* EC2.7 (ebs.c) */
+
+/* The family that fixes control, or NULL. */
+const hw_remedy_family *hw_remedy_family_for(const char *control);
+/* Every family, NULL-terminated. */
+extern const hw_remedy_family *const hw_remedy_families[];
+/* Whether control is disruptive in its family. */
+int hw_remedy_disruptive(const hw_remedy_family *f, const char *control);
+
+/* Pure checks of the families, for tests: whether an ingress rule offends
+ * an EC2 control (ec2_sg.c; from/to -1: every port), whether an access key
+ * is stale for an IAM control (iam_keys.c; times in epoch seconds, 0:
+ * never). */
+int hw_remedy_sg_rule_offends(const char *control, const char *cidr4, const char *cidr6,
+                              const char *proto, int from, int to);
+int hw_remedy_key_stale(const char *control, int64_t now, int64_t created, int64_t last_used);
+
+/* ----------------------------------------------------------------- policy */
+
+typedef struct hw_remedy_account {
+    char *id;
+    char *ou_path; /* "r-ab12/ou-ab12-prod0001" */
+    int in_org;
+} hw_remedy_account;
+
+typedef struct hw_remedy_policy {
+    const hw_config *cfg;
+    hw_remedy_account *accounts; /* sorted by id */
+    size_t naccounts;
+} hw_remedy_policy;
+
+/* From the configuration and the accounts known to the store (NULL st: no
+ * account is in the Organization; tests add them with _add_account). */
+int hw_remedy_policy_init(hw_remedy_policy *p, const hw_config *cfg, hw_store *st, hw_err *e);
+int hw_remedy_policy_add_account(hw_remedy_policy *p, const char *id, const char *ou_path,
+                                 int in_org, hw_err *e);
+void hw_remedy_policy_free(hw_remedy_policy *p);
+
+/* The mode for a control (enum hw_remedy_mode): the config's rule, else
+ * remediation.default; a disruptive control set to auto becomes approval
+ * unless remediation.allow_disruptive_auto, and why says so. */
+int hw_remedy_policy_mode(const hw_remedy_policy *p, const char *control, int disruptive,
+                          char *why, size_t whylen);
+/* 1 when account and region are in remediation's scope, else 0 with why. */
+int hw_remedy_policy_in_scope(const hw_remedy_policy *p, const char *account, const char *region,
+                              char *why, size_t whylen);
+/* 1 when the account is a member of the Organization. */
+int hw_remedy_policy_in_org(const hw_remedy_policy *p, const char *account);
+/* Circuit breaker: how many of a control's `total` resources in one
+ * account one run may change (max_share of them, but always at least 1). */
+unsigned hw_remedy_breaker_allow(double max_share, unsigned total);
+
+/* ------------------------------------------------------------------ trust */
+
+/*
+ * The account a resource id names: the ARN's account field, or the
+ * account of "AWS::::Account:N".  An S3 bucket ARN carries none: *account
+ * is "" and the family checks the owner with ExpectedBucketOwner.
+ * Returns 0, or -1 for an id that is not an ARN of partition.
+ */
+int hw_remedy_resource_account(const char *resource, const char *partition, char account[16]);
+
+/*
+ * Re-checks a finding from its raw ASFF bytes, whatever ingest said: 1 when
+ * it may be acted on, else 0 with why.  On success *resource points into
+ * `resource` (the first resource's id, at most 2048 bytes).
+ */
+int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
+                    const hw_remedy_policy *p, char *resource, size_t reslen, char *why,
+                    size_t whylen);
+
+/* ------------------------------------------------------------------- plan */
+
+typedef struct hw_remedy_filter {
+    const char *control; /* NULL: every control */
+    const char *account; /* NULL: every account */
+} hw_remedy_filter;
+
+typedef struct hw_plan_stats {
+    size_t findings;   /* FAILED, ACTIVE findings read */
+    size_t off;        /* of those, controls the policy leaves off or without a remediation */
+    size_t actions, auto_actions, approval_actions;
+    size_t skipped;    /* listed with a reason */
+} hw_plan_stats;
+
+/*
+ * Builds a plan in the store (one transaction): a run of kind "plan" whose
+ * id goes to plan_id, its actions, its skips and an audit entry.  actor
+ * names who asked (audit log).
+ */
+int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remedy_filter *flt,
+                         const char *actor, char plan_id[64], hw_plan_stats *stats, hw_err *e);
+
+/* ------------------------------------------------------------------ apply */
+
+typedef struct hw_apply_stats {
+    size_t run, done, compliant, gone, exempt, refused, failed, dropped;
+} hw_apply_stats;
+
+/* Called after each action with its final row (for printing). */
+typedef void (*hw_apply_cb)(void *arg, const hw_action_row *a);
+
+/*
+ * Runs plan_id's auto actions (state planned) and every approved action
+ * whose finding is still FAILED and unchanged (else it is dropped), each in
+ * its own transaction.  One failed action never stops the others:
+ * stats->failed counts them.  HW_OK unless the store itself failed.
+ */
+int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
+                    const char *plan_id, const char *actor, hw_apply_stats *stats, hw_apply_cb cb,
+                    void *arg, hw_err *e);
+
+/*
+ * Security Hub's workflow for the findings of actions (BatchUpdateFindings
+ * with ctx, the aggregator): RESOLVED after a verified fix, NOTIFIED while
+ * an action awaits approval, each with a note naming the action.  Security
+ * Hub sets RESOLVED back to NEW when the control fails again: the store's
+ * action state is the truth, never the finding's workflow.  An update that
+ * fails is warned about, audited and retried on the next call; it never
+ * undoes a fix.  HW_OK unless the store failed.
+ */
+int hw_remedy_workflow_sync(hw_store *st, hw_aws_client *c, const hw_aws_ctx *ctx,
+                            const char *actor, size_t *updated, size_t *failed, hw_err *e);
+
+/* Runs one action (exposed for tests): fills state, before, after, why. */
+int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
+                         const char **state, char **before, char **after, char why[512],
+                         hw_err *e);
+
+#endif

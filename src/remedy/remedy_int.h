@@ -1,0 +1,30 @@
+/*
+ * remedy_int.h - what the remediation families share: reading AWS XML
+ * responses and naming the AWS error of the last call.  Nothing outside
+ * src/remedy/ includes it.
+ */
+#ifndef HW_REMEDY_INT_H
+#define HW_REMEDY_INT_H
+
+#include <cJSON.h>
+#include <libxml/tree.h>
+
+#include "remedy/remedy.h"
+
+/* The first element named `name` at or below node (depth first), or NULL. */
+xmlNodePtr rx_find(xmlNodePtr node, const char *name);
+/* Its text ("" when empty); NULL when there is no such element. */
+const char *rx_text(xmlNodePtr node, const char *name);
+/* The element children of node named name, one after another:
+ * for (n = rx_next(first_child, "item"); n; n = rx_next(n->next, "item")). */
+xmlNodePtr rx_next(xmlNodePtr n, const char *name);
+/* The AWS error code of the client's last failed call ("" when none). */
+const char *rx_code(const hw_aws_client *c);
+/* "true" -> 1. */
+int rx_bool(const char *s);
+/* A call context for the target's account and region. */
+hw_aws_ctx rx_ctx(const hw_remedy_target *t);
+/* Adds "s" to a JSON array of calls (printf-style). */
+void rx_call(cJSON *calls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

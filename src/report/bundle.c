@@ -1,0 +1,548 @@
+/*
+ * bundle.c - one signed bundle per framework, written atomically.
+ *
+ * Steps per framework: report.xml streamed (xml.c), checked against the
+ * schema (schema.c), signed (sign.c); report.html from it (html.c);
+ * findings.csv; SHA256SUMS over every file; SHA256SUMS.p7s.  All of it in
+ * a temporary folder beside the bundle's final place, renamed into place
+ * at the end (an existing bundle of the same run is swapped out in one
+ * step and removed), so an interrupted report leaves no half bundle and
+ * earlier bundles stay as they were.  With opts->jobs > 1 the bundles are
+ * written by that many worker processes at once, each with its own store
+ * connection (bundles share nothing but the read-only store).
+ */
+#include "report/report.h"
+
+#include <cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* --------------------------------------------------------------- CSV */
+
+void hw_csv_cell(hw_buf *out, const char *s)
+{
+    s = s ? s : "";
+    hw_buf_putc(out, '"');
+    /* a leading = + - @ (or tab/CR) makes spreadsheets evaluate the cell */
+    if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r')
+        hw_buf_putc(out, '\'');
+    for (; *s; s++) {
+        if (*s == '"')
+            hw_buf_putc(out, '"');
+        hw_buf_putc(out, *s);
+    }
+    hw_buf_putc(out, '"');
+}
+
+struct csv_state {
+    FILE *f;
+    hw_buf b, res;
+    int failed;
+};
+
+static void csv_flush(struct csv_state *c)
+{
+    if (c->b.len && fwrite(c->b.data, 1, c->b.len, c->f) != c->b.len)
+        c->failed = 1;
+    hw_buf_reset(&c->b);
+}
+
+static void csv_row(struct csv_state *c, const char *const *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            hw_buf_putc(&c->b, ',');
+        hw_csv_cell(&c->b, cells[i]);
+    }
+    hw_buf_puts(&c->b, "\r\n");
+    if (c->b.len > (1u << 16))
+        csv_flush(c);
+}
+
+/* The resources' JSON array as one line per resource id. */
+static void resource_lines(const char *json, hw_buf *out)
+{
+    cJSON *r = cJSON_Parse(json ? json : "[]");
+    cJSON *it;
+    cJSON_ArrayForEach(it, r)
+    {
+        if (!cJSON_IsString(it))
+            continue;
+        if (out->len)
+            hw_buf_putc(out, '\n');
+        hw_buf_puts(out, it->valuestring);
+    }
+    cJSON_Delete(r);
+}
+
+static int csv_cb(void *arg, const hw_finding_row *f)
+{
+    struct csv_state *c = arg;
+    hw_buf_reset(&c->res);
+    resource_lines(f->resources, &c->res);
+    char first[32] = "", last[32] = "", updated[32] = "";
+    if (f->first_observed)
+        hw_time_iso_ms(f->first_observed, first);
+    if (f->last_observed)
+        hw_time_iso_ms(f->last_observed, last);
+    hw_time_iso_ms(f->updated_at, updated);
+    const char *cells[] = { f->account_id,      f->region,          f->control_id,
+                            f->severity,        f->compliance_status, f->workflow_status,
+                            f->record_state,    f->trusted ? "yes" : "no",
+                            f->trusted ? "" : f->untrusted_reason,
+                            f->product,         f->resource_type,   hw_buf_str(&c->res),
+                            first,              last,               updated,
+                            f->id };
+    csv_row(c, cells, HW_ARRAY_LEN(cells));
+    return c->failed;
+}
+
+struct hw_csv {
+    struct csv_state c;
+};
+
+int hw_csv_open(const char *path, hw_csv **out, hw_err *e)
+{
+    static const char *const header[] = { "account",       "region",          "control",
+                                          "severity",      "compliance_status", "workflow_status",
+                                          "record_state",  "trusted",         "untrusted_reason",
+                                          "product",       "resource_type",   "resources",
+                                          "first_observed", "last_observed",  "updated_at",
+                                          "id" };
+    *out = NULL;
+    hw_csv *w = calloc(1, sizeof *w);
+    if (!w)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    w->c.f = fopen(path, "wb");
+    if (!w->c.f) {
+        free(w);
+        return hw_err_set(e, HW_EIO, "%s: cannot create: %s", path, strerror(errno));
+    }
+    csv_row(&w->c, header, HW_ARRAY_LEN(header));
+    *out = w;
+    return HW_OK;
+}
+
+int hw_csv_finding(hw_csv *w, const hw_finding_row *f)
+{
+    return csv_cb(&w->c, f);
+}
+
+int hw_csv_close(hw_csv *w, const char *path, hw_err *e)
+{
+    if (!w)
+        return HW_OK;
+    csv_flush(&w->c);
+    hw_buf_free(&w->c.b);
+    hw_buf_free(&w->c.res);
+    int bad = fclose(w->c.f) != 0 || w->c.failed;
+    free(w);
+    return bad && e ? hw_err_set(e, HW_EIO, "%s: writing failed", path) : HW_OK;
+}
+
+/* --------------------------------------------------------- SHA256SUMS */
+
+static int file_sha256(const char *path, char hex[65], hw_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return hw_err_set(e, HW_EIO, "%s: cannot open: %s", path, strerror(errno));
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    static unsigned char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        EVP_DigestUpdate(md, buf, n);
+    int err = ferror(f);
+    fclose(f);
+    unsigned char d[32];
+    unsigned dl = 0;
+    EVP_DigestFinal_ex(md, d, &dl);
+    EVP_MD_CTX_free(md);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    return err ? hw_err_set(e, HW_EIO, "%s: read error", path) : HW_OK;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int hw_bundle_sums(const char *dir, hw_err *e)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return hw_err_set(e, HW_EIO, "%s: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *de;
+    int rc = HW_OK;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' || hw_starts_with(de->d_name, "SHA256SUMS"))
+            continue;
+        char **p = realloc(names, (n + 1) * sizeof *p);
+        if (!p || !(p[n] = strdup(de->d_name))) {
+            names = p ? p : names;
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+            break;
+        }
+        names = p;
+        n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof *names, name_cmp);
+    hw_buf out = HW_BUF_INIT(0);
+    for (size_t i = 0; i < n && rc == HW_OK; i++) {
+        char *path = hw_asprintf("%s/%s", dir, names[i]);
+        char hex[65];
+        rc = path ? file_sha256(path, hex, e) : hw_err_set(e, HW_ENOMEM, "out of memory");
+        if (rc == HW_OK)
+            hw_buf_printf(&out, "%s  %s\n", hex, names[i]);
+        free(path);
+    }
+    if (rc == HW_OK) {
+        char *path = hw_asprintf("%s/SHA256SUMS", dir);
+        rc = path ? hw_file_write_atomic(path, out.data ? out.data : "", out.len, 0644, e)
+                  : hw_err_set(e, HW_ENOMEM, "out of memory");
+        free(path);
+    }
+    hw_buf_free(&out);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+/* ------------------------------------------------------------- folders */
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            char *p = hw_asprintf("%s/%s", dir, de->d_name);
+            if (p)
+                unlink(p);
+            free(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+static int mkdirs(const char *path, hw_err *e)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return hw_err_set(e, HW_EIO, "%s: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return hw_err_set(e, HW_EIO, "%s: %s", buf, strerror(errno));
+    return HW_OK;
+}
+
+/* Moves tmp to final; an existing final is swapped out and removed. */
+static int put_in_place(const char *tmp, const char *final, hw_err *e)
+{
+    if (rename(tmp, final) == 0)
+        return HW_OK;
+    if (errno != ENOTEMPTY && errno != EEXIST)
+        return hw_err_set(e, HW_EIO, "%s: cannot rename into place: %s", final, strerror(errno));
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) != 0)
+        return hw_err_set(e, HW_EIO, "%s: cannot replace: %s", final, strerror(errno));
+    remove_tree(tmp); /* now the old bundle */
+    return HW_OK;
+}
+
+static int sha256_file_into(const char *path, char out[65], hw_err *e)
+{
+    return file_sha256(path, out, e);
+}
+
+static int one_bundle(hw_report_ctx *c, const hw_signer *signer, const char *final,
+                      hw_err *e)
+{
+    const hw_report_opts *o = c->o;
+    char *tmp = hw_asprintf("%s/.%s.tmp-XXXXXX", o->out_dir, c->fw->id);
+    if (!tmp)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    if (!mkdtemp(tmp)) {
+        int rc = hw_err_set(e, HW_EIO, "%s: cannot create a temporary folder: %s", o->out_dir,
+                            strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    chmod(tmp, 0755);
+    char *xml = hw_asprintf("%s/report.xml", tmp), *html = hw_asprintf("%s/report.html", tmp),
+         *csv = hw_asprintf("%s/findings.csv", tmp), *sums = hw_asprintf("%s/SHA256SUMS", tmp),
+         *p7s = hw_asprintf("%s/SHA256SUMS.p7s", tmp);
+    int rc = HW_OK;
+    unsigned char digest[32];
+    long body = 0;
+    if (!xml || !html || !csv || !sums || !p7s)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+    int64_t t[8];
+    t[0] = hw_monotonic_ms();
+    /* written and checked against the schema at once, before signing;
+     * findings.csv comes from the same pass over the findings */
+    c->csv_path = csv;
+    if (rc == HW_OK)
+        rc = hw_report_xml_checked(c, xml, o->schema_file, digest, &body, e);
+    c->csv_path = NULL;
+    t[1] = t[2] = hw_monotonic_ms();
+    if (rc == HW_OK)
+        rc = hw_report_xml_sign(signer, xml, body, digest, e);
+    t[3] = hw_monotonic_ms();
+    if (rc == HW_OK)
+        rc = hw_report_html(o->template_file, xml, html, e);
+    t[4] = hw_monotonic_ms();
+    t[5] = hw_monotonic_ms();
+    if (rc == HW_OK)
+        rc = hw_bundle_sums(tmp, e);
+    t[6] = hw_monotonic_ms();
+    if (rc == HW_OK)
+        rc = hw_signer_cms(signer, sums, p7s, e);
+    t[7] = hw_monotonic_ms();
+    hw_debug("report %s: xml, csv and schema %lld ms, sign %lld ms, html %lld ms,"
+             " sums %lld ms, cms %lld ms", c->fw->id, (long long)(t[1] - t[0]),
+             (long long)(t[3] - t[2]), (long long)(t[4] - t[3]), (long long)(t[6] - t[5]),
+             (long long)(t[7] - t[6]));
+    if (rc == HW_OK)
+        rc = put_in_place(tmp, final, e);
+    if (rc != HW_OK)
+        remove_tree(tmp);
+    free(xml);
+    free(html);
+    free(csv);
+    free(sums);
+    free(p7s);
+    free(tmp);
+    return rc;
+}
+
+/* The framework's hash and its bundle's final path (*final: free()). */
+static int prepare_framework(hw_report_ctx *c, const hw_framework *fw, char **final, hw_err *e)
+{
+    c->fw = fw;
+    if (sha256_file_into(fw->file, c->framework_sha256, e) != HW_OK)
+        return e->kind;
+    *final = hw_asprintf("%s/%s-%s", c->o->out_dir, fw->id, c->run->id);
+    return *final ? HW_OK : hw_err_set(e, HW_ENOMEM, "out of memory");
+}
+
+/* One worker process: its own store connection (a connection never
+ * crosses a fork), one bundle, the error back through fd. */
+static void worker(hw_report_ctx c, const hw_signer *signer, const char *final, int fd)
+{
+    hw_err e;
+    hw_err_clear(&e);
+    hw_store *own = NULL;
+    int rc = hw_store_open(c.o->db_path, HW_STORE_READ, 0, &own, &e);
+    if (rc == HW_OK) {
+        c.st = own;
+        rc = one_bundle(&c, signer, final, &e);
+        hw_store_close(own);
+    }
+    if (rc != HW_OK && write(fd, &e, sizeof e) != (ssize_t)sizeof e)
+        rc = HW_EINTERNAL;
+    _exit(rc == HW_OK ? 0 : 1);
+}
+
+struct job {
+    pid_t pid;
+    int fd;
+    char *final;
+    const hw_framework *fw;
+    int rc;
+    hw_err e;
+};
+
+static void job_reap(struct job *j, int status)
+{
+    ssize_t n = read(j->fd, &j->e, sizeof j->e);
+    close(j->fd);
+    j->pid = 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        j->rc = HW_OK;
+        return;
+    }
+    if (n != (ssize_t)sizeof j->e || j->e.kind == HW_OK)
+        hw_err_set(&j->e, HW_EINTERNAL, "the worker writing the bundle died (status %d)",
+                   status);
+    j->rc = j->e.kind;
+}
+
+/* The bundles in up to o->jobs processes at once; done() is called in
+ * framework order for those written; the first failure is returned. */
+static int parallel(hw_report_ctx *c, const hw_signer *signer, const hw_framework *only,
+                    void (*done)(void *arg, const char *path), void *arg, hw_err *e)
+{
+    size_t n = 0;
+    struct job *jobs = calloc(c->cat->nframeworks, sizeof *jobs);
+    if (!jobs)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    int rc = HW_OK;
+    for (size_t i = 0; i < c->cat->nframeworks && rc == HW_OK; i++) {
+        const hw_framework *fw = &c->cat->frameworks[i];
+        if (only && fw != only)
+            continue;
+        struct job *j = &jobs[n];
+        j->fw = fw;
+        j->rc = -1;
+        if ((rc = prepare_framework(c, fw, &j->final, e)) != HW_OK)
+            break;
+        n++;
+    }
+    size_t next = 0, running = 0;
+    fflush(NULL);
+    while (rc == HW_OK && (next < n || running)) {
+        if (next < n && running < (size_t)c->o->jobs) {
+            struct job *j = &jobs[next];
+            int fds[2];
+            c->fw = j->fw;
+            if (sha256_file_into(j->fw->file, c->framework_sha256, e) != HW_OK ||
+                pipe(fds) != 0) {
+                rc = e->kind ? e->kind : hw_err_set(e, HW_EIO, "pipe: %s", strerror(errno));
+                break;
+            }
+            j->pid = fork();
+            if (j->pid == 0) {
+                close(fds[0]);
+                worker(*c, signer, j->final, fds[1]);
+            }
+            close(fds[1]);
+            if (j->pid < 0) {
+                close(fds[0]);
+                j->pid = 0;
+                rc = hw_err_set(e, HW_EINTERNAL, "fork: %s", strerror(errno));
+                break;
+            }
+            j->fd = fds[0];
+            next++;
+            running++;
+            continue;
+        }
+        int status = 0;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = hw_err_set(e, HW_EINTERNAL, "waitpid: %s", strerror(errno));
+            break;
+        }
+        for (size_t i = 0; i < next; i++)
+            if (jobs[i].pid == pid) {
+                job_reap(&jobs[i], status);
+                running--;
+            }
+    }
+    /* after an error, the workers already started still finish */
+    while (running) {
+        int status = 0;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0 && errno != EINTR)
+            break;
+        for (size_t i = 0; i < next; i++)
+            if (pid > 0 && jobs[i].pid == pid) {
+                job_reap(&jobs[i], status);
+                running--;
+            }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].rc == HW_OK) {
+            if (done)
+                done(arg, jobs[i].final);
+        } else if (jobs[i].rc > 0 && rc == HW_OK) {
+            *e = jobs[i].e;
+            rc = e->kind;
+            hw_err_prefix(e, "%s", jobs[i].fw->id);
+        }
+        free(jobs[i].final);
+    }
+    free(jobs);
+    return rc;
+}
+
+int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer,
+                    const hw_report_opts *o, void (*done)(void *arg, const char *path),
+                    void *arg, hw_err *e)
+{
+    hw_report_ctx c = { 0 };
+    c.st = st;
+    c.cat = cat;
+    c.o = o;
+    c.now = o->now ? o->now : hw_now();
+    hw_time_iso(c.now, c.generated);
+    snprintf(c.period_from, sizeof c.period_from, "%s", o->from ? o->from : "");
+    snprintf(c.period_to, sizeof c.period_to, "%s", o->to ? o->to : c.generated);
+    hw_report_run run;
+    if (hw_store_report_run(st, o->to, &run, e) != HW_OK)
+        return e->kind;
+    c.run = &run;
+    int64_t t = 0;
+    if (hw_time_parse(run.finished_at[0] ? run.finished_at : run.started_at, &t) < 0)
+        return hw_err_set(e, HW_ESTORE, "run %s: unreadable time '%s'", run.id,
+                          run.finished_at);
+    int64_t age = c.now - t;
+    if (age > (int64_t)o->max_age_hours * 3600 && !o->allow_stale)
+        return hw_err_set(e, HW_EINVAL,
+                          "the newest scan (run %s, %s) is %lld hours old, older than"
+                          " report.max_age_hours (%d): scan again, or pass --allow-stale",
+                          run.id, run.finished_at[0] ? run.finished_at : run.started_at,
+                          (long long)(age / 3600), o->max_age_hours);
+    const hw_framework *only = NULL;
+    if (o->framework && strcmp(o->framework, "all") != 0 &&
+        !(only = hw_catalog_framework(cat, o->framework)))
+        return hw_err_set(e, HW_EINVAL, "--framework: unknown framework '%s'", o->framework);
+    char *catfile = hw_asprintf("%s/securityhub-controls.xml", cat->dir);
+    int rc = catfile ? sha256_file_into(catfile, c.catalogue_sha256, e)
+                     : hw_err_set(e, HW_ENOMEM, "out of memory");
+    free(catfile);
+    if (rc == HW_OK)
+        rc = mkdirs(o->out_dir, e);
+    size_t nfw = 0;
+    for (size_t i = 0; i < cat->nframeworks; i++)
+        nfw += !only || &cat->frameworks[i] == only;
+    if (rc == HW_OK && o->jobs > 1 && nfw > 1 && o->db_path) {
+        /* the per-account regions are read once, before the workers */
+        if ((rc = hw_report_ctx_prepare(&c, e)) == HW_OK)
+            rc = parallel(&c, signer, only, done, arg, e);
+        hw_report_ctx_release(&c);
+        return rc;
+    }
+    for (size_t i = 0; i < cat->nframeworks && rc == HW_OK; i++) {
+        const hw_framework *fw = &cat->frameworks[i];
+        if (only && fw != only)
+            continue;
+        char *final = NULL;
+        rc = prepare_framework(&c, fw, &final, e);
+        if (rc == HW_OK)
+            rc = one_bundle(&c, signer, final, e);
+        if (rc != HW_OK)
+            hw_err_prefix(e, "%s", fw->id);
+        else if (done)
+            done(arg, final);
+        free(final);
+    }
+    hw_report_ctx_release(&c);
+    return rc;
+}

@@ -1,0 +1,239 @@
+"""resources.py - the resource state remediations read and change: S3 and
+S3 Control public access blocks, bucket tags, EC2 security groups and
+their rules, EBS encryption by default, IAM users' access keys and tags.
+Every resource lives in one account (and region where AWS keeps it per
+region); callers see their own account's only, as with AWS.  The state is
+State.resources (state.load_resources), dumped whole by
+GET /_awssim/resources so that a test can diff before and after.
+"""
+import hashlib
+
+from services import op
+from state import ApiError
+
+FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+def _acct(st, account):
+    a = st.resources.get(account)
+    if a is None:
+        a = st.resources.setdefault(account, {"s3": {"buckets": {}, "public_access_block": None},
+                                              "regions": {}, "iam": {"users": {}}})
+    return a
+
+
+def _region(st, account, region):
+    return _acct(st, account)["regions"].setdefault(
+        region, {"security_groups": {}, "ebs_encryption_by_default": False})
+
+
+# ----------------------------------------------------------------------- S3
+def _bucket(st, p, caller):
+    name = p["Bucket"]
+    for account, a in st.resources.items():
+        b = a["s3"]["buckets"].get(name)
+        if b is None:
+            continue
+        expected = p.get("ExpectedBucketOwner")
+        if (expected and expected != account) or caller.account != account:
+            raise ApiError("AccessDenied", "Access Denied", 403)
+        return b
+    raise ApiError("NoSuchBucket", "The specified bucket does not exist", 404)
+
+
+def _pab_in(cfg):
+    return {f: bool(cfg.get(f, False)) for f in FLAGS}
+
+
+def _check_md5(req):
+    """S3 requires Content-MD5 (or a flexible checksum) on these PUTs."""
+    import base64
+    md5 = req.headers.get("Content-MD5")
+    if md5 is None and not any(h.lower().startswith("x-amz-checksum-") for h in req.headers.keys()):
+        raise ApiError("InvalidRequest", "Missing required header for this request: Content-MD5", 400)
+    if md5 is not None and base64.b64encode(hashlib.md5(req.body).digest()).decode() != md5:
+        raise ApiError("BadDigest", "The Content-MD5 you specified did not match what we received.", 400)
+
+
+@op("s3", "GetBucketTagging")
+def get_bucket_tagging(st, p, caller, region, req):
+    with st.lock:
+        b = _bucket(st, p, caller)
+        if not b["tags"]:
+            raise ApiError("NoSuchTagSet", "The TagSet does not exist", 404)
+        return {"TagSet": [{"Key": k, "Value": v} for k, v in sorted(b["tags"].items())]}
+
+
+@op("s3", "GetPublicAccessBlock")
+def get_bucket_pab(st, p, caller, region, req):
+    with st.lock:
+        b = _bucket(st, p, caller)
+        if b["public_access_block"] is None:
+            raise ApiError("NoSuchPublicAccessBlockConfiguration",
+                           "The public access block configuration was not found", 404)
+        return {"PublicAccessBlockConfiguration": dict(b["public_access_block"])}
+
+
+@op("s3", "PutPublicAccessBlock")
+def put_bucket_pab(st, p, caller, region, req):
+    _check_md5(req)
+    with st.lock:
+        b = _bucket(st, p, caller)
+        b["public_access_block"] = _pab_in(p["PublicAccessBlockConfiguration"])
+    return {}
+
+
+@op("s3control", "GetPublicAccessBlock")
+def get_account_pab(st, p, caller, region, req):
+    if p["AccountId"] != caller.account:
+        raise ApiError("AccessDenied", "Access Denied", 403)
+    with st.lock:
+        cfg = _acct(st, caller.account)["s3"]["public_access_block"]
+        if cfg is None:
+            raise ApiError("NoSuchPublicAccessBlockConfiguration",
+                           "The public access block configuration was not found", 404)
+        return {"PublicAccessBlockConfiguration": dict(cfg)}
+
+
+@op("s3control", "PutPublicAccessBlock")
+def put_account_pab(st, p, caller, region, req):
+    if p["AccountId"] != caller.account:
+        raise ApiError("AccessDenied", "Access Denied", 403)
+    with st.lock:
+        _acct(st, caller.account)["s3"]["public_access_block"] = _pab_in(p["PublicAccessBlockConfiguration"])
+    return {}
+
+
+# ---------------------------------------------------------------------- EC2
+def _group(st, caller, region, gid):
+    g = _region(st, caller.account, region)["security_groups"].get(gid)
+    if g is None:
+        raise ApiError("InvalidGroup.NotFound", "The security group '%s' does not exist" % gid, 400)
+    return g
+
+
+def _rule_out(gid, g, r):
+    out = {"SecurityGroupRuleId": r["id"], "GroupId": gid, "GroupOwnerId": g["owner"],
+           "IsEgress": r["egress"], "IpProtocol": r["protocol"], "FromPort": r["from"], "ToPort": r["to"]}
+    if r.get("cidr_ipv4"):
+        out["CidrIpv4"] = r["cidr_ipv4"]
+    if r.get("cidr_ipv6"):
+        out["CidrIpv6"] = r["cidr_ipv6"]
+    if r.get("description"):
+        out["Description"] = r["description"]
+    return out
+
+
+@op("ec2", "DescribeSecurityGroups")
+def describe_security_groups(st, p, caller, region, req):
+    with st.lock:
+        groups = _region(st, caller.account, region)["security_groups"]
+        ids = p.get("GroupIds") or sorted(groups)
+        out = []
+        for gid in ids:
+            g = _group(st, caller, region, gid)
+            out.append({"GroupId": gid, "GroupName": g["name"], "Description": g["description"],
+                        "OwnerId": g["owner"], "VpcId": g["vpc_id"],
+                        "Tags": [{"Key": k, "Value": v} for k, v in sorted(g["tags"].items())]})
+        return {"SecurityGroups": out}
+
+
+@op("ec2", "DescribeSecurityGroupRules")
+def describe_security_group_rules(st, p, caller, region, req):
+    want = None
+    for f in p.get("Filters") or []:
+        if f.get("Name") != "group-id":
+            raise ApiError("InvalidParameterValue", "filter %s is not supported by the simulator"
+                           % f.get("Name"), 400)
+        want = set(f.get("Values") or [])
+    n = int(p.get("MaxResults", 1000))
+    if not 5 <= n <= 1000:
+        raise ApiError("InvalidParameterValue", "MaxResults must be between 5 and 1000", 400)
+    with st.lock:
+        rules = []
+        for gid, g in sorted(_region(st, caller.account, region)["security_groups"].items()):
+            if want is None or gid in want:
+                rules += [_rule_out(gid, g, r) for r in g["rules"]]
+    start = int(p.get("NextToken") or 0)
+    out = {"SecurityGroupRules": rules[start:start + n]}
+    if start + n < len(rules):
+        out["NextToken"] = str(start + n)
+    return out
+
+
+@op("ec2", "RevokeSecurityGroupIngress")
+def revoke_security_group_ingress(st, p, caller, region, req):
+    ids = p.get("SecurityGroupRuleIds")
+    if not ids or "GroupId" not in p:
+        raise ApiError("InvalidParameterCombination", "the simulator revokes by GroupId and "
+                       "SecurityGroupRuleIds only", 400)
+    with st.lock:
+        g = _group(st, caller, region, p["GroupId"])
+        by_id = {r["id"]: r for r in g["rules"] if not r["egress"]}
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise ApiError("InvalidSecurityGroupRuleId.NotFound",
+                           "The security group rule ID '%s' does not exist" % missing[0], 400)
+        g["rules"] = [r for r in g["rules"] if r["id"] not in set(ids)]
+    return {"Return": True}
+
+
+@op("ec2", "GetEbsEncryptionByDefault")
+def get_ebs_default(st, p, caller, region, req):
+    with st.lock:
+        return {"EbsEncryptionByDefault": _region(st, caller.account, region)["ebs_encryption_by_default"]}
+
+
+@op("ec2", "EnableEbsEncryptionByDefault")
+def enable_ebs_default(st, p, caller, region, req):
+    with st.lock:
+        _region(st, caller.account, region)["ebs_encryption_by_default"] = True
+    return {"EbsEncryptionByDefault": True}
+
+
+# ---------------------------------------------------------------------- IAM
+def _user(st, caller, name):
+    u = _acct(st, caller.account)["iam"]["users"].get(name)
+    if u is None:
+        raise ApiError("NoSuchEntity", "The user with name %s cannot be found." % name, 404)
+    return u
+
+
+@op("iam", "ListUserTags")
+def list_user_tags(st, p, caller, region, req):
+    with st.lock:
+        u = _user(st, caller, p["UserName"])
+        return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(u["tags"].items())], "IsTruncated": False}
+
+
+@op("iam", "ListAccessKeys")
+def list_access_keys(st, p, caller, region, req):
+    with st.lock:
+        u = _user(st, caller, p["UserName"])
+        return {"AccessKeyMetadata": [{"UserName": p["UserName"], "AccessKeyId": k["id"], "Status": k["status"],
+                                       "CreateDate": k["create_date"]} for k in u["access_keys"]],
+                "IsTruncated": False}
+
+
+@op("iam", "GetAccessKeyLastUsed")
+def get_access_key_last_used(st, p, caller, region, req):
+    with st.lock:
+        for name, u in _acct(st, caller.account)["iam"]["users"].items():
+            for k in u["access_keys"]:
+                if k["id"] == p["AccessKeyId"]:
+                    last = {"ServiceName": "N/A", "Region": "N/A"}
+                    if k.get("last_used"):
+                        last = {"LastUsedDate": k["last_used"], "ServiceName": "s3", "Region": "us-east-1"}
+                    return {"UserName": name, "AccessKeyLastUsed": last}
+    raise ApiError("AccessDenied", "User is not authorized to perform: iam:GetAccessKeyLastUsed", 403)
+
+
+@op("iam", "UpdateAccessKey")
+def update_access_key(st, p, caller, region, req):
+    with st.lock:
+        u = _user(st, caller, p["UserName"])
+        for k in u["access_keys"]:
+            if k["id"] == p["AccessKeyId"]:
+                k["status"] = p["Status"]
+                return {}
+    raise ApiError("NoSuchEntity", "The Access Key with id %s cannot be found." % p["AccessKeyId"], 404)

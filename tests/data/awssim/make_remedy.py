@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""make_remedy.py - writes remedy.json, the remediation tests' scenario:
+an Organization whose accounts hold real resources (buckets, security
+groups, EBS defaults, IAM keys) matching Security Hub findings, plus the
+cases remediation must refuse (fixed by hand, exempt by tag, suppressed,
+owned by another account, out of scope, forged, circuit breaker, a role
+that cannot be assumed).  Run it after changing it:
+    python3 tests/data/awssim/make_remedy.py > tests/data/awssim/remedy.json
+"""
+import copy
+import json
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "awssim"))
+import gen_findings  # noqa: E402
+
+REGION = "us-east-1"
+rng = random.Random(12)
+TYPES = {"S3.8": ("bucket", "AwsS3Bucket"), "EC2.13": ("sg", "AwsEc2SecurityGroup"), "S3.1": ("account", "AwsAccount"),
+         "EC2.19": ("sg", "AwsEc2SecurityGroup"), "EC2.7": ("account", "AwsAccount"),
+         "IAM.3": ("user", "AwsIamUser"), "IAM.8": ("user", "AwsIamUser")}
+
+
+def finding(account, control, resource, status="FAILED", workflow=None, **over):
+    kind, rtype = TYPES[control]
+    f = gen_findings.control_finding(rng, account, REGION, (control, "HIGH", kind, rtype, [], []), status)
+    f["Resources"][0]["Id"] = resource
+    f["ProductFields"]["Resources:0/Id"] = resource
+    if workflow:
+        f["Workflow"]["Status"] = workflow
+    f.update(over)
+    return f
+
+
+def role(name, ext=None):
+    r = {"name": name, "trusted_accounts": ["222222222222"]}
+    if ext:
+        r["external_id"] = ext
+    return r
+
+
+def account(aid, name, parent, remediation=True):
+    roles = [role("HubwardenAudit")]
+    if remediation:
+        roles.append(role("HubwardenRemediation", "hw-remedy-1"))
+    return {"id": aid, "name": name, "email": "%s@example.com" % name, "status": "ACTIVE",
+            "parent": parent, "roles": roles}
+
+
+def sg(acct, gid):
+    return "arn:aws:ec2:%s:%s:security-group/%s" % (REGION, acct, gid)
+
+
+def user(acct, name):
+    return "arn:aws:iam::%s:user/%s" % (acct, name)
+
+
+OPEN = [{"protocol": "tcp", "from": 22, "to": 22, "cidr_ipv4": "0.0.0.0/0"}]
+audit = account("222222222222", "audit", "r-ab12")
+audit["users"] = [{"name": "hubwarden", "access_keys": [
+    {"id": "AKIAHUBWARDENTEST001", "secret": "testsecretkeytestsecretkey0000000000001"}]}]
+scenario = {
+    "partition": "aws",
+    "organization": {"id": "o-exampleorg1", "management_account": "111111111111",
+                     "delegated_admins": ["222222222222"], "root": {"id": "r-ab12", "name": "Root"},
+                     "ous": [{"id": "ou-ab12-prod0001", "name": "Prod", "parent": "r-ab12"},
+                             {"id": "ou-ab12-dev00001", "name": "Dev", "parent": "r-ab12"},
+                             {"id": "ou-ab12-sand0001", "name": "Sandbox", "parent": "ou-ab12-dev00001"}]},
+    "accounts": [
+        {"id": "111111111111", "name": "management", "status": "ACTIVE", "parent": "r-ab12"},
+        audit,
+        account("333333333333", "prod-app", "ou-ab12-prod0001"),
+        account("444444444444", "dev-app", "ou-ab12-dev00001"),
+        account("777777777777", "sandbox", "ou-ab12-sand0001"),
+        account("888888888888", "legacy", "ou-ab12-prod0001", remediation=False),
+    ],
+    "resources": {
+        "333333333333": {
+            "s3": {"buckets": {
+                "prod-public-data": {"public_access_block": None, "tags": {"team": "web"}},
+                "prod-fixed-by-hand": {"public_access_block": {f: True for f in (
+                    "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")}},
+                "prod-exempt": {"public_access_block": None,
+                                "tags": {"hubwarden:exempt": "public website, RISK-42"}},
+                "prod-suppressed": {"public_access_block": None},
+                "prod-ok-1": {"public_access_block": None}, "prod-ok-2": {"public_access_block": None},
+                "prod-ok-3": {"public_access_block": None}, "prod-ok-4": {"public_access_block": None}},
+                "public_access_block": None},
+            "regions": {REGION: {"ebs_encryption_by_default": False, "security_groups": {
+                "sg-0a11": {"name": "web", "rules": [
+                    {"id": "sgr-0a11000000000001", "protocol": "tcp", "from": 22, "to": 22, "cidr_ipv4": "0.0.0.0/0"},
+                    {"id": "sgr-0a11000000000002", "protocol": "tcp", "from": 22, "to": 22, "cidr_ipv4": "10.0.0.0/8"},
+                    {"id": "sgr-0a11000000000003", "protocol": "tcp", "from": 443, "to": 443, "cidr_ipv4": "0.0.0.0/0"},
+                    {"id": "sgr-0a11000000000004", "protocol": "tcp", "from": 3389, "to": 3389, "cidr_ipv6": "::/0"},
+                    {"id": "sgr-0a11000000000005", "protocol": "tcp", "from": 443, "to": 443, "cidr_ipv6": "::/0"},
+                    {"id": "sgr-0a11000000000006", "egress": True, "protocol": "-1", "cidr_ipv4": "0.0.0.0/0"}]},
+                # 1,100 rules: more than one DescribeSecurityGroupRules page;
+                # EC2.13 counts only IPv4, so ::/0 on port 22 (rule 5) stays
+                "sg-0c33": {"name": "bastions", "rules": [
+                    {"protocol": "tcp", "from": 22, "to": 22,
+                     "cidr_ipv4": "0.0.0.0/0" if i == 1050 else "10.%d.%d.%d/32" % (i // 65536, i // 256 % 256, i % 256)}
+                    if i != 5 else {"protocol": "tcp", "from": 22, "to": 22, "cidr_ipv6": "::/0"}
+                    for i in range(1100)]}}}},
+            "iam": {"users": {
+                "ci-deploy": {"access_keys": [
+                    {"id": "AKIACIDEPLOYOLD00001", "create_days_ago": 200, "last_used_days_ago": 150},
+                    {"id": "AKIACIDEPLOYNEW00001", "create_days_ago": 10, "last_used_days_ago": 1}]},
+                "batch": {"access_keys": [
+                    {"id": "AKIABATCHOLD00000001", "create_days_ago": 300, "last_used_days_ago": 120}]}}}},
+        "444444444444": {
+            "s3": {"buckets": {"shared-logs": {"public_access_block": None}}},
+            "regions": {REGION: {"security_groups": {
+                g: {"rules": copy.deepcopy(OPEN)} for g in ("sg-0b21", "sg-0b22", "sg-0b23", "sg-0b99")}}}},
+        # the audit account's own user: its key is the one hubwarden runs with
+        "222222222222": {"iam": {"users": {"hubwarden": {"access_keys": [
+            {"id": "AKIAHUBWARDENTEST001", "create_days_ago": 400, "last_used_days_ago": 0}]}}}},
+        "777777777777": {"s3": {"buckets": {"sandbox-open": {"public_access_block": None}}}},
+        "888888888888": {"s3": {"buckets": {"legacy-open": {"public_access_block": None}}}},
+    },
+    "securityhub": {"aggregator": {"account": "222222222222", "region": REGION, "linked_regions": []}},
+}
+P = "333333333333"
+third_party = finding(P, "EC2.19", sg(P, "sg-0a11"))
+third_party["ProductArn"] = "arn:aws:securityhub:%s:999999999999:product/999999999999/default" % REGION
+third_party["Id"] = "forged-third-party-ec2-19"
+mismatch = finding(P, "EC2.19", sg("444444444444", "sg-0b99"))
+mismatch["Id"] = "forged-account-mismatch-ec2-19"
+scenario["securityhub"]["findings"] = [
+    finding(P, "S3.8", "arn:aws:s3:::prod-public-data"),
+    finding(P, "S3.8", "arn:aws:s3:::prod-fixed-by-hand"),
+    finding(P, "S3.8", "arn:aws:s3:::prod-exempt"),
+    finding(P, "S3.8", "arn:aws:s3:::shared-logs"),        # owned by 444: refused
+    finding(P, "S3.8", "arn:aws:s3:::prod-suppressed", workflow="SUPPRESSED"),
+] + [finding(P, "S3.8", "arn:aws:s3:::prod-ok-%d" % i, status="PASSED") for i in range(1, 5)] + [
+    finding(P, "S3.1", "AWS::::Account:%s" % P),
+    finding(P, "EC2.19", sg(P, "sg-0a11")),
+    finding(P, "EC2.13", sg(P, "sg-0c33")),
+    finding(P, "EC2.7", "AWS::::Account:%s" % P),
+    finding(P, "IAM.3", user(P, "ci-deploy")),
+    finding(P, "IAM.8", user(P, "batch")),
+    finding("222222222222", "IAM.3", user("222222222222", "hubwarden")),
+    third_party, mismatch,
+] + [finding("444444444444", "EC2.19", sg("444444444444", g)) for g in ("sg-0b21", "sg-0b22", "sg-0b23")] + [
+    finding("444444444444", "EC2.19", sg("444444444444", "sg-0b30"), status="PASSED"),
+    finding("777777777777", "S3.8", "arn:aws:s3:::sandbox-open"),
+    finding("888888888888", "S3.8", "arn:aws:s3:::legacy-open"),
+    finding("999999999999", "S3.8", "arn:aws:s3:::outsider-open"),  # not in the Organization
+]
+json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
+sys.stdout.write("\n")
