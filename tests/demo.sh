@@ -175,6 +175,12 @@ echo
     sha256sum -c SHA256SUMS)
 echo
 
+echo "== hubwarden gate   (what CI runs: exit 1 while a critical control stays failed)"
+gate_rc=0
+./hubwarden gate --junit "$D/gate-junit.xml" || gate_rc=$?
+echo "   gate exit status: $gate_rc (0 passes, 1 fails, 2 stale evidence); JUnit report: $D/gate-junit.xml"
+echo
+
 # Remediation: a second simulated Organization whose accounts hold real
 # resources matching its findings (tests/data/awssim/remedy.json), and a
 # policy with some controls auto and some needing approval.
@@ -229,5 +235,11 @@ echo "== hubwarden approve $ID --by alice --reason 'CHG-1234'"
 echo
 echo "== hubwarden remediate --apply --control IAM.3   (the approved action runs)"
 ./hubwarden remediate --apply --control IAM.3 | sed -n '/^apply/,$p' | cut -c1-170
+echo
+echo "== hubwarden gate --severity HIGH   (a resource fixed since its last failing observation"
+echo "   counts as REMEDIATED until Security Hub evaluates it again)"
+gate_rc=0
+./hubwarden gate --severity HIGH || gate_rc=$?
+echo "   gate exit status: $gate_rc"
 echo
 echo "demo: done (evidence stores: $D/hubwarden.db, $R/hubwarden.db; open $B/report.html in a browser)"

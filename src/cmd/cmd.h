@@ -164,35 +164,35 @@ void hw_out_json_string(FILE *f, const char *s);
  * NULL when none is close (common.c). */
 const char *hw_nearest(const char *v, const char *const *cands, size_t n);
 
-/*
- * Filter values (common.c): every command that filters checks its values
- * the same way, so that a filter never answers wrongly.  A list of owned
- * strings (hw_vlist_free() frees them and the array).
- */
-typedef struct hw_vlist {
+/* Filter values (filters.c), shared by `findings` and `gate`. */
+typedef struct hw_vlist { /* a growable list of owned strings */
     char **v;
     size_t n;
 } hw_vlist;
-struct hw_store;
-/* Appends the first n bytes of s: 0, or -1 when out of memory. */
+/* Appends the first n bytes of s (a copy): 0, or -1 when out of memory. */
 int hw_vlist_add(hw_vlist *l, const char *s, size_t n);
 int hw_vlist_has(const hw_vlist *l, const char *s);
 void hw_vlist_free(hw_vlist *l);
-/* A store iterator's callback: appends v (arg: an hw_vlist) unless there. */
-int hw_vlist_add_unique(void *arg, const char *v);
-/* Repeated options and comma lists as one list (empty items dropped):
+/* As a store callback: adds v (a hw_vlist *arg) unless it is there. */
+int hw_vlist_add_cb(void *arg, const char *v);
+/* Repeated options and comma lists into one list (empty items dropped):
  * 0, or -1 when out of memory. */
-int hw_split_values(const struct hw_strlist *in, hw_vlist *out);
-/* Replaces every value of l by the known value it names (any case), or
- * prints "--OPT: no WHAT 'V' (nearest: K)" and returns the exit code 2. */
-int hw_canonicalise(const struct hw_command *cmd, const char *opt, const char *what, hw_vlist *l,
-                    const char *const *known, size_t nknown);
-/* Replaces every value of l (--account) by the account id it names, by
- * id or by the Organization's name (any case), among the accounts the
- * store knows; else a usage error naming the nearest (exit code). */
-int hw_resolve_accounts(const struct hw_command *cmd, struct hw_store *s, hw_vlist *l,
-                        hw_err *e);
+int hw_filter_split(const struct hw_strlist *in, hw_vlist *out);
+/* Replaces every value of l by the known value it names (any case), else
+ * prints a usage error of cmd naming the nearest one ("--OPT: no WHAT 'v'
+ * (nearest: k)") and returns 2. */
+int hw_filter_canonical(const struct hw_command *cmd, const char *opt, const char *what,
+                        hw_vlist *l, const char *const *known, size_t nknown);
+struct hw_store;
+/* Accounts by id or Organization name (any case) into ids, the same way. */
+int hw_filter_accounts(const struct hw_command *cmd, struct hw_store *s, hw_vlist *l, hw_err *e);
+/* Values of one finding field of the store ("region", "control",
+ * "product"), with extra known values beside them, the same way. */
+int hw_filter_field(const struct hw_command *cmd, struct hw_store *s, const char *field,
+                    const char *opt, const char *what, hw_vlist *l, const hw_vlist *extra,
+                    hw_err *e);
 
+/* Shared steps (common.c). */
 /* Cells: the resource ids of a stored JSON array, space-separated
  * (malloc'd; free()); a time in epoch ms as ISO 8601 ("" when none). */
 char *hw_join_resources(const char *json);

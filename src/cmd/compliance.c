@@ -496,7 +496,7 @@ static void add_parts(hw_vlist *l, const char *path)
         char part[128];
         snprintf(part, sizeof part, "%.*s", (int)(k < 127 ? k : 127), p);
         if (k)
-            hw_vlist_add_unique(l, part);
+            hw_vlist_add_cb(l, part);
         p += k;
         p += *p == '/';
     }
@@ -508,7 +508,7 @@ static int ou_cb(void *arg, const hw_account_row *a)
     add_parts(&x->known, a->ou_path);
     add_parts(&x->known, a->ou_names);
     if ((path_has(a->ou_path, x->want) || path_has(a->ou_names, x->want)) &&
-        hw_vlist_add_unique(x->accounts, a->id) != 0)
+        hw_vlist_add_cb(x->accounts, a->id) != 0)
         return HW_ENOMEM;
     return 0;
 }
@@ -534,7 +534,7 @@ static int resolve_ous(hw_store *s, const hw_vlist *ous, hw_vlist *out, hw_err *
                                        ous->v[i]);
         }
         for (size_t j = 0; j < found.n; j++)
-            hw_vlist_add_unique(out, found.v[j]);
+            hw_vlist_add_cb(out, found.v[j]);
         hw_vlist_free(&found);
         hw_vlist_free(&x.known);
         if (rc)
@@ -548,7 +548,7 @@ static int resolve_ous(hw_store *s, const hw_vlist *ous, hw_vlist *out, hw_err *
 static int resolve_framework(hw_store *s, const char *arg, char **out, hw_err *e)
 {
     hw_vlist known = { 0 };
-    if (hw_store_compliance_values(s, NULL, hw_vlist_add_unique, &known, e) != HW_OK) {
+    if (hw_store_compliance_values(s, NULL, hw_vlist_add_cb, &known, e) != HW_OK) {
         hw_vlist_free(&known);
         return hw_cmd_fail(e);
     }
@@ -595,13 +595,13 @@ static int query(hw_ctx *ctx, const char *fw_arg, int format)
     hw_err_clear(&e);
     hw_store *s = NULL;
     int rc = 0, none = 0;
-    if (hw_split_values(&o_account, &l.account) || hw_split_values(&o_ou, &l.ou) ||
-        hw_split_values(&o_requirement, &l.requirement) ||
-        hw_split_values(&o_status, &l.status)) {
+    if (hw_filter_split(&o_account, &l.account) || hw_filter_split(&o_ou, &l.ou) ||
+        hw_filter_split(&o_requirement, &l.requirement) ||
+        hw_filter_split(&o_status, &l.status)) {
         rc = hw_usage_error(&hw_cmd_compliance, "out of memory");
         goto out;
     }
-    if ((rc = hw_canonicalise(&hw_cmd_compliance, "status", "status", &l.status, statuses,
+    if ((rc = hw_filter_canonical(&hw_cmd_compliance, "status", "status", &l.status, statuses,
                               HW_ARRAY_LEN(statuses))) != 0)
         goto out;
     if (hw_store_open(ctx->db_path, HW_STORE_READ, 0, &s, &e) != HW_OK) {
@@ -612,25 +612,25 @@ static int query(hw_ctx *ctx, const char *fw_arg, int format)
         goto out;
     if (l.requirement.n) {
         hw_vlist known = { 0 };
-        if (hw_store_compliance_values(s, framework, hw_vlist_add_unique, &known, &e) != HW_OK) {
+        if (hw_store_compliance_values(s, framework, hw_vlist_add_cb, &known, &e) != HW_OK) {
             hw_vlist_free(&known);
             rc = hw_cmd_fail(&e);
             goto out;
         }
-        rc = hw_canonicalise(&hw_cmd_compliance, "requirement", "requirement", &l.requirement,
+        rc = hw_filter_canonical(&hw_cmd_compliance, "requirement", "requirement", &l.requirement,
                              (const char *const *)known.v, known.n);
         hw_vlist_free(&known);
         if (rc)
             goto out;
     }
-    if ((l.account.n && (rc = hw_resolve_accounts(&hw_cmd_compliance, s, &l.account, &e)) != 0) ||
+    if ((l.account.n && (rc = hw_filter_accounts(&hw_cmd_compliance, s, &l.account, &e)) != 0) ||
         (l.ou.n && (rc = resolve_ous(s, &l.ou, &in_ou, &e)) != 0))
         goto out;
     if (l.ou.n) { /* both: the accounts in both */
         hw_vlist both = { 0 };
         for (size_t i = 0; i < in_ou.n; i++)
             if (!l.account.n || hw_vlist_has(&l.account, in_ou.v[i]))
-                hw_vlist_add_unique(&both, in_ou.v[i]);
+                hw_vlist_add_cb(&both, in_ou.v[i]);
         hw_vlist_free(&l.account);
         l.account = both;
         none = l.account.n == 0;

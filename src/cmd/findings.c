@@ -82,25 +82,6 @@ static const hw_out_col group_cols[] = {
     { "resource", HW_COL_TEXT, 40, HW_COL_NARROW | HW_COL_TAIL | HW_COL_FILL, 0 },
 };
 
-/* Checks the values of one store field (region, control, product). */
-static int resolve_field(hw_store *s, const char *field, const char *opt, const char *what,
-                         hw_vlist *l, const hw_vlist *extra, hw_err *e)
-{
-    if (!l->n)
-        return 0;
-    hw_vlist known = { 0 };
-    if (hw_store_finding_values(s, field, hw_vlist_add_unique, &known, e) != HW_OK) {
-        hw_vlist_free(&known);
-        return hw_cmd_fail(e);
-    }
-    for (size_t i = 0; extra && i < extra->n; i++)
-        hw_vlist_add_unique(&known, extra->v[i]);
-    int rc = hw_canonicalise(&hw_cmd_findings, opt, what, l, (const char *const *)known.v,
-                             known.n);
-    hw_vlist_free(&known);
-    return rc;
-}
-
 /* --------------------------------------------------------------- output */
 
 struct out_ctx {
@@ -404,12 +385,13 @@ static int resolve_controls(hw_ctx *ctx, hw_store *s, struct lists *l, int *none
     hw_vlist ids = { 0 }, fw = { 0 }, mapped = { 0 };
     int rc = 0;
     for (size_t i = 0; i < cat->ncontrols; i++)
-        hw_vlist_add_unique(&ids, cat->controls[i].id);
+        hw_vlist_add_cb(&ids, cat->controls[i].id);
     for (size_t i = 0; i < cat->nframeworks; i++)
-        hw_vlist_add_unique(&fw, cat->frameworks[i].id);
-    if ((rc = hw_canonicalise(&hw_cmd_findings, "framework", "framework", &l->framework,
-                              (const char *const *)fw.v, fw.n)) != 0 ||
-        (rc = resolve_field(s, "control", "control", "control", &l->control, &ids, e)) != 0)
+        hw_vlist_add_cb(&fw, cat->frameworks[i].id);
+    if ((rc = hw_filter_canonical(&hw_cmd_findings, "framework", "framework", &l->framework,
+                                  (const char *const *)fw.v, fw.n)) != 0 ||
+        (rc = hw_filter_field(&hw_cmd_findings, s, "control", "control", "control", &l->control,
+                              &ids, e)) != 0)
         goto out;
     if (!l->framework.n)
         goto out;
@@ -417,13 +399,13 @@ static int resolve_controls(hw_ctx *ctx, hw_store *s, struct lists *l, int *none
         const hw_framework *f = hw_catalog_framework(cat, l->framework.v[i]);
         for (size_t r = 0; f && r < f->nrequirements; r++)
             for (size_t c = 0; c < f->requirements[r].ncontrols; c++)
-                hw_vlist_add_unique(&mapped, f->requirements[r].controls[c]->id);
+                hw_vlist_add_cb(&mapped, f->requirements[r].controls[c]->id);
     }
     if (l->control.n) { /* both: the controls in both */
         hw_vlist both = { 0 };
         for (size_t i = 0; i < l->control.n; i++)
             if (hw_vlist_has(&mapped, l->control.v[i]))
-                hw_vlist_add_unique(&both, l->control.v[i]);
+                hw_vlist_add_cb(&both, l->control.v[i]);
         hw_vlist_free(&mapped);
         mapped = both;
     }
@@ -451,16 +433,16 @@ static int list(hw_ctx *ctx, int format)
     hw_err_clear(&e);
     hw_store *s = NULL;
     int rc = 0, none = 0;
-    if (hw_split_values(&o_account, &l.account) || hw_split_values(&o_region, &l.region) ||
-        hw_split_values(&o_control, &l.control) || hw_split_values(&o_framework, &l.framework) ||
-        hw_split_values(&o_status, &l.status) || hw_split_values(&o_severity, &l.severity) ||
-        hw_split_values(&o_product, &l.product) || hw_split_values(&o_sort, &l.sort)) {
+    if (hw_filter_split(&o_account, &l.account) || hw_filter_split(&o_region, &l.region) ||
+        hw_filter_split(&o_control, &l.control) || hw_filter_split(&o_framework, &l.framework) ||
+        hw_filter_split(&o_status, &l.status) || hw_filter_split(&o_severity, &l.severity) ||
+        hw_filter_split(&o_product, &l.product) || hw_filter_split(&o_sort, &l.sort)) {
         rc = hw_usage_error(&hw_cmd_findings, "out of memory");
         goto out;
     }
-    if ((rc = hw_canonicalise(&hw_cmd_findings, "status", "status", &l.status, statuses, 4)) != 0 ||
-        (rc = hw_canonicalise(&hw_cmd_findings, "severity", "severity", &l.severity, severities,
-                              5)) != 0 ||
+    const struct hw_command *cmd = &hw_cmd_findings;
+    if ((rc = hw_filter_canonical(cmd, "status", "status", &l.status, statuses, 4)) != 0 ||
+        (rc = hw_filter_canonical(cmd, "severity", "severity", &l.severity, severities, 5)) != 0 ||
         (rc = check_sort(&l.sort, group_by != NULL)) != 0)
         goto out;
     hw_finding_query q = { 0 };
@@ -473,9 +455,10 @@ static int list(hw_ctx *ctx, int format)
         rc = hw_cmd_fail(&e);
         goto out;
     }
-    if ((l.account.n && (rc = hw_resolve_accounts(&hw_cmd_findings, s, &l.account, &e)) != 0) ||
-        (rc = resolve_field(s, "region", "region", "region", &l.region, NULL, &e)) != 0 ||
-        (rc = resolve_field(s, "product", "product", "product", &l.product, NULL, &e)) != 0 ||
+    if ((l.account.n && (rc = hw_filter_accounts(cmd, s, &l.account, &e)) != 0) ||
+        (rc = hw_filter_field(cmd, s, "region", "region", "region", &l.region, NULL, &e)) != 0 ||
+        (rc = hw_filter_field(cmd, s, "product", "product", "product", &l.product, NULL, &e)) !=
+            0 ||
         (rc = resolve_controls(ctx, s, &l, &none, &e)) != 0)
         goto out;
 #define SET(f, m) (q.f = (const char *const *)l.m.v, q.n##f = l.m.n)

@@ -446,6 +446,60 @@ int hw_store_prune(hw_store *s, int64_t before, hw_prune_stats *st, hw_err *e);
 int hw_store_exception_active(hw_store *s, const char *account, const char *control,
                               int64_t now, int *active, hw_err *e);
 
+/* -------------------------------------------------- gate (gate_queries.c) */
+
+/* The newest scan that finished "ok" or "partial" (epoch seconds). */
+typedef struct hw_gate_scan {
+    char run_id[64], status[16];
+    int64_t started, finished;
+} hw_gate_scan;
+/* *found = 0 when the store holds no such scan. */
+int hw_store_gate_last_scan(hw_store *s, hw_gate_scan *out, int *found, hw_err *e);
+
+/* Which resources hw_store_gate_resources() reads: controls (required;
+ * none: no rows) and accounts (0: every account with findings). */
+typedef struct hw_gate_query {
+    const char *const *controls; size_t ncontrols;
+    const char *const *accounts; size_t naccounts;
+} hw_gate_query;
+
+/* One resource of a control in an account (trusted, active Security Hub
+ * findings; counted once whatever number of findings speak for it, with
+ * the worst status among them, as evaluation counts it). */
+typedef struct hw_gate_resource {
+    const char *account, *control, *region;
+    const char *resources; /* the findings' JSON array of resource ids */
+    int failed;            /* a FAILED or WARNING finding not suppressed */
+    int suppressed;        /* failing, but every failing finding SUPPRESSED */
+    int passed;            /* a PASSED finding (and none failing) when !failed && !suppressed */
+    int64_t failing_since; /* epoch ms it turned failing; -1: not failing */
+    int64_t last_failed;   /* newest failing LastObservedAt, epoch ms; -1 */
+    const char *fixed_by;  /* a done / already-compliant / gone action for the
+                              resource executed after last_failed, or NULL */
+} hw_gate_resource;
+/* By account, control, region, resource (see Iterators). */
+int hw_store_gate_resources(hw_store *s, const hw_gate_query *q,
+                            int (*cb)(void *arg, const hw_gate_resource *r), void *arg,
+                            hw_err *e);
+
+/* An exception valid at `now` (epoch seconds): not revoked, created at or
+ * before now, expiring after it.  By account, control, longest first. */
+typedef struct hw_gate_exception {
+    const char *account, *control;
+    int64_t expires_at; /* epoch seconds */
+    const char *approver, *reason;
+    int64_t id;
+} hw_gate_exception;
+int hw_store_gate_exceptions(hw_store *s, int64_t now,
+                             int (*cb)(void *arg, const hw_gate_exception *x), void *arg,
+                             hw_err *e);
+/* Remediation actions not run yet (planned, pending approval, approved),
+ * counted per account, control and state. */
+int hw_store_gate_open_actions(hw_store *s,
+                               int (*cb)(void *arg, const char *account, const char *control,
+                                         const char *state, long n),
+                               void *arg, hw_err *e);
+
 /* ------------------------------------------------ remediation actions */
 
 /*

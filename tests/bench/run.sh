@@ -21,6 +21,9 @@
 #     first evaluation and one with nothing changed, each in its own process
 #     (seconds, peak RSS), the store after the first, and what the unchanged
 #     run added to it (evaluation history is kept as intervals);
+#  4b. `hubwarden gate` over the largest import's store (its findings made
+#     trusted and a scan run recorded): the default gate, with --junit, and
+#     wider selections up to every control (goal: under 0.5 s at 1M);
 #  5. scan through the simulator at Security Hub's real rate limit (3
 #     GetFindings a second, burst 6): a full scan of 30,000 findings
 #     against the rate-limit floor (pages / 3 s), then an incremental scan
@@ -125,6 +128,37 @@ for n in $SIZES; do last=$n; done
 echo "== where the time goes, $last findings (one run, taskset -c 0): the import's stages timed"
 echo "   apart, then zstd and sqlite each alone at the store's settings (tests/bench/floor.c)"
 taskset -c 0 .build/store_floor "$B/findings-$last.jsonl" "$last" "$B/floor.db"
+
+echo
+echo "== gate over the $last-finding store (its findings made trusted and a scan recorded, as a"
+echo "   scan would leave them; each form run $REPEAT times, median; exit 1 = the gate failed;"
+echo "   CPU time beside the wall time, which other load on the machine inflates)"
+db="$B/gate.db"
+rm -f "$db" "$db-wal" "$db-shm"
+sqlite3 "$B/import-$last.db" "VACUUM INTO '$db'"
+sqlite3 "$db" "UPDATE findings SET trusted = 1, untrusted_reason = NULL;
+    INSERT INTO runs(id, kind, started_at, finished_at, status) VALUES ('bench-scan', 'scan',
+    strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'ok')"
+gate_bench() { # LABEL ARGS...: median wall time of `hubwarden gate ARGS`
+    label=$1; shift
+    i=0
+    while [ $i -lt "$REPEAT" ]; do
+        i=$((i + 1))
+        $M -- ./hubwarden -q --db "$db" gate "$@" > "$B/gate.$i.json" 2> "$B/gate.log"
+    done
+    /usr/bin/python3 - "$B" "$REPEAT" "$label" <<'PY'
+import json, statistics, sys
+runs = [json.load(open("%s/gate.%d.json" % (sys.argv[1], i))) for i in range(1, int(sys.argv[2]) + 1)]
+print("   %-46s %6.3f s (best %.3f, CPU %.3f s)  peak RSS %5.1f MB  exit %d" % (
+    sys.argv[3], statistics.median(r["wall_s"] for r in runs), min(r["wall_s"] for r in runs),
+    statistics.median(r["cpu_s"] for r in runs), max(r["peak_rss_mb"] for r in runs), runs[0]["rc"]))
+PY
+}
+gate_bench "gate (CRITICAL and above)"
+gate_bench "gate --junit FILE" --junit "$B/gate-junit.xml"
+gate_bench "gate --severity HIGH" --severity HIGH
+gate_bench "gate --severity INFORMATIONAL (every control)" --severity INFORMATIONAL
+gate_bench "gate --framework cis-aws-3.0.0 --severity LOW" --framework cis-aws-3.0.0 --severity LOW
 
 echo
 echo "== evaluation, 400 controls per account, the real catalogue (tests/bench/eval_bench.c)"
