@@ -174,6 +174,8 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         snprintf(plan_id, sizeof plan_id, "%s", opt_plan_id);
     } else {
         hw_remedy_filter flt = { opt_control, opt_account };
+        if (hw_cmd_exceptions_expire(st, NULL, &e) != HW_OK)
+            goto fail;
         if (hw_remedy_plan_build(st, &pol, &flt, actor(), plan_id, &ps, &e) != HW_OK)
             goto fail;
     }
@@ -237,6 +239,12 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         if (as.failed)
             exit_code = HW_EXIT_PARTIAL;
     }
+    char head[128];
+    hw_cmd_audit_anchor(st, plan_id, head);
+    if (out && *head)
+        cJSON_AddStringToObject(out, "audit_head", head + strlen("audit head: "));
+    else if (*head)
+        printf("%s\n", head);
     if (out) {
         char *s = cJSON_Print(out);
         if (s)
