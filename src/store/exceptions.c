@@ -36,6 +36,12 @@ const char *hw_exception_state(const hw_exception_row *x, int64_t now)
     return x->created_at > now ? "future" : "active";
 }
 
+/* A callback that stopped a walk: its own message when it set one. */
+static int cb_fail(hw_store *s, hw_err *e, int cr)
+{
+    return e->kind != HW_OK && e->kind == cr ? cr : store_cb_fail(s, e, "reading exceptions", cr);
+}
+
 static void row_of(sqlite3_stmt *st, hw_exception_row *x)
 {
     memset(x, 0, sizeof *x);
@@ -130,7 +136,7 @@ static int get_one(hw_store *s, int64_t id, int (*cb)(void *, const hw_exception
         *found = 1;
         int cr = cb(arg, &x);
         if (cr)
-            rc = store_cb_fail(s, e, "reading exceptions", cr);
+            rc = cb_fail(s, e, cr);
     } else if (r != SQLITE_DONE) {
         rc = store_fail(s, e, "reading exceptions");
     }
@@ -187,7 +193,7 @@ static int each(hw_store *s, sqlite3_stmt *st, int (*cb)(void *, const hw_except
         row_of(st, &x);
         int cr = cb(arg, &x);
         if (cr) {
-            rc = store_cb_fail(s, e, "reading exceptions", cr);
+            rc = cb_fail(s, e, cr);
             break;
         }
     }
