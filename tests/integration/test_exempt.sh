@@ -135,3 +135,17 @@ contains "$TMP/x" '"revoke_reason":"no longer accepted"'
 expect_rc 0 $HWC verify --audit
 contains "$TMP/out" "intact"
 ok "every exception, revocation and expiry is in the audit log; the chain verifies"
+
+# ---- an exception recorded after the plan: the stored plan's action is
+# dropped on --apply, nothing changes
+expect_rc 0 $HWC remediate --account $A
+plan=$(sed -n 's/^plan //p' "$TMP/out")
+contains "$TMP/out" "1 action(s)"
+expect_rc 0 $HWC exempt --resource arn:aws:ec2:us-east-1:$A:security-group/sg-0b23 --until 2099-01-01 --by carol --reason "RISK-23b"
+sim_get /_awssim/resources > "$TMP/s0.json"
+expect_rc 0 $HWC remediate --apply --plan-id "$plan"
+contains "$TMP/out" "dropped: risk acceptance 5 covers it"
+contains "$TMP/out" "0 run:"
+sim_get /_awssim/resources > "$TMP/s1.json"
+cmp -s "$TMP/s0.json" "$TMP/s1.json" || fail "a dropped action changed the simulator's state"
+ok "an exception recorded after the plan drops its action on --apply"
