@@ -26,7 +26,8 @@ static int control_known(void *arg, const char *id)
 
 int hw_cmd_check_config(const hw_ctx *ctx, hw_err *e)
 {
-    if (!ctx->config || ctx->config->remediation.nrules == 0)
+    if (!ctx->config ||
+        (ctx->config->remediation.nrules == 0 && ctx->config->remediation.nsuppress_controls == 0))
         return HW_OK;
     hw_catalog *cat = NULL;
     const char *dir = hw_cmd_controls_dir(ctx);
