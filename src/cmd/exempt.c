@@ -174,6 +174,8 @@ static int check_text(const char *opt, const char *v)
         return hw_usage_error(&hw_cmd_exempt, "--%s is required", opt);
     if (strlen(v) > MAX_TEXT)
         return hw_usage_error(&hw_cmd_exempt, "--%s: longer than %d bytes", opt, MAX_TEXT);
+    if (!hw_utf8_valid(v, strlen(v)))
+        return hw_usage_error(&hw_cmd_exempt, "--%s: not valid UTF-8", opt);
     for (const unsigned char *p = (const unsigned char *)v; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
             return hw_usage_error(&hw_cmd_exempt, "--%s: a control character at byte %d", opt,

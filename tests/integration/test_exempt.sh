@@ -51,6 +51,10 @@ contains "$TMP/err" "--reason is required"
 expect_rc 2 $HWC exempt --control EC2.19 --finding x --until 2099-01-01 --by carol --reason RISK-1
 expect_rc 2 $HWC exempt --resource arn:aws:s3:::b --account $A --until 2099-01-01 --by carol --reason RISK-1
 contains "$TMP/err" "--account goes with --control"
+expect_rc 2 $HWC exempt --control EC2.19 --until 2099-01-01 --by "$(printf 'car\001ol')" --reason RISK-1
+contains "$TMP/err" "--by: a control character at byte 4"
+expect_rc 2 $HWC exempt --control EC2.19 --until 2099-01-01 --by carol --reason "$(printf 'RISK\377')"
+contains "$TMP/err" "--reason: not valid UTF-8"
 expect_rc 2 $HWC exempt --revoke 1x --by carol
 [ "$(q "SELECT count(*) FROM exceptions")" = 0 ] || fail "a refused exception was recorded"
 ok "bad values are usage errors naming the field and the nearest value; nothing recorded"
