@@ -95,8 +95,9 @@ for f in "$D"/suppress-*.json; do
         --cli-input-json "file://$f" > /dev/null
 done
 echo
-echo "== hubwarden scan   (third run: the suppressions come in; they are not passes)"
-./hubwarden scan
+echo "== hubwarden scan --full   (third run: the suppressions come in; they are not passes)"
+# BatchUpdateFindings leaves UpdatedAt alone, so only a full resync sees them
+./hubwarden scan --full
 echo
 echo "== statuses and their reasons (newest evaluation, from the evidence store)"
 sqlite3 -json "$D/hubwarden.db" "SELECT framework, requirement, account_id, status, evidence
