@@ -217,9 +217,20 @@ const char *hw_cmd_data_file(const hw_ctx *ctx, const char *rel, char *buf, size
 struct hw_catalog;
 int hw_cmd_evaluate(const struct hw_catalog *cat, struct hw_store *st, const char *run_id,
                     int infer_na, struct hw_eval_summary **sums, size_t *nsums, hw_err *e);
+/* Logs every exception that expired since the last look (audit entries
+ * "exception.expired", one transaction) and warns how many. */
+int hw_cmd_exceptions_expire(struct hw_store *st, const char *run_id, hw_err *e);
+/* Anchors the audit log's head in run_id's row (after the run's last
+ * audit entry) and fills line with "audit head: SEQ HASH" for the run's
+ * summary ("" when the log is empty; an error is logged, not returned). */
+void hw_cmd_audit_anchor(struct hw_store *st, const char *run_id, char line[128]);
 /* AWS client options from the configuration and --region. */
 void hw_cmd_aws_options(const hw_ctx *ctx, struct hw_aws_options *o,
                         struct hw_aws_endpoint_override *ov, size_t maxov, const char *session);
+
+/* `hubwarden verify --audit` (verify_audit.c): the audit log's chain and
+ * its run anchors; exit 0 intact, 1 naming the first bad entry. */
+int hw_cmd_verify_audit(hw_ctx *ctx);
 
 #define HW_DECLARE_COMMAND(n) extern const struct hw_command hw_cmd_##n
 HW_DECLARE_COMMAND(scan);

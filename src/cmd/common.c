@@ -3,6 +3,7 @@
  * store and evaluating the requirements of a run; the nearest known value
  * for a suggestion; cells.  Filter values are checked in filters.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,7 +28,8 @@ static int control_known(void *arg, const char *id)
 
 int hw_cmd_check_config(const hw_ctx *ctx, hw_err *e)
 {
-    if (!ctx->config || ctx->config->remediation.nrules == 0)
+    if (!ctx->config ||
+        (ctx->config->remediation.nrules == 0 && ctx->config->remediation.nsuppress_controls == 0))
         return HW_OK;
     hw_catalog *cat = NULL;
     const char *dir = hw_cmd_controls_dir(ctx);
@@ -39,11 +41,41 @@ int hw_cmd_check_config(const hw_ctx *ctx, hw_err *e)
     return rc;
 }
 
+int hw_cmd_exceptions_expire(struct hw_store *st, const char *run_id, hw_err *e)
+{
+    int n = 0;
+    if (hw_store_begin(st, e) != HW_OK)
+        return e->kind;
+    if (hw_store_exceptions_expire(st, hw_now(), run_id, &n, e) != HW_OK) {
+        hw_store_rollback(st);
+        return e->kind;
+    }
+    if (hw_store_commit(st, e) != HW_OK)
+        return e->kind;
+    if (n)
+        hw_warn("%d exception(s) expired and no longer count (see `hubwarden exempt --list`)", n);
+    return HW_OK;
+}
+
+void hw_cmd_audit_anchor(struct hw_store *st, const char *run_id, char line[128])
+{
+    int64_t seq;
+    char hash[65];
+    hw_err e;
+    line[0] = '\0';
+    if (hw_store_run_anchor(st, run_id, &seq, hash, &e) != HW_OK)
+        hw_error("%s", e.msg);
+    else if (seq)
+        snprintf(line, 128, "audit head: %lld %s", (long long)seq, hash);
+}
+
 int hw_cmd_evaluate(const hw_catalog *cat, struct hw_store *st, const char *run_id,
                     int infer_na, hw_eval_summary **sums, size_t *nsums, hw_err *e)
 {
     *sums = NULL;
     *nsums = 0;
+    if (hw_cmd_exceptions_expire(st, run_id, e) != HW_OK)
+        return e->kind;
     size_t nreq = 0;
     for (size_t i = 0; i < cat->nframeworks; i++)
         nreq += cat->frameworks[i].nrequirements;

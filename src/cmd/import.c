@@ -245,9 +245,13 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         fatal = 1;
     }
     hw_store_audit_append(s, run_id, "hubwarden", "import.finished", summary, &e);
-    if (format == HW_OUT_TABLE)
+    char head[128];
+    hw_cmd_audit_anchor(s, run_id, head);
+    if (format == HW_OUT_TABLE) {
         print_summary(&in.stats, run_id, failed);
-    else
+        if (*head)
+            printf("%s\n", head);
+    } else
         print_summary_json(summary, run_id, status);
     free(summary);
     hw_ingest_free(&in);

@@ -174,7 +174,11 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         snprintf(plan_id, sizeof plan_id, "%s", opt_plan_id);
     } else {
         hw_remedy_filter flt = { opt_control, opt_account };
-        if (hw_remedy_plan_build(st, &pol, &flt, actor(), plan_id, &ps, &e) != HW_OK)
+        if (hw_cmd_exceptions_expire(st, NULL, &e) != HW_OK)
+            goto fail;
+        size_t nsup = 0;
+        if (hw_remedy_plan_build(st, &pol, &flt, actor(), plan_id, &ps, &e) != HW_OK ||
+            hw_remedy_suppress_plan(st, c, &flt, plan_id, actor(), &nsup, &e) != HW_OK)
             goto fail;
     }
     struct pr acts = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0) };
@@ -210,6 +214,18 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_apply_stats as;
         if (!out)
             printf("apply %s\n", plan_id);
+        size_t sup_done = 0, sup_failed = 0;
+        hw_aws_ctx sagg = { c->scan.aggregator_region, NULL };
+        if (hw_remedy_suppress_apply(st, cl, &sagg, plan_id, actor(), &sup_done, &sup_failed, &e) !=
+            HW_OK) {
+            hw_buf_free(&res.failures);
+            goto fail;
+        }
+        if (!out && (sup_done || sup_failed))
+            printf("suppressed: %zu finding(s), %zu failed (planned again on the next run)\n",
+                   sup_done, sup_failed);
+        if (sup_failed)
+            exit_code = HW_EXIT_PARTIAL;
         int rc = hw_remedy_apply(st, cl, &pol, plan_id, actor(), &as, result_text, &res, &e);
         if (out)
             cJSON_AddItemToObject(out, "results", res.arr);
@@ -237,6 +253,12 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         if (as.failed)
             exit_code = HW_EXIT_PARTIAL;
     }
+    char head[128];
+    hw_cmd_audit_anchor(st, plan_id, head);
+    if (out && *head)
+        cJSON_AddStringToObject(out, "audit_head", head + strlen("audit head: "));
+    else if (*head)
+        printf("%s\n", head);
     if (out) {
         char *s = cJSON_Print(out);
         if (s)

@@ -204,6 +204,8 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     if (hw_store_run_finish(st, run_id, status, summary, &fe) != HW_OK ||
         hw_store_audit_append(st, run_id, "hubwarden", "scan.finished", summary, &fe) != HW_OK)
         hw_error("%s", fe.msg);
+    char head[128];
+    hw_cmd_audit_anchor(st, run_id, head);
     hw_store_close(st);
     hw_catalog_free(cat);
     if (rc != HW_OK) {
@@ -212,9 +214,11 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_error("scan %s failed: %s", run_id, e.msg);
         return hw_exit_code(rc);
     }
-    if (format == HW_OUT_TABLE)
+    if (format == HW_OUT_TABLE) {
         print_summary(run_id, &res, sums, nsums);
-    else if (print_summary_json(run_id, status, summary, sums, nsums) != 0)
+        if (*head)
+            printf("%s\n", head);
+    } else if (print_summary_json(run_id, status, summary, sums, nsums) != 0)
         hw_error("writing the summary failed");
     free(summary);
     free(sums);

@@ -8,9 +8,13 @@
 
 static const char *trust;
 
+static int opt_audit;
+
 static const struct hw_option options[] = {
     { "trust", 0, HW_OPT_STRING, &trust, "CAFILE",
       "PEM certificates to trust: the signer's chain must end in one" },
+    { "audit", 0, HW_OPT_FLAG, &opt_audit, NULL,
+      "check the store's audit log (hash chain and run anchors) instead of a bundle" },
     { 0 },
 };
 
@@ -24,10 +28,16 @@ static int run(hw_ctx *ctx, int argc, char **argv)
 {
     char **args = NULL;
     int nargs = 0;
+    opt_audit = 0;
     int r = hw_parse_options(&hw_cmd_verify, argc, argv, &args, &nargs);
     if (r) {
         free(args);
         return r == 1 ? HW_EXIT_OK : HW_EXIT_USAGE;
+    }
+    if (opt_audit) { /* verify_audit.c */
+        free(args);
+        return nargs ? hw_usage_error(&hw_cmd_verify, "--audit takes no BUNDLE")
+                     : hw_cmd_verify_audit(ctx);
     }
     if (nargs != 1) {
         free(args);
@@ -52,12 +62,14 @@ static int run(hw_ctx *ctx, int argc, char **argv)
 const struct hw_command hw_cmd_verify = {
     .name = "verify",
     .summary = "Verify a signed evidence bundle.",
-    .synopsis = "BUNDLE",
+    .synopsis = "BUNDLE | --audit",
     .description =
         "Checks the XML signature of report.xml, the CMS signature SHA256SUMS.p7s, every\n"
         "hash in SHA256SUMS (and that no file is unlisted), report.xml against the\n"
         "schema, and with --trust the signer's certificate chain.  Prints each check;\n"
-        "exits 0 when all hold, 1 naming the first that failed.",
+        "exits 0 when all hold, 1 naming the first that failed.  With --audit: checks\n"
+        "the store's audit log (its hash chain and every run's recorded head) and exits\n"
+        "1 naming the first bad entry.",
     .options = options,
     .run = run,
     .needs_config = 0,

@@ -157,6 +157,17 @@ static const struct key config_keys[] = {
     { "remediation.max_share", K_NUM, OFF(remediation.max_share), 0, 0, 1, NULL, "0.2",
       "Circuit breaker: a control that would change more than this share of its resources in an "
       "account changes none of them there." },
+    { "remediation.suppress_severities", K_STRLIST, OFF(remediation.suppress_severities),
+      OFF(remediation.nsuppress_severities), 0, 0, NULL, "[\"LOW\", \"INFORMATIONAL\"]",
+      "Severity labels a suppression rule covers (with suppress_controls or suppress_accounts)." },
+    { "remediation.suppress_controls", K_STRLIST, OFF(remediation.suppress_controls),
+      OFF(remediation.nsuppress_controls), 0, 0, NULL, "[]",
+      "Failing findings of these controls, of a suppress_severities label, are set SUPPRESSED by "
+      "remediate --apply (with a note; recorded as actions)." },
+    { "remediation.suppress_accounts", K_STRLIST, OFF(remediation.suppress_accounts),
+      OFF(remediation.nsuppress_accounts), 0, 0, NULL, "[]",
+      "Failing findings in these account ids, of a suppress_severities label, are set SUPPRESSED "
+      "by remediate --apply." },
 };
 
 #define FIELD(c, k, T) ((T *)((char *)(c) + (k)->off))
@@ -200,9 +211,16 @@ hw_config *hw_config_defaults(void)
     c->remediation.max_actions_per_run = 100;
     c->remediation.max_actions_per_account = 25;
     c->remediation.max_share = 0.2;
+    c->remediation.suppress_severities = calloc(2, sizeof(char *));
+    if (c->remediation.suppress_severities) {
+        c->remediation.suppress_severities[0] = xstrdup_or("LOW");
+        c->remediation.suppress_severities[1] = xstrdup_or("INFORMATIONAL");
+        c->remediation.nsuppress_severities = 2;
+    }
     if (!c->remediation.role_name || !c->remediation.exemption_tag || !c->db || !c->log_format || !c->organization.mode ||
         !c->organization.role_name || !c->scan.products ||
-        !c->scan.products[0] || !c->scan.products[1]) {
+        !c->scan.products[0] || !c->scan.products[1] || !c->remediation.suppress_severities ||
+        !c->remediation.suppress_severities[0] || !c->remediation.suppress_severities[1]) {
         hw_config_free(c);
         return NULL;
     }
@@ -647,6 +665,15 @@ static int account_ok(const char *s)
     return n == 12;
 }
 
+static int severity_ok(const char *s)
+{
+    static const char *const labels[] = { "CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL" };
+    for (size_t i = 0; i < HW_ARRAY_LEN(labels); i++)
+        if (strcmp(s, labels[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* http:// or https://, a host name, an IPv4 or a bracketed IPv6 address,
  * an optional port of 1 to 65535, an optional path; no spaces or control
  * characters anywhere. */
@@ -754,7 +781,15 @@ static int check_values(const hw_config *c, const char *name, hw_err *e)
                          name, e)) ||
         (rc = check_list(c->organization.exclude_accounts, c->organization.nexclude_accounts,
                          account_ok, "organization.exclude_accounts", "an account id (12 digits)",
-                         name, e)))
+                         name, e)) ||
+        (rc = check_list(c->remediation.suppress_accounts, c->remediation.nsuppress_accounts,
+                         account_ok, "remediation.suppress_accounts", "an account id (12 digits)",
+                         name, e)) ||
+        (rc = check_list(c->remediation.suppress_severities,
+                         c->remediation.nsuppress_severities, severity_ok,
+                         "remediation.suppress_severities",
+                         "a severity label (CRITICAL, HIGH, MEDIUM, LOW or INFORMATIONAL)", name,
+                         e)))
         return rc;
     return HW_OK;
 }
@@ -762,6 +797,13 @@ static int check_values(const hw_config *c, const char *name, hw_err *e)
 int hw_config_check_controls(const hw_config *c, int (*known)(void *arg, const char *id),
                              void *arg, const char *where, hw_err *e)
 {
+    for (size_t i = 0; i < c->remediation.nsuppress_controls; i++)
+        if (!known(arg, c->remediation.suppress_controls[i]))
+            return hw_err_set(e, HW_EINVAL,
+                              "%s: remediation.suppress_controls: \"%s\" is not a control of the "
+                              "catalogue in %s",
+                              c->path ? c->path : "configuration",
+                              c->remediation.suppress_controls[i], where);
     for (size_t i = 0; i < c->remediation.nrules; i++)
         if (!known(arg, c->remediation.rules[i].control))
             return hw_err_set(e, HW_EINVAL,

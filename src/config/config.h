@@ -109,6 +109,14 @@ typedef struct hw_config {
         int max_actions_per_run;
         int max_actions_per_account;
         double max_share;       /* circuit breaker, 0..1 of a control's resources */
+        /* suppression: failing findings of these severities, of the
+         * listed controls or accounts, get Workflow.Status SUPPRESSED */
+        char **suppress_severities;
+        size_t nsuppress_severities;
+        char **suppress_controls;
+        size_t nsuppress_controls;
+        char **suppress_accounts;
+        size_t nsuppress_accounts;
     } remediation;
 } hw_config;
 

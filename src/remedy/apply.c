@@ -286,6 +286,21 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                 goto recorded;
             }
         }
+        {
+            /* a risk acceptance recorded since the plan: not run */
+            int64_t xid = 0;
+            if (hw_store_exception_covering(st, it->account, it->control, it->finding_id,
+                                            it->resource, hw_now(), &xid, e) != HW_OK) {
+                rc = e->kind;
+                break;
+            }
+            if (xid) {
+                snprintf(why, sizeof why, "dropped: risk acceptance %lld covers it",
+                         (long long)xid);
+                state = "dropped";
+                goto recorded;
+            }
+        }
         stats->run++;
         hw_err ae;
         hw_err_clear(&ae);

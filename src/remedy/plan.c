@@ -574,6 +574,16 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
                  k->account);
             continue;
         }
+        /* the finding's own, or its resource's, risk acceptance */
+        int64_t xid = 0;
+        if ((rc = hw_store_exception_covering(st, k->account, k->control, k->id, k->resource,
+                                              hw_now(), &xid, e)) != HW_OK)
+            break;
+        if (xid) {
+            skip(k, "excepted: risk acceptance %lld covers this finding or resource",
+                 (long long)xid);
+            continue;
+        }
         hw_buf rk = HW_BUF_INIT(0);
         hw_buf_printf(&rk, "%s|%s|%s|%s", k->control, k->account, k->region, k->resource);
         unsigned *first = counter_at(&seen, hw_buf_str(&rk), 1);

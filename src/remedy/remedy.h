@@ -170,6 +170,24 @@ typedef struct hw_plan_stats {
 int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remedy_filter *flt,
                          const char *actor, char plan_id[64], hw_plan_stats *stats, hw_err *e);
 
+/*
+ * Suppression rules (suppress.c): adds to plan_id a "suppress" action (auto)
+ * for every trusted, active, failing finding of a remediation.suppress_severities
+ * label whose control is in remediation.suppress_controls or account in
+ * remediation.suppress_accounts (narrowed by flt), unless the plan fixes it
+ * or it was suppressed before at the same UpdatedAt; audited.  *planned
+ * how many.
+ */
+int hw_remedy_suppress_plan(hw_store *st, const hw_config *cfg, const hw_remedy_filter *flt,
+                            const char *plan_id, const char *actor, size_t *planned, hw_err *e);
+/* Runs plan_id's planned "suppress" actions: BatchUpdateFindings (through
+ * ctx, the aggregator) sets Workflow.Status SUPPRESSED with a note naming
+ * the action; each is recorded done or failed, with an audit entry.  A
+ * failure is counted in *failed, not returned. */
+int hw_remedy_suppress_apply(hw_store *st, hw_aws_client *c, const hw_aws_ctx *ctx,
+                             const char *plan_id, const char *actor, size_t *done, size_t *failed,
+                             hw_err *e);
+
 /* ------------------------------------------------------------------ apply */
 
 typedef struct hw_apply_stats {

@@ -968,7 +968,7 @@ static void write_actions(state *s)
     nl(x);
 }
 
-static const char *exception_state(const hw_exception_row *r, int64_t now)
+static const char *exception_state(const hw_report_exception_row *r, int64_t now)
 {
     if (r->revoked)
         return "revoked";
@@ -977,7 +977,7 @@ static const char *exception_state(const hw_exception_row *r, int64_t now)
     return now >= r->expires_at ? "expired" : "active";
 }
 
-static int exception_cb(void *arg, const hw_exception_row *r)
+static int exception_cb(void *arg, const hw_report_exception_row *r)
 {
     struct count_cb_state *c = arg;
     state *s = c->s;

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "eval/eval.h"
+#include "scan/excset.h"
 #include "store/store.h"
 
 #define HW_EVIDENCE_RESOURCES 10
@@ -173,6 +174,7 @@ struct ctx {
     hw_eval_summary **sums;
     size_t *nsums;
     size_t changed;
+    hw_excset xs; /* the account's finding and resource exceptions */
 };
 
 static int cmp_ctl(const void *a, const void *b)
@@ -324,6 +326,7 @@ static void ctx_free(struct ctx *c)
     free(c->groups);
     hw_buf_free(&c->req);
     hw_buf_free(&c->arena);
+    hw_excset_free(&c->xs);
 }
 
 /* ------------------------------------------------- reading one account */
@@ -503,6 +506,47 @@ static int evidence_cb(void *arg, const hw_evidence_row *f)
     return c->oom ? HW_ENOMEM : 0;
 }
 
+/* ------------------------------ finding and resource exceptions (excset.h) */
+
+/* Marks the exceptions that bear on control i (its own, and those of its
+ * failing findings and resources); 1 when active ones cover every failing
+ * or suppressed resource of it. */
+static int mark_exceptions(struct ctx *c, size_t i)
+{
+    hw_excset_unmark(&c->xs);
+    hw_excset_mark_control(&c->xs, c->ctls[i].id);
+    unsigned bad = 0, covered = 0;
+    for (size_t g = c->gfirst[i]; g < c->gfirst[i] + c->gcount[i]; g++) {
+        const struct group *gr = &c->groups[g];
+        if (gr->worst < 3)
+            continue;
+        bad++;
+        int all = 1;
+        for (size_t k = gr->first; k < gr->first + gr->n; k++) {
+            const struct frow *r = &c->rows[k];
+            if (rank(str(c, r->str[F_STATUS]), str(c, r->str[F_WORKFLOW])) >= 3 &&
+                !hw_excset_cover(&c->xs, str(c, r->str[F_ID]), str(c, r->str[F_RESOURCES])))
+                all = 0;
+        }
+        covered += all;
+    }
+    return bad && covered == bad;
+}
+
+/* Finding and resource exceptions that cover every failure of a control
+ * make it excepted; every exception bearing on a control, and whether it
+ * still counts, is part of its digest. */
+static void apply_exceptions(struct ctx *c)
+{
+    if (!c->xs.n)
+        return;
+    for (size_t i = 0; i < c->nctls; i++) {
+        if (mark_exceptions(c, i))
+            c->st[i].excepted = 1;
+        c->rowhash[i] = hw_excset_digest(&c->xs, c->rowhash[i]);
+    }
+}
+
 /* The current intervals come by (framework, requirement), the order of
  * c->order: a merge, no lookup. */
 static int open_cb(void *arg, const hw_open_eval *o)
@@ -548,13 +592,15 @@ static int read_account(struct ctx *c, hw_err *e)
         hw_store_account_exceptions(s, a, hw_now(), exc_cb, c, e) != HW_OK ||
         hw_store_account_resources(s, a, res_cb, c, e) != HW_OK ||
         hw_store_account_evidence(s, a, evidence_cb, c, e) != HW_OK ||
-        hw_store_account_open_evals(s, a, open_cb, c, e) != HW_OK)
+        hw_store_account_open_evals(s, a, open_cb, c, e) != HW_OK ||
+        hw_excset_load(&c->xs, s, a, hw_now(), e) != HW_OK)
         return e->kind;
     close_group(c);
     for (size_t i = 0; i < c->nctls; i++) {
         c->st[i].checked = c->checked;
         c->st[i].resources = resources_of(c, c->ctls[i].types);
     }
+    apply_exceptions(c);
     return HW_OK;
 }
 
@@ -649,6 +695,11 @@ static void build_text(struct ctx *c, size_t i)
                   hw_ctl_class_name(cls), s->passed, s->failed, s->suppressed, s->not_available);
     if (s->excepted)
         hw_buf_puts(b, ",\"exception\":true");
+    if (c->xs.n) {
+        /* expired ones where they would still matter: it fails */
+        mark_exceptions(c, i);
+        hw_excset_json(&c->xs, b, s->failed + s->suppressed > 0);
+    }
     if (s->disabled_in && *s->disabled_in) {
         hw_buf_puts(b, ",\"disabled_in\":");
         json_words(b, s->disabled_in);

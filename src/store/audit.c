@@ -177,3 +177,76 @@ int store_audit_reanchor(hw_store *s, hw_err *e)
                 "length-prefixed", s->path, (long long)n);
     return hw_store_audit_append(s, NULL, "hubwarden", "audit.reanchored", detail, e);
 }
+
+int hw_store_audit_head(hw_store *s, int64_t *seq, char hash[65], hw_err *e)
+{
+    *seq = 0;
+    snprintf(hash, 65, "%064d", 0);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "reading the audit log");
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(st, 0);
+        snprintf(hash, 65, "%s", store_col(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return store_fail(s, e, "reading the audit log");
+    return HW_OK;
+}
+
+/*
+ * The anchors: each run that finished recorded (audit_seq, audit_head).
+ * The entry must be there with that hash.  An entry gone (the tail cut)
+ * is named by the first seq missing; an entry with another hash (the log
+ * rewritten from there on, hashes recomputed) by its seq.  The smallest
+ * bad seq over chain and anchors wins.
+ */
+int hw_store_audit_check(hw_store *s, hw_audit_check *v, hw_err *e)
+{
+    memset(v, 0, sizeof *v);
+    int64_t n = 0, v1 = 0;
+    if (walk(s, &v->bad_seq, &n, &v1, e) != HW_OK ||
+        hw_store_audit_head(s, &v->head_seq, v->head, e) != HW_OK)
+        return e->kind;
+    if (v->bad_seq)
+        snprintf(v->why, sizeof v->why,
+                 "entry %lld: its hash or its link to the entry before does not match",
+                 (long long)v->bad_seq);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT r.id, r.audit_seq, r.audit_head, a.hash FROM runs r"
+                           " LEFT JOIN audit_log a ON a.seq = r.audit_seq"
+                           " WHERE r.audit_seq IS NOT NULL ORDER BY r.audit_seq, r.rowid",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "reading runs");
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        v->anchors++;
+        int64_t seq = sqlite3_column_int64(st, 1);
+        const char *want = store_col(st, 2), *have = (const char *)sqlite3_column_text(st, 3);
+        if (have && strcmp(have, want) == 0)
+            continue;
+        /* missing: the first seq after the head that remains (a gap in the
+         * middle is the chain walk's find, and smaller) */
+        int64_t bad = have ? seq : v->head_seq + 1;
+        if (v->bad_seq && v->bad_seq <= bad)
+            continue;
+        v->bad_seq = bad;
+        if (have)
+            snprintf(v->why, sizeof v->why,
+                     "entry %lld: run %s recorded the head %.16s... there, the log has %.16s...",
+                     (long long)seq, store_col(st, 0), want, have);
+        else
+            snprintf(v->why, sizeof v->why,
+                     "entry %lld is missing: run %s recorded the head at entry %lld, the log "
+                     "ends at %lld (its tail was cut)",
+                     (long long)bad, store_col(st, 0), (long long)seq, (long long)v->head_seq);
+    }
+    int rc = r == SQLITE_DONE ? HW_OK : store_fail(s, e, "reading runs");
+    sqlite3_finalize(st);
+    v->entries = n;
+    return rc;
+}

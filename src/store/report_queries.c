@@ -109,7 +109,7 @@ int hw_store_report_evaluations(hw_store *s, const char *run_id, const char *fra
     return step_done(s, st, r, "reading evaluations", e);
 }
 
-int hw_store_report_exceptions(hw_store *s, int (*cb)(void *arg, const hw_exception_row *x),
+int hw_store_report_exceptions(hw_store *s, int (*cb)(void *arg, const hw_report_exception_row *x),
                                void *arg, hw_err *e)
 {
     sqlite3_stmt *st = NULL;
@@ -120,7 +120,7 @@ int hw_store_report_exceptions(hw_store *s, int (*cb)(void *arg, const hw_except
         return store_fail(s, e, "reading exceptions");
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        hw_exception_row x = { sqlite3_column_int64(st, 0), store_col(st, 1), store_col(st, 2),
+        hw_report_exception_row x = { sqlite3_column_int64(st, 0), store_col(st, 1), store_col(st, 2),
                                store_col(st, 3), store_col(st, 4), sqlite3_column_int64(st, 5),
                                sqlite3_column_int64(st, 6), sqlite3_column_int(st, 7) };
         if (cb(arg, &x))
@@ -232,18 +232,3 @@ int hw_store_report_regions(hw_store *s, int (*cb)(void *arg, const char *accoun
     return step_done(s, st, r, "reading regions", e);
 }
 
-int hw_store_audit_head(hw_store *s, int64_t *seq, char hash[65], hw_err *e)
-{
-    *seq = 0;
-    snprintf(hash, 65, "%064d", 0);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return store_fail(s, e, "reading the audit log");
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        *seq = sqlite3_column_int64(st, 0);
-        snprintf(hash, 65, "%s", store_col(st, 1));
-    }
-    return step_done(s, st, r, "reading the audit log", e);
-}

@@ -261,7 +261,8 @@ int hw_store_account_exceptions(hw_store *s, const char *account, int64_t now,
 {
     sqlite3_stmt **st = &s->st[ST_ACCT_EXC];
     if (store_prepare(s, st,
-                      "SELECT DISTINCT control_id FROM exceptions WHERE account_id = ?"
+                      "SELECT DISTINCT control_id FROM exceptions WHERE account_id IN (?, '*')"
+                      " AND finding_id IS NULL AND resource IS NULL" /* control scope */
                       " AND revoked = 0 AND created_at <= ? AND expires_at > ? ORDER BY 1",
                       e) != HW_OK)
         return e->kind;
@@ -687,7 +688,8 @@ int hw_store_exception_active(hw_store *s, const char *account, const char *cont
     sqlite3_stmt **st = &s->st[ST_EXC_ACTIVE];
     *active = 0;
     if (store_prepare(s, st,
-                      "SELECT 1 FROM exceptions WHERE account_id = ? AND control_id = ?"
+                      "SELECT 1 FROM exceptions WHERE account_id IN (?, '*') AND control_id = ?"
+                      " AND finding_id IS NULL AND resource IS NULL" /* control scope */
                       " AND revoked = 0 AND created_at <= ? AND expires_at > ? LIMIT 1",
                       e) != HW_OK)
         return e->kind;
@@ -786,7 +788,7 @@ int hw_store_prune(hw_store *s, int64_t before, hw_prune_stats *ps, hw_err *e)
                     "DELETE FROM finding_history WHERE at < ?1 * 1000"
                     " AND rowid NOT IN (SELECT max(rowid) FROM finding_history GROUP BY finding_key)"
                     " AND finding_key NOT IN (SELECT f.key FROM findings f JOIN exceptions x"
-                    "  ON x.account_id = f.account_id AND x.control_id = f.control_id"
+                    "  ON x.account_id IN (f.account_id, '*') AND x.control_id IN (f.control_id, '*')"
                     "  WHERE x.revoked = 0 AND x.expires_at > strftime('%s', 'now'))",
                     before, NULL, &ps->finding_history, e);
     return rc;

@@ -245,6 +245,20 @@ static const char *const migrations[] = {
     "  SELECT rowid, id, kind, started_at, finished_at, status, summary FROM runs;"
     "DROP TABLE runs;"
     "ALTER TABLE runs_new RENAME TO runs;",
+    /* 8: exceptions scoped to one finding (its Id; account and control are
+     * the finding's) or one resource (its ARN; control '*', account the
+     * ARN's or '*'); control exceptions for every account have account
+     * '*'.  Who revoked one and when; expired_logged: its expiry is in
+     * the audit log.  Each run records the audit log's head (seq and hash)
+     * when it finishes, so that a cut tail of the log is found. */
+    "ALTER TABLE exceptions ADD COLUMN finding_id TEXT;"
+    "ALTER TABLE exceptions ADD COLUMN resource TEXT;"
+    "ALTER TABLE exceptions ADD COLUMN revoked_at INTEGER;"
+    "ALTER TABLE exceptions ADD COLUMN revoked_by TEXT;"
+    "ALTER TABLE exceptions ADD COLUMN expiry_logged INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX exceptions_account ON exceptions(account_id, control_id);"
+    "ALTER TABLE runs ADD COLUMN audit_seq INTEGER;"
+    "ALTER TABLE runs ADD COLUMN audit_head TEXT;",
 };
 
 /* C steps run after a migration's SQL, in its transaction (by index). */
@@ -846,7 +860,10 @@ int hw_store_run_finish(hw_store *s, const char *run_id, const char *status,
     hw_time_iso(hw_now(), ts);
     sqlite3_stmt **st = &s->st[ST_RUN_FINISH];
     if (store_prepare(s, st,
-                      "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
+                      "UPDATE runs SET finished_at = ?, status = ?, summary = ?,"
+                      " audit_seq = (SELECT max(seq) FROM audit_log),"
+                      " audit_head = (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1)"
+                      " WHERE id = ?",
                       e) != HW_OK)
         return e->kind;
     sqlite3_bind_text(*st, 1, ts, -1, SQLITE_TRANSIENT);
@@ -856,6 +873,23 @@ int hw_store_run_finish(hw_store *s, const char *run_id, const char *status,
     if (sqlite3_step(*st) != SQLITE_DONE)
         return store_fail(s, e, "finishing a run");
     return HW_OK;
+}
+
+int hw_store_run_anchor(hw_store *s, const char *run_id, int64_t *seq, char hash[65], hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE runs SET audit_seq = (SELECT max(seq) FROM audit_log),"
+                           " audit_head = (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1)"
+                           " WHERE id = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "anchoring the audit log");
+    sqlite3_bind_text(st, 1, run_id, -1, SQLITE_TRANSIENT);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (r != SQLITE_DONE)
+        return store_fail(s, e, "anchoring the audit log");
+    return hw_store_audit_head(s, seq, hash, e);
 }
 
 int hw_store_last_run(hw_store *s, const char *kind, char run_id[64], hw_err *e)

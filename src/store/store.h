@@ -66,10 +66,17 @@ void hw_store_rollback(hw_store *s);
 /* Starts a run ("scan", "import", ...); fills run_id (at most 63 chars,
  * [0-9A-Za-z-], usable in an AssumeRole session name). */
 int hw_store_run_begin(hw_store *s, const char *kind, char run_id[64], hw_err *e);
-/* Ends it: status "ok", "partial" or "failed"; summary is JSON text.
+/* Ends it: status "ok", "partial" or "failed"; summary is JSON text; the
+ * audit log's head is recorded in the run's row (its anchor).
  * ("aborted" is set only by the next writer, for a run whose process died.) */
 int hw_store_run_finish(hw_store *s, const char *run_id, const char *status,
                         const char *summary, hw_err *e);
+
+/* Records the audit log's head (its newest entry) in the run's row, as
+ * hw_store_run_finish() does, and returns it: call after the run's last
+ * audit entry, then print the head (*seq 0 and hash "" when the log is
+ * empty).  `verify --audit` checks every recorded head is still there. */
+int hw_store_run_anchor(hw_store *s, const char *run_id, int64_t *seq, char hash[65], hw_err *e);
 
 /* Watermarks: newest UpdatedAt (epoch milliseconds) fully ingested per source.
  * get: *t = -1 when none.  set: only call inside the transaction that
@@ -569,6 +576,78 @@ int hw_store_audit_append(hw_store *s, const char *run_id, const char *actor,
 /* Recomputes the chain: *bad_seq = 0 when intact, else the first entry
  * whose hash or link is wrong (HW_OK either way; e for store errors). */
 int hw_store_audit_verify(hw_store *s, int64_t *bad_seq, hw_err *e);
+/* The newest entry: *seq 0 and the chain's start (64 zeros) when the log
+ * is empty. */
+int hw_store_audit_head(hw_store *s, int64_t *seq, char hash[65], hw_err *e);
+
+/*
+ * The whole chain and its anchors: every run records the log's head when
+ * it finishes (hw_store_run_finish), and that entry must still be there
+ * with that hash, so a cut tail or a rewritten entry is found even when
+ * the chain that remains is consistent.  Fills *v: bad_seq 0 when intact,
+ * else the first bad entry and why (a sentence naming it, and the run
+ * whose anchor showed it when one did).
+ */
+typedef struct hw_audit_check {
+    int64_t entries;   /* entries in the log */
+    int64_t anchors;   /* runs that recorded a head */
+    int64_t head_seq;  /* the newest entry (0: empty) */
+    char head[65];
+    int64_t bad_seq;   /* 0: intact */
+    char why[512];
+} hw_audit_check;
+int hw_store_audit_check(hw_store *s, hw_audit_check *v, hw_err *e);
+
+/* ------------------------------------------- exceptions (exceptions.c) */
+
+/*
+ * A risk acceptance, in one of three scopes: a control (in one account, or
+ * every account: account "*"), one finding (by its Id; account and control
+ * are the finding's), or one resource (by its ARN, every control; account
+ * the ARN's, or "*" when the ARN names none).  It counts from created_at
+ * until expires_at (epoch seconds) unless revoked.
+ */
+typedef struct hw_exception_row {
+    int64_t id;
+    const char *account;    /* an account id, or "*" */
+    const char *control;    /* a control id, or "*" (resource scope) */
+    const char *finding_id; /* finding scope, else NULL */
+    const char *resource;   /* resource scope, else NULL */
+    const char *reason, *approver;
+    int64_t created_at, expires_at;
+    int revoked;
+    int64_t revoked_at;     /* 0 when not revoked */
+    const char *revoked_by; /* NULL when not revoked */
+} hw_exception_row;
+
+/* "control", "finding" or "resource". */
+const char *hw_exception_scope(const hw_exception_row *x);
+/* "active", "expired", "revoked" or "future" at now. */
+const char *hw_exception_state(const hw_exception_row *x, int64_t now);
+
+/* Records x (id ignored) and its audit entry (actor: x->approver); *id its
+ * id.  Inside hw_store_begin/commit. */
+int hw_store_exception_add(hw_store *s, const hw_exception_row *x, int64_t *id, hw_err *e);
+/* Revokes exception id and logs it; HW_ENOTFOUND when there is none,
+ * HW_EINVAL when it is already revoked.  Inside hw_store_begin/commit. */
+int hw_store_exception_revoke(hw_store *s, int64_t id, const char *by, const char *reason,
+                              int64_t now, hw_err *e);
+/* Every exception, by id (see Iterators). */
+int hw_store_exceptions(hw_store *s, int (*cb)(void *arg, const hw_exception_row *x), void *arg,
+                        hw_err *e);
+/* Logs "exception.expired" once for each exception that expired by now
+ * and was not revoked; *n how many.  Inside hw_store_begin/commit. */
+int hw_store_exceptions_expire(hw_store *s, int64_t now, const char *run_id, int *n, hw_err *e);
+/* The account's exceptions that are not revoked and began by now,
+ * expired ones included (account "*" ones too), by id. */
+int hw_store_account_exception_rows(hw_store *s, const char *account, int64_t now,
+                                    int (*cb)(void *arg, const hw_exception_row *x), void *arg,
+                                    hw_err *e);
+/* The unexpired exception of any scope that covers a finding (its account,
+ * control, Id and resource ARN), in *id; 0 when none. */
+int hw_store_exception_covering(hw_store *s, const char *account, const char *control,
+                                const char *finding_id, const char *resource, int64_t now,
+                                int64_t *id, hw_err *e);
 
 /* --------------------------------------- reports (report_queries.c) */
 
@@ -598,13 +677,13 @@ int hw_store_report_evaluations(hw_store *s, const char *run_id, const char *fra
                                 hw_err *e);
 
 /* Every recorded exception (risk acceptance), revoked and expired ones too. */
-typedef struct hw_exception_row {
+typedef struct hw_report_exception_row {
     int64_t id;
     const char *account, *control, *reason, *approver;
     int64_t created_at, expires_at; /* epoch seconds */
     int revoked;
-} hw_exception_row;
-int hw_store_report_exceptions(hw_store *s, int (*cb)(void *arg, const hw_exception_row *x),
+} hw_report_exception_row;
+int hw_store_report_exceptions(hw_store *s, int (*cb)(void *arg, const hw_report_exception_row *x),
                                void *arg, hw_err *e);
 
 /* Remediation actions planned in [from, to] (ISO UTC; NULL ends open)
@@ -628,7 +707,5 @@ int hw_store_report_findings(hw_store *s, const char *framework, int which,
 int hw_store_report_regions(hw_store *s, int (*cb)(void *arg, const char *account,
                                                    const char *region, int64_t findings),
                             void *arg, hw_err *e);
-/* The audit log's newest entry: its seq (0 when empty) and hash (64 zeros). */
-int hw_store_audit_head(hw_store *s, int64_t *seq, char hash[65], hw_err *e);
 
 #endif

@@ -7,6 +7,16 @@
 #ifndef HW_TEST_STORE_UNDO_H
 #define HW_TEST_STORE_UNDO_H
 
+/* 8: exceptions by account and control only; runs without the audit head */
+#define HW_UNDO_8                                                                       \
+    "DROP INDEX exceptions_account;"                                                    \
+    "ALTER TABLE exceptions DROP COLUMN finding_id;"                                    \
+    "ALTER TABLE exceptions DROP COLUMN resource;"                                      \
+    "ALTER TABLE exceptions DROP COLUMN revoked_at;"                                    \
+    "ALTER TABLE exceptions DROP COLUMN revoked_by;"                                    \
+    "ALTER TABLE exceptions DROP COLUMN expiry_logged;"                                 \
+    "ALTER TABLE runs DROP COLUMN audit_seq; ALTER TABLE runs DROP COLUMN audit_head;"
+
 /* 7: runs without a pid, and without the 'aborted' status (run with
  * foreign keys off, in a transaction) */
 #define HW_UNDO_7                                                                        \
