@@ -160,6 +160,9 @@ struct ctx {
     uint64_t *digest;
     int *cls;
     int *classed, *texted;
+    int64_t *ce_id, *ce_digest; /* per control: its stored evidence (0: none) */
+    int ce_loaded;     /* the account's stored control evidence was read */
+    hw_buf ids;        /* a requirement's control evidence ids */
     int evaluated, checked, inventory, oom;
     struct res_count *res;
     size_t nres, capres;
@@ -262,12 +265,15 @@ static int ctx_init(struct ctx *c, hw_err *e)
     c->cls = calloc(k, sizeof *c->cls);
     c->classed = calloc(k, sizeof *c->classed);
     c->texted = calloc(k, sizeof *c->texted);
+    c->ce_id = calloc(k, sizeof *c->ce_id);
+    c->ce_digest = calloc(k, sizeof *c->ce_digest);
     if (!c->st || !c->disabled || !c->rowhash || !c->gfirst || !c->gcount || !c->text ||
-        !c->digest || !c->cls || !c->classed || !c->texted)
+        !c->digest || !c->cls || !c->classed || !c->texted || !c->ce_id || !c->ce_digest)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     for (size_t i = 0; i < c->nctls; i++)
         hw_buf_init(&c->text[i], 0);
     hw_buf_init(&c->req, 0);
+    hw_buf_init(&c->ids, 0);
     hw_buf_init(&c->arena, 0);
     return HW_OK;
 }
@@ -283,7 +289,9 @@ static void account_reset(struct ctx *c)
         c->rowhash[i] = FNV_INIT;
         c->gcount[i] = 0;
         c->classed[i] = c->texted[i] = 0;
+        c->ce_id[i] = 0;
     }
+    c->ce_loaded = 0;
     for (size_t i = 0; i < c->nres; i++)
         free(c->res[i].type);
     c->nres = 0;
@@ -319,10 +327,13 @@ static void ctx_free(struct ctx *c)
     free(c->cls);
     free(c->classed);
     free(c->texted);
+    free(c->ce_id);
+    free(c->ce_digest);
     free(c->res);
     free(c->rows);
     free(c->groups);
     hw_buf_free(&c->req);
+    hw_buf_free(&c->ids);
     hw_buf_free(&c->arena);
 }
 
@@ -688,6 +699,43 @@ static void build_text(struct ctx *c, size_t i)
     hw_buf_puts(b, "]}");
 }
 
+static int ce_cb(void *arg, const char *control, int64_t id, int64_t digest)
+{
+    struct ctx *c = arg;
+    long i = find_ctl(c, control);
+    if (i >= 0) {
+        c->ce_id[i] = id;
+        c->ce_digest[i] = digest;
+    }
+    return 0;
+}
+
+/* The id of control i's stored evidence as it stands now: the account's
+ * current one when its digest is unchanged, else a new one (the old one
+ * closed).  An account's stored control evidence is read only once one of
+ * its requirements changed, so an unchanged run reads none of it. */
+static int control_evidence(struct ctx *c, size_t i, int64_t *id, hw_err *e)
+{
+    if (!c->ce_loaded) {
+        if (hw_store_account_control_evidence(c->s, c->account, ce_cb, c, e) != HW_OK)
+            return e->kind;
+        c->ce_loaded = 1;
+    }
+    classify(c, i);
+    int64_t digest = (int64_t)(c->digest[i] >> 1);
+    if (!c->ce_id[i] || c->ce_digest[i] != digest) {
+        build_text(c, i);
+        int64_t nid = 0;
+        if (hw_store_control_evidence_put(c->s, c->seq, c->ce_id[i], c->account, c->ctls[i].id,
+                                          digest, hw_buf_str(&c->text[i]), &nid, e) != HW_OK)
+            return e->kind;
+        c->ce_id[i] = nid;
+        c->ce_digest[i] = digest;
+    }
+    *id = c->ce_id[i];
+    return HW_OK;
+}
+
 static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
 {
     const hw_requirement_row *q = &c->o->reqs[r];
@@ -717,17 +765,25 @@ static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
     sum->counts[st]++;
     if (c->open_id[r] && c->open_digest[r] == digest)
         goto out; /* unchanged: the current interval goes on */
-    /* changed: write the evidence out */
+    /* changed: write the evidence out, each control's by reference (its
+     * text stored once for the account, see control_evidence()) */
     hw_buf *b = &c->req;
     hw_buf_reset(b);
-    hw_buf_printf(b, "{\"status\":\"%s\",\"controls\":[", name);
+    hw_buf_printf(b, "{\"status\":\"%s\",\"controls\":[]", name);
+    hw_buf *ids = &c->ids;
+    hw_buf_reset(ids);
+    hw_buf_putc(ids, '[');
     for (size_t j = 0; !q->manual && j < q->ncontrols; j++) {
-        build_text(c, idx[j]);
-        if (j)
-            hw_buf_putc(b, ',');
-        hw_buf_append(b, hw_buf_str(&c->text[idx[j]]), c->text[idx[j]].len);
+        int64_t id = 0;
+        if ((rc = control_evidence(c, idx[j], &id, e)) != HW_OK)
+            goto out;
+        hw_buf_printf(ids, j ? ",%lld" : "%lld", (long long)id);
     }
-    hw_buf_puts(b, "]");
+    if (hw_buf_putc(ids, ']') != HW_OK) {
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+        goto out;
+    }
+    int refs = !q->manual && q->ncontrols;
     int any = 0, inferred = 0;
     for (size_t j = 0; !q->manual && j < q->ncontrols; j++) {
         inferred |= cls[j] == HW_CTL_NA_INFERRED;
@@ -746,7 +802,8 @@ static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
         goto out;
     }
     hw_evaluation_row row = { c->run_id, q->framework, q->id, c->account, name, hw_buf_str(b) };
-    rc = hw_store_eval_change(c->s, c->seq, c->open_id[r], &row, digest, e);
+    rc = hw_store_eval_change(c->s, c->seq, c->open_id[r], &row, refs ? hw_buf_str(ids) : NULL,
+                              digest, e);
     c->changed++;
 out:
     if (cls != small)
@@ -764,7 +821,7 @@ static int eval_account(struct ctx *c, const char *account, hw_err *e)
             return e->kind;
     /* a requirement that left the catalogue stops being current */
     for (size_t i = 0; i < c->nstale; i++)
-        if (hw_store_eval_change(c->s, c->seq, c->stale[i], NULL, 0, e) != HW_OK)
+        if (hw_store_eval_change(c->s, c->seq, c->stale[i], NULL, NULL, 0, e) != HW_OK)
             return e->kind;
     return HW_OK;
 }

@@ -203,11 +203,64 @@ static const char *const migrations[] = {
     "  compliance_status, workflow_status, first_observed, last_observed, product_id,"
     "  trusted, record_state)" /* this sqlite covers a query only with these too */
     "  WHERE trusted = 1 AND record_state = 'ACTIVE';",
+    /* 6: a control's evidence is stored once per account and change
+     * (eval_control_evidence), not copied into every requirement it
+     * evidences: a requirement's interval keeps its own evidence with the
+     * "controls" array left empty and, in `controls`, the ids of the
+     * control evidence that fills it, in order (NULL: the evidence is
+     * whole, as written before).  The view puts the text back together, so
+     * readers see the same JSON.  eval_intervals is rebuilt to take the
+     * column and a status check this sqlite evaluates without building a
+     * temporary table for every row written. */
+    "CREATE TABLE eval_control_evidence ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account_id TEXT NOT NULL, control_id TEXT NOT NULL,"
+    "  digest INTEGER NOT NULL,"
+    "  evidence TEXT NOT NULL,"
+    "  from_seq INTEGER NOT NULL REFERENCES eval_runs(seq),"
+    "  to_seq INTEGER);" /* NULL: current */
+    "CREATE UNIQUE INDEX eval_control_evidence_open ON eval_control_evidence(account_id,"
+    "  control_id) WHERE to_seq IS NULL;"
+    "DROP VIEW evaluations;"
+    "CREATE TABLE eval_intervals6 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  framework TEXT NOT NULL, requirement TEXT NOT NULL, account_id TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status = 'PASSED' OR status = 'FAILED'"
+    "    OR status = 'NOT_APPLICABLE' OR status = 'NO_DATA' OR status = 'MANUAL'"
+    "    OR status = 'EXCEPTION' OR status = 'PARTIAL' OR status = 'SUPPRESSED'),"
+    "  digest INTEGER NOT NULL,"
+    "  evidence TEXT NOT NULL,"
+    "  from_seq INTEGER NOT NULL REFERENCES eval_runs(seq),"
+    "  to_seq INTEGER,"
+    "  controls TEXT);" /* JSON array of eval_control_evidence ids */
+    "INSERT INTO eval_intervals6(id, framework, requirement, account_id, status, digest, evidence,"
+    "  from_seq, to_seq) SELECT id, framework, requirement, account_id, status, digest, evidence,"
+    "  from_seq, to_seq FROM eval_intervals;"
+    "DROP TABLE eval_intervals;"
+    "ALTER TABLE eval_intervals6 RENAME TO eval_intervals;"
+    "CREATE UNIQUE INDEX eval_intervals_open ON eval_intervals(account_id, framework, requirement)"
+    "  WHERE to_seq IS NULL;"
+    "CREATE INDEX eval_intervals_digest ON eval_intervals(account_id, framework, requirement,"
+    "  digest) WHERE to_seq IS NULL;"
+    "CREATE INDEX eval_intervals_closed ON eval_intervals(to_seq) WHERE to_seq IS NOT NULL;"
+    "CREATE VIEW evaluations AS"
+    "  SELECT r.run_id AS run_id, i.framework AS framework, i.requirement AS requirement,"
+    "  i.account_id AS account_id, i.status AS status,"
+    "  CASE WHEN i.controls IS NULL THEN i.evidence"
+    "  ELSE substr(i.evidence, 1, instr(i.evidence, '\"controls\":[') + 11)"
+    "  || coalesce((SELECT group_concat(x.evidence, ',') FROM (SELECT c.evidence AS evidence"
+    "    FROM json_each(i.controls) j JOIN eval_control_evidence c ON c.id = j.value"
+    "    ORDER BY j.key) x), '')"
+    "  || substr(i.evidence, instr(i.evidence, '\"controls\":[') + 12) END AS evidence"
+    "  FROM eval_runs r JOIN eval_intervals i"
+    "  ON i.from_seq <= r.seq AND (i.to_seq IS NULL OR i.to_seq > r.seq) WHERE r.pruned = 0"
+    "  UNION ALL SELECT run_id, framework, requirement, account_id, status, evidence"
+    "  FROM evaluations_legacy;",
 };
 
 /* C steps run after a migration's SQL, in its transaction (by index). */
 static int (*const migration_hooks[])(hw_store *, hw_err *) = {
-    NULL, NULL, NULL, NULL, store_audit_reanchor,
+    NULL, NULL, NULL, NULL, store_audit_reanchor, NULL,
 };
 
 int hw_store_schema_version(void)
