@@ -40,28 +40,86 @@ _Static_assert(HW_REQ_NSTATUS == sizeof(((hw_eval_summary *)0)->counts) / sizeof
 static void json_str(hw_buf *b, const char *s)
 {
     hw_buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    for (;;) {
+        /* the run that needs no escaping, in one append */
+        const unsigned char *q = p;
+        while (*q >= 0x20 && *q != '"' && *q != '\\')
+            q++;
+        if (q > p)
+            hw_buf_append(b, p, (size_t)(q - p));
+        if (!*q)
+            break;
+        switch (*q) {
         case '"': hw_buf_puts(b, "\\\""); break;
         case '\\': hw_buf_puts(b, "\\\\"); break;
         case '\n': hw_buf_puts(b, "\\n"); break;
         case '\r': hw_buf_puts(b, "\\r"); break;
         case '\t': hw_buf_puts(b, "\\t"); break;
-        default:
-            if (*p < 0x20)
-                hw_buf_printf(b, "\\u%04x", *p);
-            else
-                hw_buf_putc(b, (char)*p);
+        default: hw_buf_printf(b, "\\u%04x", *q);
         }
+        p = q + 1;
     }
     hw_buf_putc(b, '"');
 }
 
-static void json_time(hw_buf *b, int64_t ms)
+/* The date part of the last time formatted (see json_time). */
+struct day_cache {
+    int64_t day; /* days since the epoch; -1: none */
+    char date[12];
+};
+
+/* prefix, then v in decimal (printf's %lld, a good deal cheaper: evidence
+ * writes several numbers per control and requirement). */
+static void put_num(hw_buf *b, const char *prefix, int64_t v)
 {
+    char t[24];
+    int n = (int)sizeof t;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        t[--n] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        t[--n] = '-';
+    hw_buf_puts(b, prefix);
+    hw_buf_append(b, t + n, sizeof t - (size_t)n);
+}
+
+/* hw_time_iso_ms() as a JSON string.  Evidence holds two times per
+ * finding, mostly of a few days: the date of the last day formatted is
+ * kept, the time of day written by hand (the same text, without two
+ * printf calls per time). */
+static void json_time(hw_buf *b, struct day_cache *dc, int64_t ms)
+{
+    static const int64_t DAY = 86400000;
     char iso[32];
-    hw_time_iso_ms(ms, iso);
-    json_str(b, iso);
+    if (ms < 0 || ms / DAY > 2932896) { /* before 1970 or after 9999 */
+        hw_time_iso_ms(ms, iso);
+        json_str(b, iso);
+        return;
+    }
+    if (ms / DAY != dc->day) {
+        hw_time_iso_ms(ms / DAY * DAY, iso);
+        memcpy(dc->date, iso, 11); /* "YYYY-MM-DDT" */
+        dc->day = ms / DAY;
+    }
+    int64_t r = ms % DAY;
+    int v[4] = { (int)(r / 3600000), (int)(r / 60000 % 60), (int)(r / 1000 % 60), (int)(r % 1000) };
+    char t[28], *o = t;
+    *o++ = '"';
+    memcpy(o, dc->date, 11);
+    o += 11;
+    for (int i = 0; i < 3; i++) {
+        *o++ = (char)('0' + v[i] / 10);
+        *o++ = (char)('0' + v[i] % 10);
+        *o++ = i < 2 ? ':' : '.';
+    }
+    *o++ = (char)('0' + v[3] / 100);
+    *o++ = (char)('0' + v[3] / 10 % 10);
+    *o++ = (char)('0' + v[3] % 10);
+    *o++ = 'Z';
+    *o++ = '"';
+    hw_buf_append(b, t, (size_t)(o - t));
 }
 
 /* "a b c" as a JSON array of strings. */
@@ -171,6 +229,7 @@ struct ctx {
     size_t nstale, capstale;
     size_t cursor;     /* merge position in order */
     hw_buf req;
+    struct day_cache dc;
     int64_t seq;
     const char *run_id;
     hw_eval_summary **sums;
@@ -274,6 +333,7 @@ static int ctx_init(struct ctx *c, hw_err *e)
         hw_buf_init(&c->text[i], 0);
     hw_buf_init(&c->req, 0);
     hw_buf_init(&c->ids, 0);
+    c->dc.day = -1;
     hw_buf_init(&c->arena, 0);
     return HW_OK;
 }
@@ -621,9 +681,9 @@ static void finding_json(struct ctx *c, hw_buf *b, const struct frow *r)
     else
         json_str(b, res);
     hw_buf_puts(b, ",\"first_observed\":");
-    json_time(b, r->first);
+    json_time(b, &c->dc, r->first);
     hw_buf_puts(b, ",\"last_observed\":");
-    json_time(b, r->last);
+    json_time(b, &c->dc, r->last);
     if (strcmp(str(c, r->str[F_WORKFLOW]), "SUPPRESSED") == 0) {
         const char *at = str(c, r->str[F_NOTE_AT]);
         hw_buf_puts(b, ",\"note\":{\"text\":");
@@ -634,7 +694,7 @@ static void finding_json(struct ctx *c, hw_buf *b, const struct frow *r)
         json_str(b, at);
         hw_buf_puts(b, "},\"suppressed_at\":");
         if (r->suppressed_at >= 0)
-            json_time(b, r->suppressed_at);
+            json_time(b, &c->dc, r->suppressed_at);
         else if (at)
             json_str(b, at); /* arrived suppressed: the note's time */
         else
@@ -655,9 +715,12 @@ static void build_text(struct ctx *c, size_t i)
     hw_buf_reset(b);
     hw_buf_puts(b, "{\"control\":");
     json_str(b, s->control);
-    hw_buf_printf(b, ",\"class\":\"%s\",\"passed\":%u,\"failed\":%u,\"suppressed\":%u,"
-                     "\"not_available\":%u",
-                  hw_ctl_class_name(cls), s->passed, s->failed, s->suppressed, s->not_available);
+    hw_buf_puts(b, ",\"class\":\"");
+    hw_buf_puts(b, hw_ctl_class_name(cls));
+    put_num(b, "\",\"passed\":", s->passed);
+    put_num(b, ",\"failed\":", s->failed);
+    put_num(b, ",\"suppressed\":", s->suppressed);
+    put_num(b, ",\"not_available\":", s->not_available);
     if (s->excepted)
         hw_buf_puts(b, ",\"exception\":true");
     if (s->disabled_in && *s->disabled_in) {
@@ -665,7 +728,7 @@ static void build_text(struct ctx *c, size_t i)
         json_words(b, s->disabled_in);
     }
     if (s->resources >= 0)
-        hw_buf_printf(b, ",\"inventory_resources\":%ld", s->resources);
+        put_num(b, ",\"inventory_resources\":", s->resources);
     const char *why = cls == HW_CTL_NO_DATA ? hw_eval_no_data_reason(s, c->evaluated)
                       : cls == HW_CTL_PARTIAL ? "passed where enabled; switched off in disabled_in"
                       : cls == HW_CTL_NOT_APPLICABLE
@@ -769,7 +832,9 @@ static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
      * text stored once for the account, see control_evidence()) */
     hw_buf *b = &c->req;
     hw_buf_reset(b);
-    hw_buf_printf(b, "{\"status\":\"%s\",\"controls\":[]", name);
+    hw_buf_puts(b, "{\"status\":\"");
+    hw_buf_puts(b, name);
+    hw_buf_puts(b, "\",\"controls\":[]");
     hw_buf *ids = &c->ids;
     hw_buf_reset(ids);
     hw_buf_putc(ids, '[');
@@ -777,7 +842,7 @@ static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
         int64_t id = 0;
         if ((rc = control_evidence(c, idx[j], &id, e)) != HW_OK)
             goto out;
-        hw_buf_printf(ids, j ? ",%lld" : "%lld", (long long)id);
+        put_num(ids, j ? "," : "", id);
     }
     if (hw_buf_putc(ids, ']') != HW_OK) {
         rc = hw_err_set(e, HW_ENOMEM, "out of memory");
