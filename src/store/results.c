@@ -576,8 +576,8 @@ int hw_store_account_open_evals(hw_store *s, const char *account,
 {
     sqlite3_stmt **st = &s->st[ST_ACCT_OPEN];
     if (store_prepare(s, st,
-                      "SELECT id, framework, requirement, digest FROM eval_intervals"
-                      " INDEXED BY eval_intervals_digest"
+                      "SELECT id, framework, requirement, digest FROM eval_interval_rows"
+                      " INDEXED BY eval_intervals_open"
                       " WHERE account_id = ? AND to_seq IS NULL ORDER BY framework, requirement",
                       e) != HW_OK)
         return e->kind;
@@ -603,7 +603,7 @@ int hw_store_eval_change(hw_store *s, int64_t seq, int64_t close_id, const hw_ev
 {
     if (close_id > 0) {
         sqlite3_stmt **c = &s->st[ST_EVAL_CLOSE];
-        if (store_prepare(s, c, "UPDATE eval_intervals SET to_seq = ? WHERE id = ?", e) != HW_OK)
+        if (store_prepare(s, c, "UPDATE eval_interval_rows SET to_seq = ? WHERE id = ?", e) != HW_OK)
             return e->kind;
         sqlite3_bind_int64(*c, 1, seq);
         sqlite3_bind_int64(*c, 2, close_id);
@@ -614,7 +614,7 @@ int hw_store_eval_change(hw_store *s, int64_t seq, int64_t close_id, const hw_ev
         return HW_OK;
     sqlite3_stmt **st = &s->st[ST_EVAL_OPEN];
     if (store_prepare(s, st,
-                      "INSERT INTO eval_intervals(framework, requirement, account_id, status,"
+                      "INSERT INTO eval_interval_rows(framework, requirement, account_id, status,"
                       " digest, evidence, from_seq, controls) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                       e) != HW_OK)
         return e->kind;
@@ -695,7 +695,7 @@ int hw_store_eval_open_accounts(hw_store *s, int (*cb)(void *arg, const char *ac
                                 void *arg, hw_err *e)
 {
     return each_text(s,
-                     "SELECT DISTINCT account_id FROM eval_intervals WHERE to_seq IS NULL"
+                     "SELECT DISTINCT account_id FROM eval_interval_rows WHERE to_seq IS NULL"
                      " ORDER BY 1",
                      "reading evaluations", cb, arg, e);
 }
@@ -704,7 +704,7 @@ int hw_store_eval_close_account(hw_store *s, int64_t seq, const char *account, h
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db,
-                           "UPDATE eval_intervals SET to_seq = ? WHERE account_id = ?"
+                           "UPDATE eval_interval_rows SET to_seq = ? WHERE account_id = ?"
                            " AND to_seq IS NULL",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "closing evaluations");
@@ -823,13 +823,13 @@ int hw_store_prune(hw_store *s, int64_t before, hw_prune_stats *ps, hw_err *e)
                          " WHERE at >= ?1), (SELECT coalesce(max(seq), 0) + 1 FROM eval_runs))",
                          before, NULL, NULL, e)) != HW_OK ||
         (rc = exec_count(s,
-                         "DELETE FROM eval_intervals WHERE to_seq IS NOT NULL"
+                         "DELETE FROM eval_interval_rows WHERE to_seq IS NOT NULL"
                          " AND to_seq <= (SELECT k FROM temp.prune_k)",
                          0, NULL, &ps->intervals, e)) != HW_OK ||
         /* control evidence no interval left refers to */
         (rc = exec_count(s,
                          "DELETE FROM eval_control_evidence WHERE id NOT IN (SELECT j.value"
-                         " FROM eval_intervals i, json_each(i.controls) j"
+                         " FROM eval_interval_rows i, json_each(i.controls) j"
                          " WHERE i.controls IS NOT NULL)",
                          0, NULL, NULL, e)) != HW_OK ||
         (rc = exec_count(s,

@@ -205,13 +205,16 @@ static const char *const migrations[] = {
     "  WHERE trusted = 1 AND record_state = 'ACTIVE';",
     /* 6: a control's evidence is stored once per account and change
      * (eval_control_evidence), not copied into every requirement it
-     * evidences: a requirement's interval keeps its own evidence with the
-     * "controls" array left empty and, in `controls`, the ids of the
-     * control evidence that fills it, in order (NULL: the evidence is
-     * whole, as written before).  The view puts the text back together, so
-     * readers see the same JSON.  eval_intervals is rebuilt to take the
-     * column and a status check this sqlite evaluates without building a
-     * temporary table for every row written. */
+     * evidences.  The intervals move to eval_interval_rows, where a row
+     * keeps its requirement's own evidence with the "controls" array left
+     * empty and, in `controls`, the ids of the control evidence that fills
+     * it, in order (NULL: the evidence is whole, as written before).
+     * eval_intervals becomes a view with the same columns that puts the
+     * text back together, so every reader, and the evaluations view, sees
+     * the same JSON.  The status check is written as comparisons: for an
+     * IN list this sqlite builds a temporary b-tree on every row written.
+     * The open intervals' digests are read through eval_intervals_open
+     * (the rows are small now), not from a second index. */
     "CREATE TABLE eval_control_evidence ("
     "  id INTEGER PRIMARY KEY,"
     "  account_id TEXT NOT NULL, control_id TEXT NOT NULL,"
@@ -222,7 +225,7 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX eval_control_evidence_open ON eval_control_evidence(account_id,"
     "  control_id) WHERE to_seq IS NULL;"
     "DROP VIEW evaluations;"
-    "CREATE TABLE eval_intervals6 ("
+    "CREATE TABLE eval_interval_rows ("
     "  id INTEGER PRIMARY KEY,"
     "  framework TEXT NOT NULL, requirement TEXT NOT NULL, account_id TEXT NOT NULL,"
     "  status TEXT NOT NULL CHECK (status = 'PASSED' OR status = 'FAILED'"
@@ -231,27 +234,29 @@ static const char *const migrations[] = {
     "  digest INTEGER NOT NULL,"
     "  evidence TEXT NOT NULL,"
     "  from_seq INTEGER NOT NULL REFERENCES eval_runs(seq),"
-    "  to_seq INTEGER,"
+    "  to_seq INTEGER,"  /* NULL: current */
     "  controls TEXT);" /* JSON array of eval_control_evidence ids */
-    "INSERT INTO eval_intervals6(id, framework, requirement, account_id, status, digest, evidence,"
-    "  from_seq, to_seq) SELECT id, framework, requirement, account_id, status, digest, evidence,"
-    "  from_seq, to_seq FROM eval_intervals;"
+    "INSERT INTO eval_interval_rows(id, framework, requirement, account_id, status, digest,"
+    "  evidence, from_seq, to_seq) SELECT id, framework, requirement, account_id, status, digest,"
+    "  evidence, from_seq, to_seq FROM eval_intervals;"
     "DROP TABLE eval_intervals;"
-    "ALTER TABLE eval_intervals6 RENAME TO eval_intervals;"
-    "CREATE UNIQUE INDEX eval_intervals_open ON eval_intervals(account_id, framework, requirement)"
-    "  WHERE to_seq IS NULL;"
-    "CREATE INDEX eval_intervals_digest ON eval_intervals(account_id, framework, requirement,"
-    "  digest) WHERE to_seq IS NULL;"
-    "CREATE INDEX eval_intervals_closed ON eval_intervals(to_seq) WHERE to_seq IS NOT NULL;"
-    "CREATE VIEW evaluations AS"
-    "  SELECT r.run_id AS run_id, i.framework AS framework, i.requirement AS requirement,"
-    "  i.account_id AS account_id, i.status AS status,"
+    "CREATE UNIQUE INDEX eval_intervals_open ON eval_interval_rows(account_id, framework,"
+    "  requirement) WHERE to_seq IS NULL;"
+    "CREATE INDEX eval_intervals_closed ON eval_interval_rows(to_seq) WHERE to_seq IS NOT NULL;"
+    "CREATE VIEW eval_intervals AS"
+    "  SELECT i.id AS id, i.framework AS framework, i.requirement AS requirement,"
+    "  i.account_id AS account_id, i.status AS status, i.digest AS digest,"
     "  CASE WHEN i.controls IS NULL THEN i.evidence"
     "  ELSE substr(i.evidence, 1, instr(i.evidence, '\"controls\":[') + 11)"
     "  || coalesce((SELECT group_concat(x.evidence, ',') FROM (SELECT c.evidence AS evidence"
     "    FROM json_each(i.controls) j JOIN eval_control_evidence c ON c.id = j.value"
     "    ORDER BY j.key) x), '')"
-    "  || substr(i.evidence, instr(i.evidence, '\"controls\":[') + 12) END AS evidence"
+    "  || substr(i.evidence, instr(i.evidence, '\"controls\":[') + 12) END AS evidence,"
+    "  i.from_seq AS from_seq, i.to_seq AS to_seq"
+    "  FROM eval_interval_rows i;"
+    "CREATE VIEW evaluations AS"
+    "  SELECT r.run_id AS run_id, i.framework AS framework, i.requirement AS requirement,"
+    "  i.account_id AS account_id, i.status AS status, i.evidence AS evidence"
     "  FROM eval_runs r JOIN eval_intervals i"
     "  ON i.from_seq <= r.seq AND (i.to_seq IS NULL OR i.to_seq > r.seq) WHERE r.pruned = 0"
     "  UNION ALL SELECT run_id, framework, requirement, account_id, status, evidence"

@@ -310,8 +310,7 @@ typedef struct hw_evaluation_row {
  * evidence: a run that changes nothing writes nothing but its own row.
  * hw_store_eval_run_begin() numbers the run (*seq); for each account,
  * hw_store_account_open_evals() gives the current interval of every
- * requirement (id and the caller's digest of status and evidence, from a
- * covering index), and
+ * requirement (id and the caller's digest of status and evidence), and
  * hw_store_eval_change() closes the interval `close_id` (0: none) at seq and
  * opens a new one for r (NULL: none).  hw_store_eval_open_accounts() lists
  * the accounts with current intervals, and hw_store_eval_close_account()

@@ -544,7 +544,8 @@ static void test_audit_reanchor(void)
     hw_sha256_hex(buf, (size_t)n, h2);
     char sql[1400];
     snprintf(sql, sizeof sql,
-             "DROP VIEW evaluations; DROP TABLE eval_intervals; DROP TABLE eval_control_evidence;"
+             "DROP VIEW evaluations; DROP VIEW eval_intervals; DROP TABLE eval_interval_rows;"
+             " DROP TABLE eval_control_evidence;"
              " DROP TABLE eval_runs;"
              " DROP TABLE resource_counts; ALTER TABLE evaluations_legacy RENAME TO evaluations;"
              " DROP INDEX findings_evaluation; CREATE INDEX findings_evidence ON"
