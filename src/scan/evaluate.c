@@ -9,16 +9,20 @@
  * requirement's status and evidence are put together from its controls'.
  * The cost is linear in accounts x controls, and the memory is that of one
  * account.  Results are kept as intervals (store.h): a requirement whose
- * status and evidence digest did not change writes nothing.
+ * status and evidence digest did not change writes nothing.  A changed
+ * requirement stores its own part of the evidence and refers to its
+ * controls' evidence, each stored once per account and change (a control
+ * evidences requirements of several frameworks: copied into each, the
+ * first evaluation wrote its text a handful of times over).
  *
  * A control's evidence lists up to HW_EVIDENCE_RESOURCES resources, failing
  * ones first, then suppressed ones, and every finding of each (so the
  * consolidated and the standards-based findings of one resource are all
  * there, while the resource counts once); suppressed findings carry their
  * Note and when they were suppressed.  A finding's last_observed is shown
- * as it stood when the interval began: Security Hub moves it on every
- * periodic re-evaluation, so it is left out of the digest (the findings
- * table holds the current one).
+ * as it stood when its control's evidence was stored: Security Hub moves it
+ * on every periodic re-evaluation, so it is left out of the digest (the
+ * findings table holds the current one).
  */
 #include "scan/evaluate.h"
 
