@@ -577,7 +577,7 @@ int hw_store_account_open_evals(hw_store *s, const char *account,
     sqlite3_stmt **st = &s->st[ST_ACCT_OPEN];
     if (store_prepare(s, st,
                       "SELECT id, framework, requirement, digest FROM eval_interval_rows"
-                      " INDEXED BY eval_intervals_open"
+                      " INDEXED BY eval_intervals_digest"
                       " WHERE account_id = ? AND to_seq IS NULL ORDER BY framework, requirement",
                       e) != HW_OK)
         return e->kind;

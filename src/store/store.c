@@ -212,9 +212,7 @@ static const char *const migrations[] = {
      * eval_intervals becomes a view with the same columns that puts the
      * text back together, so every reader, and the evaluations view, sees
      * the same JSON.  The status check is written as comparisons: for an
-     * IN list this sqlite builds a temporary b-tree on every row written.
-     * The open intervals' digests are read through eval_intervals_open
-     * (the rows are small now), not from a second index. */
+     * IN list this sqlite builds a temporary b-tree on every row written. */
     "CREATE TABLE eval_control_evidence ("
     "  id INTEGER PRIMARY KEY,"
     "  account_id TEXT NOT NULL, control_id TEXT NOT NULL,"
@@ -242,6 +240,10 @@ static const char *const migrations[] = {
     "DROP TABLE eval_intervals;"
     "CREATE UNIQUE INDEX eval_intervals_open ON eval_interval_rows(account_id, framework,"
     "  requirement) WHERE to_seq IS NULL;"
+    /* what a run compares, read without touching the rows: those carried
+     * over from schema 5 hold whole evidence */
+    "CREATE INDEX eval_intervals_digest ON eval_interval_rows(account_id, framework, requirement,"
+    "  digest) WHERE to_seq IS NULL;"
     "CREATE INDEX eval_intervals_closed ON eval_interval_rows(to_seq) WHERE to_seq IS NOT NULL;"
     "CREATE VIEW eval_intervals AS"
     "  SELECT i.id AS id, i.framework AS framework, i.requirement AS requirement,"
