@@ -577,7 +577,7 @@ int hw_store_account_open_evals(hw_store *s, const char *account,
     sqlite3_stmt **st = &s->st[ST_ACCT_OPEN];
     if (store_prepare(s, st,
                       "SELECT id, framework, requirement, digest FROM eval_interval_rows"
-                      " INDEXED BY eval_intervals_digest"
+                      " INDEXED BY eval_intervals_open"
                       " WHERE account_id = ? AND to_seq IS NULL ORDER BY framework, requirement",
                       e) != HW_OK)
         return e->kind;
@@ -826,6 +826,11 @@ int hw_store_prune(hw_store *s, int64_t before, hw_prune_stats *ps, hw_err *e)
                          "DELETE FROM eval_interval_rows WHERE to_seq IS NOT NULL"
                          " AND to_seq <= (SELECT k FROM temp.prune_k)",
                          0, NULL, &ps->intervals, e)) != HW_OK ||
+        /* the whole evidence of schema 5 intervals dropped */
+        (rc = exec_count(s,
+                         "DELETE FROM eval_interval_evidence5 WHERE id NOT IN"
+                         " (SELECT id FROM eval_interval_rows)",
+                         0, NULL, NULL, e)) != HW_OK ||
         /* control evidence no interval left refers to */
         (rc = exec_count(s,
                          "DELETE FROM eval_control_evidence WHERE id NOT IN (SELECT j.value"

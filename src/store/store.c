@@ -212,7 +212,11 @@ static const char *const migrations[] = {
      * eval_intervals becomes a view with the same columns that puts the
      * text back together, so every reader, and the evaluations view, sees
      * the same JSON.  The status check is written as comparisons: for an
-     * IN list this sqlite builds a temporary b-tree on every row written. */
+     * IN list this sqlite builds a temporary b-tree on every row written.
+     * The whole evidence of the intervals written before moves to
+     * eval_interval_evidence5 (their rows' evidence is ''), so that every
+     * row stays small and a run reads the open intervals' digests through
+     * eval_intervals_open and the rows, with no second index to keep. */
     "CREATE TABLE eval_control_evidence ("
     "  id INTEGER PRIMARY KEY,"
     "  account_id TEXT NOT NULL, control_id TEXT NOT NULL,"
@@ -236,19 +240,21 @@ static const char *const migrations[] = {
     "  controls TEXT);" /* JSON array of eval_control_evidence ids */
     "INSERT INTO eval_interval_rows(id, framework, requirement, account_id, status, digest,"
     "  evidence, from_seq, to_seq) SELECT id, framework, requirement, account_id, status, digest,"
-    "  evidence, from_seq, to_seq FROM eval_intervals;"
+    "  '', from_seq, to_seq FROM eval_intervals;"
+    "CREATE TABLE eval_interval_evidence5 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  evidence TEXT NOT NULL);"
+    "INSERT INTO eval_interval_evidence5(id, evidence) SELECT id, evidence FROM eval_intervals;"
     "DROP TABLE eval_intervals;"
     "CREATE UNIQUE INDEX eval_intervals_open ON eval_interval_rows(account_id, framework,"
     "  requirement) WHERE to_seq IS NULL;"
-    /* what a run compares, read without touching the rows: those carried
-     * over from schema 5 hold whole evidence */
-    "CREATE INDEX eval_intervals_digest ON eval_interval_rows(account_id, framework, requirement,"
-    "  digest) WHERE to_seq IS NULL;"
     "CREATE INDEX eval_intervals_closed ON eval_interval_rows(to_seq) WHERE to_seq IS NOT NULL;"
     "CREATE VIEW eval_intervals AS"
     "  SELECT i.id AS id, i.framework AS framework, i.requirement AS requirement,"
     "  i.account_id AS account_id, i.status AS status, i.digest AS digest,"
-    "  CASE WHEN i.controls IS NULL THEN i.evidence"
+    "  CASE WHEN i.evidence = '' THEN (SELECT v.evidence FROM eval_interval_evidence5 v"
+    "    WHERE v.id = i.id)"
+    "  WHEN i.controls IS NULL THEN i.evidence"
     "  ELSE substr(i.evidence, 1, instr(i.evidence, '\"controls\":[') + 11)"
     "  || coalesce((SELECT group_concat(x.evidence, ',') FROM (SELECT c.evidence AS evidence"
     "    FROM json_each(i.controls) j JOIN eval_control_evidence c ON c.id = j.value"

@@ -604,7 +604,7 @@ static void test_migrate_control_evidence(void)
     char sql[3000];
     snprintf(sql, sizeof sql,
              "DROP VIEW evaluations; DROP VIEW eval_intervals; DROP TABLE eval_interval_rows;"
-             " DROP TABLE eval_control_evidence;"
+             " DROP TABLE eval_control_evidence; DROP TABLE eval_interval_evidence5;"
              " CREATE TABLE eval_intervals (id INTEGER PRIMARY KEY,"
              "  framework TEXT NOT NULL, requirement TEXT NOT NULL, account_id TEXT NOT NULL,"
              "  status TEXT NOT NULL CHECK (status IN ('PASSED','FAILED','NOT_APPLICABLE',"
@@ -662,6 +662,20 @@ static void test_migrate_control_evidence(void)
     memset(g, 0, sizeof g);
     CU_ASSERT_EQUAL(hw_store_evaluations(s, run0, got_cb, g, &e), HW_OK);
     CU_ASSERT_STRING_EQUAL(g[0].evidence, old_ev);
+    got_free(g);
+    /* the row itself is small; its whole evidence goes with it in a prune */
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_interval_rows WHERE evidence = ''"), 1);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_interval_evidence5"), 1);
+    exec_raw("UPDATE eval_runs SET at = 1000 WHERE seq = 1");
+    hw_prune_stats ps;
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_prune(s, 2000, &ps, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(ps.intervals, 1);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_interval_evidence5"), 0);
+    memset(g, 0, sizeof g);
+    CU_ASSERT_EQUAL(hw_store_evaluations(s, run1, got_cb, g, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(g[0].evidence, want);
     got_free(g);
     free(want);
     hw_store_close(s);
@@ -777,7 +791,7 @@ static void test_audit_reanchor(void)
     char sql[1400];
     snprintf(sql, sizeof sql,
              "DROP VIEW evaluations; DROP VIEW eval_intervals; DROP TABLE eval_interval_rows;"
-             " DROP TABLE eval_control_evidence;"
+             " DROP TABLE eval_control_evidence; DROP TABLE eval_interval_evidence5;"
              " DROP TABLE eval_runs;"
              " DROP TABLE resource_counts; ALTER TABLE evaluations_legacy RENAME TO evaluations;"
              " DROP INDEX findings_evaluation; CREATE INDEX findings_evidence ON"

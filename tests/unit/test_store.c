@@ -478,7 +478,7 @@ static void test_migrate_times(void)
     /* back to schema 2 as hubwarden wrote it: seconds, no tie or title
      * column, per-run evaluations, the audit log's first format */
     exec_raw("DROP VIEW evaluations; DROP VIEW eval_intervals; DROP TABLE eval_interval_rows;"
-             " DROP TABLE eval_control_evidence;"
+             " DROP TABLE eval_control_evidence; DROP TABLE eval_interval_evidence5;"
              "DROP TABLE eval_runs;"
              "DROP TABLE resource_counts; ALTER TABLE evaluations_legacy RENAME TO evaluations;"
              "DROP INDEX findings_evaluation; CREATE INDEX findings_evidence ON"
