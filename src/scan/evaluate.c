@@ -9,16 +9,20 @@
  * requirement's status and evidence are put together from its controls'.
  * The cost is linear in accounts x controls, and the memory is that of one
  * account.  Results are kept as intervals (store.h): a requirement whose
- * status and evidence digest did not change writes nothing.
+ * status and evidence digest did not change writes nothing.  A changed
+ * requirement stores its own part of the evidence and refers to its
+ * controls' evidence, each stored once per account and change (a control
+ * evidences requirements of several frameworks: copied into each, the
+ * first evaluation wrote its text a handful of times over).
  *
  * A control's evidence lists up to HW_EVIDENCE_RESOURCES resources, failing
  * ones first, then suppressed ones, and every finding of each (so the
  * consolidated and the standards-based findings of one resource are all
  * there, while the resource counts once); suppressed findings carry their
  * Note and when they were suppressed.  A finding's last_observed is shown
- * as it stood when the interval began: Security Hub moves it on every
- * periodic re-evaluation, so it is left out of the digest (the findings
- * table holds the current one).
+ * as it stood when its control's evidence was stored: Security Hub moves it
+ * on every periodic re-evaluation, so it is left out of the digest (the
+ * findings table holds the current one).
  */
 #include "scan/evaluate.h"
 
@@ -41,28 +45,86 @@ _Static_assert(HW_REQ_NSTATUS == sizeof(((hw_eval_summary *)0)->counts) / sizeof
 static void json_str(hw_buf *b, const char *s)
 {
     hw_buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    for (;;) {
+        /* the run that needs no escaping, in one append */
+        const unsigned char *q = p;
+        while (*q >= 0x20 && *q != '"' && *q != '\\')
+            q++;
+        if (q > p)
+            hw_buf_append(b, p, (size_t)(q - p));
+        if (!*q)
+            break;
+        switch (*q) {
         case '"': hw_buf_puts(b, "\\\""); break;
         case '\\': hw_buf_puts(b, "\\\\"); break;
         case '\n': hw_buf_puts(b, "\\n"); break;
         case '\r': hw_buf_puts(b, "\\r"); break;
         case '\t': hw_buf_puts(b, "\\t"); break;
-        default:
-            if (*p < 0x20)
-                hw_buf_printf(b, "\\u%04x", *p);
-            else
-                hw_buf_putc(b, (char)*p);
+        default: hw_buf_printf(b, "\\u%04x", *q);
         }
+        p = q + 1;
     }
     hw_buf_putc(b, '"');
 }
 
-static void json_time(hw_buf *b, int64_t ms)
+/* The date part of the last time formatted (see json_time). */
+struct day_cache {
+    int64_t day; /* days since the epoch; -1: none */
+    char date[12];
+};
+
+/* prefix, then v in decimal (printf's %lld, a good deal cheaper: evidence
+ * writes several numbers per control and requirement). */
+static void put_num(hw_buf *b, const char *prefix, int64_t v)
 {
+    char t[24];
+    int n = (int)sizeof t;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        t[--n] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        t[--n] = '-';
+    hw_buf_puts(b, prefix);
+    hw_buf_append(b, t + n, sizeof t - (size_t)n);
+}
+
+/* hw_time_iso_ms() as a JSON string.  Evidence holds two times per
+ * finding, mostly of a few days: the date of the last day formatted is
+ * kept, the time of day written by hand (the same text, without two
+ * printf calls per time). */
+static void json_time(hw_buf *b, struct day_cache *dc, int64_t ms)
+{
+    static const int64_t DAY = 86400000;
     char iso[32];
-    hw_time_iso_ms(ms, iso);
-    json_str(b, iso);
+    if (ms < 0 || ms / DAY > 2932896) { /* before 1970 or after 9999 */
+        hw_time_iso_ms(ms, iso);
+        json_str(b, iso);
+        return;
+    }
+    if (ms / DAY != dc->day) {
+        hw_time_iso_ms(ms / DAY * DAY, iso);
+        memcpy(dc->date, iso, 11); /* "YYYY-MM-DDT" */
+        dc->day = ms / DAY;
+    }
+    int64_t r = ms % DAY;
+    int v[4] = { (int)(r / 3600000), (int)(r / 60000 % 60), (int)(r / 1000 % 60), (int)(r % 1000) };
+    char t[28], *o = t;
+    *o++ = '"';
+    memcpy(o, dc->date, 11);
+    o += 11;
+    for (int i = 0; i < 3; i++) {
+        *o++ = (char)('0' + v[i] / 10);
+        *o++ = (char)('0' + v[i] % 10);
+        *o++ = i < 2 ? ':' : '.';
+    }
+    *o++ = (char)('0' + v[3] / 100);
+    *o++ = (char)('0' + v[3] / 10 % 10);
+    *o++ = (char)('0' + v[3] % 10);
+    *o++ = 'Z';
+    *o++ = '"';
+    hw_buf_append(b, t, (size_t)(o - t));
 }
 
 /* "a b c" as a JSON array of strings. */
@@ -161,6 +223,9 @@ struct ctx {
     uint64_t *digest;
     int *cls;
     int *classed, *texted;
+    int64_t *ce_id, *ce_digest; /* per control: its stored evidence (0: none) */
+    int ce_loaded;     /* the account's stored control evidence was read */
+    hw_buf ids;        /* a requirement's control evidence ids */
     int evaluated, checked, inventory, oom;
     struct res_count *res;
     size_t nres, capres;
@@ -169,6 +234,7 @@ struct ctx {
     size_t nstale, capstale;
     size_t cursor;     /* merge position in order */
     hw_buf req;
+    struct day_cache dc;
     int64_t seq;
     const char *run_id;
     hw_eval_summary **sums;
@@ -264,12 +330,16 @@ static int ctx_init(struct ctx *c, hw_err *e)
     c->cls = calloc(k, sizeof *c->cls);
     c->classed = calloc(k, sizeof *c->classed);
     c->texted = calloc(k, sizeof *c->texted);
+    c->ce_id = calloc(k, sizeof *c->ce_id);
+    c->ce_digest = calloc(k, sizeof *c->ce_digest);
     if (!c->st || !c->disabled || !c->rowhash || !c->gfirst || !c->gcount || !c->text ||
-        !c->digest || !c->cls || !c->classed || !c->texted)
+        !c->digest || !c->cls || !c->classed || !c->texted || !c->ce_id || !c->ce_digest)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     for (size_t i = 0; i < c->nctls; i++)
         hw_buf_init(&c->text[i], 0);
     hw_buf_init(&c->req, 0);
+    hw_buf_init(&c->ids, 0);
+    c->dc.day = -1;
     hw_buf_init(&c->arena, 0);
     return HW_OK;
 }
@@ -285,7 +355,9 @@ static void account_reset(struct ctx *c)
         c->rowhash[i] = FNV_INIT;
         c->gcount[i] = 0;
         c->classed[i] = c->texted[i] = 0;
+        c->ce_id[i] = 0;
     }
+    c->ce_loaded = 0;
     for (size_t i = 0; i < c->nres; i++)
         free(c->res[i].type);
     c->nres = 0;
@@ -321,10 +393,13 @@ static void ctx_free(struct ctx *c)
     free(c->cls);
     free(c->classed);
     free(c->texted);
+    free(c->ce_id);
+    free(c->ce_digest);
     free(c->res);
     free(c->rows);
     free(c->groups);
     hw_buf_free(&c->req);
+    hw_buf_free(&c->ids);
     hw_buf_free(&c->arena);
     hw_excset_free(&c->xs);
 }
@@ -656,9 +731,9 @@ static void finding_json(struct ctx *c, hw_buf *b, const struct frow *r)
     else
         json_str(b, res);
     hw_buf_puts(b, ",\"first_observed\":");
-    json_time(b, r->first);
+    json_time(b, &c->dc, r->first);
     hw_buf_puts(b, ",\"last_observed\":");
-    json_time(b, r->last);
+    json_time(b, &c->dc, r->last);
     if (strcmp(str(c, r->str[F_WORKFLOW]), "SUPPRESSED") == 0) {
         const char *at = str(c, r->str[F_NOTE_AT]);
         hw_buf_puts(b, ",\"note\":{\"text\":");
@@ -669,7 +744,7 @@ static void finding_json(struct ctx *c, hw_buf *b, const struct frow *r)
         json_str(b, at);
         hw_buf_puts(b, "},\"suppressed_at\":");
         if (r->suppressed_at >= 0)
-            json_time(b, r->suppressed_at);
+            json_time(b, &c->dc, r->suppressed_at);
         else if (at)
             json_str(b, at); /* arrived suppressed: the note's time */
         else
@@ -690,9 +765,12 @@ static void build_text(struct ctx *c, size_t i)
     hw_buf_reset(b);
     hw_buf_puts(b, "{\"control\":");
     json_str(b, s->control);
-    hw_buf_printf(b, ",\"class\":\"%s\",\"passed\":%u,\"failed\":%u,\"suppressed\":%u,"
-                     "\"not_available\":%u",
-                  hw_ctl_class_name(cls), s->passed, s->failed, s->suppressed, s->not_available);
+    hw_buf_puts(b, ",\"class\":\"");
+    hw_buf_puts(b, hw_ctl_class_name(cls));
+    put_num(b, "\",\"passed\":", s->passed);
+    put_num(b, ",\"failed\":", s->failed);
+    put_num(b, ",\"suppressed\":", s->suppressed);
+    put_num(b, ",\"not_available\":", s->not_available);
     if (s->excepted)
         hw_buf_puts(b, ",\"exception\":true");
     if (c->xs.n) {
@@ -705,7 +783,7 @@ static void build_text(struct ctx *c, size_t i)
         json_words(b, s->disabled_in);
     }
     if (s->resources >= 0)
-        hw_buf_printf(b, ",\"inventory_resources\":%ld", s->resources);
+        put_num(b, ",\"inventory_resources\":", s->resources);
     const char *why = cls == HW_CTL_NO_DATA ? hw_eval_no_data_reason(s, c->evaluated)
                       : cls == HW_CTL_PARTIAL ? "passed where enabled; switched off in disabled_in"
                       : cls == HW_CTL_NOT_APPLICABLE
@@ -739,6 +817,43 @@ static void build_text(struct ctx *c, size_t i)
     hw_buf_puts(b, "]}");
 }
 
+static int ce_cb(void *arg, const char *control, int64_t id, int64_t digest)
+{
+    struct ctx *c = arg;
+    long i = find_ctl(c, control);
+    if (i >= 0) {
+        c->ce_id[i] = id;
+        c->ce_digest[i] = digest;
+    }
+    return 0;
+}
+
+/* The id of control i's stored evidence as it stands now: the account's
+ * current one when its digest is unchanged, else a new one (the old one
+ * closed).  An account's stored control evidence is read only once one of
+ * its requirements changed, so an unchanged run reads none of it. */
+static int control_evidence(struct ctx *c, size_t i, int64_t *id, hw_err *e)
+{
+    if (!c->ce_loaded) {
+        if (hw_store_account_control_evidence(c->s, c->account, ce_cb, c, e) != HW_OK)
+            return e->kind;
+        c->ce_loaded = 1;
+    }
+    classify(c, i);
+    int64_t digest = (int64_t)(c->digest[i] >> 1);
+    if (!c->ce_id[i] || c->ce_digest[i] != digest) {
+        build_text(c, i);
+        int64_t nid = 0;
+        if (hw_store_control_evidence_put(c->s, c->seq, c->ce_id[i], c->account, c->ctls[i].id,
+                                          digest, hw_buf_str(&c->text[i]), &nid, e) != HW_OK)
+            return e->kind;
+        c->ce_id[i] = nid;
+        c->ce_digest[i] = digest;
+    }
+    *id = c->ce_id[i];
+    return HW_OK;
+}
+
 static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
 {
     const hw_requirement_row *q = &c->o->reqs[r];
@@ -768,17 +883,27 @@ static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
     sum->counts[st]++;
     if (c->open_id[r] && c->open_digest[r] == digest)
         goto out; /* unchanged: the current interval goes on */
-    /* changed: write the evidence out */
+    /* changed: write the evidence out, each control's by reference (its
+     * text stored once for the account, see control_evidence()) */
     hw_buf *b = &c->req;
     hw_buf_reset(b);
-    hw_buf_printf(b, "{\"status\":\"%s\",\"controls\":[", name);
+    hw_buf_puts(b, "{\"status\":\"");
+    hw_buf_puts(b, name);
+    hw_buf_puts(b, "\",\"controls\":[]");
+    hw_buf *ids = &c->ids;
+    hw_buf_reset(ids);
+    hw_buf_putc(ids, '[');
     for (size_t j = 0; !q->manual && j < q->ncontrols; j++) {
-        build_text(c, idx[j]);
-        if (j)
-            hw_buf_putc(b, ',');
-        hw_buf_append(b, hw_buf_str(&c->text[idx[j]]), c->text[idx[j]].len);
+        int64_t id = 0;
+        if ((rc = control_evidence(c, idx[j], &id, e)) != HW_OK)
+            goto out;
+        put_num(ids, j ? "," : "", id);
     }
-    hw_buf_puts(b, "]");
+    if (hw_buf_putc(ids, ']') != HW_OK) {
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+        goto out;
+    }
+    int refs = !q->manual && q->ncontrols;
     int any = 0, inferred = 0;
     for (size_t j = 0; !q->manual && j < q->ncontrols; j++) {
         inferred |= cls[j] == HW_CTL_NA_INFERRED;
@@ -797,7 +922,8 @@ static int eval_requirement(struct ctx *c, size_t r, hw_err *e)
         goto out;
     }
     hw_evaluation_row row = { c->run_id, q->framework, q->id, c->account, name, hw_buf_str(b) };
-    rc = hw_store_eval_change(c->s, c->seq, c->open_id[r], &row, digest, e);
+    rc = hw_store_eval_change(c->s, c->seq, c->open_id[r], &row, refs ? hw_buf_str(ids) : NULL,
+                              digest, e);
     c->changed++;
 out:
     if (cls != small)
@@ -815,7 +941,7 @@ static int eval_account(struct ctx *c, const char *account, hw_err *e)
             return e->kind;
     /* a requirement that left the catalogue stops being current */
     for (size_t i = 0; i < c->nstale; i++)
-        if (hw_store_eval_change(c->s, c->seq, c->stale[i], NULL, 0, e) != HW_OK)
+        if (hw_store_eval_change(c->s, c->seq, c->stale[i], NULL, NULL, 0, e) != HW_OK)
             return e->kind;
     return HW_OK;
 }

@@ -577,8 +577,8 @@ int hw_store_account_open_evals(hw_store *s, const char *account,
 {
     sqlite3_stmt **st = &s->st[ST_ACCT_OPEN];
     if (store_prepare(s, st,
-                      "SELECT id, framework, requirement, digest FROM eval_intervals"
-                      " INDEXED BY eval_intervals_digest"
+                      "SELECT id, framework, requirement, digest FROM eval_interval_rows"
+                      " INDEXED BY eval_intervals_open"
                       " WHERE account_id = ? AND to_seq IS NULL ORDER BY framework, requirement",
                       e) != HW_OK)
         return e->kind;
@@ -600,11 +600,11 @@ int hw_store_account_open_evals(hw_store *s, const char *account,
 }
 
 int hw_store_eval_change(hw_store *s, int64_t seq, int64_t close_id, const hw_evaluation_row *r,
-                         int64_t digest, hw_err *e)
+                         const char *controls, int64_t digest, hw_err *e)
 {
     if (close_id > 0) {
         sqlite3_stmt **c = &s->st[ST_EVAL_CLOSE];
-        if (store_prepare(s, c, "UPDATE eval_intervals SET to_seq = ? WHERE id = ?", e) != HW_OK)
+        if (store_prepare(s, c, "UPDATE eval_interval_rows SET to_seq = ? WHERE id = ?", e) != HW_OK)
             return e->kind;
         sqlite3_bind_int64(*c, 1, seq);
         sqlite3_bind_int64(*c, 2, close_id);
@@ -615,8 +615,8 @@ int hw_store_eval_change(hw_store *s, int64_t seq, int64_t close_id, const hw_ev
         return HW_OK;
     sqlite3_stmt **st = &s->st[ST_EVAL_OPEN];
     if (store_prepare(s, st,
-                      "INSERT INTO eval_intervals(framework, requirement, account_id, status,"
-                      " digest, evidence, from_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      "INSERT INTO eval_interval_rows(framework, requirement, account_id, status,"
+                      " digest, evidence, from_seq, controls) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                       e) != HW_OK)
         return e->kind;
     sqlite3_bind_text(*st, 1, r->framework, -1, SQLITE_STATIC);
@@ -626,8 +626,69 @@ int hw_store_eval_change(hw_store *s, int64_t seq, int64_t close_id, const hw_ev
     sqlite3_bind_int64(*st, 5, digest);
     sqlite3_bind_text(*st, 6, r->evidence ? r->evidence : "{}", -1, SQLITE_STATIC);
     sqlite3_bind_int64(*st, 7, seq);
+    if (controls)
+        sqlite3_bind_text(*st, 8, controls, -1, SQLITE_STATIC);
     if (sqlite3_step(*st) != SQLITE_DONE)
         return store_fail(s, e, "saving an evaluation");
+    return HW_OK;
+}
+
+int hw_store_account_control_evidence(hw_store *s, const char *account,
+                                      int (*cb)(void *arg, const char *control, int64_t id,
+                                                int64_t digest),
+                                      void *arg, hw_err *e)
+{
+    sqlite3_stmt **st = &s->st[ST_CE_OPEN];
+    if (store_prepare(s, st,
+                      "SELECT control_id, id, digest FROM eval_control_evidence"
+                      " INDEXED BY eval_control_evidence_open"
+                      " WHERE account_id = ? AND to_seq IS NULL",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_text(*st, 1, account, -1, SQLITE_TRANSIENT);
+    int r, rc = HW_OK;
+    while ((r = sqlite3_step(*st)) == SQLITE_ROW) {
+        int cr = cb(arg, store_col(*st, 0), sqlite3_column_int64(*st, 1),
+                    sqlite3_column_int64(*st, 2));
+        if (cr) {
+            rc = store_cb_fail(s, e, "reading control evidence", cr);
+            break;
+        }
+    }
+    if (rc == HW_OK && r != SQLITE_DONE)
+        rc = store_fail(s, e, "reading control evidence");
+    sqlite3_reset(*st);
+    return rc;
+}
+
+int hw_store_control_evidence_put(hw_store *s, int64_t seq, int64_t close_id, const char *account,
+                                  const char *control, int64_t digest, const char *evidence,
+                                  int64_t *id, hw_err *e)
+{
+    if (close_id > 0) {
+        sqlite3_stmt **c = &s->st[ST_CE_CLOSE];
+        if (store_prepare(s, c, "UPDATE eval_control_evidence SET to_seq = ? WHERE id = ?", e) !=
+            HW_OK)
+            return e->kind;
+        sqlite3_bind_int64(*c, 1, seq);
+        sqlite3_bind_int64(*c, 2, close_id);
+        if (sqlite3_step(*c) != SQLITE_DONE)
+            return store_fail(s, e, "saving control evidence");
+    }
+    sqlite3_stmt **st = &s->st[ST_CE_PUT];
+    if (store_prepare(s, st,
+                      "INSERT INTO eval_control_evidence(account_id, control_id, digest, evidence,"
+                      " from_seq) VALUES (?, ?, ?, ?, ?)",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_text(*st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 2, control, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(*st, 3, digest);
+    sqlite3_bind_text(*st, 4, evidence, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(*st, 5, seq);
+    if (sqlite3_step(*st) != SQLITE_DONE)
+        return store_fail(s, e, "saving control evidence");
+    *id = sqlite3_last_insert_rowid(s->db);
     return HW_OK;
 }
 
@@ -635,7 +696,7 @@ int hw_store_eval_open_accounts(hw_store *s, int (*cb)(void *arg, const char *ac
                                 void *arg, hw_err *e)
 {
     return each_text(s,
-                     "SELECT DISTINCT account_id FROM eval_intervals WHERE to_seq IS NULL"
+                     "SELECT DISTINCT account_id FROM eval_interval_rows WHERE to_seq IS NULL"
                      " ORDER BY 1",
                      "reading evaluations", cb, arg, e);
 }
@@ -644,7 +705,7 @@ int hw_store_eval_close_account(hw_store *s, int64_t seq, const char *account, h
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db,
-                           "UPDATE eval_intervals SET to_seq = ? WHERE account_id = ?"
+                           "UPDATE eval_interval_rows SET to_seq = ? WHERE account_id = ?"
                            " AND to_seq IS NULL",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "closing evaluations");
@@ -764,9 +825,20 @@ int hw_store_prune(hw_store *s, int64_t before, hw_prune_stats *ps, hw_err *e)
                          " WHERE at >= ?1), (SELECT coalesce(max(seq), 0) + 1 FROM eval_runs))",
                          before, NULL, NULL, e)) != HW_OK ||
         (rc = exec_count(s,
-                         "DELETE FROM eval_intervals WHERE to_seq IS NOT NULL"
+                         "DELETE FROM eval_interval_rows WHERE to_seq IS NOT NULL"
                          " AND to_seq <= (SELECT k FROM temp.prune_k)",
                          0, NULL, &ps->intervals, e)) != HW_OK ||
+        /* the whole evidence of schema 5 intervals dropped */
+        (rc = exec_count(s,
+                         "DELETE FROM eval_interval_evidence5 WHERE id NOT IN"
+                         " (SELECT id FROM eval_interval_rows)",
+                         0, NULL, NULL, e)) != HW_OK ||
+        /* control evidence no interval left refers to */
+        (rc = exec_count(s,
+                         "DELETE FROM eval_control_evidence WHERE id NOT IN (SELECT j.value"
+                         " FROM eval_interval_rows i, json_each(i.controls) j"
+                         " WHERE i.controls IS NOT NULL)",
+                         0, NULL, NULL, e)) != HW_OK ||
         (rc = exec_count(s,
                          "UPDATE eval_runs SET pruned = 1 WHERE pruned = 0"
                          " AND seq < (SELECT k FROM temp.prune_k)"

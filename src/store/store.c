@@ -259,11 +259,77 @@ static const char *const migrations[] = {
     "CREATE INDEX exceptions_account ON exceptions(account_id, control_id);"
     "ALTER TABLE runs ADD COLUMN audit_seq INTEGER;"
     "ALTER TABLE runs ADD COLUMN audit_head TEXT;",
+    /* 9: a control's evidence is stored once per account and change
+     * (eval_control_evidence), not copied into every requirement it
+     * evidences.  The intervals move to eval_interval_rows, where a row
+     * keeps its requirement's own evidence with the "controls" array left
+     * empty and, in `controls`, the ids of the control evidence that fills
+     * it, in order (NULL: the evidence is whole, as written before).
+     * eval_intervals becomes a view with the same columns that puts the
+     * text back together, so every reader, and the evaluations view, sees
+     * the same JSON.  The status check is written as comparisons: for an
+     * IN list this sqlite builds a temporary b-tree on every row written.
+     * The whole evidence of the intervals written before moves to
+     * eval_interval_evidence5 (their rows' evidence is ''), so that every
+     * row stays small and a run reads the open intervals' digests through
+     * eval_intervals_open and the rows, with no second index to keep. */
+    "CREATE TABLE eval_control_evidence ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account_id TEXT NOT NULL, control_id TEXT NOT NULL,"
+    "  digest INTEGER NOT NULL,"
+    "  evidence TEXT NOT NULL,"
+    "  from_seq INTEGER NOT NULL REFERENCES eval_runs(seq),"
+    "  to_seq INTEGER);" /* NULL: current */
+    "CREATE UNIQUE INDEX eval_control_evidence_open ON eval_control_evidence(account_id,"
+    "  control_id) WHERE to_seq IS NULL;"
+    "DROP VIEW evaluations;"
+    "CREATE TABLE eval_interval_rows ("
+    "  id INTEGER PRIMARY KEY,"
+    "  framework TEXT NOT NULL, requirement TEXT NOT NULL, account_id TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status = 'PASSED' OR status = 'FAILED'"
+    "    OR status = 'NOT_APPLICABLE' OR status = 'NO_DATA' OR status = 'MANUAL'"
+    "    OR status = 'EXCEPTION' OR status = 'PARTIAL' OR status = 'SUPPRESSED'),"
+    "  digest INTEGER NOT NULL,"
+    "  evidence TEXT NOT NULL,"
+    "  from_seq INTEGER NOT NULL REFERENCES eval_runs(seq),"
+    "  to_seq INTEGER,"  /* NULL: current */
+    "  controls TEXT);" /* JSON array of eval_control_evidence ids */
+    "INSERT INTO eval_interval_rows(id, framework, requirement, account_id, status, digest,"
+    "  evidence, from_seq, to_seq) SELECT id, framework, requirement, account_id, status, digest,"
+    "  '', from_seq, to_seq FROM eval_intervals;"
+    "CREATE TABLE eval_interval_evidence5 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  evidence TEXT NOT NULL);"
+    "INSERT INTO eval_interval_evidence5(id, evidence) SELECT id, evidence FROM eval_intervals;"
+    "DROP TABLE eval_intervals;"
+    "CREATE UNIQUE INDEX eval_intervals_open ON eval_interval_rows(account_id, framework,"
+    "  requirement) WHERE to_seq IS NULL;"
+    "CREATE INDEX eval_intervals_closed ON eval_interval_rows(to_seq) WHERE to_seq IS NOT NULL;"
+    "CREATE VIEW eval_intervals AS"
+    "  SELECT i.id AS id, i.framework AS framework, i.requirement AS requirement,"
+    "  i.account_id AS account_id, i.status AS status, i.digest AS digest,"
+    "  CASE WHEN i.evidence = '' THEN (SELECT v.evidence FROM eval_interval_evidence5 v"
+    "    WHERE v.id = i.id)"
+    "  WHEN i.controls IS NULL THEN i.evidence"
+    "  ELSE substr(i.evidence, 1, instr(i.evidence, '\"controls\":[') + 11)"
+    "  || coalesce((SELECT group_concat(x.evidence, ',') FROM (SELECT c.evidence AS evidence"
+    "    FROM json_each(i.controls) j JOIN eval_control_evidence c ON c.id = j.value"
+    "    ORDER BY j.key) x), '')"
+    "  || substr(i.evidence, instr(i.evidence, '\"controls\":[') + 12) END AS evidence,"
+    "  i.from_seq AS from_seq, i.to_seq AS to_seq"
+    "  FROM eval_interval_rows i;"
+    "CREATE VIEW evaluations AS"
+    "  SELECT r.run_id AS run_id, i.framework AS framework, i.requirement AS requirement,"
+    "  i.account_id AS account_id, i.status AS status, i.evidence AS evidence"
+    "  FROM eval_runs r JOIN eval_intervals i"
+    "  ON i.from_seq <= r.seq AND (i.to_seq IS NULL OR i.to_seq > r.seq) WHERE r.pruned = 0"
+    "  UNION ALL SELECT run_id, framework, requirement, account_id, status, evidence"
+    "  FROM evaluations_legacy;",
 };
 
 /* C steps run after a migration's SQL, in its transaction (by index). */
 static int (*const migration_hooks[])(hw_store *, hw_err *) = {
-    NULL, NULL, NULL, NULL, store_audit_reanchor,
+    NULL, NULL, NULL, NULL, store_audit_reanchor, NULL,
 };
 
 int hw_store_schema_version(void)

@@ -323,8 +323,7 @@ typedef struct hw_evaluation_row {
  * evidence: a run that changes nothing writes nothing but its own row.
  * hw_store_eval_run_begin() numbers the run (*seq); for each account,
  * hw_store_account_open_evals() gives the current interval of every
- * requirement (id and the caller's digest of status and evidence, from a
- * covering index), and
+ * requirement (id and the caller's digest of status and evidence), and
  * hw_store_eval_change() closes the interval `close_id` (0: none) at seq and
  * opens a new one for r (NULL: none).  hw_store_eval_open_accounts() lists
  * the accounts with current intervals, and hw_store_eval_close_account()
@@ -341,7 +340,25 @@ typedef struct hw_open_eval {
 int hw_store_account_open_evals(hw_store *s, const char *account,
                                 int (*cb)(void *arg, const hw_open_eval *o), void *arg, hw_err *e);
 int hw_store_eval_change(hw_store *s, int64_t seq, int64_t close_id, const hw_evaluation_row *r,
-                         int64_t digest, hw_err *e);
+                         const char *controls, int64_t digest, hw_err *e);
+/*
+ * A control's evidence is stored once per account and change, and a
+ * requirement's interval refers to it: r->evidence is then the
+ * requirement's own evidence with an empty "controls" array, and
+ * `controls` the JSON array of the control evidence ids that fill it, in
+ * order (NULL: r->evidence is whole).  The `evaluations` view and
+ * hw_store_evaluations() give the whole text back.
+ * hw_store_account_control_evidence() gives an account's current control
+ * evidence (its id and the caller's digest); hw_store_control_evidence_put()
+ * closes `close_id` (0: none) at seq and stores a new one, its id in *id.
+ */
+int hw_store_account_control_evidence(hw_store *s, const char *account,
+                                      int (*cb)(void *arg, const char *control, int64_t id,
+                                                int64_t digest),
+                                      void *arg, hw_err *e);
+int hw_store_control_evidence_put(hw_store *s, int64_t seq, int64_t close_id, const char *account,
+                                  const char *control, int64_t digest, const char *evidence,
+                                  int64_t *id, hw_err *e);
 int hw_store_eval_open_accounts(hw_store *s, int (*cb)(void *arg, const char *account),
                                 void *arg, hw_err *e);
 int hw_store_eval_close_account(hw_store *s, int64_t seq, const char *account, hw_err *e);

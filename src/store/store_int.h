@@ -38,6 +38,9 @@ enum {
     ST_EVAL_CLOSE,
     ST_EVAL_OPEN,
     ST_RES_PUT,
+    ST_CE_OPEN,
+    ST_CE_CLOSE,
+    ST_CE_PUT,
     ST_COUNT
 };
 

@@ -17,6 +17,14 @@
  *   eval_bench eval DB CONTROLS_DIR
  *                             one evaluation; prints "seconds rss_mb
  *                             bytes_added intervals_written"
+ *   eval_bench floor DONE FRESH
+ *                             the floor of a first evaluation's writes:
+ *                             the rows an evaluation of FRESH wrote into
+ *                             DONE (a copy evaluated once), read into
+ *                             memory, then written into FRESH through the
+ *                             store's own calls in one transaction, with
+ *                             nothing else to do; prints "seconds
+ *                             rows bytes_added"
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -254,12 +262,103 @@ static int evaluate(const char *db, const char *controls_dir)
     return 0;
 }
 
+/* One row to write again: control evidence (framework NULL) or an
+ * interval. */
+struct wrow {
+    char *framework, *requirement, *account, *status, *evidence, *controls;
+    int64_t digest;
+};
+
+static char *col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static int floor_writes(const char *done, const char *fresh)
+{
+    sqlite3 *h;
+    sqlite3_stmt *q;
+    if (sqlite3_open(done, &h) != SQLITE_OK)
+        return die(h, "open");
+    size_t n = 0, cap = 1 << 16;
+    struct wrow *w = malloc(cap * sizeof *w);
+    const char *sql[2] = {
+        "SELECT NULL, control_id, account_id, NULL, evidence, NULL, digest"
+        " FROM eval_control_evidence ORDER BY id",
+        "SELECT framework, requirement, account_id, status, evidence, controls, digest"
+        " FROM eval_interval_rows ORDER BY id",
+    };
+    for (int k = 0; k < 2; k++) {
+        if (sqlite3_prepare_v2(h, sql[k], -1, &q, NULL) != SQLITE_OK)
+            return die(h, "prepare");
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            if (n == cap)
+                w = realloc(w, (cap *= 2) * sizeof *w);
+            struct wrow r = { col(q, 0), col(q, 1), col(q, 2), col(q, 3),
+                              col(q, 4), col(q, 5), sqlite3_column_int64(q, 6) };
+            w[n++] = r;
+        }
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(h);
+    checkpoint(fresh);
+    long long before = file_size(fresh);
+    hw_err e;
+    hw_store *s = NULL;
+    char run[64];
+    int64_t seq;
+    if (hw_store_open(fresh, HW_STORE_WRITE, 0, &s, &e) != HW_OK ||
+        hw_store_run_begin(s, "scan", run, &e) != HW_OK) {
+        fprintf(stderr, "eval_bench: %s\n", e.msg);
+        return 4;
+    }
+    int64_t t0 = hw_monotonic_ms();
+    int rc = hw_store_begin(s, &e);
+    if (rc == HW_OK)
+        rc = hw_store_eval_run_begin(s, run, &seq, &e);
+    for (size_t i = 0; rc == HW_OK && i < n; i++) {
+        int64_t id;
+        if (!w[i].framework) {
+            rc = hw_store_control_evidence_put(s, seq, 0, w[i].account, w[i].requirement,
+                                               w[i].digest, w[i].evidence, &id, &e);
+        } else {
+            hw_evaluation_row r = { run, w[i].framework, w[i].requirement, w[i].account,
+                                    w[i].status, w[i].evidence };
+            rc = hw_store_eval_change(s, seq, 0, &r, w[i].controls, w[i].digest, &e);
+        }
+    }
+    if (rc == HW_OK)
+        rc = hw_store_commit(s, &e);
+    int64_t t1 = hw_monotonic_ms();
+    if (rc != HW_OK) {
+        fprintf(stderr, "eval_bench: %s\n", e.msg);
+        return 4;
+    }
+    hw_store_close(s);
+    checkpoint(fresh);
+    printf("%.3f %zu %lld\n", (t1 - t0) / 1000.0, n, file_size(fresh) - before);
+    for (size_t i = 0; i < n; i++) {
+        free(w[i].framework);
+        free(w[i].requirement);
+        free(w[i].account);
+        free(w[i].status);
+        free(w[i].evidence);
+        free(w[i].controls);
+    }
+    free(w);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "build") == 0)
         return build(argv[2], atoi(argv[3]), argv[4]);
     if (argc == 4 && strcmp(argv[1], "eval") == 0)
         return evaluate(argv[2], argv[3]);
-    fprintf(stderr, "usage: eval_bench build DB N CONTROLS_DIR | eval DB CONTROLS_DIR\n");
+    if (argc == 4 && strcmp(argv[1], "floor") == 0)
+        return floor_writes(argv[2], argv[3]);
+    fprintf(stderr, "usage: eval_bench build DB N CONTROLS_DIR | eval DB CONTROLS_DIR"
+                    " | floor DONE FRESH\n");
     return 2;
 }

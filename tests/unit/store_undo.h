@@ -7,6 +7,30 @@
 #ifndef HW_TEST_STORE_UNDO_H
 #define HW_TEST_STORE_UNDO_H
 
+/* 9: control evidence stored once; eval_intervals a table again, with
+ * the whole evidence the view puts together */
+#define HW_UNDO_9                                                                            \
+    "CREATE TABLE e8 (id INTEGER PRIMARY KEY, framework TEXT NOT NULL,"                      \
+    " requirement TEXT NOT NULL, account_id TEXT NOT NULL, status TEXT NOT NULL CHECK"       \
+    " (status IN ('PASSED','FAILED','NOT_APPLICABLE','NO_DATA','MANUAL','EXCEPTION',"        \
+    " 'PARTIAL','SUPPRESSED')), digest INTEGER NOT NULL, evidence TEXT NOT NULL,"            \
+    " from_seq INTEGER NOT NULL REFERENCES eval_runs(seq), to_seq INTEGER);"                 \
+    "INSERT INTO e8 SELECT id, framework, requirement, account_id, status, digest, evidence," \
+    " from_seq, to_seq FROM eval_intervals;"                                                 \
+    "DROP VIEW evaluations; DROP VIEW eval_intervals; DROP TABLE eval_interval_rows;"        \
+    "DROP TABLE eval_interval_evidence5; DROP TABLE eval_control_evidence;"                  \
+    "ALTER TABLE e8 RENAME TO eval_intervals;"                                               \
+    "CREATE UNIQUE INDEX eval_intervals_open ON eval_intervals(account_id, framework,"      \
+    " requirement) WHERE to_seq IS NULL;"                                                    \
+    "CREATE INDEX eval_intervals_digest ON eval_intervals(account_id, framework, requirement," \
+    " digest) WHERE to_seq IS NULL;"                                                         \
+    "CREATE INDEX eval_intervals_closed ON eval_intervals(to_seq) WHERE to_seq IS NOT NULL;" \
+    "CREATE VIEW evaluations AS SELECT r.run_id AS run_id, i.framework AS framework,"        \
+    " i.requirement AS requirement, i.account_id AS account_id, i.status AS status,"         \
+    " i.evidence AS evidence FROM eval_runs r JOIN eval_intervals i ON i.from_seq <= r.seq"   \
+    " AND (i.to_seq IS NULL OR i.to_seq > r.seq) WHERE r.pruned = 0 UNION ALL SELECT run_id," \
+    " framework, requirement, account_id, status, evidence FROM evaluations_legacy;"
+
 /* 8: exceptions by account and control only; runs without the audit head */
 #define HW_UNDO_8                                                                       \
     "DROP INDEX exceptions_account;"                                                    \

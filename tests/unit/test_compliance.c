@@ -82,7 +82,7 @@ static void set(hw_store *s, int64_t seq, const char *run, const char *fw, const
     struct find_open f = { fw, req, 0 };
     CU_ASSERT_EQUAL(hw_store_account_open_evals(s, account, find_open_cb, &f, &e), HW_OK);
     hw_evaluation_row r = { run, fw, req, account, status, "{\"controls\":[]}" };
-    CU_ASSERT_EQUAL(hw_store_eval_change(s, seq, f.id, status ? &r : NULL, digest, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_eval_change(s, seq, f.id, status ? &r : NULL, NULL, digest, &e), HW_OK);
 }
 
 static void begin_eval(hw_store *s, struct hist *h, int i)

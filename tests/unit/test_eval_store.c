@@ -477,6 +477,232 @@ static void test_iterators_fail_loudly(void)
     cleanup();
 }
 
+/* The first text column of the first row of sql, or NULL; free() it. */
+static char *query_text(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char *v = NULL;
+    sqlite3_open(dbpath, &db);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_text(st, 0))
+        v = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* What a requirement's evidence must read: its own part around its
+ * controls' current evidence, in the requirement's order. */
+static char *expected_partial(const char *status)
+{
+    char *s31 = query_text("SELECT evidence FROM eval_control_evidence WHERE control_id = 'S3.1'"
+                           " AND to_seq IS NULL");
+    char *efs = query_text("SELECT evidence FROM eval_control_evidence WHERE control_id = 'EFS.1'"
+                           " AND to_seq IS NULL");
+    char *want = NULL;
+    if (s31 && efs)
+        want = hw_asprintf("{\"status\":\"%s\",\"controls\":[%s,%s],\"missing\":[\"EFS.1\"]}", status,
+                           s31, efs);
+    free(s31);
+    free(efs);
+    return want;
+}
+
+/* A control's evidence is stored once per account and change, however
+ * many requirements it evidences; each requirement reads whole, for the
+ * newest run and for an older one, and after a prune. */
+static void test_control_evidence_once(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run0[64], r1[64], r2[64];
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "import", run0, &e), HW_OK);
+    setup_findings(s, run0);
+    hw_eval_summary *sums = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(evaluate(s, r1, 0, &sums, &n), HW_OK);
+    free(sums);
+    /* S3.1 evidences "partial" and "suppressed": its text is stored once,
+     * and no requirement's row holds a copy */
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_control_evidence WHERE control_id = 'S3.1'"),
+                    1);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_interval_rows"
+                              " WHERE instr(evidence, '\"control\":\"S3.1\"') > 0"),
+                    0);
+    char *want1 = expected_partial("PARTIAL");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(want1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(want1, "\"id\":\"pass-1\""));
+    struct got g[4] = { 0 };
+    CU_ASSERT_EQUAL(hw_store_evaluations(s, r1, got_cb, g, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(g[0].evidence, want1);
+    got_free(g);
+    /* the eval_intervals view reads whole too */
+    char *cur = query_text("SELECT evidence FROM eval_intervals WHERE requirement = 'partial'"
+                           " AND to_seq IS NULL");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cur);
+    CU_ASSERT_STRING_EQUAL(cur, want1);
+    free(cur);
+    /* S3.1 starts failing: one new S3.1 evidence, the old one closed;
+     * EC2.2's is shared by the new "suppressed" interval, not copied */
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    g_last = 1700090000000LL;
+    put(s, run0, "pass-1", "S3.1", "FAILED", "NEW", "[\"arn:aws:s3:::a\"]", NULL);
+    g_last = 1700000100000LL;
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(evaluate(s, r2, 0, &sums, &n), HW_OK);
+    free(sums);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_control_evidence WHERE control_id = 'S3.1'"),
+                    2);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_control_evidence WHERE control_id = 'EC2.2'"),
+                    1);
+    char *want2 = expected_partial("FAILED");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(want2);
+    memset(g, 0, sizeof g);
+    CU_ASSERT_EQUAL(hw_store_evaluations(s, r2, got_cb, g, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(g[0].evidence, want2);
+    got_free(g);
+    /* the older run still reads as it was */
+    memset(g, 0, sizeof g);
+    CU_ASSERT_EQUAL(hw_store_evaluations(s, r1, got_cb, g, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(g[0].evidence, want1);
+    got_free(g);
+    /* pruning run 1 drops the S3.1 evidence only it referred to */
+    exec_raw("UPDATE eval_runs SET at = 1000 WHERE seq = 1");
+    hw_prune_stats ps;
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_prune(s, 2000, &ps, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_control_evidence WHERE control_id = 'S3.1'"),
+                    1);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_control_evidence WHERE control_id = 'EC2.2'"),
+                    1);
+    memset(g, 0, sizeof g);
+    CU_ASSERT_EQUAL(hw_store_evaluations(s, r2, got_cb, g, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(g[0].evidence, want2);
+    CU_ASSERT_STRING_EQUAL(g[1].status, "FAILED");
+    CU_ASSERT_PTR_NOT_NULL(strstr(g[1].evidence, "\"control\":\"EC2.2\""));
+    got_free(g);
+    free(want1);
+    free(want2);
+    hw_store_close(s);
+    cleanup();
+}
+
+/* A store of schema 5, whose intervals hold whole evidence: migrated, it
+ * reads the same, and the next evaluation stores control evidence once. */
+static void test_migrate_control_evidence(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run0[64];
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "scan", run0, &e), HW_OK);
+    hw_store_close(s);
+    const char *old_ev = "{\"status\":\"PASSED\",\"controls\":[{\"control\":\"S3.1\",\"class\":"
+                         "\"PASSED\"},{\"control\":\"EFS.1\",\"class\":\"PASSED\"}]}";
+    char sql[8192];
+    snprintf(sql, sizeof sql,
+             HW_UNDO_9 HW_UNDO_8 HW_UNDO_6
+             " INSERT INTO eval_runs(seq, run_id, at) VALUES (1, '%s', 1000);"
+             " INSERT INTO eval_intervals(framework, requirement, account_id, status, digest,"
+             "  evidence, from_seq) VALUES ('fw', 'partial', '%s', 'PASSED', 42, '%s', 1);"
+             " PRAGMA user_version = 5;",
+             run0, A, old_ev);
+    exec_raw(sql);
+    s = open_w();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(query_int("PRAGMA user_version"), hw_store_schema_version());
+    struct got g[4] = { 0 };
+    CU_ASSERT_EQUAL(hw_store_evaluations(s, run0, got_cb, g, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(g[0].status, "PASSED");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g[0].evidence);
+    CU_ASSERT_STRING_EQUAL(g[0].evidence, old_ev);
+    got_free(g);
+    char *cur = query_text("SELECT evidence FROM eval_intervals WHERE to_seq IS NULL");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cur);
+    CU_ASSERT_STRING_EQUAL(cur, old_ev);
+    free(cur);
+    /* the next evaluation changes it: closed, and the new one refers */
+    char run1[64];
+    setup_findings(s, run0);
+    hw_eval_summary *sums = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(evaluate(s, run1, 0, &sums, &n), HW_OK);
+    free(sums);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_interval_rows WHERE digest = 42"
+                              " AND to_seq IS NOT NULL AND controls IS NULL"),
+                    1);
+    char *want = expected_partial("PARTIAL");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+    memset(g, 0, sizeof g);
+    CU_ASSERT_EQUAL(hw_store_evaluations(s, run1, got_cb, g, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(g[0].evidence, want);
+    got_free(g);
+    memset(g, 0, sizeof g);
+    CU_ASSERT_EQUAL(hw_store_evaluations(s, run0, got_cb, g, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(g[0].evidence, old_ev);
+    got_free(g);
+    /* the row itself is small; its whole evidence goes with it in a prune */
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_interval_rows WHERE evidence = ''"), 1);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_interval_evidence5"), 1);
+    exec_raw("UPDATE eval_runs SET at = 1000 WHERE seq = 1");
+    hw_prune_stats ps;
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_prune(s, 2000, &ps, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    CU_ASSERT_EQUAL(ps.intervals, 1);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_interval_evidence5"), 0);
+    memset(g, 0, sizeof g);
+    CU_ASSERT_EQUAL(hw_store_evaluations(s, run1, got_cb, g, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(g[0].evidence, want);
+    got_free(g);
+    free(want);
+    hw_store_close(s);
+    cleanup();
+}
+
+/* Times in evidence are hw_time_iso_ms()'s text, to the millisecond, on
+ * a leap day, at the last millisecond of a day, and before 1970. */
+static void test_evidence_times(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run0[64], r1[64];
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "import", run0, &e), HW_OK);
+    const int64_t t[] = { 1709251199999LL, 1709251200000LL, 1700000000123LL, -1500LL };
+    const char *ctl[] = { "S3.1", "EC2.2", "EFS.1", "ACM.1" };
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "t-%d", i);
+        g_last = t[i];
+        put(s, run0, id, ctl[i], "PASSED", "NEW", "[\"r\"]", NULL);
+    }
+    g_last = 1700000100000LL;
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    hw_eval_summary *sums = NULL;
+    size_t n = 0;
+    CU_ASSERT_EQUAL_FATAL(evaluate(s, r1, 0, &sums, &n), HW_OK);
+    free(sums);
+    for (int i = 0; i < 4; i++) {
+        char iso[32], sql[256];
+        hw_time_iso_ms(t[i], iso);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM eval_control_evidence WHERE control_id = '%s'"
+                 " AND instr(evidence, '\"last_observed\":\"%s\"') > 0",
+                 ctl[i], iso);
+        CU_ASSERT_EQUAL(query_int(sql), 1);
+    }
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM eval_control_evidence WHERE control_id = 'S3.1'"
+                              " AND instr(evidence, '\"last_observed\":\"2024-02-29T23:59:59.999Z\"')"),
+                    1);
+    hw_store_close(s);
+    cleanup();
+}
+
 /* A requirement of 300 controls through the whole evaluation: the last
  * one failing fails it (the old code read the first 256). */
 static void test_long_requirement(void)
@@ -543,9 +769,9 @@ static void test_audit_reanchor(void)
     hw_sha256_hex(buf, (size_t)n, h1);
     n = snprintf(buf, sizeof buf, "%s\n2\n2024-01-01T00:00:01Z\nr\nhubwarden\nb\n{}", h1);
     hw_sha256_hex(buf, (size_t)n, h2);
-    char sql[2048];
+    char sql[8192];
     snprintf(sql, sizeof sql,
-             HW_UNDO_8 HW_UNDO_6 HW_UNDO_5
+             HW_UNDO_9 HW_UNDO_8 HW_UNDO_6 HW_UNDO_5
              " INSERT INTO audit_log VALUES (1, '2024-01-01T00:00:00Z', 'r', 'hubwarden', 'a',"
              " '{}', '%s', '%s');"
              " INSERT INTO audit_log VALUES (2, '2024-01-01T00:00:01Z', 'r', 'hubwarden', 'b',"
@@ -580,6 +806,9 @@ int test_eval_store_register(void)
         !CU_add_test(s, "NOT_APPLICABLE needs the inventory", test_not_applicable) ||
         !CU_add_test(s, "history as intervals", test_intervals) ||
         !CU_add_test(s, "prune keeps the newest evaluation", test_prune) ||
+        !CU_add_test(s, "a control's evidence stored once", test_control_evidence_once) ||
+        !CU_add_test(s, "evidence times to the millisecond", test_evidence_times) ||
+        !CU_add_test(s, "schema 5 intervals migrate", test_migrate_control_evidence) ||
         !CU_add_test(s, "what left stops being current", test_gone) ||
         !CU_add_test(s, "iterators fail loudly", test_iterators_fail_loudly) ||
         !CU_add_test(s, "a requirement of 300 controls", test_long_requirement) ||

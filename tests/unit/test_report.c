@@ -112,9 +112,9 @@ static hw_store *make_store(char run_id[64], const char *extra_status)
     int64_t seq = 0;
     CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
     CU_ASSERT_EQUAL(hw_store_eval_run_begin(s, run_id, &seq, &e), HW_OK);
-    CU_ASSERT_EQUAL(hw_store_eval_change(s, seq, 0, &r1, 1, &e), HW_OK);
-    CU_ASSERT_EQUAL(hw_store_eval_change(s, seq, 0, &r2, 2, &e), HW_OK);
-    CU_ASSERT_EQUAL(hw_store_eval_change(s, seq, 0, &r3, 3, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_eval_change(s, seq, 0, &r1, NULL, 1, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_eval_change(s, seq, 0, &r2, NULL, 2, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_eval_change(s, seq, 0, &r3, NULL, 3, &e), HW_OK);
     CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
     CU_ASSERT_EQUAL(hw_store_run_finish(s, run_id, "ok", "{}", &e), HW_OK);
     CU_ASSERT_EQUAL(hw_store_audit_append(s, run_id, "hubwarden", "scan.finished", "{}", &e),
@@ -124,12 +124,12 @@ static hw_store *make_store(char run_id[64], const char *extra_status)
         CU_ASSERT_EQUAL_FATAL(sqlite3_open(db, &raw), SQLITE_OK);
         /* the evaluation's own format: an object with the controls */
         char *sql = sqlite3_mprintf(
-            "INSERT INTO eval_intervals(framework, requirement, account_id, status, digest,"
+            "INSERT INTO eval_interval_rows(framework, requirement, account_id, status, digest,"
             " evidence, from_seq) VALUES ('cis-aws-3.0.0', '1.5', '333333333333', %Q, 4,"
             " '{\"status\":\"PARTIAL\",\"controls\":[{\"control\":\"IAM.9\",\"class\":"
             "\"PARTIAL\",\"passed\":1,\"failed\":1,\"suppressed\":0,\"not_available\":0,"
             "\"reason\":\"passed where enabled\"}]}', %lld);"
-            "INSERT INTO eval_intervals(framework, requirement, account_id, status, digest,"
+            "INSERT INTO eval_interval_rows(framework, requirement, account_id, status, digest,"
             " evidence, from_seq) VALUES ('cis-aws-3.0.0', '1.6', '333333333333', 'SUPPRESSED', 5,"
             " '{\"status\":\"SUPPRESSED\",\"controls\":[]}', %lld);",
             extra_status, (long long)seq, (long long)seq);
