@@ -118,6 +118,10 @@ static const struct key config_keys[] = {
       "Mode of controls without a rule: auto, approval or off." },
     { "remediation.controls", K_REMEDY, OFF(remediation.rules), OFF(remediation.nrules), 0, 0, NULL,
       "{}", "Per control id: \"auto\", \"approval\" or \"off\"." },
+    { "remediation.playbooks", K_REMEDY, OFF(remediation.playbooks), OFF(remediation.nplaybooks), 0,
+      0, NULL, "{}",
+      "Per GuardDuty playbook (ec2-compromise, iam-credential-exposure, s3-exposure, "
+      "malicious-ip): \"auto\", \"approval\" (the default of each) or \"off\"." },
     { "remediation.allow_disruptive_auto", K_BOOL, OFF(remediation.allow_disruptive_auto), 0, 0, 0,
       NULL, "false",
       "Let disruptive remediations (IAM.3, IAM.8, IAM.22, ...) run auto; else they wait for approval." },
@@ -373,6 +377,17 @@ static int valid_control_id(const char *s)
     return 1;
 }
 
+/* The GuardDuty playbooks (src/remedy/playbook.c; controls/playbooks.xml). */
+static int known_playbook(const char *s)
+{
+    static const char *const names[] = { "ec2-compromise", "iam-credential-exposure",
+                                         "s3-exposure", "malicious-ip" };
+    for (size_t i = 0; i < HW_ARRAY_LEN(names); i++)
+        if (strcmp(names[i], s) == 0)
+            return 1;
+    return 0;
+}
+
 static int load_map(hw_config *c, const struct key *k, const cJSON *v,
                     const char *name, hw_err *e)
 {
@@ -417,9 +432,13 @@ static int load_map(hw_config *c, const struct key *k, const cJSON *v,
                             name, k->path, it->string);
             break;
         }
-        if (!valid_control_id(it->string)) {
+        if (strcmp(k->path, "remediation.playbooks") == 0 ? !known_playbook(it->string)
+                                                          : !valid_control_id(it->string)) {
             rc = hw_err_set(e, HW_EINVAL,
-                            "%s: %s.%s: not a Security Hub control id (like \"S3.8\")",
+                            strcmp(k->path, "remediation.playbooks") == 0
+                                ? "%s: %s.%s: not a playbook (ec2-compromise, "
+                                  "iam-credential-exposure, s3-exposure, malicious-ip)"
+                                : "%s: %s.%s: not a Security Hub control id (like \"S3.8\")",
                             name, k->path, it->string);
             break;
         }
@@ -834,6 +853,14 @@ int hw_config_load(const char *path, hw_config **out, hw_err *e)
     rc = hw_config_parse(path, hw_buf_str(&b), b.len, out, e);
     hw_buf_free(&b);
     return rc;
+}
+
+int hw_config_playbook_mode(const hw_config *c, const char *playbook)
+{
+    for (size_t i = 0; i < c->remediation.nplaybooks; i++)
+        if (strcmp(c->remediation.playbooks[i].control, playbook) == 0)
+            return c->remediation.playbooks[i].mode;
+    return HW_REMEDY_APPROVAL;
 }
 
 int hw_config_remedy_mode(const hw_config *c, const char *control)

@@ -85,6 +85,8 @@ typedef struct hw_config {
         int default_mode;       /* enum hw_remedy_mode */
         hw_remedy_rule *rules;  /* per control */
         size_t nrules;
+        hw_remedy_rule *playbooks; /* per GuardDuty playbook (default approval) */
+        size_t nplaybooks;
         int allow_disruptive_auto; /* disruptive controls may run auto */
         char *role_name;        /* assumed in the resource's account */
         char *external_id;
@@ -126,6 +128,8 @@ void hw_config_free(hw_config *c);
 int hw_config_check_controls(const hw_config *c, int (*known)(void *arg, const char *id),
                              void *arg, const char *where, hw_err *e);
 
+/* The mode of a GuardDuty playbook (rule, else approval). */
+int hw_config_playbook_mode(const hw_config *c, const char *playbook);
 /* The remediation mode for a control (rule, else default). */
 int hw_config_remedy_mode(const hw_config *c, const char *control);
 

@@ -18,7 +18,7 @@ static char *print_state(const cJSON *j)
 }
 
 int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
-                         const char **state, char **before, char **after, char why[512],
+                         const char *finding, const char **state, char **before, char **after, char why[512],
                          hw_err *e)
 {
     *before = *after = NULL;
@@ -37,7 +37,7 @@ int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_a
         return HW_OK;
     }
     hw_remedy_target t = { a->account, a->region, a->control, a->resource,
-                           cfg->remediation.exemption_tag };
+                           cfg->remediation.exemption_tag, finding };
     cJSON *st0 = NULL;
     int verdict = HW_RV_FAILING;
     char found[256] = "";
@@ -181,6 +181,10 @@ static int still_failing(hw_store *st, const struct item *it, const char **why, 
 {
     struct still s = { it, 0 };
     const char *account[] = { it->account }, *control[] = { it->control }, *failed[] = { "FAILED" };
+    /* a playbook's finding (GuardDuty) has no control and no compliance */
+    int playbook = hw_remedy_playbook_named(it->control) != NULL;
+    if (playbook)
+        control[0] = "";
     hw_finding_query q = { 0 };
     q.id = it->finding_id;
     q.accounts = account;
@@ -188,10 +192,11 @@ static int still_failing(hw_store *st, const struct item *it, const char **why, 
     q.controls = control;
     q.ncontrols = 1;
     q.statuses = failed;
-    q.nstatuses = 1;
+    q.nstatuses = playbook ? 0 : 1;
     if (hw_store_findings(st, &q, still_cb, &s, e) != HW_OK)
         return -1;
-    *why = s.found == 0   ? "dropped: the finding is no longer FAILED and ACTIVE"
+    *why = s.found == 0 && playbook ? "dropped: the finding is no longer ACTIVE"
+           : s.found == 0           ? "dropped: the finding is no longer FAILED and ACTIVE"
            : s.found == 2 ? "dropped: the finding changed since the plan"
                           : "";
     return s.found == 1;
@@ -289,7 +294,17 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
         stats->run++;
         hw_err ae;
         hw_err_clear(&ae);
-        hw_remedy_run_action(c, p, &a, &state, &before, &after, why, &ae);
+        char *raw = NULL;
+        size_t rawlen = 0;
+        if (hw_remedy_playbook_named(it->control)) { /* it reads what the finding names */
+            if (hw_store_finding_raw(st, it->product_arn, it->finding_id, &raw, &rawlen, e) !=
+                HW_OK) {
+                rc = e->kind;
+                break;
+            }
+        }
+        hw_remedy_run_action(c, p, &a, raw, &state, &before, &after, why, &ae);
+        free(raw);
     recorded:
         rc = record(st, it, state, why, before, after, actor, e);
         count(stats, state);

@@ -53,6 +53,7 @@ const char *hw_remedy_verdict_name(int verdict);
 typedef struct hw_remedy_target {
     const char *account, *region, *control, *resource;
     const char *exemption_tag; /* tag key that exempts a resource */
+    const char *finding;       /* playbooks: the finding's stored ASFF JSON; else NULL */
 } hw_remedy_target;
 
 typedef struct hw_remedy_family {
@@ -79,7 +80,7 @@ extern const hw_remedy_family hw_remedy_ec2_open_ingress; /* EC2.13/14/19/53/54 
 extern const hw_remedy_family hw_remedy_iam_stale_keys; /* IAM.3/8/22 (iam_keys.c) */
 extern const hw_remedy_family hw_remedy_ebs_default;   /* EC2.7 (ebs.c) */
 
-/* The family that fixes control, or NULL. */
+/* The family that fixes control (or the playbook of that name), or NULL. */
 const hw_remedy_family *hw_remedy_family_for(const char *control);
 /* Every family, NULL-terminated. */
 extern const hw_remedy_family *const hw_remedy_families[];
@@ -148,6 +149,39 @@ int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
                     const hw_remedy_policy *p, char *resource, size_t reslen, char *why,
                     size_t whylen);
 
+/* ------------------------------------------------------------ playbooks */
+
+/* A GuardDuty playbook: a family whose `controls` is its one name
+ * ("iam-credential-exposure"), and the GuardDuty finding types it answers,
+ * NULL-terminated (a final '*' makes a prefix).  Its actions carry the
+ * playbook's name where a control remediation's carry the control id. */
+typedef struct hw_remedy_playbook {
+    const char *name;
+    const hw_remedy_family *family;
+    const char *const *types;
+} hw_remedy_playbook;
+
+/* The GuardDuty playbooks (playbook.c), NULL-terminated. */
+extern const hw_remedy_playbook *const hw_remedy_playbooks[];
+/* The playbook of that name, or NULL (a control id: NULL). */
+const hw_remedy_playbook *hw_remedy_playbook_named(const char *name);
+/* The GuardDuty type an ASFF Types entry names, in GuardDuty's own form
+ * ("TTPs/Initial Access/UnauthorizedAccess:EC2-SSHBruteForce" and
+ * "UnauthorizedAccess:EC2/SSHBruteForce" both give the latter); 0 when the
+ * entry names none. */
+int hw_remedy_gd_type(const char *asff_type, char *out, size_t outlen);
+/* The playbook answering a GuardDuty type, or NULL. */
+const hw_remedy_playbook *hw_remedy_playbook_for(const char *gd_type);
+/*
+ * Trust for a GuardDuty finding, from its raw ASFF: *pb is the playbook
+ * its Types name (NULL: none; returns 0 with why ""), then the same checks
+ * as hw_remedy_trust with GuardDuty's own product ARN.  On 1, resource is
+ * the action's target (the bucket ARN, "AWS::IAM::AccessKey:ID", ...).
+ */
+int hw_remedy_playbook_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
+                             const hw_remedy_policy *p, const hw_remedy_playbook **pb,
+                             char *resource, size_t reslen, char *why, size_t whylen);
+
 /* ------------------------------------------------------------------- plan */
 
 typedef struct hw_remedy_filter {
@@ -203,7 +237,7 @@ int hw_remedy_workflow_sync(hw_store *st, hw_aws_client *c, const hw_aws_ctx *ct
 
 /* Runs one action (exposed for tests): fills state, before, after, why. */
 int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
-                         const char **state, char **before, char **after, char why[512],
+                         const char *finding, const char **state, char **before, char **after, char why[512],
                          hw_err *e);
 
 #endif

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""make_playbooks.py - writes playbooks.json, the GuardDuty playbook tests'
+scenario: remedy.json's Organization and roles, IAM keys and buckets in the
+prod account, and GuardDuty findings (Security Hub ASFF from
+product/aws/guardduty) that the playbooks answer or must refuse (a key of
+another user, a deleted key, an inactive key, a bucket of another account,
+a type no playbook answers, and forged findings: a third-party product, an
+account outside the Organization, a resource of another account).  Run it
+after changing it:
+    python3 tests/data/awssim/make_playbooks.py > tests/data/awssim/playbooks.json
+"""
+import copy
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+d = json.load(open(os.path.join(HERE, "remedy.json")))
+out = {k: copy.deepcopy(d[k]) for k in ("accounts", "organization", "partition")}
+P, D = "333333333333", "444444444444"
+out["resources"] = {
+    "222222222222": d["resources"]["222222222222"],
+    P: {"iam": {"users": {
+            "dev-alice": {"access_keys": [{"id": "AKIADEVALICEKEY00001", "create_days_ago": 30, "last_used_days_ago": 0},
+                                          {"id": "AKIADEVALICEKEY00002", "create_days_ago": 5, "last_used_days_ago": 1}]},
+            "ops": {"access_keys": [{"id": "AKIAOPSKEY0000000001", "create_days_ago": 60, "last_used_days_ago": 0}]},
+            "quiet": {"access_keys": [{"id": "AKIAQUIETKEY00000001", "status": "Inactive", "create_days_ago": 60}]}}},
+        "s3": {"buckets": {"media-public": {"public_access_block": None, "tags": {"team": "media"}},
+                           "media-private": {"public_access_block": None}}, "public_access_block": None}},
+    D: {"s3": {"buckets": {"dev-shared": {"public_access_block": None}}, "public_access_block": None}},
+}
+GDP = "arn:aws:securityhub:us-east-1::product/aws/guardduty"
+n = [0]
+
+
+def gd(acct, gtype, res, product=GDP, title=None):
+    """A GuardDuty finding as Security Hub shows it ("Namespace:Resource/Name"
+    in Types as "TTPs/<tactic>/Namespace:Resource-Name")."""
+    n[0] += 1
+    det = "d4b040365221be2b54a6264dc9a4bc64"
+    return {
+        "SchemaVersion": "2018-10-08",
+        "Id": "arn:aws:guardduty:us-east-1:%s:detector/%s/finding/%032x" % (acct, det, n[0]),
+        "ProductArn": product, "ProductName": "GuardDuty", "CompanyName": "Amazon", "Region": "us-east-1",
+        "GeneratorId": "arn:aws:guardduty:us-east-1:%s:detector/%s" % (acct, det),
+        "AwsAccountId": acct, "Types": ["TTPs/Initial Access/%s" % gtype.replace("/", "-", 1)],
+        "FirstObservedAt": "2026-01-10T09:15:57Z", "LastObservedAt": "2026-01-12T11:56:49Z",
+        "CreatedAt": "2026-01-10T09:34:34.146Z", "UpdatedAt": "2026-01-12T12:14:00.206Z",
+        "Severity": {"Label": "HIGH", "Normalized": 70, "Product": 8},
+        "Title": title or ("GuardDuty: %s" % gtype), "Description": "GuardDuty observed %s." % gtype,
+        "ProductFields": {"aws/guardduty/service/serviceName": "guardduty",
+                          "aws/securityhub/ProductName": "GuardDuty", "aws/securityhub/CompanyName": "Amazon"},
+        "Resources": res, "WorkflowState": "NEW", "Workflow": {"Status": "NEW"}, "RecordState": "ACTIVE",
+    }
+
+
+def key(kid, user):
+    return [{"Type": "AwsIamAccessKey", "Id": "AWS::IAM::AccessKey:%s" % kid, "Partition": "aws", "Region": "us-east-1",
+             "Details": {"AwsIamAccessKey": {"PrincipalName": user, "PrincipalType": "IAMUser", "Status": "Active"}}}]
+
+
+def bucket(name, acct=""):
+    arn = "arn:aws:s3:us-east-1:%s:%s" % (acct, name) if acct else "arn:aws:s3:::%s" % name
+    return [{"Type": "AwsS3Bucket", "Id": arn, "Partition": "aws", "Region": "us-east-1"}]
+
+
+F = [
+    gd(P, "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS", key("AKIADEVALICEKEY00001", "dev-alice"),
+       title="Credentials of dev-alice used from outside AWS"),
+    gd(P, "CredentialAccess:IAMUser/AnomalousBehavior", key("AKIAOPSKEY0000000001", "dev-alice"),
+       title="key of ops said to be dev-alice's"),
+    gd(P, "Exfiltration:IAMUser/AnomalousBehavior", key("AKIAGONEKEY000000001", "dev-alice"), title="a deleted key"),
+    gd(P, "UnauthorizedAccess:IAMUser/MaliciousIPCaller", key("AKIAQUIETKEY00000001", "quiet"), title="already inactive"),
+    gd(P, "Policy:S3/BucketBlockPublicAccessDisabled", bucket("media-public")),
+    gd(P, "Policy:S3/BucketAnonymousAccessGranted", bucket("dev-shared"), title="a bucket of another account"),
+    gd(P, "Recon:EC2/PortProbeUnprotectedPort",
+       [{"Type": "AwsEc2Instance", "Id": "arn:aws:ec2:us-east-1:%s:instance/i-0abc" % P, "Partition": "aws",
+         "Region": "us-east-1"}]),
+    gd(P, "UnauthorizedAccess:IAMUser/ConsoleLogin", key("AKIADEVALICEKEY00002", "dev-alice"),
+       product="arn:aws:securityhub:us-east-1:999999999999:product/999999999999/default", title="forged-third-party"),
+    gd("999999999999", "Policy:S3/BucketPublicAccessGranted", bucket("media-private"), title="forged-outside-org"),
+    gd(P, "Policy:S3/BucketPublicAccessGranted", bucket("media-private", D), title="forged-account-mismatch"),
+]
+out["securityhub"] = {"aggregator": d["securityhub"]["aggregator"], "findings": F}
+json.dump(out, sys.stdout, indent=1, sort_keys=True)
+sys.stdout.write("\n")
