@@ -119,6 +119,7 @@ static int playbook_resource(const hw_remedy_playbook *pb, const cJSON *j, const
             continue;
         const char *rid = jstr(res, "Id");
         char racct[16];
+        int parsed = 0;
         if (strcmp(want, "AwsIamAccessKey") == 0) {
             const char *u = key_user(res);
             if (!hw_starts_with(rid, key_prefix) || !key_id_ok(rid + strlen(key_prefix))) {
@@ -130,14 +131,14 @@ static int playbook_resource(const hw_remedy_playbook *pb, const cJSON *j, const
                          rid + strlen(key_prefix));
                 return 0;
             }
-        } else if (hw_remedy_resource_account(rid, partition, racct) != 0 ||
-                   !hw_starts_with(rid, "arn:") || !strstr(rid, ":s3:::")) {
-            snprintf(why, whylen, "untrusted: resource %.300s is not an S3 bucket ARN of %s", rid,
-                     partition);
-            return 0;
-        } else if (*racct && strcmp(racct, acct) != 0) {
+        } else if ((parsed = hw_remedy_resource_account(rid, partition, racct) == 0) && *racct &&
+                   strcmp(racct, acct) != 0) {
             snprintf(why, whylen, "untrusted: resource %.300s belongs to account %s, not %s", rid,
                      racct, acct);
+            return 0;
+        } else if (!parsed || *racct || !strstr(rid, ":s3:::")) {
+            snprintf(why, whylen, "untrusted: resource %.300s is not an S3 bucket ARN of %s", rid,
+                     partition);
             return 0;
         }
         if (strlen(rid) >= reslen) {

@@ -124,3 +124,12 @@ contains "$TMP/out" '"before":{"UserName":"dev-alice","AccessKeyId":"AKIADEVALIC
 expect_rc 0 "$ROOT/.build/audit_verify" "$TMP/hw.db"
 contains "$TMP/out" "intact"
 ok "audit: playbook actions with before/after; chain verifies"
+
+# ---- controls show PLAYBOOK: types, calls and permissions from controls/playbooks.xml
+expect_rc 0 $HWC controls show iam-credential-exposure
+contains "$TMP/out" "UnauthorizedAccess:IAMUser/*"
+contains "$TMP/out" "change iam:UpdateAccessKey: Status Inactive for that one key; never deleted"
+contains "$TMP/out" "mode: remediation.playbooks.iam-credential-exposure (default approval)"
+expect_rc 0 $HWC controls show s3-exposure --json
+[ "$(json_eval "$TMP/out" "d['permissions']")" = "['s3:GetBucketTagging', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock']" ] || fail "controls show s3-exposure --json"
+ok "controls show PLAYBOOK"
