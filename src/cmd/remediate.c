@@ -12,7 +12,7 @@
 #include "store/store.h"
 
 static int opt_plan, opt_apply, opt_json;
-static const char *opt_plan_id, *opt_control, *opt_account;
+static const char *opt_plan_id, *opt_control, *opt_account, *opt_undo;
 
 static const struct hw_option options[] = {
     { "plan", 0, HW_OPT_FLAG, &opt_plan, NULL, "build, store and print a plan (the default)" },
@@ -22,6 +22,8 @@ static const struct hw_option options[] = {
       "with --apply: run this stored plan unchanged; alone: print it" },
     { "control", 0, HW_OPT_STRING, &opt_control, "ID", "only findings of this control" },
     { "account", 0, HW_OPT_STRING, &opt_account, "ID", "only findings of this account" },
+    { "undo", 0, HW_OPT_STRING, &opt_undo, "ACTION-ID",
+      "put back the original security groups of a done ec2-compromise action" },
     { "json", 0, HW_OPT_FLAG, &opt_json, NULL, "print JSON" },
     { 0 },
 };
@@ -130,18 +132,38 @@ static void result_text(void *arg, const hw_action_row *a)
 
 /* ----------------------------------------------------------------- run */
 
+static int undo(hw_ctx *ctx, hw_store *st, const hw_remedy_policy *pol, hw_err *e)
+{
+    hw_aws_options ao;
+    hw_aws_endpoint_override ov[32];
+    char session[80];
+    snprintf(session, sizeof session, "hubwarden-undo");
+    hw_cmd_aws_options(ctx, &ao, ov, HW_ARRAY_LEN(ov), session);
+    hw_aws_client *cl = NULL;
+    if (hw_aws_client_new(&ao, &cl, e) != HW_OK)
+        return e->kind;
+    char why[512];
+    int rc = hw_remedy_undo(st, cl, pol, opt_undo, actor(), why, e);
+    hw_aws_client_free(cl);
+    if (rc == HW_OK)
+        printf("%s undone: %s\n", opt_undo, why);
+    return rc;
+}
+
 static int run(hw_ctx *ctx, int argc, char **argv)
 {
     char **args = NULL;
     int nargs = 0;
     opt_plan = opt_apply = opt_json = 0;
-    opt_plan_id = opt_control = opt_account = NULL;
+    opt_plan_id = opt_control = opt_account = opt_undo = NULL;
     int r = hw_parse_options(&hw_cmd_remediate, argc, argv, &args, &nargs);
     free(args);
     if (r)
         return r == 1 ? HW_EXIT_OK : HW_EXIT_USAGE;
     if (nargs)
         return hw_usage_error(&hw_cmd_remediate, "takes no arguments");
+    if (opt_undo && (opt_plan || opt_apply || opt_plan_id || opt_control || opt_account))
+        return hw_usage_error(&hw_cmd_remediate, "--undo takes no other option");
     if (opt_plan && opt_apply)
         return hw_usage_error(&hw_cmd_remediate, "--plan and --apply exclude each other");
     if (opt_plan_id && (opt_control || opt_account))
@@ -157,6 +179,12 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     if (hw_remedy_policy_init(&pol, c, st, &e) != HW_OK) {
         hw_store_close(st);
         return hw_cmd_fail(&e);
+    }
+    if (opt_undo) {
+        int rc = undo(ctx, st, &pol, &e);
+        hw_remedy_policy_free(&pol);
+        hw_store_close(st);
+        return rc == HW_OK ? HW_EXIT_OK : hw_cmd_fail(&e);
     }
     int exit_code = HW_EXIT_OK;
     char plan_id[64];
@@ -267,7 +295,9 @@ const struct hw_command hw_cmd_remediate = {
         "plan's auto actions and every approved action: assume remediation.role_name in\n"
         "the owning account, re-read the resource, make the smallest change, re-read to\n"
         "verify, record before and after.  A failed action never stops the others; exit\n"
-        "3 names each failure.",
+        "3 names each failure.  GuardDuty findings are answered by playbooks the same\n"
+        "way (remediation.playbooks).  --undo ACTION-ID puts back the original security\n"
+        "groups of a done ec2-compromise action.",
     .options = options,
     .run = run,
     .needs_config = 1,

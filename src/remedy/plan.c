@@ -654,7 +654,7 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         rc = hw_err_set(e, HW_ENOMEM, "out of memory counting resources");
     struct opens opens = { { 0 }, NULL, 0, 0, 0 };
     hw_action_query oq = { 0 };
-    oq.state = "pending|approved|rejected|refused|done|already-compliant|gone";
+    oq.state = "pending|approved|rejected|refused|done|already-compliant|gone|undone";
     if (rc == HW_OK && hw_store_actions(st, &oq, opens_cb, &opens, e) != HW_OK)
         rc = e->kind;
     if (rc == HW_OK && opens.oom)
@@ -699,7 +699,8 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             skip(k, "awaiting approval as action %s", o->id);
         else if (strcmp(o->state, "approved") == 0)
             skip(k, "approved as action %s; runs on --apply", o->id);
-        else if (strcmp(o->state, "rejected") == 0 || strcmp(o->state, "refused") == 0)
+        else if (strcmp(o->state, "rejected") == 0 || strcmp(o->state, "refused") == 0 ||
+                 strcmp(o->state, "undone") == 0)
             skip(k, "%s as action %s; planned again when the finding changes", o->state, o->id);
         else
             skip(k, "fixed: action %s found it %s; waiting for Security Hub to evaluate again",

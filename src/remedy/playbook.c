@@ -113,7 +113,8 @@ static int playbook_resource(const hw_remedy_playbook *pb, const cJSON *j, const
     const cJSON *res;
     const char *want = strcmp(pb->name, "iam-credential-exposure") == 0 ? "AwsIamAccessKey"
                        : strcmp(pb->name, "s3-exposure") == 0       ? "AwsS3Bucket"
-                                                                            : "";
+                       : strcmp(pb->name, "ec2-compromise") == 0    ? "AwsEc2Instance"
+                                                                    : "";
     cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(j, "Resources")) {
         if (strcmp(jstr(res, "Type"), want) != 0)
             continue;
@@ -129,6 +130,18 @@ static int playbook_resource(const hw_remedy_playbook *pb, const cJSON *j, const
             if (!user_ok(u)) {
                 snprintf(why, whylen, "untrusted: access key %.150s names no valid IAM user",
                          rid + strlen(key_prefix));
+                return 0;
+            }
+        } else if (strcmp(want, "AwsEc2Instance") == 0) {
+            if (hw_remedy_resource_account(rid, partition, racct) != 0 || !*racct ||
+                !strstr(rid, ":ec2:") || !strstr(rid, ":instance/i-")) {
+                snprintf(why, whylen, "untrusted: resource %.300s is not an EC2 instance ARN of %s",
+                         rid, partition);
+                return 0;
+            }
+            if (strcmp(racct, acct) != 0) {
+                snprintf(why, whylen, "untrusted: resource %.300s belongs to account %s, not %s",
+                         rid, racct, acct);
                 return 0;
             }
         } else if ((parsed = hw_remedy_resource_account(rid, partition, racct) == 0) && *racct &&
@@ -378,4 +391,12 @@ static const hw_remedy_family hw_remedy_pb_s3_exposure = {
 };
 static const hw_remedy_playbook pb_s3 = { "s3-exposure", &hw_remedy_pb_s3_exposure, s3x_types };
 
-const hw_remedy_playbook *const hw_remedy_playbooks[] = { &pb_cred, &pb_s3, NULL };
+/* ---------------------------------------------------- ec2-compromise */
+
+static const char *const ec2x_types[] = { "UnauthorizedAccess:EC2/*", "Backdoor:EC2/*",
+                                          "CryptoCurrency:EC2/*", "Trojan:EC2/*", "Impact:EC2/*",
+                                          NULL };
+static const hw_remedy_playbook pb_ec2 = { "ec2-compromise", &hw_remedy_pb_ec2_compromise,
+                                           ec2x_types };
+
+const hw_remedy_playbook *const hw_remedy_playbooks[] = { &pb_ec2, &pb_cred, &pb_s3, NULL };

@@ -163,6 +163,21 @@ typedef struct hw_remedy_playbook {
 
 /* The GuardDuty playbooks (playbook.c), NULL-terminated. */
 extern const hw_remedy_playbook *const hw_remedy_playbooks[];
+/* ec2-compromise (pb_ec2.c). */
+extern const hw_remedy_family hw_remedy_pb_ec2_compromise;
+/*
+ * `remediate --undo`: puts back the original security groups of a done
+ * ec2-compromise action (from its recorded state before), verifies, and
+ * records the action as "undone" with a remediation.undo audit entry;
+ * why says what was restored.  Snapshots, tags and protections stay.
+ * Any other action, or one not done, is HW_EINVAL.
+ */
+int hw_remedy_undo(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p, const char *id,
+                   const char *actor, char why[512], hw_err *e);
+/* Restores the OriginalGroups of the state `before` on t's instance; *now
+ * (malloc'd JSON) is the instance read after. */
+int hw_remedy_undo_groups(hw_aws_client *c, const hw_remedy_target *t, const char *before,
+                          char **now, char why[512], hw_err *e);
 /* The playbook of that name, or NULL (a control id: NULL). */
 const hw_remedy_playbook *hw_remedy_playbook_named(const char *name);
 /* The GuardDuty type an ASFF Types entry names, in GuardDuty's own form

@@ -100,6 +100,18 @@ def load_resources(spec):
                                "tags": dict(g.get("tags") or {}), "rules": rules}
             regions[region] = {"security_groups": groups,
                                "ebs_encryption_by_default": bool(r.get("ebs_encryption_by_default", False))}
+            # EC2 instances and their EBS volumes (GuardDuty playbooks);
+            # snapshots appear when created
+            if r.get("instances") is not None:
+                insts = {}
+                for iid, i in r["instances"].items():
+                    insts[iid] = {"vpc_id": i.get("vpc_id", "vpc-0a1b2c3d"), "subnet_id": i.get("subnet_id", "subnet-0a1b"),
+                                  "state": i.get("state", "running"), "security_groups": list(i.get("security_groups") or []),
+                                  "volumes": list(i.get("volumes") or []), "tags": dict(i.get("tags") or {}),
+                                  "disable_api_termination": bool(i.get("disable_api_termination")),
+                                  "disable_api_stop": bool(i.get("disable_api_stop"))}
+                regions[region]["instances"] = insts
+                regions[region]["snapshots"] = {}
         users = {}
         for name, u in ((a.get("iam") or {}).get("users") or {}).items():
             keys = []

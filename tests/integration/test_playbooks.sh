@@ -58,7 +58,9 @@ contains "$TMP/plan.txt" "skip iam-credential-exposure $P us-east-1 ${F}08: untr
 contains "$TMP/plan.txt" "skip s3-exposure 999999999999 us-east-1 arn:aws:guardduty:us-east-1:999999999999:detector/d4b040365221be2b54a6264dc9a4bc64/finding/00000000000000000000000000000009: untrusted: account 999999999999 is not in the Organization"
 contains "$TMP/plan.txt" "skip s3-exposure $P us-east-1 ${F}0a: untrusted: resource arn:aws:s3:us-east-1:444444444444:media-private belongs to account 444444444444"
 not_contains "$TMP/plan.txt" "i-0abc"
-contains "$TMP/plan.txt" "6 action(s), 3 skipped finding(s)"
+contains "$TMP/plan.txt" "skip ec2-compromise $P us-east-1 ${F}0f: untrusted: resource arn:aws:ec2:us-east-1:444444444444:instance/i-0c0ffee000000001 belongs to account 444444444444"
+contains "$TMP/plan.txt" "approval $P us-east-1 ec2-compromise arn:aws:ec2:us-east-1:$P:instance/i-0c0ffee000000001"
+contains "$TMP/plan.txt" "10 action(s), 4 skipped finding(s)"
 snapshot s1
 [ -z "$(changes s0 s1)" ] || { changes s0 s1; fail "planning changed the state"; }
 ok "plan: GuardDuty findings planned pending approval, forged ones skipped with the reason"
@@ -71,9 +73,9 @@ snapshot s2
 ok "nothing changes until approved"
 
 # ---- approve every pending playbook action; apply: exactly the expected changes
-expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' ORDER BY id"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id != 'ec2-compromise' ORDER BY id"
 ids=$(cat "$TMP/out")
-[ "$(echo "$ids" | wc -l)" = 6 ] || fail "6 pending actions expected"
+[ "$(echo "$ids" | wc -l)" = 6 ] || fail "6 pending key and bucket actions expected"
 expect_rc 0 $HWC approve $ids --by alice --reason "IR-77: contain"
 expect_rc 0 $HWC remediate --apply
 cp "$TMP/out" "$TMP/apply.txt"
@@ -106,13 +108,89 @@ snapshot s4
 [ -z "$(changes s3 s4)" ] || { changes s3 s4; fail "second run changed the state"; }
 ok "a second run changes nothing"
 
+# ---- ec2-compromise: evidence first, then isolation in the VPC's quarantine
+# group (created once, no rules, shared by both instances), tags, protection
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'ec2-compromise' ORDER BY id"
+ec2ids=$(cat "$TMP/out")
+[ "$(echo "$ec2ids" | wc -l)" = 4 ] || fail "4 pending ec2-compromise actions expected"
+ec2first=$(echo "$ec2ids" | head -1)
+expect_rc 0 $HWC approve $ec2ids --by bob --reason "IR-78: isolate"
+expect_rc 0 $HWC remediate --apply --control ec2-compromise
+cp "$TMP/out" "$TMP/apply-ec2.txt"
+contains "$TMP/apply-ec2.txt" "$ec2first  done              $P ec2-compromise arn:aws:ec2:us-east-1:$P:instance/i-0c0ffee000000001: verified: instance i-0c0ffee000000001: isolated in hubwarden-quarantine, every volume snapshotted, termination protection on, stop protection on"
+contains "$TMP/apply-ec2.txt" "done              $P ec2-compromise arn:aws:ec2:us-east-1:$P:instance/i-0c0ffee000000002: verified"
+contains "$TMP/apply-ec2.txt" "exempt            $P ec2-compromise arn:aws:ec2:us-east-1:$P:instance/i-0c0ffee000000003: tag hubwarden:exempt=honeypot, RISK-9"
+contains "$TMP/apply-ec2.txt" "gone              $P ec2-compromise arn:aws:ec2:us-east-1:$P:instance/i-0dead00000000001: instance i-0dead00000000001 no longer exists"
+snapshot s5
+changes s4 s5 > "$TMP/diff-ec2"
+F1="${F}0b"
+F2="${F}0c"
+cat > "$TMP/want-ec2" <<EOF2
+/$P/regions/us-east-1/instances/i-0c0ffee000000001/disable_api_stop: False -> True
+/$P/regions/us-east-1/instances/i-0c0ffee000000001/disable_api_termination: False -> True
+/$P/regions/us-east-1/instances/i-0c0ffee000000001/security_groups/0: sg-0web1 -> sg-0000000000000f001
+/$P/regions/us-east-1/instances/i-0c0ffee000000001/security_groups/1: sg-0ssh1 -> <none>
+/$P/regions/us-east-1/instances/i-0c0ffee000000001/tags/hubwarden:finding: <none> -> $F1
+/$P/regions/us-east-1/instances/i-0c0ffee000000001/tags/hubwarden:original-groups: <none> -> sg-0web1,sg-0ssh1
+/$P/regions/us-east-1/instances/i-0c0ffee000000002/disable_api_stop: False -> True
+/$P/regions/us-east-1/instances/i-0c0ffee000000002/disable_api_termination: False -> True
+/$P/regions/us-east-1/instances/i-0c0ffee000000002/security_groups/0: sg-0db01 -> sg-0000000000000f001
+/$P/regions/us-east-1/instances/i-0c0ffee000000002/tags/hubwarden:finding: <none> -> $F2
+/$P/regions/us-east-1/instances/i-0c0ffee000000002/tags/hubwarden:original-groups: <none> -> sg-0db01
+/$P/regions/us-east-1/security_groups/sg-0000000000000f001/description: <none> -> hubwarden quarantine: no inbound or outbound traffic
+/$P/regions/us-east-1/security_groups/sg-0000000000000f001/name: <none> -> hubwarden-quarantine
+/$P/regions/us-east-1/security_groups/sg-0000000000000f001/owner: <none> -> $P
+/$P/regions/us-east-1/security_groups/sg-0000000000000f001/rules: <none> -> {}
+/$P/regions/us-east-1/security_groups/sg-0000000000000f001/tags/hubwarden:quarantine: <none> -> true
+/$P/regions/us-east-1/security_groups/sg-0000000000000f001/vpc_id: <none> -> vpc-0a1b2c3d
+/$P/regions/us-east-1/snapshots: {} -> <none>
+/$P/regions/us-east-1/snapshots/snap-0000000000000f001/description: <none> -> hubwarden evidence: vol-0aa1000000000001 of i-0c0ffee000000001
+/$P/regions/us-east-1/snapshots/snap-0000000000000f001/tags/hubwarden:finding: <none> -> $F1
+/$P/regions/us-east-1/snapshots/snap-0000000000000f001/tags/hubwarden:instance: <none> -> i-0c0ffee000000001
+/$P/regions/us-east-1/snapshots/snap-0000000000000f001/volume_id: <none> -> vol-0aa1000000000001
+/$P/regions/us-east-1/snapshots/snap-0000000000000f002/description: <none> -> hubwarden evidence: vol-0aa1000000000002 of i-0c0ffee000000001
+/$P/regions/us-east-1/snapshots/snap-0000000000000f002/tags/hubwarden:finding: <none> -> $F1
+/$P/regions/us-east-1/snapshots/snap-0000000000000f002/tags/hubwarden:instance: <none> -> i-0c0ffee000000001
+/$P/regions/us-east-1/snapshots/snap-0000000000000f002/volume_id: <none> -> vol-0aa1000000000002
+/$P/regions/us-east-1/snapshots/snap-0000000000000f003/description: <none> -> hubwarden evidence: vol-0bb1000000000001 of i-0c0ffee000000002
+/$P/regions/us-east-1/snapshots/snap-0000000000000f003/tags/hubwarden:finding: <none> -> $F2
+/$P/regions/us-east-1/snapshots/snap-0000000000000f003/tags/hubwarden:instance: <none> -> i-0c0ffee000000002
+/$P/regions/us-east-1/snapshots/snap-0000000000000f003/volume_id: <none> -> vol-0bb1000000000001
+EOF2
+diff "$TMP/want-ec2" "$TMP/diff-ec2" || fail "ec2-compromise changed something else than expected (diff above: want, got)"
+expect_rc 0 $HWC remediate --apply
+contains "$TMP/out" "0 run:"
+snapshot s6
+[ -z "$(changes s5 s6)" ] || { changes s5 s6; fail "second ec2-compromise run changed the state"; }
+ok "ec2-compromise: snapshots, one quarantine group without rules, tags, protection; a second run changes nothing"
+
+# ---- --undo puts the original groups back (snapshots, tags, protection stay)
+expect_rc 2 $HWC remediate --undo "$(echo "$ids" | head -1)"
+contains "$TMP/err" "only ec2-compromise actions can be undone"
+expect_rc 0 $HWC remediate --undo "$ec2first"
+contains "$TMP/out" "$ec2first undone: undone: instance i-0c0ffee000000001 has its original groups sg-0web1,sg-0ssh1 again"
+snapshot s7
+changes s6 s7 > "$TMP/diff-undo"
+cat > "$TMP/want-undo" <<EOF2
+/$P/regions/us-east-1/instances/i-0c0ffee000000001/security_groups/0: sg-0000000000000f001 -> sg-0web1
+/$P/regions/us-east-1/instances/i-0c0ffee000000001/security_groups/1: <none> -> sg-0ssh1
+EOF2
+diff "$TMP/want-undo" "$TMP/diff-undo" || fail "--undo changed something else than the groups (diff above)"
+expect_rc 2 $HWC remediate --undo "$ec2first"
+contains "$TMP/err" "is undone, not done"
+expect_rc 0 $HWC remediate --control ec2-compromise
+contains "$TMP/out" "undone as action $ec2first; planned again when the finding changes"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT count(*) FROM audit_log WHERE event = 'remediation.undo' AND detail LIKE '%sg-0web1%'"
+[ "$(cat "$TMP/out")" = 1 ] || fail "the undo is audited"
+ok "--undo restores the original groups, once, audited; not planned again until the finding changes"
+
 # ---- --control takes a playbook name; remediation.playbooks turns one off
 expect_rc 0 sqlite3 "$TMP/hw.db" "DELETE FROM plan_skips; DELETE FROM actions"
 expect_rc 0 $HWC remediate --control s3-exposure --json
 [ "$(json_eval "$TMP/out" "sorted(set(a['control'] for a in d['actions']))")" = "['s3-exposure']" ] || fail "--control s3-exposure"
 sed 's/"remediation": {/"remediation": {"playbooks": {"s3-exposure": "off", "iam-credential-exposure": "auto"}, /' "$TMP/hw.json" > "$TMP/off.json"
 expect_rc 0 $HW --config "$TMP/off.json" remediate --json
-[ "$(json_eval "$TMP/out" "sorted(set((a['control'], a['mode']) for a in d['actions']))")" = "[('iam-credential-exposure', 'auto')]" ] || fail "playbooks config"
+[ "$(json_eval "$TMP/out" "sorted(set((a['control'], a['mode']) for a in d['actions']))")" = "[('ec2-compromise', 'approval'), ('iam-credential-exposure', 'auto')]" ] || fail "playbooks config"
 sed 's/"remediation": {/"remediation": {"playbooks": {"s3-exposed": "off"}, /' "$TMP/hw.json" > "$TMP/bad.json"
 expect_rc 2 $HW --config "$TMP/bad.json" remediate
 contains "$TMP/err" "remediation.playbooks.s3-exposed: not a playbook"

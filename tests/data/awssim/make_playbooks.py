@@ -26,7 +26,24 @@ out["resources"] = {
             "ops": {"access_keys": [{"id": "AKIAOPSKEY0000000001", "create_days_ago": 60, "last_used_days_ago": 0}]},
             "quiet": {"access_keys": [{"id": "AKIAQUIETKEY00000001", "status": "Inactive", "create_days_ago": 60}]}}},
         "s3": {"buckets": {"media-public": {"public_access_block": None, "tags": {"team": "media"}},
-                           "media-private": {"public_access_block": None}}, "public_access_block": None}},
+                           "media-private": {"public_access_block": None}}, "public_access_block": None},
+        "regions": {"us-east-1": {
+            "security_groups": {
+                "sg-0web1": {"name": "web", "vpc_id": "vpc-0a1b2c3d",
+                             "rules": [{"id": "sgr-0web10000000001", "protocol": "tcp", "from": 443, "cidr_ipv4": "0.0.0.0/0"}]},
+                "sg-0ssh1": {"name": "ssh-from-office", "vpc_id": "vpc-0a1b2c3d",
+                             "rules": [{"id": "sgr-0ssh10000000001", "protocol": "tcp", "from": 22, "cidr_ipv4": "203.0.113.0/24"}]},
+                "sg-0db01": {"name": "db", "vpc_id": "vpc-0a1b2c3d",
+                             "rules": [{"id": "sgr-0db010000000001", "protocol": "tcp", "from": 5432, "cidr_ipv4": "10.0.0.0/16"}]}},
+            "instances": {
+                "i-0c0ffee000000001": {"vpc_id": "vpc-0a1b2c3d", "security_groups": ["sg-0web1", "sg-0ssh1"],
+                                       "volumes": ["vol-0aa1000000000001", "vol-0aa1000000000002"],
+                                       "tags": {"Name": "web-1"}},
+                "i-0c0ffee000000002": {"vpc_id": "vpc-0a1b2c3d", "security_groups": ["sg-0db01"],
+                                       "volumes": ["vol-0bb1000000000001"], "tags": {"Name": "db-1"}},
+                "i-0c0ffee000000003": {"vpc_id": "vpc-0a1b2c3d", "security_groups": ["sg-0web1"],
+                                       "volumes": ["vol-0cc1000000000001"],
+                                       "tags": {"hubwarden:exempt": "honeypot, RISK-9"}}}}}},
     D: {"s3": {"buckets": {"dev-shared": {"public_access_block": None}}, "public_access_block": None}},
 }
 GDP = "arn:aws:securityhub:us-east-1::product/aws/guardduty"
@@ -59,6 +76,11 @@ def key(kid, user):
              "Details": {"AwsIamAccessKey": {"PrincipalName": user, "PrincipalType": "IAMUser", "Status": "Active"}}}]
 
 
+def instance(iid, acct=P):
+    return [{"Type": "AwsEc2Instance", "Id": "arn:aws:ec2:us-east-1:%s:instance/%s" % (acct, iid), "Partition": "aws",
+             "Region": "us-east-1", "Details": {"AwsEc2Instance": {"VpcId": "vpc-0a1b2c3d"}}}]
+
+
 def bucket(name, acct=""):
     arn = "arn:aws:s3:us-east-1:%s:%s" % (acct, name) if acct else "arn:aws:s3:::%s" % name
     return [{"Type": "AwsS3Bucket", "Id": arn, "Partition": "aws", "Region": "us-east-1"}]
@@ -80,6 +102,13 @@ F = [
        product="arn:aws:securityhub:us-east-1:999999999999:product/999999999999/default", title="forged-third-party"),
     gd("999999999999", "Policy:S3/BucketPublicAccessGranted", bucket("media-private"), title="forged-outside-org"),
     gd(P, "Policy:S3/BucketPublicAccessGranted", bucket("media-private", D), title="forged-account-mismatch"),
+    # ec2-compromise: two instances of one VPC (one quarantine group), an
+    # exempt honeypot, an instance that is gone, one of another account
+    gd(P, "UnauthorizedAccess:EC2/SSHBruteForce", instance("i-0c0ffee000000001")),
+    gd(P, "CryptoCurrency:EC2/BitcoinTool.B!DNS", instance("i-0c0ffee000000002")),
+    gd(P, "Backdoor:EC2/DenialOfService.Tcp", instance("i-0c0ffee000000003")),
+    gd(P, "Trojan:EC2/DNSDataExposure", instance("i-0dead00000000001")),
+    gd(P, "Impact:EC2/PortSweep", instance("i-0c0ffee000000001", D), title="forged-instance-of-another-account"),
 ]
 out["securityhub"] = {"aggregator": d["securityhub"]["aggregator"], "findings": F}
 json.dump(out, sys.stdout, indent=1, sort_keys=True)
