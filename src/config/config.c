@@ -122,6 +122,8 @@ static const struct key config_keys[] = {
       0, NULL, "{}",
       "Per GuardDuty playbook (ec2-compromise, iam-credential-exposure, s3-exposure, "
       "malicious-ip): \"auto\", \"approval\" (the default of each) or \"off\"." },
+    { "remediation.approval_hours", K_INT, OFF(remediation.approval_hours), 0, 1, 8760, NULL,
+      "72", "An approval older than this many hours is not applied (the action expires)." },
     { "remediation.allow_disruptive_auto", K_BOOL, OFF(remediation.allow_disruptive_auto), 0, 0, 0,
       NULL, "false",
       "Let disruptive remediations (IAM.3, IAM.8, IAM.22, ...) run auto; else they wait for approval." },
@@ -192,6 +194,7 @@ hw_config *hw_config_defaults(void)
     c->remediation.role_name = xstrdup_or("HubwardenRemediation");
     c->remediation.exemption_tag = xstrdup_or("hubwarden:exempt");
     c->remediation.max_actions_per_run = 100;
+    c->remediation.approval_hours = 72;
     c->remediation.max_actions_per_account = 25;
     c->remediation.max_share = 0.2;
     if (!c->remediation.role_name || !c->remediation.exemption_tag || !c->db || !c->log_format || !c->organization.mode ||

@@ -88,6 +88,7 @@ typedef struct hw_config {
         hw_remedy_rule *playbooks; /* per GuardDuty playbook (default approval) */
         size_t nplaybooks;
         int allow_disruptive_auto; /* disruptive controls may run auto */
+        int approval_hours;     /* an approval older than this is not applied */
         char *role_name;        /* assumed in the resource's account */
         char *external_id;
         char *exemption_tag;    /* tag on the real resource that always wins */

@@ -249,7 +249,7 @@ static void count(hw_apply_stats *s, const char *state)
         s->exempt++;
     else if (strcmp(state, "refused") == 0)
         s->refused++;
-    else if (strcmp(state, "dropped") == 0)
+    else if (strcmp(state, "dropped") == 0 || strcmp(state, "expired") == 0)
         s->dropped++;
     else
         s->failed++;
@@ -288,6 +288,21 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
             if (!ok) {
                 snprintf(why, sizeof why, "%s", dwhy);
                 state = "dropped";
+                goto recorded;
+            }
+            int64_t at = 0;
+            if (hw_store_action_approved_at(st, it->id, &at, e) != HW_OK) {
+                rc = e->kind;
+                break;
+            }
+            int hours = p->cfg->remediation.approval_hours;
+            if (hw_now() - at > (int64_t)hours * 3600) {
+                char when[32];
+                hw_time_iso(at, when);
+                snprintf(why, sizeof why,
+                         "expired: approved at %s, more than remediation.approval_hours (%d) ago",
+                         when, hours);
+                state = "expired";
                 goto recorded;
             }
         }

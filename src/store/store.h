@@ -393,6 +393,8 @@ int hw_store_action_put(hw_store *s, const hw_action_row *a, hw_err *e);
  * before, after, error may be NULL (reason NULL keeps the old one). */
 int hw_store_action_finish(hw_store *s, const char *id, const char *state, const char *reason,
                            const char *before, const char *after, const char *error, hw_err *e);
+/* When the action was last approved (epoch seconds; 0: never). */
+int hw_store_action_approved_at(hw_store *s, const char *id, int64_t *at, hw_err *e);
 /* Sets the workflow column (see hw_action_row). */
 int hw_store_action_set_workflow(hw_store *s, const char *id, const char *workflow, hw_err *e);
 /* Which actions hw_store_actions() returns: NULL fields match all; state

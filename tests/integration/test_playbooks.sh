@@ -196,6 +196,28 @@ expect_rc 2 $HW --config "$TMP/bad.json" remediate
 contains "$TMP/err" "remediation.playbooks.s3-exposed: not a playbook"
 ok "remediation.playbooks: auto, off, unknown names refused"
 
+# ---- approve --list: age, finding, exact calls; an approval older than
+# remediation.approval_hours expires and changes nothing
+expect_rc 0 $HWC approve --list
+cp "$TMP/out" "$TMP/list.txt"
+contains "$TMP/list.txt" "pending 0m  $P us-east-1 ec2-compromise arn:aws:ec2:us-east-1:$P:instance/i-0c0ffee000000001"
+contains "$TMP/list.txt" "      finding: ${F}0b"
+contains "$TMP/list.txt" "      call: ec2:ModifyInstanceAttribute InstanceId=i-0c0ffee000000001 Groups=<the quarantine group>"
+contains "$TMP/list.txt" "pending action(s); an approval is applied within remediation.approval_hours (72)"
+expect_rc 2 $HWC approve --list x
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND resource LIKE '%i-0c0ffee000000001'"
+old=$(head -1 "$TMP/out")
+expect_rc 0 $HWC approve "$old" --by bob --reason "IR-79"
+expect_rc 0 sqlite3 "$TMP/hw.db" "UPDATE approvals SET approved_at = '2020-01-01T00:00:00Z' WHERE action_id = '$old'"
+snapshot s8
+expect_rc 0 $HWC remediate --apply --control ec2-compromise
+contains "$TMP/out" "$old  expired           $P ec2-compromise arn:aws:ec2:us-east-1:$P:instance/i-0c0ffee000000001: expired: approved at 2020-01-01T00:00:00.000Z, more than remediation.approval_hours (72) ago"
+snapshot s9
+[ -z "$(changes s8 s9)" ] || { changes s8 s9; fail "an expired approval changed the state"; }
+expect_rc 0 $HWC remediate --control ec2-compromise
+contains "$TMP/out" "approval $P us-east-1 ec2-compromise arn:aws:ec2:us-east-1:$P:instance/i-0c0ffee000000001"
+ok "approve --list; an expired approval is not applied and the finding waits for a new one"
+
 # ---- the audit trail: every action, approval, before and after
 expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT detail FROM audit_log WHERE event = 'remediation.action' AND detail LIKE '%AKIADEVALICEKEY00001%' AND detail LIKE '%\"state\":\"done\"%'"
 contains "$TMP/out" '"before":{"UserName":"dev-alice","AccessKeyId":"AKIADEVALICEKEY00001","Status":"Active"}'
