@@ -245,6 +245,22 @@ static const char *const migrations[] = {
     "  SELECT rowid, id, kind, started_at, finished_at, status, summary FROM runs;"
     "DROP TABLE runs;"
     "ALTER TABLE runs_new RENAME TO runs;",
+    /* 8: the malicious-ip playbook's deny list: each network ACL entry it
+     * added (account, region, ACL, rule number, CIDR), the action that
+     * added it, when it expires (playbooks.ip_block_days) and when a later
+     * run removed it */
+    "CREATE TABLE ip_blocks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  action_id TEXT NOT NULL,"
+    "  account_id TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  network_acl_id TEXT NOT NULL,"
+    "  rule_number INTEGER NOT NULL,"
+    "  cidr TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  removed_at INTEGER);"
+    "CREATE INDEX ip_blocks_open ON ip_blocks(expires_at) WHERE removed_at IS NULL;",
 };
 
 /* C steps run after a migration's SQL, in its transaction (by index). */

@@ -425,3 +425,72 @@ def revoke_security_group_egress(st, p, caller, region, req):
                            "The security group rule ID '%s' does not exist" % missing[0], 400)
         g["rules"] = [r for r in g["rules"] if r["id"] not in set(ids)]
     return {"Return": True}
+
+
+# ------------------------------------------------------ network ACLs (playbooks)
+def _acl_out(aid, a, account):
+    return {"NetworkAclId": aid, "VpcId": a["vpc_id"], "OwnerId": account, "IsDefault": False,
+            "Associations": [{"NetworkAclAssociationId": "aclassoc-%s" % s[7:], "NetworkAclId": aid, "SubnetId": s}
+                             for s in a["subnets"]],
+            "Entries": [{"RuleNumber": e["rule_number"], "Egress": e["egress"], "Protocol": e["protocol"],
+                         "RuleAction": e["action"], "CidrBlock": e["cidr"]}
+                        for e in sorted(a["entries"], key=lambda e: (e["egress"], e["rule_number"]))],
+            "Tags": []}
+
+
+def _acl(st, caller, region, aid):
+    a = _region(st, caller.account, region).get("network_acls", {}).get(aid)
+    if a is None:
+        raise ApiError("InvalidNetworkAclID.NotFound", "The network ACL ID '%s' does not exist" % aid, 400)
+    return a
+
+
+@op("ec2", "DescribeNetworkAcls")
+def describe_network_acls(st, p, caller, region, req):
+    want = {}
+    for f in p.get("Filters") or []:
+        if f.get("Name") not in ("association.subnet-id", "network-acl-id"):
+            raise ApiError("InvalidParameterValue", "filter %s is not supported by the simulator"
+                           % f.get("Name"), 400)
+        want[f["Name"]] = set(f.get("Values") or [])
+    with st.lock:
+        out = []
+        for aid, a in sorted(_region(st, caller.account, region).get("network_acls", {}).items()):
+            if p.get("NetworkAclIds") and aid not in p["NetworkAclIds"]:
+                continue
+            if "network-acl-id" in want and aid not in want["network-acl-id"]:
+                continue
+            if "association.subnet-id" in want and not want["association.subnet-id"] & set(a["subnets"]):
+                continue
+            out.append(_acl_out(aid, a, caller.account))
+        return {"NetworkAcls": out}
+
+
+@op("ec2", "CreateNetworkAclEntry")
+def create_network_acl_entry(st, p, caller, region, req):
+    n = int(p["RuleNumber"])
+    if not 1 <= n <= 32766:
+        raise ApiError("InvalidParameterValue", "rule number %d is not between 1 and 32766" % n, 400)
+    if p["RuleAction"] not in ("allow", "deny"):
+        raise ApiError("InvalidParameterValue", "RuleAction must be allow or deny", 400)
+    if not p.get("CidrBlock"):
+        raise ApiError("MissingParameter", "the simulator needs CidrBlock", 400)
+    with st.lock:
+        a = _acl(st, caller, region, p["NetworkAclId"])
+        if any(e["rule_number"] == n and e["egress"] == bool(p["Egress"]) for e in a["entries"]):
+            raise ApiError("NetworkAclEntryAlreadyExists", "The network acl entry identified by %d already exists." % n, 400)
+        a["entries"].append({"rule_number": n, "egress": bool(p["Egress"]), "protocol": str(p["Protocol"]),
+                             "action": p["RuleAction"], "cidr": p["CidrBlock"]})
+    return {}
+
+
+@op("ec2", "DeleteNetworkAclEntry")
+def delete_network_acl_entry(st, p, caller, region, req):
+    n = int(p["RuleNumber"])
+    with st.lock:
+        a = _acl(st, caller, region, p["NetworkAclId"])
+        keep = [e for e in a["entries"] if not (e["rule_number"] == n and e["egress"] == bool(p["Egress"]))]
+        if len(keep) == len(a["entries"]):
+            raise ApiError("InvalidNetworkAclEntry.NotFound", "The network acl entry identified by %d does not exist." % n, 400)
+        a["entries"] = keep
+    return {}

@@ -112,6 +112,18 @@ def load_resources(spec):
                                   "disable_api_stop": bool(i.get("disable_api_stop"))}
                 regions[region]["instances"] = insts
                 regions[region]["snapshots"] = {}
+            if r.get("network_acls") is not None:
+                acls = {}
+                for aid, acl in r["network_acls"].items():
+                    entries = [{"rule_number": int(x["rule_number"]), "egress": bool(x.get("egress")),
+                                "protocol": str(x.get("protocol", "-1")), "action": x.get("action", "allow"),
+                                "cidr": x.get("cidr", "0.0.0.0/0")} for x in acl.get("entries") or []]
+                    for eg in (False, True):  # every NACL ends with its catch-all deny
+                        entries.append({"rule_number": 32767, "egress": eg, "protocol": "-1",
+                                        "action": "deny", "cidr": "0.0.0.0/0"})
+                    acls[aid] = {"vpc_id": acl.get("vpc_id", "vpc-0a1b2c3d"), "subnets": list(acl.get("subnets") or []),
+                                 "entries": entries}
+                regions[region]["network_acls"] = acls
         users = {}
         for name, u in ((a.get("iam") or {}).get("users") or {}).items():
             keys = []

@@ -7,6 +7,9 @@
 #ifndef HW_TEST_STORE_UNDO_H
 #define HW_TEST_STORE_UNDO_H
 
+/* 8: no deny list of the malicious-ip playbook */
+#define HW_UNDO_8 "DROP INDEX ip_blocks_open; DROP TABLE ip_blocks;"
+
 /* 7: runs without a pid, and without the 'aborted' status (run with
  * foreign keys off, in a transaction) */
 #define HW_UNDO_7                                                                        \

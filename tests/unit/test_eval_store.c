@@ -545,7 +545,7 @@ static void test_audit_reanchor(void)
     hw_sha256_hex(buf, (size_t)n, h2);
     char sql[2048];
     snprintf(sql, sizeof sql,
-             HW_UNDO_6 HW_UNDO_5
+             HW_UNDO_8 HW_UNDO_6 HW_UNDO_5
              " INSERT INTO audit_log VALUES (1, '2024-01-01T00:00:00Z', 'r', 'hubwarden', 'a',"
              " '{}', '%s', '%s');"
              " INSERT INTO audit_log VALUES (2, '2024-01-01T00:00:01Z', 'r', 'hubwarden', 'b',"
