@@ -250,6 +250,16 @@ static int run(hw_ctx *ctx, int argc, char **argv)
                    "%zu dropped, %zu failed\n",
                    as.run, as.done, as.compliant, as.gone, as.exempt, as.refused, as.dropped,
                    as.failed);
+        size_t unblocked = 0, unblock_failed = 0;
+        if (hw_remedy_ip_expire(st, cl, &pol, actor(), &unblocked, &unblock_failed, &e) != HW_OK) {
+            hw_buf_free(&res.failures);
+            goto fail;
+        }
+        if (!out && (unblocked || unblock_failed))
+            printf("expired IP blocks: %zu removed, %zu failed (retried on the next run)\n",
+                   unblocked, unblock_failed);
+        if (unblock_failed)
+            exit_code = HW_EXIT_PARTIAL;
         size_t wf_ok = 0, wf_failed = 0;
         hw_aws_ctx agg = { c->scan.aggregator_region, NULL };
         if (hw_remedy_workflow_sync(st, cl, &agg, actor(), &wf_ok, &wf_failed, &e) != HW_OK) {

@@ -124,6 +124,8 @@ static const struct key config_keys[] = {
       "malicious-ip): \"auto\", \"approval\" (the default of each) or \"off\"." },
     { "remediation.approval_hours", K_INT, OFF(remediation.approval_hours), 0, 1, 8760, NULL,
       "72", "An approval older than this many hours is not applied (the action expires)." },
+    { "playbooks.ip_block_days", K_INT, OFF(playbooks.ip_block_days), 0, 1, 3650, NULL, "30",
+      "malicious-ip: a network ACL deny entry is removed by the first run after this many days." },
     { "remediation.allow_disruptive_auto", K_BOOL, OFF(remediation.allow_disruptive_auto), 0, 0, 0,
       NULL, "false",
       "Let disruptive remediations (IAM.3, IAM.8, IAM.22, ...) run auto; else they wait for approval." },
@@ -195,6 +197,7 @@ hw_config *hw_config_defaults(void)
     c->remediation.exemption_tag = xstrdup_or("hubwarden:exempt");
     c->remediation.max_actions_per_run = 100;
     c->remediation.approval_hours = 72;
+    c->playbooks.ip_block_days = 30;
     c->remediation.max_actions_per_account = 25;
     c->remediation.max_share = 0.2;
     if (!c->remediation.role_name || !c->remediation.exemption_tag || !c->db || !c->log_format || !c->organization.mode ||

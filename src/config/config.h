@@ -106,6 +106,10 @@ typedef struct hw_config {
         int max_actions_per_account;
         double max_share;       /* circuit breaker, 0..1 of a control's resources */
     } remediation;
+
+    struct {
+        int ip_block_days; /* malicious-ip: a deny entry is removed after this many days */
+    } playbooks;
 } hw_config;
 
 /*

@@ -202,8 +202,9 @@ static int still_failing(hw_store *st, const struct item *it, const char **why, 
     return s.found == 1;
 }
 
-static int record(hw_store *st, const struct item *it, const char *state, const char *why,
-                  const char *before, const char *after, const char *actor, hw_err *e)
+static int record(hw_store *st, const hw_remedy_policy *p, const struct item *it,
+                  const char *state, const char *why, const char *before, const char *after,
+                  const char *actor, hw_err *e)
 {
     if (hw_store_begin(st, e) != HW_OK)
         return e->kind;
@@ -211,6 +212,8 @@ static int record(hw_store *st, const struct item *it, const char *state, const 
     int rc = hw_store_action_finish(st, it->id, state, why, before, after, failed ? why : NULL, e);
     if (rc == HW_OK && strcmp(state, "done") == 0)
         rc = hw_store_action_set_workflow(st, it->id, "want:RESOLVED", e);
+    if (rc == HW_OK && strcmp(state, "done") == 0 && strcmp(it->control, "malicious-ip") == 0)
+        rc = hw_remedy_ip_block_record(st, p, it->id, it->account, it->region, after, e);
     if (rc == HW_OK) {
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "action", it->id);
@@ -321,7 +324,7 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
         hw_remedy_run_action(c, p, &a, raw, &state, &before, &after, why, &ae);
         free(raw);
     recorded:
-        rc = record(st, it, state, why, before, after, actor, e);
+        rc = record(st, p, it, state, why, before, after, actor, e);
         count(stats, state);
         if (cb && rc == HW_OK) {
             a.state = state;

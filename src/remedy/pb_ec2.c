@@ -165,6 +165,8 @@ static int read_instance(hw_aws_client *c, const hw_remedy_target *t, const char
         *found = 1;
         const char *vpc = rx_text(inst->children, "vpcId");
         cJSON_AddStringToObject(st, "VpcId", vpc ? vpc : "");
+        const char *subnet = rx_text(inst->children, "subnetId");
+        cJSON_AddStringToObject(st, "SubnetId", subnet ? subnet : "");
         cJSON_AddStringToObject(st, "State", state);
         cJSON *groups = cJSON_AddArrayToObject(st, "SecurityGroups");
         xmlNodePtr gs = rx_next(inst->children, "groupSet");
@@ -561,5 +563,358 @@ int hw_remedy_undo(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p, co
                   a.resource, a.state,   a.before,  a.after };
     for (size_t i = 0; i < HW_ARRAY_LEN(f); i++)
         free(f[i]);
+    return rc;
+}
+
+/* ------------------------------------------------------------ malicious-ip */
+
+/* A public unicast IPv4 address in dotted form, canonical. */
+static int public_ipv4(const char *s, char out[16])
+{
+    unsigned a[4];
+    char tail;
+    if (strlen(s) > 15 || sscanf(s, "%3u.%3u.%3u.%3u%c", &a[0], &a[1], &a[2], &a[3], &tail) != 4)
+        return 0;
+    for (int i = 0; i < 4; i++)
+        if (a[i] > 255)
+            return 0;
+    snprintf(out, 16, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+    if (strcmp(out, s) != 0) /* no leading zeros, no spaces */
+        return 0;
+    if (a[0] == 0 || a[0] == 10 || a[0] == 127 || a[0] >= 224 ||
+        (a[0] == 100 && (a[1] & 0xc0) == 64) || (a[0] == 169 && a[1] == 254) ||
+        (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168))
+        return 0;
+    return 1;
+}
+
+int hw_remedy_finding_ip(const char *finding, char ip[16])
+{
+    ip[0] = '\0';
+    cJSON *j = finding ? cJSON_Parse(finding) : NULL;
+    const cJSON *net = cJSON_GetObjectItemCaseSensitive(j, "Network");
+    const char *dir = jstr(net, "Direction");
+    const char *cand = strcmp(dir, "IN") == 0    ? jstr(net, "SourceIpV4")
+                       : strcmp(dir, "OUT") == 0 ? jstr(net, "DestinationIpV4")
+                                                 : "";
+    int ok = *cand && public_ipv4(cand, ip);
+    /* GuardDuty's own field, when Network says nothing */
+    const cJSON *pf;
+    cJSON_ArrayForEach(pf, cJSON_GetObjectItemCaseSensitive(j, "ProductFields")) {
+        if (ok || !cJSON_IsString(pf) || *cand)
+            break;
+        size_t n = strlen(pf->string);
+        const char *suffix = "remoteIpDetails/ipAddressV4";
+        if (n >= strlen(suffix) && strcmp(pf->string + n - strlen(suffix), suffix) == 0)
+            ok = public_ipv4(pf->valuestring, ip);
+    }
+    cJSON_Delete(j);
+    if (!ok)
+        ip[0] = '\0';
+    return ok;
+}
+
+static cJSON *ipx_calls(const hw_remedy_target *t)
+{
+    const char *i = instance_of(t->resource);
+    char ip[16];
+    hw_remedy_finding_ip(t->finding, ip);
+    cJSON *c = cJSON_CreateArray();
+    rx_call(c, "ec2:DescribeInstances InstanceIds=%s (its subnet)", i ? i : "?");
+    rx_call(c, "ec2:DescribeNetworkAcls Filters=association.subnet-id=<the subnet>");
+    rx_call(c, "ec2:CreateNetworkAclEntry NetworkAclId=<the subnet's ACL> RuleNumber=<lowest free "
+               "below the allow rules> Egress=false Protocol=-1 RuleAction=deny CidrBlock=%s/32 "
+               "(no existing entry touched)",
+            *ip ? ip : "?");
+    rx_call(c, "ec2:DescribeNetworkAcls NetworkAclIds=<the ACL> (verify)");
+    rx_call(c, "ec2:DeleteNetworkAclEntry NetworkAclId=<the ACL> RuleNumber=<the entry> "
+               "Egress=false (on the first run after playbooks.ip_block_days)");
+    return c;
+}
+
+static int ipx_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, int *verdict,
+                    char why[256], hw_err *e)
+{
+    const char *iid = instance_of(t->resource);
+    char ip[16];
+    if (!iid || !hw_remedy_finding_ip(t->finding, ip)) {
+        *verdict = HW_RV_REFUSED;
+        snprintf(why, 256, "the finding names no EC2 instance or no public remote IPv4 address");
+        return HW_OK;
+    }
+    cJSON *st = *state = cJSON_CreateObject();
+    cJSON_AddStringToObject(st, "InstanceId", iid);
+    int found, rc;
+    if ((rc = read_instance(c, t, iid, st, &found, e)) != HW_OK)
+        return rc;
+    if (!found) {
+        *verdict = HW_RV_GONE;
+        snprintf(why, 256, "instance %s no longer exists", iid);
+        return HW_OK;
+    }
+    char cidr[24];
+    snprintf(cidr, sizeof cidr, "%s/32", ip);
+    cJSON_AddStringToObject(st, "Cidr", cidr);
+    hw_aws_param p[] = { { "Filter.1.Name", "association.subnet-id" },
+                         { "Filter.1.Value.1", jstr(st, "SubnetId") } };
+    xmlDocPtr doc = NULL;
+    if ((rc = ec2_call(c, t, "DescribeNetworkAcls", p, 2, &doc, e)) != HW_OK)
+        return rc;
+    xmlNodePtr set = rx_find(xmlDocGetRootElement(doc), "networkAclSet");
+    xmlNodePtr acl = set ? rx_next(set->children, "item") : NULL;
+    const char *aid = acl ? rx_text(acl->children, "networkAclId") : NULL;
+    if (!aid) {
+        xmlFreeDoc(doc);
+        *verdict = HW_RV_REFUSED;
+        snprintf(why, 256, "subnet %s of %s has no network ACL", jstr(st, "SubnetId"), iid);
+        return HW_OK;
+    }
+    cJSON_AddStringToObject(st, "NetworkAclId", aid);
+    cJSON *entries = cJSON_AddArrayToObject(st, "IngressEntries");
+    unsigned char used[32768] = { 0 };
+    int lowest_allow = 32767, deny = 0;
+    xmlNodePtr es = rx_next(acl->children, "entrySet");
+    for (xmlNodePtr it = es ? rx_next(es->children, "item") : NULL; it;
+         it = rx_next(it->next, "item")) {
+        if (rx_bool(rx_text(it->children, "egress")))
+            continue;
+        const char *num = rx_text(it->children, "ruleNumber");
+        const char *act = rx_text(it->children, "ruleAction");
+        const char *cb = rx_text(it->children, "cidrBlock");
+        int n = num ? atoi(num) : 0;
+        if (n < 1 || n > 32767)
+            continue;
+        used[n] = 1;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "RuleNumber", n);
+        cJSON_AddStringToObject(x, "RuleAction", act ? act : "");
+        cJSON_AddStringToObject(x, "CidrBlock", cb ? cb : "");
+        cJSON_AddItemToArray(entries, x);
+        if (act && strcmp(act, "allow") == 0 && n < lowest_allow)
+            lowest_allow = n;
+        if (act && strcmp(act, "deny") == 0 && cb && strcmp(cb, cidr) == 0 && !deny)
+            deny = n;
+    }
+    xmlFreeDoc(doc);
+    if (deny) {
+        cJSON_AddNumberToObject(st, "DenyRule", deny);
+        *verdict = HW_RV_COMPLIANT;
+        snprintf(why, 256, "%s: entry %d denies %s", jstr(st, "NetworkAclId"), deny, cidr);
+        return HW_OK;
+    }
+    int free_n = 0;
+    for (int n = 1; n < lowest_allow && !free_n; n++)
+        if (!used[n])
+            free_n = n;
+    if (!free_n) {
+        *verdict = HW_RV_REFUSED;
+        snprintf(why, 256, "%s: no free rule number below the first allow rule %d",
+                 jstr(st, "NetworkAclId"), lowest_allow);
+        return HW_OK;
+    }
+    cJSON_AddNumberToObject(st, "NewRule", free_n);
+    *verdict = HW_RV_FAILING;
+    snprintf(why, 256, "%s: %s not denied", jstr(st, "NetworkAclId"), cidr);
+    return HW_OK;
+}
+
+static int ipx_fix(hw_aws_client *c, const hw_remedy_target *t, const cJSON *st, hw_err *e)
+{
+    char num[16];
+    snprintf(num, sizeof num, "%d",
+             (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "NewRule")));
+    hw_aws_param p[] = { { "NetworkAclId", jstr(st, "NetworkAclId") },
+                         { "RuleNumber", num },
+                         { "Egress", "false" },
+                         { "Protocol", "-1" },
+                         { "RuleAction", "deny" },
+                         { "CidrBlock", jstr(st, "Cidr") } };
+    xmlDocPtr doc = NULL;
+    int rc = ec2_call(c, t, "CreateNetworkAclEntry", p, HW_ARRAY_LEN(p), &doc, e);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+static const char *const ipx_name[] = { "malicious-ip", NULL };
+static const char *const ipx_perms[] = { "ec2:DescribeInstances", "ec2:DescribeNetworkAcls",
+                                         "ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAclEntry",
+                                         NULL };
+static const char *const none[] = { NULL };
+
+const hw_remedy_family hw_remedy_pb_malicious_ip = {
+    "nacl-deny-remote-ip", ipx_name, none, ipx_perms, ipx_calls, ipx_read, ipx_fix,
+};
+
+/* Removes one expired deny entry when it is still exactly ours. */
+static int unblock(hw_aws_client *c, const hw_remedy_policy *p, const hw_ip_block_row *b,
+                   char why[512], int *removed, hw_err *e)
+{
+    *removed = 0;
+    const hw_config *cfg = p->cfg;
+    if (hw_aws_assume(c, b->account, cfg->remediation.role_name, cfg->remediation.external_id,
+                      e) != HW_OK)
+        return hw_err_prefix(e, "cannot assume %s in %s", cfg->remediation.role_name, b->account);
+    hw_remedy_target t = { b->account, b->region, "malicious-ip", "", "", NULL };
+    hw_aws_param q[] = { { "NetworkAclId.1", b->network_acl_id } };
+    xmlDocPtr doc = NULL;
+    int rc = ec2_call(c, &t, "DescribeNetworkAcls", q, 1, &doc, e);
+    if (rc != HW_OK && strcmp(rx_code(c), "InvalidNetworkAclID.NotFound") != 0)
+        return rc;
+    int ours = 0;
+    xmlNodePtr es = rc == HW_OK ? rx_find(xmlDocGetRootElement(doc), "entrySet") : NULL;
+    for (xmlNodePtr it = es ? rx_next(es->children, "item") : NULL; it;
+         it = rx_next(it->next, "item")) {
+        const char *num = rx_text(it->children, "ruleNumber");
+        const char *act = rx_text(it->children, "ruleAction");
+        const char *cb = rx_text(it->children, "cidrBlock");
+        if (!rx_bool(rx_text(it->children, "egress")) && num && atoi(num) == b->rule_number &&
+            act && strcmp(act, "deny") == 0 && cb && strcmp(cb, b->cidr) == 0)
+            ours = 1;
+    }
+    xmlFreeDoc(doc);
+    hw_err_clear(e);
+    if (!ours) {
+        snprintf(why, 512, "%s entry %d for %s is gone or changed: nothing removed",
+                 b->network_acl_id, b->rule_number, b->cidr);
+        return HW_OK;
+    }
+    char num[16];
+    snprintf(num, sizeof num, "%d", b->rule_number);
+    hw_aws_param d[] = { { "NetworkAclId", b->network_acl_id },
+                         { "RuleNumber", num },
+                         { "Egress", "false" } };
+    doc = NULL;
+    if ((rc = ec2_call(c, &t, "DeleteNetworkAclEntry", d, 3, &doc, e)) != HW_OK)
+        return rc;
+    xmlFreeDoc(doc);
+    *removed = 1;
+    snprintf(why, 512, "%s entry %d for %s expired and was removed", b->network_acl_id,
+             b->rule_number, b->cidr);
+    return HW_OK;
+}
+
+struct expired {
+    hw_ip_block_row *v;
+    char **strs;
+    size_t n, cap;
+    int oom;
+};
+static int expired_cb(void *arg, const hw_ip_block_row *b)
+{
+    struct expired *x = arg;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 16;
+        hw_ip_block_row *nv = realloc(x->v, cap * sizeof *nv);
+        char **ns = nv ? realloc(x->strs, cap * 5 * sizeof *ns) : NULL;
+        if (!nv || !ns) {
+            if (nv)
+                x->v = nv;
+            x->oom = 1;
+            return 1;
+        }
+        x->v = nv;
+        x->strs = ns;
+        x->cap = cap;
+    }
+    hw_ip_block_row *r = &x->v[x->n];
+    char **s = &x->strs[x->n * 5];
+    *r = *b;
+    s[0] = hw_strdup(b->action_id);
+    s[1] = hw_strdup(b->account);
+    s[2] = hw_strdup(b->region);
+    s[3] = hw_strdup(b->network_acl_id);
+    s[4] = hw_strdup(b->cidr);
+    r->action_id = s[0];
+    r->account = s[1];
+    r->region = s[2];
+    r->network_acl_id = s[3];
+    r->cidr = s[4];
+    x->n++;
+    for (int i = 0; i < 5; i++)
+        if (!s[i])
+            x->oom = 1;
+    return x->oom;
+}
+
+int hw_remedy_ip_expire(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
+                        const char *actor, size_t *removed, size_t *failed, hw_err *e)
+{
+    *removed = *failed = 0;
+    struct expired x = { 0 };
+    int rc = hw_store_ip_blocks_expired(st, hw_now(), expired_cb, &x, e);
+    if (rc == HW_OK && x.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading the IP blocks");
+    for (size_t i = 0; rc == HW_OK && i < x.n; i++) {
+        const hw_ip_block_row *b = &x.v[i];
+        char why[512] = "";
+        int gone = 0;
+        hw_err ae;
+        hw_err_clear(&ae);
+        int arc = unblock(c, p, b, why, &gone, &ae);
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "action", b->action_id);
+        cJSON_AddStringToObject(d, "account", b->account);
+        cJSON_AddStringToObject(d, "region", b->region);
+        cJSON_AddStringToObject(d, "network_acl", b->network_acl_id);
+        cJSON_AddNumberToObject(d, "rule_number", b->rule_number);
+        cJSON_AddStringToObject(d, "cidr", b->cidr);
+        cJSON_AddStringToObject(d, arc == HW_OK ? "why" : "error", arc == HW_OK ? why : ae.msg);
+        char *detail = cJSON_PrintUnformatted(d);
+        cJSON_Delete(d);
+        if (!detail) {
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+            break;
+        }
+        if ((rc = hw_store_begin(st, e)) == HW_OK) {
+            if (arc == HW_OK)
+                rc = hw_store_ip_block_removed(st, b->id, hw_now(), e);
+            if (rc == HW_OK)
+                rc = hw_store_audit_append(st, NULL, actor,
+                                           arc != HW_OK ? "remediation.ip-unblock-failed"
+                                                        : "remediation.ip-unblock",
+                                           detail, e);
+            if (rc == HW_OK)
+                rc = hw_store_commit(st, e);
+            else
+                hw_store_rollback(st);
+        }
+        free(detail);
+        if (arc != HW_OK) {
+            (*failed)++;
+            hw_warn("expired IP block %s in %s (%s entry %d): not removed (retried on the next "
+                    "run): %s",
+                    b->cidr, b->account, b->network_acl_id, b->rule_number, ae.msg);
+        } else if (gone) {
+            (*removed)++;
+        }
+    }
+    for (size_t i = 0; i < x.n * 5; i++)
+        free(x.strs[i]);
+    free(x.strs);
+    free(x.v);
+    return rc;
+}
+
+int hw_remedy_ip_block_record(hw_store *st, const hw_remedy_policy *p, const char *action_id,
+                              const char *account, const char *region, const char *after,
+                              hw_err *e)
+{
+    cJSON *a = after ? cJSON_Parse(after) : NULL;
+    const cJSON *rule = cJSON_GetObjectItemCaseSensitive(a, "DenyRule");
+    int rc = HW_OK;
+    if (cJSON_IsNumber(rule)) {
+        int64_t now = hw_now();
+        hw_ip_block_row b = { 0 };
+        b.action_id = action_id;
+        b.account = account;
+        b.region = region;
+        b.network_acl_id = jstr(a, "NetworkAclId");
+        b.rule_number = (int)rule->valuedouble;
+        b.cidr = jstr(a, "Cidr");
+        b.created_at = now;
+        b.expires_at = now + (int64_t)p->cfg->playbooks.ip_block_days * 86400;
+        rc = hw_store_ip_block_put(st, &b, e);
+    }
+    cJSON_Delete(a);
     return rc;
 }

@@ -16,6 +16,7 @@
  */
 #include "remedy/remedy_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------- matching */
@@ -54,10 +55,12 @@ static int type_matches(const char *pattern, const char *type)
 
 const hw_remedy_playbook *hw_remedy_playbook_for(const char *gd_type)
 {
-    for (size_t i = 0; hw_remedy_playbooks[i]; i++)
-        for (const char *const *t = hw_remedy_playbooks[i]->types; *t; t++)
-            if (type_matches(*t, gd_type))
-                return hw_remedy_playbooks[i];
+    /* a type named exactly wins over a prefix */
+    for (int exact = 1; exact >= 0; exact--)
+        for (size_t i = 0; hw_remedy_playbooks[i]; i++)
+            for (const char *const *t = hw_remedy_playbooks[i]->types; *t; t++)
+                if ((strchr(*t, '*') == NULL) == exact && type_matches(*t, gd_type))
+                    return hw_remedy_playbooks[i];
     return NULL;
 }
 
@@ -113,7 +116,9 @@ static int playbook_resource(const hw_remedy_playbook *pb, const cJSON *j, const
     const cJSON *res;
     const char *want = strcmp(pb->name, "iam-credential-exposure") == 0 ? "AwsIamAccessKey"
                        : strcmp(pb->name, "s3-exposure") == 0       ? "AwsS3Bucket"
-                       : strcmp(pb->name, "ec2-compromise") == 0    ? "AwsEc2Instance"
+                       : strcmp(pb->name, "ec2-compromise") == 0 ||
+                               strcmp(pb->name, "malicious-ip") == 0
+                           ? "AwsEc2Instance"
                                                                     : "";
     cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(j, "Resources")) {
         if (strcmp(jstr(res, "Type"), want) != 0)
@@ -142,6 +147,14 @@ static int playbook_resource(const hw_remedy_playbook *pb, const cJSON *j, const
             if (strcmp(racct, acct) != 0) {
                 snprintf(why, whylen, "untrusted: resource %.300s belongs to account %s, not %s",
                          rid, racct, acct);
+                return 0;
+            }
+            char ip[16];
+            char *text = strcmp(pb->name, "malicious-ip") == 0 ? cJSON_PrintUnformatted(j) : NULL;
+            int no_ip = text && !hw_remedy_finding_ip(text, ip);
+            free(text);
+            if (no_ip) {
+                snprintf(why, whylen, "untrusted: the finding names no public remote IPv4 address");
                 return 0;
             }
         } else if ((parsed = hw_remedy_resource_account(rid, partition, racct) == 0) && *racct &&
@@ -399,4 +412,12 @@ static const char *const ec2x_types[] = { "UnauthorizedAccess:EC2/*", "Backdoor:
 static const hw_remedy_playbook pb_ec2 = { "ec2-compromise", &hw_remedy_pb_ec2_compromise,
                                            ec2x_types };
 
-const hw_remedy_playbook *const hw_remedy_playbooks[] = { &pb_ec2, &pb_cred, &pb_s3, NULL };
+/* ------------------------------------------------------ malicious-ip */
+
+static const char *const ipx_types[] = { "Recon:EC2/PortProbeUnprotectedPort",
+                                         "Recon:EC2/PortProbeEMRUnprotectedPort",
+                                         "UnauthorizedAccess:EC2/MaliciousIPCaller.Custom", NULL };
+static const hw_remedy_playbook pb_ip = { "malicious-ip", &hw_remedy_pb_malicious_ip, ipx_types };
+
+const hw_remedy_playbook *const hw_remedy_playbooks[] = { &pb_ec2, &pb_cred, &pb_s3, &pb_ip,
+                                                           NULL };

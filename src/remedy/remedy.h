@@ -163,8 +163,25 @@ typedef struct hw_remedy_playbook {
 
 /* The GuardDuty playbooks (playbook.c), NULL-terminated. */
 extern const hw_remedy_playbook *const hw_remedy_playbooks[];
-/* ec2-compromise (pb_ec2.c). */
+/* ec2-compromise and malicious-ip (pb_ec2.c). */
 extern const hw_remedy_family hw_remedy_pb_ec2_compromise;
+extern const hw_remedy_family hw_remedy_pb_malicious_ip;
+/* The public remote IPv4 a GuardDuty finding (ASFF JSON) names: Network
+ * (SourceIpV4 inbound, DestinationIpV4 outbound), else GuardDuty's
+ * ProductFields ...remoteIpDetails/ipAddressV4.  0 when none, or when it
+ * is private, loopback, link-local, shared or multicast. */
+int hw_remedy_finding_ip(const char *finding, char ip[16]);
+/* After a done malicious-ip action: its deny entry (from the state after)
+ * goes to the store's deny list, expiring in playbooks.ip_block_days. */
+int hw_remedy_ip_block_record(hw_store *st, const hw_remedy_policy *p, const char *action_id,
+                              const char *account, const char *region, const char *after,
+                              hw_err *e);
+/* Removes every expired deny entry that is still exactly as added
+ * (DeleteNetworkAclEntry), marks it removed and audits it; one that was
+ * changed or is gone is marked removed untouched; a failure is warned
+ * about and retried on the next run; each is audited. */
+int hw_remedy_ip_expire(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
+                        const char *actor, size_t *removed, size_t *failed, hw_err *e);
 /*
  * `remediate --undo`: puts back the original security groups of a done
  * ec2-compromise action (from its recorded state before), verifies, and

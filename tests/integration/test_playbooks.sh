@@ -60,7 +60,10 @@ contains "$TMP/plan.txt" "skip s3-exposure $P us-east-1 ${F}0a: untrusted: resou
 not_contains "$TMP/plan.txt" "i-0abc"
 contains "$TMP/plan.txt" "skip ec2-compromise $P us-east-1 ${F}0f: untrusted: resource arn:aws:ec2:us-east-1:444444444444:instance/i-0c0ffee000000001 belongs to account 444444444444"
 contains "$TMP/plan.txt" "approval $P us-east-1 ec2-compromise arn:aws:ec2:us-east-1:$P:instance/i-0c0ffee000000001"
-contains "$TMP/plan.txt" "10 action(s), 4 skipped finding(s)"
+contains "$TMP/plan.txt" "skip malicious-ip $P us-east-1 ${F}10: untrusted: the finding names no public remote IPv4 address"
+contains "$TMP/plan.txt" "call: ec2:CreateNetworkAclEntry NetworkAclId=<the subnet's ACL> RuleNumber=<lowest free below the allow rules> Egress=false Protocol=-1 RuleAction=deny CidrBlock=198.51.100.7/32"
+not_contains "$TMP/plan.txt" "${F}11"
+contains "$TMP/plan.txt" "11 action(s), 5 skipped finding(s)"
 snapshot s1
 [ -z "$(changes s0 s1)" ] || { changes s0 s1; fail "planning changed the state"; }
 ok "plan: GuardDuty findings planned pending approval, forged ones skipped with the reason"
@@ -73,7 +76,7 @@ snapshot s2
 ok "nothing changes until approved"
 
 # ---- approve every pending playbook action; apply: exactly the expected changes
-expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id != 'ec2-compromise' ORDER BY id"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id NOT IN ('ec2-compromise', 'malicious-ip') ORDER BY id"
 ids=$(cat "$TMP/out")
 [ "$(echo "$ids" | wc -l)" = 6 ] || fail "6 pending key and bucket actions expected"
 expect_rc 0 $HWC approve $ids --by alice --reason "IR-77: contain"
@@ -184,13 +187,52 @@ expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT count(*) FROM audit_log WHERE event = '
 [ "$(cat "$TMP/out")" = 1 ] || fail "the undo is audited"
 ok "--undo restores the original groups, once, audited; not planned again until the finding changes"
 
+# ---- malicious-ip: a deny entry for the IP in the subnet's ACL, the lowest
+# free number below the allow rules, no entry touched; removed once expired
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'malicious-ip'"
+ipid=$(cat "$TMP/out")
+[ "$(echo "$ipid" | wc -l)" = 1 ] || fail "1 pending malicious-ip action expected"
+expect_rc 0 $HWC approve "$ipid" --by bob --reason "IR-80: block the prober"
+snapshot s10
+expect_rc 0 $HWC remediate --apply --control malicious-ip
+contains "$TMP/out" "$ipid  done              $P malicious-ip arn:aws:ec2:us-east-1:$P:instance/i-0c0ffee000000002: verified: acl-0a1b0000000000001: entry 2 denies 198.51.100.7/32"
+snapshot s11
+changes s10 s11 > "$TMP/diff-ip"
+A=/$P/regions/us-east-1/network_acls/acl-0a1b0000000000001/entries/5
+cat > "$TMP/want-ip" <<EOF2
+$A/action: <none> -> deny
+$A/cidr: <none> -> 198.51.100.7/32
+$A/egress: <none> -> False
+$A/protocol: <none> -> -1
+$A/rule_number: <none> -> 2
+EOF2
+diff "$TMP/want-ip" "$TMP/diff-ip" || fail "malicious-ip changed something else than one deny entry (diff above)"
+expect_rc 0 $HWC remediate --apply
+snapshot s12
+[ -z "$(changes s11 s12)" ] || { changes s11 s12; fail "second malicious-ip run changed the state"; }
+not_contains "$TMP/out" "expired IP blocks"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT network_acl_id, rule_number, cidr, expires_at - created_at FROM ip_blocks WHERE removed_at IS NULL"
+[ "$(cat "$TMP/out")" = "acl-0a1b0000000000001|2|198.51.100.7/32|2592000" ] || { cat "$TMP/out"; fail "the deny list keeps the entry for playbooks.ip_block_days (30)"; }
+expect_rc 0 sqlite3 "$TMP/hw.db" "UPDATE ip_blocks SET expires_at = 0"
+expect_rc 0 $HWC remediate --apply
+contains "$TMP/out" "expired IP blocks: 1 removed, 0 failed"
+snapshot s13
+changes s12 s13 > "$TMP/diff-unblock"
+sed 's/<none> -> \(.*\)/\1 -> <none>/' "$TMP/want-ip" > "$TMP/want-unblock"
+diff "$TMP/want-unblock" "$TMP/diff-unblock" || fail "the expired entry, and only it, is removed (diff above)"
+expect_rc 0 $HWC remediate --apply
+not_contains "$TMP/out" "expired IP blocks"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT count(*) FROM audit_log WHERE event = 'remediation.ip-unblock' AND detail LIKE '%198.51.100.7/32%'"
+[ "$(cat "$TMP/out")" = 1 ] || fail "the removal is audited once"
+ok "malicious-ip: one deny entry below the allow rules; expired, removed by a later run, audited"
+
 # ---- --control takes a playbook name; remediation.playbooks turns one off
 expect_rc 0 sqlite3 "$TMP/hw.db" "DELETE FROM plan_skips; DELETE FROM actions"
 expect_rc 0 $HWC remediate --control s3-exposure --json
 [ "$(json_eval "$TMP/out" "sorted(set(a['control'] for a in d['actions']))")" = "['s3-exposure']" ] || fail "--control s3-exposure"
 sed 's/"remediation": {/"remediation": {"playbooks": {"s3-exposure": "off", "iam-credential-exposure": "auto"}, /' "$TMP/hw.json" > "$TMP/off.json"
 expect_rc 0 $HW --config "$TMP/off.json" remediate --json
-[ "$(json_eval "$TMP/out" "sorted(set((a['control'], a['mode']) for a in d['actions']))")" = "[('ec2-compromise', 'approval'), ('iam-credential-exposure', 'auto')]" ] || fail "playbooks config"
+[ "$(json_eval "$TMP/out" "sorted(set((a['control'], a['mode']) for a in d['actions']))")" = "[('ec2-compromise', 'approval'), ('iam-credential-exposure', 'auto'), ('malicious-ip', 'approval')]" ] || fail "playbooks config"
 sed 's/"remediation": {/"remediation": {"playbooks": {"s3-exposed": "off"}, /' "$TMP/hw.json" > "$TMP/bad.json"
 expect_rc 2 $HW --config "$TMP/bad.json" remediate
 contains "$TMP/err" "remediation.playbooks.s3-exposed: not a playbook"

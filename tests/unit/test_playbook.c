@@ -59,8 +59,15 @@ static void test_match(void)
     CU_ASSERT_PTR_NULL(hw_remedy_playbook_for("Policy:S3/BucketAnonymousAccessGrantedX"));
     CU_ASSERT_PTR_NULL(hw_remedy_playbook_for("Policy:S3/AccountBlockPublicAccessDisabled"));
     CU_ASSERT_PTR_NULL(hw_remedy_playbook_for("UnauthorizedAccess:IAMUserX/ConsoleLogin"));
-    CU_ASSERT_PTR_NULL(hw_remedy_playbook_for("Recon:EC2/PortProbeUnprotectedPort"));
+    CU_ASSERT_PTR_NULL(hw_remedy_playbook_for("Recon:EC2/Portscan"));
     CU_ASSERT_PTR_NULL(hw_remedy_playbook_for(""));
+    /* a type named exactly wins over another playbook's prefix */
+    pb = hw_remedy_playbook_for("UnauthorizedAccess:EC2/MaliciousIPCaller.Custom");
+    CU_ASSERT_TRUE(pb && strcmp(pb->name, "malicious-ip") == 0);
+    pb = hw_remedy_playbook_for("UnauthorizedAccess:EC2/MaliciousIPCaller");
+    CU_ASSERT_TRUE(pb && strcmp(pb->name, "ec2-compromise") == 0);
+    pb = hw_remedy_playbook_for("Backdoor:EC2/C&CActivity.B!DNS");
+    CU_ASSERT_TRUE(pb && strcmp(pb->name, "ec2-compromise") == 0);
     /* a playbook is found by name, and as a family by its name too */
     CU_ASSERT_PTR_NOT_NULL(hw_remedy_playbook_named("s3-exposure"));
     CU_ASSERT_PTR_NULL(hw_remedy_playbook_named("S3.8"));
@@ -136,7 +143,7 @@ static void test_trust(void)
                     1);
     CU_ASSERT_STRING_EQUAL(res, "arn:aws:s3:::media");
     /* no playbook answers the type */
-    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", "Recon:EC2/PortProbeUnprotectedPort",
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", "Recon:EC2/Portscan",
                              "AwsEc2Instance", "arn:aws:ec2:us-east-1:333333333333:instance/i-1",
                              NULL, "NEW", 1, res, why),
                     -1);
@@ -201,6 +208,45 @@ static void test_trust(void)
                              "SUPPRESSED", 1, res, why),
                     0);
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "SUPPRESSED"));
+}
+
+static void test_ip(void)
+{
+    char ip[16];
+    CU_ASSERT_TRUE(hw_remedy_finding_ip(
+        "{\"Network\":{\"Direction\":\"IN\",\"SourceIpV4\":\"198.51.100.7\"}}", ip));
+    CU_ASSERT_STRING_EQUAL(ip, "198.51.100.7");
+    CU_ASSERT_TRUE(hw_remedy_finding_ip(
+        "{\"Network\":{\"Direction\":\"OUT\",\"SourceIpV4\":\"10.0.0.5\","
+        "\"DestinationIpV4\":\"203.0.113.9\"}}",
+        ip));
+    CU_ASSERT_STRING_EQUAL(ip, "203.0.113.9");
+    /* GuardDuty's own field when Network names none */
+    CU_ASSERT_TRUE(hw_remedy_finding_ip(
+        "{\"ProductFields\":{\"aws/guardduty/service/action/networkConnectionAction/"
+        "remoteIpDetails/ipAddressV4\":\"199.241.229.197\"}}",
+        ip));
+    CU_ASSERT_STRING_EQUAL(ip, "199.241.229.197");
+    /* never a private, shared, loopback, link-local or multicast address;
+     * never a malformed one */
+    const char *bad[] = { "10.1.2.3",    "172.16.0.1",   "172.31.255.255", "192.168.1.1",
+                          "127.0.0.1",   "169.254.1.1",  "100.64.0.1",     "0.0.0.0",
+                          "224.0.0.1",   "255.255.255.255", "1.2.3",       "1.2.3.4.5",
+                          "01.2.3.4",    "1.2.3.256",    " 1.2.3.4",       "1.2.3.4/32",
+                          "" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char j[160];
+        snprintf(j, sizeof j, "{\"Network\":{\"Direction\":\"IN\",\"SourceIpV4\":\"%s\"}}",
+                 bad[i]);
+        CU_ASSERT_FALSE(hw_remedy_finding_ip(j, ip));
+        if (hw_remedy_finding_ip(j, ip))
+            fprintf(stderr, "%s taken as a public address\n", bad[i]);
+    }
+    CU_ASSERT_TRUE(hw_remedy_finding_ip(
+        "{\"Network\":{\"Direction\":\"IN\",\"SourceIpV4\":\"172.32.0.1\"}}", ip));
+    CU_ASSERT_FALSE(hw_remedy_finding_ip("{\"Network\":{\"SourceIpV4\":\"198.51.100.7\"}}", ip));
+    CU_ASSERT_FALSE(hw_remedy_finding_ip("not json", ip));
+    CU_ASSERT_FALSE(hw_remedy_finding_ip(NULL, ip));
 }
 
 /* The calls planned name the key and the user the finding names. */
@@ -316,6 +362,7 @@ int test_playbook_register(void)
         !CU_add_test(s, "playbook per GuardDuty type", test_match) ||
         !CU_add_test(s, "trust of a GuardDuty finding", test_trust) ||
         !CU_add_test(s, "calls name the finding's key and user", test_calls) ||
+        !CU_add_test(s, "the remote public IPv4 a finding names", test_ip) ||
         !CU_add_test(s, "playbooks agree with controls/playbooks.xml", test_data))
         return -1;
     return 0;

@@ -43,14 +43,20 @@ out["resources"] = {
                                        "volumes": ["vol-0bb1000000000001"], "tags": {"Name": "db-1"}},
                 "i-0c0ffee000000003": {"vpc_id": "vpc-0a1b2c3d", "security_groups": ["sg-0web1"],
                                        "volumes": ["vol-0cc1000000000001"],
-                                       "tags": {"hubwarden:exempt": "honeypot, RISK-9"}}}}}},
+                                       "tags": {"hubwarden:exempt": "honeypot, RISK-9"}}},
+            "network_acls": {
+                "acl-0a1b0000000000001": {"vpc_id": "vpc-0a1b2c3d", "subnets": ["subnet-0a1b"],
+                                          "entries": [{"rule_number": 1, "action": "deny", "cidr": "203.0.113.66/32"},
+                                                      {"rule_number": 100, "action": "allow", "cidr": "0.0.0.0/0"},
+                                                      {"rule_number": 100, "egress": True, "action": "allow",
+                                                       "cidr": "0.0.0.0/0"}]}}}}},
     D: {"s3": {"buckets": {"dev-shared": {"public_access_block": None}}, "public_access_block": None}},
 }
 GDP = "arn:aws:securityhub:us-east-1::product/aws/guardduty"
 n = [0]
 
 
-def gd(acct, gtype, res, product=GDP, title=None):
+def gd(acct, gtype, res, product=GDP, title=None, network=None):
     """A GuardDuty finding as Security Hub shows it ("Namespace:Resource/Name"
     in Types as "TTPs/<tactic>/Namespace:Resource-Name")."""
     n[0] += 1
@@ -68,6 +74,7 @@ def gd(acct, gtype, res, product=GDP, title=None):
         "ProductFields": {"aws/guardduty/service/serviceName": "guardduty",
                           "aws/securityhub/ProductName": "GuardDuty", "aws/securityhub/CompanyName": "Amazon"},
         "Resources": res, "WorkflowState": "NEW", "Workflow": {"Status": "NEW"}, "RecordState": "ACTIVE",
+        **({"Network": network} if network else {}),
     }
 
 
@@ -95,9 +102,10 @@ F = [
     gd(P, "UnauthorizedAccess:IAMUser/MaliciousIPCaller", key("AKIAQUIETKEY00000001", "quiet"), title="already inactive"),
     gd(P, "Policy:S3/BucketBlockPublicAccessDisabled", bucket("media-public")),
     gd(P, "Policy:S3/BucketAnonymousAccessGranted", bucket("dev-shared"), title="a bucket of another account"),
-    gd(P, "Recon:EC2/PortProbeUnprotectedPort",
-       [{"Type": "AwsEc2Instance", "Id": "arn:aws:ec2:us-east-1:%s:instance/i-0abc" % P, "Partition": "aws",
-         "Region": "us-east-1"}]),
+    # malicious-ip: a port probe from a public address (a deny entry in the
+    # subnet's ACL), and one from a private address (refused)
+    gd(P, "Recon:EC2/PortProbeUnprotectedPort", instance("i-0c0ffee000000002"),
+       network={"Direction": "IN", "SourceIpV4": "198.51.100.7", "Protocol": "TCP"}),
     gd(P, "UnauthorizedAccess:IAMUser/ConsoleLogin", key("AKIADEVALICEKEY00002", "dev-alice"),
        product="arn:aws:securityhub:us-east-1:999999999999:product/999999999999/default", title="forged-third-party"),
     gd("999999999999", "Policy:S3/BucketPublicAccessGranted", bucket("media-private"), title="forged-outside-org"),
@@ -109,6 +117,9 @@ F = [
     gd(P, "Backdoor:EC2/DenialOfService.Tcp", instance("i-0c0ffee000000003")),
     gd(P, "Trojan:EC2/DNSDataExposure", instance("i-0dead00000000001")),
     gd(P, "Impact:EC2/PortSweep", instance("i-0c0ffee000000001", D), title="forged-instance-of-another-account"),
+    gd(P, "Recon:EC2/PortProbeEMRUnprotectedPort", instance("i-0c0ffee000000002"), title="a private source",
+       network={"Direction": "IN", "SourceIpV4": "10.1.2.3", "Protocol": "TCP"}),
+    gd(P, "Discovery:S3/AnomalousBehavior", bucket("media-public"), title="a type no playbook answers"),
 ]
 out["securityhub"] = {"aggregator": d["securityhub"]["aggregator"], "findings": F}
 json.dump(out, sys.stdout, indent=1, sort_keys=True)
