@@ -40,6 +40,7 @@ struct pr {
     cJSON *arr;
     size_t n;
     hw_buf failures; /* one line per failed action (apply) */
+    cJSON *all;      /* every result (apply), for the notifications */
 };
 
 static cJSON *action_json(const hw_action_row *a)
@@ -119,6 +120,8 @@ static void result_text(void *arg, const hw_action_row *a)
 {
     struct pr *p = arg;
     p->n++;
+    if (p->all)
+        cJSON_AddItemToArray(p->all, action_json(a));
     if (strcmp(a->state, "failed") == 0)
         hw_buf_printf(&p->failures, "hubwarden remediate: action %s failed (%s %s %s %s): %s\n",
                       a->id, a->account, a->region, a->control, a->resource, a->reason);
@@ -190,6 +193,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     char plan_id[64];
     hw_plan_stats ps = { 0 };
     cJSON *out = opt_json ? cJSON_CreateObject() : NULL;
+    cJSON *results = NULL;
     hw_aws_client *cl = NULL;
     if (opt_plan_id) {
         char kind[32];
@@ -205,8 +209,9 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         if (hw_remedy_plan_build(st, &pol, &flt, actor(), plan_id, &ps, &e) != HW_OK)
             goto fail;
     }
-    struct pr acts = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0) };
-    struct pr skips = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0) };
+    struct pr acts = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0), NULL };
+    struct pr skips = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0), NULL };
+    results = cJSON_CreateArray(); /* for the notifications */
     hw_action_query q = { 0 };
     q.plan_id = plan_id;
     if (!out)
@@ -234,7 +239,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_cmd_aws_options(ctx, &ao, ov, HW_ARRAY_LEN(ov), session);
         if (hw_aws_client_new(&ao, &cl, &e) != HW_OK)
             goto fail;
-        struct pr res = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0) };
+        struct pr res = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0), results };
         hw_apply_stats as;
         if (!out)
             printf("apply %s\n", plan_id);
@@ -275,6 +280,23 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         if (as.failed)
             exit_code = HW_EXIT_PARTIAL;
     }
+    if (c->notifications.sns_topic_arn && *c->notifications.sns_topic_arn) {
+        if (!cl) {
+            hw_aws_options ao;
+            hw_aws_endpoint_override ov[32];
+            hw_cmd_aws_options(ctx, &ao, ov, HW_ARRAY_LEN(ov), "hubwarden-notify");
+            if (hw_aws_client_new(&ao, &cl, &e) != HW_OK)
+                goto fail;
+        }
+        size_t sent = 0, nfailed = 0;
+        int nrc = hw_remedy_notify(st, cl, c, plan_id, results, actor(), &sent, &nfailed, &e);
+        if (nrc != HW_OK)
+            goto fail;
+        if (!out && (sent || nfailed))
+            printf("notifications: %zu sent, %zu failed\n", sent, nfailed);
+    }
+    cJSON_Delete(results);
+    results = NULL;
     if (out) {
         char *s = cJSON_Print(out);
         if (s)
@@ -288,6 +310,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     return exit_code;
 fail:
     cJSON_Delete(out);
+    cJSON_Delete(results);
     hw_aws_client_free(cl);
     hw_remedy_policy_free(&pol);
     hw_store_close(st);

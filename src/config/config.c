@@ -124,6 +124,9 @@ static const struct key config_keys[] = {
       "malicious-ip): \"auto\", \"approval\" (the default of each) or \"off\"." },
     { "remediation.approval_hours", K_INT, OFF(remediation.approval_hours), 0, 1, 8760, NULL,
       "72", "An approval older than this many hours is not applied (the action expires)." },
+    { "notifications.sns_topic_arn", K_STR, OFF(notifications.sns_topic_arn), 0, 0, 0, NULL, "",
+      "SNS topic for one message per remediation run and kind: actions awaiting approval, "
+      "executed playbooks, failures (empty: none)." },
     { "playbooks.ip_block_days", K_INT, OFF(playbooks.ip_block_days), 0, 1, 3650, NULL, "30",
       "malicious-ip: a network ACL deny entry is removed by the first run after this many days." },
     { "remediation.allow_disruptive_auto", K_BOOL, OFF(remediation.allow_disruptive_auto), 0, 0, 0,

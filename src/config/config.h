@@ -108,6 +108,10 @@ typedef struct hw_config {
     } remediation;
 
     struct {
+        char *sns_topic_arn; /* "": no SNS notifications */
+    } notifications;
+
+    struct {
         int ip_block_days; /* malicious-ip: a deny entry is removed after this many days */
     } playbooks;
 } hw_config;

@@ -214,6 +214,21 @@ int hw_remedy_playbook_trust(const hw_finding_row *f, const char *raw, size_t ra
                              const hw_remedy_policy *p, const hw_remedy_playbook **pb,
                              char *resource, size_t reslen, char *why, size_t whylen);
 
+/* ---------------------------------------------------------- notifications */
+
+/*
+ * One SNS Publish to notifications.sns_topic_arn (base credentials, the
+ * topic's region) per kind with items: plan_id's actions awaiting
+ * approval, and of `results` (a JSON array of action objects with id,
+ * state, account, region, control, resource, finding, reason) the
+ * executed playbook actions and the failures.  Each message is audited
+ * (notification.sent / notification.failed); a failure is warned about
+ * and counted, never an error.  Nothing when no topic is configured.
+ */
+int hw_remedy_notify(hw_store *st, hw_aws_client *c, const hw_config *cfg, const char *plan_id,
+                     const struct cJSON *results, const char *actor, size_t *sent,
+                     size_t *failed, hw_err *e);
+
 /* ------------------------------------------------------------------- plan */
 
 typedef struct hw_remedy_filter {

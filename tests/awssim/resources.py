@@ -494,3 +494,21 @@ def delete_network_acl_entry(st, p, caller, region, req):
             raise ApiError("InvalidNetworkAclEntry.NotFound", "The network acl entry identified by %d does not exist." % n, 400)
         a["entries"] = keep
     return {}
+
+
+# ------------------------------------------------------------- SNS (notifications)
+@op("sns", "Publish")
+def sns_publish(st, p, caller, region, req):
+    arn = p.get("TopicArn")
+    if not arn:
+        raise ApiError("InvalidParameter", "the simulator publishes to a TopicArn only", 400)
+    parts = arn.split(":")
+    if arn not in (st.scen.get("sns") or {}).get("topics", []) or len(parts) != 6 or parts[3] != region:
+        raise ApiError("NotFound", "Topic does not exist", 404)
+    if parts[4] != caller.account:
+        raise ApiError("AuthorizationError", "User is not authorized to perform: SNS:Publish on resource: %s" % arn, 403)
+    with st.lock:
+        msgs = st.__dict__.setdefault("sns_messages", [])
+        mid = "00000000-0000-4000-8000-%012d" % (len(msgs) + 1)
+        msgs.append({"TopicArn": arn, "Subject": p.get("Subject", ""), "Message": p["Message"], "MessageId": mid})
+    return {"MessageId": mid}

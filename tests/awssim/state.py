@@ -369,4 +369,5 @@ class State:
             return {"accounts": list(self.accounts.values()),
                     "findings": list(self.findings.values()),
                     "issued_credentials": sum(1 for k in self.keys.values() if k["token"]),
+                    "sns_messages": list(self.__dict__.get("sns_messages", [])),
                     "buckets": self.buckets}

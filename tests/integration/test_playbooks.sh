@@ -260,6 +260,42 @@ expect_rc 0 $HWC remediate --control ec2-compromise
 contains "$TMP/out" "approval $P us-east-1 ec2-compromise arn:aws:ec2:us-east-1:$P:instance/i-0c0ffee000000001"
 ok "approve --list; an expired approval is not applied and the finding waits for a new one"
 
+# ---- notifications: one SNS message per run and kind, listing the items;
+# a notification that fails is warned about and blocks nothing
+TOPIC=arn:aws:sns:us-east-1:222222222222:hubwarden-alerts
+sed "s|\"remediation\": {|\"notifications\": {\"sns_topic_arn\": \"$TOPIC\"}, \"remediation\": {|" "$TMP/hw.json" > "$TMP/notify.json"
+expect_rc 0 sqlite3 "$TMP/hw.db" "DELETE FROM plan_skips; DELETE FROM actions WHERE state = 'pending'"
+expect_rc 0 $HW --config "$TMP/notify.json" remediate
+contains "$TMP/out" "notifications: 1 sent, 0 failed"
+npending=$(grep -c '  approval ' "$TMP/out")
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND resource LIKE '%i-0c0ffee000000001'"
+again=$(cat "$TMP/out")
+expect_rc 0 $HWC approve "$again" --by bob --reason "IR-81"
+expect_rc 0 $HW --config "$TMP/notify.json" remediate --apply --control ec2-compromise
+contains "$TMP/out" "notifications: 1 sent, 0 failed"
+sim_get /_awssim/state > "$TMP/sns.json"
+/usr/bin/python3 - "$TMP/sns.json" "$npending" "$again" "$TOPIC" <<'PY' || fail "SNS messages"
+import json, sys
+d = json.load(open(sys.argv[1]))
+msgs = d["sns_messages"]
+assert len(msgs) == 2, msgs
+assert all(m["TopicArn"] == sys.argv[4] for m in msgs)
+assert msgs[0]["Subject"] == "hubwarden: %s action(s) awaiting approval" % sys.argv[2], msgs[0]["Subject"]
+assert msgs[0]["Message"].count("  approve: hubwarden approve ") == int(sys.argv[2]), msgs[0]["Message"]
+assert msgs[1]["Subject"] == "hubwarden: 1 playbook action(s) executed", msgs[1]["Subject"]
+assert sys.argv[3] in msgs[1]["Message"] and "i-0c0ffee000000001" in msgs[1]["Message"], msgs[1]["Message"]
+PY
+sed "s|$TOPIC|arn:aws:sns:us-east-1:333333333333:someone-elses|" "$TMP/notify.json" > "$TMP/notify-bad.json"
+expect_rc 0 sqlite3 "$TMP/hw.db" "DELETE FROM plan_skips; DELETE FROM actions WHERE state = 'pending'"
+expect_rc 0 $HW --config "$TMP/notify-bad.json" remediate
+contains "$TMP/out" "notifications: 0 sent, 1 failed"
+contains "$TMP/err" "notification (approval, "
+contains "$TMP/err" "AuthorizationError"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT event, count(*) FROM audit_log WHERE event LIKE 'notification.%' GROUP BY event ORDER BY event"
+contains "$TMP/out" "notification.failed|1"
+contains "$TMP/out" "notification.sent|2"
+ok "notifications: one SNS message per run and kind; a failure warns, is audited, blocks nothing"
+
 # ---- the audit trail: every action, approval, before and after
 expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT detail FROM audit_log WHERE event = 'remediation.action' AND detail LIKE '%AKIADEVALICEKEY00001%' AND detail LIKE '%\"state\":\"done\"%'"
 contains "$TMP/out" '"before":{"UserName":"dev-alice","AccessKeyId":"AKIADEVALICEKEY00001","Status":"Active"}'

@@ -122,5 +122,7 @@ F = [
     gd(P, "Discovery:S3/AnomalousBehavior", bucket("media-public"), title="a type no playbook answers"),
 ]
 out["securityhub"] = {"aggregator": d["securityhub"]["aggregator"], "findings": F}
+out["sns"] = {"topics": ["arn:aws:sns:us-east-1:222222222222:hubwarden-alerts",
+                         "arn:aws:sns:us-east-1:333333333333:someone-elses"]}
 json.dump(out, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
