@@ -280,7 +280,8 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         if (as.failed)
             exit_code = HW_EXIT_PARTIAL;
     }
-    if (c->notifications.sns_topic_arn && *c->notifications.sns_topic_arn) {
+    if ((c->notifications.sns_topic_arn && *c->notifications.sns_topic_arn) ||
+        (c->notifications.webhook_url && *c->notifications.webhook_url)) {
         if (!cl) {
             hw_aws_options ao;
             hw_aws_endpoint_override ov[32];

@@ -127,6 +127,14 @@ static const struct key config_keys[] = {
     { "notifications.sns_topic_arn", K_STR, OFF(notifications.sns_topic_arn), 0, 0, 0, NULL, "",
       "SNS topic for one message per remediation run and kind: actions awaiting approval, "
       "executed playbooks, failures (empty: none)." },
+    { "notifications.webhook_url", K_STR, OFF(notifications.webhook_url), 0, 0, 0, NULL, "",
+      "HTTPS webhook (Slack-compatible JSON: text and blocks) for the same messages (empty: none)." },
+    { "notifications.webhook_secret_file", K_STR, OFF(notifications.webhook_secret_file), 0, 0, 0,
+      NULL, "",
+      "File holding the webhook's HMAC-SHA256 key (X-Hubwarden-Signature); else "
+      "$HUBWARDEN_WEBHOOK_SECRET; never in the configuration, never logged." },
+    { "notifications.webhook_ca_bundle", K_STR, OFF(notifications.webhook_ca_bundle), 0, 0, 0,
+      NULL, "", "CA file to verify the webhook's certificate (empty: the system's)." },
     { "playbooks.ip_block_days", K_INT, OFF(playbooks.ip_block_days), 0, 1, 3650, NULL, "30",
       "malicious-ip: a network ACL deny entry is removed by the first run after this many days." },
     { "remediation.allow_disruptive_auto", K_BOOL, OFF(remediation.allow_disruptive_auto), 0, 0, 0,

@@ -109,6 +109,9 @@ typedef struct hw_config {
 
     struct {
         char *sns_topic_arn; /* "": no SNS notifications */
+        char *webhook_url;   /* "": no webhook; else https:// only */
+        char *webhook_secret_file; /* the HMAC key; else $HUBWARDEN_WEBHOOK_SECRET */
+        char *webhook_ca_bundle;   /* "": the system's CAs */
     } notifications;
 
     struct {

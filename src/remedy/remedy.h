@@ -221,7 +221,11 @@ int hw_remedy_playbook_trust(const hw_finding_row *f, const char *raw, size_t ra
  * topic's region) per kind with items: plan_id's actions awaiting
  * approval, and of `results` (a JSON array of action objects with id,
  * state, account, region, control, resource, finding, reason) the
- * executed playbook actions and the failures.  Each message is audited
+ * executed playbook actions and the failures; the same to
+ * notifications.webhook_url as one Slack-compatible JSON POST (HTTPS only,
+ * X-Hubwarden-Signature: sha256=HMAC of the body when a secret is set in
+ * notifications.webhook_secret_file or $HUBWARDEN_WEBHOOK_SECRET).  Each
+ * delivery is audited
  * (notification.sent / notification.failed); a failure is warned about
  * and counted, never an error.  Nothing when no topic is configured.
  */

@@ -296,6 +296,63 @@ contains "$TMP/out" "notification.failed|1"
 contains "$TMP/out" "notification.sent|2"
 ok "notifications: one SNS message per run and kind; a failure warns, is audited, blocks nothing"
 
+# ---- the HTTPS webhook (a loopback server with its own CA): one
+# Slack-compatible message per run and kind, signed with the secret from a
+# file, which is never logged; plain http is refused
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=hubwarden test CA" \
+    -keyout "$TMP/ca.key" -out "$TMP/ca.pem" > /dev/null 2>&1 || fail "test CA"
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$TMP/srv.key" -out "$TMP/srv.csr" > /dev/null 2>&1 || fail "server key"
+printf 'subjectAltName=IP:127.0.0.1\n' > "$TMP/san.ext"
+openssl x509 -req -in "$TMP/srv.csr" -CA "$TMP/ca.pem" -CAkey "$TMP/ca.key" -CAcreateserial -days 2 \
+    -extfile "$TMP/san.ext" -out "$TMP/srv.pem" > /dev/null 2>&1 || fail "server certificate"
+/usr/bin/python3 "$ROOT/tests/integration/webhook_server.py" "$TMP/srv.pem" "$TMP/srv.key" "$TMP/wh.port" "$TMP/wh.log" &
+WH_PID=$!
+trap 'kill "$WH_PID" 2>/dev/null; cleanup' EXIT INT TERM
+i=0
+while [ ! -s "$TMP/wh.port" ]; do i=$((i + 1)); [ $i -gt 200 ] && fail "webhook server did not start"; sleep 0.05; done
+WH="https://127.0.0.1:$(cat "$TMP/wh.port")/hooks/T0001/s3cr3t-path"
+printf 'whsec-test-0001\n' > "$TMP/wh.secret"
+sed "s|\"remediation\": {|\"notifications\": {\"webhook_url\": \"$WH\", \"webhook_secret_file\": \"$TMP/wh.secret\", \"webhook_ca_bundle\": \"$TMP/ca.pem\"}, \"remediation\": {|" "$TMP/hw.json" > "$TMP/wh.json"
+expect_rc 0 sqlite3 "$TMP/hw.db" "DELETE FROM plan_skips; DELETE FROM actions WHERE state = 'pending'"
+expect_rc 0 $HW --config "$TMP/wh.json" remediate
+contains "$TMP/out" "notifications: 1 sent, 0 failed"
+/usr/bin/python3 - "$TMP/wh.log" <<'PY' || fail "webhook message"
+import hashlib, hmac, json, sys
+posts = [json.loads(l) for l in open(sys.argv[1])]
+assert len(posts) == 1, posts
+p = posts[0]
+assert p["path"] == "/hooks/T0001/s3cr3t-path" and p["content_type"] == "application/json", p
+want = "sha256=" + hmac.new(b"whsec-test-0001", p["body"].encode(), hashlib.sha256).hexdigest()
+assert p["signature"] == want, (p["signature"], want)
+b = json.loads(p["body"])
+assert b["text"].startswith("hubwarden: ") and b["text"].endswith("action(s) awaiting approval"), b["text"]
+assert b["blocks"][0]["type"] == "header"
+items = b["blocks"][1:]
+assert items and all("hubwarden approve " in x["text"]["text"] and "finding: " in x["text"]["text"] for x in items), items
+PY
+# a server refusing the message: warned (naming the host only), audited, nothing blocked
+kill "$WH_PID"; wait "$WH_PID" 2>/dev/null
+rm -f "$TMP/wh.port"
+/usr/bin/python3 "$ROOT/tests/integration/webhook_server.py" "$TMP/srv.pem" "$TMP/srv.key" "$TMP/wh.port" "$TMP/wh2.log" 500 &
+WH_PID=$!
+i=0
+while [ ! -s "$TMP/wh.port" ]; do i=$((i + 1)); [ $i -gt 200 ] && fail "webhook server did not start"; sleep 0.05; done
+sed "s|127.0.0.1:[0-9]*/|127.0.0.1:$(cat "$TMP/wh.port")/|" "$TMP/wh.json" > "$TMP/wh2.json"
+expect_rc 0 sqlite3 "$TMP/hw.db" "DELETE FROM plan_skips; DELETE FROM actions WHERE state = 'pending'"
+HUBWARDEN_WEBHOOK_SECRET=ignored expect_rc 0 $HW --config "$TMP/wh2.json" remediate
+contains "$TMP/out" "notifications: 0 sent, 1 failed"
+contains "$TMP/err" "not sent by webhook: webhook 127.0.0.1:$(cat "$TMP/wh.port"): HTTP 500"
+not_contains "$TMP/err" "s3cr3t-path"
+not_contains "$TMP/err" "whsec-test-0001"
+kill "$WH_PID"; wait "$WH_PID" 2>/dev/null
+sed "s|https://127.0.0.1|http://127.0.0.1|" "$TMP/wh.json" > "$TMP/wh3.json"
+expect_rc 0 sqlite3 "$TMP/hw.db" "DELETE FROM plan_skips; DELETE FROM actions WHERE state = 'pending'"
+expect_rc 0 $HW --config "$TMP/wh3.json" remediate
+contains "$TMP/err" "notifications.webhook_url: only https:// is allowed"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT count(*) FROM audit_log WHERE detail LIKE '%whsec-test-0001%' OR detail LIKE '%s3cr3t%'"
+[ "$(cat "$TMP/out")" = 0 ] || fail "the webhook secret or URL token reached the audit log"
+ok "webhook: one signed Slack-compatible message per run and kind over HTTPS; failures warn and block nothing"
+
 # ---- the audit trail: every action, approval, before and after
 expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT detail FROM audit_log WHERE event = 'remediation.action' AND detail LIKE '%AKIADEVALICEKEY00001%' AND detail LIKE '%\"state\":\"done\"%'"
 contains "$TMP/out" '"before":{"UserName":"dev-alice","AccessKeyId":"AKIADEVALICEKEY00001","Status":"Active"}'
