@@ -235,11 +235,48 @@ echo "== hubwarden approve $ID --by alice --reason 'CHG-1234'"
 echo
 echo "== hubwarden remediate --apply --control IAM.3   (the approved action runs)"
 ./hubwarden remediate --apply --control IAM.3 | sed -n '/^apply/,$p' | cut -c1-170
+
 echo
 echo "== hubwarden gate --severity HIGH   (a resource fixed since its last failing observation"
 echo "   counts as REMEDIATED until Security Hub evaluates it again)"
 gate_rc=0
 ./hubwarden gate --severity HIGH || gate_rc=$?
 echo "   gate exit status: $gate_rc"
+
+# GuardDuty playbooks: the same Organization with GuardDuty findings
+# (tests/data/awssim/playbooks.json); every playbook needs approval by default.
+kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null || true
+G="$D/playbooks"
+mkdir -p "$G"
+/usr/bin/python3 tests/awssim/awssim.py --scenario tests/data/awssim/playbooks.json \
+    --port-file "$G/port" --models "$ROOT/.build/models" --quiet > "$G/awssim.log" 2>&1 &
+SIM_PID=$!
+i=0
+while [ ! -s "$G/port" ]; do
+    i=$((i + 1)); [ $i -gt 200 ] && { cat "$G/awssim.log"; echo "demo: the simulator did not start"; exit 1; }
+    sleep 0.05
+done
+cat > "$G/hubwarden.json" <<JSON
+{
+  "db": "$G/hubwarden.db",
+  "aws": { "region": "us-east-1", "profile": "hubwarden-demo", "endpoint_url": "http://127.0.0.1:$(cat "$G/port")" },
+  "remediation": { "external_id": "hw-remedy-1" }
+}
+JSON
+export HUBWARDEN_CONFIG="$G/hubwarden.json"
 echo
-echo "demo: done (evidence stores: $D/hubwarden.db, $R/hubwarden.db; open $B/report.html in a browser)"
+echo "== GuardDuty playbooks: policy $G/hubwarden.json (remediation.playbooks: all approval)"
+./hubwarden scan > /dev/null
+echo
+echo "== hubwarden remediate --control iam-credential-exposure   (planned, pending approval)"
+./hubwarden remediate --control iam-credential-exposure > "$G/plan.txt"
+sed -n '1,7p' "$G/plan.txt" | cut -c1-170
+GID=$(sqlite3 "$G/hubwarden.db" "SELECT id FROM actions WHERE state = 'pending' AND resource = 'AWS::IAM::AccessKey:AKIADEVALICEKEY00001' LIMIT 1")
+echo
+echo "== hubwarden approve $GID --by alice --reason 'IR-77'"
+./hubwarden approve "$GID" --by alice --reason "IR-77: dev-alice's key used from outside AWS"
+echo
+echo "== hubwarden remediate --apply --control iam-credential-exposure   (the approved action runs)"
+./hubwarden remediate --apply --control iam-credential-exposure | sed -n '/^apply/,$p' | cut -c1-170
+echo
+echo "demo: done (evidence stores: $D/hubwarden.db, $R/hubwarden.db, $G/hubwarden.db; open $B/report.html in a browser)"

@@ -2,11 +2,15 @@
  * controls.c - `hubwarden controls list|show|coverage`: the catalogue in
  * controls/ (no store, no AWS).
  */
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
 #include <string.h>
 #include <strings.h>
 
 #include "catalog/catalog.h"
 #include "cmd/cmd.h"
+#include "remedy/remedy.h"
 
 static const char *framework, *output;
 static int as_json, format;
@@ -107,8 +111,109 @@ static int show_framework(const hw_framework *f)
     return hw_out_finish(&o) == 0 ? HW_EXIT_OK : HW_EXIT_INTERNAL;
 }
 
-static int show(const hw_catalog *cat, const char *id)
+/* One GuardDuty playbook, from <controls>/playbooks.xml (which
+ * tests/unit/test_playbook.c keeps equal to the code). */
+static int show_playbook(const char *dir, const char *name)
 {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/playbooks.xml", dir);
+    xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                XML_PARSE_NOWARNING);
+    if (!doc) {
+        fprintf(stderr, "hubwarden controls: %s: cannot read the playbooks\n", path);
+        return HW_EXIT_INTERNAL;
+    }
+    xmlXPathContextPtr x = xmlXPathNewContext(doc);
+    xmlXPathRegisterNs(x, (const xmlChar *)"p", (const xmlChar *)"urn:hubwarden:playbooks:1");
+    char expr[160];
+    snprintf(expr, sizeof expr, "//p:playbook[@name='%s']", name); /* a known name: no quote */
+    xmlXPathObjectPtr r = xmlXPathEvalExpression((const xmlChar *)expr, x);
+    int rc = HW_EXIT_OK;
+    if (!r || !r->nodesetval || r->nodesetval->nodeNr != 1) {
+        fprintf(stderr, "hubwarden controls: %s: no playbook %s\n", path, name);
+        rc = HW_EXIT_INTERNAL;
+        goto done;
+    }
+    xmlNodePtr pb = r->nodesetval->nodeTab[0];
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "playbook", name);
+    xmlChar *action = xmlGetProp(pb, (const xmlChar *)"action");
+    xmlChar *res = xmlGetProp(pb, (const xmlChar *)"resource");
+    cJSON_AddStringToObject(j, "action", action ? (const char *)action : "");
+    cJSON_AddStringToObject(j, "resource_type", res ? (const char *)res : "");
+    xmlFree(action);
+    xmlFree(res);
+    cJSON *types = cJSON_AddArrayToObject(j, "guardduty_types");
+    cJSON *calls = cJSON_AddArrayToObject(j, "calls");
+    cJSON *perms = cJSON_AddArrayToObject(j, "permissions");
+    for (xmlNodePtr n = pb->children; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        xmlChar *text = xmlNodeGetContent(n);
+        const char *t = text ? (const char *)text : "";
+        if (strcmp((const char *)n->name, "summary") == 0) {
+            cJSON_AddStringToObject(j, "summary", t);
+        } else if (strcmp((const char *)n->name, "type") == 0) {
+            cJSON_AddItemToArray(types, cJSON_CreateString(t));
+        } else if (strcmp((const char *)n->name, "permission") == 0) {
+            cJSON_AddItemToArray(perms, cJSON_CreateString(t));
+        } else if (strcmp((const char *)n->name, "call") == 0) {
+            xmlChar *svc = xmlGetProp(n, (const xmlChar *)"service");
+            xmlChar *op = xmlGetProp(n, (const xmlChar *)"operation");
+            xmlChar *step = xmlGetProp(n, (const xmlChar *)"step");
+            cJSON *c = cJSON_CreateObject();
+            hw_buf b = HW_BUF_INIT(0);
+            hw_buf_printf(&b, "%s:%s", svc ? (const char *)svc : "", op ? (const char *)op : "");
+            cJSON_AddStringToObject(c, "call", hw_buf_str(&b));
+            cJSON_AddStringToObject(c, "step", step ? (const char *)step : "");
+            cJSON_AddStringToObject(c, "what", t);
+            cJSON_AddItemToArray(calls, c);
+            hw_buf_free(&b);
+            xmlFree(svc);
+            xmlFree(op);
+            xmlFree(step);
+        }
+        xmlFree(text);
+    }
+    if (format != HW_OUT_TABLE && format != HW_OUT_CSV) {
+        rc = hw_out_document(stdout, format, j) == 0 ? HW_EXIT_OK : HW_EXIT_INTERNAL;
+        goto done;
+    }
+    if (format == HW_OUT_CSV) {
+        cJSON_Delete(j);
+        rc = hw_usage_error(&hw_cmd_controls, "cannot print a playbook as CSV (--output csv)");
+        goto done;
+    }
+    printf("%s  (GuardDuty playbook; action %s on %s)\n%s\n", name,
+           cJSON_GetObjectItem(j, "action")->valuestring,
+           cJSON_GetObjectItem(j, "resource_type")->valuestring,
+           cJSON_IsString(cJSON_GetObjectItem(j, "summary"))
+               ? cJSON_GetObjectItem(j, "summary")->valuestring
+               : "");
+    printf("mode: remediation.playbooks.%s (default approval)\nGuardDuty finding types:\n", name);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, types)
+        printf("  %s\n", it->valuestring);
+    printf("API calls:\n");
+    cJSON_ArrayForEach(it, calls)
+        printf("  %-6s %s: %s\n", cJSON_GetObjectItem(it, "step")->valuestring,
+               cJSON_GetObjectItem(it, "call")->valuestring,
+               cJSON_GetObjectItem(it, "what")->valuestring);
+    printf("IAM permissions of the remediation role:\n");
+    cJSON_ArrayForEach(it, perms)
+        printf("  %s\n", it->valuestring);
+    cJSON_Delete(j);
+done:
+    xmlXPathFreeObject(r);
+    xmlXPathFreeContext(x);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+static int show(const hw_catalog *cat, const char *dir, const char *id)
+{
+    if (hw_remedy_playbook_named(id))
+        return show_playbook(dir, id);
     const hw_control *c = hw_catalog_control(cat, id);
     for (size_t i = 0; !c && i < cat->ncontrols; i++)
         if (strcasecmp(cat->controls[i].id, id) == 0)
@@ -181,7 +286,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         return hw_cmd_fail(&e);
     }
     if (strcmp(sub, "show") == 0)
-        rc = show(cat, args[1]);
+        rc = show(cat, hw_cmd_controls_dir(ctx), args[1]);
     else if (strcmp(sub, "coverage") == 0)
         rc = coverage(cat);
     else
@@ -194,11 +299,12 @@ static int run(hw_ctx *ctx, int argc, char **argv)
 const struct hw_command hw_cmd_controls = {
     .name = "controls",
     .summary = "List and show controls and framework coverage.",
-    .synopsis = "list|show ID|show FRAMEWORK|coverage",
+    .synopsis = "list|show ID|show FRAMEWORK|show PLAYBOOK|coverage",
     .description = "list: every Security Hub control hubwarden knows (--framework: those a framework\n"
                    "uses); show ID: one control, its related requirements and what it evidences\n"
                    "(with the source of each link); show FRAMEWORK: its requirements with their\n"
-                   "controls or the manual marker; coverage: per framework, requirements automated,\n"
+                   "controls or the manual marker; show PLAYBOOK: a GuardDuty playbook's finding\n"
+                   "types, API calls and IAM permissions (controls/playbooks.xml); coverage: per framework, requirements automated,\n"
                    "manual and unmapped, then how many CRITICAL and HIGH controls evidence no\n"
                    "requirement, each with its reason.  --output table|json|jsonl|csv (CSV: list\n"
                    "and show FRAMEWORK only; --json: --output json).",

@@ -12,7 +12,7 @@
 #include "store/store.h"
 
 static int opt_plan, opt_apply, opt_json;
-static const char *opt_plan_id, *opt_control, *opt_account;
+static const char *opt_plan_id, *opt_control, *opt_account, *opt_undo;
 
 static const struct hw_option options[] = {
     { "plan", 0, HW_OPT_FLAG, &opt_plan, NULL, "build, store and print a plan (the default)" },
@@ -22,6 +22,8 @@ static const struct hw_option options[] = {
       "with --apply: run this stored plan unchanged; alone: print it" },
     { "control", 0, HW_OPT_STRING, &opt_control, "ID", "only findings of this control" },
     { "account", 0, HW_OPT_STRING, &opt_account, "ID", "only findings of this account" },
+    { "undo", 0, HW_OPT_STRING, &opt_undo, "ACTION-ID",
+      "put back the original security groups of a done ec2-compromise action" },
     { "json", 0, HW_OPT_FLAG, &opt_json, NULL, "print JSON" },
     { 0 },
 };
@@ -38,6 +40,7 @@ struct pr {
     cJSON *arr;
     size_t n;
     hw_buf failures; /* one line per failed action (apply) */
+    cJSON *all;      /* every result (apply), for the notifications */
 };
 
 static cJSON *action_json(const hw_action_row *a)
@@ -117,6 +120,8 @@ static void result_text(void *arg, const hw_action_row *a)
 {
     struct pr *p = arg;
     p->n++;
+    if (p->all)
+        cJSON_AddItemToArray(p->all, action_json(a));
     if (strcmp(a->state, "failed") == 0)
         hw_buf_printf(&p->failures, "hubwarden remediate: action %s failed (%s %s %s %s): %s\n",
                       a->id, a->account, a->region, a->control, a->resource, a->reason);
@@ -130,18 +135,38 @@ static void result_text(void *arg, const hw_action_row *a)
 
 /* ----------------------------------------------------------------- run */
 
+static int undo(hw_ctx *ctx, hw_store *st, const hw_remedy_policy *pol, hw_err *e)
+{
+    hw_aws_options ao;
+    hw_aws_endpoint_override ov[32];
+    char session[80];
+    snprintf(session, sizeof session, "hubwarden-undo");
+    hw_cmd_aws_options(ctx, &ao, ov, HW_ARRAY_LEN(ov), session);
+    hw_aws_client *cl = NULL;
+    if (hw_aws_client_new(&ao, &cl, e) != HW_OK)
+        return e->kind;
+    char why[512];
+    int rc = hw_remedy_undo(st, cl, pol, opt_undo, actor(), why, e);
+    hw_aws_client_free(cl);
+    if (rc == HW_OK)
+        printf("%s undone: %s\n", opt_undo, why);
+    return rc;
+}
+
 static int run(hw_ctx *ctx, int argc, char **argv)
 {
     char **args = NULL;
     int nargs = 0;
     opt_plan = opt_apply = opt_json = 0;
-    opt_plan_id = opt_control = opt_account = NULL;
+    opt_plan_id = opt_control = opt_account = opt_undo = NULL;
     int r = hw_parse_options(&hw_cmd_remediate, argc, argv, &args, &nargs);
     free(args);
     if (r)
         return r == 1 ? HW_EXIT_OK : HW_EXIT_USAGE;
     if (nargs)
         return hw_usage_error(&hw_cmd_remediate, "takes no arguments");
+    if (opt_undo && (opt_plan || opt_apply || opt_plan_id || opt_control || opt_account))
+        return hw_usage_error(&hw_cmd_remediate, "--undo takes no other option");
     if (opt_plan && opt_apply)
         return hw_usage_error(&hw_cmd_remediate, "--plan and --apply exclude each other");
     if (opt_plan_id && (opt_control || opt_account))
@@ -158,10 +183,17 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_store_close(st);
         return hw_cmd_fail(&e);
     }
+    if (opt_undo) {
+        int rc = undo(ctx, st, &pol, &e);
+        hw_remedy_policy_free(&pol);
+        hw_store_close(st);
+        return rc == HW_OK ? HW_EXIT_OK : hw_cmd_fail(&e);
+    }
     int exit_code = HW_EXIT_OK;
     char plan_id[64];
     hw_plan_stats ps = { 0 };
     cJSON *out = opt_json ? cJSON_CreateObject() : NULL;
+    cJSON *results = NULL;
     hw_aws_client *cl = NULL;
     if (opt_plan_id) {
         char kind[32];
@@ -181,8 +213,9 @@ static int run(hw_ctx *ctx, int argc, char **argv)
             hw_remedy_suppress_plan(st, c, &flt, plan_id, actor(), &nsup, &e) != HW_OK)
             goto fail;
     }
-    struct pr acts = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0) };
-    struct pr skips = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0) };
+    struct pr acts = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0), NULL };
+    struct pr skips = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0), NULL };
+    results = cJSON_CreateArray(); /* for the notifications */
     hw_action_query q = { 0 };
     q.plan_id = plan_id;
     if (!out)
@@ -210,7 +243,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_cmd_aws_options(ctx, &ao, ov, HW_ARRAY_LEN(ov), session);
         if (hw_aws_client_new(&ao, &cl, &e) != HW_OK)
             goto fail;
-        struct pr res = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0) };
+        struct pr res = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0), results };
         hw_apply_stats as;
         if (!out)
             printf("apply %s\n", plan_id);
@@ -238,6 +271,16 @@ static int run(hw_ctx *ctx, int argc, char **argv)
                    "%zu dropped, %zu failed\n",
                    as.run, as.done, as.compliant, as.gone, as.exempt, as.refused, as.dropped,
                    as.failed);
+        size_t unblocked = 0, unblock_failed = 0;
+        if (hw_remedy_ip_expire(st, cl, &pol, actor(), &unblocked, &unblock_failed, &e) != HW_OK) {
+            hw_buf_free(&res.failures);
+            goto fail;
+        }
+        if (!out && (unblocked || unblock_failed))
+            printf("expired IP blocks: %zu removed, %zu failed (retried on the next run)\n",
+                   unblocked, unblock_failed);
+        if (unblock_failed)
+            exit_code = HW_EXIT_PARTIAL;
         size_t wf_ok = 0, wf_failed = 0;
         hw_aws_ctx agg = { c->scan.aggregator_region, NULL };
         if (hw_remedy_workflow_sync(st, cl, &agg, actor(), &wf_ok, &wf_failed, &e) != HW_OK) {
@@ -253,6 +296,24 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         if (as.failed)
             exit_code = HW_EXIT_PARTIAL;
     }
+    if ((c->notifications.sns_topic_arn && *c->notifications.sns_topic_arn) ||
+        (c->notifications.webhook_url && *c->notifications.webhook_url)) {
+        if (!cl) {
+            hw_aws_options ao;
+            hw_aws_endpoint_override ov[32];
+            hw_cmd_aws_options(ctx, &ao, ov, HW_ARRAY_LEN(ov), "hubwarden-notify");
+            if (hw_aws_client_new(&ao, &cl, &e) != HW_OK)
+                goto fail;
+        }
+        size_t sent = 0, nfailed = 0;
+        int nrc = hw_remedy_notify(st, cl, c, plan_id, results, actor(), &sent, &nfailed, &e);
+        if (nrc != HW_OK)
+            goto fail;
+        if (!out && (sent || nfailed))
+            printf("notifications: %zu sent, %zu failed\n", sent, nfailed);
+    }
+    cJSON_Delete(results);
+    results = NULL;
     char head[128];
     hw_cmd_audit_anchor(st, plan_id, head);
     if (out && *head)
@@ -272,6 +333,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     return exit_code;
 fail:
     cJSON_Delete(out);
+    cJSON_Delete(results);
     hw_aws_client_free(cl);
     hw_remedy_policy_free(&pol);
     hw_store_close(st);
@@ -289,7 +351,9 @@ const struct hw_command hw_cmd_remediate = {
         "plan's auto actions and every approved action: assume remediation.role_name in\n"
         "the owning account, re-read the resource, make the smallest change, re-read to\n"
         "verify, record before and after.  A failed action never stops the others; exit\n"
-        "3 names each failure.",
+        "3 names each failure.  GuardDuty findings are answered by playbooks the same\n"
+        "way (remediation.playbooks).  --undo ACTION-ID puts back the original security\n"
+        "groups of a done ec2-compromise action.",
     .options = options,
     .run = run,
     .needs_config = 1,

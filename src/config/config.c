@@ -127,6 +127,25 @@ static const struct key config_keys[] = {
       "Mode of controls without a rule: auto, approval or off." },
     { "remediation.controls", K_REMEDY, OFF(remediation.rules), OFF(remediation.nrules), 0, 0, NULL,
       "{}", "Per control id: \"auto\", \"approval\" or \"off\"." },
+    { "remediation.playbooks", K_REMEDY, OFF(remediation.playbooks), OFF(remediation.nplaybooks), 0,
+      0, NULL, "{}",
+      "Per GuardDuty playbook (ec2-compromise, iam-credential-exposure, s3-exposure, "
+      "malicious-ip): \"auto\", \"approval\" (the default of each) or \"off\"." },
+    { "remediation.approval_hours", K_INT, OFF(remediation.approval_hours), 0, 1, 8760, NULL,
+      "72", "An approval older than this many hours is not applied (the action expires)." },
+    { "notifications.sns_topic_arn", K_STR, OFF(notifications.sns_topic_arn), 0, 0, 0, NULL, "",
+      "SNS topic for one message per remediation run and kind: actions awaiting approval, "
+      "executed playbooks, failures (empty: none)." },
+    { "notifications.webhook_url", K_STR, OFF(notifications.webhook_url), 0, 0, 0, NULL, "",
+      "HTTPS webhook (Slack-compatible JSON: text and blocks) for the same messages (empty: none)." },
+    { "notifications.webhook_secret_file", K_STR, OFF(notifications.webhook_secret_file), 0, 0, 0,
+      NULL, "",
+      "File holding the webhook's HMAC-SHA256 key (X-Hubwarden-Signature); else "
+      "$HUBWARDEN_WEBHOOK_SECRET; never in the configuration, never logged." },
+    { "notifications.webhook_ca_bundle", K_STR, OFF(notifications.webhook_ca_bundle), 0, 0, 0,
+      NULL, "", "CA file to verify the webhook's certificate (empty: the system's)." },
+    { "playbooks.ip_block_days", K_INT, OFF(playbooks.ip_block_days), 0, 1, 3650, NULL, "30",
+      "malicious-ip: a network ACL deny entry is removed by the first run after this many days." },
     { "remediation.allow_disruptive_auto", K_BOOL, OFF(remediation.allow_disruptive_auto), 0, 0, 0,
       NULL, "false",
       "Let disruptive remediations (IAM.3, IAM.8, IAM.22, ...) run auto; else they wait for approval." },
@@ -209,6 +228,8 @@ hw_config *hw_config_defaults(void)
     c->remediation.role_name = xstrdup_or("HubwardenRemediation");
     c->remediation.exemption_tag = xstrdup_or("hubwarden:exempt");
     c->remediation.max_actions_per_run = 100;
+    c->remediation.approval_hours = 72;
+    c->playbooks.ip_block_days = 30;
     c->remediation.max_actions_per_account = 25;
     c->remediation.max_share = 0.2;
     c->remediation.suppress_severities = calloc(2, sizeof(char *));
@@ -401,6 +422,17 @@ static int valid_control_id(const char *s)
     return 1;
 }
 
+/* The GuardDuty playbooks (src/remedy/playbook.c; controls/playbooks.xml). */
+static int known_playbook(const char *s)
+{
+    static const char *const names[] = { "ec2-compromise", "iam-credential-exposure",
+                                         "s3-exposure", "malicious-ip" };
+    for (size_t i = 0; i < HW_ARRAY_LEN(names); i++)
+        if (strcmp(names[i], s) == 0)
+            return 1;
+    return 0;
+}
+
 static int load_map(hw_config *c, const struct key *k, const cJSON *v,
                     const char *name, hw_err *e)
 {
@@ -445,9 +477,13 @@ static int load_map(hw_config *c, const struct key *k, const cJSON *v,
                             name, k->path, it->string);
             break;
         }
-        if (!valid_control_id(it->string)) {
+        if (strcmp(k->path, "remediation.playbooks") == 0 ? !known_playbook(it->string)
+                                                          : !valid_control_id(it->string)) {
             rc = hw_err_set(e, HW_EINVAL,
-                            "%s: %s.%s: not a Security Hub control id (like \"S3.8\")",
+                            strcmp(k->path, "remediation.playbooks") == 0
+                                ? "%s: %s.%s: not a playbook (ec2-compromise, "
+                                  "iam-credential-exposure, s3-exposure, malicious-ip)"
+                                : "%s: %s.%s: not a Security Hub control id (like \"S3.8\")",
                             name, k->path, it->string);
             break;
         }
@@ -886,6 +922,14 @@ int hw_config_load(const char *path, hw_config **out, hw_err *e)
     rc = hw_config_parse(path, hw_buf_str(&b), b.len, out, e);
     hw_buf_free(&b);
     return rc;
+}
+
+int hw_config_playbook_mode(const hw_config *c, const char *playbook)
+{
+    for (size_t i = 0; i < c->remediation.nplaybooks; i++)
+        if (strcmp(c->remediation.playbooks[i].control, playbook) == 0)
+            return c->remediation.playbooks[i].mode;
+    return HW_REMEDY_APPROVAL;
 }
 
 int hw_config_remedy_mode(const hw_config *c, const char *control)

@@ -92,7 +92,10 @@ typedef struct hw_config {
         int default_mode;       /* enum hw_remedy_mode */
         hw_remedy_rule *rules;  /* per control */
         size_t nrules;
+        hw_remedy_rule *playbooks; /* per GuardDuty playbook (default approval) */
+        size_t nplaybooks;
         int allow_disruptive_auto; /* disruptive controls may run auto */
+        int approval_hours;     /* an approval older than this is not applied */
         char *role_name;        /* assumed in the resource's account */
         char *external_id;
         char *exemption_tag;    /* tag on the real resource that always wins */
@@ -118,6 +121,17 @@ typedef struct hw_config {
         char **suppress_accounts;
         size_t nsuppress_accounts;
     } remediation;
+
+    struct {
+        char *sns_topic_arn; /* "": no SNS notifications */
+        char *webhook_url;   /* "": no webhook; else https:// only */
+        char *webhook_secret_file; /* the HMAC key; else $HUBWARDEN_WEBHOOK_SECRET */
+        char *webhook_ca_bundle;   /* "": the system's CAs */
+    } notifications;
+
+    struct {
+        int ip_block_days; /* malicious-ip: a deny entry is removed after this many days */
+    } playbooks;
 } hw_config;
 
 /*
@@ -141,6 +155,8 @@ void hw_config_free(hw_config *c);
 int hw_config_check_controls(const hw_config *c, int (*known)(void *arg, const char *id),
                              void *arg, const char *where, hw_err *e);
 
+/* The mode of a GuardDuty playbook (rule, else approval). */
+int hw_config_playbook_mode(const hw_config *c, const char *playbook);
 /* The remediation mode for a control (rule, else default). */
 int hw_config_remedy_mode(const hw_config *c, const char *control);
 

@@ -18,7 +18,7 @@ static char *print_state(const cJSON *j)
 }
 
 int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
-                         const char **state, char **before, char **after, char why[512],
+                         const char *finding, const char **state, char **before, char **after, char why[512],
                          hw_err *e)
 {
     *before = *after = NULL;
@@ -37,7 +37,7 @@ int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_a
         return HW_OK;
     }
     hw_remedy_target t = { a->account, a->region, a->control, a->resource,
-                           cfg->remediation.exemption_tag };
+                           cfg->remediation.exemption_tag, finding };
     cJSON *st0 = NULL;
     int verdict = HW_RV_FAILING;
     char found[256] = "";
@@ -181,6 +181,10 @@ static int still_failing(hw_store *st, const struct item *it, const char **why, 
 {
     struct still s = { it, 0 };
     const char *account[] = { it->account }, *control[] = { it->control }, *failed[] = { "FAILED" };
+    /* a playbook's finding (GuardDuty) has no control and no compliance */
+    int playbook = hw_remedy_playbook_named(it->control) != NULL;
+    if (playbook)
+        control[0] = "";
     hw_finding_query q = { 0 };
     q.id = it->finding_id;
     q.accounts = account;
@@ -188,17 +192,19 @@ static int still_failing(hw_store *st, const struct item *it, const char **why, 
     q.controls = control;
     q.ncontrols = 1;
     q.statuses = failed;
-    q.nstatuses = 1;
+    q.nstatuses = playbook ? 0 : 1;
     if (hw_store_findings(st, &q, still_cb, &s, e) != HW_OK)
         return -1;
-    *why = s.found == 0   ? "dropped: the finding is no longer FAILED and ACTIVE"
+    *why = s.found == 0 && playbook ? "dropped: the finding is no longer ACTIVE"
+           : s.found == 0           ? "dropped: the finding is no longer FAILED and ACTIVE"
            : s.found == 2 ? "dropped: the finding changed since the plan"
                           : "";
     return s.found == 1;
 }
 
-static int record(hw_store *st, const struct item *it, const char *state, const char *why,
-                  const char *before, const char *after, const char *actor, hw_err *e)
+static int record(hw_store *st, const hw_remedy_policy *p, const struct item *it,
+                  const char *state, const char *why, const char *before, const char *after,
+                  const char *actor, hw_err *e)
 {
     if (hw_store_begin(st, e) != HW_OK)
         return e->kind;
@@ -206,6 +212,8 @@ static int record(hw_store *st, const struct item *it, const char *state, const 
     int rc = hw_store_action_finish(st, it->id, state, why, before, after, failed ? why : NULL, e);
     if (rc == HW_OK && strcmp(state, "done") == 0)
         rc = hw_store_action_set_workflow(st, it->id, "want:RESOLVED", e);
+    if (rc == HW_OK && strcmp(state, "done") == 0 && strcmp(it->control, "malicious-ip") == 0)
+        rc = hw_remedy_ip_block_record(st, p, it->id, it->account, it->region, after, e);
     if (rc == HW_OK) {
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "action", it->id);
@@ -244,7 +252,7 @@ static void count(hw_apply_stats *s, const char *state)
         s->exempt++;
     else if (strcmp(state, "refused") == 0)
         s->refused++;
-    else if (strcmp(state, "dropped") == 0)
+    else if (strcmp(state, "dropped") == 0 || strcmp(state, "expired") == 0)
         s->dropped++;
     else
         s->failed++;
@@ -285,6 +293,21 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                 state = "dropped";
                 goto recorded;
             }
+            int64_t at = 0;
+            if (hw_store_action_approved_at(st, it->id, &at, e) != HW_OK) {
+                rc = e->kind;
+                break;
+            }
+            int hours = p->cfg->remediation.approval_hours;
+            if (hw_now() - at > (int64_t)hours * 3600) {
+                char when[32];
+                hw_time_iso(at, when);
+                snprintf(why, sizeof why,
+                         "expired: approved at %s, more than remediation.approval_hours (%d) ago",
+                         when, hours);
+                state = "expired";
+                goto recorded;
+            }
         }
         {
             /* a risk acceptance recorded since the plan: not run */
@@ -304,9 +327,19 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
         stats->run++;
         hw_err ae;
         hw_err_clear(&ae);
-        hw_remedy_run_action(c, p, &a, &state, &before, &after, why, &ae);
+        char *raw = NULL;
+        size_t rawlen = 0;
+        if (hw_remedy_playbook_named(it->control)) { /* it reads what the finding names */
+            if (hw_store_finding_raw(st, it->product_arn, it->finding_id, &raw, &rawlen, e) !=
+                HW_OK) {
+                rc = e->kind;
+                break;
+            }
+        }
+        hw_remedy_run_action(c, p, &a, raw, &state, &before, &after, why, &ae);
+        free(raw);
     recorded:
-        rc = record(st, it, state, why, before, after, actor, e);
+        rc = record(st, p, it, state, why, before, after, actor, e);
         count(stats, state);
         if (cb && rc == HW_OK) {
             a.state = state;

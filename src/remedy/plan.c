@@ -134,6 +134,8 @@ struct cand {
     int mode;
     char why[512];  /* approval reason, or the skip reason */
     int skip;
+    int gd;         /* a GuardDuty finding: its playbook is decided from the raw ASFF */
+    int ignore;     /* no playbook answers it, or the policy leaves it off: not listed */
 };
 
 struct collect {
@@ -183,6 +185,44 @@ static int collect_cb(void *arg, const hw_finding_row *f)
     k->fam = fam;
     k->mode = mode;
     snprintf(k->why, sizeof k->why, "%s", why);
+    c->n++;
+    if (!k->id || !k->product_arn || !k->account || !k->region || !k->control ||
+        !k->untrusted_reason) {
+        c->oom = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* GuardDuty findings (no control id): the playbook is decided later, from
+ * the raw ASFF (check_playbook). */
+static int collect_gd_cb(void *arg, const hw_finding_row *f)
+{
+    struct collect *c = arg;
+    if (f->control_id && *f->control_id)
+        return 0;
+    c->stats->findings++;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        struct cand *nv = realloc(c->v, cap * sizeof *nv);
+        if (!nv) {
+            c->oom = 1;
+            return 1;
+        }
+        c->v = nv;
+        c->cap = cap;
+    }
+    struct cand *k = &c->v[c->n];
+    memset(k, 0, sizeof *k);
+    k->id = hw_strdup(f->id);
+    k->product_arn = hw_strdup(f->product_arn);
+    k->account = hw_strdup(f->account_id);
+    k->region = hw_strdup(f->region);
+    k->control = hw_strdup("");
+    k->untrusted_reason = hw_strdup(f->untrusted_reason ? f->untrusted_reason : "");
+    k->updated_at = f->updated_at;
+    k->trusted = f->trusted;
+    k->gd = 1;
     c->n++;
     if (!k->id || !k->product_arn || !k->account || !k->region || !k->control ||
         !k->untrusted_reason) {
@@ -388,12 +428,58 @@ static int check_trust(hw_store *st, const hw_remedy_policy *p, struct cand *k, 
     return HW_OK;
 }
 
+/* A GuardDuty finding: its playbook (none: ignored), the playbook's mode
+ * (off: ignored) and the trust checks (playbook.c). */
+static int check_playbook(hw_store *st, const hw_remedy_policy *p, const hw_remedy_filter *flt,
+                          struct cand *k, hw_plan_stats *stats, hw_err *e)
+{
+    char *raw = NULL;
+    size_t len = 0;
+    if (hw_store_finding_raw(st, k->product_arn, k->id, &raw, &len, e) != HW_OK)
+        return e->kind;
+    hw_finding_row f = { 0 };
+    f.id = k->id;
+    f.product_arn = k->product_arn;
+    f.account_id = k->account;
+    f.region = k->region;
+    f.control_id = "";
+    f.trusted = k->trusted;
+    f.untrusted_reason = k->untrusted_reason;
+    char why[512];
+    const hw_remedy_playbook *pb = NULL;
+    int ok = hw_remedy_playbook_trust(&f, raw, len, p, &pb, k->resource, sizeof k->resource, why,
+                                      sizeof why);
+    free(raw);
+    if (!pb || (flt && flt->control && strcmp(flt->control, pb->name) != 0)) {
+        k->skip = k->ignore = 1;
+        return HW_OK;
+    }
+    char *name = hw_strdup(pb->name);
+    if (!name)
+        return hw_err_set(e, HW_ENOMEM, "out of memory planning");
+    free(k->control);
+    k->control = name;
+    k->fam = pb->family;
+    k->mode = hw_config_playbook_mode(p->cfg, name);
+    if (k->mode == HW_REMEDY_OFF) {
+        stats->off++;
+        k->skip = k->ignore = 1;
+        return HW_OK;
+    }
+    if (k->mode == HW_REMEDY_APPROVAL)
+        snprintf(k->why, sizeof k->why, "playbook %s needs approval (remediation.playbooks)",
+                 name);
+    if (!ok)
+        skip(k, "%s", why);
+    return HW_OK;
+}
+
 static int apply_breaker(struct cand *v, size_t n, struct totals *t, double max_share)
 {
     struct counter planned = { 0 };
     char key[96];
     for (size_t i = 0; i < n; i++) {
-        if (v[i].skip)
+        if (v[i].skip || v[i].gd) /* playbooks answer incidents, not a share of resources */
             continue;
         snprintf(key, sizeof key, "%s/%s", v[i].account, v[i].control);
         unsigned *c = counter_at(&planned, key, 1);
@@ -404,7 +490,7 @@ static int apply_breaker(struct cand *v, size_t n, struct totals *t, double max_
         (*c)++;
     }
     for (size_t i = 0; i < n; i++) {
-        if (v[i].skip)
+        if (v[i].skip || v[i].gd)
             continue;
         snprintf(key, sizeof key, "%s/%s", v[i].account, v[i].control);
         unsigned count = *counter_at(&planned, key, 0);
@@ -461,6 +547,8 @@ static int write_plan(hw_store *st, struct cand *v, size_t n, const char *actor,
     size_t seq = 0;
     for (size_t i = 0; i < n; i++) {
         struct cand *k = &v[i];
+        if (k->ignore)
+            continue;
         if (k->skip) {
             hw_plan_skip_row s = { k->id,     k->product_arn, k->account, k->region,
                                    k->control, k->resource,   k->why };
@@ -471,8 +559,13 @@ static int write_plan(hw_store *st, struct cand *v, size_t n, const char *actor,
         }
         char id[96];
         snprintf(id, sizeof id, "%s-%03zu", plan_id, ++seq);
-        hw_remedy_target t = { k->account, k->region, k->control, k->resource, exemption_tag };
+        char *raw = NULL; /* a playbook's calls name what its finding says */
+        size_t rawlen = 0;
+        if (k->gd && hw_store_finding_raw(st, k->product_arn, k->id, &raw, &rawlen, e) != HW_OK)
+            goto fail;
+        hw_remedy_target t = { k->account, k->region, k->control, k->resource, exemption_tag, raw };
         cJSON *calls = k->fam->calls(&t);
+        free(raw);
         char *calls_s = calls ? cJSON_PrintUnformatted(calls) : NULL;
         cJSON_Delete(calls);
         int approval = k->mode == HW_REMEDY_APPROVAL;
@@ -543,6 +636,16 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
     struct totals t = { { 0 }, 0 };
     struct counter seen = { 0 }; /* control|account|region|resource -> index + 1 */
     int rc = hw_store_findings(st, &q, collect_cb, &c, e);
+    if (rc == HW_OK && !c.oom && (!flt || !flt->control || hw_remedy_playbook_named(flt->control))) {
+        /* GuardDuty findings: any state but archived, whatever their compliance */
+        const char *none[] = { "" };
+        hw_finding_query g = q;
+        g.statuses = NULL;
+        g.nstatuses = 0;
+        g.controls = none;
+        g.ncontrols = 1;
+        rc = hw_store_findings(st, &g, collect_gd_cb, &c, e);
+    }
     if (rc == HW_OK && c.oom)
         rc = hw_err_set(e, HW_ENOMEM, "out of memory collecting findings");
     if (rc == HW_OK && hw_store_control_counts(st, totals_cb, &t, e) != HW_OK)
@@ -551,7 +654,7 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         rc = hw_err_set(e, HW_ENOMEM, "out of memory counting resources");
     struct opens opens = { { 0 }, NULL, 0, 0, 0 };
     hw_action_query oq = { 0 };
-    oq.state = "pending|approved|rejected|refused|done|already-compliant|gone";
+    oq.state = "pending|approved|rejected|refused|done|already-compliant|gone|undone";
     if (rc == HW_OK && hw_store_actions(st, &oq, opens_cb, &opens, e) != HW_OK)
         rc = e->kind;
     if (rc == HW_OK && opens.oom)
@@ -559,7 +662,9 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
     for (size_t i = 0; rc == HW_OK && i < c.n; i++) {
         struct cand *k = &c.v[i];
         char why[512];
-        if ((rc = check_trust(st, p, k, e)) != HW_OK || k->skip)
+        if ((rc = k->gd ? check_playbook(st, p, flt, k, stats, e) : check_trust(st, p, k, e)) !=
+                HW_OK ||
+            k->skip)
             continue;
         if (!hw_remedy_policy_in_scope(p, k->account, k->region, why, sizeof why)) {
             skip(k, "%s", why);
@@ -604,7 +709,8 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             skip(k, "awaiting approval as action %s", o->id);
         else if (strcmp(o->state, "approved") == 0)
             skip(k, "approved as action %s; runs on --apply", o->id);
-        else if (strcmp(o->state, "rejected") == 0 || strcmp(o->state, "refused") == 0)
+        else if (strcmp(o->state, "rejected") == 0 || strcmp(o->state, "refused") == 0 ||
+                 strcmp(o->state, "undone") == 0)
             skip(k, "%s as action %s; planned again when the finding changes", o->state, o->id);
         else
             skip(k, "fixed: action %s found it %s; waiting for Security Hub to evaluate again",

@@ -29,7 +29,8 @@ const hw_remedy_family *hw_remedy_family_for(const char *control)
     for (size_t i = 0; hw_remedy_families[i]; i++)
         if (in_list(hw_remedy_families[i]->controls, control))
             return hw_remedy_families[i];
-    return NULL;
+    const hw_remedy_playbook *pb = hw_remedy_playbook_named(control);
+    return pb ? pb->family : NULL;
 }
 
 int hw_remedy_disruptive(const hw_remedy_family *f, const char *control)

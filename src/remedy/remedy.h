@@ -53,6 +53,7 @@ const char *hw_remedy_verdict_name(int verdict);
 typedef struct hw_remedy_target {
     const char *account, *region, *control, *resource;
     const char *exemption_tag; /* tag key that exempts a resource */
+    const char *finding;       /* playbooks: the finding's stored ASFF JSON; else NULL */
 } hw_remedy_target;
 
 typedef struct hw_remedy_family {
@@ -79,7 +80,7 @@ extern const hw_remedy_family hw_remedy_ec2_open_ingress; /* EC2.13/14/19/53/54 
 extern const hw_remedy_family hw_remedy_iam_stale_keys; /* IAM.3/8/22 (iam_keys.c) */
 extern const hw_remedy_family hw_remedy_ebs_default;   /* EC2.7 (ebs.c) */
 
-/* The family that fixes control, or NULL. */
+/* The family that fixes control (or the playbook of that name), or NULL. */
 const hw_remedy_family *hw_remedy_family_for(const char *control);
 /* Every family, NULL-terminated. */
 extern const hw_remedy_family *const hw_remedy_families[];
@@ -147,6 +148,90 @@ int hw_remedy_resource_account(const char *resource, const char *partition, char
 int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
                     const hw_remedy_policy *p, char *resource, size_t reslen, char *why,
                     size_t whylen);
+
+/* ------------------------------------------------------------ playbooks */
+
+/* A GuardDuty playbook: a family whose `controls` is its one name
+ * ("iam-credential-exposure"), and the GuardDuty finding types it answers,
+ * NULL-terminated (a final '*' makes a prefix).  Its actions carry the
+ * playbook's name where a control remediation's carry the control id. */
+typedef struct hw_remedy_playbook {
+    const char *name;
+    const hw_remedy_family *family;
+    const char *const *types;
+} hw_remedy_playbook;
+
+/* The GuardDuty playbooks (playbook.c), NULL-terminated. */
+extern const hw_remedy_playbook *const hw_remedy_playbooks[];
+/* ec2-compromise and malicious-ip (pb_ec2.c). */
+extern const hw_remedy_family hw_remedy_pb_ec2_compromise;
+extern const hw_remedy_family hw_remedy_pb_malicious_ip;
+/* The public remote IPv4 a GuardDuty finding (ASFF JSON) names: Network
+ * (SourceIpV4 inbound, DestinationIpV4 outbound), else GuardDuty's
+ * ProductFields ...remoteIpDetails/ipAddressV4.  0 when none, or when it
+ * is private, loopback, link-local, shared or multicast. */
+int hw_remedy_finding_ip(const char *finding, char ip[16]);
+/* After a done malicious-ip action: its deny entry (from the state after)
+ * goes to the store's deny list, expiring in playbooks.ip_block_days. */
+int hw_remedy_ip_block_record(hw_store *st, const hw_remedy_policy *p, const char *action_id,
+                              const char *account, const char *region, const char *after,
+                              hw_err *e);
+/* Removes every expired deny entry that is still exactly as added
+ * (DeleteNetworkAclEntry), marks it removed and audits it; one that was
+ * changed or is gone is marked removed untouched; a failure is warned
+ * about and retried on the next run; each is audited. */
+int hw_remedy_ip_expire(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
+                        const char *actor, size_t *removed, size_t *failed, hw_err *e);
+/*
+ * `remediate --undo`: puts back the original security groups of a done
+ * ec2-compromise action (from its recorded state before), verifies, and
+ * records the action as "undone" with a remediation.undo audit entry;
+ * why says what was restored.  Snapshots, tags and protections stay.
+ * Any other action, or one not done, is HW_EINVAL.
+ */
+int hw_remedy_undo(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p, const char *id,
+                   const char *actor, char why[512], hw_err *e);
+/* Restores the OriginalGroups of the state `before` on t's instance; *now
+ * (malloc'd JSON) is the instance read after. */
+int hw_remedy_undo_groups(hw_aws_client *c, const hw_remedy_target *t, const char *before,
+                          char **now, char why[512], hw_err *e);
+/* The playbook of that name, or NULL (a control id: NULL). */
+const hw_remedy_playbook *hw_remedy_playbook_named(const char *name);
+/* The GuardDuty type an ASFF Types entry names, in GuardDuty's own form
+ * ("TTPs/Initial Access/UnauthorizedAccess:EC2-SSHBruteForce" and
+ * "UnauthorizedAccess:EC2/SSHBruteForce" both give the latter); 0 when the
+ * entry names none. */
+int hw_remedy_gd_type(const char *asff_type, char *out, size_t outlen);
+/* The playbook answering a GuardDuty type, or NULL. */
+const hw_remedy_playbook *hw_remedy_playbook_for(const char *gd_type);
+/*
+ * Trust for a GuardDuty finding, from its raw ASFF: *pb is the playbook
+ * its Types name (NULL: none; returns 0 with why ""), then the same checks
+ * as hw_remedy_trust with GuardDuty's own product ARN.  On 1, resource is
+ * the action's target (the bucket ARN, "AWS::IAM::AccessKey:ID", ...).
+ */
+int hw_remedy_playbook_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
+                             const hw_remedy_policy *p, const hw_remedy_playbook **pb,
+                             char *resource, size_t reslen, char *why, size_t whylen);
+
+/* ---------------------------------------------------------- notifications */
+
+/*
+ * One SNS Publish to notifications.sns_topic_arn (base credentials, the
+ * topic's region) per kind with items: plan_id's actions awaiting
+ * approval, and of `results` (a JSON array of action objects with id,
+ * state, account, region, control, resource, finding, reason) the
+ * executed playbook actions and the failures; the same to
+ * notifications.webhook_url as one Slack-compatible JSON POST (HTTPS only,
+ * X-Hubwarden-Signature: sha256=HMAC of the body when a secret is set in
+ * notifications.webhook_secret_file or $HUBWARDEN_WEBHOOK_SECRET).  Each
+ * delivery is audited
+ * (notification.sent / notification.failed); a failure is warned about
+ * and counted, never an error.  Nothing when no topic is configured.
+ */
+int hw_remedy_notify(hw_store *st, hw_aws_client *c, const hw_config *cfg, const char *plan_id,
+                     const struct cJSON *results, const char *actor, size_t *sent,
+                     size_t *failed, hw_err *e);
 
 /* ------------------------------------------------------------------- plan */
 
@@ -221,7 +306,7 @@ int hw_remedy_workflow_sync(hw_store *st, hw_aws_client *c, const hw_aws_ctx *ct
 
 /* Runs one action (exposed for tests): fills state, before, after, why. */
 int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
-                         const char **state, char **before, char **after, char why[512],
+                         const char *finding, const char **state, char **before, char **after, char why[512],
                          hw_err *e);
 
 #endif

@@ -178,6 +178,26 @@ int hw_store_action_set_workflow(hw_store *s, const char *id, const char *workfl
     return rc;
 }
 
+int hw_store_action_approved_at(hw_store *s, const char *id, int64_t *at, hw_err *e)
+{
+    *at = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT approved_at FROM approvals WHERE action_id = ?"
+                           " AND decision = 'approve' ORDER BY rowid DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "reading an approval");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = HW_OK;
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        hw_time_parse(store_col(st, 0), at);
+    else if (step != SQLITE_DONE)
+        rc = store_fail(s, e, "reading an approval");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int hw_store_action_decide(hw_store *s, const char *id, const char *decision, const char *by,
                            const char *comment, hw_err *e)
 {

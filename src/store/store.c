@@ -325,6 +325,22 @@ static const char *const migrations[] = {
     "  ON i.from_seq <= r.seq AND (i.to_seq IS NULL OR i.to_seq > r.seq) WHERE r.pruned = 0"
     "  UNION ALL SELECT run_id, framework, requirement, account_id, status, evidence"
     "  FROM evaluations_legacy;",
+    /* 10: the malicious-ip playbook's deny list: each network ACL entry it
+     * added (account, region, ACL, rule number, CIDR), the action that
+     * added it, when it expires (playbooks.ip_block_days) and when a later
+     * run removed it */
+    "CREATE TABLE ip_blocks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  action_id TEXT NOT NULL,"
+    "  account_id TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  network_acl_id TEXT NOT NULL,"
+    "  rule_number INTEGER NOT NULL,"
+    "  cidr TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  removed_at INTEGER);"
+    "CREATE INDEX ip_blocks_open ON ip_blocks(expires_at) WHERE removed_at IS NULL;",
 };
 
 /* C steps run after a migration's SQL, in its transaction (by index). */

@@ -555,6 +555,23 @@ int hw_store_action_put(hw_store *s, const hw_action_row *a, hw_err *e);
  * before, after, error may be NULL (reason NULL keeps the old one). */
 int hw_store_action_finish(hw_store *s, const char *id, const char *state, const char *reason,
                            const char *before, const char *after, const char *error, hw_err *e);
+/* The malicious-ip playbook's deny list (ip_blocks.c): one network ACL
+ * entry it added.  Times in epoch seconds; strings borrowed. */
+typedef struct hw_ip_block_row {
+    int64_t id;
+    const char *action_id, *account, *region, *network_acl_id, *cidr;
+    int rule_number;
+    int64_t created_at, expires_at;
+} hw_ip_block_row;
+int hw_store_ip_block_put(hw_store *s, const hw_ip_block_row *b, hw_err *e);
+/* Calls cb per entry not yet removed whose expires_at <= now (oldest
+ * first); stops early when cb returns non-zero. */
+int hw_store_ip_blocks_expired(hw_store *s, int64_t now,
+                               int (*cb)(void *arg, const hw_ip_block_row *b), void *arg,
+                               hw_err *e);
+int hw_store_ip_block_removed(hw_store *s, int64_t id, int64_t at, hw_err *e);
+/* When the action was last approved (epoch seconds; 0: never). */
+int hw_store_action_approved_at(hw_store *s, const char *id, int64_t *at, hw_err *e);
 /* Sets the workflow column (see hw_action_row). */
 int hw_store_action_set_workflow(hw_store *s, const char *id, const char *workflow, hw_err *e);
 /* Which actions hw_store_actions() returns: NULL fields match all; state

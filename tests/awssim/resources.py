@@ -129,9 +129,18 @@ def describe_security_groups(st, p, caller, region, req):
     with st.lock:
         groups = _region(st, caller.account, region)["security_groups"]
         ids = p.get("GroupIds") or sorted(groups)
+        want = {}
+        for f in p.get("Filters") or []:
+            if f.get("Name") not in ("vpc-id", "group-name"):
+                raise ApiError("InvalidParameterValue", "filter %s is not supported by the simulator"
+                               % f.get("Name"), 400)
+            want[f["Name"]] = set(f.get("Values") or [])
         out = []
         for gid in ids:
             g = _group(st, caller, region, gid)
+            if g["vpc_id"] not in want.get("vpc-id", {g["vpc_id"]}) or \
+                    g["name"] not in want.get("group-name", {g["name"]}):
+                continue
             out.append({"GroupId": gid, "GroupName": g["name"], "Description": g["description"],
                         "OwnerId": g["owner"], "VpcId": g["vpc_id"],
                         "Tags": [{"Key": k, "Value": v} for k, v in sorted(g["tags"].items())]})
@@ -237,3 +246,269 @@ def update_access_key(st, p, caller, region, req):
                 k["status"] = p["Status"]
                 return {}
     raise ApiError("NoSuchEntity", "The Access Key with id %s cannot be found." % p["AccessKeyId"], 404)
+
+
+# ------------------------------------------------- EC2 instances (playbooks)
+def _tags_in(specs, rtype):
+    out = {}
+    for s in specs or []:
+        if s.get("ResourceType") == rtype:
+            out.update({t["Key"]: t.get("Value", "") for t in s.get("Tags") or []})
+    return out
+
+
+def _tags_out(tags):
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+
+
+def _instance(st, caller, region, iid):
+    i = _region(st, caller.account, region).get("instances", {}).get(iid)
+    if i is None or i["state"] == "terminated":
+        raise ApiError("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist" % iid, 400)
+    return i
+
+
+def _seq(st, prefix):
+    """The next id of a kind (kept outside the dumped resource state)."""
+    seq = st.__dict__.setdefault("resource_seq", {})
+    seq[prefix] = seq.get(prefix, 0) + 1
+    return "%s-%017x" % (prefix, 0xf000 + seq[prefix])
+
+
+@op("ec2", "DescribeInstances")
+def describe_instances(st, p, caller, region, req):
+    if p.get("Filters"):
+        raise ApiError("InvalidParameterValue", "the simulator describes instances by InstanceIds only", 400)
+    with st.lock:
+        insts = _region(st, caller.account, region).get("instances", {})
+        ids = p.get("InstanceIds") or sorted(insts)
+        out = []
+        for iid in ids:
+            i = _instance(st, caller, region, iid)
+            groups = _region(st, caller.account, region)["security_groups"]
+            out.append({
+                "InstanceId": iid, "VpcId": i["vpc_id"], "SubnetId": i["subnet_id"],
+                "State": {"Name": i["state"], "Code": 16},
+                "SecurityGroups": [{"GroupId": g, "GroupName": groups[g]["name"] if g in groups else g}
+                                   for g in i["security_groups"]],
+                "BlockDeviceMappings": [{"DeviceName": "/dev/xvd%s" % chr(ord("a") + n),
+                                         "Ebs": {"VolumeId": v, "Status": "attached"}}
+                                        for n, v in enumerate(i["volumes"])],
+                "Tags": _tags_out(i["tags"])})
+        return {"Reservations": [{"ReservationId": "r-%s" % iid[2:], "OwnerId": caller.account,
+                                  "Instances": out}] if out else []}
+
+
+@op("ec2", "DescribeInstanceAttribute")
+def describe_instance_attribute(st, p, caller, region, req):
+    attr = p["Attribute"]
+    with st.lock:
+        i = _instance(st, caller, region, p["InstanceId"])
+        out = {"InstanceId": p["InstanceId"]}
+        if attr == "disableApiTermination":
+            out["DisableApiTermination"] = {"Value": i["disable_api_termination"]}
+        elif attr == "disableApiStop":
+            out["DisableApiStop"] = {"Value": i["disable_api_stop"]}
+        elif attr == "groupSet":
+            out["Groups"] = [{"GroupId": g} for g in i["security_groups"]]
+        else:
+            raise ApiError("InvalidParameterValue", "the simulator reads disableApiTermination, "
+                           "disableApiStop and groupSet only", 400)
+        return out
+
+
+@op("ec2", "ModifyInstanceAttribute")
+def modify_instance_attribute(st, p, caller, region, req):
+    given = [k for k in ("Groups", "DisableApiTermination", "DisableApiStop", "Attribute", "Value",
+                         "SourceDestCheck", "InstanceType", "UserData", "BlockDeviceMappings") if k in p]
+    if len(given) != 1:
+        raise ApiError("InvalidParameterCombination", "exactly one attribute can be modified at a time", 400)
+    with st.lock:
+        i = _instance(st, caller, region, p["InstanceId"])
+        if "Groups" in p:
+            groups = _region(st, caller.account, region)["security_groups"]
+            for g in p["Groups"]:
+                if g not in groups:
+                    raise ApiError("InvalidGroup.NotFound", "The security group '%s' does not exist" % g, 400)
+                if groups[g]["vpc_id"] != i["vpc_id"]:
+                    raise ApiError("InvalidGroup.NotFound", "The security group '%s' is not in VPC %s"
+                                   % (g, i["vpc_id"]), 400)
+            i["security_groups"] = list(p["Groups"])
+        elif "DisableApiTermination" in p:
+            i["disable_api_termination"] = bool(p["DisableApiTermination"].get("Value"))
+        elif "DisableApiStop" in p:
+            i["disable_api_stop"] = bool(p["DisableApiStop"].get("Value"))
+        else:
+            raise ApiError("InvalidParameterValue", "the simulator modifies Groups, DisableApiTermination "
+                           "and DisableApiStop only", 400)
+    return {}
+
+
+@op("ec2", "CreateTags")
+def create_tags(st, p, caller, region, req):
+    with st.lock:
+        r = _region(st, caller.account, region)
+        for rid in p["Resources"]:
+            target = (r.get("instances", {}).get(rid) or r.get("snapshots", {}).get(rid)
+                      or r["security_groups"].get(rid))
+            if target is None:
+                raise ApiError("InvalidID", "The ID '%s' is not valid" % rid, 400)
+            target["tags"].update({t["Key"]: t.get("Value", "") for t in p["Tags"]})
+    return {}
+
+
+@op("ec2", "CreateSnapshot")
+def create_snapshot(st, p, caller, region, req):
+    with st.lock:
+        r = _region(st, caller.account, region)
+        vid = p["VolumeId"]
+        if not any(vid in i["volumes"] for i in r.get("instances", {}).values()):
+            raise ApiError("InvalidVolume.NotFound", "The volume '%s' does not exist." % vid, 400)
+        sid = _seq(st, "snap")
+        snap = {"volume_id": vid, "description": p.get("Description", ""),
+                "tags": _tags_in(p.get("TagSpecifications"), "snapshot")}
+        r.setdefault("snapshots", {})[sid] = snap
+        return {"SnapshotId": sid, "VolumeId": vid, "State": "pending", "OwnerId": caller.account,
+                "Description": snap["description"], "Tags": _tags_out(snap["tags"])}
+
+
+@op("ec2", "DescribeSnapshots")
+def describe_snapshots(st, p, caller, region, req):
+    want = {}
+    for f in p.get("Filters") or []:
+        if not f.get("Name", "").startswith("tag:") and f.get("Name") != "volume-id":
+            raise ApiError("InvalidParameterValue", "filter %s is not supported by the simulator"
+                           % f.get("Name"), 400)
+        want[f["Name"]] = set(f.get("Values") or [])
+    if p.get("OwnerIds") and p["OwnerIds"] != ["self"] and p["OwnerIds"] != [caller.account]:
+        return {"Snapshots": []}
+    with st.lock:
+        out = []
+        for sid, s in sorted(_region(st, caller.account, region).get("snapshots", {}).items()):
+            ok = all((s["volume_id"] in vals) if name == "volume-id" else (s["tags"].get(name[4:]) in vals)
+                     for name, vals in want.items())
+            if ok:
+                out.append({"SnapshotId": sid, "VolumeId": s["volume_id"], "State": "completed",
+                            "OwnerId": caller.account, "Description": s["description"],
+                            "Tags": _tags_out(s["tags"])})
+        return {"Snapshots": out}
+
+
+@op("ec2", "CreateSecurityGroup")
+def create_security_group(st, p, caller, region, req):
+    with st.lock:
+        groups = _region(st, caller.account, region)["security_groups"]
+        vpc = p.get("VpcId", "vpc-0a1b2c3d")
+        if any(g["name"] == p["GroupName"] and g["vpc_id"] == vpc for g in groups.values()):
+            raise ApiError("InvalidGroup.Duplicate", "The security group '%s' already exists for VPC '%s'"
+                           % (p["GroupName"], vpc), 400)
+        gid = _seq(st, "sg")
+        # as AWS: a new group allows all outbound traffic
+        groups[gid] = {"name": p["GroupName"], "description": p["Description"], "vpc_id": vpc,
+                       "owner": caller.account, "tags": _tags_in(p.get("TagSpecifications"), "security-group"),
+                       "rules": [{"id": _seq(st, "sgr"), "egress": True, "protocol": "-1", "from": -1, "to": -1,
+                                  "cidr_ipv4": "0.0.0.0/0"}]}
+        return {"GroupId": gid, "Tags": _tags_out(groups[gid]["tags"])}
+
+
+@op("ec2", "RevokeSecurityGroupEgress")
+def revoke_security_group_egress(st, p, caller, region, req):
+    ids = p.get("SecurityGroupRuleIds")
+    if not ids:
+        raise ApiError("InvalidParameterCombination", "the simulator revokes by SecurityGroupRuleIds only", 400)
+    with st.lock:
+        g = _group(st, caller, region, p["GroupId"])
+        by_id = {r["id"]: r for r in g["rules"] if r["egress"]}
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise ApiError("InvalidSecurityGroupRuleId.NotFound",
+                           "The security group rule ID '%s' does not exist" % missing[0], 400)
+        g["rules"] = [r for r in g["rules"] if r["id"] not in set(ids)]
+    return {"Return": True}
+
+
+# ------------------------------------------------------ network ACLs (playbooks)
+def _acl_out(aid, a, account):
+    return {"NetworkAclId": aid, "VpcId": a["vpc_id"], "OwnerId": account, "IsDefault": False,
+            "Associations": [{"NetworkAclAssociationId": "aclassoc-%s" % s[7:], "NetworkAclId": aid, "SubnetId": s}
+                             for s in a["subnets"]],
+            "Entries": [{"RuleNumber": e["rule_number"], "Egress": e["egress"], "Protocol": e["protocol"],
+                         "RuleAction": e["action"], "CidrBlock": e["cidr"]}
+                        for e in sorted(a["entries"], key=lambda e: (e["egress"], e["rule_number"]))],
+            "Tags": []}
+
+
+def _acl(st, caller, region, aid):
+    a = _region(st, caller.account, region).get("network_acls", {}).get(aid)
+    if a is None:
+        raise ApiError("InvalidNetworkAclID.NotFound", "The network ACL ID '%s' does not exist" % aid, 400)
+    return a
+
+
+@op("ec2", "DescribeNetworkAcls")
+def describe_network_acls(st, p, caller, region, req):
+    want = {}
+    for f in p.get("Filters") or []:
+        if f.get("Name") not in ("association.subnet-id", "network-acl-id"):
+            raise ApiError("InvalidParameterValue", "filter %s is not supported by the simulator"
+                           % f.get("Name"), 400)
+        want[f["Name"]] = set(f.get("Values") or [])
+    with st.lock:
+        out = []
+        for aid, a in sorted(_region(st, caller.account, region).get("network_acls", {}).items()):
+            if p.get("NetworkAclIds") and aid not in p["NetworkAclIds"]:
+                continue
+            if "network-acl-id" in want and aid not in want["network-acl-id"]:
+                continue
+            if "association.subnet-id" in want and not want["association.subnet-id"] & set(a["subnets"]):
+                continue
+            out.append(_acl_out(aid, a, caller.account))
+        return {"NetworkAcls": out}
+
+
+@op("ec2", "CreateNetworkAclEntry")
+def create_network_acl_entry(st, p, caller, region, req):
+    n = int(p["RuleNumber"])
+    if not 1 <= n <= 32766:
+        raise ApiError("InvalidParameterValue", "rule number %d is not between 1 and 32766" % n, 400)
+    if p["RuleAction"] not in ("allow", "deny"):
+        raise ApiError("InvalidParameterValue", "RuleAction must be allow or deny", 400)
+    if not p.get("CidrBlock"):
+        raise ApiError("MissingParameter", "the simulator needs CidrBlock", 400)
+    with st.lock:
+        a = _acl(st, caller, region, p["NetworkAclId"])
+        if any(e["rule_number"] == n and e["egress"] == bool(p["Egress"]) for e in a["entries"]):
+            raise ApiError("NetworkAclEntryAlreadyExists", "The network acl entry identified by %d already exists." % n, 400)
+        a["entries"].append({"rule_number": n, "egress": bool(p["Egress"]), "protocol": str(p["Protocol"]),
+                             "action": p["RuleAction"], "cidr": p["CidrBlock"]})
+    return {}
+
+
+@op("ec2", "DeleteNetworkAclEntry")
+def delete_network_acl_entry(st, p, caller, region, req):
+    n = int(p["RuleNumber"])
+    with st.lock:
+        a = _acl(st, caller, region, p["NetworkAclId"])
+        keep = [e for e in a["entries"] if not (e["rule_number"] == n and e["egress"] == bool(p["Egress"]))]
+        if len(keep) == len(a["entries"]):
+            raise ApiError("InvalidNetworkAclEntry.NotFound", "The network acl entry identified by %d does not exist." % n, 400)
+        a["entries"] = keep
+    return {}
+
+
+# ------------------------------------------------------------- SNS (notifications)
+@op("sns", "Publish")
+def sns_publish(st, p, caller, region, req):
+    arn = p.get("TopicArn")
+    if not arn:
+        raise ApiError("InvalidParameter", "the simulator publishes to a TopicArn only", 400)
+    parts = arn.split(":")
+    if arn not in (st.scen.get("sns") or {}).get("topics", []) or len(parts) != 6 or parts[3] != region:
+        raise ApiError("NotFound", "Topic does not exist", 404)
+    if parts[4] != caller.account:
+        raise ApiError("AuthorizationError", "User is not authorized to perform: SNS:Publish on resource: %s" % arn, 403)
+    with st.lock:
+        msgs = st.__dict__.setdefault("sns_messages", [])
+        mid = "00000000-0000-4000-8000-%012d" % (len(msgs) + 1)
+        msgs.append({"TopicArn": arn, "Subject": p.get("Subject", ""), "Message": p["Message"], "MessageId": mid})
+    return {"MessageId": mid}

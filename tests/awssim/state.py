@@ -100,6 +100,30 @@ def load_resources(spec):
                                "tags": dict(g.get("tags") or {}), "rules": rules}
             regions[region] = {"security_groups": groups,
                                "ebs_encryption_by_default": bool(r.get("ebs_encryption_by_default", False))}
+            # EC2 instances and their EBS volumes (GuardDuty playbooks);
+            # snapshots appear when created
+            if r.get("instances") is not None:
+                insts = {}
+                for iid, i in r["instances"].items():
+                    insts[iid] = {"vpc_id": i.get("vpc_id", "vpc-0a1b2c3d"), "subnet_id": i.get("subnet_id", "subnet-0a1b"),
+                                  "state": i.get("state", "running"), "security_groups": list(i.get("security_groups") or []),
+                                  "volumes": list(i.get("volumes") or []), "tags": dict(i.get("tags") or {}),
+                                  "disable_api_termination": bool(i.get("disable_api_termination")),
+                                  "disable_api_stop": bool(i.get("disable_api_stop"))}
+                regions[region]["instances"] = insts
+                regions[region]["snapshots"] = {}
+            if r.get("network_acls") is not None:
+                acls = {}
+                for aid, acl in r["network_acls"].items():
+                    entries = [{"rule_number": int(x["rule_number"]), "egress": bool(x.get("egress")),
+                                "protocol": str(x.get("protocol", "-1")), "action": x.get("action", "allow"),
+                                "cidr": x.get("cidr", "0.0.0.0/0")} for x in acl.get("entries") or []]
+                    for eg in (False, True):  # every NACL ends with its catch-all deny
+                        entries.append({"rule_number": 32767, "egress": eg, "protocol": "-1",
+                                        "action": "deny", "cidr": "0.0.0.0/0"})
+                    acls[aid] = {"vpc_id": acl.get("vpc_id", "vpc-0a1b2c3d"), "subnets": list(acl.get("subnets") or []),
+                                 "entries": entries}
+                regions[region]["network_acls"] = acls
         users = {}
         for name, u in ((a.get("iam") or {}).get("users") or {}).items():
             keys = []
@@ -345,4 +369,5 @@ class State:
             return {"accounts": list(self.accounts.values()),
                     "findings": list(self.findings.values()),
                     "issued_credentials": sum(1 for k in self.keys.values() if k["token"]),
+                    "sns_messages": list(self.__dict__.get("sns_messages", [])),
                     "buckets": self.buckets}

@@ -457,5 +457,90 @@ class ResourceTests(unittest.TestCase):
         self.assertNotEqual(rc, 0)  # enum checked against the model
 
 
+
+class PlaybookResourceTests(ResourceTests):
+    """EC2 instances, volumes, snapshots and quarantine groups the
+    ec2-compromise playbook reads and changes
+    (tests/data/awssim/playbooks.json), driven by awscli."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.isdir(os.path.join(MODELS, "s3control")):
+            raise unittest.SkipTest("current models not laid out in %s (run make models)" % MODELS)
+        cls.sim = Sim("--no-rate-limit", scenario=os.path.join(ROOT, "tests", "data", "awssim", "playbooks.json"))
+        rc, out, err = aws(cls.sim, "sts", "assume-role", "--role-arn",
+                           "arn:aws:iam::333333333333:role/HubwardenRemediation",
+                           "--role-session-name", "playbook-test", "--external-id", "hw-remedy-1")
+        assert rc == 0, err
+        c = out["Credentials"]
+        cls.creds = {"key": c["AccessKeyId"], "secret": c["SecretAccessKey"], "token": c["SessionToken"]}
+
+    # the parent's tests need remedy.json's resources
+    test_s3_bucket_public_access_block = test_s3control_account_block = None
+    test_ec2_security_group_rules_and_ebs = test_iam_access_keys = None
+
+    def test_instances_snapshots_quarantine(self):
+        i = "i-0c0ffee000000001"
+        rc, out, err = self.member("ec2", "describe-instances", "--instance-ids", i)
+        self.assertEqual(rc, 0, err)
+        inst = out["Reservations"][0]["Instances"][0]
+        self.assertEqual([g["GroupId"] for g in inst["SecurityGroups"]], ["sg-0web1", "sg-0ssh1"])
+        self.assertEqual([b["Ebs"]["VolumeId"] for b in inst["BlockDeviceMappings"]],
+                         ["vol-0aa1000000000001", "vol-0aa1000000000002"])
+        rc, _, err = self.member("ec2", "describe-instances", "--instance-ids", "i-0dead00000000001")
+        self.assertIn("InvalidInstanceID.NotFound", err)
+        # snapshots, found again by tag
+        rc, out, err = self.member("ec2", "create-snapshot", "--volume-id", "vol-0aa1000000000001",
+                                   "--tag-specifications", "ResourceType=snapshot,Tags=[{Key=hubwarden:finding,Value=f-1}]")
+        self.assertEqual(rc, 0, err)
+        snap = out["SnapshotId"]
+        rc, out, err = self.member("ec2", "describe-snapshots", "--owner-ids", "self", "--filters",
+                                   "Name=tag:hubwarden:finding,Values=f-1")
+        self.assertEqual([s["SnapshotId"] for s in out["Snapshots"]], [snap])
+        rc, out, err = self.member("ec2", "describe-snapshots", "--owner-ids", "self", "--filters",
+                                   "Name=tag:hubwarden:finding,Values=f-2")
+        self.assertEqual(out["Snapshots"], [])
+        rc, _, err = self.member("ec2", "create-snapshot", "--volume-id", "vol-0nope")
+        self.assertIn("InvalidVolume.NotFound", err)
+        # a new group allows all egress, as on AWS; revoked by rule id
+        rc, out, err = self.member("ec2", "create-security-group", "--group-name", "q", "--description", "q",
+                                   "--vpc-id", "vpc-0a1b2c3d")
+        self.assertEqual(rc, 0, err)
+        q = out["GroupId"]
+        rc, _, err = self.member("ec2", "create-security-group", "--group-name", "q", "--description", "q",
+                                 "--vpc-id", "vpc-0a1b2c3d")
+        self.assertIn("InvalidGroup.Duplicate", err)
+        rc, out, err = self.member("ec2", "describe-security-groups", "--filters", "Name=vpc-id,Values=vpc-0a1b2c3d",
+                                   "Name=group-name,Values=q")
+        self.assertEqual([g["GroupId"] for g in out["SecurityGroups"]], [q])
+        rc, out, err = self.member("ec2", "describe-security-group-rules", "--filters", "Name=group-id,Values=" + q)
+        rules = out["SecurityGroupRules"]
+        self.assertEqual([(r["IsEgress"], r["CidrIpv4"]) for r in rules], [(True, "0.0.0.0/0")])
+        rc, _, err = self.member("ec2", "revoke-security-group-egress", "--group-id", q,
+                                 "--security-group-rule-ids", rules[0]["SecurityGroupRuleId"])
+        self.assertEqual(rc, 0, err)
+        # groups, protection, tags: one attribute a call
+        rc, _, err = self.member("ec2", "modify-instance-attribute", "--instance-id", i, "--groups", q)
+        self.assertEqual(rc, 0, err)
+        rc, _, err = self.member("ec2", "modify-instance-attribute", "--instance-id", i, "--disable-api-termination")
+        self.assertEqual(rc, 0, err)
+        rc, _, err = self.member("ec2", "modify-instance-attribute", "--instance-id", i, "--disable-api-stop")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("ec2", "describe-instance-attribute", "--instance-id", i,
+                                   "--attribute", "disableApiTermination")
+        self.assertTrue(out["DisableApiTermination"]["Value"])
+        rc, out, err = self.member("ec2", "describe-instance-attribute", "--instance-id", i,
+                                   "--attribute", "disableApiStop")
+        self.assertTrue(out["DisableApiStop"]["Value"])
+        rc, _, err = self.member("ec2", "create-tags", "--resources", i, "--tags", "Key=hubwarden:finding,Value=f-1")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("ec2", "describe-instances", "--instance-ids", i)
+        inst = out["Reservations"][0]["Instances"][0]
+        self.assertEqual([g["GroupId"] for g in inst["SecurityGroups"]], [q])
+        self.assertIn({"Key": "hubwarden:finding", "Value": "f-1"}, inst["Tags"])
+        rc, _, err = self.member("ec2", "modify-instance-attribute", "--instance-id", i, "--groups", "sg-0nope")
+        self.assertIn("InvalidGroup.NotFound", err)
+
+
 if __name__ == "__main__":
     unittest.main()

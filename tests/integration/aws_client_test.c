@@ -399,7 +399,7 @@ static void protocols(void)
     }
     filters[20] = (hw_aws_param){ "MaxResults", "5" };
     doc = NULL;
-    rc = hw_aws_query_call(c, NULL, &ec2, "DescribeInstances", filters, HW_ARRAY_LEN(filters), &doc,
+    rc = hw_aws_query_call(c, NULL, &ec2, "DescribeVolumes", filters, HW_ARRAY_LEN(filters), &doc,
                            &e);
     ae = hw_aws_last_error(c);
     CHECK(rc == HW_EAWS && strcmp(ae->code, "InvalidAction") == 0 && ae->request_id[0],

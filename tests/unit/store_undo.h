@@ -7,6 +7,9 @@
 #ifndef HW_TEST_STORE_UNDO_H
 #define HW_TEST_STORE_UNDO_H
 
+/* 10: no deny list of the malicious-ip playbook */
+#define HW_UNDO_10 "DROP INDEX ip_blocks_open; DROP TABLE ip_blocks;"
+
 /* 9: control evidence stored once; eval_intervals a table again, with
  * the whole evidence the view puts together */
 #define HW_UNDO_9                                                                            \

@@ -267,7 +267,7 @@ static void test_families(void)
         const hw_remedy_family *f = hw_remedy_families[i];
         CU_ASSERT_PTR_NOT_NULL(f->permissions[0]);
         hw_remedy_target t = { "333333333333", "us-east-1", f->controls[0], "arn:aws:s3:::b",
-                               "hubwarden:exempt" };
+                               "hubwarden:exempt", NULL };
         char *s = NULL;
         struct cJSON *calls = f->calls(&t);
         CU_ASSERT_PTR_NOT_NULL(calls);
@@ -509,7 +509,7 @@ static void test_controls_data(void)
         }
         /* every call listed is one the plan shows */
         hw_remedy_target t = { "333333333333", "us-east-1", f->controls[0], "arn:aws:s3:::b",
-                               "hubwarden:exempt" };
+                               "hubwarden:exempt", NULL };
         cJSON *calls = f->calls(&t);
         char *text = cJSON_PrintUnformatted(calls);
         xmlXPathObjectPtr call = xp(x, "r:call");

@@ -1,0 +1,423 @@
+/*
+ * playbook.c - GuardDuty playbooks: which GuardDuty finding types each
+ * answers, the trust checks for a GuardDuty finding, and the playbooks
+ * themselves as remediation families, so that they run through the same
+ * plan / approve / apply / audit machinery as control remediations.  An
+ * action of a playbook carries the playbook's name where a control
+ * remediation carries its control id.
+ *
+ * iam-credential-exposure: deactivate exactly the access key the finding
+ * names (Resources[].Details.AwsIamAccessKey, resource id
+ * "AWS::IAM::AccessKey:<id>"), after re-reading it: a key that is gone, or
+ * that belongs to another user than the finding says, is not touched.
+ * s3-exposure: the bucket's Block Public Access on (s3.c's remediation).
+ * The lists of types, calls and permissions are in controls/playbooks.xml,
+ * checked against this file by tests/unit/test_playbook.c.
+ */
+#include "remedy/remedy_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- matching */
+
+int hw_remedy_gd_type(const char *asff_type, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    /* the segment holding "Namespace:Resource" starts the GuardDuty type */
+    const char *colon = strchr(asff_type, ':');
+    if (!colon)
+        return 0;
+    const char *start = colon;
+    while (start > asff_type && start[-1] != '/')
+        start--;
+    if (start == colon || strlen(start) >= outlen)
+        return 0;
+    snprintf(out, outlen, "%s", start);
+    /* Security Hub writes GuardDuty's "EC2/SSHBruteForce" as "EC2-SSHBruteForce" */
+    char *rest = out + (colon - start) + 1;
+    if (!strchr(rest, '/')) {
+        char *dash = strchr(rest, '-');
+        if (!dash)
+            return 0;
+        *dash = '/';
+    }
+    return rest[0] != '/' && strchr(rest, '/')[1] != '\0';
+}
+
+static int type_matches(const char *pattern, const char *type)
+{
+    size_t n = strlen(pattern);
+    if (n && pattern[n - 1] == '*')
+        return strncmp(pattern, type, n - 1) == 0;
+    return strcmp(pattern, type) == 0;
+}
+
+const hw_remedy_playbook *hw_remedy_playbook_for(const char *gd_type)
+{
+    /* a type named exactly wins over a prefix */
+    for (int exact = 1; exact >= 0; exact--)
+        for (size_t i = 0; hw_remedy_playbooks[i]; i++)
+            for (const char *const *t = hw_remedy_playbooks[i]->types; *t; t++)
+                if ((strchr(*t, '*') == NULL) == exact && type_matches(*t, gd_type))
+                    return hw_remedy_playbooks[i];
+    return NULL;
+}
+
+const hw_remedy_playbook *hw_remedy_playbook_named(const char *name)
+{
+    for (size_t i = 0; hw_remedy_playbooks[i]; i++)
+        if (strcmp(hw_remedy_playbooks[i]->name, name) == 0)
+            return hw_remedy_playbooks[i];
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- trust */
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static const char key_prefix[] = "AWS::IAM::AccessKey:";
+
+/* An access key id: 16 to 128 upper-case letters and digits. */
+static int key_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 16 && n <= 128 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == n;
+}
+
+/* An IAM user name as IAM allows it. */
+static int user_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 1 && n <= 64 &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-") == n;
+}
+
+/* The user an AwsIamAccessKey resource names (PrincipalName, else the
+ * deprecated UserName); "" when none. */
+static const char *key_user(const cJSON *res)
+{
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(res, "Details"), "AwsIamAccessKey");
+    const char *u = jstr(d, "PrincipalName");
+    return *u ? u : jstr(d, "UserName");
+}
+
+/* The resource of the finding the playbook acts on, checked: 1 with the
+ * target in resource, else 0 with why. */
+static int playbook_resource(const hw_remedy_playbook *pb, const cJSON *j, const char *acct,
+                             const char *partition, char *resource, size_t reslen, char *why,
+                             size_t whylen)
+{
+    const cJSON *res;
+    const char *want = strcmp(pb->name, "iam-credential-exposure") == 0 ? "AwsIamAccessKey"
+                       : strcmp(pb->name, "s3-exposure") == 0       ? "AwsS3Bucket"
+                       : strcmp(pb->name, "ec2-compromise") == 0 ||
+                               strcmp(pb->name, "malicious-ip") == 0
+                           ? "AwsEc2Instance"
+                                                                    : "";
+    cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(j, "Resources")) {
+        if (strcmp(jstr(res, "Type"), want) != 0)
+            continue;
+        const char *rid = jstr(res, "Id");
+        char racct[16];
+        int parsed = 0;
+        if (strcmp(want, "AwsIamAccessKey") == 0) {
+            const char *u = key_user(res);
+            if (!hw_starts_with(rid, key_prefix) || !key_id_ok(rid + strlen(key_prefix))) {
+                snprintf(why, whylen, "untrusted: resource %.200s is not an access key id", rid);
+                return 0;
+            }
+            if (!user_ok(u)) {
+                snprintf(why, whylen, "untrusted: access key %.150s names no valid IAM user",
+                         rid + strlen(key_prefix));
+                return 0;
+            }
+        } else if (strcmp(want, "AwsEc2Instance") == 0) {
+            if (hw_remedy_resource_account(rid, partition, racct) != 0 || !*racct ||
+                !strstr(rid, ":ec2:") || !strstr(rid, ":instance/i-")) {
+                snprintf(why, whylen, "untrusted: resource %.300s is not an EC2 instance ARN of %s",
+                         rid, partition);
+                return 0;
+            }
+            if (strcmp(racct, acct) != 0) {
+                snprintf(why, whylen, "untrusted: resource %.300s belongs to account %s, not %s",
+                         rid, racct, acct);
+                return 0;
+            }
+            char ip[16];
+            char *text = strcmp(pb->name, "malicious-ip") == 0 ? cJSON_PrintUnformatted(j) : NULL;
+            int no_ip = text && !hw_remedy_finding_ip(text, ip);
+            free(text);
+            if (no_ip) {
+                snprintf(why, whylen, "untrusted: the finding names no public remote IPv4 address");
+                return 0;
+            }
+        } else if ((parsed = hw_remedy_resource_account(rid, partition, racct) == 0) && *racct &&
+                   strcmp(racct, acct) != 0) {
+            snprintf(why, whylen, "untrusted: resource %.300s belongs to account %s, not %s", rid,
+                     racct, acct);
+            return 0;
+        } else if (!parsed || *racct || !strstr(rid, ":s3:::")) {
+            snprintf(why, whylen, "untrusted: resource %.300s is not an S3 bucket ARN of %s", rid,
+                     partition);
+            return 0;
+        }
+        if (strlen(rid) >= reslen) {
+            snprintf(why, whylen, "untrusted: no usable resource id");
+            return 0;
+        }
+        snprintf(resource, reslen, "%s", rid);
+        return 1;
+    }
+    snprintf(why, whylen, "untrusted: no %s resource in the finding", want);
+    return 0;
+}
+
+int hw_remedy_playbook_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
+                             const hw_remedy_policy *p, const hw_remedy_playbook **fam,
+                             char *resource, size_t reslen, char *why, size_t whylen)
+{
+    *fam = NULL;
+    resource[0] = '\0';
+    why[0] = '\0';
+    cJSON *j = cJSON_ParseWithLength(raw, rawlen);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return 0;
+    }
+    const cJSON *t;
+    char gd[256];
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(j, "Types"))
+        if (cJSON_IsString(t) && hw_remedy_gd_type(t->valuestring, gd, sizeof gd) &&
+            (*fam = hw_remedy_playbook_for(gd)) != NULL)
+            break;
+    if (!*fam) {
+        cJSON_Delete(j);
+        return 0;
+    }
+    int ok = 0;
+    const char *partition = hw_aws_partition(f->region);
+    char want[256];
+    snprintf(want, sizeof want, "arn:%s:securityhub:%s::product/aws/guardduty", partition,
+             f->region);
+    const char *product = jstr(j, "ProductArn"), *acct = jstr(j, "AwsAccountId");
+    const cJSON *wf = cJSON_GetObjectItemCaseSensitive(j, "Workflow");
+    if (strcmp(product, want) != 0)
+        snprintf(why, whylen, "untrusted: product %.200s is not GuardDuty's own in %.40s", product,
+                 f->region);
+    else if (!f->trusted)
+        snprintf(why, whylen, "untrusted: %s", f->untrusted_reason ? f->untrusted_reason : "");
+    else if (strcmp(acct, f->account_id) != 0)
+        snprintf(why, whylen, "untrusted: AwsAccountId %.20s differs from the stored %s", acct,
+                 f->account_id);
+    else if (!hw_remedy_policy_in_org(p, acct))
+        snprintf(why, whylen, "untrusted: account %s is not in the Organization", acct);
+    else if (!playbook_resource(*fam, j, acct, partition, resource, reslen, why, whylen))
+        ;
+    else if (strcmp(jstr(wf, "Status"), "SUPPRESSED") == 0)
+        snprintf(why, whylen, "suppressed: workflow status SUPPRESSED");
+    else if (strcmp(jstr(j, "RecordState"), "ARCHIVED") == 0)
+        snprintf(why, whylen, "archived: the stored finding is not ACTIVE");
+    else
+        ok = 1;
+    if (!ok)
+        resource[0] = '\0';
+    cJSON_Delete(j);
+    return ok;
+}
+
+/* ------------------------------------------------ iam-credential-exposure */
+
+static const char *key_of(const hw_remedy_target *t)
+{
+    return hw_starts_with(t->resource, key_prefix) ? t->resource + strlen(key_prefix) : "";
+}
+
+/* The user the stored finding names for the target key; "" when none. */
+static void finding_user(const hw_remedy_target *t, char out[72])
+{
+    out[0] = '\0';
+    cJSON *j = t->finding ? cJSON_Parse(t->finding) : NULL;
+    const cJSON *res;
+    cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(j, "Resources"))
+        if (strcmp(jstr(res, "Id"), t->resource) == 0 && user_ok(key_user(res))) {
+            snprintf(out, 72, "%s", key_user(res));
+            break;
+        }
+    cJSON_Delete(j);
+}
+
+static cJSON *cred_calls(const hw_remedy_target *t)
+{
+    char u[72];
+    finding_user(t, u);
+    const char *k = key_of(t);
+    cJSON *c = cJSON_CreateArray();
+    rx_call(c, "iam:ListUserTags UserName=%s (exemption tag %s)", u, t->exemption_tag);
+    rx_call(c, "iam:ListAccessKeys UserName=%s (key %s must be the user's)", u, k);
+    rx_call(c, "iam:UpdateAccessKey UserName=%s AccessKeyId=%s Status=Inactive (never deleted)", u,
+            k);
+    rx_call(c, "iam:ListAccessKeys UserName=%s (verify)", u);
+    return c;
+}
+
+static int iam_call(hw_aws_client *c, const hw_remedy_target *t, const char *op,
+                    const hw_aws_param *p, size_t n, xmlDocPtr *doc, hw_err *e)
+{
+    const char *region = strcmp(hw_aws_partition(t->region), "aws") == 0 ? "us-east-1" : t->region;
+    hw_aws_ctx ctx = { region, t->account };
+    return hw_aws_query_call(c, &ctx, &hw_svc_iam, op, p, n, doc, e);
+}
+
+static int cred_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, int *verdict,
+                     char why[256], hw_err *e)
+{
+    char u[72];
+    finding_user(t, u);
+    const char *k = key_of(t);
+    if (!*u || !key_id_ok(k)) {
+        *verdict = HW_RV_REFUSED;
+        snprintf(why, 256, "the finding names no valid access key and user for %.150s",
+                 t->resource);
+        return HW_OK;
+    }
+    *state = cJSON_CreateObject();
+    cJSON_AddStringToObject(*state, "UserName", u);
+    cJSON_AddStringToObject(*state, "AccessKeyId", k);
+    hw_aws_param p[] = { { "UserName", u } };
+    xmlDocPtr doc = NULL;
+    int rc = iam_call(c, t, "ListUserTags", p, 1, &doc, e);
+    if (rc != HW_OK && strcmp(rx_code(c), "NoSuchEntity") == 0) {
+        *verdict = HW_RV_GONE;
+        snprintf(why, 256, "user %s no longer exists", u);
+        return HW_OK;
+    }
+    if (rc != HW_OK)
+        return rc;
+    xmlNodePtr tags = rx_find(xmlDocGetRootElement(doc), "Tags");
+    for (xmlNodePtr m = tags ? rx_next(tags->children, "member") : NULL; m;
+         m = rx_next(m->next, "member")) {
+        const char *tk = rx_text(m->children, "Key");
+        if (tk && strcmp(tk, t->exemption_tag) == 0) {
+            const char *v = rx_text(m->children, "Value");
+            cJSON_AddStringToObject(*state, "ExemptionTag", v ? v : "");
+            snprintf(why, 256, "tag %s=%.150s", t->exemption_tag, v ? v : "");
+            *verdict = HW_RV_EXEMPT;
+        }
+    }
+    xmlFreeDoc(doc);
+    if (*verdict == HW_RV_EXEMPT)
+        return HW_OK;
+    doc = NULL;
+    if ((rc = iam_call(c, t, "ListAccessKeys", p, 1, &doc, e)) != HW_OK)
+        return rc;
+    const char *status = NULL;
+    char status_buf[32];
+    xmlNodePtr md = rx_find(xmlDocGetRootElement(doc), "AccessKeyMetadata");
+    for (xmlNodePtr m = md ? rx_next(md->children, "member") : NULL; m;
+         m = rx_next(m->next, "member")) {
+        const char *id = rx_text(m->children, "AccessKeyId");
+        if (id && strcmp(id, k) == 0) {
+            const char *s = rx_text(m->children, "Status");
+            snprintf(status_buf, sizeof status_buf, "%s", s ? s : "");
+            status = status_buf; /* the document is freed below */
+        }
+    }
+    if (status)
+        cJSON_AddStringToObject(*state, "Status", status);
+    xmlFreeDoc(doc);
+    hw_aws_creds own;
+    hw_err ce;
+    if (!status) {
+        *verdict = HW_RV_REFUSED;
+        snprintf(why, 256, "key %s is not a key of user %s (gone, or not the one the finding names)",
+                 k, u);
+    } else if (strcmp(status, "Active") != 0) {
+        *verdict = HW_RV_COMPLIANT;
+        snprintf(why, 256, "user %s: key %s is %.20s", u, k, status);
+    } else if (hw_aws_resolve_creds(c, &own, &ce) == HW_OK && strcmp(own.access_key_id, k) == 0) {
+        *verdict = HW_RV_REFUSED;
+        snprintf(why, 256, "user %s: key %s is the one hubwarden runs with", u, k);
+    } else {
+        *verdict = HW_RV_FAILING;
+        snprintf(why, 256, "user %s: key %s is Active", u, k);
+    }
+    return HW_OK;
+}
+
+static int cred_fix(hw_aws_client *c, const hw_remedy_target *t, const cJSON *state, hw_err *e)
+{
+    hw_aws_param p[] = { { "AccessKeyId", key_of(t) },
+                         { "Status", "Inactive" },
+                         { "UserName", jstr(state, "UserName") } };
+    xmlDocPtr doc = NULL;
+    int rc = iam_call(c, t, "UpdateAccessKey", p, 3, &doc, e);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+static const char *const cred_name[] = { "iam-credential-exposure", NULL };
+static const char *const cred_types[] = { "UnauthorizedAccess:IAMUser/*",
+                                          "CredentialAccess:IAMUser/*", "Exfiltration:IAMUser/*",
+                                          NULL };
+static const char *const cred_perms[] = { "iam:ListUserTags", "iam:ListAccessKeys",
+                                          "iam:UpdateAccessKey", NULL };
+
+static const hw_remedy_family hw_remedy_pb_credential_exposure = {
+    "iam-deactivate-exposed-key", cred_name, cred_name /* disruptive */, cred_perms,
+    cred_calls, cred_read, cred_fix,
+};
+static const hw_remedy_playbook pb_cred = { "iam-credential-exposure",
+                                            &hw_remedy_pb_credential_exposure, cred_types };
+
+/* ------------------------------------------------------------ s3-exposure */
+
+static cJSON *s3x_calls(const hw_remedy_target *t)
+{
+    return hw_remedy_s3_bucket_pab.calls(t);
+}
+static int s3x_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, int *verdict,
+                    char why[256], hw_err *e)
+{
+    return hw_remedy_s3_bucket_pab.read(c, t, state, verdict, why, e);
+}
+static int s3x_fix(hw_aws_client *c, const hw_remedy_target *t, const cJSON *state, hw_err *e)
+{
+    return hw_remedy_s3_bucket_pab.fix(c, t, state, e);
+}
+
+static const char *const s3x_name[] = { "s3-exposure", NULL };
+static const char *const s3x_types[] = { "Policy:S3/BucketBlockPublicAccessDisabled",
+                                         "Policy:S3/BucketAnonymousAccessGranted",
+                                         "Policy:S3/BucketPublicAccessGranted", NULL };
+static const char *const s3x_perms[] = { "s3:GetBucketTagging", "s3:GetBucketPublicAccessBlock",
+                                         "s3:PutBucketPublicAccessBlock", NULL };
+static const char *const none[] = { NULL };
+
+static const hw_remedy_family hw_remedy_pb_s3_exposure = {
+    "s3-block-public-access", s3x_name, none, s3x_perms, s3x_calls, s3x_read, s3x_fix,
+};
+static const hw_remedy_playbook pb_s3 = { "s3-exposure", &hw_remedy_pb_s3_exposure, s3x_types };
+
+/* ---------------------------------------------------- ec2-compromise */
+
+static const char *const ec2x_types[] = { "UnauthorizedAccess:EC2/*", "Backdoor:EC2/*",
+                                          "CryptoCurrency:EC2/*", "Trojan:EC2/*", "Impact:EC2/*",
+                                          NULL };
+static const hw_remedy_playbook pb_ec2 = { "ec2-compromise", &hw_remedy_pb_ec2_compromise,
+                                           ec2x_types };
+
+/* ------------------------------------------------------ malicious-ip */
+
+static const char *const ipx_types[] = { "Recon:EC2/PortProbeUnprotectedPort",
+                                         "Recon:EC2/PortProbeEMRUnprotectedPort",
+                                         "UnauthorizedAccess:EC2/MaliciousIPCaller.Custom", NULL };
+static const hw_remedy_playbook pb_ip = { "malicious-ip", &hw_remedy_pb_malicious_ip, ipx_types };
+
+const hw_remedy_playbook *const hw_remedy_playbooks[] = { &pb_ec2, &pb_cred, &pb_s3, &pb_ip,
+                                                           NULL };

@@ -1,0 +1,369 @@
+/*
+ * test_playbook.c - GuardDuty playbooks (src/remedy/playbook.c): the
+ * GuardDuty type an ASFF Types entry names, which playbook answers it, the
+ * trust checks of a GuardDuty finding, the calls planned from what the
+ * finding names, and agreement with controls/playbooks.xml.
+ */
+#include <CUnit/CUnit.h>
+#include <cJSON.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remedy/remedy.h"
+
+static const char GD[] = "arn:aws:securityhub:us-east-1::product/aws/guardduty";
+static const char KEY[] = "AWS::IAM::AccessKey:AKIADEVALICEKEY00001";
+
+static void test_types(void)
+{
+    char t[256];
+    /* Security Hub's form: a tactic path, '-' for GuardDuty's first '/' */
+    CU_ASSERT_TRUE(hw_remedy_gd_type("TTPs/Initial Access/UnauthorizedAccess:EC2-SSHBruteForce", t,
+                                     sizeof t));
+    CU_ASSERT_STRING_EQUAL(t, "UnauthorizedAccess:EC2/SSHBruteForce");
+    CU_ASSERT_TRUE(hw_remedy_gd_type(
+        "Unusual Behaviors/User/UnauthorizedAccess:IAMUser-ConsoleLogin", t, sizeof t));
+    CU_ASSERT_STRING_EQUAL(t, "UnauthorizedAccess:IAMUser/ConsoleLogin");
+    /* GuardDuty's own form as is, with dashes and dots in the name kept */
+    CU_ASSERT_TRUE(hw_remedy_gd_type("CryptoCurrency:EC2/BitcoinTool.B!DNS", t, sizeof t));
+    CU_ASSERT_STRING_EQUAL(t, "CryptoCurrency:EC2/BitcoinTool.B!DNS");
+    CU_ASSERT_TRUE(hw_remedy_gd_type("TTPs/Discovery/Policy:S3-BucketBlockPublicAccessDisabled", t,
+                                     sizeof t));
+    CU_ASSERT_STRING_EQUAL(t, "Policy:S3/BucketBlockPublicAccessDisabled");
+    /* not a GuardDuty type */
+    CU_ASSERT_FALSE(hw_remedy_gd_type("Software and Configuration Checks/Industry and Regulatory "
+                                      "Standards",
+                                      t, sizeof t));
+    CU_ASSERT_FALSE(hw_remedy_gd_type("Effects/Data Exposure", t, sizeof t));
+    CU_ASSERT_FALSE(hw_remedy_gd_type("TTPs/Policy:S3", t, sizeof t));
+    CU_ASSERT_FALSE(hw_remedy_gd_type(":x/y", t, sizeof t));
+    CU_ASSERT_FALSE(hw_remedy_gd_type("Policy:S3-", t, sizeof t));
+    CU_ASSERT_FALSE(hw_remedy_gd_type("Policy:/x", t, sizeof t));
+    char small[8];
+    CU_ASSERT_FALSE(hw_remedy_gd_type("Policy:S3/BucketPublicAccessGranted", small, sizeof small));
+}
+
+static void test_match(void)
+{
+    const hw_remedy_playbook *pb = hw_remedy_playbook_for("UnauthorizedAccess:IAMUser/ConsoleLogin");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb);
+    CU_ASSERT_STRING_EQUAL(pb->name, "iam-credential-exposure");
+    pb = hw_remedy_playbook_for("Exfiltration:IAMUser/AnomalousBehavior");
+    CU_ASSERT_TRUE(pb && strcmp(pb->name, "iam-credential-exposure") == 0);
+    pb = hw_remedy_playbook_for("Policy:S3/BucketAnonymousAccessGranted");
+    CU_ASSERT_TRUE(pb && strcmp(pb->name, "s3-exposure") == 0);
+    /* exact names are exact; prefixes end at the '/' */
+    CU_ASSERT_PTR_NULL(hw_remedy_playbook_for("Policy:S3/BucketAnonymousAccessGrantedX"));
+    CU_ASSERT_PTR_NULL(hw_remedy_playbook_for("Policy:S3/AccountBlockPublicAccessDisabled"));
+    CU_ASSERT_PTR_NULL(hw_remedy_playbook_for("UnauthorizedAccess:IAMUserX/ConsoleLogin"));
+    CU_ASSERT_PTR_NULL(hw_remedy_playbook_for("Recon:EC2/Portscan"));
+    CU_ASSERT_PTR_NULL(hw_remedy_playbook_for(""));
+    /* a type named exactly wins over another playbook's prefix */
+    pb = hw_remedy_playbook_for("UnauthorizedAccess:EC2/MaliciousIPCaller.Custom");
+    CU_ASSERT_TRUE(pb && strcmp(pb->name, "malicious-ip") == 0);
+    pb = hw_remedy_playbook_for("UnauthorizedAccess:EC2/MaliciousIPCaller");
+    CU_ASSERT_TRUE(pb && strcmp(pb->name, "ec2-compromise") == 0);
+    pb = hw_remedy_playbook_for("Backdoor:EC2/C&CActivity.B!DNS");
+    CU_ASSERT_TRUE(pb && strcmp(pb->name, "ec2-compromise") == 0);
+    /* a playbook is found by name, and as a family by its name too */
+    CU_ASSERT_PTR_NOT_NULL(hw_remedy_playbook_named("s3-exposure"));
+    CU_ASSERT_PTR_NULL(hw_remedy_playbook_named("S3.8"));
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("s3-exposure"),
+                        hw_remedy_playbook_named("s3-exposure")->family);
+}
+
+/* A GuardDuty finding with one resource. */
+static char *gd_finding(const char *product, const char *acct, const char *type,
+                        const char *rtype, const char *rid, const char *user,
+                        const char *workflow)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "Id", "gd-1");
+    cJSON_AddStringToObject(j, "ProductArn", product);
+    cJSON_AddStringToObject(j, "AwsAccountId", acct);
+    cJSON *types = cJSON_AddArrayToObject(j, "Types");
+    cJSON_AddItemToArray(types, cJSON_CreateString("Software and Configuration Checks"));
+    cJSON_AddItemToArray(types, cJSON_CreateString(type));
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(j, "Workflow"), "Status", workflow);
+    cJSON_AddStringToObject(j, "RecordState", "ACTIVE");
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "Type", rtype);
+    cJSON_AddStringToObject(r, "Id", rid);
+    if (user) {
+        cJSON *d = cJSON_AddObjectToObject(cJSON_AddObjectToObject(r, "Details"), "AwsIamAccessKey");
+        cJSON_AddStringToObject(d, "PrincipalName", user);
+    }
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(j, "Resources"), r);
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return s;
+}
+
+/* 1 trusted (res: the target), 0 refused (why), -1 no playbook. */
+static int gd_trust(const char *product, const char *acct, const char *type, const char *rtype,
+                    const char *rid, const char *user, const char *workflow, int trusted,
+                    char *res, char *why)
+{
+    hw_config *c = hw_config_defaults();
+    hw_remedy_policy p;
+    hw_err e;
+    hw_remedy_policy_init(&p, c, NULL, &e);
+    hw_remedy_policy_add_account(&p, "333333333333", "r-ab12", 1, &e);
+    hw_remedy_policy_add_account(&p, "444444444444", "r-ab12", 0, &e);
+    hw_finding_row f = { 0 };
+    f.id = "gd-1";
+    f.product_arn = product;
+    f.account_id = acct;
+    f.region = "us-east-1";
+    f.control_id = "";
+    f.trusted = trusted;
+    f.untrusted_reason = trusted ? "" : "ingest said no";
+    char *raw = gd_finding(product, acct, type, rtype, rid, user, workflow);
+    const hw_remedy_playbook *pb = NULL;
+    int ok = hw_remedy_playbook_trust(&f, raw, strlen(raw), &p, &pb, res, 2048, why, 512);
+    free(raw);
+    hw_remedy_policy_free(&p);
+    hw_config_free(c);
+    return pb ? ok : -1;
+}
+
+static void test_trust(void)
+{
+    char res[2048], why[512];
+    const char *IAM = "TTPs/Initial Access/UnauthorizedAccess:IAMUser-ConsoleLogin";
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", IAM, "AwsIamAccessKey", KEY, "dev-alice", "NEW",
+                             1, res, why),
+                    1);
+    CU_ASSERT_STRING_EQUAL(res, KEY);
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", "Policy:S3/BucketPublicAccessGranted",
+                             "AwsS3Bucket", "arn:aws:s3:::media", NULL, "NOTIFIED", 1, res, why),
+                    1);
+    CU_ASSERT_STRING_EQUAL(res, "arn:aws:s3:::media");
+    /* no playbook answers the type */
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", "Recon:EC2/Portscan",
+                             "AwsEc2Instance", "arn:aws:ec2:us-east-1:333333333333:instance/i-1",
+                             NULL, "NEW", 1, res, why),
+                    -1);
+    /* forged: a third-party product, Security Hub's own ARN, another region */
+    CU_ASSERT_EQUAL(gd_trust("arn:aws:securityhub:us-east-1:999999999999:product/999999999999/"
+                             "default",
+                             "333333333333", IAM, "AwsIamAccessKey", KEY, "dev-alice", "NEW", 1,
+                             res, why),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "is not GuardDuty's own"));
+    CU_ASSERT_STRING_EQUAL(res, "");
+    CU_ASSERT_EQUAL(gd_trust("arn:aws:securityhub:us-east-1::product/aws/securityhub",
+                             "333333333333", IAM, "AwsIamAccessKey", KEY, "dev-alice", "NEW", 1,
+                             res, why),
+                    0);
+    CU_ASSERT_EQUAL(gd_trust("arn:aws:securityhub:eu-west-1::product/aws/guardduty",
+                             "333333333333", IAM, "AwsIamAccessKey", KEY, "dev-alice", "NEW", 1,
+                             res, why),
+                    0);
+    /* ingest's verdict stands */
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", IAM, "AwsIamAccessKey", KEY, "dev-alice", "NEW",
+                             0, res, why),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "ingest said no"));
+    /* outside the Organization */
+    CU_ASSERT_EQUAL(gd_trust(GD, "444444444444", IAM, "AwsIamAccessKey", KEY, "dev-alice", "NEW",
+                             1, res, why),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "not in the Organization"));
+    /* a bucket ARN naming another account */
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", "Policy:S3/BucketPublicAccessGranted",
+                             "AwsS3Bucket", "arn:aws:s3:us-east-1:444444444444:media", NULL, "NEW",
+                             1, res, why),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "belongs to account 444444444444"));
+    /* the resource is not what the playbook acts on, or is malformed */
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", IAM, "AwsIamAccessKey", KEY, NULL, "NEW", 1, res,
+                             why),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "names no valid IAM user"));
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", IAM, "AwsIamAccessKey", KEY, "bad user!", "NEW",
+                             1, res, why),
+                    0);
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", IAM, "AwsIamAccessKey",
+                             "AWS::IAM::AccessKey:akia-lower", "dev-alice", "NEW", 1, res, why),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "is not an access key id"));
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", IAM, "AwsS3Bucket", "arn:aws:s3:::media", NULL,
+                             "NEW", 1, res, why),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "no AwsIamAccessKey resource"));
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", "Policy:S3/BucketPublicAccessGranted",
+                             "AwsS3Bucket", "arn:aws:ec2:us-east-1:333333333333:instance/i-1",
+                             NULL, "NEW", 1, res, why),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "not an S3 bucket ARN"));
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", "Policy:S3/BucketPublicAccessGranted",
+                             "AwsS3Bucket", "arn:aws-cn:s3:::media", NULL, "NEW", 1, res, why),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "not an S3 bucket ARN of aws"));
+    CU_ASSERT_EQUAL(gd_trust(GD, "333333333333", IAM, "AwsIamAccessKey", KEY, "dev-alice",
+                             "SUPPRESSED", 1, res, why),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "SUPPRESSED"));
+}
+
+static void test_ip(void)
+{
+    char ip[16];
+    CU_ASSERT_TRUE(hw_remedy_finding_ip(
+        "{\"Network\":{\"Direction\":\"IN\",\"SourceIpV4\":\"198.51.100.7\"}}", ip));
+    CU_ASSERT_STRING_EQUAL(ip, "198.51.100.7");
+    CU_ASSERT_TRUE(hw_remedy_finding_ip(
+        "{\"Network\":{\"Direction\":\"OUT\",\"SourceIpV4\":\"10.0.0.5\","
+        "\"DestinationIpV4\":\"203.0.113.9\"}}",
+        ip));
+    CU_ASSERT_STRING_EQUAL(ip, "203.0.113.9");
+    /* GuardDuty's own field when Network names none */
+    CU_ASSERT_TRUE(hw_remedy_finding_ip(
+        "{\"ProductFields\":{\"aws/guardduty/service/action/networkConnectionAction/"
+        "remoteIpDetails/ipAddressV4\":\"199.241.229.197\"}}",
+        ip));
+    CU_ASSERT_STRING_EQUAL(ip, "199.241.229.197");
+    /* never a private, shared, loopback, link-local or multicast address;
+     * never a malformed one */
+    const char *bad[] = { "10.1.2.3",    "172.16.0.1",   "172.31.255.255", "192.168.1.1",
+                          "127.0.0.1",   "169.254.1.1",  "100.64.0.1",     "0.0.0.0",
+                          "224.0.0.1",   "255.255.255.255", "1.2.3",       "1.2.3.4.5",
+                          "01.2.3.4",    "1.2.3.256",    " 1.2.3.4",       "1.2.3.4/32",
+                          "" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char j[160];
+        snprintf(j, sizeof j, "{\"Network\":{\"Direction\":\"IN\",\"SourceIpV4\":\"%s\"}}",
+                 bad[i]);
+        CU_ASSERT_FALSE(hw_remedy_finding_ip(j, ip));
+        if (hw_remedy_finding_ip(j, ip))
+            fprintf(stderr, "%s taken as a public address\n", bad[i]);
+    }
+    CU_ASSERT_TRUE(hw_remedy_finding_ip(
+        "{\"Network\":{\"Direction\":\"IN\",\"SourceIpV4\":\"172.32.0.1\"}}", ip));
+    CU_ASSERT_FALSE(hw_remedy_finding_ip("{\"Network\":{\"SourceIpV4\":\"198.51.100.7\"}}", ip));
+    CU_ASSERT_FALSE(hw_remedy_finding_ip("not json", ip));
+    CU_ASSERT_FALSE(hw_remedy_finding_ip(NULL, ip));
+}
+
+/* The calls planned name the key and the user the finding names. */
+static void test_calls(void)
+{
+    const hw_remedy_family *f = hw_remedy_family_for("iam-credential-exposure");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char *raw = gd_finding(GD, "333333333333", "UnauthorizedAccess:IAMUser/ConsoleLogin",
+                           "AwsIamAccessKey", KEY, "dev-alice", "NEW");
+    hw_remedy_target t = { "333333333333", "us-east-1", "iam-credential-exposure", KEY,
+                           "hubwarden:exempt", raw };
+    cJSON *calls = f->calls(&t);
+    char *text = cJSON_PrintUnformatted(calls);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "iam:UpdateAccessKey UserName=dev-alice "
+                                        "AccessKeyId=AKIADEVALICEKEY00001 Status=Inactive"));
+    free(text);
+    cJSON_Delete(calls);
+    free(raw);
+}
+
+static xmlXPathObjectPtr xp(xmlXPathContextPtr x, const char *expr)
+{
+    return xmlXPathEvalExpression((const xmlChar *)expr, x);
+}
+
+static int in_array(const char *const *l, const char *s)
+{
+    for (size_t i = 0; l[i]; i++)
+        if (strcmp(l[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+/* controls/playbooks.xml lists per playbook its types, calls and
+ * permissions: the code must say exactly the same. */
+static void test_data(void)
+{
+    xmlDocPtr doc = xmlReadFile("controls/playbooks.xml", NULL, XML_PARSE_NONET);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    xmlXPathContextPtr x = xmlXPathNewContext(doc);
+    xmlXPathRegisterNs(x, (const xmlChar *)"p", (const xmlChar *)"urn:hubwarden:playbooks:1");
+    size_t n = 0;
+    for (size_t i = 0; hw_remedy_playbooks[i]; i++, n++) {
+        const hw_remedy_playbook *pb = hw_remedy_playbooks[i];
+        char expr[256];
+        snprintf(expr, sizeof expr, "//p:playbook[@name='%s']", pb->name);
+        xmlXPathObjectPtr r = xp(x, expr);
+        CU_ASSERT_FATAL(r && r->nodesetval && r->nodesetval->nodeNr == 1);
+        xmlNodePtr node = r->nodesetval->nodeTab[0];
+        xmlChar *action = xmlGetProp(node, (const xmlChar *)"action");
+        CU_ASSERT_STRING_EQUAL((const char *)action, pb->family->action);
+        xmlFree(action);
+        CU_ASSERT_STRING_EQUAL(pb->family->controls[0], pb->name);
+        x->node = node;
+        xmlXPathObjectPtr ty = xp(x, "p:type");
+        size_t nt = 0;
+        while (pb->types[nt])
+            nt++;
+        CU_ASSERT_EQUAL((size_t)ty->nodesetval->nodeNr, nt);
+        for (int j = 0; j < ty->nodesetval->nodeNr; j++) {
+            xmlChar *s = xmlNodeGetContent(ty->nodesetval->nodeTab[j]);
+            CU_ASSERT_TRUE(in_array(pb->types, (const char *)s));
+            xmlFree(s);
+        }
+        xmlXPathObjectPtr perm = xp(x, "p:permission");
+        size_t np = 0;
+        while (pb->family->permissions[np])
+            np++;
+        CU_ASSERT_EQUAL((size_t)perm->nodesetval->nodeNr, np);
+        for (int j = 0; j < perm->nodesetval->nodeNr; j++) {
+            xmlChar *s = xmlNodeGetContent(perm->nodesetval->nodeTab[j]);
+            CU_ASSERT_TRUE(in_array(pb->family->permissions, (const char *)s));
+            xmlFree(s);
+        }
+        /* every call listed is one the plan shows */
+        char *raw = gd_finding(GD, "333333333333", "x", "AwsIamAccessKey", KEY, "dev-alice", "NEW");
+        hw_remedy_target t = { "333333333333", "us-east-1", pb->name,
+                               strcmp(pb->name, "s3-exposure") == 0 ? "arn:aws:s3:::b" : KEY,
+                               "hubwarden:exempt", raw };
+        cJSON *calls = pb->family->calls(&t);
+        char *text = cJSON_PrintUnformatted(calls);
+        xmlXPathObjectPtr call = xp(x, "p:call");
+        CU_ASSERT_TRUE(call->nodesetval->nodeNr > 0);
+        for (int j = 0; j < call->nodesetval->nodeNr; j++) {
+            xmlChar *svc = xmlGetProp(call->nodesetval->nodeTab[j], (const xmlChar *)"service");
+            xmlChar *op = xmlGetProp(call->nodesetval->nodeTab[j], (const xmlChar *)"operation");
+            char want[128];
+            snprintf(want, sizeof want, "\"%s:%s ", (const char *)svc, (const char *)op);
+            CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
+            xmlFree(svc);
+            xmlFree(op);
+        }
+        free(text);
+        free(raw);
+        cJSON_Delete(calls);
+        xmlXPathFreeObject(call);
+        xmlXPathFreeObject(perm);
+        xmlXPathFreeObject(ty);
+        xmlXPathFreeObject(r);
+        x->node = NULL;
+    }
+    xmlXPathObjectPtr all = xp(x, "//p:playbook");
+    CU_ASSERT_EQUAL((size_t)all->nodesetval->nodeNr, n); /* no playbook without code */
+    xmlXPathFreeObject(all);
+    xmlXPathFreeContext(x);
+    xmlFreeDoc(doc);
+}
+
+int test_playbook_register(void)
+{
+    CU_pSuite s = CU_add_suite("playbook", NULL, NULL);
+    if (!s || !CU_add_test(s, "GuardDuty type of an ASFF Types entry", test_types) ||
+        !CU_add_test(s, "playbook per GuardDuty type", test_match) ||
+        !CU_add_test(s, "trust of a GuardDuty finding", test_trust) ||
+        !CU_add_test(s, "calls name the finding's key and user", test_calls) ||
+        !CU_add_test(s, "the remote public IPv4 a finding names", test_ip) ||
+        !CU_add_test(s, "playbooks agree with controls/playbooks.xml", test_data))
+        return -1;
+    return 0;
+}
