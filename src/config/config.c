@@ -665,31 +665,9 @@ static int has_control_char(const char *s)
     return 0;
 }
 
-/* A Region name: "us-east-1", "us-gov-west-1", "eusc-de-east-1": two to
- * four letters, one or more words, a number of one or two digits. */
 static int region_ok(const char *s)
 {
-    size_t n = strlen(s), i = 0, words = 0;
-    while (i < n && i < 5 && s[i] >= 'a' && s[i] <= 'z')
-        i++;
-    if (n > 31 || i < 2 || i > 4 || i == n || s[i] != '-')
-        return 0;
-    i++;
-    for (;;) {
-        size_t w = i;
-        while (i < n && s[i] >= 'a' && s[i] <= 'z')
-            i++;
-        if (i == w || i == n || s[i] != '-') {
-            i = w;
-            break;
-        }
-        words++;
-        i++;
-    }
-    size_t d = i;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++;
-    return words >= 1 && i == n && i > d && i - d <= 2;
+    return hw_region_name_valid(s, strlen(s));
 }
 
 static int account_ok(const char *s)

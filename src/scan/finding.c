@@ -70,34 +70,6 @@ static int valid_control_id(const char *s, size_t n)
     return 1;
 }
 
-/* A Region name: "us-east-1", "us-gov-west-1", "cn-north-1",
- * "eu-isoe-west-1", "eusc-de-east-1": two to four letters, one or more
- * words, a number of one or two digits. */
-static int valid_region(const char *s, size_t n)
-{
-    size_t i = 0, words = 0;
-    while (i < n && i < 5 && s[i] >= 'a' && s[i] <= 'z')
-        i++;
-    if (n > 31 || i < 2 || i > 4 || i == n || s[i] != '-')
-        return 0;
-    i++;
-    for (;;) {
-        size_t w = i;
-        while (i < n && s[i] >= 'a' && s[i] <= 'z')
-            i++;
-        if (i == w || i == n || s[i] != '-') {
-            i = w;
-            break;
-        }
-        words++;
-        i++;
-    }
-    size_t d = i;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++;
-    return words >= 1 && i == n && i > d && i - d <= 2;
-}
-
 /* The fields of "arn:partition:service:region:account:resource". */
 typedef struct arn {
     const char *service, *region, *account, *resource;
@@ -140,7 +112,7 @@ static int arn_parse(const char *s, arn *a)
     a->naccount = (size_t)(f[4] - f[3] - 1);
     a->resource = f[4];
     if (!arn_word(f[0], f[1] - 1) || !arn_word(a->service, a->service + a->nservice) ||
-        !*a->resource || (a->nregion && !valid_region(a->region, a->nregion)))
+        !*a->resource || (a->nregion && !hw_region_name_valid(a->region, a->nregion)))
         return 0;
     if (a->naccount == 0 || (a->naccount == 3 && memcmp(a->account, "aws", 3) == 0))
         return 1;
@@ -1027,7 +999,7 @@ static int check_region(hw_finding *f, hw_err *e)
     if (opt_str(sl, "Region", &f->region, e) != HW_OK)
         return e->kind;
     if (sl->kind != SLOT_ABSENT) {
-        if (!valid_region(f->region, sl->n))
+        if (!hw_region_name_valid(f->region, sl->n))
             return hw_err_set(e, HW_EINVAL, "Region: not a region name");
         return HW_OK;
     }

@@ -287,6 +287,31 @@ int hw_starts_with(const char *s, const char *prefix)
     return s && prefix && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+int hw_region_name_valid(const char *s, size_t n)
+{
+    size_t i = 0, words = 0;
+    while (i < n && i < 5 && s[i] >= 'a' && s[i] <= 'z')
+        i++;
+    if (n > 31 || i < 2 || i > 4 || i == n || s[i] != '-')
+        return 0;
+    i++;
+    for (;;) {
+        size_t w = i;
+        while (i < n && s[i] >= 'a' && s[i] <= 'z')
+            i++;
+        if (i == w || i == n || s[i] != '-') {
+            i = w;
+            break;
+        }
+        words++;
+        i++;
+    }
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return words >= 1 && i == n && i > d && i - d <= 2;
+}
+
 /* ------------------------------------------------------------------ time */
 
 int64_t hw_now(void)

@@ -115,6 +115,10 @@ char *hw_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True when s is valid UTF-8 of n bytes (no overlongs, no surrogates). */
 int hw_utf8_valid(const char *s, size_t n);
 int hw_starts_with(const char *s, const char *prefix);
+/* True when s (n bytes) is an AWS Region name: "us-east-1",
+ * "us-gov-west-1", "cn-north-1", "eu-isoe-west-1", "eusc-de-east-1": two to
+ * four letters, one or more words, a number of one or two digits. */
+int hw_region_name_valid(const char *s, size_t n);
 /* Levenshtein distance between a and b, ignoring ASCII case; (size_t)-1
  * when either is longer than 256 bytes.  For "did you mean" suggestions. */
 size_t hw_edit_distance(const char *a, const char *b);
