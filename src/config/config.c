@@ -148,6 +148,14 @@ static const struct key config_keys[] = {
     { "remediation.max_share", K_NUM, OFF(remediation.max_share), 0, 0, 1, NULL, "0.2",
       "Circuit breaker: a control that would change more than this share of its resources in an "
       "account changes none of them there." },
+    { "remediation.password_policy.minimum_length", K_INT,
+      OFF(remediation.password_min_length), 0, 14, 128, NULL, "14",
+      "IAM.7/IAM.15: the account password policy's MinimumPasswordLength is raised to this "
+      "(a longer one is kept)." },
+    { "remediation.password_policy.max_age_days", K_INT, OFF(remediation.password_max_age),
+      0, 1, 90, NULL, "90",
+      "IAM.7/IAM.17: passwords expire after at most this many days (a shorter MaxPasswordAge "
+      "is kept)." },
 };
 
 #define FIELD(c, k, T) ((T *)((char *)(c) + (k)->off))
@@ -190,6 +198,8 @@ hw_config *hw_config_defaults(void)
     c->remediation.max_actions_per_run = 100;
     c->remediation.max_actions_per_account = 25;
     c->remediation.max_share = 0.2;
+    c->remediation.password_min_length = 14;
+    c->remediation.password_max_age = 90;
     if (!c->remediation.role_name || !c->remediation.exemption_tag || !c->db || !c->log_format || !c->organization.mode ||
         !c->organization.role_name || !c->scan.products ||
         !c->scan.products[0] || !c->scan.products[1]) {

@@ -102,6 +102,8 @@ typedef struct hw_config {
         int max_actions_per_run;
         int max_actions_per_account;
         double max_share;       /* circuit breaker, 0..1 of a control's resources */
+        int password_min_length; /* IAM.7/15: raised to at least this */
+        int password_max_age;    /* IAM.7/17: days, lowered to at most this */
     } remediation;
 } hw_config;
 

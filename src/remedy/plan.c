@@ -453,7 +453,8 @@ static int apply_limits(struct cand *v, size_t n, const hw_config *c)
 }
 
 static int write_plan(hw_store *st, struct cand *v, size_t n, const char *actor, char plan_id[64],
-                      hw_plan_stats *stats, const char *exemption_tag, hw_err *e)
+                      hw_plan_stats *stats, const char *exemption_tag, const hw_config *cfg,
+                      hw_err *e)
 {
     if (hw_store_run_begin(st, "plan", plan_id, e) != HW_OK)
         return e->kind;
@@ -471,7 +472,8 @@ static int write_plan(hw_store *st, struct cand *v, size_t n, const char *actor,
         }
         char id[96];
         snprintf(id, sizeof id, "%s-%03zu", plan_id, ++seq);
-        hw_remedy_target t = { k->account, k->region, k->control, k->resource, exemption_tag };
+        hw_remedy_target t = { k->account, k->region, k->control, k->resource, exemption_tag,
+                               cfg };
         cJSON *calls = k->fam->calls(&t);
         char *calls_s = calls ? cJSON_PrintUnformatted(calls) : NULL;
         cJSON_Delete(calls);
@@ -606,7 +608,7 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             rc = hw_err_set(e, HW_ENOMEM, "out of memory planning");
         if (rc == HW_OK && (rc = hw_store_begin(st, e)) == HW_OK) {
             rc = write_plan(st, c.v, c.n, actor, plan_id, stats, cfg->remediation.exemption_tag,
-                            e);
+                            cfg, e);
             if (rc == HW_OK)
                 rc = hw_store_commit(st, e);
             else

@@ -53,6 +53,7 @@ const char *hw_remedy_verdict_name(int verdict);
 typedef struct hw_remedy_target {
     const char *account, *region, *control, *resource;
     const char *exemption_tag; /* tag key that exempts a resource */
+    const hw_config *cfg;      /* the policy's configuration (NULL when planning) */
 } hw_remedy_target;
 
 typedef struct hw_remedy_family {
@@ -78,6 +79,7 @@ extern const hw_remedy_family hw_remedy_s3_account_pab; /* S3.1 (s3.c) */
 extern const hw_remedy_family hw_remedy_ec2_open_ingress; /* EC2.13/14/19/53/54 (ec2_sg.c) */
 extern const hw_remedy_family hw_remedy_iam_stale_keys; /* IAM.3/8/22 (iam_keys.c) */
 extern const hw_remedy_family hw_remedy_ebs_default;   /* EC2.7 (ebs.c) */
+extern const hw_remedy_family hw_remedy_iam_password_policy; /* IAM.7, IAM.11-17 (iam_password.c) */
 
 /* The family that fixes control, or NULL. */
 const hw_remedy_family *hw_remedy_family_for(const char *control);

@@ -1,6 +1,7 @@
 """resources.py - the resource state remediations read and change: S3 and
 S3 Control public access blocks, bucket tags, EC2 security groups and
-their rules, EBS encryption by default, IAM users' access keys and tags.
+their rules, EBS encryption by default, IAM users' access keys and tags,
+the account password policy.
 Every resource lives in one account (and region where AWS keeps it per
 region); callers see their own account's only, as with AWS.  The state is
 State.resources (state.load_resources), dumped whole by
@@ -18,7 +19,7 @@ def _acct(st, account):
     a = st.resources.get(account)
     if a is None:
         a = st.resources.setdefault(account, {"s3": {"buckets": {}, "public_access_block": None},
-                                              "regions": {}, "iam": {"users": {}}})
+                                              "regions": {}, "iam": {"users": {}, "password_policy": None}})
     return a
 
 
@@ -237,3 +238,44 @@ def update_access_key(st, p, caller, region, req):
                 k["status"] = p["Status"]
                 return {}
     raise ApiError("NoSuchEntity", "The Access Key with id %s cannot be found." % p["AccessKeyId"], 404)
+
+
+@op("iam", "GetAccountPasswordPolicy")
+def get_account_password_policy(st, p, caller, region, req):
+    with st.lock:
+        pol = _acct(st, caller.account)["iam"]["password_policy"]
+        if pol is None:
+            raise ApiError("NoSuchEntity", "The Password Policy with domain name %s cannot be found."
+                           % caller.account, 404)
+        out = dict(pol)
+    if out["MaxPasswordAge"] == 0:
+        del out["MaxPasswordAge"]
+    if out["PasswordReusePrevention"] == 0:
+        del out["PasswordReusePrevention"]
+    out["ExpirePasswords"] = "MaxPasswordAge" in out
+    return {"PasswordPolicy": out}
+
+
+@op("iam", "UpdateAccountPasswordPolicy")
+def update_account_password_policy(st, p, caller, region, req):
+    """Replaces the whole policy: a field not given goes back to IAM's
+    default (as with AWS)."""
+    pol = {"MinimumPasswordLength": int(p.get("MinimumPasswordLength", 6)),
+           "MaxPasswordAge": int(p.get("MaxPasswordAge", 0)),
+           "PasswordReusePrevention": int(p.get("PasswordReusePrevention", 0))}
+    for k in ("RequireSymbols", "RequireNumbers", "RequireUppercaseCharacters", "RequireLowercaseCharacters",
+              "AllowUsersToChangePassword", "HardExpiry"):
+        pol[k] = bool(p.get(k, False))
+    with st.lock:
+        _acct(st, caller.account)["iam"]["password_policy"] = pol
+    return {}
+
+
+@op("iam", "DeleteAccountPasswordPolicy")
+def delete_account_password_policy(st, p, caller, region, req):
+    with st.lock:
+        a = _acct(st, caller.account)["iam"]
+        if a["password_policy"] is None:
+            raise ApiError("NoSuchEntity", "The account policy with name PasswordPolicy cannot be found.", 404)
+        a["password_policy"] = None
+    return {}

@@ -70,6 +70,19 @@ def _ago(days):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _password_policy(p):
+    """An account password policy with IAM's defaults for the fields not
+    given (None: the account has none)."""
+    if p is None:
+        return None
+    out = {"MinimumPasswordLength": 6, "RequireSymbols": False, "RequireNumbers": False,
+           "RequireUppercaseCharacters": False, "RequireLowercaseCharacters": False,
+           "AllowUsersToChangePassword": False, "MaxPasswordAge": 0, "PasswordReusePrevention": 0,
+           "HardExpiry": False}
+    out.update(p)
+    return out
+
+
 def load_resources(spec):
     """The scenario's "resources" (README.md) with defaults filled in and
     relative dates ("create_days_ago") made absolute, so that a dump of the
@@ -112,7 +125,8 @@ def load_resources(spec):
             users[name] = {"tags": dict(u.get("tags") or {}), "access_keys": keys}
         out[account] = {"s3": {"buckets": buckets,
                                "public_access_block": copy.deepcopy(s3.get("public_access_block"))},
-                        "regions": regions, "iam": {"users": users}}
+                        "regions": regions, "iam": {"users": users, "password_policy": _password_policy(
+                            (a.get("iam") or {}).get("password_policy"))}}
     return out
 
 

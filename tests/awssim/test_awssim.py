@@ -457,5 +457,35 @@ class ResourceTests(unittest.TestCase):
         self.assertNotEqual(rc, 0)  # enum checked against the model
 
 
+    def test_iam_password_policy(self):
+        rc, _, err = self.member("iam", "get-account-password-policy")
+        self.assertIn("NoSuchEntity", err)
+        rc, _, err = self.member("iam", "update-account-password-policy", "--minimum-password-length", "12",
+                                 "--require-symbols", "--max-password-age", "60")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("iam", "get-account-password-policy")
+        self.assertEqual(rc, 0, err)
+        pol = out["PasswordPolicy"]
+        self.assertEqual((pol["MinimumPasswordLength"], pol["RequireSymbols"], pol["MaxPasswordAge"],
+                          pol["ExpirePasswords"], pol["RequireNumbers"]), (12, True, 60, True, False))
+        self.assertNotIn("PasswordReusePrevention", pol)
+        # an update replaces the whole policy: what is left out goes back to the default
+        rc, _, err = self.member("iam", "update-account-password-policy", "--password-reuse-prevention", "24")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("iam", "get-account-password-policy")
+        pol = out["PasswordPolicy"]
+        self.assertEqual((pol["MinimumPasswordLength"], pol["RequireSymbols"], pol["PasswordReusePrevention"],
+                          pol["ExpirePasswords"]), (6, False, 24, False))
+        rc, _, err = self.member("iam", "update-account-password-policy", "--minimum-password-length", "200")
+        self.assertNotEqual(rc, 0)  # range checked against the model
+        rc, _, err = self.member("iam", "delete-account-password-policy")
+        self.assertEqual(rc, 0, err)
+        rc, _, err = self.member("iam", "get-account-password-policy")
+        self.assertIn("NoSuchEntity", err)
+        state = self.sim.control("/_awssim/resources")
+        self.assertIsNone(state["333333333333"]["iam"]["password_policy"])
+        self.assertTrue(state["444444444444"]["iam"]["password_policy"]["HardExpiry"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -21,6 +21,7 @@ rng = random.Random(12)
 TYPES = {"S3.8": ("bucket", "AwsS3Bucket"), "EC2.13": ("sg", "AwsEc2SecurityGroup"), "S3.1": ("account", "AwsAccount"),
          "EC2.19": ("sg", "AwsEc2SecurityGroup"), "EC2.7": ("account", "AwsAccount"),
          "IAM.3": ("user", "AwsIamUser"), "IAM.8": ("user", "AwsIamUser")}
+TYPES.update({c: ("account", "AwsAccount") for c in ("IAM.7", "IAM.11", "IAM.15", "IAM.17")})
 
 
 def finding(account, control, resource, status="FAILED", workflow=None, **over):
@@ -111,6 +112,9 @@ scenario = {
                     {"id": "AKIABATCHOLD00000001", "create_days_ago": 300, "last_used_days_ago": 120}]}}}},
         "444444444444": {
             "s3": {"buckets": {"shared-logs": {"public_access_block": None}}},
+            # stricter than asked in some values (kept), no upper case (IAM.11)
+            "iam": {"password_policy": {"MinimumPasswordLength": 20, "RequireSymbols": True, "MaxPasswordAge": 30,
+                                        "AllowUsersToChangePassword": True, "HardExpiry": True}},
             "regions": {REGION: {"security_groups": {
                 g: {"rules": copy.deepcopy(OPEN)} for g in ("sg-0b21", "sg-0b22", "sg-0b23", "sg-0b99")}}}},
         # the audit account's own user: its key is the one hubwarden runs with
@@ -147,6 +151,8 @@ scenario["securityhub"]["findings"] = [
     finding("777777777777", "S3.8", "arn:aws:s3:::sandbox-open"),
     finding("888888888888", "S3.8", "arn:aws:s3:::legacy-open"),
     finding("999999999999", "S3.8", "arn:aws:s3:::outsider-open"),  # not in the Organization
-]
+] + [finding(P, c, "AWS::::Account:%s" % P) for c in ("IAM.7", "IAM.15", "IAM.17")] + [
+    # 444's policy: IAM.15 and IAM.17 fixed by hand meanwhile, IAM.11 failing
+    finding("444444444444", c, "AWS::::Account:444444444444") for c in ("IAM.11", "IAM.15", "IAM.17")]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
