@@ -156,6 +156,9 @@ static const struct key config_keys[] = {
       0, 1, 90, NULL, "90",
       "IAM.7/IAM.17: passwords expire after at most this many days (a shorter MaxPasswordAge "
       "is kept)." },
+    { "remediation.s3_encryption_kms_key", K_STR, OFF(remediation.s3_kms_key), 0, 0, 0, NULL, "",
+      "S3.4: default encryption SSE-KMS with this key id or ARN (with an S3 Bucket Key); "
+      "empty: SSE-S3 (AES256)." },
 };
 
 #define FIELD(c, k, T) ((T *)((char *)(c) + (k)->off))

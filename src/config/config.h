@@ -104,6 +104,7 @@ typedef struct hw_config {
         double max_share;       /* circuit breaker, 0..1 of a control's resources */
         int password_min_length; /* IAM.7/15: raised to at least this */
         int password_max_age;    /* IAM.7/17: days, lowered to at most this */
+        char *s3_kms_key;        /* S3.4: SSE-KMS key; NULL/"": SSE-S3 */
     } remediation;
 } hw_config;
 

@@ -84,6 +84,40 @@ def put_bucket_pab(st, p, caller, region, req):
     return {}
 
 
+@op("s3", "GetBucketEncryption")
+def get_bucket_encryption(st, p, caller, region, req):
+    """One default encryption rule per bucket (None: no configuration)."""
+    with st.lock:
+        enc = _bucket(st, p, caller)["encryption"]
+        if enc is None:
+            raise ApiError("ServerSideEncryptionConfigurationNotFoundError",
+                           "The server side encryption configuration was not found", 404)
+        by_default = {"SSEAlgorithm": enc["SSEAlgorithm"]}
+        if enc.get("KMSMasterKeyID"):
+            by_default["KMSMasterKeyID"] = enc["KMSMasterKeyID"]
+        return {"ServerSideEncryptionConfiguration": {"Rules": [
+            {"ApplyServerSideEncryptionByDefault": by_default, "BucketKeyEnabled": bool(enc.get("BucketKeyEnabled"))}]}}
+
+
+@op("s3", "PutBucketEncryption")
+def put_bucket_encryption(st, p, caller, region, req):
+    _check_md5(req)
+    rules = p["ServerSideEncryptionConfiguration"].get("Rules") or []
+    if len(rules) != 1 or "ApplyServerSideEncryptionByDefault" not in rules[0]:
+        raise ApiError("MalformedXML", "The XML you provided was not well-formed or did not validate "
+                       "against our published schema", 400)
+    d = rules[0]["ApplyServerSideEncryptionByDefault"]
+    if d.get("KMSMasterKeyID") and not d["SSEAlgorithm"].startswith("aws:kms"):
+        raise ApiError("InvalidArgument", "a KMSMasterKeyID is not applicable if the default sse "
+                       "algorithm is not aws:kms or aws:kms:dsse", 400)
+    enc = {"SSEAlgorithm": d["SSEAlgorithm"], "BucketKeyEnabled": bool(rules[0].get("BucketKeyEnabled"))}
+    if d.get("KMSMasterKeyID"):
+        enc["KMSMasterKeyID"] = d["KMSMasterKeyID"]
+    with st.lock:
+        _bucket(st, p, caller)["encryption"] = enc
+    return {}
+
+
 @op("s3control", "GetPublicAccessBlock")
 def get_account_pab(st, p, caller, region, req):
     if p["AccountId"] != caller.account:

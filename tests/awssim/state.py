@@ -94,7 +94,8 @@ def load_resources(spec):
         for name, b in (s3.get("buckets") or {}).items():
             buckets[name] = {"region": b.get("region", "us-east-1"),
                              "public_access_block": copy.deepcopy(b.get("public_access_block")),
-                             "tags": dict(b.get("tags") or {})}
+                             "tags": dict(b.get("tags") or {}),
+                             "encryption": copy.deepcopy(b.get("encryption"))}
         regions = {}
         for region, r in (a.get("regions") or {}).items():
             groups = {}

@@ -487,5 +487,38 @@ class ResourceTests(unittest.TestCase):
         self.assertTrue(state["444444444444"]["iam"]["password_policy"]["HardExpiry"])
 
 
+    def test_s3_bucket_encryption(self):
+        rc, _, err = self.member("s3api", "get-bucket-encryption", "--bucket", "prod-unencrypted")
+        self.assertIn("ServerSideEncryptionConfigurationNotFoundError", err)
+        rc, out, err = self.member("s3api", "get-bucket-encryption", "--bucket", "prod-encrypted-by-hand")
+        self.assertEqual(rc, 0, err)
+        rule = out["ServerSideEncryptionConfiguration"]["Rules"][0]
+        self.assertEqual(rule["ApplyServerSideEncryptionByDefault"],
+                         {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/by-hand"})
+        self.assertTrue(rule["BucketKeyEnabled"])
+        cfg = '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}'
+        rc, _, err = self.member("s3api", "put-bucket-encryption", "--bucket", "prod-unencrypted",
+                                 "--server-side-encryption-configuration", cfg,
+                                 "--expected-bucket-owner", "333333333333")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("s3api", "get-bucket-encryption", "--bucket", "prod-unencrypted")
+        self.assertEqual(out["ServerSideEncryptionConfiguration"]["Rules"][0]
+                         ["ApplyServerSideEncryptionByDefault"], {"SSEAlgorithm": "AES256"})
+        bad = '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256", "KMSMasterKeyID": "k"}}]}'
+        rc, _, err = self.member("s3api", "put-bucket-encryption", "--bucket", "prod-unencrypted",
+                                 "--server-side-encryption-configuration", bad)
+        self.assertIn("InvalidArgument", err)
+        bad = '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "ROT13"}}]}'
+        rc, _, err = self.member("s3api", "put-bucket-encryption", "--bucket", "prod-unencrypted",
+                                 "--server-side-encryption-configuration", bad)
+        self.assertNotEqual(rc, 0)  # enum checked against the model
+        rc, _, err = self.member("s3api", "get-bucket-encryption", "--bucket", "shared-logs",
+                                 "--expected-bucket-owner", "333333333333")
+        self.assertIn("AccessDenied", err)
+        state = self.sim.control("/_awssim/resources")
+        self.assertEqual(state["333333333333"]["s3"]["buckets"]["prod-unencrypted"]["encryption"],
+                         {"SSEAlgorithm": "AES256", "BucketKeyEnabled": False})
+
+
 if __name__ == "__main__":
     unittest.main()

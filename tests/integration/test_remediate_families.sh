@@ -9,7 +9,9 @@ use_test_creds
 start_sim "$ROOT/tests/data/awssim/remedy.json"
 cat > "$TMP/hw.json" <<JSON
 {"db": "$TMP/hw.db", "controls_dir": "$ROOT/controls", "aws": {"region": "us-east-1", "max_attempts": 2},
- "remediation": {"controls": {"IAM.7": "auto", "IAM.11": "auto", "IAM.15": "auto", "IAM.17": "auto"},
+ "remediation": {"controls": {"IAM.7": "auto", "IAM.11": "auto", "IAM.15": "auto", "IAM.17": "auto",
+                              "S3.4": "auto"},
+                 "max_share": 1,
                  "password_policy": {"minimum_length": 16},
                  "external_id": "hw-remedy-1", "exclude_ous": ["ou-ab12-sand0001"]}}
 JSON
@@ -44,24 +46,29 @@ for k in sorted(set(a) | set(b)):
         print("%s: %s -> %s" % (k, a.get(k, "<none>"), b.get(k, "<none>")))
 PY
 }
-# apply_control NAME CONTROL: applies one control; the diff to $TMP/NAME.diff
-n=0
+# apply_control NAME CONTROL [ARGS]: applies one control; the diff to
+# $TMP/NAME.diff
 apply_control() {
-    snapshot "$1.before"
-    expect_rc 0 $HWC remediate --apply --control "$2"
-    cp "$TMP/out" "$TMP/$1.out"
-    snapshot "$1.after"
-    changes "$1.before" "$1.after" > "$TMP/$1.diff"
+    name=$1 ctl=$2
+    shift 2
+    snapshot "$name.before"
+    expect_rc 0 $HWC remediate --apply --control "$ctl" "$@"
+    cp "$TMP/out" "$TMP/$name.out"
+    snapshot "$name.after"
+    changes "$name.before" "$name.after" > "$TMP/$name.diff"
 }
 # same NAME: the diff is exactly $TMP/NAME.want
 same() {
     diff "$TMP/$1.want" "$TMP/$1.diff" || fail "$1: the state changed otherwise than expected (diff above: want, got)"
 }
-# again NAME CONTROL: a second run changes nothing
+# again NAME CONTROL [ARGS]: a second run changes nothing
 again() {
-    apply_control "$1.again" "$2"
-    [ -s "$TMP/$1.again.diff" ] && { cat "$TMP/$1.again.diff"; fail "$1: a second run changed the state"; }
-    contains "$TMP/$1.again.out" "0 done"
+    name=$1
+    shift
+    apply_control "$name.again" "$@"
+    name=${name%.again}
+    [ -s "$TMP/$name.again.diff" ] && { cat "$TMP/$name.again.diff"; fail "$name: a second run changed the state"; }
+    contains "$TMP/$name.again.out" "0 done"
 }
 
 expect_rc 0 $HWC scan
@@ -117,3 +124,35 @@ EOF
 same iam7
 again iam7 IAM.7
 ok "password policy: raised to the configured values, stricter ones kept, nothing else changed"
+
+# ---- S3.4: default encryption, SSE-S3; SSE-KMS when configured
+expect_rc 0 $HWC remediate --control S3.4
+contains "$TMP/out" "call: s3:PutBucketEncryption Bucket=prod-unencrypted ExpectedBucketOwner=$P SSEAlgorithm=AES256"
+apply_control s34 S3.4 --account $P
+contains "$TMP/s34.out" "done              $P S3.4 arn:aws:s3:::prod-unencrypted: verified: bucket prod-unencrypted: default encryption AES256"
+contains "$TMP/s34.out" "already-compliant $P S3.4 arn:aws:s3:::prod-encrypted-by-hand: bucket prod-encrypted-by-hand: default encryption aws:kms"
+contains "$TMP/s34.out" "exempt            $P S3.4 arn:aws:s3:::prod-exempt: tag hubwarden:exempt=public website, RISK-42"
+contains "$TMP/s34.out" "refused           $P S3.4 arn:aws:s3:::shared-logs: bucket shared-logs is not owned by account $P"
+cat > "$TMP/s34.want" <<EOF
+/$P/s3/buckets/prod-unencrypted/encryption: None -> <none>
+/$P/s3/buckets/prod-unencrypted/encryption/BucketKeyEnabled: <none> -> False
+/$P/s3/buckets/prod-unencrypted/encryption/SSEAlgorithm: <none> -> AES256
+EOF
+same s34
+again s34 S3.4 --account $P
+sed 's|"max_share": 1,|"max_share": 1, "s3_encryption_kms_key": "alias/s3-default",|' "$TMP/hw.json" > "$TMP/kms.json"
+HWC="$HW --config $TMP/kms.json"
+expect_rc 0 $HWC remediate --control S3.4 --account $D
+contains "$TMP/out" "call: s3:PutBucketEncryption Bucket=dev-unencrypted ExpectedBucketOwner=$D SSEAlgorithm=aws:kms KMSMasterKeyID=alias/s3-default BucketKeyEnabled=true"
+apply_control s34kms S3.4 --account $D
+contains "$TMP/s34kms.out" "done              $D S3.4 arn:aws:s3:::dev-unencrypted"
+cat > "$TMP/s34kms.want" <<EOF
+/$D/s3/buckets/dev-unencrypted/encryption: None -> <none>
+/$D/s3/buckets/dev-unencrypted/encryption/BucketKeyEnabled: <none> -> True
+/$D/s3/buckets/dev-unencrypted/encryption/KMSMasterKeyID: <none> -> alias/s3-default
+/$D/s3/buckets/dev-unencrypted/encryption/SSEAlgorithm: <none> -> aws:kms
+EOF
+same s34kms
+again s34kms S3.4 --account $D
+HWC="$HW --config $TMP/hw.json"
+ok "S3.4: default encryption SSE-S3, SSE-KMS when configured; encrypted by hand, exempt, another account's bucket untouched"

@@ -22,6 +22,7 @@ TYPES = {"S3.8": ("bucket", "AwsS3Bucket"), "EC2.13": ("sg", "AwsEc2SecurityGrou
          "EC2.19": ("sg", "AwsEc2SecurityGroup"), "EC2.7": ("account", "AwsAccount"),
          "IAM.3": ("user", "AwsIamUser"), "IAM.8": ("user", "AwsIamUser")}
 TYPES.update({c: ("account", "AwsAccount") for c in ("IAM.7", "IAM.11", "IAM.15", "IAM.17")})
+TYPES["S3.4"] = ("bucket", "AwsS3Bucket")
 
 
 def finding(account, control, resource, status="FAILED", workflow=None, **over):
@@ -87,7 +88,12 @@ scenario = {
                                 "tags": {"hubwarden:exempt": "public website, RISK-42"}},
                 "prod-suppressed": {"public_access_block": None},
                 "prod-ok-1": {"public_access_block": None}, "prod-ok-2": {"public_access_block": None},
-                "prod-ok-3": {"public_access_block": None}, "prod-ok-4": {"public_access_block": None}},
+                "prod-ok-3": {"public_access_block": None}, "prod-ok-4": {"public_access_block": None},
+                # S3.4: no default encryption; encrypted by hand meanwhile
+                "prod-unencrypted": {"public_access_block": None, "tags": {"team": "data"}},
+                "prod-encrypted-by-hand": {"public_access_block": None,
+                                           "encryption": {"SSEAlgorithm": "aws:kms", "BucketKeyEnabled": True,
+                                                          "KMSMasterKeyID": "alias/by-hand"}}},
                 "public_access_block": None},
             "regions": {REGION: {"ebs_encryption_by_default": False, "security_groups": {
                 "sg-0a11": {"name": "web", "rules": [
@@ -111,7 +117,8 @@ scenario = {
                 "batch": {"access_keys": [
                     {"id": "AKIABATCHOLD00000001", "create_days_ago": 300, "last_used_days_ago": 120}]}}}},
         "444444444444": {
-            "s3": {"buckets": {"shared-logs": {"public_access_block": None}}},
+            "s3": {"buckets": {"shared-logs": {"public_access_block": None},
+                               "dev-unencrypted": {"public_access_block": None}}},
             # stricter than asked in some values (kept), no upper case (IAM.11)
             "iam": {"password_policy": {"MinimumPasswordLength": 20, "RequireSymbols": True, "MaxPasswordAge": 30,
                                         "AllowUsersToChangePassword": True, "HardExpiry": True}},
@@ -153,6 +160,9 @@ scenario["securityhub"]["findings"] = [
     finding("999999999999", "S3.8", "arn:aws:s3:::outsider-open"),  # not in the Organization
 ] + [finding(P, c, "AWS::::Account:%s" % P) for c in ("IAM.7", "IAM.15", "IAM.17")] + [
     # 444's policy: IAM.15 and IAM.17 fixed by hand meanwhile, IAM.11 failing
-    finding("444444444444", c, "AWS::::Account:444444444444") for c in ("IAM.11", "IAM.15", "IAM.17")]
+    finding("444444444444", c, "AWS::::Account:444444444444") for c in ("IAM.11", "IAM.15", "IAM.17")] + [
+    finding(P, "S3.4", "arn:aws:s3:::" + b) for b in (
+        "prod-unencrypted", "prod-encrypted-by-hand", "prod-exempt", "shared-logs")] + [
+    finding("444444444444", "S3.4", "arn:aws:s3:::dev-unencrypted")]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
