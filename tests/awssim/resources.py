@@ -118,6 +118,37 @@ def put_bucket_encryption(st, p, caller, region, req):
     return {}
 
 
+@op("s3", "GetBucketPolicy")
+def get_bucket_policy(st, p, caller, region, req):
+    """The policy text exactly as it was put (None: no policy)."""
+    with st.lock:
+        pol = _bucket(st, p, caller)["policy"]
+        if pol is None:
+            raise ApiError("NoSuchBucketPolicy", "The bucket policy does not exist", 404)
+        return {"Policy": pol}
+
+
+@op("s3", "PutBucketPolicy")
+def put_bucket_policy(st, p, caller, region, req):
+    import json
+    _check_md5(req)
+    text = p.get("Policy") or ""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict) or not text.lstrip().startswith("{"):
+        raise ApiError("MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400)
+    if len(text.encode()) > 20480:
+        raise ApiError("PolicyTooLarge", "Policy exceeds the maximum allowed document size.", 400)
+    stmts = doc.get("Statement")
+    if not isinstance(stmts, (list, dict)) or not stmts:
+        raise ApiError("MalformedPolicy", "Missing required field Statement", 400)
+    with st.lock:
+        _bucket(st, p, caller)["policy"] = text
+    return {}
+
+
 @op("s3control", "GetPublicAccessBlock")
 def get_account_pab(st, p, caller, region, req):
     if p["AccountId"] != caller.account:

@@ -95,7 +95,8 @@ def load_resources(spec):
             buckets[name] = {"region": b.get("region", "us-east-1"),
                              "public_access_block": copy.deepcopy(b.get("public_access_block")),
                              "tags": dict(b.get("tags") or {}),
-                             "encryption": copy.deepcopy(b.get("encryption"))}
+                             "encryption": copy.deepcopy(b.get("encryption")),
+                             "policy": b.get("policy")}
         regions = {}
         for region, r in (a.get("regions") or {}).items():
             groups = {}

@@ -520,5 +520,26 @@ class ResourceTests(unittest.TestCase):
                          {"SSEAlgorithm": "AES256", "BucketKeyEnabled": False})
 
 
+    def test_s3_bucket_policy(self):
+        rc, _, err = self.member("s3api", "get-bucket-policy", "--bucket", "prod-no-policy")
+        self.assertIn("NoSuchBucketPolicy", err)
+        rc, out, err = self.member("s3api", "get-bucket-policy", "--bucket", "prod-policy")
+        self.assertEqual(rc, 0, err)
+        state = self.sim.control("/_awssim/resources")
+        self.assertEqual(out["Policy"], state["333333333333"]["s3"]["buckets"]["prod-policy"]["policy"])
+        text = '{ "Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*",' \
+               '"Resource":"arn:aws:s3:::prod-no-policy/*"}]}'
+        rc, _, err = self.member("s3api", "put-bucket-policy", "--bucket", "prod-no-policy", "--policy", text,
+                                 "--expected-bucket-owner", "333333333333")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("s3api", "get-bucket-policy", "--bucket", "prod-no-policy")
+        self.assertEqual(out["Policy"], text)  # the text as put, byte for byte
+        rc, _, err = self.member("s3api", "put-bucket-policy", "--bucket", "prod-no-policy", "--policy", "{nope")
+        self.assertIn("MalformedPolicy", err)
+        rc, _, err = self.member("s3api", "get-bucket-policy", "--bucket", "shared-logs",
+                                 "--expected-bucket-owner", "333333333333")
+        self.assertIn("AccessDenied", err)
+
+
 if __name__ == "__main__":
     unittest.main()

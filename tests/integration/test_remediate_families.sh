@@ -10,7 +10,7 @@ start_sim "$ROOT/tests/data/awssim/remedy.json"
 cat > "$TMP/hw.json" <<JSON
 {"db": "$TMP/hw.db", "controls_dir": "$ROOT/controls", "aws": {"region": "us-east-1", "max_attempts": 2},
  "remediation": {"controls": {"IAM.7": "auto", "IAM.11": "auto", "IAM.15": "auto", "IAM.17": "auto",
-                              "S3.4": "auto"},
+                              "S3.4": "auto", "S3.5": "auto"},
                  "max_share": 1,
                  "password_policy": {"minimum_length": 16},
                  "external_id": "hw-remedy-1", "exclude_ous": ["ou-ab12-sand0001"]}}
@@ -156,3 +156,39 @@ same s34kms
 again s34kms S3.4 --account $D
 HWC="$HW --config $TMP/hw.json"
 ok "S3.4: default encryption SSE-S3, SSE-KMS when configured; encrypted by hand, exempt, another account's bucket untouched"
+
+# ---- S3.5: one Deny statement merged into the policy, every existing
+# statement kept byte for byte
+expect_rc 0 $HWC remediate --control S3.5
+contains "$TMP/out" "call: s3:PutBucketPolicy Bucket=prod-policy ExpectedBucketOwner=$P (the current policy, every statement kept byte for byte, with one statement added: "
+apply_control s35 S3.5 --account $P
+for b in prod-policy prod-no-policy prod-single-statement; do
+    contains "$TMP/s35.out" "done              $P S3.5 arn:aws:s3:::$b: verified: bucket $b: the policy denies requests without TLS"
+done
+contains "$TMP/s35.out" "already-compliant $P S3.5 arn:aws:s3:::prod-tls-by-hand: bucket prod-tls-by-hand: the policy denies requests without TLS"
+contains "$TMP/s35.out" "refused           $P S3.5 arn:aws:s3:::prod-bad-policy: bucket prod-bad-policy: the bucket policy is not valid JSON: "
+/usr/bin/python3 - "$TMP/s35.before.json" "$TMP/s35.after.json" <<'PY' || fail "S3.5: the policies are not the old text with one statement added"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+new = ('{"Sid":"HubwardenDenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*",'
+       '"Resource":["arn:aws:s3:::%s","arn:aws:s3:::%s/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}')
+def pol(d, name):
+    return d["333333333333"]["s3"]["buckets"][name]["policy"]
+old = pol(a, "prod-policy")
+i = old.rindex("]")
+assert pol(b, "prod-policy") == old[:i] + "," + new % ("prod-policy", "prod-policy") + old[i:], pol(b, "prod-policy")
+assert json.loads(pol(b, "prod-policy"))["Id"] == "web \u00e9"
+old = pol(a, "prod-single-statement")
+i = old.index('{"Effect"')
+assert pol(b, "prod-single-statement") == old[:i] + "[" + old[i:-1] + "," + new % (
+    "prod-single-statement", "prod-single-statement") + "]}", pol(b, "prod-single-statement")
+assert pol(a, "prod-no-policy") is None
+assert json.loads(pol(b, "prod-no-policy")) == {"Version": "2012-10-17", "Statement": [
+    json.loads(new % ("prod-no-policy", "prod-no-policy"))]}
+# and nothing else of the whole state changed
+for name in ("prod-policy", "prod-single-statement", "prod-no-policy"):
+    b["333333333333"]["s3"]["buckets"][name]["policy"] = pol(a, name)
+assert a == b, "S3.5 changed more than three bucket policies"
+PY
+again s35 S3.5 --account $P
+ok "S3.5: one statement merged, existing ones byte for byte; denied by hand kept; invalid JSON refused"

@@ -22,7 +22,18 @@ TYPES = {"S3.8": ("bucket", "AwsS3Bucket"), "EC2.13": ("sg", "AwsEc2SecurityGrou
          "EC2.19": ("sg", "AwsEc2SecurityGroup"), "EC2.7": ("account", "AwsAccount"),
          "IAM.3": ("user", "AwsIamUser"), "IAM.8": ("user", "AwsIamUser")}
 TYPES.update({c: ("account", "AwsAccount") for c in ("IAM.7", "IAM.11", "IAM.15", "IAM.17")})
-TYPES["S3.4"] = ("bucket", "AwsS3Bucket")
+TYPES["S3.4"] = TYPES["S3.5"] = ("bucket", "AwsS3Bucket")
+# S3.5: existing statements, written by hand (odd spacing, an escape), that
+# the merge must keep byte for byte
+HAND_POLICY = ('{\n  "Version": "2012-10-17",\n  "Id": "web \\u00e9",\n  "Statement": [\n'
+               '    {"Sid": "ReadOnly", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444444444444:root"},\n'
+               '     "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::prod-policy/*"},\n'
+               '    {"Sid":"Logs","Effect":"Allow","Principal":{"Service":"logging.s3.amazonaws.com"},'
+               '"Action":"s3:PutObject","Resource":"arn:aws:s3:::prod-policy/logs/*"}\n  ]\n}\n')
+SINGLE_POLICY = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",' \
+                '"Resource":"arn:aws:s3:::prod-single-statement/*"}}'
+TLS_POLICY = ('{"Version":"2012-10-17","Statement":[{"Sid":"NoTLSNoService","Effect":"Deny","Principal":{"AWS":"*"},'
+              '"Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":false}}}]}')
 
 
 def finding(account, control, resource, status="FAILED", workflow=None, **over):
@@ -93,7 +104,13 @@ scenario = {
                 "prod-unencrypted": {"public_access_block": None, "tags": {"team": "data"}},
                 "prod-encrypted-by-hand": {"public_access_block": None,
                                            "encryption": {"SSEAlgorithm": "aws:kms", "BucketKeyEnabled": True,
-                                                          "KMSMasterKeyID": "alias/by-hand"}}},
+                                                          "KMSMasterKeyID": "alias/by-hand"}},
+                "prod-policy": {"public_access_block": None, "policy": HAND_POLICY},
+                "prod-no-policy": {"public_access_block": None},
+                "prod-single-statement": {"public_access_block": None, "policy": SINGLE_POLICY},
+                "prod-tls-by-hand": {"public_access_block": None, "policy": TLS_POLICY},
+                "prod-bad-policy": {"public_access_block": None,
+                                    "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}'}},
                 "public_access_block": None},
             "regions": {REGION: {"ebs_encryption_by_default": False, "security_groups": {
                 "sg-0a11": {"name": "web", "rules": [
@@ -163,6 +180,8 @@ scenario["securityhub"]["findings"] = [
     finding("444444444444", c, "AWS::::Account:444444444444") for c in ("IAM.11", "IAM.15", "IAM.17")] + [
     finding(P, "S3.4", "arn:aws:s3:::" + b) for b in (
         "prod-unencrypted", "prod-encrypted-by-hand", "prod-exempt", "shared-logs")] + [
-    finding("444444444444", "S3.4", "arn:aws:s3:::dev-unencrypted")]
+    finding("444444444444", "S3.4", "arn:aws:s3:::dev-unencrypted")] + [
+    finding(P, "S3.5", "arn:aws:s3:::" + b) for b in (
+        "prod-policy", "prod-no-policy", "prod-single-statement", "prod-tls-by-hand", "prod-bad-policy")]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
