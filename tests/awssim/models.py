@@ -81,7 +81,7 @@ class Service:
         if self.protocol == "json":
             target = req.headers.get("X-Amz-Target", "")
             prefix = self.model.metadata.get("targetPrefix")
-            p, _, op = target.partition(".")
+            p, _, op = target.rpartition(".")  # CloudTrail's prefix has dots
             if p != prefix or op not in self.model.operation_names:
                 raise ApiError("UnknownOperationException", "unknown operation %s" % target, 400)
             return self.model.operation_model(op)

@@ -1,7 +1,8 @@
 """resources.py - the resource state remediations read and change: S3 and
 S3 Control public access blocks, bucket tags, EC2 security groups and
 their rules, EBS encryption by default, IAM users' access keys and tags,
-the account password policy.
+the account password policy, bucket default encryption and policies,
+CloudTrail trails.
 Every resource lives in one account (and region where AWS keeps it per
 region); callers see their own account's only, as with AWS.  The state is
 State.resources (state.load_resources), dumped whole by
@@ -25,7 +26,7 @@ def _acct(st, account):
 
 def _region(st, account, region):
     return _acct(st, account)["regions"].setdefault(
-        region, {"security_groups": {}, "ebs_encryption_by_default": False})
+        region, {"security_groups": {}, "ebs_encryption_by_default": False, "trails": {}})
 
 
 # ----------------------------------------------------------------------- S3
@@ -344,3 +345,64 @@ def delete_account_password_policy(st, p, caller, region, req):
             raise ApiError("NoSuchEntity", "The account policy with name PasswordPolicy cannot be found.", 404)
         a["password_policy"] = None
     return {}
+
+
+# --------------------------------------------------------------- CloudTrail
+def _trail(st, caller, region, name):
+    """A trail by name or ARN, in its home region (the caller's region):
+    another region's trail is not found, as UpdateTrail outside the home
+    region fails."""
+    if name.startswith("arn:"):
+        parts = name.split(":")
+        if len(parts) != 6 or parts[2] != "cloudtrail" or not parts[5].startswith("trail/"):
+            raise ApiError("CloudTrailARNInvalidException", "%s is not a valid trail ARN" % name, 400)
+        if parts[4] != caller.account:
+            raise ApiError("TrailNotFoundException", "Unknown trail: %s for the user: %s" % (name, caller.account), 400)
+        if parts[3] != region:
+            raise ApiError("InvalidHomeRegionException", "This operation must be called from the "
+                           "trail's home region %s" % parts[3], 400)
+        name = parts[5][6:]
+    t = _region(st, caller.account, region)["trails"].get(name)
+    if t is None:
+        raise ApiError("TrailNotFoundException", "Unknown trail: %s for the user: %s" % (name, caller.account), 400)
+    return name, t
+
+
+def _trail_out(st, caller, region, name, t):
+    return {"Name": name, "S3BucketName": t["s3_bucket"], "IsMultiRegionTrail": t["multi_region"],
+            "HomeRegion": region, "TrailARN": "arn:%s:cloudtrail:%s:%s:trail/%s" % (
+                st.partition, region, caller.account, name),
+            "LogFileValidationEnabled": t["log_file_validation"], "IncludeGlobalServiceEvents": True,
+            "IsOrganizationTrail": False, "HasCustomEventSelectors": False, "HasInsightSelectors": False}
+
+
+@op("cloudtrail", "GetTrail")
+def get_trail(st, p, caller, region, req):
+    with st.lock:
+        name, t = _trail(st, caller, region, p["Name"])
+        return {"Trail": _trail_out(st, caller, region, name, t)}
+
+
+@op("cloudtrail", "UpdateTrail")
+def update_trail(st, p, caller, region, req):
+    known = {"Name", "EnableLogFileValidation", "S3BucketName"}
+    if set(p) - known:
+        raise ApiError("InvalidParameterCombinationException", "the simulator updates only %s"
+                       % ", ".join(sorted(known)), 400)
+    with st.lock:
+        name, t = _trail(st, caller, region, p["Name"])
+        if "EnableLogFileValidation" in p:
+            t["log_file_validation"] = bool(p["EnableLogFileValidation"])
+        if "S3BucketName" in p:
+            t["s3_bucket"] = p["S3BucketName"]
+        return _trail_out(st, caller, region, name, t)
+
+
+@op("cloudtrail", "ListTags")
+def list_trail_tags(st, p, caller, region, req):
+    out = []
+    with st.lock:
+        for arn in p["ResourceIdList"]:
+            _, t = _trail(st, caller, region, arn)
+            out.append({"ResourceId": arn, "TagsList": [{"Key": k, "Value": v} for k, v in sorted(t["tags"].items())]})
+    return {"ResourceTagList": out}

@@ -114,7 +114,12 @@ def load_resources(spec):
                                "vpc_id": g.get("vpc_id", "vpc-0a1b2c3d"), "owner": g.get("owner", account),
                                "tags": dict(g.get("tags") or {}), "rules": rules}
             regions[region] = {"security_groups": groups,
-                               "ebs_encryption_by_default": bool(r.get("ebs_encryption_by_default", False))}
+                               "ebs_encryption_by_default": bool(r.get("ebs_encryption_by_default", False)),
+                               "trails": {name: {"s3_bucket": t.get("s3_bucket", "trail-logs"),
+                                                 "log_file_validation": bool(t.get("log_file_validation")),
+                                                 "multi_region": bool(t.get("multi_region", True)),
+                                                 "tags": dict(t.get("tags") or {})}
+                                          for name, t in (r.get("trails") or {}).items()}}
         users = {}
         for name, u in ((a.get("iam") or {}).get("users") or {}).items():
             keys = []

@@ -541,5 +541,28 @@ class ResourceTests(unittest.TestCase):
         self.assertIn("AccessDenied", err)
 
 
+    def test_cloudtrail_trails(self):
+        arn = "arn:aws:cloudtrail:us-east-1:333333333333:trail/org-trail"
+        rc, out, err = self.member("cloudtrail", "get-trail", "--name", arn)
+        self.assertEqual(rc, 0, err)
+        self.assertFalse(out["Trail"]["LogFileValidationEnabled"])
+        self.assertEqual(out["Trail"]["TrailARN"], arn)
+        rc, out, err = self.member("cloudtrail", "update-trail", "--name", "org-trail", "--enable-log-file-validation")
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(out["LogFileValidationEnabled"])
+        rc, out, err = self.member("cloudtrail", "get-trail", "--name", "org-trail")
+        self.assertTrue(out["Trail"]["LogFileValidationEnabled"])
+        rc, out, err = self.member("cloudtrail", "list-tags", "--resource-id-list",
+                                   "arn:aws:cloudtrail:us-east-1:333333333333:trail/exempt-trail")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["ResourceTagList"][0]["TagsList"],
+                         [{"Key": "hubwarden:exempt", "Value": "vendor-managed, RISK-77"}])
+        rc, _, err = self.member("cloudtrail", "get-trail", "--name", "no-such-trail")
+        self.assertIn("TrailNotFoundException", err)
+        rc, _, err = self.member("cloudtrail", "update-trail", "--name", arn, "--enable-log-file-validation",
+                                 "--region", "eu-west-1")
+        self.assertIn("InvalidHomeRegionException", err)
+
+
 if __name__ == "__main__":
     unittest.main()

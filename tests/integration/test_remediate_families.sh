@@ -10,7 +10,7 @@ start_sim "$ROOT/tests/data/awssim/remedy.json"
 cat > "$TMP/hw.json" <<JSON
 {"db": "$TMP/hw.db", "controls_dir": "$ROOT/controls", "aws": {"region": "us-east-1", "max_attempts": 2},
  "remediation": {"controls": {"IAM.7": "auto", "IAM.11": "auto", "IAM.15": "auto", "IAM.17": "auto",
-                              "S3.4": "auto", "S3.5": "auto"},
+                              "S3.4": "auto", "S3.5": "auto", "CloudTrail.4": "auto"},
                  "max_share": 1,
                  "password_policy": {"minimum_length": 16},
                  "external_id": "hw-remedy-1", "exclude_ous": ["ou-ab12-sand0001"]}}
@@ -192,3 +192,16 @@ assert a == b, "S3.5 changed more than three bucket policies"
 PY
 again s35 S3.5 --account $P
 ok "S3.5: one statement merged, existing ones byte for byte; denied by hand kept; invalid JSON refused"
+
+# ---- CloudTrail.4: log file validation on, in the trail's home region
+expect_rc 0 $HWC remediate --control CloudTrail.4
+contains "$TMP/out" "call: cloudtrail:UpdateTrail Name=arn:aws:cloudtrail:us-east-1:$P:trail/org-trail EnableLogFileValidation=true (region us-east-1)"
+apply_control ct4 CloudTrail.4
+contains "$TMP/ct4.out" "done              $P CloudTrail.4 arn:aws:cloudtrail:us-east-1:$P:trail/org-trail: verified: trail arn:aws:cloudtrail:us-east-1:$P:trail/org-trail: log file validation on"
+contains "$TMP/ct4.out" "already-compliant $P CloudTrail.4 arn:aws:cloudtrail:us-east-1:$P:trail/audit-trail"
+contains "$TMP/ct4.out" "exempt            $P CloudTrail.4 arn:aws:cloudtrail:us-east-1:$P:trail/exempt-trail: tag hubwarden:exempt=vendor-managed, RISK-77"
+contains "$TMP/ct4.out" "gone              $P CloudTrail.4 arn:aws:cloudtrail:us-east-1:$P:trail/deleted-trail: trail arn:aws:cloudtrail:us-east-1:$P:trail/deleted-trail no longer exists"
+echo "/$P/regions/us-east-1/trails/org-trail/log_file_validation: False -> True" > "$TMP/ct4.want"
+same ct4
+again ct4 CloudTrail.4
+ok "CloudTrail.4: log file validation on; on by hand, exempt, deleted trail untouched"

@@ -65,6 +65,7 @@ static void test_mode(void)
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("IAM.7"), &hw_remedy_iam_password_policy);
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("S3.4"), &hw_remedy_s3_encryption);
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("S3.5"), &hw_remedy_s3_deny_insecure);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("CloudTrail.4"), &hw_remedy_cloudtrail_validation);
     CU_ASSERT_PTR_NULL(hw_remedy_family_for("EC2.1"));
     CU_ASSERT_PTR_NULL(hw_remedy_family_for(""));
 }

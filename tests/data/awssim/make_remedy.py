@@ -23,6 +23,7 @@ TYPES = {"S3.8": ("bucket", "AwsS3Bucket"), "EC2.13": ("sg", "AwsEc2SecurityGrou
          "IAM.3": ("user", "AwsIamUser"), "IAM.8": ("user", "AwsIamUser")}
 TYPES.update({c: ("account", "AwsAccount") for c in ("IAM.7", "IAM.11", "IAM.15", "IAM.17")})
 TYPES["S3.4"] = TYPES["S3.5"] = ("bucket", "AwsS3Bucket")
+TYPES["CloudTrail.4"] = ("trail", "AwsCloudTrailTrail")
 # S3.5: existing statements, written by hand (odd spacing, an escape), that
 # the merge must keep byte for byte
 HAND_POLICY = ('{\n  "Version": "2012-10-17",\n  "Id": "web \\u00e9",\n  "Statement": [\n'
@@ -112,7 +113,11 @@ scenario = {
                 "prod-bad-policy": {"public_access_block": None,
                                     "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}'}},
                 "public_access_block": None},
-            "regions": {REGION: {"ebs_encryption_by_default": False, "security_groups": {
+            "regions": {REGION: {"ebs_encryption_by_default": False, "trails": {
+                "org-trail": {"s3_bucket": "prod-trail-logs"},
+                "audit-trail": {"s3_bucket": "prod-trail-logs", "log_file_validation": True},
+                "exempt-trail": {"tags": {"hubwarden:exempt": "vendor-managed, RISK-77"}}},
+                "security_groups": {
                 "sg-0a11": {"name": "web", "rules": [
                     {"id": "sgr-0a11000000000001", "protocol": "tcp", "from": 22, "to": 22, "cidr_ipv4": "0.0.0.0/0"},
                     {"id": "sgr-0a11000000000002", "protocol": "tcp", "from": 22, "to": 22, "cidr_ipv4": "10.0.0.0/8"},
@@ -182,6 +187,8 @@ scenario["securityhub"]["findings"] = [
         "prod-unencrypted", "prod-encrypted-by-hand", "prod-exempt", "shared-logs")] + [
     finding("444444444444", "S3.4", "arn:aws:s3:::dev-unencrypted")] + [
     finding(P, "S3.5", "arn:aws:s3:::" + b) for b in (
-        "prod-policy", "prod-no-policy", "prod-single-statement", "prod-tls-by-hand", "prod-bad-policy")]
+        "prod-policy", "prod-no-policy", "prod-single-statement", "prod-tls-by-hand", "prod-bad-policy")] + [
+    finding(P, "CloudTrail.4", "arn:aws:cloudtrail:%s:%s:trail/%s" % (REGION, P, t))
+    for t in ("org-trail", "audit-trail", "exempt-trail", "deleted-trail")]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
