@@ -2,7 +2,7 @@
 S3 Control public access blocks, bucket tags, EC2 security groups and
 their rules, EBS encryption by default, IAM users' access keys and tags,
 the account password policy, bucket default encryption and policies,
-CloudTrail trails.
+CloudTrail trails, KMS keys.
 Every resource lives in one account (and region where AWS keeps it per
 region); callers see their own account's only, as with AWS.  The state is
 State.resources (state.load_resources), dumped whole by
@@ -26,7 +26,8 @@ def _acct(st, account):
 
 def _region(st, account, region):
     return _acct(st, account)["regions"].setdefault(
-        region, {"security_groups": {}, "ebs_encryption_by_default": False, "trails": {}})
+        region, {"security_groups": {}, "ebs_encryption_by_default": False, "trails": {},
+                 "kms_keys": {}})
 
 
 # ----------------------------------------------------------------------- S3
@@ -406,3 +407,60 @@ def list_trail_tags(st, p, caller, region, req):
             _, t = _trail(st, caller, region, arn)
             out.append({"ResourceId": arn, "TagsList": [{"Key": k, "Value": v} for k, v in sorted(t["tags"].items())]})
     return {"ResourceTagList": out}
+
+
+# ---------------------------------------------------------------------- KMS
+def _key(st, caller, region, key_id):
+    kid = key_id
+    if key_id.startswith("arn:"):
+        parts = key_id.split(":")
+        if len(parts) != 6 or parts[2] != "kms" or not parts[5].startswith("key/"):
+            raise ApiError("NotFoundException", "Invalid keyId %s" % key_id, 400)
+        if parts[4] != caller.account or parts[3] != region:
+            raise ApiError("NotFoundException", "Key '%s' does not exist" % key_id, 400)
+        kid = parts[5][4:]
+    k = _region(st, caller.account, region)["kms_keys"].get(kid)
+    if k is None:
+        raise ApiError("NotFoundException", "Key 'arn:aws:kms:%s:%s:key/%s' does not exist"
+                       % (region, caller.account, kid), 400)
+    return kid, k
+
+
+@op("kms", "DescribeKey")
+def describe_key(st, p, caller, region, req):
+    with st.lock:
+        kid, k = _key(st, caller, region, p["KeyId"])
+        usage = {"SYMMETRIC_DEFAULT": "ENCRYPT_DECRYPT"}.get(k["spec"], "SIGN_VERIFY")
+        return {"KeyMetadata": {"KeyId": kid, "Arn": "arn:%s:kms:%s:%s:key/%s" % (st.partition, region, caller.account, kid),
+                                "AWSAccountId": caller.account, "Enabled": k["state"] == "Enabled",
+                                "KeyState": k["state"], "KeyManager": k["manager"], "KeySpec": k["spec"],
+                                "CustomerMasterKeySpec": k["spec"], "KeyUsage": usage, "Origin": k["origin"]}}
+
+
+@op("kms", "ListResourceTags")
+def list_resource_tags(st, p, caller, region, req):
+    with st.lock:
+        _, k = _key(st, caller, region, p["KeyId"])
+        return {"Tags": [{"TagKey": a, "TagValue": b} for a, b in sorted(k["tags"].items())], "Truncated": False}
+
+
+@op("kms", "GetKeyRotationStatus")
+def get_key_rotation_status(st, p, caller, region, req):
+    with st.lock:
+        _, k = _key(st, caller, region, p["KeyId"])
+        return {"KeyRotationEnabled": k["rotation"]}
+
+
+@op("kms", "EnableKeyRotation")
+def enable_key_rotation(st, p, caller, region, req):
+    with st.lock:
+        kid, k = _key(st, caller, region, p["KeyId"])
+        if k["state"] == "Disabled":
+            raise ApiError("DisabledException", "arn:aws:kms:%s:%s:key/%s is disabled." % (region, caller.account, kid), 400)
+        if k["state"] != "Enabled":
+            raise ApiError("KMSInvalidStateException", "%s is pending deletion." % kid, 400)
+        if k["manager"] != "CUSTOMER" or k["spec"] != "SYMMETRIC_DEFAULT" or k["origin"] != "AWS_KMS":
+            raise ApiError("UnsupportedOperationException", "%s origin is %s which is not valid for this "
+                           "operation." % (kid, k["origin"]), 400)
+        k["rotation"] = True
+    return {}

@@ -119,7 +119,14 @@ def load_resources(spec):
                                                  "log_file_validation": bool(t.get("log_file_validation")),
                                                  "multi_region": bool(t.get("multi_region", True)),
                                                  "tags": dict(t.get("tags") or {})}
-                                          for name, t in (r.get("trails") or {}).items()}}
+                                          for name, t in (r.get("trails") or {}).items()},
+                               "kms_keys": {kid: {"manager": k.get("manager", "CUSTOMER"),
+                                                  "spec": k.get("spec", "SYMMETRIC_DEFAULT"),
+                                                  "origin": k.get("origin", "AWS_KMS"),
+                                                  "state": k.get("state", "Enabled"),
+                                                  "rotation": bool(k.get("rotation")),
+                                                  "tags": dict(k.get("tags") or {})}
+                                            for kid, k in (r.get("kms_keys") or {}).items()}}
         users = {}
         for name, u in ((a.get("iam") or {}).get("users") or {}).items():
             keys = []

@@ -564,5 +564,27 @@ class ResourceTests(unittest.TestCase):
         self.assertIn("InvalidHomeRegionException", err)
 
 
+    def test_kms_key_rotation(self):
+        kid = "1111aaaa-0000-0000-0000-000000000001"
+        rc, out, err = self.member("kms", "describe-key", "--key-id", kid)
+        self.assertEqual(rc, 0, err)
+        md = out["KeyMetadata"]
+        self.assertEqual((md["KeyManager"], md["KeySpec"], md["Origin"], md["KeyState"]),
+                         ("CUSTOMER", "SYMMETRIC_DEFAULT", "AWS_KMS", "Enabled"))
+        rc, out, err = self.member("kms", "get-key-rotation-status", "--key-id", md["Arn"])
+        self.assertEqual(rc, 0, err)
+        self.assertFalse(out["KeyRotationEnabled"])
+        rc, _, err = self.member("kms", "enable-key-rotation", "--key-id", kid)
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("kms", "get-key-rotation-status", "--key-id", kid)
+        self.assertTrue(out["KeyRotationEnabled"])
+        rc, _, err = self.member("kms", "enable-key-rotation", "--key-id", "1111aaaa-0000-0000-0000-000000000005")
+        self.assertIn("UnsupportedOperationException", err)
+        rc, out, err = self.member("kms", "list-resource-tags", "--key-id", "1111aaaa-0000-0000-0000-000000000006")
+        self.assertEqual(out["Tags"], [{"TagKey": "hubwarden:exempt", "TagValue": "HSM migration, RISK-9"}])
+        rc, _, err = self.member("kms", "describe-key", "--key-id", "1111aaaa-0000-0000-0000-000000000007")
+        self.assertIn("NotFoundException", err)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -10,7 +10,8 @@ start_sim "$ROOT/tests/data/awssim/remedy.json"
 cat > "$TMP/hw.json" <<JSON
 {"db": "$TMP/hw.db", "controls_dir": "$ROOT/controls", "aws": {"region": "us-east-1", "max_attempts": 2},
  "remediation": {"controls": {"IAM.7": "auto", "IAM.11": "auto", "IAM.15": "auto", "IAM.17": "auto",
-                              "S3.4": "auto", "S3.5": "auto", "CloudTrail.4": "auto"},
+                              "S3.4": "auto", "S3.5": "auto", "CloudTrail.4": "auto",
+                              "KMS.4": "auto"},
                  "max_share": 1,
                  "password_policy": {"minimum_length": 16},
                  "external_id": "hw-remedy-1", "exclude_ous": ["ou-ab12-sand0001"]}}
@@ -205,3 +206,18 @@ echo "/$P/regions/us-east-1/trails/org-trail/log_file_validation: False -> True"
 same ct4
 again ct4 CloudTrail.4
 ok "CloudTrail.4: log file validation on; on by hand, exempt, deleted trail untouched"
+
+# ---- KMS.4: automatic rotation, customer-managed symmetric keys only
+K=arn:aws:kms:us-east-1:$P:key/1111aaaa-0000-0000-0000-00000000000
+apply_control kms4 KMS.4
+contains "$TMP/kms4.out" "done              $P KMS.4 ${K}1: verified: key ${K}1: automatic rotation on"
+contains "$TMP/kms4.out" "already-compliant $P KMS.4 ${K}2: key ${K}2: automatic rotation on"
+contains "$TMP/kms4.out" "refused           $P KMS.4 ${K}3: key ${K}3 is managed by AWS, not by the customer; not changed"
+contains "$TMP/kms4.out" "refused           $P KMS.4 ${K}4: key ${K}4 is RSA_2048, not a symmetric encryption key; not changed"
+contains "$TMP/kms4.out" "refused           $P KMS.4 ${K}5: key ${K}5 has key material from EXTERNAL, which KMS cannot rotate; not changed"
+contains "$TMP/kms4.out" "exempt            $P KMS.4 ${K}6: tag hubwarden:exempt=HSM migration, RISK-9"
+contains "$TMP/kms4.out" "gone              $P KMS.4 ${K}7: key ${K}7 no longer exists"
+echo "/$P/regions/us-east-1/kms_keys/1111aaaa-0000-0000-0000-000000000001/rotation: False -> True" > "$TMP/kms4.want"
+same kms4
+again kms4 KMS.4
+ok "KMS.4: rotation on for the customer-managed symmetric key only; AWS managed, asymmetric, imported refused"

@@ -24,6 +24,7 @@ TYPES = {"S3.8": ("bucket", "AwsS3Bucket"), "EC2.13": ("sg", "AwsEc2SecurityGrou
 TYPES.update({c: ("account", "AwsAccount") for c in ("IAM.7", "IAM.11", "IAM.15", "IAM.17")})
 TYPES["S3.4"] = TYPES["S3.5"] = ("bucket", "AwsS3Bucket")
 TYPES["CloudTrail.4"] = ("trail", "AwsCloudTrailTrail")
+TYPES["KMS.4"] = ("key", "AwsKmsKey")
 # S3.5: existing statements, written by hand (odd spacing, an escape), that
 # the merge must keep byte for byte
 HAND_POLICY = ('{\n  "Version": "2012-10-17",\n  "Id": "web \\u00e9",\n  "Statement": [\n'
@@ -113,7 +114,14 @@ scenario = {
                 "prod-bad-policy": {"public_access_block": None,
                                     "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}'}},
                 "public_access_block": None},
-            "regions": {REGION: {"ebs_encryption_by_default": False, "trails": {
+            "regions": {REGION: {"ebs_encryption_by_default": False, "kms_keys": {
+                "1111aaaa-0000-0000-0000-000000000001": {},
+                "1111aaaa-0000-0000-0000-000000000002": {"rotation": True},
+                "1111aaaa-0000-0000-0000-000000000003": {"manager": "AWS"},
+                "1111aaaa-0000-0000-0000-000000000004": {"spec": "RSA_2048"},
+                "1111aaaa-0000-0000-0000-000000000005": {"origin": "EXTERNAL"},
+                "1111aaaa-0000-0000-0000-000000000006": {"tags": {"hubwarden:exempt": "HSM migration, RISK-9"}}},
+                "trails": {
                 "org-trail": {"s3_bucket": "prod-trail-logs"},
                 "audit-trail": {"s3_bucket": "prod-trail-logs", "log_file_validation": True},
                 "exempt-trail": {"tags": {"hubwarden:exempt": "vendor-managed, RISK-77"}}},
@@ -189,6 +197,8 @@ scenario["securityhub"]["findings"] = [
     finding(P, "S3.5", "arn:aws:s3:::" + b) for b in (
         "prod-policy", "prod-no-policy", "prod-single-statement", "prod-tls-by-hand", "prod-bad-policy")] + [
     finding(P, "CloudTrail.4", "arn:aws:cloudtrail:%s:%s:trail/%s" % (REGION, P, t))
-    for t in ("org-trail", "audit-trail", "exempt-trail", "deleted-trail")]
+    for t in ("org-trail", "audit-trail", "exempt-trail", "deleted-trail")] + [
+    finding(P, "KMS.4", "arn:aws:kms:%s:%s:key/1111aaaa-0000-0000-0000-00000000000%d" % (REGION, P, i))
+    for i in range(1, 8)]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
