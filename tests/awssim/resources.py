@@ -2,7 +2,7 @@
 S3 Control public access blocks, bucket tags, EC2 security groups and
 their rules, EBS encryption by default, IAM users' access keys and tags,
 the account password policy, bucket default encryption and policies,
-CloudTrail trails, KMS keys.
+CloudTrail trails, KMS keys, EBS snapshots' volume permissions.
 Every resource lives in one account (and region where AWS keeps it per
 region); callers see their own account's only, as with AWS.  The state is
 State.resources (state.load_resources), dumped whole by
@@ -27,7 +27,7 @@ def _acct(st, account):
 def _region(st, account, region):
     return _acct(st, account)["regions"].setdefault(
         region, {"security_groups": {}, "ebs_encryption_by_default": False, "trails": {},
-                 "kms_keys": {}})
+                 "kms_keys": {}, "snapshots": {}})
 
 
 # ----------------------------------------------------------------------- S3
@@ -463,4 +463,58 @@ def enable_key_rotation(st, p, caller, region, req):
             raise ApiError("UnsupportedOperationException", "%s origin is %s which is not valid for this "
                            "operation." % (kid, k["origin"]), 400)
         k["rotation"] = True
+    return {}
+
+
+# ------------------------------------------------------------ EBS snapshots
+def _snapshot(st, caller, region, sid):
+    x = _region(st, caller.account, region)["snapshots"].get(sid)
+    if x is None:
+        raise ApiError("InvalidSnapshot.NotFound", "The snapshot '%s' does not exist." % sid, 400)
+    return x
+
+
+@op("ec2", "DescribeSnapshots")
+def describe_snapshots(st, p, caller, region, req):
+    if not p.get("SnapshotIds") or p.get("Filters") or p.get("RestorableByUserIds"):
+        raise ApiError("InvalidParameterCombination", "the simulator describes snapshots by id only", 400)
+    with st.lock:
+        out = []
+        for sid in p["SnapshotIds"]:
+            x = _snapshot(st, caller, region, sid)
+            out.append({"SnapshotId": sid, "OwnerId": caller.account, "VolumeId": x["volume_id"],
+                        "VolumeSize": x["size"], "State": "completed", "Progress": "100%",
+                        "Encrypted": False, "StartTime": "2026-01-05T10:00:00.000Z",
+                        "Tags": [{"Key": k, "Value": v} for k, v in sorted(x["tags"].items())]})
+        return {"Snapshots": out}
+
+
+@op("ec2", "DescribeSnapshotAttribute")
+def describe_snapshot_attribute(st, p, caller, region, req):
+    if p["Attribute"] != "createVolumePermission":
+        raise ApiError("InvalidParameterValue", "the simulator describes createVolumePermission only", 400)
+    with st.lock:
+        x = _snapshot(st, caller, region, p["SnapshotId"])
+        perms = [{"Group": g} for g in x["groups"]] + [{"UserId": u} for u in x["user_ids"]]
+        return {"SnapshotId": p["SnapshotId"], "CreateVolumePermissions": perms}
+
+
+@op("ec2", "ModifySnapshotAttribute")
+def modify_snapshot_attribute(st, p, caller, region, req):
+    if p.get("Attribute") != "createVolumePermission" or p.get("OperationType") not in ("add", "remove") \
+            or p.get("CreateVolumePermission"):
+        raise ApiError("InvalidParameterCombination", "the simulator takes Attribute createVolumePermission "
+                       "with OperationType and UserGroup/UserId", 400)
+    groups, users = p.get("GroupNames") or [], p.get("UserIds") or []
+    if not groups and not users:
+        raise ApiError("MissingParameter", "No permission to add or remove", 400)
+    if any(g != "all" for g in groups):
+        raise ApiError("InvalidParameterValue", "Value (%s) for parameter group is invalid." % groups[0], 400)
+    with st.lock:
+        x = _snapshot(st, caller, region, p["SnapshotId"])
+        for key, vals in (("groups", groups), ("user_ids", users)):
+            if p["OperationType"] == "add":
+                x[key] = x[key] + [v for v in vals if v not in x[key]]
+            else:
+                x[key] = [v for v in x[key] if v not in vals]
     return {}

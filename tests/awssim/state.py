@@ -126,7 +126,13 @@ def load_resources(spec):
                                                   "state": k.get("state", "Enabled"),
                                                   "rotation": bool(k.get("rotation")),
                                                   "tags": dict(k.get("tags") or {})}
-                                            for kid, k in (r.get("kms_keys") or {}).items()}}
+                                            for kid, k in (r.get("kms_keys") or {}).items()},
+                               "snapshots": {sid: {"volume_id": x.get("volume_id", "vol-0a1b2c3d4e5f60718"),
+                                                   "size": int(x.get("size", 8)),
+                                                   "groups": list(x.get("groups") or []),
+                                                   "user_ids": list(x.get("user_ids") or []),
+                                                   "tags": dict(x.get("tags") or {})}
+                                             for sid, x in (r.get("snapshots") or {}).items()}}
         users = {}
         for name, u in ((a.get("iam") or {}).get("users") or {}).items():
             keys = []

@@ -586,5 +586,26 @@ class ResourceTests(unittest.TestCase):
         self.assertIn("NotFoundException", err)
 
 
+    def test_ec2_snapshot_permissions(self):
+        sid = "snap-0a0000000000000a1"
+        rc, out, err = self.member("ec2", "describe-snapshots", "--snapshot-ids", sid)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["Snapshots"][0]["OwnerId"], "333333333333")
+        rc, out, err = self.member("ec2", "describe-snapshot-attribute", "--snapshot-id", sid,
+                                   "--attribute", "createVolumePermission")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["CreateVolumePermissions"], [{"Group": "all"}, {"UserId": "444444444444"}])
+        rc, _, err = self.member("ec2", "modify-snapshot-attribute", "--snapshot-id", sid, "--attribute",
+                                 "createVolumePermission", "--operation-type", "remove", "--group-names", "all")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("ec2", "describe-snapshot-attribute", "--snapshot-id", sid,
+                                   "--attribute", "createVolumePermission")
+        self.assertEqual(out["CreateVolumePermissions"], [{"UserId": "444444444444"}])
+        rc, _, err = self.member("ec2", "describe-snapshots", "--snapshot-ids", "snap-0a0000000000000a4")
+        self.assertIn("InvalidSnapshot.NotFound", err)
+        rc, out, err = self.member("ec2", "describe-snapshots", "--snapshot-ids", "snap-0a0000000000000a3")
+        self.assertIn({"Key": "hubwarden:exempt", "Value": "public AMI source, RISK-3"}, out["Snapshots"][0]["Tags"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -11,7 +11,7 @@ cat > "$TMP/hw.json" <<JSON
 {"db": "$TMP/hw.db", "controls_dir": "$ROOT/controls", "aws": {"region": "us-east-1", "max_attempts": 2},
  "remediation": {"controls": {"IAM.7": "auto", "IAM.11": "auto", "IAM.15": "auto", "IAM.17": "auto",
                               "S3.4": "auto", "S3.5": "auto", "CloudTrail.4": "auto",
-                              "KMS.4": "auto"},
+                              "KMS.4": "auto", "EC2.1": "auto"},
                  "max_share": 1,
                  "password_policy": {"minimum_length": 16},
                  "external_id": "hw-remedy-1", "exclude_ous": ["ou-ab12-sand0001"]}}
@@ -221,3 +221,19 @@ echo "/$P/regions/us-east-1/kms_keys/1111aaaa-0000-0000-0000-000000000001/rotati
 same kms4
 again kms4 KMS.4
 ok "KMS.4: rotation on for the customer-managed symmetric key only; AWS managed, asymmetric, imported refused"
+
+# ---- EC2.1: public snapshots private; accounts shared by id keep access
+S=arn:aws:ec2:us-east-1:$P:snapshot/snap-0a0000000000000a
+apply_control ec21 EC2.1
+contains "$TMP/ec21.out" "done              $P EC2.1 ${S}1: verified: snapshot snap-0a0000000000000a1: not public"
+contains "$TMP/ec21.out" "already-compliant $P EC2.1 ${S}2: snapshot snap-0a0000000000000a2: not public"
+contains "$TMP/ec21.out" "exempt            $P EC2.1 ${S}3: tag hubwarden:exempt=public AMI source, RISK-3"
+contains "$TMP/ec21.out" "gone              $P EC2.1 ${S}4: snapshot snap-0a0000000000000a4 no longer exists"
+# (the diff shows an emptied list as "{}")
+cat > "$TMP/ec21.want" <<EOF
+/$P/regions/us-east-1/snapshots/snap-0a0000000000000a1/groups: <none> -> {}
+/$P/regions/us-east-1/snapshots/snap-0a0000000000000a1/groups/0: all -> <none>
+EOF
+same ec21
+again ec21 EC2.1
+ok "EC2.1: group all removed, the account shared by id kept; private, exempt, deleted untouched"

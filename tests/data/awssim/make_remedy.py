@@ -25,6 +25,7 @@ TYPES.update({c: ("account", "AwsAccount") for c in ("IAM.7", "IAM.11", "IAM.15"
 TYPES["S3.4"] = TYPES["S3.5"] = ("bucket", "AwsS3Bucket")
 TYPES["CloudTrail.4"] = ("trail", "AwsCloudTrailTrail")
 TYPES["KMS.4"] = ("key", "AwsKmsKey")
+TYPES["EC2.1"] = ("instance", "AwsEc2Snapshot")  # (the id is set below)
 # S3.5: existing statements, written by hand (odd spacing, an escape), that
 # the merge must keep byte for byte
 HAND_POLICY = ('{\n  "Version": "2012-10-17",\n  "Id": "web \\u00e9",\n  "Statement": [\n'
@@ -114,7 +115,11 @@ scenario = {
                 "prod-bad-policy": {"public_access_block": None,
                                     "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}'}},
                 "public_access_block": None},
-            "regions": {REGION: {"ebs_encryption_by_default": False, "kms_keys": {
+            "regions": {REGION: {"ebs_encryption_by_default": False, "snapshots": {
+                "snap-0a0000000000000a1": {"groups": ["all"], "user_ids": ["444444444444"]},
+                "snap-0a0000000000000a2": {"user_ids": ["444444444444"]},
+                "snap-0a0000000000000a3": {"groups": ["all"], "tags": {"hubwarden:exempt": "public AMI source, RISK-3"}}},
+                "kms_keys": {
                 "1111aaaa-0000-0000-0000-000000000001": {},
                 "1111aaaa-0000-0000-0000-000000000002": {"rotation": True},
                 "1111aaaa-0000-0000-0000-000000000003": {"manager": "AWS"},
@@ -199,6 +204,7 @@ scenario["securityhub"]["findings"] = [
     finding(P, "CloudTrail.4", "arn:aws:cloudtrail:%s:%s:trail/%s" % (REGION, P, t))
     for t in ("org-trail", "audit-trail", "exempt-trail", "deleted-trail")] + [
     finding(P, "KMS.4", "arn:aws:kms:%s:%s:key/1111aaaa-0000-0000-0000-00000000000%d" % (REGION, P, i))
-    for i in range(1, 8)]
+    for i in range(1, 8)] + [
+    finding(P, "EC2.1", "arn:aws:ec2:%s:%s:snapshot/snap-0a0000000000000a%d" % (REGION, P, i)) for i in range(1, 5)]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
