@@ -246,6 +246,23 @@ def revoke_security_group_ingress(st, p, caller, region, req):
     return {"Return": True}
 
 
+@op("ec2", "RevokeSecurityGroupEgress")
+def revoke_security_group_egress(st, p, caller, region, req):
+    ids = p.get("SecurityGroupRuleIds")
+    if not ids or "GroupId" not in p:
+        raise ApiError("InvalidParameterCombination", "the simulator revokes by GroupId and "
+                       "SecurityGroupRuleIds only", 400)
+    with st.lock:
+        g = _group(st, caller, region, p["GroupId"])
+        by_id = {r["id"]: r for r in g["rules"] if r["egress"]}
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise ApiError("InvalidSecurityGroupRuleId.NotFound",
+                           "The security group rule ID '%s' does not exist" % missing[0], 400)
+        g["rules"] = [r for r in g["rules"] if r["id"] not in set(ids)]
+    return {"Return": True}
+
+
 @op("ec2", "GetEbsEncryptionByDefault")
 def get_ebs_default(st, p, caller, region, req):
     with st.lock:

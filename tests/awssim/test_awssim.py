@@ -423,6 +423,15 @@ class ResourceTests(unittest.TestCase):
         rc, _, err = self.member("ec2", "revoke-security-group-ingress", "--group-id", "sg-0a11",
                                  "--security-group-rule-ids", "sgr-0a11000000000006")  # egress
         self.assertIn("InvalidSecurityGroupRuleId.NotFound", err)
+        rc, _, err = self.member("ec2", "revoke-security-group-egress", "--group-id", "sg-0a11",
+                                 "--security-group-rule-ids", "sgr-0a11000000000002")  # ingress
+        self.assertIn("InvalidSecurityGroupRuleId.NotFound", err)
+        rc, _, err = self.member("ec2", "revoke-security-group-egress", "--group-id", "sg-0a11",
+                                 "--security-group-rule-ids", "sgr-0a11000000000006")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("ec2", "describe-security-group-rules", "--filters",
+                                   "Name=group-id,Values=sg-0a11")
+        self.assertEqual(len(out["SecurityGroupRules"]), 4)
         rc, _, err = self.member("ec2", "describe-security-groups", "--group-ids", "sg-0b21")  # other account
         self.assertIn("InvalidGroup.NotFound", err)
         rc, out, err = self.member("ec2", "get-ebs-encryption-by-default")

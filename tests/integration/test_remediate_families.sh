@@ -11,7 +11,7 @@ cat > "$TMP/hw.json" <<JSON
 {"db": "$TMP/hw.db", "controls_dir": "$ROOT/controls", "aws": {"region": "us-east-1", "max_attempts": 2},
  "remediation": {"controls": {"IAM.7": "auto", "IAM.11": "auto", "IAM.15": "auto", "IAM.17": "auto",
                               "S3.4": "auto", "S3.5": "auto", "CloudTrail.4": "auto",
-                              "KMS.4": "auto", "EC2.1": "auto"},
+                              "KMS.4": "auto", "EC2.1": "auto", "EC2.2": "auto"},
                  "max_share": 1,
                  "password_policy": {"minimum_length": 16},
                  "external_id": "hw-remedy-1", "exclude_ous": ["ou-ab12-sand0001"]}}
@@ -237,3 +237,27 @@ EOF
 same ec21
 again ec21 EC2.1
 ok "EC2.1: group all removed, the account shared by id kept; private, exempt, deleted untouched"
+
+# ---- EC2.2 (disruptive): every rule of a default group revoked, both ways
+expect_rc 0 $HWC remediate --control EC2.2
+contains "$TMP/out" "approval $P us-east-1 EC2.2 arn:aws:ec2:us-east-1:$P:security-group/sg-0d44"
+contains "$TMP/out" "why: EC2.2 is disruptive: approval required unless remediation.allow_disruptive_auto is true"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'EC2.2' ORDER BY id"
+[ "$(wc -l < "$TMP/out")" = 3 ] || fail "EC2.2: three pending actions expected"
+expect_rc 0 $HWC approve $(cat "$TMP/out") --by alice --reason "CHG-2: default groups unused"
+G=arn:aws:ec2:us-east-1:$P:security-group
+apply_control ec22 EC2.2
+contains "$TMP/ec22.out" "done              $P EC2.2 $G/sg-0d44: verified: default security group sg-0d44: 0 ingress and 0 egress rule(s)"
+contains "$TMP/ec22.out" "already-compliant $P EC2.2 $G/sg-0d45: default security group sg-0d45: 0 ingress and 0 egress rule(s)"
+contains "$TMP/ec22.out" "refused           $P EC2.2 $G/sg-0a11: security group sg-0a11 is web, not a VPC's default group; not changed"
+/usr/bin/python3 - "$TMP/ec22.before.json" "$TMP/ec22.after.json" <<'PY' || fail "EC2.2: more or less changed than sg-0d44's rules"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+ga = a["333333333333"]["regions"]["us-east-1"]["security_groups"]["sg-0d44"]
+gb = b["333333333333"]["regions"]["us-east-1"]["security_groups"]["sg-0d44"]
+assert len(ga["rules"]) == 3 and gb["rules"] == [], gb
+gb["rules"] = ga["rules"]
+assert a == b, "EC2.2 changed more than sg-0d44's rules"
+PY
+again ec22 EC2.2
+ok "EC2.2: approval unless allow_disruptive_auto; every rule of the default group revoked; another group refused"

@@ -26,6 +26,7 @@ TYPES["S3.4"] = TYPES["S3.5"] = ("bucket", "AwsS3Bucket")
 TYPES["CloudTrail.4"] = ("trail", "AwsCloudTrailTrail")
 TYPES["KMS.4"] = ("key", "AwsKmsKey")
 TYPES["EC2.1"] = ("instance", "AwsEc2Snapshot")  # (the id is set below)
+TYPES["EC2.2"] = ("sg", "AwsEc2SecurityGroup")
 # S3.5: existing statements, written by hand (odd spacing, an escape), that
 # the merge must keep byte for byte
 HAND_POLICY = ('{\n  "Version": "2012-10-17",\n  "Id": "web \\u00e9",\n  "Statement": [\n'
@@ -138,6 +139,12 @@ scenario = {
                     {"id": "sgr-0a11000000000004", "protocol": "tcp", "from": 3389, "to": 3389, "cidr_ipv6": "::/0"},
                     {"id": "sgr-0a11000000000005", "protocol": "tcp", "from": 443, "to": 443, "cidr_ipv6": "::/0"},
                     {"id": "sgr-0a11000000000006", "egress": True, "protocol": "-1", "cidr_ipv4": "0.0.0.0/0"}]},
+                # EC2.2: default groups, one with rules both ways, one emptied by hand
+                "sg-0d44": {"name": "default", "rules": [
+                    {"id": "sgr-0d44000000000001", "protocol": "-1", "cidr_ipv4": "10.0.0.0/8"},
+                    {"id": "sgr-0d44000000000002", "protocol": "tcp", "from": 443, "cidr_ipv6": "::/0"},
+                    {"id": "sgr-0d44000000000003", "egress": True, "protocol": "-1", "cidr_ipv4": "0.0.0.0/0"}]},
+                "sg-0d45": {"name": "default", "vpc_id": "vpc-0f0e0d0c"},
                 # 1,100 rules: more than one DescribeSecurityGroupRules page;
                 # EC2.13 counts only IPv4, so ::/0 on port 22 (rule 5) stays
                 "sg-0c33": {"name": "bastions", "rules": [
@@ -205,6 +212,7 @@ scenario["securityhub"]["findings"] = [
     for t in ("org-trail", "audit-trail", "exempt-trail", "deleted-trail")] + [
     finding(P, "KMS.4", "arn:aws:kms:%s:%s:key/1111aaaa-0000-0000-0000-00000000000%d" % (REGION, P, i))
     for i in range(1, 8)] + [
-    finding(P, "EC2.1", "arn:aws:ec2:%s:%s:snapshot/snap-0a0000000000000a%d" % (REGION, P, i)) for i in range(1, 5)]
+    finding(P, "EC2.1", "arn:aws:ec2:%s:%s:snapshot/snap-0a0000000000000a%d" % (REGION, P, i)) for i in range(1, 5)] + [
+    finding(P, "EC2.2", sg(P, g)) for g in ("sg-0d44", "sg-0d45", "sg-0a11")]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
