@@ -2,7 +2,8 @@
 S3 Control public access blocks, bucket tags, EC2 security groups and
 their rules, EBS encryption by default, IAM users' access keys and tags,
 the account password policy, bucket default encryption and policies,
-CloudTrail trails, KMS keys, EBS snapshots' volume permissions.
+CloudTrail trails, KMS keys, EBS snapshots' volume permissions,
+EC2 instances' metadata options.
 Every resource lives in one account (and region where AWS keeps it per
 region); callers see their own account's only, as with AWS.  The state is
 State.resources (state.load_resources), dumped whole by
@@ -27,7 +28,7 @@ def _acct(st, account):
 def _region(st, account, region):
     return _acct(st, account)["regions"].setdefault(
         region, {"security_groups": {}, "ebs_encryption_by_default": False, "trails": {},
-                 "kms_keys": {}, "snapshots": {}})
+                 "kms_keys": {}, "snapshots": {}, "instances": {}})
 
 
 # ----------------------------------------------------------------------- S3
@@ -535,3 +536,46 @@ def modify_snapshot_attribute(st, p, caller, region, req):
             else:
                 x[key] = [v for v in x[key] if v not in vals]
     return {}
+
+
+# ------------------------------------------------------------ EC2 instances
+def _metadata_options(x):
+    return {"State": "applied", "HttpTokens": x["http_tokens"], "HttpEndpoint": x["http_endpoint"],
+            "HttpPutResponseHopLimit": x["hop_limit"], "HttpProtocolIpv6": "disabled",
+            "InstanceMetadataTags": "disabled"}
+
+
+@op("ec2", "DescribeInstances")
+def describe_instances(st, p, caller, region, req):
+    if not p.get("InstanceIds") or p.get("Filters"):
+        raise ApiError("InvalidParameterCombination", "the simulator describes instances by id only", 400)
+    with st.lock:
+        inst = _region(st, caller.account, region)["instances"]
+        missing = [i for i in p["InstanceIds"] if i not in inst]
+        if missing:
+            raise ApiError("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist" % missing[0], 400)
+        out = []
+        for iid in p["InstanceIds"]:
+            x = inst[iid]
+            code = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64,
+                    "stopped": 80}[x["state"]]
+            out.append({"ReservationId": "r-%s" % iid[2:], "OwnerId": caller.account, "Instances": [{
+                "InstanceId": iid, "InstanceType": "t3.micro", "ImageId": "ami-0a1b2c3d4e5f60718",
+                "State": {"Code": code, "Name": x["state"]}, "MetadataOptions": _metadata_options(x),
+                "Tags": [{"Key": k, "Value": v} for k, v in sorted(x["tags"].items())]}]})
+        return {"Reservations": out}
+
+
+@op("ec2", "ModifyInstanceMetadataOptions")
+def modify_instance_metadata_options(st, p, caller, region, req):
+    with st.lock:
+        x = _region(st, caller.account, region)["instances"].get(p["InstanceId"])
+        if x is None or x["state"] == "terminated":
+            raise ApiError("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist" % p["InstanceId"], 400)
+        if "HttpTokens" in p:
+            x["http_tokens"] = p["HttpTokens"]
+        if "HttpEndpoint" in p:
+            x["http_endpoint"] = p["HttpEndpoint"]
+        if "HttpPutResponseHopLimit" in p:
+            x["hop_limit"] = int(p["HttpPutResponseHopLimit"])
+        return {"InstanceId": p["InstanceId"], "InstanceMetadataOptions": _metadata_options(x)}

@@ -132,7 +132,13 @@ def load_resources(spec):
                                                    "groups": list(x.get("groups") or []),
                                                    "user_ids": list(x.get("user_ids") or []),
                                                    "tags": dict(x.get("tags") or {})}
-                                             for sid, x in (r.get("snapshots") or {}).items()}}
+                                             for sid, x in (r.get("snapshots") or {}).items()},
+                               "instances": {iid: {"state": x.get("state", "running"),
+                                                   "http_tokens": x.get("http_tokens", "optional"),
+                                                   "http_endpoint": x.get("http_endpoint", "enabled"),
+                                                   "hop_limit": int(x.get("hop_limit", 1)),
+                                                   "tags": dict(x.get("tags") or {})}
+                                             for iid, x in (r.get("instances") or {}).items()}}
         users = {}
         for name, u in ((a.get("iam") or {}).get("users") or {}).items():
             keys = []

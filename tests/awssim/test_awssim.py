@@ -616,5 +616,24 @@ class ResourceTests(unittest.TestCase):
         self.assertIn({"Key": "hubwarden:exempt", "Value": "public AMI source, RISK-3"}, out["Snapshots"][0]["Tags"])
 
 
+    def test_ec2_instance_metadata_options(self):
+        rc, out, err = self.member("ec2", "describe-instances", "--instance-ids", "i-0e0000000000000e1")
+        self.assertEqual(rc, 0, err)
+        inst = out["Reservations"][0]["Instances"][0]
+        self.assertEqual(out["Reservations"][0]["OwnerId"], "333333333333")
+        self.assertEqual((inst["MetadataOptions"]["HttpTokens"], inst["MetadataOptions"]["HttpPutResponseHopLimit"]),
+                         ("optional", 2))
+        rc, out, err = self.member("ec2", "modify-instance-metadata-options", "--instance-id", "i-0e0000000000000e1",
+                                   "--http-tokens", "required")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["InstanceMetadataOptions"]["HttpTokens"], "required")
+        self.assertEqual(out["InstanceMetadataOptions"]["HttpPutResponseHopLimit"], 2)
+        rc, _, err = self.member("ec2", "modify-instance-metadata-options", "--instance-id", "i-0e0000000000000e1",
+                                 "--http-tokens", "sometimes")
+        self.assertNotEqual(rc, 0)  # enum checked against the model
+        rc, _, err = self.member("ec2", "describe-instances", "--instance-ids", "i-0e0000000000000e5")
+        self.assertIn("InvalidInstanceID.NotFound", err)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -11,7 +11,8 @@ cat > "$TMP/hw.json" <<JSON
 {"db": "$TMP/hw.db", "controls_dir": "$ROOT/controls", "aws": {"region": "us-east-1", "max_attempts": 2},
  "remediation": {"controls": {"IAM.7": "auto", "IAM.11": "auto", "IAM.15": "auto", "IAM.17": "auto",
                               "S3.4": "auto", "S3.5": "auto", "CloudTrail.4": "auto",
-                              "KMS.4": "auto", "EC2.1": "auto", "EC2.2": "auto"},
+                              "KMS.4": "auto", "EC2.1": "auto", "EC2.2": "auto",
+                              "EC2.8": "auto"},
                  "max_share": 1,
                  "password_policy": {"minimum_length": 16},
                  "external_id": "hw-remedy-1", "exclude_ous": ["ou-ab12-sand0001"]}}
@@ -261,3 +262,25 @@ assert a == b, "EC2.2 changed more than sg-0d44's rules"
 PY
 again ec22 EC2.2
 ok "EC2.2: approval unless allow_disruptive_auto; every rule of the default group revoked; another group refused"
+
+# ---- EC2.8 (disruptive): HttpTokens required, nothing else
+# (planned on a copy of the store: a plan's pending actions would wait)
+cp "$TMP/hw.db" "$TMP/copy.db"
+sed "s|$TMP/hw.db|$TMP/copy.db|" "$TMP/hw.json" > "$TMP/copy.json"
+expect_rc 0 $HW --config "$TMP/copy.json" remediate --control EC2.8
+contains "$TMP/out" "call: ec2:ModifyInstanceMetadataOptions InstanceId=i-0e0000000000000e1 HttpTokens=required"
+contains "$TMP/out" "why: EC2.8 is disruptive: approval required unless remediation.allow_disruptive_auto is true"
+sed 's|"max_share": 1,|"max_share": 1, "allow_disruptive_auto": true,|' "$TMP/hw.json" > "$TMP/disr.json"
+HWC="$HW --config $TMP/disr.json"
+I=arn:aws:ec2:us-east-1:$P:instance/i-0e0000000000000e
+apply_control ec28 EC2.8
+contains "$TMP/ec28.out" "done              $P EC2.8 ${I}1: verified: instance i-0e0000000000000e1: IMDSv2 required (HttpTokens required)"
+contains "$TMP/ec28.out" "already-compliant $P EC2.8 ${I}2: instance i-0e0000000000000e2: IMDSv2 required"
+contains "$TMP/ec28.out" "exempt            $P EC2.8 ${I}3: tag hubwarden:exempt=legacy agent needs IMDSv1, RISK-12"
+contains "$TMP/ec28.out" "gone              $P EC2.8 ${I}4: instance i-0e0000000000000e4 is terminated"
+contains "$TMP/ec28.out" "gone              $P EC2.8 ${I}5: instance i-0e0000000000000e5 no longer exists"
+echo "/$P/regions/us-east-1/instances/i-0e0000000000000e1/http_tokens: optional -> required" > "$TMP/ec28.want"
+same ec28
+again ec28 EC2.8
+HWC="$HW --config $TMP/hw.json"
+ok "EC2.8: auto only with allow_disruptive_auto; HttpTokens required, hop limit and tags kept"

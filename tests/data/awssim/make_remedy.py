@@ -27,6 +27,7 @@ TYPES["CloudTrail.4"] = ("trail", "AwsCloudTrailTrail")
 TYPES["KMS.4"] = ("key", "AwsKmsKey")
 TYPES["EC2.1"] = ("instance", "AwsEc2Snapshot")  # (the id is set below)
 TYPES["EC2.2"] = ("sg", "AwsEc2SecurityGroup")
+TYPES["EC2.8"] = ("instance", "AwsEc2Instance")
 # S3.5: existing statements, written by hand (odd spacing, an escape), that
 # the merge must keep byte for byte
 HAND_POLICY = ('{\n  "Version": "2012-10-17",\n  "Id": "web \\u00e9",\n  "Statement": [\n'
@@ -116,7 +117,12 @@ scenario = {
                 "prod-bad-policy": {"public_access_block": None,
                                     "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}'}},
                 "public_access_block": None},
-            "regions": {REGION: {"ebs_encryption_by_default": False, "snapshots": {
+            "regions": {REGION: {"ebs_encryption_by_default": False, "instances": {
+                "i-0e0000000000000e1": {"hop_limit": 2, "tags": {"team": "web"}},
+                "i-0e0000000000000e2": {"http_tokens": "required"},
+                "i-0e0000000000000e3": {"tags": {"hubwarden:exempt": "legacy agent needs IMDSv1, RISK-12"}},
+                "i-0e0000000000000e4": {"state": "terminated"}},
+                "snapshots": {
                 "snap-0a0000000000000a1": {"groups": ["all"], "user_ids": ["444444444444"]},
                 "snap-0a0000000000000a2": {"user_ids": ["444444444444"]},
                 "snap-0a0000000000000a3": {"groups": ["all"], "tags": {"hubwarden:exempt": "public AMI source, RISK-3"}}},
@@ -213,6 +219,7 @@ scenario["securityhub"]["findings"] = [
     finding(P, "KMS.4", "arn:aws:kms:%s:%s:key/1111aaaa-0000-0000-0000-00000000000%d" % (REGION, P, i))
     for i in range(1, 8)] + [
     finding(P, "EC2.1", "arn:aws:ec2:%s:%s:snapshot/snap-0a0000000000000a%d" % (REGION, P, i)) for i in range(1, 5)] + [
-    finding(P, "EC2.2", sg(P, g)) for g in ("sg-0d44", "sg-0d45", "sg-0a11")]
+    finding(P, "EC2.2", sg(P, g)) for g in ("sg-0d44", "sg-0d45", "sg-0a11")] + [
+    finding(P, "EC2.8", "arn:aws:ec2:%s:%s:instance/i-0e0000000000000e%d" % (REGION, P, i)) for i in range(1, 6)]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
