@@ -3,7 +3,7 @@ S3 Control public access blocks, bucket tags, EC2 security groups and
 their rules, EBS encryption by default, IAM users' access keys and tags,
 the account password policy, bucket default encryption and policies,
 CloudTrail trails, KMS keys, EBS snapshots' volume permissions,
-EC2 instances' metadata options.
+EC2 instances' metadata options, GuardDuty detectors.
 Every resource lives in one account (and region where AWS keeps it per
 region); callers see their own account's only, as with AWS.  The state is
 State.resources (state.load_resources), dumped whole by
@@ -28,7 +28,8 @@ def _acct(st, account):
 def _region(st, account, region):
     return _acct(st, account)["regions"].setdefault(
         region, {"security_groups": {}, "ebs_encryption_by_default": False, "trails": {},
-                 "kms_keys": {}, "snapshots": {}, "instances": {}})
+                 "kms_keys": {}, "snapshots": {}, "instances": {},
+                 "guardduty_detectors": {}})
 
 
 # ----------------------------------------------------------------------- S3
@@ -579,3 +580,52 @@ def modify_instance_metadata_options(st, p, caller, region, req):
         if "HttpPutResponseHopLimit" in p:
             x["hop_limit"] = int(p["HttpPutResponseHopLimit"])
         return {"InstanceId": p["InstanceId"], "InstanceMetadataOptions": _metadata_options(x)}
+
+
+# ---------------------------------------------------------------- GuardDuty
+def _detector(st, caller, region, did):
+    d = _region(st, caller.account, region)["guardduty_detectors"].get(did)
+    if d is None:
+        raise ApiError("BadRequestException", "The request is rejected because the input detectorId "
+                       "is not owned by the current account.", 400)
+    return d
+
+
+@op("guardduty", "ListDetectors")
+def list_detectors(st, p, caller, region, req):
+    with st.lock:
+        return {"DetectorIds": sorted(_region(st, caller.account, region)["guardduty_detectors"])}
+
+
+@op("guardduty", "GetDetector")
+def get_detector(st, p, caller, region, req):
+    with st.lock:
+        d = _detector(st, caller, region, p["DetectorId"])
+        return {"Status": d["status"], "FindingPublishingFrequency": d["finding_publishing_frequency"],
+                "ServiceRole": "arn:%s:iam::%s:role/aws-service-role/guardduty.amazonaws.com/"
+                               "AWSServiceRoleForAmazonGuardDuty" % (st.partition, caller.account),
+                "CreatedAt": "2026-01-05T10:00:00.000Z", "UpdatedAt": "2026-01-05T10:00:00.000Z"}
+
+
+@op("guardduty", "CreateDetector")
+def create_detector(st, p, caller, region, req):
+    with st.lock:
+        dets = _region(st, caller.account, region)["guardduty_detectors"]
+        if dets:
+            raise ApiError("BadRequestException", "The request is rejected because a detector already "
+                           "exists for the current account.", 400)
+        did = hashlib.md5(("%s/%s" % (caller.account, region)).encode()).hexdigest()
+        dets[did] = {"status": "ENABLED" if p["Enable"] else "DISABLED",
+                     "finding_publishing_frequency": p.get("FindingPublishingFrequency", "SIX_HOURS")}
+    return {"DetectorId": did}
+
+
+@op("guardduty", "UpdateDetector")
+def update_detector(st, p, caller, region, req):
+    with st.lock:
+        d = _detector(st, caller, region, p["DetectorId"])
+        if "Enable" in p:
+            d["status"] = "ENABLED" if p["Enable"] else "DISABLED"
+        if "FindingPublishingFrequency" in p:
+            d["finding_publishing_frequency"] = p["FindingPublishingFrequency"]
+    return {}

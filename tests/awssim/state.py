@@ -138,7 +138,11 @@ def load_resources(spec):
                                                    "http_endpoint": x.get("http_endpoint", "enabled"),
                                                    "hop_limit": int(x.get("hop_limit", 1)),
                                                    "tags": dict(x.get("tags") or {})}
-                                             for iid, x in (r.get("instances") or {}).items()}}
+                                             for iid, x in (r.get("instances") or {}).items()},
+                               "guardduty_detectors": {did: {"status": d.get("status", "ENABLED"),
+                                                             "finding_publishing_frequency": d.get(
+                                                                 "finding_publishing_frequency", "SIX_HOURS")}
+                                                       for did, d in (r.get("guardduty_detectors") or {}).items()}}
         users = {}
         for name, u in ((a.get("iam") or {}).get("users") or {}).items():
             keys = []

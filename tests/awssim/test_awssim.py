@@ -635,5 +635,25 @@ class ResourceTests(unittest.TestCase):
         self.assertIn("InvalidInstanceID.NotFound", err)
 
 
+    def test_guardduty_detectors(self):
+        rc, out, err = self.member("guardduty", "list-detectors")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["DetectorIds"], [])
+        rc, out, err = self.member("guardduty", "create-detector", "--enable")
+        self.assertEqual(rc, 0, err)
+        did = out["DetectorId"]
+        rc, out, err = self.member("guardduty", "get-detector", "--detector-id", did)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["Status"], "ENABLED")
+        rc, _, err = self.member("guardduty", "create-detector", "--enable")
+        self.assertIn("BadRequestException", err)  # one detector per region
+        rc, _, err = self.member("guardduty", "update-detector", "--detector-id", did, "--no-enable")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("guardduty", "get-detector", "--detector-id", did)
+        self.assertEqual(out["Status"], "DISABLED")
+        rc, _, err = self.member("guardduty", "get-detector", "--detector-id", "0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f")
+        self.assertIn("BadRequestException", err)  # another account's
+
+
 if __name__ == "__main__":
     unittest.main()

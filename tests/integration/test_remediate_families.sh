@@ -12,7 +12,7 @@ cat > "$TMP/hw.json" <<JSON
  "remediation": {"controls": {"IAM.7": "auto", "IAM.11": "auto", "IAM.15": "auto", "IAM.17": "auto",
                               "S3.4": "auto", "S3.5": "auto", "CloudTrail.4": "auto",
                               "KMS.4": "auto", "EC2.1": "auto", "EC2.2": "auto",
-                              "EC2.8": "auto"},
+                              "EC2.8": "auto", "GuardDuty.1": "auto"},
                  "max_share": 1,
                  "password_policy": {"minimum_length": 16},
                  "external_id": "hw-remedy-1", "exclude_ous": ["ou-ab12-sand0001"]}}
@@ -284,3 +284,22 @@ same ec28
 again ec28 EC2.8
 HWC="$HW --config $TMP/hw.json"
 ok "EC2.8: auto only with allow_disruptive_auto; HttpTokens required, hop limit and tags kept"
+
+# ---- GuardDuty.1: a detector created where none is; a suspended one enabled
+apply_control gd1 GuardDuty.1
+contains "$TMP/gd1.out" "done              $P GuardDuty.1 AWS::::Account:$P: verified: account $P: a GuardDuty detector is enabled in us-east-1"
+contains "$TMP/gd1.out" "done              $D GuardDuty.1 AWS::::Account:$D: verified: account $D: a GuardDuty detector is enabled in us-east-1"
+/usr/bin/python3 - "$TMP/gd1.before.json" "$TMP/gd1.after.json" <<'PY' || fail "GuardDuty.1: more or less changed than the two detectors"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+da = a["333333333333"]["regions"]["us-east-1"]["guardduty_detectors"]
+db = b["333333333333"]["regions"]["us-east-1"]["guardduty_detectors"]
+assert da == {} and len(db) == 1 and list(db.values())[0]["status"] == "ENABLED", db
+b["333333333333"]["regions"]["us-east-1"]["guardduty_detectors"] = {}
+d4 = b["444444444444"]["regions"]["us-east-1"]["guardduty_detectors"]["0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f"]
+assert d4 == {"status": "ENABLED", "finding_publishing_frequency": "SIX_HOURS"}, d4
+d4["status"] = "DISABLED"
+assert a == b, "GuardDuty.1 changed something else"
+PY
+again gd1 GuardDuty.1
+ok "GuardDuty.1: detector created, suspended detector enabled, nothing else"

@@ -28,6 +28,7 @@ TYPES["KMS.4"] = ("key", "AwsKmsKey")
 TYPES["EC2.1"] = ("instance", "AwsEc2Snapshot")  # (the id is set below)
 TYPES["EC2.2"] = ("sg", "AwsEc2SecurityGroup")
 TYPES["EC2.8"] = ("instance", "AwsEc2Instance")
+TYPES["GuardDuty.1"] = ("account", "AwsAccount")
 # S3.5: existing statements, written by hand (odd spacing, an escape), that
 # the merge must keep byte for byte
 HAND_POLICY = ('{\n  "Version": "2012-10-17",\n  "Id": "web \\u00e9",\n  "Statement": [\n'
@@ -167,10 +168,14 @@ scenario = {
         "444444444444": {
             "s3": {"buckets": {"shared-logs": {"public_access_block": None},
                                "dev-unencrypted": {"public_access_block": None}}},
+            # GuardDuty.1: suspended in us-east-1
+            "regions": {REGION: {"guardduty_detectors": {"0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f": {"status": "DISABLED"}}}},
             # stricter than asked in some values (kept), no upper case (IAM.11)
             "iam": {"password_policy": {"MinimumPasswordLength": 20, "RequireSymbols": True, "MaxPasswordAge": 30,
                                         "AllowUsersToChangePassword": True, "HardExpiry": True}},
-            "regions": {REGION: {"security_groups": {
+            # GuardDuty.1: a detector, suspended
+            "regions": {REGION: {"guardduty_detectors": {"0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f": {"status": "DISABLED"}},
+                                 "security_groups": {
                 g: {"rules": copy.deepcopy(OPEN)} for g in ("sg-0b21", "sg-0b22", "sg-0b23", "sg-0b99")}}}},
         # the audit account's own user: its key is the one hubwarden runs with
         "222222222222": {"iam": {"users": {"hubwarden": {"access_keys": [
@@ -220,6 +225,7 @@ scenario["securityhub"]["findings"] = [
     for i in range(1, 8)] + [
     finding(P, "EC2.1", "arn:aws:ec2:%s:%s:snapshot/snap-0a0000000000000a%d" % (REGION, P, i)) for i in range(1, 5)] + [
     finding(P, "EC2.2", sg(P, g)) for g in ("sg-0d44", "sg-0d45", "sg-0a11")] + [
-    finding(P, "EC2.8", "arn:aws:ec2:%s:%s:instance/i-0e0000000000000e%d" % (REGION, P, i)) for i in range(1, 6)]
+    finding(P, "EC2.8", "arn:aws:ec2:%s:%s:instance/i-0e0000000000000e%d" % (REGION, P, i)) for i in range(1, 6)] + [
+    finding(a, "GuardDuty.1", "AWS::::Account:%s" % a) for a in (P, "444444444444")]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
