@@ -88,6 +88,7 @@ extern const hw_remedy_family hw_remedy_ec2_public_snapshots; /* EC2.1 (ec2_snap
 extern const hw_remedy_family hw_remedy_ec2_default_sg; /* EC2.2 (ec2_default_sg.c) */
 extern const hw_remedy_family hw_remedy_ec2_imdsv2; /* EC2.8 (ec2_imds.c) */
 extern const hw_remedy_family hw_remedy_guardduty_enable; /* GuardDuty.1 (guardduty.c) */
+extern const hw_remedy_family hw_remedy_rds_private; /* RDS.2 (rds.c) */
 
 /* The family that fixes control, or NULL. */
 const hw_remedy_family *hw_remedy_family_for(const char *control);

@@ -3,7 +3,7 @@ S3 Control public access blocks, bucket tags, EC2 security groups and
 their rules, EBS encryption by default, IAM users' access keys and tags,
 the account password policy, bucket default encryption and policies,
 CloudTrail trails, KMS keys, EBS snapshots' volume permissions,
-EC2 instances' metadata options, GuardDuty detectors.
+EC2 instances' metadata options, GuardDuty detectors, RDS DB instances.
 Every resource lives in one account (and region where AWS keeps it per
 region); callers see their own account's only, as with AWS.  The state is
 State.resources (state.load_resources), dumped whole by
@@ -29,7 +29,7 @@ def _region(st, account, region):
     return _acct(st, account)["regions"].setdefault(
         region, {"security_groups": {}, "ebs_encryption_by_default": False, "trails": {},
                  "kms_keys": {}, "snapshots": {}, "instances": {},
-                 "guardduty_detectors": {}})
+                 "guardduty_detectors": {}, "db_instances": {}})
 
 
 # ----------------------------------------------------------------------- S3
@@ -629,3 +629,39 @@ def update_detector(st, p, caller, region, req):
         if "FindingPublishingFrequency" in p:
             d["finding_publishing_frequency"] = p["FindingPublishingFrequency"]
     return {}
+
+
+# ---------------------------------------------------------------------- RDS
+def _db_out(st, caller, region, name, d):
+    return {"DBInstanceIdentifier": name, "DBInstanceClass": "db.t3.micro", "Engine": d["engine"],
+            "DBInstanceStatus": d["status"], "PubliclyAccessible": d["publicly_accessible"],
+            "DBInstanceArn": "arn:%s:rds:%s:%s:db:%s" % (st.partition, region, caller.account, name),
+            "TagList": [{"Key": k, "Value": v} for k, v in sorted(d["tags"].items())]}
+
+
+@op("rds", "DescribeDBInstances")
+def describe_db_instances(st, p, caller, region, req):
+    if not p.get("DBInstanceIdentifier") or p.get("Filters"):
+        raise ApiError("InvalidParameterCombination", "the simulator describes DB instances by identifier only", 400)
+    with st.lock:
+        d = _region(st, caller.account, region)["db_instances"].get(p["DBInstanceIdentifier"])
+        if d is None:
+            raise ApiError("DBInstanceNotFound", "DBInstance %s not found." % p["DBInstanceIdentifier"], 404)
+        return {"DBInstances": [_db_out(st, caller, region, p["DBInstanceIdentifier"], d)]}
+
+
+@op("rds", "ModifyDBInstance")
+def modify_db_instance(st, p, caller, region, req):
+    known = {"DBInstanceIdentifier", "PubliclyAccessible", "ApplyImmediately"}
+    if set(p) - known:
+        raise ApiError("InvalidParameterCombination", "the simulator modifies only %s" % ", ".join(sorted(known)), 400)
+    with st.lock:
+        d = _region(st, caller.account, region)["db_instances"].get(p["DBInstanceIdentifier"])
+        if d is None:
+            raise ApiError("DBInstanceNotFound", "DBInstance %s not found." % p["DBInstanceIdentifier"], 404)
+        if d["status"] != "available":
+            raise ApiError("InvalidDBInstanceState", "Database instance is not in available state.", 400)
+        if "PubliclyAccessible" in p:
+            # (AWS applies it within minutes with ApplyImmediately; here at once)
+            d["publicly_accessible"] = bool(p["PubliclyAccessible"])
+        return {"DBInstance": _db_out(st, caller, region, p["DBInstanceIdentifier"], d)}

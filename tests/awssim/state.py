@@ -142,7 +142,12 @@ def load_resources(spec):
                                "guardduty_detectors": {did: {"status": d.get("status", "ENABLED"),
                                                              "finding_publishing_frequency": d.get(
                                                                  "finding_publishing_frequency", "SIX_HOURS")}
-                                                       for did, d in (r.get("guardduty_detectors") or {}).items()}}
+                                                       for did, d in (r.get("guardduty_detectors") or {}).items()},
+                               "db_instances": {name: {"status": d.get("status", "available"),
+                                                       "publicly_accessible": bool(d.get("publicly_accessible")),
+                                                       "engine": d.get("engine", "postgres"),
+                                                       "tags": dict(d.get("tags") or {})}
+                                                for name, d in (r.get("db_instances") or {}).items()}}
         users = {}
         for name, u in ((a.get("iam") or {}).get("users") or {}).items():
             keys = []

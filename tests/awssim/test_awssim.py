@@ -655,5 +655,19 @@ class ResourceTests(unittest.TestCase):
         self.assertIn("BadRequestException", err)  # another account's
 
 
+    def test_rds_db_instances(self):
+        rc, out, err = self.member("rds", "describe-db-instances", "--db-instance-identifier", "orders-db")
+        self.assertEqual(rc, 0, err)
+        db = out["DBInstances"][0]
+        self.assertTrue(db["PubliclyAccessible"])
+        self.assertIn({"Key": "team", "Value": "shop"}, db["TagList"])
+        rc, out, err = self.member("rds", "modify-db-instance", "--db-instance-identifier", "orders-db",
+                                   "--no-publicly-accessible", "--apply-immediately")
+        self.assertEqual(rc, 0, err)
+        self.assertFalse(out["DBInstance"]["PubliclyAccessible"])
+        rc, _, err = self.member("rds", "describe-db-instances", "--db-instance-identifier", "old-db")
+        self.assertIn("DBInstanceNotFound", err)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -12,7 +12,8 @@ cat > "$TMP/hw.json" <<JSON
  "remediation": {"controls": {"IAM.7": "auto", "IAM.11": "auto", "IAM.15": "auto", "IAM.17": "auto",
                               "S3.4": "auto", "S3.5": "auto", "CloudTrail.4": "auto",
                               "KMS.4": "auto", "EC2.1": "auto", "EC2.2": "auto",
-                              "EC2.8": "auto", "GuardDuty.1": "auto"},
+                              "EC2.8": "auto", "GuardDuty.1": "auto",
+                              "RDS.2": "auto"},
                  "max_share": 1,
                  "password_policy": {"minimum_length": 16},
                  "external_id": "hw-remedy-1", "exclude_ous": ["ou-ab12-sand0001"]}}
@@ -282,6 +283,19 @@ contains "$TMP/ec28.out" "gone              $P EC2.8 ${I}5: instance i-0e0000000
 echo "/$P/regions/us-east-1/instances/i-0e0000000000000e1/http_tokens: optional -> required" > "$TMP/ec28.want"
 same ec28
 again ec28 EC2.8
+# ---- RDS.2 (disruptive; still with allow_disruptive_auto): PubliclyAccessible
+# false, nothing else
+DB=arn:aws:rds:us-east-1:$P:db
+apply_control rds2 RDS.2
+contains "$TMP/rds2.out" "done              $P RDS.2 $DB:orders-db: verified: DB instance orders-db: not publicly accessible"
+contains "$TMP/rds2.out" "already-compliant $P RDS.2 $DB:reports-db: DB instance reports-db: not publicly accessible"
+contains "$TMP/rds2.out" "exempt            $P RDS.2 $DB:partner-db: tag hubwarden:exempt=partner VPN-less access, RISK-5"
+contains "$TMP/rds2.out" "gone              $P RDS.2 $DB:old-db: DB instance old-db no longer exists"
+echo "/$P/regions/us-east-1/db_instances/orders-db/publicly_accessible: True -> False" > "$TMP/rds2.want"
+same rds2
+again rds2 RDS.2
+ok "RDS.2: the public instance made private; private, exempt, deleted untouched"
+
 HWC="$HW --config $TMP/hw.json"
 ok "EC2.8: auto only with allow_disruptive_auto; HttpTokens required, hop limit and tags kept"
 

@@ -73,6 +73,8 @@ static void test_mode(void)
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("EC2.8"), &hw_remedy_ec2_imdsv2);
     CU_ASSERT_TRUE(hw_remedy_disruptive(&hw_remedy_ec2_imdsv2, "EC2.8"));
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("GuardDuty.1"), &hw_remedy_guardduty_enable);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("RDS.2"), &hw_remedy_rds_private);
+    CU_ASSERT_TRUE(hw_remedy_disruptive(&hw_remedy_rds_private, "RDS.2"));
     CU_ASSERT_PTR_NULL(hw_remedy_family_for("EC2.99"));
     CU_ASSERT_PTR_NULL(hw_remedy_family_for(""));
 }

@@ -29,6 +29,7 @@ TYPES["EC2.1"] = ("instance", "AwsEc2Snapshot")  # (the id is set below)
 TYPES["EC2.2"] = ("sg", "AwsEc2SecurityGroup")
 TYPES["EC2.8"] = ("instance", "AwsEc2Instance")
 TYPES["GuardDuty.1"] = ("account", "AwsAccount")
+TYPES["RDS.2"] = ("rds", "AwsRdsDbInstance")
 # S3.5: existing statements, written by hand (odd spacing, an escape), that
 # the merge must keep byte for byte
 HAND_POLICY = ('{\n  "Version": "2012-10-17",\n  "Id": "web \\u00e9",\n  "Statement": [\n'
@@ -118,7 +119,11 @@ scenario = {
                 "prod-bad-policy": {"public_access_block": None,
                                     "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}'}},
                 "public_access_block": None},
-            "regions": {REGION: {"ebs_encryption_by_default": False, "instances": {
+            "regions": {REGION: {"ebs_encryption_by_default": False, "db_instances": {
+                "orders-db": {"publicly_accessible": True, "tags": {"team": "shop"}},
+                "reports-db": {},
+                "partner-db": {"publicly_accessible": True, "tags": {"hubwarden:exempt": "partner VPN-less access, RISK-5"}}},
+                "instances": {
                 "i-0e0000000000000e1": {"hop_limit": 2, "tags": {"team": "web"}},
                 "i-0e0000000000000e2": {"http_tokens": "required"},
                 "i-0e0000000000000e3": {"tags": {"hubwarden:exempt": "legacy agent needs IMDSv1, RISK-12"}},
@@ -226,6 +231,7 @@ scenario["securityhub"]["findings"] = [
     finding(P, "EC2.1", "arn:aws:ec2:%s:%s:snapshot/snap-0a0000000000000a%d" % (REGION, P, i)) for i in range(1, 5)] + [
     finding(P, "EC2.2", sg(P, g)) for g in ("sg-0d44", "sg-0d45", "sg-0a11")] + [
     finding(P, "EC2.8", "arn:aws:ec2:%s:%s:instance/i-0e0000000000000e%d" % (REGION, P, i)) for i in range(1, 6)] + [
-    finding(a, "GuardDuty.1", "AWS::::Account:%s" % a) for a in (P, "444444444444")]
+    finding(a, "GuardDuty.1", "AWS::::Account:%s" % a) for a in (P, "444444444444")] + [
+    finding(P, "RDS.2", "arn:aws:rds:%s:%s:db:%s" % (REGION, P, d)) for d in ("orders-db", "reports-db", "partner-db", "old-db")]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
