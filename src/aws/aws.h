@@ -159,6 +159,13 @@ int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_s
                          const char *operation, const char *method, const char *path,
                          const hw_aws_param *query, size_t nquery, const char *const *headers,
                          const char *body, size_t bodylen, struct _xmlDoc **resp, hw_err *e);
+/* The same, for an operation whose response is its raw payload (S3's
+ * GetBucketPolicy: the policy's JSON text): *resp gets the body as is
+ * (hw_buf_free it); errors are read as with hw_aws_rest_xml_call. */
+int hw_aws_rest_raw_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                         const char *operation, const char *method, const char *path,
+                         const hw_aws_param *query, size_t nquery, const char *const *headers,
+                         const char *body, size_t bodylen, hw_buf *resp, hw_err *e);
 
 /* ----------------------------------------------------- pieces, for tests */
 

@@ -247,12 +247,13 @@ int hw_aws_get_caller_identity(hw_aws_client *c, const hw_aws_ctx *ctx, hw_aws_i
     return aws_sts_caller_identity(c, ctx, cr, id, e);
 }
 
-int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
-                         const char *operation, const char *method, const char *path,
-                         const hw_aws_param *query, size_t nquery, const char *const *headers,
-                         const char *body, size_t bodylen, xmlDocPtr *resp, hw_err *e)
+static int rest_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                     const char *operation, const char *method, const char *path,
+                     const hw_aws_param *query, size_t nquery, const char *const *headers,
+                     const char *body, size_t bodylen, xmlDocPtr *resp, hw_buf *raw, hw_err *e)
 {
-    *resp = NULL;
+    if (resp)
+        *resp = NULL;
     const hw_aws_creds *cr;
     const char *region = NULL;
     char *base;
@@ -290,10 +291,33 @@ int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_s
                                    aws_sign_region(svc, region), svc->signing_name, 0 };
         rc = aws_http_call(c, svc, operation, svc->protocol, &rq, &res, e);
     }
-    if (rc == HW_OK && res.body.len)
+    if (rc == HW_OK && raw) {
+        *raw = res.body;
+        res.body = (hw_buf)HW_BUF_INIT(0);
+    } else if (rc == HW_OK && res.body.len) {
         rc = aws_parse_xml(&res, svc, operation, resp, e);
+    }
     http_result_free(&res);
     curl_slist_free_all(h);
     hw_buf_free(&url);
     return rc;
+}
+
+int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                         const char *operation, const char *method, const char *path,
+                         const hw_aws_param *query, size_t nquery, const char *const *headers,
+                         const char *body, size_t bodylen, xmlDocPtr *resp, hw_err *e)
+{
+    return rest_call(c, ctx, svc, operation, method, path, query, nquery, headers, body, bodylen,
+                     resp, NULL, e);
+}
+
+int hw_aws_rest_raw_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                         const char *operation, const char *method, const char *path,
+                         const hw_aws_param *query, size_t nquery, const char *const *headers,
+                         const char *body, size_t bodylen, hw_buf *resp, hw_err *e)
+{
+    *resp = (hw_buf)HW_BUF_INIT(0);
+    return rest_call(c, ctx, svc, operation, method, path, query, nquery, headers, body, bodylen,
+                     NULL, resp, e);
 }

@@ -227,6 +227,8 @@ static const char *const actions[] = {
     "ec2-revoke-open-ingress",
     "ec2-restrict-default-sg",
     "ec2-block-public-snapshots",
+    "ec2-require-imdsv2",
+    "rds-make-private",
     "ebs-default-encryption",
     "vpc-flow-logs",
     "iam-deactivate-stale-keys",

@@ -187,6 +187,17 @@ static const struct key config_keys[] = {
       OFF(remediation.nsuppress_accounts), 0, 0, NULL, "[]",
       "Failing findings in these account ids, of a suppress_severities label, are set SUPPRESSED "
       "by remediate --apply." },
+    { "remediation.password_policy.minimum_length", K_INT,
+      OFF(remediation.password_min_length), 0, 14, 128, NULL, "14",
+      "IAM.7/IAM.15: the account password policy's MinimumPasswordLength is raised to this "
+      "(a longer one is kept)." },
+    { "remediation.password_policy.max_age_days", K_INT, OFF(remediation.password_max_age),
+      0, 1, 90, NULL, "90",
+      "IAM.7/IAM.17: passwords expire after at most this many days (a shorter MaxPasswordAge "
+      "is kept)." },
+    { "remediation.s3_encryption_kms_key", K_STR, OFF(remediation.s3_kms_key), 0, 0, 0, NULL, "",
+      "S3.4: default encryption SSE-KMS with this key id or ARN (with an S3 Bucket Key); "
+      "empty: SSE-S3 (AES256)." },
 };
 
 #define FIELD(c, k, T) ((T *)((char *)(c) + (k)->off))
@@ -238,6 +249,8 @@ hw_config *hw_config_defaults(void)
         c->remediation.suppress_severities[1] = xstrdup_or("INFORMATIONAL");
         c->remediation.nsuppress_severities = 2;
     }
+    c->remediation.password_min_length = 14;
+    c->remediation.password_max_age = 90;
     if (!c->remediation.role_name || !c->remediation.exemption_tag || !c->db || !c->log_format || !c->organization.mode ||
         !c->organization.role_name || !c->scan.products ||
         !c->scan.products[0] || !c->scan.products[1] || !c->remediation.suppress_severities ||

@@ -120,6 +120,9 @@ typedef struct hw_config {
         size_t nsuppress_controls;
         char **suppress_accounts;
         size_t nsuppress_accounts;
+        int password_min_length; /* IAM.7/15: raised to at least this */
+        int password_max_age;    /* IAM.7/17: days, lowered to at most this */
+        char *s3_kms_key;        /* S3.4: SSE-KMS key; NULL/"": SSE-S3 */
     } remediation;
 
     struct {

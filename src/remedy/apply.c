@@ -37,7 +37,7 @@ int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_a
         return HW_OK;
     }
     hw_remedy_target t = { a->account, a->region, a->control, a->resource,
-                           cfg->remediation.exemption_tag, finding };
+                           cfg->remediation.exemption_tag, finding, cfg };
     cJSON *st0 = NULL;
     int verdict = HW_RV_FAILING;
     char found[256] = "";

@@ -532,7 +532,7 @@ int hw_remedy_undo(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p, co
     char *now = NULL;
     if (rc == HW_OK) {
         hw_remedy_target t = { a.account, a.region, a.control, a.resource,
-                               cfg->remediation.exemption_tag, NULL };
+                               cfg->remediation.exemption_tag, NULL, cfg };
         rc = hw_remedy_undo_groups(c, &t, a.before, &now, why, e);
     }
     if (rc == HW_OK && (rc = hw_store_begin(st, e)) == HW_OK) {
@@ -754,7 +754,7 @@ static int unblock(hw_aws_client *c, const hw_remedy_policy *p, const hw_ip_bloc
     if (hw_aws_assume(c, b->account, cfg->remediation.role_name, cfg->remediation.external_id,
                       e) != HW_OK)
         return hw_err_prefix(e, "cannot assume %s in %s", cfg->remediation.role_name, b->account);
-    hw_remedy_target t = { b->account, b->region, "malicious-ip", "", "", NULL };
+    hw_remedy_target t = { b->account, b->region, "malicious-ip", "", "", NULL, cfg };
     hw_aws_param q[] = { { "NetworkAclId.1", b->network_acl_id } };
     xmlDocPtr doc = NULL;
     int rc = ec2_call(c, &t, "DescribeNetworkAcls", q, 1, &doc, e);

@@ -539,7 +539,8 @@ static int apply_limits(struct cand *v, size_t n, const hw_config *c)
 }
 
 static int write_plan(hw_store *st, struct cand *v, size_t n, const char *actor, char plan_id[64],
-                      hw_plan_stats *stats, const char *exemption_tag, hw_err *e)
+                      hw_plan_stats *stats, const char *exemption_tag, const hw_config *cfg,
+                      hw_err *e)
 {
     if (hw_store_run_begin(st, "plan", plan_id, e) != HW_OK)
         return e->kind;
@@ -563,7 +564,8 @@ static int write_plan(hw_store *st, struct cand *v, size_t n, const char *actor,
         size_t rawlen = 0;
         if (k->gd && hw_store_finding_raw(st, k->product_arn, k->id, &raw, &rawlen, e) != HW_OK)
             goto fail;
-        hw_remedy_target t = { k->account, k->region, k->control, k->resource, exemption_tag, raw };
+        hw_remedy_target t = { k->account, k->region, k->control, k->resource, exemption_tag, raw,
+                               cfg };
         cJSON *calls = k->fam->calls(&t);
         free(raw);
         char *calls_s = calls ? cJSON_PrintUnformatted(calls) : NULL;
@@ -722,7 +724,7 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             rc = hw_err_set(e, HW_ENOMEM, "out of memory planning");
         if (rc == HW_OK && (rc = hw_store_begin(st, e)) == HW_OK) {
             rc = write_plan(st, c.v, c.n, actor, plan_id, stats, cfg->remediation.exemption_tag,
-                            e);
+                            cfg, e);
             if (rc == HW_OK)
                 rc = hw_store_commit(st, e);
             else

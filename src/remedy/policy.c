@@ -13,7 +13,12 @@
 
 const hw_remedy_family *const hw_remedy_families[] = {
     &hw_remedy_s3_bucket_pab, &hw_remedy_s3_account_pab, &hw_remedy_ec2_open_ingress,
-    &hw_remedy_iam_stale_keys, &hw_remedy_ebs_default, NULL,
+    &hw_remedy_iam_stale_keys, &hw_remedy_ebs_default,
+    &hw_remedy_iam_password_policy, &hw_remedy_s3_encryption,
+    &hw_remedy_s3_deny_insecure, &hw_remedy_cloudtrail_validation,
+    &hw_remedy_kms_rotation, &hw_remedy_ec2_public_snapshots,
+    &hw_remedy_ec2_default_sg, &hw_remedy_ec2_imdsv2,
+    &hw_remedy_guardduty_enable, &hw_remedy_rds_private, NULL,
 };
 
 static int in_list(const char *const *l, const char *s)

@@ -54,6 +54,7 @@ typedef struct hw_remedy_target {
     const char *account, *region, *control, *resource;
     const char *exemption_tag; /* tag key that exempts a resource */
     const char *finding;       /* playbooks: the finding's stored ASFF JSON; else NULL */
+    const hw_config *cfg;      /* the configuration: values a fix applies (password policy, KMS key) */
 } hw_remedy_target;
 
 typedef struct hw_remedy_family {
@@ -79,6 +80,16 @@ extern const hw_remedy_family hw_remedy_s3_account_pab; /* S3.1 (s3.c) */
 extern const hw_remedy_family hw_remedy_ec2_open_ingress; /* EC2.13/14/19/53/54 (ec2_sg.c) */
 extern const hw_remedy_family hw_remedy_iam_stale_keys; /* IAM.3/8/22 (iam_keys.c) */
 extern const hw_remedy_family hw_remedy_ebs_default;   /* EC2.7 (ebs.c) */
+extern const hw_remedy_family hw_remedy_iam_password_policy; /* IAM.7, IAM.11-17 (iam_password.c) */
+extern const hw_remedy_family hw_remedy_s3_encryption; /* S3.4 (s3_encryption.c) */
+extern const hw_remedy_family hw_remedy_s3_deny_insecure; /* S3.5 (s3_tls.c) */
+extern const hw_remedy_family hw_remedy_cloudtrail_validation; /* CloudTrail.4 (cloudtrail.c) */
+extern const hw_remedy_family hw_remedy_kms_rotation; /* KMS.4 (kms.c) */
+extern const hw_remedy_family hw_remedy_ec2_public_snapshots; /* EC2.1 (ec2_snapshot.c) */
+extern const hw_remedy_family hw_remedy_ec2_default_sg; /* EC2.2 (ec2_default_sg.c) */
+extern const hw_remedy_family hw_remedy_ec2_imdsv2; /* EC2.8 (ec2_imds.c) */
+extern const hw_remedy_family hw_remedy_guardduty_enable; /* GuardDuty.1 (guardduty.c) */
+extern const hw_remedy_family hw_remedy_rds_private; /* RDS.2 (rds.c) */
 
 /* The family that fixes control (or the playbook of that name), or NULL. */
 const hw_remedy_family *hw_remedy_family_for(const char *control);

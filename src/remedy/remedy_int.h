@@ -24,6 +24,15 @@ const char *rx_code(const hw_aws_client *c);
 int rx_bool(const char *s);
 /* A call context for the target's account and region. */
 hw_aws_ctx rx_ctx(const hw_remedy_target *t);
+/* S3 buckets (s3.c): "arn:aws:s3:::name" -> name, checked as a bucket
+ * name, or NULL; "Content-MD5: <base64>" of body; the first read of every
+ * bucket remediation: GetBucketTagging with ExpectedBucketOwner, which
+ * creates *state ({"Bucket": name}) and sets *verdict GONE, REFUSED (not
+ * the account's) or EXEMPT with why, or leaves it. */
+const char *rx_bucket_of(const char *arn);
+void rx_content_md5(const char *body, char out[64]);
+int rx_bucket_head(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, int *verdict,
+                   char why[256], hw_err *e);
 /* Adds "s" to a JSON array of calls (printf-style). */
 void rx_call(cJSON *calls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -13,7 +13,7 @@ static const char *const flags[] = { "BlockPublicAcls", "IgnorePublicAcls", "Blo
                                      "RestrictPublicBuckets" };
 
 /* "arn:aws:s3:::name" -> name, checked as a bucket name; NULL when not. */
-static const char *bucket_of(const char *arn)
+const char *rx_bucket_of(const char *arn)
 {
     const char *p = strstr(arn, ":s3:::");
     if (!p || !hw_starts_with(arn, "arn:"))
@@ -55,7 +55,7 @@ static char *pab_body(const char *ns)
 }
 
 /* "Content-MD5: <base64>" (S3 requires it on PutPublicAccessBlock). */
-static void content_md5(const char *body, char out[64])
+void rx_content_md5(const char *body, char out[64])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -69,7 +69,7 @@ static void content_md5(const char *body, char out[64])
 
 static cJSON *bucket_calls(const hw_remedy_target *t)
 {
-    const char *b = bucket_of(t->resource);
+    const char *b = rx_bucket_of(t->resource);
     cJSON *c = cJSON_CreateArray();
     b = b ? b : "?";
     rx_call(c, "s3:GetBucketTagging Bucket=%s ExpectedBucketOwner=%s (exemption tag %s)", b,
@@ -82,10 +82,10 @@ static cJSON *bucket_calls(const hw_remedy_target *t)
     return c;
 }
 
-static int bucket_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, int *verdict,
-                       char why[256], hw_err *e)
+int rx_bucket_head(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, int *verdict,
+                   char why[256], hw_err *e)
 {
-    const char *b = bucket_of(t->resource);
+    const char *b = rx_bucket_of(t->resource);
     if (!b) {
         *verdict = HW_RV_REFUSED;
         snprintf(why, 256, "%.200s is not an S3 bucket ARN", t->resource);
@@ -130,10 +130,25 @@ static int bucket_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **stat
         }
     }
     xmlFreeDoc(doc);
-    if (exempt) {
+    if (exempt)
         *verdict = HW_RV_EXEMPT;
-        return HW_OK;
-    }
+    return HW_OK;
+}
+
+static int bucket_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, int *verdict,
+                       char why[256], hw_err *e)
+{
+    *verdict = HW_RV_FAILING;
+    int rc = rx_bucket_head(c, t, state, verdict, why, e);
+    if (rc != HW_OK || *verdict != HW_RV_FAILING)
+        return rc;
+    const char *b = rx_bucket_of(t->resource);
+    char path[80], owner[64];
+    snprintf(path, sizeof path, "/%s", b);
+    snprintf(owner, sizeof owner, "x-amz-expected-bucket-owner: %s", t->account);
+    const char *hdr[] = { owner, NULL };
+    hw_aws_ctx ctx = rx_ctx(t);
+    xmlDocPtr doc = NULL;
     hw_aws_param q[] = { { "publicAccessBlock", "" } };
     doc = NULL;
     rc = hw_aws_rest_xml_call(c, &ctx, &hw_svc_s3, "GetPublicAccessBlock", "GET", path, q, 1,
@@ -152,14 +167,14 @@ static int bucket_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **stat
 static int bucket_fix(hw_aws_client *c, const hw_remedy_target *t, const cJSON *state, hw_err *e)
 {
     (void)state;
-    const char *b = bucket_of(t->resource);
+    const char *b = rx_bucket_of(t->resource);
     char path[80], owner[64], md5[64];
     snprintf(path, sizeof path, "/%s", b ? b : "");
     snprintf(owner, sizeof owner, "x-amz-expected-bucket-owner: %s", t->account);
     char *body = pab_body("http://s3.amazonaws.com/doc/2006-03-01/");
     if (!body)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
-    content_md5(body, md5);
+    rx_content_md5(body, md5);
     const char *hdr[] = { owner, md5, "Content-Type: application/xml", NULL };
     hw_aws_ctx ctx = rx_ctx(t);
     hw_aws_param q[] = { { "publicAccessBlock", "" } };
@@ -227,7 +242,7 @@ static int account_fix(hw_aws_client *c, const hw_remedy_target *t, const cJSON 
     char *body = pab_body("http://awss3control.amazonaws.com/doc/2018-08-20/");
     if (!body)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
-    content_md5(body, md5);
+    rx_content_md5(body, md5);
     const char *hdr[] = { acct, md5, "Content-Type: application/xml", NULL };
     hw_aws_ctx ctx = rx_ctx(t);
     xmlDocPtr doc = NULL;

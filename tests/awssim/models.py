@@ -81,7 +81,7 @@ class Service:
         if self.protocol == "json":
             target = req.headers.get("X-Amz-Target", "")
             prefix = self.model.metadata.get("targetPrefix")
-            p, _, op = target.partition(".")
+            p, _, op = target.rpartition(".")  # CloudTrail's prefix has dots
             if p != prefix or op not in self.model.operation_names:
                 raise ApiError("UnknownOperationException", "unknown operation %s" % target, 400)
             return self.model.operation_model(op)
@@ -136,7 +136,10 @@ class Service:
                 body_members[wire] = name
         payload = shape.serialization.get("payload")
         if self.protocol == "rest-xml":
-            if payload and req.body:
+            if payload and req.body and shape.members[payload].type_name in ("string", "blob"):
+                # a raw payload (S3's bucket policy): the body as is
+                params[payload] = req.body.decode("utf-8", "replace") if isinstance(req.body, bytes) else req.body
+            elif payload and req.body:
                 params[payload] = self._xml_body(shape.members[payload], req)
             return {k: v for k, v in params.items() if v is not None}
         if body_members and req.body:
@@ -352,6 +355,8 @@ class Service:
                 if payload:
                     m = shape.members[payload]
                     name = m.serialization.get("name", payload)
+                    if result.get(payload) is not None and m.type_name in ("string", "blob"):
+                        return 200, result[payload], "application/json", {"x-amz-request-id": rid}
                     if result.get(payload) is not None:
                         body = self._xml_doc(name, self._to_xml(m, result[payload]))
                 else:

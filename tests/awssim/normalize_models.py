@@ -35,6 +35,7 @@ SERVICES = {
     "wafv2": "wafv2",
     "cloudtrail": "cloudtrail",
     "config": "config",
+    "rds": "rds",
 }
 
 CONSTRAINTS = ("enum", "min", "max", "pattern")
@@ -205,6 +206,12 @@ def main(argv):
         with open(tmp, "w") as f:
             json.dump(norm, f)
         os.replace(tmp, os.path.join(d, "service-2.json"))
+        # botocore merges a service's sdk-extras (Debian's RDS one adds
+        # SourceRegion to shapes named as in its own model) into the first
+        # service-2.json it finds: ours, whose hoisted shapes are named
+        # otherwise, so an empty merge here takes its place
+        with open(os.path.join(d, "service-2.sdk-extras.json"), "w") as f:
+            json.dump({"version": 1.0, "merge": {}}, f)
         done += 1
     if not done:
         print("normalize_models: no models found in %s" % src, file=sys.stderr)

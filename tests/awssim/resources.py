@@ -1,6 +1,9 @@
 """resources.py - the resource state remediations read and change: S3 and
 S3 Control public access blocks, bucket tags, EC2 security groups and
-their rules, EBS encryption by default, IAM users' access keys and tags.
+their rules, EBS encryption by default, IAM users' access keys and tags,
+the account password policy, bucket default encryption and policies,
+CloudTrail trails, KMS keys, EBS snapshots' volume permissions,
+EC2 instances' metadata options, GuardDuty detectors, RDS DB instances.
 Every resource lives in one account (and region where AWS keeps it per
 region); callers see their own account's only, as with AWS.  The state is
 State.resources (state.load_resources), dumped whole by
@@ -18,13 +21,15 @@ def _acct(st, account):
     a = st.resources.get(account)
     if a is None:
         a = st.resources.setdefault(account, {"s3": {"buckets": {}, "public_access_block": None},
-                                              "regions": {}, "iam": {"users": {}}})
+                                              "regions": {}, "iam": {"users": {}, "password_policy": None}})
     return a
 
 
 def _region(st, account, region):
     return _acct(st, account)["regions"].setdefault(
-        region, {"security_groups": {}, "ebs_encryption_by_default": False})
+        region, {"security_groups": {}, "ebs_encryption_by_default": False, "trails": {},
+                 "kms_keys": {}, "snapshots": {}, "instances": {},
+                 "guardduty_detectors": {}, "db_instances": {}})
 
 
 # ----------------------------------------------------------------------- S3
@@ -80,6 +85,71 @@ def put_bucket_pab(st, p, caller, region, req):
     with st.lock:
         b = _bucket(st, p, caller)
         b["public_access_block"] = _pab_in(p["PublicAccessBlockConfiguration"])
+    return {}
+
+
+@op("s3", "GetBucketEncryption")
+def get_bucket_encryption(st, p, caller, region, req):
+    """One default encryption rule per bucket (None: no configuration)."""
+    with st.lock:
+        enc = _bucket(st, p, caller)["encryption"]
+        if enc is None:
+            raise ApiError("ServerSideEncryptionConfigurationNotFoundError",
+                           "The server side encryption configuration was not found", 404)
+        by_default = {"SSEAlgorithm": enc["SSEAlgorithm"]}
+        if enc.get("KMSMasterKeyID"):
+            by_default["KMSMasterKeyID"] = enc["KMSMasterKeyID"]
+        return {"ServerSideEncryptionConfiguration": {"Rules": [
+            {"ApplyServerSideEncryptionByDefault": by_default, "BucketKeyEnabled": bool(enc.get("BucketKeyEnabled"))}]}}
+
+
+@op("s3", "PutBucketEncryption")
+def put_bucket_encryption(st, p, caller, region, req):
+    _check_md5(req)
+    rules = p["ServerSideEncryptionConfiguration"].get("Rules") or []
+    if len(rules) != 1 or "ApplyServerSideEncryptionByDefault" not in rules[0]:
+        raise ApiError("MalformedXML", "The XML you provided was not well-formed or did not validate "
+                       "against our published schema", 400)
+    d = rules[0]["ApplyServerSideEncryptionByDefault"]
+    if d.get("KMSMasterKeyID") and not d["SSEAlgorithm"].startswith("aws:kms"):
+        raise ApiError("InvalidArgument", "a KMSMasterKeyID is not applicable if the default sse "
+                       "algorithm is not aws:kms or aws:kms:dsse", 400)
+    enc = {"SSEAlgorithm": d["SSEAlgorithm"], "BucketKeyEnabled": bool(rules[0].get("BucketKeyEnabled"))}
+    if d.get("KMSMasterKeyID"):
+        enc["KMSMasterKeyID"] = d["KMSMasterKeyID"]
+    with st.lock:
+        _bucket(st, p, caller)["encryption"] = enc
+    return {}
+
+
+@op("s3", "GetBucketPolicy")
+def get_bucket_policy(st, p, caller, region, req):
+    """The policy text exactly as it was put (None: no policy)."""
+    with st.lock:
+        pol = _bucket(st, p, caller)["policy"]
+        if pol is None:
+            raise ApiError("NoSuchBucketPolicy", "The bucket policy does not exist", 404)
+        return {"Policy": pol}
+
+
+@op("s3", "PutBucketPolicy")
+def put_bucket_policy(st, p, caller, region, req):
+    import json
+    _check_md5(req)
+    text = p.get("Policy") or ""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict) or not text.lstrip().startswith("{"):
+        raise ApiError("MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400)
+    if len(text.encode()) > 20480:
+        raise ApiError("PolicyTooLarge", "Policy exceeds the maximum allowed document size.", 400)
+    stmts = doc.get("Statement")
+    if not isinstance(stmts, (list, dict)) or not stmts:
+        raise ApiError("MalformedPolicy", "Missing required field Statement", 400)
+    with st.lock:
+        _bucket(st, p, caller)["policy"] = text
     return {}
 
 
@@ -187,6 +257,23 @@ def revoke_security_group_ingress(st, p, caller, region, req):
     return {"Return": True}
 
 
+@op("ec2", "RevokeSecurityGroupEgress")
+def revoke_security_group_egress(st, p, caller, region, req):
+    ids = p.get("SecurityGroupRuleIds")
+    if not ids or "GroupId" not in p:
+        raise ApiError("InvalidParameterCombination", "the simulator revokes by GroupId and "
+                       "SecurityGroupRuleIds only", 400)
+    with st.lock:
+        g = _group(st, caller, region, p["GroupId"])
+        by_id = {r["id"]: r for r in g["rules"] if r["egress"]}
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise ApiError("InvalidSecurityGroupRuleId.NotFound",
+                           "The security group rule ID '%s' does not exist" % missing[0], 400)
+        g["rules"] = [r for r in g["rules"] if r["id"] not in set(ids)]
+    return {"Return": True}
+
+
 @op("ec2", "GetEbsEncryptionByDefault")
 def get_ebs_default(st, p, caller, region, req):
     with st.lock:
@@ -275,30 +362,6 @@ def _seq(st, prefix):
     return "%s-%017x" % (prefix, 0xf000 + seq[prefix])
 
 
-@op("ec2", "DescribeInstances")
-def describe_instances(st, p, caller, region, req):
-    if p.get("Filters"):
-        raise ApiError("InvalidParameterValue", "the simulator describes instances by InstanceIds only", 400)
-    with st.lock:
-        insts = _region(st, caller.account, region).get("instances", {})
-        ids = p.get("InstanceIds") or sorted(insts)
-        out = []
-        for iid in ids:
-            i = _instance(st, caller, region, iid)
-            groups = _region(st, caller.account, region)["security_groups"]
-            out.append({
-                "InstanceId": iid, "VpcId": i["vpc_id"], "SubnetId": i["subnet_id"],
-                "State": {"Name": i["state"], "Code": 16},
-                "SecurityGroups": [{"GroupId": g, "GroupName": groups[g]["name"] if g in groups else g}
-                                   for g in i["security_groups"]],
-                "BlockDeviceMappings": [{"DeviceName": "/dev/xvd%s" % chr(ord("a") + n),
-                                         "Ebs": {"VolumeId": v, "Status": "attached"}}
-                                        for n, v in enumerate(i["volumes"])],
-                "Tags": _tags_out(i["tags"])})
-        return {"Reservations": [{"ReservationId": "r-%s" % iid[2:], "OwnerId": caller.account,
-                                  "Instances": out}] if out else []}
-
-
 @op("ec2", "DescribeInstanceAttribute")
 def describe_instance_attribute(st, p, caller, region, req):
     attr = p["Attribute"]
@@ -372,8 +435,179 @@ def create_snapshot(st, p, caller, region, req):
                 "Description": snap["description"], "Tags": _tags_out(snap["tags"])}
 
 
+@op("iam", "GetAccountPasswordPolicy")
+def get_account_password_policy(st, p, caller, region, req):
+    with st.lock:
+        pol = _acct(st, caller.account)["iam"]["password_policy"]
+        if pol is None:
+            raise ApiError("NoSuchEntity", "The Password Policy with domain name %s cannot be found."
+                           % caller.account, 404)
+        out = dict(pol)
+    if out["MaxPasswordAge"] == 0:
+        del out["MaxPasswordAge"]
+    if out["PasswordReusePrevention"] == 0:
+        del out["PasswordReusePrevention"]
+    out["ExpirePasswords"] = "MaxPasswordAge" in out
+    return {"PasswordPolicy": out}
+
+
+@op("iam", "UpdateAccountPasswordPolicy")
+def update_account_password_policy(st, p, caller, region, req):
+    """Replaces the whole policy: a field not given goes back to IAM's
+    default (as with AWS)."""
+    pol = {"MinimumPasswordLength": int(p.get("MinimumPasswordLength", 6)),
+           "MaxPasswordAge": int(p.get("MaxPasswordAge", 0)),
+           "PasswordReusePrevention": int(p.get("PasswordReusePrevention", 0))}
+    for k in ("RequireSymbols", "RequireNumbers", "RequireUppercaseCharacters", "RequireLowercaseCharacters",
+              "AllowUsersToChangePassword", "HardExpiry"):
+        pol[k] = bool(p.get(k, False))
+    with st.lock:
+        _acct(st, caller.account)["iam"]["password_policy"] = pol
+    return {}
+
+
+@op("iam", "DeleteAccountPasswordPolicy")
+def delete_account_password_policy(st, p, caller, region, req):
+    with st.lock:
+        a = _acct(st, caller.account)["iam"]
+        if a["password_policy"] is None:
+            raise ApiError("NoSuchEntity", "The account policy with name PasswordPolicy cannot be found.", 404)
+        a["password_policy"] = None
+    return {}
+
+
+# --------------------------------------------------------------- CloudTrail
+def _trail(st, caller, region, name):
+    """A trail by name or ARN, in its home region (the caller's region):
+    another region's trail is not found, as UpdateTrail outside the home
+    region fails."""
+    if name.startswith("arn:"):
+        parts = name.split(":")
+        if len(parts) != 6 or parts[2] != "cloudtrail" or not parts[5].startswith("trail/"):
+            raise ApiError("CloudTrailARNInvalidException", "%s is not a valid trail ARN" % name, 400)
+        if parts[4] != caller.account:
+            raise ApiError("TrailNotFoundException", "Unknown trail: %s for the user: %s" % (name, caller.account), 400)
+        if parts[3] != region:
+            raise ApiError("InvalidHomeRegionException", "This operation must be called from the "
+                           "trail's home region %s" % parts[3], 400)
+        name = parts[5][6:]
+    t = _region(st, caller.account, region)["trails"].get(name)
+    if t is None:
+        raise ApiError("TrailNotFoundException", "Unknown trail: %s for the user: %s" % (name, caller.account), 400)
+    return name, t
+
+
+def _trail_out(st, caller, region, name, t):
+    return {"Name": name, "S3BucketName": t["s3_bucket"], "IsMultiRegionTrail": t["multi_region"],
+            "HomeRegion": region, "TrailARN": "arn:%s:cloudtrail:%s:%s:trail/%s" % (
+                st.partition, region, caller.account, name),
+            "LogFileValidationEnabled": t["log_file_validation"], "IncludeGlobalServiceEvents": True,
+            "IsOrganizationTrail": False, "HasCustomEventSelectors": False, "HasInsightSelectors": False}
+
+
+@op("cloudtrail", "GetTrail")
+def get_trail(st, p, caller, region, req):
+    with st.lock:
+        name, t = _trail(st, caller, region, p["Name"])
+        return {"Trail": _trail_out(st, caller, region, name, t)}
+
+
+@op("cloudtrail", "UpdateTrail")
+def update_trail(st, p, caller, region, req):
+    known = {"Name", "EnableLogFileValidation", "S3BucketName"}
+    if set(p) - known:
+        raise ApiError("InvalidParameterCombinationException", "the simulator updates only %s"
+                       % ", ".join(sorted(known)), 400)
+    with st.lock:
+        name, t = _trail(st, caller, region, p["Name"])
+        if "EnableLogFileValidation" in p:
+            t["log_file_validation"] = bool(p["EnableLogFileValidation"])
+        if "S3BucketName" in p:
+            t["s3_bucket"] = p["S3BucketName"]
+        return _trail_out(st, caller, region, name, t)
+
+
+@op("cloudtrail", "ListTags")
+def list_trail_tags(st, p, caller, region, req):
+    out = []
+    with st.lock:
+        for arn in p["ResourceIdList"]:
+            _, t = _trail(st, caller, region, arn)
+            out.append({"ResourceId": arn, "TagsList": [{"Key": k, "Value": v} for k, v in sorted(t["tags"].items())]})
+    return {"ResourceTagList": out}
+
+
+# ---------------------------------------------------------------------- KMS
+def _key(st, caller, region, key_id):
+    kid = key_id
+    if key_id.startswith("arn:"):
+        parts = key_id.split(":")
+        if len(parts) != 6 or parts[2] != "kms" or not parts[5].startswith("key/"):
+            raise ApiError("NotFoundException", "Invalid keyId %s" % key_id, 400)
+        if parts[4] != caller.account or parts[3] != region:
+            raise ApiError("NotFoundException", "Key '%s' does not exist" % key_id, 400)
+        kid = parts[5][4:]
+    k = _region(st, caller.account, region)["kms_keys"].get(kid)
+    if k is None:
+        raise ApiError("NotFoundException", "Key 'arn:aws:kms:%s:%s:key/%s' does not exist"
+                       % (region, caller.account, kid), 400)
+    return kid, k
+
+
+@op("kms", "DescribeKey")
+def describe_key(st, p, caller, region, req):
+    with st.lock:
+        kid, k = _key(st, caller, region, p["KeyId"])
+        usage = {"SYMMETRIC_DEFAULT": "ENCRYPT_DECRYPT"}.get(k["spec"], "SIGN_VERIFY")
+        return {"KeyMetadata": {"KeyId": kid, "Arn": "arn:%s:kms:%s:%s:key/%s" % (st.partition, region, caller.account, kid),
+                                "AWSAccountId": caller.account, "Enabled": k["state"] == "Enabled",
+                                "KeyState": k["state"], "KeyManager": k["manager"], "KeySpec": k["spec"],
+                                "CustomerMasterKeySpec": k["spec"], "KeyUsage": usage, "Origin": k["origin"]}}
+
+
+@op("kms", "ListResourceTags")
+def list_resource_tags(st, p, caller, region, req):
+    with st.lock:
+        _, k = _key(st, caller, region, p["KeyId"])
+        return {"Tags": [{"TagKey": a, "TagValue": b} for a, b in sorted(k["tags"].items())], "Truncated": False}
+
+
+@op("kms", "GetKeyRotationStatus")
+def get_key_rotation_status(st, p, caller, region, req):
+    with st.lock:
+        _, k = _key(st, caller, region, p["KeyId"])
+        return {"KeyRotationEnabled": k["rotation"]}
+
+
+@op("kms", "EnableKeyRotation")
+def enable_key_rotation(st, p, caller, region, req):
+    with st.lock:
+        kid, k = _key(st, caller, region, p["KeyId"])
+        if k["state"] == "Disabled":
+            raise ApiError("DisabledException", "arn:aws:kms:%s:%s:key/%s is disabled." % (region, caller.account, kid), 400)
+        if k["state"] != "Enabled":
+            raise ApiError("KMSInvalidStateException", "%s is pending deletion." % kid, 400)
+        if k["manager"] != "CUSTOMER" or k["spec"] != "SYMMETRIC_DEFAULT" or k["origin"] != "AWS_KMS":
+            raise ApiError("UnsupportedOperationException", "%s origin is %s which is not valid for this "
+                           "operation." % (kid, k["origin"]), 400)
+        k["rotation"] = True
+    return {}
+
+
+# ------------------------------------------------------------ EBS snapshots
+def _snapshot(st, caller, region, sid):
+    x = _region(st, caller.account, region)["snapshots"].get(sid)
+    if x is None:
+        raise ApiError("InvalidSnapshot.NotFound", "The snapshot '%s' does not exist." % sid, 400)
+    return x
+
+
 @op("ec2", "DescribeSnapshots")
 def describe_snapshots(st, p, caller, region, req):
+    """By id (EC2.1 reads one snapshot), or every snapshot of the caller
+    filtered by volume-id and tag:KEY (the ec2-compromise playbook)."""
+    if p.get("RestorableByUserIds"):
+        raise ApiError("InvalidParameterCombination", "the simulator does not take RestorableByUserIds", 400)
     want = {}
     for f in p.get("Filters") or []:
         if not f.get("Name", "").startswith("tag:") and f.get("Name") != "volume-id":
@@ -383,16 +617,19 @@ def describe_snapshots(st, p, caller, region, req):
     if p.get("OwnerIds") and p["OwnerIds"] != ["self"] and p["OwnerIds"] != [caller.account]:
         return {"Snapshots": []}
     with st.lock:
+        snaps = _region(st, caller.account, region).get("snapshots", {})
+        ids = p.get("SnapshotIds") or sorted(snaps)
         out = []
-        for sid, s in sorted(_region(st, caller.account, region).get("snapshots", {}).items()):
-            ok = all((s["volume_id"] in vals) if name == "volume-id" else (s["tags"].get(name[4:]) in vals)
+        for sid in ids:
+            x = _snapshot(st, caller, region, sid)
+            ok = all((x["volume_id"] in vals) if name == "volume-id" else (x["tags"].get(name[4:]) in vals)
                      for name, vals in want.items())
             if ok:
-                out.append({"SnapshotId": sid, "VolumeId": s["volume_id"], "State": "completed",
-                            "OwnerId": caller.account, "Description": s["description"],
-                            "Tags": _tags_out(s["tags"])})
+                out.append({"SnapshotId": sid, "OwnerId": caller.account, "VolumeId": x["volume_id"],
+                            "VolumeSize": x.get("size", 8), "State": "completed", "Progress": "100%",
+                            "Encrypted": False, "StartTime": "2026-01-05T10:00:00.000Z",
+                            "Description": x.get("description", ""), "Tags": _tags_out(x["tags"])})
         return {"Snapshots": out}
-
 
 @op("ec2", "CreateSecurityGroup")
 def create_security_group(st, p, caller, region, req):
@@ -409,22 +646,6 @@ def create_security_group(st, p, caller, region, req):
                        "rules": [{"id": _seq(st, "sgr"), "egress": True, "protocol": "-1", "from": -1, "to": -1,
                                   "cidr_ipv4": "0.0.0.0/0"}]}
         return {"GroupId": gid, "Tags": _tags_out(groups[gid]["tags"])}
-
-
-@op("ec2", "RevokeSecurityGroupEgress")
-def revoke_security_group_egress(st, p, caller, region, req):
-    ids = p.get("SecurityGroupRuleIds")
-    if not ids:
-        raise ApiError("InvalidParameterCombination", "the simulator revokes by SecurityGroupRuleIds only", 400)
-    with st.lock:
-        g = _group(st, caller, region, p["GroupId"])
-        by_id = {r["id"]: r for r in g["rules"] if r["egress"]}
-        missing = [i for i in ids if i not in by_id]
-        if missing:
-            raise ApiError("InvalidSecurityGroupRuleId.NotFound",
-                           "The security group rule ID '%s' does not exist" % missing[0], 400)
-        g["rules"] = [r for r in g["rules"] if r["id"] not in set(ids)]
-    return {"Return": True}
 
 
 # ------------------------------------------------------ network ACLs (playbooks)
@@ -512,3 +733,175 @@ def sns_publish(st, p, caller, region, req):
         mid = "00000000-0000-4000-8000-%012d" % (len(msgs) + 1)
         msgs.append({"TopicArn": arn, "Subject": p.get("Subject", ""), "Message": p["Message"], "MessageId": mid})
     return {"MessageId": mid}
+
+
+@op("ec2", "DescribeSnapshotAttribute")
+def describe_snapshot_attribute(st, p, caller, region, req):
+    if p["Attribute"] != "createVolumePermission":
+        raise ApiError("InvalidParameterValue", "the simulator describes createVolumePermission only", 400)
+    with st.lock:
+        x = _snapshot(st, caller, region, p["SnapshotId"])
+        perms = [{"Group": g} for g in x.get("groups", [])] + [{"UserId": u} for u in x.get("user_ids", [])]
+        return {"SnapshotId": p["SnapshotId"], "CreateVolumePermissions": perms}
+
+
+@op("ec2", "ModifySnapshotAttribute")
+def modify_snapshot_attribute(st, p, caller, region, req):
+    if p.get("Attribute") != "createVolumePermission" or p.get("OperationType") not in ("add", "remove") \
+            or p.get("CreateVolumePermission"):
+        raise ApiError("InvalidParameterCombination", "the simulator takes Attribute createVolumePermission "
+                       "with OperationType and UserGroup/UserId", 400)
+    groups, users = p.get("GroupNames") or [], p.get("UserIds") or []
+    if not groups and not users:
+        raise ApiError("MissingParameter", "No permission to add or remove", 400)
+    if any(g != "all" for g in groups):
+        raise ApiError("InvalidParameterValue", "Value (%s) for parameter group is invalid." % groups[0], 400)
+    with st.lock:
+        x = _snapshot(st, caller, region, p["SnapshotId"])
+        for key, vals in (("groups", groups), ("user_ids", users)):
+            if not vals:
+                continue
+            have = x.get(key, [])
+            if p["OperationType"] == "add":
+                x[key] = have + [v for v in vals if v not in have]
+            else:
+                x[key] = [v for v in have if v not in vals]
+    return {}
+
+
+# ------------------------------------------------------------ EC2 instances
+def _metadata_options(x):
+    return {"State": "applied", "HttpTokens": x["http_tokens"], "HttpEndpoint": x["http_endpoint"],
+            "HttpPutResponseHopLimit": x["hop_limit"], "HttpProtocolIpv6": "disabled",
+            "InstanceMetadataTags": "disabled"}
+
+
+@op("ec2", "DescribeInstances")
+def describe_instances(st, p, caller, region, req):
+    """By id, or every instance of the region; a terminated one is shown as
+    such (EC2.8 reads it as gone)."""
+    if p.get("Filters"):
+        raise ApiError("InvalidParameterCombination", "the simulator describes instances by id only", 400)
+    with st.lock:
+        inst = _region(st, caller.account, region).get("instances", {})
+        ids = p.get("InstanceIds") or sorted(inst)
+        missing = [i for i in ids if i not in inst]
+        if missing:
+            raise ApiError("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist" % missing[0], 400)
+        groups = _region(st, caller.account, region)["security_groups"]
+        out = []
+        for iid in ids:
+            x = inst[iid]
+            code = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64,
+                    "stopped": 80}[x["state"]]
+            out.append({"ReservationId": "r-%s" % iid[2:], "OwnerId": caller.account, "Instances": [{
+                "InstanceId": iid, "InstanceType": "t3.micro", "ImageId": "ami-0a1b2c3d4e5f60718",
+                "VpcId": x["vpc_id"], "SubnetId": x["subnet_id"],
+                "State": {"Code": code, "Name": x["state"]}, "MetadataOptions": _metadata_options(x),
+                "SecurityGroups": [{"GroupId": g, "GroupName": groups[g]["name"] if g in groups else g}
+                                   for g in x["security_groups"]],
+                "BlockDeviceMappings": [{"DeviceName": "/dev/xvd%s" % chr(ord("a") + n),
+                                         "Ebs": {"VolumeId": v, "Status": "attached"}}
+                                        for n, v in enumerate(x["volumes"])],
+                "Tags": _tags_out(x["tags"])}]})
+        return {"Reservations": out}
+
+
+@op("ec2", "ModifyInstanceMetadataOptions")
+def modify_instance_metadata_options(st, p, caller, region, req):
+    with st.lock:
+        x = _region(st, caller.account, region)["instances"].get(p["InstanceId"])
+        if x is None or x["state"] == "terminated":
+            raise ApiError("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist" % p["InstanceId"], 400)
+        if "HttpTokens" in p:
+            x["http_tokens"] = p["HttpTokens"]
+        if "HttpEndpoint" in p:
+            x["http_endpoint"] = p["HttpEndpoint"]
+        if "HttpPutResponseHopLimit" in p:
+            x["hop_limit"] = int(p["HttpPutResponseHopLimit"])
+        return {"InstanceId": p["InstanceId"], "InstanceMetadataOptions": _metadata_options(x)}
+
+
+# ---------------------------------------------------------------- GuardDuty
+def _detector(st, caller, region, did):
+    d = _region(st, caller.account, region)["guardduty_detectors"].get(did)
+    if d is None:
+        raise ApiError("BadRequestException", "The request is rejected because the input detectorId "
+                       "is not owned by the current account.", 400)
+    return d
+
+
+@op("guardduty", "ListDetectors")
+def list_detectors(st, p, caller, region, req):
+    with st.lock:
+        return {"DetectorIds": sorted(_region(st, caller.account, region)["guardduty_detectors"])}
+
+
+@op("guardduty", "GetDetector")
+def get_detector(st, p, caller, region, req):
+    with st.lock:
+        d = _detector(st, caller, region, p["DetectorId"])
+        return {"Status": d["status"], "FindingPublishingFrequency": d["finding_publishing_frequency"],
+                "ServiceRole": "arn:%s:iam::%s:role/aws-service-role/guardduty.amazonaws.com/"
+                               "AWSServiceRoleForAmazonGuardDuty" % (st.partition, caller.account),
+                "CreatedAt": "2026-01-05T10:00:00.000Z", "UpdatedAt": "2026-01-05T10:00:00.000Z"}
+
+
+@op("guardduty", "CreateDetector")
+def create_detector(st, p, caller, region, req):
+    with st.lock:
+        dets = _region(st, caller.account, region)["guardduty_detectors"]
+        if dets:
+            raise ApiError("BadRequestException", "The request is rejected because a detector already "
+                           "exists for the current account.", 400)
+        did = hashlib.md5(("%s/%s" % (caller.account, region)).encode()).hexdigest()
+        dets[did] = {"status": "ENABLED" if p["Enable"] else "DISABLED",
+                     "finding_publishing_frequency": p.get("FindingPublishingFrequency", "SIX_HOURS")}
+    return {"DetectorId": did}
+
+
+@op("guardduty", "UpdateDetector")
+def update_detector(st, p, caller, region, req):
+    with st.lock:
+        d = _detector(st, caller, region, p["DetectorId"])
+        if "Enable" in p:
+            d["status"] = "ENABLED" if p["Enable"] else "DISABLED"
+        if "FindingPublishingFrequency" in p:
+            d["finding_publishing_frequency"] = p["FindingPublishingFrequency"]
+    return {}
+
+
+# ---------------------------------------------------------------------- RDS
+def _db_out(st, caller, region, name, d):
+    return {"DBInstanceIdentifier": name, "DBInstanceClass": "db.t3.micro", "Engine": d["engine"],
+            "DBInstanceStatus": d["status"], "PubliclyAccessible": d["publicly_accessible"],
+            "DBInstanceArn": "arn:%s:rds:%s:%s:db:%s" % (st.partition, region, caller.account, name),
+            "TagList": [{"Key": k, "Value": v} for k, v in sorted(d["tags"].items())]}
+
+
+@op("rds", "DescribeDBInstances")
+def describe_db_instances(st, p, caller, region, req):
+    if not p.get("DBInstanceIdentifier") or p.get("Filters"):
+        raise ApiError("InvalidParameterCombination", "the simulator describes DB instances by identifier only", 400)
+    with st.lock:
+        d = _region(st, caller.account, region)["db_instances"].get(p["DBInstanceIdentifier"])
+        if d is None:
+            raise ApiError("DBInstanceNotFound", "DBInstance %s not found." % p["DBInstanceIdentifier"], 404)
+        return {"DBInstances": [_db_out(st, caller, region, p["DBInstanceIdentifier"], d)]}
+
+
+@op("rds", "ModifyDBInstance")
+def modify_db_instance(st, p, caller, region, req):
+    known = {"DBInstanceIdentifier", "PubliclyAccessible", "ApplyImmediately"}
+    if set(p) - known:
+        raise ApiError("InvalidParameterCombination", "the simulator modifies only %s" % ", ".join(sorted(known)), 400)
+    with st.lock:
+        d = _region(st, caller.account, region)["db_instances"].get(p["DBInstanceIdentifier"])
+        if d is None:
+            raise ApiError("DBInstanceNotFound", "DBInstance %s not found." % p["DBInstanceIdentifier"], 404)
+        if d["status"] != "available":
+            raise ApiError("InvalidDBInstanceState", "Database instance is not in available state.", 400)
+        if "PubliclyAccessible" in p:
+            # (AWS applies it within minutes with ApplyImmediately; here at once)
+            d["publicly_accessible"] = bool(p["PubliclyAccessible"])
+        return {"DBInstance": _db_out(st, caller, region, p["DBInstanceIdentifier"], d)}

@@ -70,6 +70,19 @@ def _ago(days):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _password_policy(p):
+    """An account password policy with IAM's defaults for the fields not
+    given (None: the account has none)."""
+    if p is None:
+        return None
+    out = {"MinimumPasswordLength": 6, "RequireSymbols": False, "RequireNumbers": False,
+           "RequireUppercaseCharacters": False, "RequireLowercaseCharacters": False,
+           "AllowUsersToChangePassword": False, "MaxPasswordAge": 0, "PasswordReusePrevention": 0,
+           "HardExpiry": False}
+    out.update(p)
+    return out
+
+
 def load_resources(spec):
     """The scenario's "resources" (README.md) with defaults filled in and
     relative dates ("create_days_ago") made absolute, so that a dump of the
@@ -81,7 +94,9 @@ def load_resources(spec):
         for name, b in (s3.get("buckets") or {}).items():
             buckets[name] = {"region": b.get("region", "us-east-1"),
                              "public_access_block": copy.deepcopy(b.get("public_access_block")),
-                             "tags": dict(b.get("tags") or {})}
+                             "tags": dict(b.get("tags") or {}),
+                             "encryption": copy.deepcopy(b.get("encryption")),
+                             "policy": b.get("policy")}
         regions = {}
         for region, r in (a.get("regions") or {}).items():
             groups = {}
@@ -99,19 +114,52 @@ def load_resources(spec):
                                "vpc_id": g.get("vpc_id", "vpc-0a1b2c3d"), "owner": g.get("owner", account),
                                "tags": dict(g.get("tags") or {}), "rules": rules}
             regions[region] = {"security_groups": groups,
-                               "ebs_encryption_by_default": bool(r.get("ebs_encryption_by_default", False))}
-            # EC2 instances and their EBS volumes (GuardDuty playbooks);
-            # snapshots appear when created
-            if r.get("instances") is not None:
-                insts = {}
-                for iid, i in r["instances"].items():
-                    insts[iid] = {"vpc_id": i.get("vpc_id", "vpc-0a1b2c3d"), "subnet_id": i.get("subnet_id", "subnet-0a1b"),
-                                  "state": i.get("state", "running"), "security_groups": list(i.get("security_groups") or []),
-                                  "volumes": list(i.get("volumes") or []), "tags": dict(i.get("tags") or {}),
-                                  "disable_api_termination": bool(i.get("disable_api_termination")),
-                                  "disable_api_stop": bool(i.get("disable_api_stop"))}
-                regions[region]["instances"] = insts
-                regions[region]["snapshots"] = {}
+                               "ebs_encryption_by_default": bool(r.get("ebs_encryption_by_default", False)),
+                               "trails": {name: {"s3_bucket": t.get("s3_bucket", "trail-logs"),
+                                                 "log_file_validation": bool(t.get("log_file_validation")),
+                                                 "multi_region": bool(t.get("multi_region", True)),
+                                                 "tags": dict(t.get("tags") or {})}
+                                          for name, t in (r.get("trails") or {}).items()},
+                               "kms_keys": {kid: {"manager": k.get("manager", "CUSTOMER"),
+                                                  "spec": k.get("spec", "SYMMETRIC_DEFAULT"),
+                                                  "origin": k.get("origin", "AWS_KMS"),
+                                                  "state": k.get("state", "Enabled"),
+                                                  "rotation": bool(k.get("rotation")),
+                                                  "tags": dict(k.get("tags") or {})}
+                                            for kid, k in (r.get("kms_keys") or {}).items()},
+                               # snapshots: EC2.1's sharing, and those the
+                               # ec2-compromise playbook creates
+                               "snapshots": {sid: {"volume_id": x.get("volume_id", "vol-0a1b2c3d4e5f60718"),
+                                                   "size": int(x.get("size", 8)),
+                                                   "description": x.get("description", ""),
+                                                   "groups": list(x.get("groups") or []),
+                                                   "user_ids": list(x.get("user_ids") or []),
+                                                   "tags": dict(x.get("tags") or {})}
+                                             for sid, x in (r.get("snapshots") or {}).items()},
+                               # instances: metadata options (EC2.8), and the
+                               # groups, volumes and protection the
+                               # ec2-compromise playbook reads and changes
+                               "instances": {iid: {"state": x.get("state", "running"),
+                                                   "vpc_id": x.get("vpc_id", "vpc-0a1b2c3d"),
+                                                   "subnet_id": x.get("subnet_id", "subnet-0a1b"),
+                                                   "security_groups": list(x.get("security_groups") or []),
+                                                   "volumes": list(x.get("volumes") or []),
+                                                   "disable_api_termination": bool(x.get("disable_api_termination")),
+                                                   "disable_api_stop": bool(x.get("disable_api_stop")),
+                                                   "http_tokens": x.get("http_tokens", "optional"),
+                                                   "http_endpoint": x.get("http_endpoint", "enabled"),
+                                                   "hop_limit": int(x.get("hop_limit", 1)),
+                                                   "tags": dict(x.get("tags") or {})}
+                                             for iid, x in (r.get("instances") or {}).items()},
+                               "guardduty_detectors": {did: {"status": d.get("status", "ENABLED"),
+                                                             "finding_publishing_frequency": d.get(
+                                                                 "finding_publishing_frequency", "SIX_HOURS")}
+                                                       for did, d in (r.get("guardduty_detectors") or {}).items()},
+                               "db_instances": {name: {"status": d.get("status", "available"),
+                                                       "publicly_accessible": bool(d.get("publicly_accessible")),
+                                                       "engine": d.get("engine", "postgres"),
+                                                       "tags": dict(d.get("tags") or {})}
+                                                for name, d in (r.get("db_instances") or {}).items()}}
             if r.get("network_acls") is not None:
                 acls = {}
                 for aid, acl in r["network_acls"].items():
@@ -136,7 +184,8 @@ def load_resources(spec):
             users[name] = {"tags": dict(u.get("tags") or {}), "access_keys": keys}
         out[account] = {"s3": {"buckets": buckets,
                                "public_access_block": copy.deepcopy(s3.get("public_access_block"))},
-                        "regions": regions, "iam": {"users": users}}
+                        "regions": regions, "iam": {"users": users, "password_policy": _password_policy(
+                            (a.get("iam") or {}).get("password_policy"))}}
     return out
 
 

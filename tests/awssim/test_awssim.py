@@ -423,6 +423,15 @@ class ResourceTests(unittest.TestCase):
         rc, _, err = self.member("ec2", "revoke-security-group-ingress", "--group-id", "sg-0a11",
                                  "--security-group-rule-ids", "sgr-0a11000000000006")  # egress
         self.assertIn("InvalidSecurityGroupRuleId.NotFound", err)
+        rc, _, err = self.member("ec2", "revoke-security-group-egress", "--group-id", "sg-0a11",
+                                 "--security-group-rule-ids", "sgr-0a11000000000002")  # ingress
+        self.assertIn("InvalidSecurityGroupRuleId.NotFound", err)
+        rc, _, err = self.member("ec2", "revoke-security-group-egress", "--group-id", "sg-0a11",
+                                 "--security-group-rule-ids", "sgr-0a11000000000006")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("ec2", "describe-security-group-rules", "--filters",
+                                   "Name=group-id,Values=sg-0a11")
+        self.assertEqual(len(out["SecurityGroupRules"]), 4)
         rc, _, err = self.member("ec2", "describe-security-groups", "--group-ids", "sg-0b21")  # other account
         self.assertIn("InvalidGroup.NotFound", err)
         rc, out, err = self.member("ec2", "get-ebs-encryption-by-default")
@@ -457,6 +466,207 @@ class ResourceTests(unittest.TestCase):
         self.assertNotEqual(rc, 0)  # enum checked against the model
 
 
+    def test_iam_password_policy(self):
+        rc, _, err = self.member("iam", "get-account-password-policy")
+        self.assertIn("NoSuchEntity", err)
+        rc, _, err = self.member("iam", "update-account-password-policy", "--minimum-password-length", "12",
+                                 "--require-symbols", "--max-password-age", "60")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("iam", "get-account-password-policy")
+        self.assertEqual(rc, 0, err)
+        pol = out["PasswordPolicy"]
+        self.assertEqual((pol["MinimumPasswordLength"], pol["RequireSymbols"], pol["MaxPasswordAge"],
+                          pol["ExpirePasswords"], pol["RequireNumbers"]), (12, True, 60, True, False))
+        self.assertNotIn("PasswordReusePrevention", pol)
+        # an update replaces the whole policy: what is left out goes back to the default
+        rc, _, err = self.member("iam", "update-account-password-policy", "--password-reuse-prevention", "24")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("iam", "get-account-password-policy")
+        pol = out["PasswordPolicy"]
+        self.assertEqual((pol["MinimumPasswordLength"], pol["RequireSymbols"], pol["PasswordReusePrevention"],
+                          pol["ExpirePasswords"]), (6, False, 24, False))
+        rc, _, err = self.member("iam", "update-account-password-policy", "--minimum-password-length", "200")
+        self.assertNotEqual(rc, 0)  # range checked against the model
+        rc, _, err = self.member("iam", "delete-account-password-policy")
+        self.assertEqual(rc, 0, err)
+        rc, _, err = self.member("iam", "get-account-password-policy")
+        self.assertIn("NoSuchEntity", err)
+        state = self.sim.control("/_awssim/resources")
+        self.assertIsNone(state["333333333333"]["iam"]["password_policy"])
+        self.assertTrue(state["444444444444"]["iam"]["password_policy"]["HardExpiry"])
+
+
+    def test_s3_bucket_encryption(self):
+        rc, _, err = self.member("s3api", "get-bucket-encryption", "--bucket", "prod-unencrypted")
+        self.assertIn("ServerSideEncryptionConfigurationNotFoundError", err)
+        rc, out, err = self.member("s3api", "get-bucket-encryption", "--bucket", "prod-encrypted-by-hand")
+        self.assertEqual(rc, 0, err)
+        rule = out["ServerSideEncryptionConfiguration"]["Rules"][0]
+        self.assertEqual(rule["ApplyServerSideEncryptionByDefault"],
+                         {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/by-hand"})
+        self.assertTrue(rule["BucketKeyEnabled"])
+        cfg = '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}'
+        rc, _, err = self.member("s3api", "put-bucket-encryption", "--bucket", "prod-unencrypted",
+                                 "--server-side-encryption-configuration", cfg,
+                                 "--expected-bucket-owner", "333333333333")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("s3api", "get-bucket-encryption", "--bucket", "prod-unencrypted")
+        self.assertEqual(out["ServerSideEncryptionConfiguration"]["Rules"][0]
+                         ["ApplyServerSideEncryptionByDefault"], {"SSEAlgorithm": "AES256"})
+        bad = '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256", "KMSMasterKeyID": "k"}}]}'
+        rc, _, err = self.member("s3api", "put-bucket-encryption", "--bucket", "prod-unencrypted",
+                                 "--server-side-encryption-configuration", bad)
+        self.assertIn("InvalidArgument", err)
+        bad = '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "ROT13"}}]}'
+        rc, _, err = self.member("s3api", "put-bucket-encryption", "--bucket", "prod-unencrypted",
+                                 "--server-side-encryption-configuration", bad)
+        self.assertNotEqual(rc, 0)  # enum checked against the model
+        rc, _, err = self.member("s3api", "get-bucket-encryption", "--bucket", "shared-logs",
+                                 "--expected-bucket-owner", "333333333333")
+        self.assertIn("AccessDenied", err)
+        state = self.sim.control("/_awssim/resources")
+        self.assertEqual(state["333333333333"]["s3"]["buckets"]["prod-unencrypted"]["encryption"],
+                         {"SSEAlgorithm": "AES256", "BucketKeyEnabled": False})
+
+
+    def test_s3_bucket_policy(self):
+        rc, _, err = self.member("s3api", "get-bucket-policy", "--bucket", "prod-no-policy")
+        self.assertIn("NoSuchBucketPolicy", err)
+        rc, out, err = self.member("s3api", "get-bucket-policy", "--bucket", "prod-policy")
+        self.assertEqual(rc, 0, err)
+        state = self.sim.control("/_awssim/resources")
+        self.assertEqual(out["Policy"], state["333333333333"]["s3"]["buckets"]["prod-policy"]["policy"])
+        text = '{ "Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*",' \
+               '"Resource":"arn:aws:s3:::prod-no-policy/*"}]}'
+        rc, _, err = self.member("s3api", "put-bucket-policy", "--bucket", "prod-no-policy", "--policy", text,
+                                 "--expected-bucket-owner", "333333333333")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("s3api", "get-bucket-policy", "--bucket", "prod-no-policy")
+        self.assertEqual(out["Policy"], text)  # the text as put, byte for byte
+        rc, _, err = self.member("s3api", "put-bucket-policy", "--bucket", "prod-no-policy", "--policy", "{nope")
+        self.assertIn("MalformedPolicy", err)
+        rc, _, err = self.member("s3api", "get-bucket-policy", "--bucket", "shared-logs",
+                                 "--expected-bucket-owner", "333333333333")
+        self.assertIn("AccessDenied", err)
+
+
+    def test_cloudtrail_trails(self):
+        arn = "arn:aws:cloudtrail:us-east-1:333333333333:trail/org-trail"
+        rc, out, err = self.member("cloudtrail", "get-trail", "--name", arn)
+        self.assertEqual(rc, 0, err)
+        self.assertFalse(out["Trail"]["LogFileValidationEnabled"])
+        self.assertEqual(out["Trail"]["TrailARN"], arn)
+        rc, out, err = self.member("cloudtrail", "update-trail", "--name", "org-trail", "--enable-log-file-validation")
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(out["LogFileValidationEnabled"])
+        rc, out, err = self.member("cloudtrail", "get-trail", "--name", "org-trail")
+        self.assertTrue(out["Trail"]["LogFileValidationEnabled"])
+        rc, out, err = self.member("cloudtrail", "list-tags", "--resource-id-list",
+                                   "arn:aws:cloudtrail:us-east-1:333333333333:trail/exempt-trail")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["ResourceTagList"][0]["TagsList"],
+                         [{"Key": "hubwarden:exempt", "Value": "vendor-managed, RISK-77"}])
+        rc, _, err = self.member("cloudtrail", "get-trail", "--name", "no-such-trail")
+        self.assertIn("TrailNotFoundException", err)
+        rc, _, err = self.member("cloudtrail", "update-trail", "--name", arn, "--enable-log-file-validation",
+                                 "--region", "eu-west-1")
+        self.assertIn("InvalidHomeRegionException", err)
+
+
+    def test_kms_key_rotation(self):
+        kid = "1111aaaa-0000-0000-0000-000000000001"
+        rc, out, err = self.member("kms", "describe-key", "--key-id", kid)
+        self.assertEqual(rc, 0, err)
+        md = out["KeyMetadata"]
+        self.assertEqual((md["KeyManager"], md["KeySpec"], md["Origin"], md["KeyState"]),
+                         ("CUSTOMER", "SYMMETRIC_DEFAULT", "AWS_KMS", "Enabled"))
+        rc, out, err = self.member("kms", "get-key-rotation-status", "--key-id", md["Arn"])
+        self.assertEqual(rc, 0, err)
+        self.assertFalse(out["KeyRotationEnabled"])
+        rc, _, err = self.member("kms", "enable-key-rotation", "--key-id", kid)
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("kms", "get-key-rotation-status", "--key-id", kid)
+        self.assertTrue(out["KeyRotationEnabled"])
+        rc, _, err = self.member("kms", "enable-key-rotation", "--key-id", "1111aaaa-0000-0000-0000-000000000005")
+        self.assertIn("UnsupportedOperationException", err)
+        rc, out, err = self.member("kms", "list-resource-tags", "--key-id", "1111aaaa-0000-0000-0000-000000000006")
+        self.assertEqual(out["Tags"], [{"TagKey": "hubwarden:exempt", "TagValue": "HSM migration, RISK-9"}])
+        rc, _, err = self.member("kms", "describe-key", "--key-id", "1111aaaa-0000-0000-0000-000000000007")
+        self.assertIn("NotFoundException", err)
+
+
+    def test_ec2_snapshot_permissions(self):
+        sid = "snap-0a0000000000000a1"
+        rc, out, err = self.member("ec2", "describe-snapshots", "--snapshot-ids", sid)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["Snapshots"][0]["OwnerId"], "333333333333")
+        rc, out, err = self.member("ec2", "describe-snapshot-attribute", "--snapshot-id", sid,
+                                   "--attribute", "createVolumePermission")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["CreateVolumePermissions"], [{"Group": "all"}, {"UserId": "444444444444"}])
+        rc, _, err = self.member("ec2", "modify-snapshot-attribute", "--snapshot-id", sid, "--attribute",
+                                 "createVolumePermission", "--operation-type", "remove", "--group-names", "all")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("ec2", "describe-snapshot-attribute", "--snapshot-id", sid,
+                                   "--attribute", "createVolumePermission")
+        self.assertEqual(out["CreateVolumePermissions"], [{"UserId": "444444444444"}])
+        rc, _, err = self.member("ec2", "describe-snapshots", "--snapshot-ids", "snap-0a0000000000000a4")
+        self.assertIn("InvalidSnapshot.NotFound", err)
+        rc, out, err = self.member("ec2", "describe-snapshots", "--snapshot-ids", "snap-0a0000000000000a3")
+        self.assertIn({"Key": "hubwarden:exempt", "Value": "public AMI source, RISK-3"}, out["Snapshots"][0]["Tags"])
+
+
+    def test_ec2_instance_metadata_options(self):
+        rc, out, err = self.member("ec2", "describe-instances", "--instance-ids", "i-0e0000000000000e1")
+        self.assertEqual(rc, 0, err)
+        inst = out["Reservations"][0]["Instances"][0]
+        self.assertEqual(out["Reservations"][0]["OwnerId"], "333333333333")
+        self.assertEqual((inst["MetadataOptions"]["HttpTokens"], inst["MetadataOptions"]["HttpPutResponseHopLimit"]),
+                         ("optional", 2))
+        rc, out, err = self.member("ec2", "modify-instance-metadata-options", "--instance-id", "i-0e0000000000000e1",
+                                   "--http-tokens", "required")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["InstanceMetadataOptions"]["HttpTokens"], "required")
+        self.assertEqual(out["InstanceMetadataOptions"]["HttpPutResponseHopLimit"], 2)
+        rc, _, err = self.member("ec2", "modify-instance-metadata-options", "--instance-id", "i-0e0000000000000e1",
+                                 "--http-tokens", "sometimes")
+        self.assertNotEqual(rc, 0)  # enum checked against the model
+        rc, _, err = self.member("ec2", "describe-instances", "--instance-ids", "i-0e0000000000000e5")
+        self.assertIn("InvalidInstanceID.NotFound", err)
+
+
+    def test_guardduty_detectors(self):
+        rc, out, err = self.member("guardduty", "list-detectors")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["DetectorIds"], [])
+        rc, out, err = self.member("guardduty", "create-detector", "--enable")
+        self.assertEqual(rc, 0, err)
+        did = out["DetectorId"]
+        rc, out, err = self.member("guardduty", "get-detector", "--detector-id", did)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["Status"], "ENABLED")
+        rc, _, err = self.member("guardduty", "create-detector", "--enable")
+        self.assertIn("BadRequestException", err)  # one detector per region
+        rc, _, err = self.member("guardduty", "update-detector", "--detector-id", did, "--no-enable")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("guardduty", "get-detector", "--detector-id", did)
+        self.assertEqual(out["Status"], "DISABLED")
+        rc, _, err = self.member("guardduty", "get-detector", "--detector-id", "0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f")
+        self.assertIn("BadRequestException", err)  # another account's
+
+
+    def test_rds_db_instances(self):
+        rc, out, err = self.member("rds", "describe-db-instances", "--db-instance-identifier", "orders-db")
+        self.assertEqual(rc, 0, err)
+        db = out["DBInstances"][0]
+        self.assertTrue(db["PubliclyAccessible"])
+        self.assertIn({"Key": "team", "Value": "shop"}, db["TagList"])
+        rc, out, err = self.member("rds", "modify-db-instance", "--db-instance-identifier", "orders-db",
+                                   "--no-publicly-accessible", "--apply-immediately")
+        self.assertEqual(rc, 0, err)
+        self.assertFalse(out["DBInstance"]["PubliclyAccessible"])
+        rc, _, err = self.member("rds", "describe-db-instances", "--db-instance-identifier", "old-db")
+        self.assertIn("DBInstanceNotFound", err)
 
 class PlaybookResourceTests(ResourceTests):
     """EC2 instances, volumes, snapshots and quarantine groups the
@@ -478,6 +688,15 @@ class PlaybookResourceTests(ResourceTests):
     # the parent's tests need remedy.json's resources
     test_s3_bucket_public_access_block = test_s3control_account_block = None
     test_ec2_security_group_rules_and_ebs = test_iam_access_keys = None
+    test_iam_password_policy = None
+    test_s3_bucket_encryption = None
+    test_s3_bucket_policy = None
+    test_cloudtrail_trails = None
+    test_kms_key_rotation = None
+    test_ec2_snapshot_permissions = None
+    test_ec2_instance_metadata_options = None
+    test_guardduty_detectors = None
+    test_rds_db_instances = None
 
     def test_instances_snapshots_quarantine(self):
         i = "i-0c0ffee000000001"

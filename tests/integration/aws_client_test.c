@@ -360,9 +360,10 @@ static void fail_transport(void)
     hw_aws_client_free(c);
 }
 
-/* The generic calls with services the client has no helpers for yet: the
+/* The generic calls with services the client has no helpers for: the
  * simulator checks the signature and the model, then answers that it does
- * not implement the operation, in the protocol's own error format. */
+ * not implement the operation (or, for the ones remediations use, answers
+ * or refuses them), in the protocol's own format. */
 static void protocols(void)
 {
     static const hw_aws_service iam = {
@@ -399,10 +400,13 @@ static void protocols(void)
     }
     filters[20] = (hw_aws_param){ "MaxResults", "5" };
     doc = NULL;
-    rc = hw_aws_query_call(c, NULL, &ec2, "DescribeVolumes", filters, HW_ARRAY_LEN(filters), &doc,
+    rc = hw_aws_query_call(c, NULL, &ec2, "DescribeInstances", filters, HW_ARRAY_LEN(filters), &doc,
                            &e);
     ae = hw_aws_last_error(c);
-    CHECK(rc == HW_EAWS && strcmp(ae->code, "InvalidAction") == 0 && ae->request_id[0],
+    /* (the simulator describes instances by id only: it refuses the
+     * filters it parsed, in EC2's error format) */
+    CHECK(rc == HW_EAWS && strcmp(ae->code, "InvalidParameterCombination") == 0 &&
+              ae->request_id[0],
           "EC2 (Query, EC2 errors, list parameters) signed and understood: %s", e.msg);
     xmlFreeDoc(doc);
     cJSON *resp = NULL;
@@ -416,9 +420,8 @@ static void protocols(void)
     resp = NULL;
     rc = hw_aws_rest_json_call(c, NULL, &guardduty, "ListDetectors", "GET", "/detector", NULL,
                                &resp, &e);
-    ae = hw_aws_last_error(c);
-    CHECK(rc == HW_EAWS && strcmp(ae->code, "UnknownOperationException") == 0,
-          "GuardDuty (REST-JSON GET) signed and understood: %s", e.msg);
+    CHECK(rc == HW_OK && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(resp, "detectorIds")),
+          "GuardDuty (REST-JSON GET) signed and understood: %s", rc == HW_OK ? "detectorIds" : e.msg);
     cJSON_Delete(resp);
     hw_aws_client_free(c);
 }

@@ -257,7 +257,7 @@ static void test_calls(void)
     char *raw = gd_finding(GD, "333333333333", "UnauthorizedAccess:IAMUser/ConsoleLogin",
                            "AwsIamAccessKey", KEY, "dev-alice", "NEW");
     hw_remedy_target t = { "333333333333", "us-east-1", "iam-credential-exposure", KEY,
-                           "hubwarden:exempt", raw };
+                           "hubwarden:exempt", raw, NULL };
     cJSON *calls = f->calls(&t);
     char *text = cJSON_PrintUnformatted(calls);
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "iam:UpdateAccessKey UserName=dev-alice "
@@ -325,7 +325,7 @@ static void test_data(void)
         char *raw = gd_finding(GD, "333333333333", "x", "AwsIamAccessKey", KEY, "dev-alice", "NEW");
         hw_remedy_target t = { "333333333333", "us-east-1", pb->name,
                                strcmp(pb->name, "s3-exposure") == 0 ? "arn:aws:s3:::b" : KEY,
-                               "hubwarden:exempt", raw };
+                               "hubwarden:exempt", raw, NULL };
         cJSON *calls = pb->family->calls(&t);
         char *text = cJSON_PrintUnformatted(calls);
         xmlXPathObjectPtr call = xp(x, "p:call");

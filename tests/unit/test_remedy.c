@@ -61,7 +61,21 @@ static void test_mode(void)
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("S3.1"), &hw_remedy_s3_account_pab);
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("EC2.54"), &hw_remedy_ec2_open_ingress);
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("EC2.7"), &hw_remedy_ebs_default);
-    CU_ASSERT_PTR_NULL(hw_remedy_family_for("EC2.1"));
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("IAM.15"), &hw_remedy_iam_password_policy);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("IAM.7"), &hw_remedy_iam_password_policy);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("S3.4"), &hw_remedy_s3_encryption);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("S3.5"), &hw_remedy_s3_deny_insecure);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("CloudTrail.4"), &hw_remedy_cloudtrail_validation);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("KMS.4"), &hw_remedy_kms_rotation);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("EC2.1"), &hw_remedy_ec2_public_snapshots);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("EC2.2"), &hw_remedy_ec2_default_sg);
+    CU_ASSERT_TRUE(hw_remedy_disruptive(&hw_remedy_ec2_default_sg, "EC2.2"));
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("EC2.8"), &hw_remedy_ec2_imdsv2);
+    CU_ASSERT_TRUE(hw_remedy_disruptive(&hw_remedy_ec2_imdsv2, "EC2.8"));
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("GuardDuty.1"), &hw_remedy_guardduty_enable);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("RDS.2"), &hw_remedy_rds_private);
+    CU_ASSERT_TRUE(hw_remedy_disruptive(&hw_remedy_rds_private, "RDS.2"));
+    CU_ASSERT_PTR_NULL(hw_remedy_family_for("EC2.99"));
     CU_ASSERT_PTR_NULL(hw_remedy_family_for(""));
 }
 
@@ -267,7 +281,7 @@ static void test_families(void)
         const hw_remedy_family *f = hw_remedy_families[i];
         CU_ASSERT_PTR_NOT_NULL(f->permissions[0]);
         hw_remedy_target t = { "333333333333", "us-east-1", f->controls[0], "arn:aws:s3:::b",
-                               "hubwarden:exempt", NULL };
+                               "hubwarden:exempt", NULL, NULL };
         char *s = NULL;
         struct cJSON *calls = f->calls(&t);
         CU_ASSERT_PTR_NOT_NULL(calls);
@@ -509,7 +523,7 @@ static void test_controls_data(void)
         }
         /* every call listed is one the plan shows */
         hw_remedy_target t = { "333333333333", "us-east-1", f->controls[0], "arn:aws:s3:::b",
-                               "hubwarden:exempt", NULL };
+                               "hubwarden:exempt", NULL, NULL };
         cJSON *calls = f->calls(&t);
         char *text = cJSON_PrintUnformatted(calls);
         xmlXPathObjectPtr call = xp(x, "r:call");
