@@ -43,42 +43,24 @@ static cJSON *dsg_calls(const hw_remedy_target *t)
     return c;
 }
 
+/* A rule's id, into the ingress or the egress list. */
+struct in_out {
+    cJSON *in, *out;
+};
+static void sort_rule(void *arg, xmlNodePtr it)
+{
+    struct in_out *x = arg;
+    const char *id = rx_text(it->children, "securityGroupRuleId");
+    if (id)
+        cJSON_AddItemToArray(rx_bool(rx_text(it->children, "isEgress")) ? x->out : x->in,
+                             cJSON_CreateString(id));
+}
+
 static int read_rules(hw_aws_client *c, const hw_remedy_target *t, const char *g, cJSON *in,
                       cJSON *out, hw_err *e)
 {
-    hw_aws_ctx ctx = rx_ctx(t);
-    char *token = NULL;
-    int rc = HW_OK;
-    for (int page = 0; page < 100; page++) {
-        hw_aws_param p[4] = { { "Filter.1.Name", "group-id" },
-                              { "Filter.1.Value.1", g },
-                              { "MaxResults", "1000" },
-                              { "NextToken", token } };
-        xmlDocPtr doc = NULL;
-        rc = hw_aws_query_call(c, &ctx, &hw_svc_ec2, "DescribeSecurityGroupRules", p,
-                               token ? 4 : 3, &doc, e);
-        free(token);
-        token = NULL;
-        if (rc != HW_OK)
-            break;
-        xmlNodePtr root = xmlDocGetRootElement(doc);
-        xmlNodePtr set = rx_find(root, "securityGroupRuleSet");
-        for (xmlNodePtr it = set ? rx_next(set->children, "item") : NULL; it;
-             it = rx_next(it->next, "item")) {
-            const char *id = rx_text(it->children, "securityGroupRuleId");
-            if (id)
-                cJSON_AddItemToArray(rx_bool(rx_text(it->children, "isEgress")) ? out : in,
-                                     cJSON_CreateString(id));
-        }
-        const char *next = rx_text(root, "nextToken");
-        if (next && *next)
-            token = hw_strdup(next);
-        xmlFreeDoc(doc);
-        if (!token)
-            break;
-    }
-    free(token);
-    return rc;
+    struct in_out x = { in, out };
+    return rx_sg_rules(c, t, g, sort_rule, &x, e);
 }
 
 static int dsg_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, int *verdict,

@@ -114,61 +114,45 @@ static int int_of(const char *s)
     return s && *s ? atoi(s) : -1;
 }
 
+/* One ingress rule into the group's state, and its id into offending when
+ * it breaks the control. */
+struct rule_ctx {
+    const hw_remedy_target *t;
+    cJSON *rules, *offending;
+};
+static void add_rule(void *arg, xmlNodePtr it)
+{
+    struct rule_ctx *x = arg;
+    xmlNodePtr k = it->children;
+    const char *id = rx_text(k, "securityGroupRuleId");
+    const char *egress = rx_text(k, "isEgress");
+    const char *proto = rx_text(k, "ipProtocol");
+    const char *v4 = rx_text(k, "cidrIpv4"), *v6 = rx_text(k, "cidrIpv6");
+    int from = int_of(rx_text(k, "fromPort")), to = int_of(rx_text(k, "toPort"));
+    if (!id || rx_bool(egress))
+        return;
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "SecurityGroupRuleId", id);
+    cJSON_AddStringToObject(r, "IpProtocol", proto ? proto : "");
+    cJSON_AddNumberToObject(r, "FromPort", from);
+    cJSON_AddNumberToObject(r, "ToPort", to);
+    if (v4)
+        cJSON_AddStringToObject(r, "CidrIpv4", v4);
+    if (v6)
+        cJSON_AddStringToObject(r, "CidrIpv6", v6);
+    const char *ref = rx_text(k, "groupId");
+    if (rx_find(k, "referencedGroupInfo") && ref)
+        cJSON_AddStringToObject(r, "ReferencedGroupId", ref);
+    cJSON_AddItemToArray(x->rules, r);
+    if (hw_remedy_sg_rule_offends(x->t->control, v4, v6, proto ? proto : "", from, to))
+        cJSON_AddItemToArray(x->offending, cJSON_CreateString(id));
+}
+
 static int read_rules(hw_aws_client *c, const hw_remedy_target *t, const char *g, cJSON *rules,
                       cJSON *offending, hw_err *e)
 {
-    hw_aws_ctx ctx = rx_ctx(t);
-    char *token = NULL;
-    int rc = HW_OK;
-    for (int page = 0; page < 100; page++) {
-        hw_aws_param p[5] = { { "Filter.1.Name", "group-id" },
-                              { "Filter.1.Value.1", g },
-                              { "MaxResults", "1000" },
-                              { "NextToken", token } };
-        xmlDocPtr doc = NULL;
-        rc = hw_aws_query_call(c, &ctx, &hw_svc_ec2, "DescribeSecurityGroupRules", p,
-                               token ? 4 : 3, &doc, e);
-        free(token);
-        token = NULL;
-        if (rc != HW_OK)
-            break;
-        xmlNodePtr root = xmlDocGetRootElement(doc);
-        xmlNodePtr set = rx_find(root, "securityGroupRuleSet");
-        for (xmlNodePtr it = set ? rx_next(set->children, "item") : NULL; it;
-             it = rx_next(it->next, "item")) {
-            xmlNodePtr k = it->children;
-            const char *id = rx_text(k, "securityGroupRuleId");
-            const char *egress = rx_text(k, "isEgress");
-            const char *proto = rx_text(k, "ipProtocol");
-            const char *v4 = rx_text(k, "cidrIpv4"), *v6 = rx_text(k, "cidrIpv6");
-            int from = int_of(rx_text(k, "fromPort")), to = int_of(rx_text(k, "toPort"));
-            if (!id || rx_bool(egress))
-                continue;
-            cJSON *r = cJSON_CreateObject();
-            cJSON_AddStringToObject(r, "SecurityGroupRuleId", id);
-            cJSON_AddStringToObject(r, "IpProtocol", proto ? proto : "");
-            cJSON_AddNumberToObject(r, "FromPort", from);
-            cJSON_AddNumberToObject(r, "ToPort", to);
-            if (v4)
-                cJSON_AddStringToObject(r, "CidrIpv4", v4);
-            if (v6)
-                cJSON_AddStringToObject(r, "CidrIpv6", v6);
-            const char *ref = rx_text(k, "groupId");
-            if (rx_find(k, "referencedGroupInfo") && ref)
-                cJSON_AddStringToObject(r, "ReferencedGroupId", ref);
-            cJSON_AddItemToArray(rules, r);
-            if (hw_remedy_sg_rule_offends(t->control, v4, v6, proto ? proto : "", from, to))
-                cJSON_AddItemToArray(offending, cJSON_CreateString(id));
-        }
-        const char *next = rx_text(root, "nextToken");
-        if (next && *next)
-            token = hw_strdup(next);
-        xmlFreeDoc(doc);
-        if (!token)
-            break;
-    }
-    free(token);
-    return rc;
+    struct rule_ctx x = { t, rules, offending };
+    return rx_sg_rules(c, t, g, add_rule, &x, e);
 }
 
 static int sg_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, int *verdict,

@@ -33,6 +33,11 @@ const char *rx_bucket_of(const char *arn);
 void rx_content_md5(const char *body, char out[64]);
 int rx_bucket_head(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, int *verdict,
                    char why[256], hw_err *e);
+/* Every rule of security group g (DescribeSecurityGroupRules by group-id,
+ * every page, at most 100): each(arg, item) per rule's <item>.  HW_OK, or
+ * the call's error. */
+int rx_sg_rules(hw_aws_client *c, const hw_remedy_target *t, const char *g,
+                void (*each)(void *arg, xmlNodePtr item), void *arg, hw_err *e);
 /* Adds "s" to a JSON array of calls (printf-style). */
 void rx_call(cJSON *calls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

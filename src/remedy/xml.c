@@ -1,10 +1,12 @@
 /*
  * xml.c - small helpers the remediation families share (remedy_int.h):
- * walking AWS XML responses, the last AWS error code, call descriptions.
+ * walking AWS XML responses, the last AWS error code, call descriptions,
+ * a security group's rules.
  */
 #include "remedy/remedy_int.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 xmlNodePtr rx_find(xmlNodePtr node, const char *name)
@@ -65,4 +67,38 @@ void rx_call(cJSON *calls, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     cJSON_AddItemToArray(calls, cJSON_CreateString(buf));
+}
+
+int rx_sg_rules(hw_aws_client *c, const hw_remedy_target *t, const char *g,
+                void (*each)(void *arg, xmlNodePtr item), void *arg, hw_err *e)
+{
+    hw_aws_ctx ctx = rx_ctx(t);
+    char *token = NULL;
+    int rc = HW_OK;
+    for (int page = 0; page < 100; page++) {
+        hw_aws_param p[4] = { { "Filter.1.Name", "group-id" },
+                              { "Filter.1.Value.1", g },
+                              { "MaxResults", "1000" },
+                              { "NextToken", token } };
+        xmlDocPtr doc = NULL;
+        rc = hw_aws_query_call(c, &ctx, &hw_svc_ec2, "DescribeSecurityGroupRules", p,
+                               token ? 4 : 3, &doc, e);
+        free(token);
+        token = NULL;
+        if (rc != HW_OK)
+            break;
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+        xmlNodePtr set = rx_find(root, "securityGroupRuleSet");
+        for (xmlNodePtr it = set ? rx_next(set->children, "item") : NULL; it;
+             it = rx_next(it->next, "item"))
+            each(arg, it);
+        const char *next = rx_text(root, "nextToken");
+        if (next && *next)
+            token = hw_strdup(next);
+        xmlFreeDoc(doc);
+        if (!token)
+            break;
+    }
+    free(token);
+    return rc;
 }
