@@ -146,6 +146,38 @@ struct collect {
     int oom;
 };
 
+/* Appends a candidate with the finding's identity (control: its control
+ * id, "" for GuardDuty); NULL, with c->oom set, when out of memory. */
+static struct cand *push_cand(struct collect *c, const hw_finding_row *f, const char *control)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        struct cand *nv = realloc(c->v, cap * sizeof *nv);
+        if (!nv) {
+            c->oom = 1;
+            return NULL;
+        }
+        c->v = nv;
+        c->cap = cap;
+    }
+    struct cand *k = &c->v[c->n++];
+    memset(k, 0, sizeof *k);
+    k->id = hw_strdup(f->id);
+    k->product_arn = hw_strdup(f->product_arn);
+    k->account = hw_strdup(f->account_id);
+    k->region = hw_strdup(f->region);
+    k->control = hw_strdup(control);
+    k->untrusted_reason = hw_strdup(f->untrusted_reason ? f->untrusted_reason : "");
+    k->updated_at = f->updated_at;
+    k->trusted = f->trusted;
+    if (!k->id || !k->product_arn || !k->account || !k->region || !k->control ||
+        !k->untrusted_reason) {
+        c->oom = 1;
+        return NULL;
+    }
+    return k;
+}
+
 static int collect_cb(void *arg, const hw_finding_row *f)
 {
     struct collect *c = arg;
@@ -162,35 +194,12 @@ static int collect_cb(void *arg, const hw_finding_row *f)
         c->stats->off++;
         return 0;
     }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        struct cand *nv = realloc(c->v, cap * sizeof *nv);
-        if (!nv) {
-            c->oom = 1;
-            return 1;
-        }
-        c->v = nv;
-        c->cap = cap;
-    }
-    struct cand *k = &c->v[c->n];
-    memset(k, 0, sizeof *k);
-    k->id = hw_strdup(f->id);
-    k->product_arn = hw_strdup(f->product_arn);
-    k->account = hw_strdup(f->account_id);
-    k->region = hw_strdup(f->region);
-    k->control = hw_strdup(f->control_id);
-    k->untrusted_reason = hw_strdup(f->untrusted_reason ? f->untrusted_reason : "");
-    k->updated_at = f->updated_at;
-    k->trusted = f->trusted;
+    struct cand *k = push_cand(c, f, f->control_id);
+    if (!k)
+        return 1;
     k->fam = fam;
     k->mode = mode;
     snprintf(k->why, sizeof k->why, "%s", why);
-    c->n++;
-    if (!k->id || !k->product_arn || !k->account || !k->region || !k->control ||
-        !k->untrusted_reason) {
-        c->oom = 1;
-        return 1;
-    }
     return 0;
 }
 
@@ -202,33 +211,10 @@ static int collect_gd_cb(void *arg, const hw_finding_row *f)
     if (f->control_id && *f->control_id)
         return 0;
     c->stats->findings++;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 64;
-        struct cand *nv = realloc(c->v, cap * sizeof *nv);
-        if (!nv) {
-            c->oom = 1;
-            return 1;
-        }
-        c->v = nv;
-        c->cap = cap;
-    }
-    struct cand *k = &c->v[c->n];
-    memset(k, 0, sizeof *k);
-    k->id = hw_strdup(f->id);
-    k->product_arn = hw_strdup(f->product_arn);
-    k->account = hw_strdup(f->account_id);
-    k->region = hw_strdup(f->region);
-    k->control = hw_strdup("");
-    k->untrusted_reason = hw_strdup(f->untrusted_reason ? f->untrusted_reason : "");
-    k->updated_at = f->updated_at;
-    k->trusted = f->trusted;
-    k->gd = 1;
-    c->n++;
-    if (!k->id || !k->product_arn || !k->account || !k->region || !k->control ||
-        !k->untrusted_reason) {
-        c->oom = 1;
+    struct cand *k = push_cand(c, f, "");
+    if (!k)
         return 1;
-    }
+    k->gd = 1;
     return 0;
 }
 

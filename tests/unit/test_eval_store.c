@@ -14,63 +14,10 @@
 #include "eval/eval.h"
 #include "scan/evaluate.h"
 #include "store/store.h"
+#include "store_fixture.h"
 #include "store_undo.h"
 
-static char dir[64];
-static char dbpath[128];
 static const char *const A = "333333333333";
-
-static void fresh(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/hwevalXXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    snprintf(dbpath, sizeof dbpath, "%s/hw.db", dir);
-}
-
-static void cleanup(void)
-{
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cleanup failed\n");
-}
-
-static hw_store *open_w(void)
-{
-    hw_store *s = NULL;
-    hw_err e;
-    int rc = hw_store_open(dbpath, HW_STORE_WRITE, 1000, &s, &e);
-    if (rc != HW_OK)
-        fprintf(stderr, "\nopen: %s\n", e.msg);
-    CU_ASSERT_EQUAL(rc, HW_OK);
-    return s;
-}
-
-static void exec_raw(const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_open(dbpath, &db);
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "\nexec_raw: %s\n", msg);
-        CU_FAIL("exec_raw");
-    }
-    sqlite3_free(msg);
-    sqlite3_close(db);
-}
-
-static long long query_int(const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long long v = -1;
-    sqlite3_open(dbpath, &db);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
 
 static int64_t g_last = 1700000100000LL; /* LastObservedAt of put()'s findings (epoch ms) */
 

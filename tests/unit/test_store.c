@@ -13,62 +13,8 @@
 
 #include "store/store.h"
 #include "store/store_int.h" /* HW_ZDICT_SAMPLES */
+#include "store_fixture.h"
 #include "store_undo.h"
-
-static char dir[64];
-static char dbpath[128];
-
-static void fresh(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/hwstoreXXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    snprintf(dbpath, sizeof dbpath, "%s/hw.db", dir);
-}
-
-static void cleanup(void)
-{
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cleanup failed\n");
-}
-
-static hw_store *open_w(void)
-{
-    hw_store *s = NULL;
-    hw_err e;
-    int rc = hw_store_open(dbpath, HW_STORE_WRITE, 1000, &s, &e);
-    if (rc != HW_OK)
-        fprintf(stderr, "\nopen: %s\n", e.msg);
-    CU_ASSERT_EQUAL(rc, HW_OK);
-    return s;
-}
-
-static int pragma_int(const char *pragma)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    int v = -1;
-    sqlite3_open(dbpath, &db);
-    if (sqlite3_prepare_v2(db, pragma, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static void exec_raw(const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_open(dbpath, &db);
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "\nexec_raw: %s\n", msg);
-        CU_FAIL("exec_raw");
-    }
-    sqlite3_free(msg);
-    sqlite3_close(db);
-}
 
 static void test_migrations(void)
 {
@@ -80,8 +26,8 @@ static void test_migrations(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, dbpath));
     s = open_w();
     hw_store_close(s);
-    CU_ASSERT_EQUAL(pragma_int("PRAGMA user_version"), hw_store_schema_version());
-    CU_ASSERT_EQUAL(pragma_int("SELECT count(*) FROM sqlite_master WHERE name = 'audit_log'"), 1);
+    CU_ASSERT_EQUAL(query_int("PRAGMA user_version"), hw_store_schema_version());
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM sqlite_master WHERE name = 'audit_log'"), 1);
     {
         /* WAL stays on in the file */
         sqlite3 *db;
@@ -95,7 +41,7 @@ static void test_migrations(void)
     }
     s = open_w(); /* re-open: nothing to migrate */
     hw_store_close(s);
-    CU_ASSERT_EQUAL(pragma_int("PRAGMA user_version"), hw_store_schema_version());
+    CU_ASSERT_EQUAL(query_int("PRAGMA user_version"), hw_store_schema_version());
     /* a store from a newer hubwarden is refused */
     exec_raw("PRAGMA user_version = 999");
     CU_ASSERT_EQUAL(hw_store_open(dbpath, HW_STORE_WRITE, 1000, &s, &e), HW_EINVAL);
@@ -487,9 +433,9 @@ static void test_migrate_times(void)
              "ALTER TABLE finding_history DROP COLUMN tie;"
              "ALTER TABLE findings DROP COLUMN title;"
              "PRAGMA user_version = 2;");
-    CU_ASSERT_EQUAL(pragma_int("SELECT updated_at FROM findings"), 1700000200);
+    CU_ASSERT_EQUAL(query_int("SELECT updated_at FROM findings"), 1700000200);
     s = open_w();
-    CU_ASSERT_EQUAL(pragma_int("PRAGMA user_version"), hw_store_schema_version());
+    CU_ASSERT_EQUAL(query_int("PRAGMA user_version"), hw_store_schema_version());
     int64_t t[4] = { 0 };
     hw_finding_query q = { 0 };
     CU_ASSERT_EQUAL(hw_store_findings(s, &q, first_row_cb, t, &e), HW_OK);
@@ -590,8 +536,8 @@ static void test_upsert_orders(void)
     CU_ASSERT_EQUAL(upsert_nth(s, run, 3, "FAILED", 1700000300, "c"), HW_UPSERT_UNCHANGED);
     CU_ASSERT_EQUAL(upsert_nth(s, run, 7, "PASSED", 1700000300, "d"), HW_UPSERT_RESOLVED);
     CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
-    CU_ASSERT_EQUAL(pragma_int("SELECT count(*) FROM findings"), 400);
-    CU_ASSERT_EQUAL(pragma_int("SELECT count(*) FROM finding_history"), 21);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM findings"), 400);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM finding_history"), 21);
     raw_is(s, 0, "b");
     raw_is(s, 5, "a");
     raw_is(s, 1, "a");
@@ -649,7 +595,7 @@ static void test_control_checks(void)
     CU_ASSERT_EQUAL_FATAL(x.n, 2);
     CU_ASSERT_STRING_EQUAL(x.rows[0], "333333333333 Config.1 0/0 0 [eu-west-1 us-east-1]");
     CU_ASSERT_STRING_EQUAL(x.rows[1], "333333333333 S3.8 1/0 1 []");
-    CU_ASSERT_EQUAL(pragma_int("SELECT count(*) FROM control_checks"), 2);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM control_checks"), 2);
     hw_store_close(s);
     cleanup();
 }
@@ -690,9 +636,9 @@ static void test_raw_roundtrip_with_dictionary(void)
     }
     CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
     hw_store_close(s);
-    CU_ASSERT_EQUAL(pragma_int("SELECT count(*) FROM zdicts"), 1);
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM zdicts"), 1);
     /* the findings before the dictionary's training stay plain zstd */
-    CU_ASSERT_EQUAL(pragma_int("SELECT count(*) FROM findings WHERE zdict > 0"),
+    CU_ASSERT_EQUAL(query_int("SELECT count(*) FROM findings WHERE zdict > 0"),
                     2500 - HW_ZDICT_SAMPLES + 1);
     /* a fresh handle (read-only) decompresses both kinds */
     CU_ASSERT_EQUAL_FATAL(hw_store_open(dbpath, HW_STORE_READ, 0, &s, &e), HW_OK);

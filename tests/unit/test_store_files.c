@@ -15,25 +15,8 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store_fixture.h"
 #include "store_undo.h"
-
-static char dir[64];
-static char dbpath[128];
-
-static void fresh(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/hwfilesXXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    snprintf(dbpath, sizeof dbpath, "%s/hw.db", dir);
-}
-
-static void cleanup(void)
-{
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cleanup failed\n");
-}
 
 static int open_at(const char *path, int mode, int timeout_ms, hw_store **s, hw_err *e)
 {
@@ -242,19 +225,6 @@ static void test_store_modes(void)
     hw_store_close(s);
     cleanup();
     umask(old);
-}
-
-static int query_int(const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    int v = -1;
-    sqlite3_open(dbpath, &db);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
 }
 
 /* A run whose process was killed is marked aborted by the next writer,
