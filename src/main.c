@@ -105,8 +105,12 @@ static int strip_globals(int argc, char **argv, struct globals *g)
                 return -1;
             continue;
         }
-        if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+        if (strcmp(a, "--verbose") == 0) {
             g->verbose++;
+            continue;
+        }
+        if (a[0] == '-' && a[1] == 'v' && a[strspn(a + 1, "v") + 1] == '\0') {
+            g->verbose += (int)strlen(a) - 1; /* -v, -vv */
             continue;
         }
         if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
