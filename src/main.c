@@ -23,7 +23,7 @@ const struct hw_command *const hw_commands[] = {
     &hw_cmd_controls,
     &hw_cmd_remediate, &hw_cmd_approve, &hw_cmd_exempt,  &hw_cmd_report,
     &hw_cmd_verify,   &hw_cmd_gate,    &hw_cmd_run,      &hw_cmd_keygen,
-    &hw_cmd_prune,    &hw_cmd_version, &hw_cmd_help,     NULL,
+    &hw_cmd_iam_policy, &hw_cmd_prune, &hw_cmd_version, &hw_cmd_help, NULL,
 };
 
 const struct hw_command *hw_find_command(const char *name)
