@@ -149,15 +149,17 @@ static int add_call(struct loader *L, hw_iam_role *r, const char *path, int line
 }
 
 static int add_grant(struct loader *L, hw_iam_role *r, const char *action, const char *resource,
-                     const char *implied_by)
+                     const char *implied_by, int included)
 {
     if (!*action)
         return HW_OK; /* needs no permission */
     for (size_t i = 0; i < r->ngrants; i++) {
         hw_iam_grant *g = &r->grants[i];
         if (strcmp(g->action, action) == 0 &&
-            (g->resource ? resource && strcmp(g->resource, resource) == 0 : !resource))
+            (g->resource ? resource && strcmp(g->resource, resource) == 0 : !resource)) {
+            g->included &= included; /* a call of the role's own keeps it */
             return HW_OK;
+        }
     }
     hw_iam_grant *n = realloc(r->grants, (r->ngrants + 1) * sizeof *n);
     if (!n)
@@ -167,6 +169,7 @@ static int add_grant(struct loader *L, hw_iam_role *r, const char *action, const
     g->action = hw_strdup(action);
     g->resource = resource ? hw_strdup(resource) : NULL;
     g->implied_by = implied_by ? hw_strdup(implied_by) : NULL;
+    g->included = included;
     if (!g->action || (resource && !g->resource) || (implied_by && !g->implied_by))
         return oom(L);
     return HW_OK;
@@ -185,6 +188,22 @@ static int include(struct loader *L, hw_iam_role *r, const char *file)
     for (xmlNodePtr item = root ? root->children : NULL; item && rc == HW_OK; item = item->next) {
         if (!is(item, "remediation") && !is(item, "playbook"))
             continue;
+        hw_iam_part *np = realloc(r->parts, (r->nparts + 1) * sizeof *np);
+        if (!np) {
+            rc = oom(L);
+            break;
+        }
+        r->parts = np;
+        hw_iam_part *part = &r->parts[r->nparts++];
+        memset(part, 0, sizeof *part);
+        part->playbook = is(item, "playbook");
+        part->name = attr(item, part->playbook ? "name" : "action");
+        if (!part->name) {
+            rc = hw_err_set(L->e, HW_EINVAL, "%s:%d: a %s without %s", path,
+                            (int)xmlGetLineNo(item), (const char *)item->name,
+                            part->playbook ? "name" : "action");
+            break;
+        }
         for (xmlNodePtr k = item->children; k && rc == HW_OK; k = k->next) {
             if (is(k, "call")) {
                 char *svc = attr(k, "service"), *op = attr(k, "operation");
@@ -193,11 +212,27 @@ static int include(struct loader *L, hw_iam_role *r, const char *file)
                                                              "operation", path, (int)xmlGetLineNo(k));
                 free(svc);
                 free(op);
-            } else if (is(k, "permission")) {
-                char *p = text(k);
-                rc = p ? add_grant(L, r, p, NULL, NULL) : oom(L);
-                free(p);
+                continue;
             }
+            if (!is(k, "control") && !is(k, "permission"))
+                continue;
+            int ctl = is(k, "control");
+            char ***list = ctl ? &part->controls : &part->actions;
+            size_t *n = ctl ? &part->ncontrols : &part->nactions;
+            char **nl = realloc(*list, (*n + 1) * sizeof *nl);
+            if (nl)
+                *list = nl;
+            char *v = ctl ? attr(k, "id") : text(k);
+            if (!nl || !v) {
+                free(v);
+                rc = nl ? hw_err_set(L->e, HW_EINVAL, "%s:%d: a control without id", path,
+                                     (int)xmlGetLineNo(k))
+                        : oom(L);
+                break;
+            }
+            (*list)[(*n)++] = v;
+            if (!ctl)
+                rc = add_grant(L, r, v, NULL, NULL, 1);
         }
     }
     xmlFreeDoc(doc);
@@ -224,7 +259,7 @@ static int read_role(struct loader *L, const char *path, xmlNodePtr x, hw_iam_ro
             char *svc = attr(k, "service"), *op = attr(k, "operation"), *res = attr(k, "resource");
             rc = add_call(L, r, path, line, svc, op);
             if (rc == HW_OK)
-                rc = add_grant(L, r, r->calls[r->ncalls - 1].action, res, NULL);
+                rc = add_grant(L, r, r->calls[r->ncalls - 1].action, res, NULL, 0);
             free(svc);
             free(op);
             free(res);
@@ -240,7 +275,7 @@ static int read_role(struct loader *L, const char *path, xmlNodePtr x, hw_iam_ro
             rc = !have ? hw_err_set(L->e, HW_EINVAL, "%s:%d: role %s: implied by %s, which the "
                                                      "role is not granted", path, line, r->name,
                                     by ? by : "?")
-                       : add_grant(L, r, p, res, by);
+                       : add_grant(L, r, p, res, by, 0);
             free(by);
             free(p);
             free(res);
@@ -347,6 +382,17 @@ void hw_iam_free(hw_iam *iam)
             free(r->grants[k].implied_by);
         }
         free(r->grants);
+        for (size_t k = 0; k < r->nparts; k++) {
+            hw_iam_part *p = &r->parts[k];
+            free(p->name);
+            for (size_t j = 0; j < p->ncontrols; j++)
+                free(p->controls[j]);
+            free(p->controls);
+            for (size_t j = 0; j < p->nactions; j++)
+                free(p->actions[j]);
+            free(p->actions);
+        }
+        free(r->parts);
     }
     free(iam->roles);
     free(iam);

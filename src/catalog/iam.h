@@ -36,7 +36,19 @@ typedef struct hw_iam_grant {
                      * account); "sns-topic" (notifications.sns_topic_arn);
                      * else an ARN */
     char *implied_by; /* NULL, or the action that needs this one too */
+    int included;     /* from an <include>d file (one of the role's parts) */
 } hw_iam_grant;
+
+/* One remediation or playbook of an <include>d file, so that a policy can
+ * grant only what the configuration enables (iam-policy --enabled). */
+typedef struct hw_iam_part {
+    char *name;       /* the remediation's action, or the playbook's name */
+    int playbook;     /* 1: a GuardDuty playbook (remediation.playbooks) */
+    char **controls;  /* a remediation's controls (remediation.controls) */
+    size_t ncontrols;
+    char **actions;   /* its <permission>s */
+    size_t nactions;
+} hw_iam_part;
 
 typedef struct hw_iam_role {
     char *name;            /* "scan", "apply", "member-audit", "member-remediation" */
@@ -49,6 +61,8 @@ typedef struct hw_iam_role {
     size_t ncalls;
     hw_iam_grant *grants;  /* sorted by resource (every resource first), then action; unique */
     size_t ngrants;
+    hw_iam_part *parts;    /* the <include>d remediations and playbooks, in file order */
+    size_t nparts;
 } hw_iam_role;
 
 typedef struct hw_iam {

@@ -9,6 +9,7 @@
  *   iam-policy                      the roles, one line each
  *   iam-policy --role R             R's permission policy (JSON)
  *   iam-policy --role R --trust     R's trust policy (JSON)
+ *   iam-policy --role R --enabled   only what the configuration enables
  *   iam-policy --stackset           the member roles as a CloudFormation
  *                                   StackSet template (JSON)
  *   iam-policy --markdown           README.md's permission list
@@ -23,12 +24,14 @@
 
 static const char *opt_role, *opt_audit_account, *opt_audit_role, *opt_principal,
     *opt_external_id;
-static int opt_trust, opt_stackset, opt_markdown, opt_calls;
+static int opt_trust, opt_enabled, opt_stackset, opt_markdown, opt_calls;
 
 static const struct hw_option options[] = {
     { "role", 0, HW_OPT_STRING, &opt_role, "ROLE",
       "scan, apply, member-audit or member-remediation" },
     { "trust", 0, HW_OPT_FLAG, &opt_trust, NULL, "the role's trust policy instead" },
+    { "enabled", 0, HW_OPT_FLAG, &opt_enabled, NULL,
+      "only the remediations and playbooks the configuration does not turn off" },
     { "audit-account", 0, HW_OPT_STRING, &opt_audit_account, "ID",
       "the audit account a member role trusts" },
     { "audit-role", 0, HW_OPT_STRING, &opt_audit_role, "NAME",
@@ -458,6 +461,57 @@ static int markdown(const hw_iam *iam)
     return HW_EXIT_OK;
 }
 
+/* --------------------------------------------------------------- enabled */
+
+/* Whether the configuration can run part: a playbook not off, or a
+ * remediation with a control not off. */
+static int part_enabled(const hw_ctx *ctx, const hw_iam_part *p)
+{
+    if (p->playbook)
+        return hw_config_playbook_mode(ctx->config, p->name) != HW_REMEDY_OFF;
+    for (size_t i = 0; i < p->ncontrols; i++)
+        if (hw_config_remedy_mode(ctx->config, p->controls[i]) != HW_REMEDY_OFF)
+            return 1;
+    return 0;
+}
+
+static int enabled_action(const hw_ctx *ctx, const hw_iam_role *r, const char *action)
+{
+    for (size_t i = 0; i < r->nparts; i++)
+        if (part_enabled(ctx, &r->parts[i]))
+            for (size_t k = 0; k < r->parts[i].nactions; k++)
+                if (strcmp(r->parts[i].actions[k], action) == 0)
+                    return 1;
+    return 0;
+}
+
+/* r with only the grants of the parts the configuration enables (and what
+ * those imply); view->grants is malloc'd, its items borrowed from r. */
+static int enabled_view(const hw_ctx *ctx, const hw_iam_role *r, hw_iam_role *view)
+{
+    *view = *r;
+    view->grants = malloc((r->ngrants ? r->ngrants : 1) * sizeof *view->grants);
+    if (!view->grants)
+        return -1;
+    view->ngrants = 0;
+    for (size_t i = 0; i < r->ngrants; i++) {
+        const hw_iam_grant *g = &r->grants[i];
+        int keep = g->implied_by ? enabled_action(ctx, r, g->implied_by) || !r->nparts
+                   : g->included ? enabled_action(ctx, r, g->action)
+                                 : 1;
+        if (keep)
+            view->grants[view->ngrants++] = *g;
+    }
+    if (r->nparts) {
+        size_t on = 0;
+        for (size_t i = 0; i < r->nparts; i++)
+            on += (size_t)part_enabled(ctx, &r->parts[i]);
+        hw_info("role %s: %zu of %zu remediations and playbooks enabled by the configuration",
+                r->name, on, r->nparts);
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ run */
 
 static int run(hw_ctx *ctx, int argc, char **argv)
@@ -473,8 +527,10 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     if (opt_stackset + opt_markdown + opt_calls + (opt_role != NULL) > 1)
         return hw_usage_error(&hw_cmd_iam_policy,
                               "--role, --stackset, --markdown and --calls exclude each other");
-    if (opt_trust && !opt_role)
-        return hw_usage_error(&hw_cmd_iam_policy, "--trust needs --role");
+    if ((opt_trust || opt_enabled) && !opt_role)
+        return hw_usage_error(&hw_cmd_iam_policy, "--%s needs --role", opt_trust ? "trust" : "enabled");
+    if (opt_trust && opt_enabled)
+        return hw_usage_error(&hw_cmd_iam_policy, "--trust and --enabled exclude each other");
     hw_err e;
     hw_err_clear(&e);
     hw_iam *iam = NULL;
@@ -492,6 +548,15 @@ static int run(hw_ctx *ctx, int argc, char **argv)
             hw_buf_free(&names);
         } else if (opt_trust) {
             rc = trust_policy(ctx, iam, role);
+        } else if (opt_enabled) {
+            hw_iam_role view;
+            if (enabled_view(ctx, role, &view) != 0) {
+                hw_err_set(&e, HW_ENOMEM, "out of memory");
+                rc = hw_cmd_fail(&e);
+            } else {
+                rc = print_json(permission_policy(ctx, iam, &view, 0));
+                free(view.grants);
+            }
         } else {
             rc = print_json(permission_policy(ctx, iam, role, 0));
         }
@@ -524,7 +589,8 @@ const struct hw_command hw_cmd_iam_policy = {
         "for remediate --apply and run), member-audit and member-remediation (in each member\n"
         "account).  --role R prints R's permission policy, --trust its trust policy (a\n"
         "member role trusts --audit-account's --audit-role, with the configured external\n"
-        "id).  --stackset prints the member roles as a CloudFormation StackSet template,\n"
+        "id); --enabled grants only the remediations and playbooks the configuration\n"
+        "does not turn off.  --stackset prints the member roles as a CloudFormation StackSet template,\n"
         "--markdown README's permission list, --calls every AWS call hubwarden makes.\n"
         "Role names, external ids and the SNS topic come from the configuration.",
     .options = options,

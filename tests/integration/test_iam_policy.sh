@@ -102,6 +102,32 @@ expect_rc 0 "$HW" --config "$TMP/c.json" iam-policy --role member-audit --trust 
 contains "$TMP/out" '"sts:ExternalId": "org-x"'
 ok "trust policies and the configuration's names"
 
+# --enabled: only what the configuration's policy can run
+cat > "$TMP/on.json" <<JSON
+{"remediation": {"default": "off", "controls": {"S3.8": "approval", "GuardDuty.1": "auto"},
+  "playbooks": {"ec2-compromise": "off", "iam-credential-exposure": "off", "s3-exposure": "off",
+                "malicious-ip": "off"}}}
+JSON
+expect_rc 0 "$HW" --config "$TMP/on.json" iam-policy --role member-remediation --enabled
+/usr/bin/python3 - "$TMP/out" <<'PY' || fail "--enabled grants more or less than S3.8 and GuardDuty.1 need"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = {(a, st["Resource"]) for st in d["Statement"] for a in st["Action"]}
+want = {(a, "*") for a in ("s3:GetBucketTagging", "s3:GetBucketPublicAccessBlock",
+        "s3:PutBucketPublicAccessBlock", "guardduty:ListDetectors", "guardduty:GetDetector",
+        "guardduty:CreateDetector", "guardduty:UpdateDetector")}
+want.add(("iam:CreateServiceLinkedRole",
+          "arn:aws:iam::*:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty"))
+assert got == want, (sorted(got ^ want))
+PY
+contains "$TMP/err" "2 of "
+# playbooks are on (approval) unless turned off: the default policy grants them
+expect_rc 0 "$HW" iam-policy --role member-remediation --enabled
+contains "$TMP/out" "ec2:CreateNetworkAclEntry"
+not_contains "$TMP/out" "s3:PutBucketPolicy"
+expect_rc 2 "$HW" iam-policy --enabled
+ok "--enabled: only the enabled remediations' and playbooks' actions"
+
 # the StackSet template and README's list are the generator's output
 expect_rc 0 "$HW" iam-policy --stackset
 cmp -s "$TMP/out" docs/deploy/member-roles.stackset.json || {
