@@ -44,12 +44,16 @@ not_contains "$TMP/err" "trace:"
 ok "-vv: per-request lines with operation, account, region, status"
 
 # JSON lines at -vv: valid, and the per-source ones carry account and region
+sqlite3 "$TMP/ar.db" "SELECT id FROM runs" > "$TMP/runs_before"
 expect_rc 0 "$HW" -vv --log-format json --config "$TMP/ar.json" scan
-/usr/bin/python3 - "$TMP/err" "$TMP/ar.db" <<'PY' || fail "JSON log lines lack their context"
+/usr/bin/python3 - "$TMP/err" "$TMP/ar.db" "$TMP/runs_before" <<'PY' || fail "JSON log lines lack their context"
 import json, sqlite3, sys
 lines = [json.loads(l.decode("utf-8")) for l in open(sys.argv[1], "rb")]
-run = sqlite3.connect(sys.argv[2]).execute(
-    "SELECT id FROM runs WHERE kind = 'scan' ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+before = set(open(sys.argv[3]).read().split())
+new = [r[0] for r in sqlite3.connect(sys.argv[2]).execute("SELECT id FROM runs WHERE kind = 'scan'")
+       if r[0] not in before]
+assert len(new) == 1, new
+run = new[0]
 assert lines, "no lines"
 for l in lines:
     assert set(l) >= {"ts", "level", "ms", "msg"}, l
