@@ -229,6 +229,7 @@ static const char *const actions[] = {
     "ec2-block-public-snapshots",
     "ec2-require-imdsv2",
     "rds-make-private",
+    "lambda-remove-public-access",
     "ebs-default-encryption",
     "vpc-flow-logs",
     "iam-deactivate-stale-keys",

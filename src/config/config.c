@@ -189,11 +189,11 @@ static const struct key config_keys[] = {
       "by remediate --apply." },
     { "remediation.password_policy.minimum_length", K_INT,
       OFF(remediation.password_min_length), 0, 14, 128, NULL, "14",
-      "IAM.7/IAM.15: the account password policy's MinimumPasswordLength is raised to this "
+      "IAM.7/IAM.10/IAM.15: the account password policy's MinimumPasswordLength is raised to this "
       "(a longer one is kept)." },
     { "remediation.password_policy.max_age_days", K_INT, OFF(remediation.password_max_age),
       0, 1, 90, NULL, "90",
-      "IAM.7/IAM.17: passwords expire after at most this many days (a shorter MaxPasswordAge "
+      "IAM.7/IAM.10/IAM.17: passwords expire after at most this many days (a shorter MaxPasswordAge "
       "is kept)." },
     { "remediation.s3_encryption_kms_key", K_STR, OFF(remediation.s3_kms_key), 0, 0, 0, NULL, "",
       "S3.4: default encryption SSE-KMS with this key id or ARN (with an S3 Bucket Key); "

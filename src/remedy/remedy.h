@@ -90,6 +90,7 @@ extern const hw_remedy_family hw_remedy_ec2_default_sg; /* EC2.2 (ec2_default_sg
 extern const hw_remedy_family hw_remedy_ec2_imdsv2; /* EC2.8 (ec2_imds.c) */
 extern const hw_remedy_family hw_remedy_guardduty_enable; /* GuardDuty.1 (guardduty.c) */
 extern const hw_remedy_family hw_remedy_rds_private; /* RDS.2 (rds.c) */
+extern const hw_remedy_family hw_remedy_lambda_private; /* Lambda.1 (lambda.c) */
 
 /* The family that fixes control (or the playbook of that name), or NULL. */
 const hw_remedy_family *hw_remedy_family_for(const char *control);
@@ -105,6 +106,10 @@ int hw_remedy_disruptive(const hw_remedy_family *f, const char *control);
 int hw_remedy_sg_rule_offends(const char *control, const char *cidr4, const char *cidr6,
                               const char *proto, int from, int to);
 int hw_remedy_key_stale(const char *control, int64_t now, int64_t created, int64_t last_used);
+/* Whether one statement (JSON object) of a Lambda function policy is public
+ * for Lambda.1 (lambda.c): it allows "*" or the S3 service with no
+ * condition on the source account, ARN or Organization. */
+int hw_remedy_lambda_statement_public(const struct cJSON *statement);
 
 /* ----------------------------------------------------------------- policy */
 

@@ -217,6 +217,8 @@ class Handler(BaseHTTPRequestHandler):
                              "application/json")
         if service == "s3" and url.path.startswith("/v20180820/"):
             service = "s3control"  # S3 Control signs as "s3"; its paths tell it apart
+        if service == "tagging":
+            service = "resourcegroupstaggingapi"  # signs as its endpoint prefix
         svc = SIM.models.service(service)
         if svc is None:
             return self.send(400, json.dumps({"__type": "UnknownServiceException",

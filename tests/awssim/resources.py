@@ -3,13 +3,16 @@ S3 Control public access blocks, bucket tags, EC2 security groups and
 their rules, EBS encryption by default, IAM users' access keys and tags,
 the account password policy, bucket default encryption and policies,
 CloudTrail trails, KMS keys, EBS snapshots' volume permissions,
-EC2 instances' metadata options, GuardDuty detectors, RDS DB instances.
+EC2 instances' metadata options, GuardDuty detectors, RDS DB instances,
+Lambda function policies.
 Every resource lives in one account (and region where AWS keeps it per
 region); callers see their own account's only, as with AWS.  The state is
 State.resources (state.load_resources), dumped whole by
 GET /_awssim/resources so that a test can diff before and after.
 """
 import hashlib
+import json
+import uuid
 
 from services import op
 from state import ApiError
@@ -29,7 +32,7 @@ def _region(st, account, region):
     return _acct(st, account)["regions"].setdefault(
         region, {"security_groups": {}, "ebs_encryption_by_default": False, "trails": {},
                  "kms_keys": {}, "snapshots": {}, "instances": {},
-                 "guardduty_detectors": {}, "db_instances": {}})
+                 "guardduty_detectors": {}, "db_instances": {}, "lambda_functions": {}})
 
 
 # ----------------------------------------------------------------------- S3
@@ -905,3 +908,78 @@ def modify_db_instance(st, p, caller, region, req):
             # (AWS applies it within minutes with ApplyImmediately; here at once)
             d["publicly_accessible"] = bool(p["PubliclyAccessible"])
         return {"DBInstance": _db_out(st, caller, region, p["DBInstanceIdentifier"], d)}
+
+
+# ------------------------------------------------------------------- Lambda
+def _function(st, caller, region, name):
+    f = _region(st, caller.account, region)["lambda_functions"].get(name)
+    if f is None:
+        raise ApiError("ResourceNotFoundException", "Function not found: arn:%s:lambda:%s:%s:function:%s"
+                       % (st.partition, region, caller.account, name), 404)
+    return f
+
+
+def _revision(caller, region, name, f):
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "%s/%s/%s/%d" % (caller.account, region, name, f["revision"])))
+
+
+@op("lambda", "ListTags")
+def lambda_list_tags(st, p, caller, region, req):
+    arn = p["Resource"]
+    parts = arn.split(":")
+    if len(parts) != 7 or parts[2] != "lambda" or parts[5] != "function":
+        raise ApiError("InvalidParameterValueException", "Invalid ARN %s" % arn, 400)
+    if parts[4] != caller.account or parts[3] != region:
+        raise ApiError("AccessDeniedException", "not the caller's function", 403)
+    with st.lock:
+        return {"Tags": dict(_function(st, caller, region, parts[6])["tags"])}
+
+
+@op("resourcegroupstaggingapi", "GetResources")
+def tagging_get_resources(st, p, caller, region, req):
+    """By ResourceARNList (Lambda functions here): as AWS, a resource that
+    has never had a tag is not listed, nor one of another account or
+    region."""
+    if not p.get("ResourceARNList") or p.get("TagFilters") or p.get("ResourceTypeFilters"):
+        raise ApiError("InvalidParameterException", "the simulator looks resources up by ResourceARNList only", 400)
+    out = []
+    with st.lock:
+        for arn in p["ResourceARNList"]:
+            parts = arn.split(":")
+            if len(parts) != 7 or parts[2] != "lambda" or parts[5] != "function" \
+                    or parts[3] != region or parts[4] != caller.account:
+                continue
+            f = _region(st, caller.account, region)["lambda_functions"].get(parts[6])
+            if f and f["tags"]:
+                out.append({"ResourceARN": arn, "Tags": [{"Key": k, "Value": v} for k, v in sorted(f["tags"].items())]})
+    return {"ResourceTagMappingList": out, "PaginationToken": ""}
+
+
+@op("lambda", "GetPolicy")
+def lambda_get_policy(st, p, caller, region, req):
+    if p.get("Qualifier"):
+        raise ApiError("InvalidParameterValueException", "the simulator keeps unqualified policies only", 400)
+    with st.lock:
+        f = _function(st, caller, region, p["FunctionName"])
+        if not f["statements"]:
+            raise ApiError("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+        pol = {"Version": "2012-10-17", "Id": "default", "Statement": f["statements"]}
+        return {"Policy": json.dumps(pol, separators=(",", ":")),
+                "RevisionId": _revision(caller, region, p["FunctionName"], f)}
+
+
+@op("lambda", "RemovePermission")
+def lambda_remove_permission(st, p, caller, region, req):
+    if p.get("Qualifier"):
+        raise ApiError("InvalidParameterValueException", "the simulator keeps unqualified policies only", 400)
+    with st.lock:
+        f = _function(st, caller, region, p["FunctionName"])
+        if p.get("RevisionId") and p["RevisionId"] != _revision(caller, region, p["FunctionName"], f):
+            raise ApiError("PreconditionFailedException", "The Revision Id provided does not match the "
+                           "latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id", 412)
+        keep = [x for x in f["statements"] if x.get("Sid") != p["StatementId"]]
+        if len(keep) == len(f["statements"]):
+            raise ApiError("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+        f["statements"] = keep
+        f["revision"] += 1
+    return {}

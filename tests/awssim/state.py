@@ -159,7 +159,13 @@ def load_resources(spec):
                                                        "publicly_accessible": bool(d.get("publicly_accessible")),
                                                        "engine": d.get("engine", "postgres"),
                                                        "tags": dict(d.get("tags") or {})}
-                                                for name, d in (r.get("db_instances") or {}).items()}}
+                                                for name, d in (r.get("db_instances") or {}).items()},
+                               # Lambda.1: each function's policy statements
+                               # (JSON objects, kept in order) and revision
+                               "lambda_functions": {name: {"statements": copy.deepcopy(f.get("statements") or []),
+                                                           "revision": int(f.get("revision", 1)),
+                                                           "tags": dict(f.get("tags") or {})}
+                                                    for name, f in (r.get("lambda_functions") or {}).items()}}
             if r.get("network_acls") is not None:
                 acls = {}
                 for aid, acl in r["network_acls"].items():

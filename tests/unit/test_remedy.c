@@ -75,8 +75,43 @@ static void test_mode(void)
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("GuardDuty.1"), &hw_remedy_guardduty_enable);
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("RDS.2"), &hw_remedy_rds_private);
     CU_ASSERT_TRUE(hw_remedy_disruptive(&hw_remedy_rds_private, "RDS.2"));
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("Lambda.1"), &hw_remedy_lambda_private);
+    CU_ASSERT_TRUE(hw_remedy_disruptive(&hw_remedy_lambda_private, "Lambda.1"));
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("IAM.10"), &hw_remedy_iam_password_policy);
     CU_ASSERT_PTR_NULL(hw_remedy_family_for("EC2.99"));
     CU_ASSERT_PTR_NULL(hw_remedy_family_for(""));
+}
+
+/* Lambda.1: which statements of a function policy are public */
+static int lambda_public(const char *json)
+{
+    cJSON *s = cJSON_Parse(json);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    int r = hw_remedy_lambda_statement_public(s);
+    cJSON_Delete(s);
+    return r;
+}
+
+static void test_lambda_public(void)
+{
+    CU_ASSERT_TRUE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":\"*\"}"));
+    CU_ASSERT_TRUE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"}}"));
+    CU_ASSERT_TRUE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::1:root\",\"*\"]}}"));
+    /* a public function URL: the auth-type condition does not narrow the caller */
+    CU_ASSERT_TRUE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Condition\":"
+                                 "{\"StringEquals\":{\"lambda:FunctionUrlAuthType\":\"NONE\"}}}"));
+    /* S3 can be any account's bucket unless the source is named */
+    CU_ASSERT_TRUE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"s3.amazonaws.com\"}}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"s3.amazonaws.com\"},"
+                                  "\"Condition\":{\"StringEquals\":{\"AWS:SourceAccount\":\"1\"}}}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},"
+                                  "\"Condition\":{\"StringEquals\":{\"aws:PrincipalOrgID\":\"o-1\"}}}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Condition\":"
+                                  "{\"ArnLike\":{\"aws:SourceArn\":\"arn:aws:s3:::b\"}}}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Deny\",\"Principal\":\"*\"}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::1:root\"}}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"events.amazonaws.com\"}}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\"}"));
 }
 
 static void test_scope(void)
@@ -567,6 +602,7 @@ int test_remedy_register(void)
         !CU_add_test(s, "trust re-checked from the raw finding", test_trust) ||
         !CU_add_test(s, "offending rules and stale keys", test_families) ||
         !CU_add_test(s, "plans in a store: skips, limits, breaker, approvals", test_plan_store) ||
+        !CU_add_test(s, "Lambda.1: public function policy statements", test_lambda_public) ||
         !CU_add_test(s, "families agree with controls/remediations.xml", test_controls_data))
         return -1;
     return 0;
