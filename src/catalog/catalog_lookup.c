@@ -230,6 +230,8 @@ static const char *const actions[] = {
     "ec2-require-imdsv2",
     "rds-make-private",
     "lambda-remove-public-access",
+    "rds-make-snapshot-private",
+    "ssm-make-document-private",
     "ebs-default-encryption",
     "vpc-flow-logs",
     "iam-deactivate-stale-keys",

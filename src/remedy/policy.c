@@ -19,7 +19,8 @@ const hw_remedy_family *const hw_remedy_families[] = {
     &hw_remedy_kms_rotation, &hw_remedy_ec2_public_snapshots,
     &hw_remedy_ec2_default_sg, &hw_remedy_ec2_imdsv2,
     &hw_remedy_guardduty_enable, &hw_remedy_rds_private,
-    &hw_remedy_lambda_private, NULL,
+    &hw_remedy_lambda_private, &hw_remedy_rds_snapshot_private,
+    &hw_remedy_ssm_document_private, NULL,
 };
 
 static int in_list(const char *const *l, const char *s)

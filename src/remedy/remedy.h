@@ -91,6 +91,8 @@ extern const hw_remedy_family hw_remedy_ec2_imdsv2; /* EC2.8 (ec2_imds.c) */
 extern const hw_remedy_family hw_remedy_guardduty_enable; /* GuardDuty.1 (guardduty.c) */
 extern const hw_remedy_family hw_remedy_rds_private; /* RDS.2 (rds.c) */
 extern const hw_remedy_family hw_remedy_lambda_private; /* Lambda.1 (lambda.c) */
+extern const hw_remedy_family hw_remedy_rds_snapshot_private; /* RDS.1 (rds_snapshot.c) */
+extern const hw_remedy_family hw_remedy_ssm_document_private; /* SSM.4 (ssm.c) */
 
 /* The family that fixes control (or the playbook of that name), or NULL. */
 const hw_remedy_family *hw_remedy_family_for(const char *control);

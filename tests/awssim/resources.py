@@ -4,7 +4,8 @@ their rules, EBS encryption by default, IAM users' access keys and tags,
 the account password policy, bucket default encryption and policies,
 CloudTrail trails, KMS keys, EBS snapshots' volume permissions,
 EC2 instances' metadata options, GuardDuty detectors, RDS DB instances,
-Lambda function policies.
+Lambda function policies, RDS snapshots' restore attribute, SSM documents'
+sharing.
 Every resource lives in one account (and region where AWS keeps it per
 region); callers see their own account's only, as with AWS.  The state is
 State.resources (state.load_resources), dumped whole by
@@ -32,7 +33,8 @@ def _region(st, account, region):
     return _acct(st, account)["regions"].setdefault(
         region, {"security_groups": {}, "ebs_encryption_by_default": False, "trails": {},
                  "kms_keys": {}, "snapshots": {}, "instances": {},
-                 "guardduty_detectors": {}, "db_instances": {}, "lambda_functions": {}})
+                 "guardduty_detectors": {}, "db_instances": {}, "lambda_functions": {},
+                 "rds_snapshots": {}, "ssm_documents": {}})
 
 
 # ----------------------------------------------------------------------- S3
@@ -982,4 +984,110 @@ def lambda_remove_permission(st, p, caller, region, req):
             raise ApiError("ResourceNotFoundException", "The resource you requested does not exist.", 404)
         f["statements"] = keep
         f["revision"] += 1
+    return {}
+
+
+# ------------------------------------------------------------ RDS snapshots
+def _rds_snapshot(st, caller, region, name, cluster):
+    x = _region(st, caller.account, region)["rds_snapshots"].get(name)
+    if x is None or x["cluster"] != cluster:
+        if cluster:
+            raise ApiError("DBClusterSnapshotNotFoundFault", "DBClusterSnapshot %s not found." % name, 404)
+        raise ApiError("DBSnapshotNotFound", "DBSnapshot %s not found." % name, 404)
+    return x
+
+
+def _rds_snapshot_out(st, caller, region, name, x):
+    kind = "cluster-snapshot" if x["cluster"] else "snapshot"
+    out = {"SnapshotType": x["type"], "Status": x["status"], "Engine": "postgres",
+           "TagList": [{"Key": k, "Value": v} for k, v in sorted(x["tags"].items())]}
+    arn = "arn:%s:rds:%s:%s:%s:%s" % (st.partition, region, caller.account, kind, name)
+    if x["cluster"]:
+        out.update({"DBClusterSnapshotIdentifier": name, "DBClusterIdentifier": "cluster-1",
+                    "DBClusterSnapshotArn": arn})
+    else:
+        out.update({"DBSnapshotIdentifier": name, "DBInstanceIdentifier": "db-1", "DBSnapshotArn": arn})
+    return out
+
+
+def _rds_snapshots_op(cluster):
+    ident = "DBClusterSnapshotIdentifier" if cluster else "DBSnapshotIdentifier"
+
+    def describe(st, p, caller, region, req):
+        if not p.get(ident) or p.get("Filters"):
+            raise ApiError("InvalidParameterCombination", "the simulator describes snapshots by identifier only", 400)
+        with st.lock:
+            x = _rds_snapshot(st, caller, region, p[ident], cluster)
+            key = "DBClusterSnapshots" if cluster else "DBSnapshots"
+            return {key: [_rds_snapshot_out(st, caller, region, p[ident], x)]}
+
+    def attributes(st, p, caller, region, req):
+        with st.lock:
+            x = _rds_snapshot(st, caller, region, p[ident], cluster)
+            pre = "DBClusterSnapshot" if cluster else "DBSnapshot"
+            return {pre + "AttributesResult": {ident: p[ident], pre + "Attributes": [
+                {"AttributeName": "restore", "AttributeValues": list(x["restore"])}]}}
+
+    def modify(st, p, caller, region, req):
+        if p["AttributeName"] != "restore":
+            raise ApiError("InvalidParameterValue", "AttributeName must be restore", 400)
+        with st.lock:
+            x = _rds_snapshot(st, caller, region, p[ident], cluster)
+            add = p.get("ValuesToAdd") or []
+            if "all" in add and x["type"] != "manual":
+                raise ApiError("InvalidParameterValue", "only manual snapshots can be shared", 400)
+            x["restore"] = [v for v in x["restore"] if v not in (p.get("ValuesToRemove") or [])]
+            x["restore"] += [v for v in add if v not in x["restore"]]
+            return attributes(st, p, caller, region, req)
+    return describe, attributes, modify
+
+
+for _cluster in (False, True):
+    _d, _a, _m = _rds_snapshots_op(_cluster)
+    _w = "DBCluster" if _cluster else "DB"
+    op("rds", "Describe%sSnapshots" % _w)(_d)
+    op("rds", "Describe%sSnapshotAttributes" % _w)(_a)
+    op("rds", "Modify%sSnapshotAttribute" % _w)(_m)
+
+
+# ---------------------------------------------------------------------- SSM
+def _document(st, caller, region, name, code="InvalidDocument"):
+    d = _region(st, caller.account, region)["ssm_documents"].get(name)
+    if d is None:
+        raise ApiError(code, "Document %s does not exist" % name if code == "InvalidDocument"
+                       else "The resource ID \"%s\" is not valid. Verify the ID and try again." % name, 400)
+    return d
+
+
+@op("ssm", "ListTagsForResource")
+def ssm_list_tags(st, p, caller, region, req):
+    if p["ResourceType"] != "Document":
+        raise ApiError("InvalidResourceType", "the simulator keeps tags of documents only", 400)
+    with st.lock:
+        d = _document(st, caller, region, p["ResourceId"], "InvalidResourceId")
+        return {"TagList": [{"Key": k, "Value": v} for k, v in sorted(d["tags"].items())]}
+
+
+@op("ssm", "DescribeDocumentPermission")
+def ssm_describe_permission(st, p, caller, region, req):
+    with st.lock:
+        d = _document(st, caller, region, p["Name"])
+        if d["owner"] != caller.account:
+            raise ApiError("InvalidDocument", "Document %s is not owned by the caller" % p["Name"], 400)
+        return {"AccountIds": list(d["shared_with"]),
+                "AccountSharingInfoList": [{"AccountId": a} for a in d["shared_with"]]}
+
+
+@op("ssm", "ModifyDocumentPermission")
+def ssm_modify_permission(st, p, caller, region, req):
+    with st.lock:
+        d = _document(st, caller, region, p["Name"])
+        if d["owner"] != caller.account:
+            raise ApiError("InvalidDocument", "Document %s is not owned by the caller" % p["Name"], 400)
+        rm = {a.lower() for a in p.get("AccountIdsToRemove") or []}
+        d["shared_with"] = [a for a in d["shared_with"] if a.lower() not in rm]
+        for a in p.get("AccountIdsToAdd") or []:
+            a = "all" if a.lower() == "all" else a
+            if a not in d["shared_with"]:
+                d["shared_with"].append(a)
     return {}

@@ -165,7 +165,21 @@ def load_resources(spec):
                                "lambda_functions": {name: {"statements": copy.deepcopy(f.get("statements") or []),
                                                            "revision": int(f.get("revision", 1)),
                                                            "tags": dict(f.get("tags") or {})}
-                                                    for name, f in (r.get("lambda_functions") or {}).items()}}
+                                                    for name, f in (r.get("lambda_functions") or {}).items()},
+                               # RDS.1: DB and DB cluster snapshots and who
+                               # may restore them ("all": public)
+                               "rds_snapshots": {name: {"cluster": bool(x.get("cluster")),
+                                                        "type": x.get("type", "manual"),
+                                                        "status": x.get("status", "available"),
+                                                        "restore": list(x.get("restore") or []),
+                                                        "tags": dict(x.get("tags") or {})}
+                                                 for name, x in (r.get("rds_snapshots") or {}).items()},
+                               # SSM.4: documents and the accounts they are
+                               # shared with ("all": public)
+                               "ssm_documents": {name: {"owner": x.get("owner", account),
+                                                        "shared_with": list(x.get("shared_with") or []),
+                                                        "tags": dict(x.get("tags") or {})}
+                                                 for name, x in (r.get("ssm_documents") or {}).items()}}
             if r.get("network_acls") is not None:
                 acls = {}
                 for aid, acl in r["network_acls"].items():

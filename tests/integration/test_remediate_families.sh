@@ -13,7 +13,8 @@ cat > "$TMP/hw.json" <<JSON
                               "S3.4": "auto", "S3.5": "auto", "CloudTrail.4": "auto",
                               "KMS.4": "auto", "EC2.1": "auto", "EC2.2": "auto",
                               "EC2.8": "auto", "GuardDuty.1": "auto",
-                              "RDS.2": "auto", "Lambda.1": "auto", "IAM.10": "auto"},
+                              "RDS.2": "auto", "Lambda.1": "auto", "IAM.10": "auto",
+                              "RDS.1": "auto", "SSM.4": "auto"},
                  "max_share": 1,
                  "password_policy": {"minimum_length": 16},
                  "external_id": "hw-remedy-1", "exclude_ous": ["ou-ab12-sand0001"]}}
@@ -337,6 +338,39 @@ ok "Lambda.1: only the public statements removed; narrowed, exempt, Sid-less and
 
 HWC="$HW --config $TMP/hw.json"
 ok "EC2.8: auto only with allow_disruptive_auto; HttpTokens required, hop limit and tags kept"
+
+# ---- RDS.1: "all" removed from who may restore a snapshot, nothing else
+S=arn:aws:rds:us-east-1:$P
+apply_control rds1 RDS.1
+contains "$TMP/rds1.out" "done              $P RDS.1 $S:snapshot:orders-snap: verified: DB snapshot orders-snap: not public"
+contains "$TMP/rds1.out" "done              $P RDS.1 $S:cluster-snapshot:orders-cluster-snap: verified: DB cluster snapshot orders-cluster-snap: not public"
+contains "$TMP/rds1.out" "already-compliant $P RDS.1 $S:snapshot:reports-snap: DB snapshot reports-snap: not public"
+contains "$TMP/rds1.out" "exempt            $P RDS.1 $S:snapshot:exempt-snap: tag hubwarden:exempt=public sample data, RISK-31"
+contains "$TMP/rds1.out" "gone              $P RDS.1 $S:snapshot:deleted-snap: DB snapshot deleted-snap no longer exists"
+contains "$TMP/rds1.out" "refused           $P RDS.1 $S:snapshot:rds:orders-db-2026-12-01-03-10: $S:snapshot:rds:orders-db-2026-12-01-03-10 is not the ARN of a manual RDS snapshot"
+cat > "$TMP/rds1.want" <<EOF
+/$P/regions/us-east-1/rds_snapshots/orders-cluster-snap/restore: <none> -> {}
+/$P/regions/us-east-1/rds_snapshots/orders-cluster-snap/restore/0: all -> <none>
+/$P/regions/us-east-1/rds_snapshots/orders-snap/restore/0: all -> 444444444444
+/$P/regions/us-east-1/rds_snapshots/orders-snap/restore/1: 444444444444 -> <none>
+EOF
+same rds1
+again rds1 RDS.1
+ok "RDS.1: all removed from restore, the account shared by id kept; private, exempt, deleted, automated untouched"
+
+# ---- SSM.4: the document no longer shared with All, accounts by id kept
+apply_control ssm4 SSM.4
+contains "$TMP/ssm4.out" "done              $P SSM.4 arn:aws:ssm:us-east-1:$P:document/Patch-Web-Fleet: verified: document Patch-Web-Fleet: not public"
+contains "$TMP/ssm4.out" "already-compliant $P SSM.4 arn:aws:ssm:us-east-1:$P:document/Internal-Runbook: document Internal-Runbook: not public"
+contains "$TMP/ssm4.out" "exempt            $P SSM.4 arn:aws:ssm:us-east-1:$P:document/Public-Howto: tag hubwarden:exempt=published runbook, RISK-40"
+contains "$TMP/ssm4.out" "gone              $P SSM.4 arn:aws:ssm:us-east-1:$P:document/Deleted-Doc: document Deleted-Doc no longer exists"
+cat > "$TMP/ssm4.want" <<EOF
+/$P/regions/us-east-1/ssm_documents/Patch-Web-Fleet/shared_with/0: all -> 444444444444
+/$P/regions/us-east-1/ssm_documents/Patch-Web-Fleet/shared_with/1: 444444444444 -> <none>
+EOF
+same ssm4
+again ssm4 SSM.4
+ok "SSM.4: public sharing removed, the account shared by id kept; private, exempt, deleted untouched"
 
 # ---- GuardDuty.1: a detector created where none is; a suspended one enabled
 apply_control gd1 GuardDuty.1

@@ -78,6 +78,8 @@ static void test_mode(void)
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("Lambda.1"), &hw_remedy_lambda_private);
     CU_ASSERT_TRUE(hw_remedy_disruptive(&hw_remedy_lambda_private, "Lambda.1"));
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("IAM.10"), &hw_remedy_iam_password_policy);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("RDS.1"), &hw_remedy_rds_snapshot_private);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("SSM.4"), &hw_remedy_ssm_document_private);
     CU_ASSERT_PTR_NULL(hw_remedy_family_for("EC2.99"));
     CU_ASSERT_PTR_NULL(hw_remedy_family_for(""));
 }

@@ -32,6 +32,8 @@ TYPES["GuardDuty.1"] = ("account", "AwsAccount")
 TYPES["RDS.2"] = ("rds", "AwsRdsDbInstance")
 TYPES["Lambda.1"] = ("lambda", "AwsLambdaFunction")
 TYPES["IAM.10"] = ("account", "AwsAccount")
+TYPES["RDS.1"] = ("rds", "AwsRdsDbSnapshot")
+TYPES["SSM.4"] = ("instance", "Other")
 # S3.5: existing statements, written by hand (odd spacing, an escape), that
 # the merge must keep byte for byte
 HAND_POLICY = ('{\n  "Version": "2012-10-17",\n  "Id": "web \\u00e9",\n  "Statement": [\n'
@@ -138,6 +140,18 @@ scenario = {
                                     "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}'}},
                 "public_access_block": None},
             "regions": {REGION: {"ebs_encryption_by_default": False,
+                # RDS.1: public manual snapshots (one of a cluster), one
+                # shared with an account only, one exempt
+                "rds_snapshots": {
+                "orders-snap": {"restore": ["all", "444444444444"], "tags": {"team": "shop"}},
+                "orders-cluster-snap": {"cluster": True, "restore": ["all"]},
+                "reports-snap": {"restore": ["444444444444"]},
+                "exempt-snap": {"restore": ["all"], "tags": {"hubwarden:exempt": "public sample data, RISK-31"}}},
+                # SSM.4: a public document, one shared by id, one exempt
+                "ssm_documents": {
+                "Patch-Web-Fleet": {"shared_with": ["all", "444444444444"]},
+                "Internal-Runbook": {"shared_with": ["444444444444"]},
+                "Public-Howto": {"shared_with": ["all"], "tags": {"hubwarden:exempt": "published runbook, RISK-40"}}},
                 "lambda_functions": {
                 "orders-api": {"statements": [FN_URL, S3_ANY, S3_OWN, PARTNER, ORG], "revision": 7,
                                "tags": {"team": "shop"}},
@@ -262,6 +276,11 @@ scenario["securityhub"]["findings"] = [
     finding(P, "RDS.2", "arn:aws:rds:%s:%s:db:%s" % (REGION, P, d)) for d in ("orders-db", "reports-db", "partner-db", "old-db")] + [
     finding(P, "Lambda.1", "arn:aws:lambda:%s:%s:function:%s" % (REGION, P, f)) for f in (
         "orders-api", "private-fn", "no-policy-fn", "exempt-fn", "no-sid-fn", "deleted-fn")] + [
-    finding("444444444444", "IAM.10", "AWS::::Account:444444444444")]
+    finding("444444444444", "IAM.10", "AWS::::Account:444444444444")] + [
+    finding(P, "RDS.1", "arn:aws:rds:%s:%s:%s" % (REGION, P, x)) for x in (
+        "snapshot:orders-snap", "cluster-snapshot:orders-cluster-snap", "snapshot:reports-snap",
+        "snapshot:exempt-snap", "snapshot:deleted-snap", "snapshot:rds:orders-db-2026-12-01-03-10")] + [
+    finding(P, "SSM.4", "arn:aws:ssm:%s:%s:document/%s" % (REGION, P, d)) for d in (
+        "Patch-Web-Fleet", "Internal-Runbook", "Public-Howto", "Deleted-Doc")]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
