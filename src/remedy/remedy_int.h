@@ -41,4 +41,17 @@ int rx_sg_rules(hw_aws_client *c, const hw_remedy_target *t, const char *g,
 /* Adds "s" to a JSON array of calls (printf-style). */
 void rx_call(cJSON *calls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Security Hub workflow for findings in batches (workflow.c): items of one
+ * plan and status share a BatchUpdateFindings call (at most 100) and a
+ * note naming each of their action ids; done(arg, index, ok, note, error)
+ * per item, in any order (a non-zero return stops with that error). */
+typedef struct rx_wf_item {
+    const char *action_id, *plan_id, *finding_id, *product_arn;
+    const char *status; /* RESOLVED, NOTIFIED, SUPPRESSED */
+} rx_wf_item;
+typedef int (*rx_wf_done)(void *arg, size_t i, int ok, const char *note, const char *error,
+                          hw_err *e);
+int rx_workflow_batches(hw_aws_client *c, const hw_aws_ctx *ctx, const rx_wf_item *items,
+                        size_t n, rx_wf_done done, void *arg, hw_err *e);
+
 #endif
