@@ -46,6 +46,11 @@ int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_a
         cJSON_Delete(st0);
         return HW_OK;
     }
+    /* resource tags (remediation.include_tags / exclude_tags), read from
+     * the real resource like the exemption tag, which wins over them */
+    if (verdict == HW_RV_FAILING && fam->tagged &&
+        !hw_remedy_tag_scope(cfg, st0, found, sizeof found))
+        verdict = HW_RV_OUT_OF_SCOPE;
     *before = print_state(st0);
     if (verdict != HW_RV_FAILING) {
         *state = hw_remedy_verdict_name(verdict);
@@ -252,6 +257,8 @@ static void count(hw_apply_stats *s, const char *state)
         s->exempt++;
     else if (strcmp(state, "refused") == 0)
         s->refused++;
+    else if (strcmp(state, "out-of-scope") == 0)
+        s->out_of_scope++;
     else if (strcmp(state, "dropped") == 0 || strcmp(state, "expired") == 0)
         s->dropped++;
     else

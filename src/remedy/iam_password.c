@@ -251,5 +251,5 @@ static const char *const perms[] = { "iam:GetAccountPasswordPolicy",
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_iam_password_policy = {
-    "iam-password-policy", controls, none, perms, pw_calls, pw_read, pw_fix,
+    "iam-password-policy", controls, none, perms, pw_calls, pw_read, pw_fix, 0,
 };

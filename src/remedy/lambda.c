@@ -139,6 +139,8 @@ static int lambda_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **stat
         {
             const cJSON *k = cJSON_GetObjectItemCaseSensitive(tag, "Key");
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(tag, "Value");
+            if (cJSON_IsString(k))
+                rx_tag(t, *state, k->valuestring, cJSON_IsString(v) ? v->valuestring : "");
             if (cJSON_IsString(k) && strcmp(k->valuestring, t->exemption_tag) == 0) {
                 const char *val = cJSON_IsString(v) ? v->valuestring : "";
                 cJSON_AddStringToObject(*state, "ExemptionTag", val);
@@ -273,5 +275,5 @@ static const char *const perms[] = { "tag:GetResources", "lambda:GetPolicy",
 
 const hw_remedy_family hw_remedy_lambda_private = {
     "lambda-remove-public-access", controls, disruptive, perms, lambda_calls, lambda_read,
-    lambda_fix,
+    lambda_fix, 1,
 };

@@ -112,6 +112,7 @@ static int snap_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state,
     for (xmlNodePtr tg = tags ? rx_next(tags->children, "Tag") : NULL; tg;
          tg = rx_next(tg->next, "Tag")) {
         const char *key = rx_text(tg->children, "Key");
+        rx_tag(t, *state, key, rx_text(tg->children, "Value"));
         if (key && strcmp(key, t->exemption_tag) == 0) {
             const char *v = rx_text(tg->children, "Value");
             cJSON_AddStringToObject(*state, "ExemptionTag", v ? v : "");
@@ -180,5 +181,5 @@ static const char *const perms[] = { "rds:DescribeDBSnapshots",
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_rds_snapshot_private = {
-    "rds-make-snapshot-private", controls, none, perms, snap_calls, snap_read, snap_fix,
+    "rds-make-snapshot-private", controls, none, perms, snap_calls, snap_read, snap_fix, 1,
 };

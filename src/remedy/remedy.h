@@ -45,7 +45,8 @@ enum hw_remedy_verdict {
     HW_RV_COMPLIANT,   /* already compliant (fixed by hand, or meanwhile) */
     HW_RV_GONE,        /* the resource no longer exists */
     HW_RV_EXEMPT,      /* carries the exemption tag (why: its value) */
-    HW_RV_REFUSED      /* the real state contradicts the finding */
+    HW_RV_REFUSED,     /* the real state contradicts the finding */
+    HW_RV_OUT_OF_SCOPE /* its tags put it outside remediation.include_tags / exclude_tags */
 };
 const char *hw_remedy_verdict_name(int verdict);
 
@@ -73,6 +74,9 @@ typedef struct hw_remedy_family {
     /* Makes the smallest change that fixes the control, given the state
      * read just before. */
     int (*fix)(hw_aws_client *c, const hw_remedy_target *t, const struct cJSON *state, hw_err *e);
+    /* 1: its resources carry tags, read by `read` (remediation.include_tags
+     * and exclude_tags apply); 0: an account- or region-wide setting */
+    int tagged;
 } hw_remedy_family;
 
 extern const hw_remedy_family hw_remedy_s3_bucket_pab;  /* S3.8 ... (s3.c) */
@@ -144,6 +148,13 @@ int hw_remedy_policy_in_scope(const hw_remedy_policy *p, const char *account, co
                               char *why, size_t whylen);
 /* 1 when the account is a member of the Organization. */
 int hw_remedy_policy_in_org(const hw_remedy_policy *p, const char *account);
+/* Tag scope of a resource read by a tagged family: 1 when its state (with
+ * the "ScopeTags" rx_tag() noted) passes remediation.exclude_tags and
+ * include_tags (an empty list passes), else 0 and why names the tag or
+ * the list. */
+int hw_remedy_tag_scope(const hw_config *cfg, const struct cJSON *state, char *why, size_t whylen);
+/* Whether tag (key, value) matches an entry ("Key" or "Key=Value") of list. */
+int hw_remedy_tag_listed(char *const *list, size_t n, const char *key, const char *value);
 /* Circuit breaker: how many of a control's `total` resources in one
  * account one run may change (max_share of them, but always at least 1). */
 unsigned hw_remedy_breaker_allow(double max_share, unsigned total);
@@ -295,6 +306,7 @@ int hw_remedy_suppress_apply(hw_store *st, hw_aws_client *c, const hw_aws_ctx *c
 
 typedef struct hw_apply_stats {
     size_t run, done, compliant, gone, exempt, refused, failed, dropped;
+    size_t out_of_scope; /* by resource tags */
 } hw_apply_stats;
 
 /* Called after each action with its final row (for printing). */

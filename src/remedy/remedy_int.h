@@ -38,6 +38,12 @@ int rx_bucket_head(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, i
  * the call's error. */
 int rx_sg_rules(hw_aws_client *c, const hw_remedy_target *t, const char *g,
                 void (*each)(void *arg, xmlNodePtr item), void *arg, hw_err *e);
+/* One tag read from the real resource (key, value; NULL value: ""): when
+ * it matches an entry of remediation.include_tags or exclude_tags, state
+ * records it under "ScopeTags" ({"include": ["k=v"], "exclude": [...]})
+ * for hw_remedy_tag_scope().  Every family that reads tags calls it for
+ * each tag, beside its exemption-tag check. */
+void rx_tag(const hw_remedy_target *t, cJSON *state, const char *key, const char *value);
 /* Adds "s" to a JSON array of calls (printf-style). */
 void rx_call(cJSON *calls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

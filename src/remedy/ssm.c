@@ -88,6 +88,8 @@ static int ssm_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, 
     {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(tag, "Key");
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(tag, "Value");
+        if (cJSON_IsString(k))
+            rx_tag(t, *state, k->valuestring, cJSON_IsString(v) ? v->valuestring : "");
         if (cJSON_IsString(k) && strcmp(k->valuestring, t->exemption_tag) == 0) {
             const char *val = cJSON_IsString(v) ? v->valuestring : "";
             cJSON_AddStringToObject(*state, "ExemptionTag", val);
@@ -144,5 +146,5 @@ static const char *const perms[] = { "ssm:ListTagsForResource", "ssm:DescribeDoc
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_ssm_document_private = {
-    "ssm-make-document-private", controls, none, perms, ssm_calls, ssm_read, ssm_fix,
+    "ssm-make-document-private", controls, none, perms, ssm_calls, ssm_read, ssm_fix, 1,
 };

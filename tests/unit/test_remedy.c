@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "remedy/remedy.h"
+#include "remedy/remedy_int.h"
 
 static hw_config *cfg_of(const char *json)
 {
@@ -114,6 +114,47 @@ static void test_lambda_public(void)
     CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::1:root\"}}"));
     CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"events.amazonaws.com\"}}"));
     CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\"}"));
+}
+
+/* remediation.include_tags / exclude_tags: entries match a key, or a key
+ * and its value; exclusion wins; no list, no effect */
+static void test_tag_scope(void)
+{
+    char *l[] = { "team", "env=prod", "a=b=c" };
+    CU_ASSERT_TRUE(hw_remedy_tag_listed(l, 3, "team", "web"));
+    CU_ASSERT_TRUE(hw_remedy_tag_listed(l, 3, "team", ""));
+    CU_ASSERT_TRUE(hw_remedy_tag_listed(l, 3, "env", "prod"));
+    CU_ASSERT_FALSE(hw_remedy_tag_listed(l, 3, "env", "production"));
+    CU_ASSERT_FALSE(hw_remedy_tag_listed(l, 3, "envx", "prod"));
+    CU_ASSERT_FALSE(hw_remedy_tag_listed(l, 3, "te", "x"));
+    CU_ASSERT_TRUE(hw_remedy_tag_listed(l, 3, "a", "b=c")); /* the first = splits */
+    hw_config *c = cfg_of("{\"remediation\": {\"include_tags\": [\"team=shop\"],"
+                          " \"exclude_tags\": [\"legacy\"]}}");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    hw_remedy_target t = { "333333333333", "us-east-1", "S3.8", "arn:aws:s3:::b", "hubwarden:exempt",
+                           NULL, c };
+    char why[256];
+    cJSON *st = cJSON_CreateObject();
+    CU_ASSERT_FALSE(hw_remedy_tag_scope(c, st, why, sizeof why)); /* no tag: not included */
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "no tag of remediation.include_tags (team=shop)"));
+    rx_tag(&t, st, "team", "web");
+    CU_ASSERT_FALSE(hw_remedy_tag_scope(c, st, why, sizeof why));
+    rx_tag(&t, st, "team", "shop");
+    CU_ASSERT_TRUE(hw_remedy_tag_scope(c, st, why, sizeof why));
+    rx_tag(&t, st, "legacy", "1");
+    CU_ASSERT_FALSE(hw_remedy_tag_scope(c, st, why, sizeof why)); /* exclusion wins */
+    CU_ASSERT_STRING_EQUAL(why, "tag legacy=1 is in remediation.exclude_tags");
+    cJSON_Delete(st);
+    hw_config_free(c);
+    /* no lists: every resource is in scope, and nothing is noted */
+    c = cfg_of("{}");
+    t.cfg = c;
+    st = cJSON_CreateObject();
+    rx_tag(&t, st, "team", "shop");
+    CU_ASSERT_PTR_NULL(cJSON_GetObjectItemCaseSensitive(st, "ScopeTags"));
+    CU_ASSERT_TRUE(hw_remedy_tag_scope(c, st, why, sizeof why));
+    cJSON_Delete(st);
+    hw_config_free(c);
 }
 
 static void test_scope(void)
@@ -605,6 +646,7 @@ int test_remedy_register(void)
         !CU_add_test(s, "offending rules and stale keys", test_families) ||
         !CU_add_test(s, "plans in a store: skips, limits, breaker, approvals", test_plan_store) ||
         !CU_add_test(s, "Lambda.1: public function policy statements", test_lambda_public) ||
+        !CU_add_test(s, "scope by resource tags", test_tag_scope) ||
         !CU_add_test(s, "families agree with controls/remediations.xml", test_controls_data))
         return -1;
     return 0;
