@@ -126,17 +126,32 @@ int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
 
 struct cand {
     char *id, *product_arn, *account, *region, *control;
-    char resource[2048];
+    char *resource;  /* "" until the trust check found it (malloc'd, or the static "") */
     int64_t updated_at;
     int trusted;
     char *untrusted_reason;
     const hw_remedy_family *fam;
     int mode;
-    char why[512];  /* approval reason, or the skip reason */
+    char *why;      /* approval reason, or the skip reason (malloc'd, or the static "") */
     int skip;
     int gd;         /* a GuardDuty finding: its playbook is decided from the raw ASFF */
     int ignore;     /* no playbook answers it, or the policy leaves it off: not listed */
 };
+
+/* Candidates are many (a plan reads every failing finding): their
+ * resource and reason are sized to fit, "" shared until set. */
+static char empty[1] = "";
+
+static int set_str(char **dst, const char *s)
+{
+    char *d = *s ? hw_strdup(s) : empty;
+    if (!d)
+        return -1;
+    if (*dst != empty)
+        free(*dst);
+    *dst = d;
+    return 0;
+}
 
 struct collect {
     const hw_remedy_policy *p;
@@ -162,6 +177,7 @@ static struct cand *push_cand(struct collect *c, const hw_finding_row *f, const 
     }
     struct cand *k = &c->v[c->n++];
     memset(k, 0, sizeof *k);
+    k->resource = k->why = empty;
     k->id = hw_strdup(f->id);
     k->product_arn = hw_strdup(f->product_arn);
     k->account = hw_strdup(f->account_id);
@@ -199,7 +215,10 @@ static int collect_cb(void *arg, const hw_finding_row *f)
         return 1;
     k->fam = fam;
     k->mode = mode;
-    snprintf(k->why, sizeof k->why, "%s", why);
+    if (set_str(&k->why, why) != 0) {
+        c->oom = 1;
+        return 1;
+    }
     return 0;
 }
 
@@ -227,6 +246,10 @@ static void cands_free(struct cand *v, size_t n)
         free(v[i].region);
         free(v[i].control);
         free(v[i].untrusted_reason);
+        if (v[i].resource != empty)
+            free(v[i].resource);
+        if (v[i].why != empty)
+            free(v[i].why);
     }
     free(v);
 }
@@ -235,10 +258,13 @@ __attribute__((format(printf, 2, 3)))
 static void skip(struct cand *k, const char *fmt, ...)
 {
     va_list ap;
+    char buf[512];
     va_start(ap, fmt);
     k->skip = 1;
-    vsnprintf(k->why, sizeof k->why, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    if (set_str(&k->why, buf) != 0) /* out of memory: the old reason stays, the skip holds */
+        return;
 }
 
 /*
@@ -407,10 +433,13 @@ static int check_trust(hw_store *st, const hw_remedy_policy *p, struct cand *k, 
     f.control_id = k->control;
     f.trusted = k->trusted;
     f.untrusted_reason = k->untrusted_reason;
-    char why[512];
-    if (!hw_remedy_trust(&f, raw, len, p, k->resource, sizeof k->resource, why, sizeof why))
-        skip(k, "%s", why);
+    char why[512], res[2048];
+    int ok = hw_remedy_trust(&f, raw, len, p, res, sizeof res, why, sizeof why);
     free(raw);
+    if (set_str(&k->resource, res) != 0)
+        return hw_err_set(e, HW_ENOMEM, "out of memory planning");
+    if (!ok)
+        skip(k, "%s", why);
     return HW_OK;
 }
 
@@ -431,11 +460,12 @@ static int check_playbook(hw_store *st, const hw_remedy_policy *p, const hw_reme
     f.control_id = "";
     f.trusted = k->trusted;
     f.untrusted_reason = k->untrusted_reason;
-    char why[512];
+    char why[512], res[2048];
     const hw_remedy_playbook *pb = NULL;
-    int ok = hw_remedy_playbook_trust(&f, raw, len, p, &pb, k->resource, sizeof k->resource, why,
-                                      sizeof why);
+    int ok = hw_remedy_playbook_trust(&f, raw, len, p, &pb, res, sizeof res, why, sizeof why);
     free(raw);
+    if (set_str(&k->resource, res) != 0)
+        return hw_err_set(e, HW_ENOMEM, "out of memory planning");
     if (!pb || (flt && flt->control && strcmp(flt->control, pb->name) != 0)) {
         k->skip = k->ignore = 1;
         return HW_OK;
@@ -452,9 +482,12 @@ static int check_playbook(hw_store *st, const hw_remedy_policy *p, const hw_reme
         k->skip = k->ignore = 1;
         return HW_OK;
     }
-    if (k->mode == HW_REMEDY_APPROVAL)
-        snprintf(k->why, sizeof k->why, "playbook %s needs approval (remediation.playbooks)",
-                 name);
+    if (k->mode == HW_REMEDY_APPROVAL) {
+        char buf[160];
+        snprintf(buf, sizeof buf, "playbook %s needs approval (remediation.playbooks)", name);
+        if (set_str(&k->why, buf) != 0)
+            return hw_err_set(e, HW_ENOMEM, "out of memory planning");
+    }
     if (!ok)
         skip(k, "%s", why);
     return HW_OK;

@@ -361,10 +361,21 @@ class State:
 
     # ---------------------------------------------------------- rate limit
     def rate_limit(self, key, caller, region, limits):
+        """A token bucket per limit, account and region.  A limit is named
+        by its operation ("securityhub.GetFindings"), or shared by the
+        operations it lists ({"operations": [...]}: EC2's categories of
+        actions); "error": [code, status] is the throttling error to send
+        (default TooManyRequestsException, 429)."""
         lim = limits.get(key)
+        name = key
+        if not lim:
+            for n, l in limits.items():
+                if key in (l.get("operations") or ()):
+                    lim, name = l, n
+                    break
         if not lim or caller is None:
             return
-        bucket_key = (key, caller.account, region)
+        bucket_key = (name, caller.account, region)
         with self.lock:
             if not hasattr(self, "buckets_"):
                 self.buckets_ = {}
@@ -373,8 +384,8 @@ class State:
             tokens = min(float(lim["burst"]), tokens + (t - last) * float(lim["rate"]))
             if tokens < 1.0:
                 self.buckets_[bucket_key] = (tokens, t)
-                code = "TooManyRequestsException"
-                raise ApiError(code, "Rate exceeded", 429)
+                code, status = lim.get("error") or ("TooManyRequestsException", 429)
+                raise ApiError(code, "Rate exceeded", int(status))
             self.buckets_[bucket_key] = (tokens - 1.0, t)
 
     # ------------------------------------------------------------ findings
