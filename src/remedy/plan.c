@@ -639,6 +639,19 @@ fail:
     return e->kind;
 }
 
+/* Whether any risk acceptance is in force now: when none is (the usual
+ * night), the two lookups per candidate are skipped. */
+struct any_exc {
+    int64_t now;
+    int n;
+};
+static int any_exc_cb(void *arg, const hw_exception_row *x)
+{
+    struct any_exc *a = arg;
+    a->n += !x->revoked && x->created_at <= a->now && x->expires_at > a->now;
+    return 0;
+}
+
 int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remedy_filter *flt,
                          const char *actor, char plan_id[64], hw_plan_stats *stats, hw_err *e)
 {
@@ -680,6 +693,14 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         rc = e->kind;
     if (rc == HW_OK && opens.oom)
         rc = hw_err_set(e, HW_ENOMEM, "out of memory reading open actions");
+    struct any_exc ax = { hw_now(), 0 };
+    if (rc == HW_OK && hw_store_exceptions(st, any_exc_cb, &ax, e) != HW_OK)
+        rc = e->kind;
+    /* one transaction for the checks and the plan: sqlite takes its locks
+     * once, not for every raw finding read */
+    int in_tx = 0;
+    if (rc == HW_OK && (rc = hw_store_begin(st, e)) == HW_OK)
+        in_tx = 1;
     for (size_t i = 0; rc == HW_OK && i < c.n; i++) {
         struct cand *k = &c.v[i];
         char why[512];
@@ -692,8 +713,8 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             continue;
         }
         int excepted = 0;
-        if ((rc = hw_store_exception_active(st, k->account, k->control, hw_now(), &excepted, e)) !=
-            HW_OK)
+        if (ax.n && (rc = hw_store_exception_active(st, k->account, k->control, hw_now(),
+                                                    &excepted, e)) != HW_OK)
             break;
         if (excepted) {
             skip(k, "excepted: an unexpired risk acceptance covers %s in account %s", k->control,
@@ -702,8 +723,8 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         }
         /* the finding's own, or its resource's, risk acceptance */
         int64_t xid = 0;
-        if ((rc = hw_store_exception_covering(st, k->account, k->control, k->id, k->resource,
-                                              hw_now(), &xid, e)) != HW_OK)
+        if (ax.n && (rc = hw_store_exception_covering(st, k->account, k->control, k->id,
+                                                      k->resource, hw_now(), &xid, e)) != HW_OK)
             break;
         if (xid) {
             skip(k, "excepted: risk acceptance %lld covers this finding or resource",
@@ -741,14 +762,15 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         if (apply_breaker(c.v, c.n, &t, cfg->remediation.max_share) != 0 ||
             apply_limits(c.v, c.n, cfg) != 0)
             rc = hw_err_set(e, HW_ENOMEM, "out of memory planning");
-        if (rc == HW_OK && (rc = hw_store_begin(st, e)) == HW_OK) {
+        if (rc == HW_OK)
             rc = write_plan(st, c.v, c.n, actor, plan_id, stats, cfg->remediation.exemption_tag,
                             cfg, e);
-            if (rc == HW_OK)
-                rc = hw_store_commit(st, e);
-            else
-                hw_store_rollback(st);
-        }
+    }
+    if (in_tx) {
+        if (rc == HW_OK)
+            rc = hw_store_commit(st, e);
+        else
+            hw_store_rollback(st);
     }
     cands_free(c.v, c.n);
     counter_free(&t.c);
