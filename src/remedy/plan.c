@@ -6,6 +6,7 @@
  * policy leaves off (or without a remediation) are only counted.
  */
 #include "remedy/remedy.h"
+#include "scan/jsonlex.h"
 
 #include <cJSON.h>
 #include <stdarg.h>
@@ -53,10 +54,114 @@ int hw_remedy_resource_account(const char *resource, const char *partition, char
     return 0;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
+/*
+ * The fields trust needs, read from the raw ASFF with the scan module's
+ * allocation-free lexer (a plan reads every failing finding: building a
+ * cJSON tree of each was a quarter of a plan's time).  As cJSON's lookups
+ * did, the first occurrence of a key counts, and a value that is not a
+ * string reads as "".  A string too long for its field, or holding a NUL,
+ * reads as UNUSABLE, which equals nothing trust compares it with.
+ */
+#define UNUSABLE "(unusable)"
+enum { F_PRODUCT, F_GENERATOR, F_ACCOUNT, F_RECORD, F_COMP_STATUS, F_COMP_CONTROL, F_WORKFLOW,
+       F_RESOURCE, F_N };
+struct trust_fields {
+    char v[F_N][2048];
+    unsigned char seen[F_N];
+    int level;        /* 0 top, 1 Compliance, 2 Workflow, 3 Resources, 4 Resources[0] */
+    unsigned entered; /* the containers met (bit = level) */
+    int index;        /* elements of Resources met */
+};
+
+static int take_string(hw_jlex *L, struct trust_fields *t, int f)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : "";
+    if (*L->p != '"' || t->seen[f]) {
+        t->seen[f] = 1;
+        return hw_jlex_skip(L);
+    }
+    t->seen[f] = 1;
+    size_t n = 0;
+    int flags = 0;
+    size_t cap = f == F_RESOURCE ? sizeof t->v[f] - 1 : 255;
+    if (hw_jlex_string(L, t->v[f], cap, &n, &flags) < 0)
+        return -1;
+    if (flags & (HW_JSTR_NUL | HW_JSTR_LONG))
+        snprintf(t->v[f], sizeof t->v[f], "%s", UNUSABLE);
+    return 0;
+}
+
+static int key_is(const char *key, size_t keylen, const char *want)
+{
+    return key && keylen == strlen(want) && memcmp(key, want, keylen) == 0;
+}
+
+static int trust_item(hw_jlex *L, void *arg, const char *key, size_t keylen)
+{
+    struct trust_fields *t = arg;
+    hw_jlex_ws(L);
+    int level = t->level;
+    if (level == 0) {
+        static const struct { const char *k; int f; } top[] = {
+            { "ProductArn", F_PRODUCT }, { "GeneratorId", F_GENERATOR },
+            { "AwsAccountId", F_ACCOUNT }, { "RecordState", F_RECORD } };
+        for (size_t i = 0; i < HW_ARRAY_LEN(top); i++)
+            if (key_is(key, keylen, top[i].k))
+                return take_string(L, t, top[i].f);
+        int sub = key_is(key, keylen, "Compliance") ? 1 : key_is(key, keylen, "Workflow") ? 2
+                  : key_is(key, keylen, "Resources") ? 3 : 0;
+        unsigned bit = 1u << sub;
+        /* only the first of each key counts, as with cJSON's lookups; a
+         * value of another type is skipped */
+        if (!sub || (t->entered & bit) || *L->p != (sub == 3 ? '[' : '{')) {
+            if (sub)
+                t->entered |= bit;
+            return hw_jlex_skip(L);
+        }
+        t->entered |= bit;
+        t->level = sub;
+        int rc = hw_jlex_container(L, trust_item, t);
+        t->level = 0;
+        return rc;
+    }
+    if (level == 1) {
+        if (key_is(key, keylen, "Status"))
+            return take_string(L, t, F_COMP_STATUS);
+        if (key_is(key, keylen, "SecurityControlId"))
+            return take_string(L, t, F_COMP_CONTROL);
+        return hw_jlex_skip(L);
+    }
+    if (level == 2)
+        return key_is(key, keylen, "Status") ? take_string(L, t, F_WORKFLOW) : hw_jlex_skip(L);
+    if (level == 3) { /* an element of Resources: only the first, an object */
+        int first = t->index == 0;
+        t->index++;
+        if (!first || *L->p != '{')
+            return hw_jlex_skip(L);
+        t->level = 4;
+        int rc = hw_jlex_container(L, trust_item, t);
+        t->level = 3;
+        return rc;
+    }
+    /* level 4: the first resource */
+    return key_is(key, keylen, "Id") ? take_string(L, t, F_RESOURCE) : hw_jlex_skip(L);
+}
+
+/* 0 with the fields, or -1 when raw is not one JSON object. */
+static int trust_read(const char *raw, size_t rawlen, struct trust_fields *t)
+{
+    memset(t->seen, 0, sizeof t->seen);
+    for (int i = 0; i < F_N; i++)
+        t->v[i][0] = '\0';
+    t->level = 0;
+    t->entered = 0;
+    t->index = 0;
+    hw_jlex L;
+    hw_jlex_init(&L, raw ? raw : "", raw ? rawlen : 0);
+    hw_jlex_ws(&L);
+    if (L.p >= L.end || *L.p != '{' || hw_jlex_container(&L, trust_item, t) < 0)
+        return -1;
+    hw_jlex_ws(&L);
+    return L.p == L.end ? 0 : -1;
 }
 
 int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
@@ -68,9 +173,9 @@ int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
         snprintf(why, whylen, "untrusted: %s", f->untrusted_reason ? f->untrusted_reason : "");
         return 0;
     }
-    cJSON *j = cJSON_ParseWithLength(raw, rawlen);
-    if (!cJSON_IsObject(j)) {
-        cJSON_Delete(j);
+    struct trust_fields *t = malloc(sizeof *t);
+    if (!t || trust_read(raw, rawlen, t) != 0) {
+        free(t);
         snprintf(why, whylen, "untrusted: the stored finding is not a JSON object");
         return 0;
     }
@@ -79,17 +184,14 @@ int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
     char want[256];
     snprintf(want, sizeof want, "arn:%s:securityhub:%s::product/aws/securityhub", partition,
              f->region);
-    const char *product = jstr(j, "ProductArn"), *gen = jstr(j, "GeneratorId");
-    const char *acct = jstr(j, "AwsAccountId");
-    const cJSON *comp = cJSON_GetObjectItemCaseSensitive(j, "Compliance");
-    const cJSON *wf = cJSON_GetObjectItemCaseSensitive(j, "Workflow");
-    const cJSON *res = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "Resources"), 0);
-    const char *rid = jstr(res, "Id");
+    const char *product = t->v[F_PRODUCT], *gen = t->v[F_GENERATOR];
+    const char *acct = t->v[F_ACCOUNT];
+    const char *rid = t->v[F_RESOURCE];
     char gen_want[96], racct[16];
     snprintf(gen_want, sizeof gen_want, "security-control/%s", f->control_id);
     int gen_ok = strcmp(gen, gen_want) == 0 ||
                  (!hw_starts_with(gen, "security-control/") && *gen &&
-                  strcmp(jstr(comp, "SecurityControlId"), f->control_id) == 0);
+                  strcmp(t->v[F_COMP_CONTROL], f->control_id) == 0);
     if (strcmp(product, want) != 0)
         snprintf(why, whylen, "untrusted: product %.200s is not Security Hub's own in %.40s",
                  product, f->region);
@@ -99,7 +201,7 @@ int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
     else if (strcmp(acct, f->account_id) != 0)
         snprintf(why, whylen, "untrusted: AwsAccountId %.20s differs from the stored %s", acct,
                  f->account_id);
-    else if (!*rid || strlen(rid) >= reslen)
+    else if (!*rid || strlen(rid) >= reslen || strcmp(rid, UNUSABLE) == 0)
         snprintf(why, whylen, "untrusted: no usable resource id");
     else if (hw_remedy_resource_account(rid, partition, racct) != 0)
         snprintf(why, whylen, "untrusted: resource %.300s is not an ARN of partition %s", rid,
@@ -109,16 +211,15 @@ int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
                  racct, acct);
     else if (!hw_remedy_policy_in_org(p, acct))
         snprintf(why, whylen, "untrusted: account %s is not in the Organization", acct);
-    else if (strcmp(jstr(wf, "Status"), "SUPPRESSED") == 0)
+    else if (strcmp(t->v[F_WORKFLOW], "SUPPRESSED") == 0)
         snprintf(why, whylen, "suppressed: workflow status SUPPRESSED");
-    else if (strcmp(jstr(comp, "Status"), "FAILED") != 0 ||
-             strcmp(jstr(j, "RecordState"), "ARCHIVED") == 0)
+    else if (strcmp(t->v[F_COMP_STATUS], "FAILED") != 0 || strcmp(t->v[F_RECORD], "ARCHIVED") == 0)
         snprintf(why, whylen, "not failed: the stored finding is not FAILED and ACTIVE");
     else {
         snprintf(resource, reslen, "%s", rid);
         ok = 1;
     }
-    cJSON_Delete(j);
+    free(t);
     return ok;
 }
 

@@ -323,6 +323,76 @@ static void test_trust(void)
     char res[64];
     CU_ASSERT_FALSE(hw_remedy_trust(&f, "[1,2", 4, &p, res, sizeof res, why, sizeof why));
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "not a JSON object"));
+    CU_ASSERT_FALSE(hw_remedy_trust(&f, "{} x", 4, &p, res, sizeof res, why, sizeof why));
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "not a JSON object"));
+}
+
+/* Trust reads the raw finding's fields as cJSON's lookups did (the first
+ * of a repeated key, "" for a value that is not a string), and a string
+ * holding a NUL or too long for its field equals nothing. */
+static int trust_raw(const char *raw, char *why, size_t n)
+{
+    hw_config *c = hw_config_defaults();
+    hw_remedy_policy p;
+    hw_err e;
+    hw_remedy_policy_init(&p, c, NULL, &e);
+    hw_remedy_policy_add_account(&p, "333333333333", "r-ab12", 1, &e);
+    hw_finding_row f = { 0 };
+    f.id = "f-1";
+    f.product_arn = SH;
+    f.account_id = "333333333333";
+    f.region = "us-east-1";
+    f.control_id = "EC2.19";
+    f.trusted = 1;
+    char res[2048];
+    int ok = hw_remedy_trust(&f, raw, strlen(raw), &p, res, sizeof res, why, n);
+    hw_remedy_policy_free(&p);
+    hw_config_free(c);
+    return ok;
+}
+
+static void test_trust_fields(void)
+{
+    char why[512];
+    const char *tail = ", \"GeneratorId\": \"security-control/EC2.19\", \"AwsAccountId\": "
+                       "\"333333333333\", \"Resources\": [{\"Id\": \"arn:aws:ec2:us-east-1:"
+                       "333333333333:security-group/sg-1\"}], \"Compliance\": {\"Status\": "
+                       "\"FAILED\"}, \"Workflow\": {\"Status\": \"NEW\"}}";
+    char *raw = hw_asprintf("{\"ProductArn\": \"%s\"%s", SH, tail);
+    CU_ASSERT_TRUE(trust_raw(raw, why, sizeof why));
+    free(raw);
+    /* the first ProductArn counts, not a later one */
+    raw = hw_asprintf("{\"ProductArn\": \"arn:aws:securityhub:us-east-1:9:product/9/x\", "
+                      "\"ProductArn\": \"%s\"%s", SH, tail);
+    CU_ASSERT_FALSE(trust_raw(raw, why, sizeof why));
+    free(raw);
+    /* Security Hub's ARN followed by \u0000 and more: not Security Hub's */
+    raw = hw_asprintf("{\"ProductArn\": \"%s\\u0000x\"%s", SH, tail);
+    CU_ASSERT_FALSE(trust_raw(raw, why, sizeof why));
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "is not Security Hub's own"));
+    free(raw);
+    /* too long for the field: not a prefix match */
+    char longarn[400];
+    snprintf(longarn, sizeof longarn, "%s%0300d", SH, 0);
+    raw = hw_asprintf("{\"ProductArn\": \"%s\"%s", longarn, tail);
+    CU_ASSERT_FALSE(trust_raw(raw, why, sizeof why));
+    free(raw);
+    /* a later Workflow object does not hide the first; a SUPPRESSED one wins */
+    raw = hw_asprintf("{\"ProductArn\": \"%s\", \"Workflow\": {\"Status\": \"SUPPRESSED\"}%s", SH,
+                      tail);
+    CU_ASSERT_FALSE(trust_raw(raw, why, sizeof why));
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "SUPPRESSED"));
+    free(raw);
+    /* a ProductArn that is not a string reads as "" */
+    raw = hw_asprintf("{\"ProductArn\": [\"%s\"]%s", SH, tail);
+    CU_ASSERT_FALSE(trust_raw(raw, why, sizeof why));
+    free(raw);
+    /* broken JSON after the fields trust needs: not a JSON object */
+    raw = hw_asprintf("{\"ProductArn\": \"%s\"%s", SH, tail);
+    raw[strlen(raw) - 1] = ',';
+    CU_ASSERT_FALSE(trust_raw(raw, why, sizeof why));
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "not a JSON object"));
+    free(raw);
 }
 
 static void test_families(void)
@@ -647,6 +717,7 @@ int test_remedy_register(void)
         !CU_add_test(s, "plans in a store: skips, limits, breaker, approvals", test_plan_store) ||
         !CU_add_test(s, "Lambda.1: public function policy statements", test_lambda_public) ||
         !CU_add_test(s, "scope by resource tags", test_tag_scope) ||
+        !CU_add_test(s, "trust reads the raw finding's fields", test_trust_fields) ||
         !CU_add_test(s, "families agree with controls/remediations.xml", test_controls_data))
         return -1;
     return 0;
