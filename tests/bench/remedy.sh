@@ -64,7 +64,7 @@ cat > "$B/remedy-plan.json" <<JSON
  "playbooks": {"ec2-compromise": "auto", "iam-credential-exposure": "auto", "s3-exposure": "auto",
                "malicious-ip": "auto"}}}
 JSON
-printf '%5s %9s %11s   %s\n' run "wall s" "peak RSS" "plan"
+printf '%5s %9s %8s %11s   %s\n' run "wall s" "CPU s" "peak RSS" "plan"
 for i in 1 2 3; do
     cp "$db" "$B/remedy-plan.db"
     rm -f "$B/remedy-plan.db-wal" "$B/remedy-plan.db-shm"
@@ -74,7 +74,7 @@ import json, re, sys
 m = json.load(open(sys.argv[1]))
 out = open(sys.argv[2]).read()
 s = re.search(r"(\d+) action\(s\), (\d+) skipped finding\(s\), (\d+) failed finding\(s\)", out)
-print("%5s %9.2f %8.1f MB   %s" % (sys.argv[3], m["wall_s"], m["peak_rss_mb"],
+print("%5s %9.2f %8.2f %8.1f MB   %s" % (sys.argv[3], m["wall_s"], m["cpu_s"], m["peak_rss_mb"],
       "%s actions, %s skipped, %s off" % s.groups() if s else "?"))
 PY
 done
@@ -113,7 +113,7 @@ ops = st["operations"]
 run = re.search(r"(\d+) run: (\d+) done.*?(\d+) failed", out)
 print("actions: %s run, %s done, %s failed; %.1f s wall, peak RSS %.1f MB" % (
     run.group(1), run.group(2), run.group(3), m["wall_s"], m["peak_rss_mb"]) if run else "no summary: " + out[-300:])
-print("calls: " + ", ".join("%s %d" % (k, v) for k, v in sorted(ops.items())) +
+print("calls: " + ", ".join("%s %d" % (k, v) for k, v in sorted(ops.items()) if not k.endswith(".?")) +
       "; throttled by the simulator: %d" % st["throttled"])
 # the floor: per account, each bucket needs (calls - burst) / rate seconds
 # past its burst; the accounts' buckets are separate, so with the accounts
