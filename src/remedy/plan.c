@@ -226,11 +226,12 @@ int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
 /* ------------------------------------------------------------------- plan */
 
 struct cand {
-    char *id, *product_arn, *account, *region, *control;
+    char *id;
+    const char *product_arn, *account, *region, *control; /* interned: one copy each */
     char *resource;  /* "" until the trust check found it (malloc'd, or the static "") */
     int64_t updated_at;
     int trusted;
-    char *untrusted_reason;
+    const char *untrusted_reason; /* interned */
     const hw_remedy_family *fam;
     int mode;
     char *why;      /* approval reason, or the skip reason (malloc'd, or the static "") */
@@ -254,7 +255,11 @@ static int set_str(char **dst, const char *s)
     return 0;
 }
 
+struct counter;
+static const char *intern(struct counter *c, const char *s);
+
 struct collect {
+    struct counter *strings; /* the candidates' repeated strings, once each */
     const hw_remedy_policy *p;
     struct cand *v;
     size_t n, cap;
@@ -280,11 +285,11 @@ static struct cand *push_cand(struct collect *c, const hw_finding_row *f, const 
     memset(k, 0, sizeof *k);
     k->resource = k->why = empty;
     k->id = hw_strdup(f->id);
-    k->product_arn = hw_strdup(f->product_arn);
-    k->account = hw_strdup(f->account_id);
-    k->region = hw_strdup(f->region);
-    k->control = hw_strdup(control);
-    k->untrusted_reason = hw_strdup(f->untrusted_reason ? f->untrusted_reason : "");
+    k->product_arn = intern(c->strings, f->product_arn);
+    k->account = intern(c->strings, f->account_id);
+    k->region = intern(c->strings, f->region);
+    k->control = intern(c->strings, control);
+    k->untrusted_reason = intern(c->strings, f->untrusted_reason ? f->untrusted_reason : "");
     k->updated_at = f->updated_at;
     k->trusted = f->trusted;
     if (!k->id || !k->product_arn || !k->account || !k->region || !k->control ||
@@ -342,11 +347,6 @@ static void cands_free(struct cand *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(v[i].id);
-        free(v[i].product_arn);
-        free(v[i].account);
-        free(v[i].region);
-        free(v[i].control);
-        free(v[i].untrusted_reason);
         if (v[i].resource != empty)
             free(v[i].resource);
         if (v[i].why != empty)
@@ -426,6 +426,18 @@ static unsigned *counter_at(struct counter *c, const char *key, int insert)
         return NULL;
     c->n++;
     return &c->val[j];
+}
+
+/* The one copy of s kept in c (a counter used as a set), or NULL when out
+ * of memory.  Growing c moves its slots, not its strings. */
+static const char *intern(struct counter *c, const char *s)
+{
+    if (!counter_at(c, s, 1))
+        return NULL;
+    size_t j = fnv(s) & (c->cap - 1);
+    while (strcmp(c->key[j], s) != 0)
+        j = (j + 1) & (c->cap - 1);
+    return c->key[j];
 }
 
 static void counter_free(struct counter *c)
@@ -547,7 +559,7 @@ static int check_trust(hw_store *st, const hw_remedy_policy *p, struct cand *k, 
 /* A GuardDuty finding: its playbook (none: ignored), the playbook's mode
  * (off: ignored) and the trust checks (playbook.c). */
 static int check_playbook(hw_store *st, const hw_remedy_policy *p, const hw_remedy_filter *flt,
-                          struct cand *k, hw_plan_stats *stats, hw_err *e)
+                          struct cand *k, struct counter *strings, hw_plan_stats *stats, hw_err *e)
 {
     char *raw = NULL;
     size_t len = 0;
@@ -571,10 +583,9 @@ static int check_playbook(hw_store *st, const hw_remedy_policy *p, const hw_reme
         k->skip = k->ignore = 1;
         return HW_OK;
     }
-    char *name = hw_strdup(pb->name);
+    const char *name = intern(strings, pb->name);
     if (!name)
         return hw_err_set(e, HW_ENOMEM, "out of memory planning");
-    free(k->control);
     k->control = name;
     k->fam = pb->family;
     k->mode = hw_config_playbook_mode(p->cfg, name);
@@ -758,7 +769,8 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
 {
     memset(stats, 0, sizeof *stats);
     const hw_config *cfg = p->cfg;
-    struct collect c = { p, NULL, 0, 0, stats, 0 };
+    struct counter strings = { 0 };
+    struct collect c = { &strings, p, NULL, 0, 0, stats, 0 };
     const char *failed[] = { "FAILED" };
     const char *control[] = { flt ? flt->control : NULL }, *account[] = { flt ? flt->account : NULL };
     hw_finding_query q = { 0 };
@@ -805,7 +817,7 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
     for (size_t i = 0; rc == HW_OK && i < c.n; i++) {
         struct cand *k = &c.v[i];
         char why[512];
-        if ((rc = k->gd ? check_playbook(st, p, flt, k, stats, e) : check_trust(st, p, k, e)) !=
+        if ((rc = k->gd ? check_playbook(st, p, flt, k, &strings, stats, e) : check_trust(st, p, k, e)) !=
                 HW_OK ||
             k->skip)
             continue;
@@ -874,6 +886,7 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             hw_store_rollback(st);
     }
     cands_free(c.v, c.n);
+    counter_free(&strings);
     counter_free(&t.c);
     counter_free(&seen);
     counter_free(&opens.by_finding);
