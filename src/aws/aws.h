@@ -295,9 +295,10 @@ typedef struct hw_aws_finding_ref {
 
 /* BatchUpdateFindings: sets Workflow.Status and a Note (UpdatedBy
  * "hubwarden") on 1 to 100 findings; processed[i] = 1 for each finding
- * Security Hub took (the others it reported unprocessed). */
+ * Security Hub took; for the others it reported unprocessed, why[i] (may
+ * be NULL) gets its "ErrorCode: ErrorMessage". */
 int hw_aws_update_workflow(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_finding_ref *refs,
                            size_t n, const char *status, const char *note, int *processed,
-                           hw_err *e);
+                           char (*why)[128], hw_err *e);
 
 #endif

@@ -218,7 +218,8 @@ int hw_aws_rest_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_
     int rc = rest_json_raw(c, ctx, svc, operation, method, path, req, &body, &len, e);
     if (rc != HW_OK)
         return rc;
-    *resp = cJSON_ParseWithLength(body, len);
+    /* 204 No Content (Lambda's RemovePermission): an empty object */
+    *resp = len == 0 ? cJSON_CreateObject() : cJSON_ParseWithLength(body, len);
     free(body);
     if (!cJSON_IsObject(*resp)) {
         cJSON_Delete(*resp);

@@ -11,7 +11,7 @@
 
 int hw_aws_update_workflow(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_finding_ref *refs,
                            size_t n, const char *status, const char *note, int *processed,
-                           hw_err *e)
+                           char (*why)[128], hw_err *e)
 {
     if (n == 0 || n > 100)
         return hw_err_set(e, HW_EINVAL, "BatchUpdateFindings: 1 to 100 findings a call, not %zu", n);
@@ -23,6 +23,8 @@ int hw_aws_update_workflow(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws
         cJSON_AddStringToObject(one, "ProductArn", refs[i].product_arn);
         cJSON_AddItemToArray(ids, one);
         processed[i] = 0;
+        if (why)
+            snprintf(why[i], sizeof why[i], "not among the processed findings");
     }
     cJSON_AddStringToObject(cJSON_AddObjectToObject(req, "Workflow"), "Status", status);
     cJSON *nt = cJSON_AddObjectToObject(req, "Note");
@@ -44,6 +46,21 @@ int hw_aws_update_workflow(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws
             if (strcmp(refs[i].id, id->valuestring) == 0 &&
                 strcmp(refs[i].product_arn, pa->valuestring) == 0)
                 processed[i] = 1;
+    }
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(resp, "UnprocessedFindings")) {
+        const cJSON *fi = cJSON_GetObjectItemCaseSensitive(it, "FindingIdentifier");
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(fi, "Id");
+        const cJSON *pa = cJSON_GetObjectItemCaseSensitive(fi, "ProductArn");
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(it, "ErrorCode");
+        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(it, "ErrorMessage");
+        if (!why || !cJSON_IsString(id) || !cJSON_IsString(pa))
+            continue;
+        for (size_t i = 0; i < n; i++)
+            if (!processed[i] && strcmp(refs[i].id, id->valuestring) == 0 &&
+                strcmp(refs[i].product_arn, pa->valuestring) == 0)
+                snprintf(why[i], sizeof why[i], "%.40s: %.80s",
+                         cJSON_IsString(code) ? code->valuestring : "unprocessed",
+                         cJSON_IsString(msg) ? msg->valuestring : "");
     }
     cJSON_Delete(resp);
     return HW_OK;

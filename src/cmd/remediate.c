@@ -272,6 +272,10 @@ static int run(hw_ctx *ctx, int argc, char **argv)
                    "%zu dropped, %zu failed\n",
                    as.run, as.done, as.compliant, as.gone, as.exempt, as.refused, as.dropped,
                    as.failed);
+        if (!out && as.out_of_scope)
+            printf("%zu out of scope by resource tags (remediation.include_tags, "
+                   "remediation.exclude_tags)\n",
+                   as.out_of_scope);
         size_t unblocked = 0, unblock_failed = 0;
         if (hw_remedy_ip_expire(st, cl, &pol, actor(), &unblocked, &unblock_failed, &e) != HW_OK) {
             hw_buf_free(&res.failures);

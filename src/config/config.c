@@ -169,6 +169,15 @@ static const struct key config_keys[] = {
       "Accounts under these OU ids, descendants included, are never remediated." },
     { "remediation.regions", K_STRLIST, OFF(remediation.regions), OFF(remediation.nregions), 0, 0,
       NULL, "[]", "Only these regions are remediated (empty: every region)." },
+    { "remediation.include_tags", K_STRLIST, OFF(remediation.include_tags),
+      OFF(remediation.ninclude_tags), 0, 0, NULL, "[]",
+      "Only resources carrying one of these tags, \"Key\" or \"Key=Value\" (the first = splits), "
+      "read from the real resource, are remediated (empty: any); account- and region-wide "
+      "settings have no tags and are not affected." },
+    { "remediation.exclude_tags", K_STRLIST, OFF(remediation.exclude_tags),
+      OFF(remediation.nexclude_tags), 0, 0, NULL, "[]",
+      "Resources carrying one of these tags (\"Key\" or \"Key=Value\", read from the real "
+      "resource) are never remediated; the action is recorded out-of-scope." },
     { "remediation.max_actions_per_run", K_INT, OFF(remediation.max_actions_per_run), 0, 1,
       1000000, NULL, "100", "At most this many actions in one plan; the rest are skipped (limit)." },
     { "remediation.max_actions_per_account", K_INT, OFF(remediation.max_actions_per_account), 0, 1,
@@ -189,11 +198,11 @@ static const struct key config_keys[] = {
       "by remediate --apply." },
     { "remediation.password_policy.minimum_length", K_INT,
       OFF(remediation.password_min_length), 0, 14, 128, NULL, "14",
-      "IAM.7/IAM.15: the account password policy's MinimumPasswordLength is raised to this "
+      "IAM.7/IAM.10/IAM.15: the account password policy's MinimumPasswordLength is raised to this "
       "(a longer one is kept)." },
     { "remediation.password_policy.max_age_days", K_INT, OFF(remediation.password_max_age),
       0, 1, 90, NULL, "90",
-      "IAM.7/IAM.17: passwords expire after at most this many days (a shorter MaxPasswordAge "
+      "IAM.7/IAM.10/IAM.17: passwords expire after at most this many days (a shorter MaxPasswordAge "
       "is kept)." },
     { "remediation.s3_encryption_kms_key", K_STR, OFF(remediation.s3_kms_key), 0, 0, 0, NULL, "",
       "S3.4: default encryption SSE-KMS with this key id or ARN (with an S3 Bucket Key); "
@@ -758,6 +767,15 @@ static int check_list(char **l, size_t n, int (*ok)(const char *), const char *p
     return HW_OK;
 }
 
+/* "Key" or "Key=Value" as AWS allows tags: a key of 1 to 128 characters,
+ * a value of at most 256. */
+static int tag_ok(const char *s)
+{
+    const char *eq = strchr(s, '=');
+    size_t k = eq ? (size_t)(eq - s) : strlen(s);
+    return k >= 1 && k <= 128 && (!eq || strlen(eq + 1) <= 256);
+}
+
 static int check_values(const hw_config *c, const char *name, hw_err *e)
 {
     char v[160];
@@ -808,6 +826,16 @@ static int check_values(const hw_config *c, const char *name, hw_err *e)
                          name, e)) ||
         (rc = check_list(c->organization.exclude_accounts, c->organization.nexclude_accounts,
                          account_ok, "organization.exclude_accounts", "an account id (12 digits)",
+                         name, e)) ||
+        (rc = check_list(c->remediation.include_tags, c->remediation.ninclude_tags, tag_ok,
+                         "remediation.include_tags",
+                         "a tag, \"Key\" or \"Key=Value\" (key 1 to 128 characters, value at most "
+                         "256)",
+                         name, e)) ||
+        (rc = check_list(c->remediation.exclude_tags, c->remediation.nexclude_tags, tag_ok,
+                         "remediation.exclude_tags",
+                         "a tag, \"Key\" or \"Key=Value\" (key 1 to 128 characters, value at most "
+                         "256)",
                          name, e)) ||
         (rc = check_list(c->remediation.suppress_accounts, c->remediation.nsuppress_accounts,
                          account_ok, "remediation.suppress_accounts", "an account id (12 digits)",

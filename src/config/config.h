@@ -109,6 +109,12 @@ typedef struct hw_config {
         size_t nexclude_ous;
         char **regions;         /* empty: every region */
         size_t nregions;
+        /* resource tags, "Key" or "Key=Value" (the first '=' splits),
+         * read from the real resource: include (empty: any), exclude */
+        char **include_tags;
+        size_t ninclude_tags;
+        char **exclude_tags;
+        size_t nexclude_tags;
         int max_actions_per_run;
         int max_actions_per_account;
         double max_share;       /* circuit breaker, 0..1 of a control's resources */

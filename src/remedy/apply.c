@@ -5,7 +5,7 @@
  * its own transaction, so one that fails (or a role that cannot be
  * assumed) never stops or undoes the others.
  */
-#include "remedy/remedy.h"
+#include "remedy/remedy_int.h"
 
 #include <cJSON.h>
 #include <stdlib.h>
@@ -46,6 +46,11 @@ int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_a
         cJSON_Delete(st0);
         return HW_OK;
     }
+    /* resource tags (remediation.include_tags / exclude_tags), read from
+     * the real resource like the exemption tag, which wins over them */
+    if (verdict == HW_RV_FAILING && fam->tagged &&
+        !hw_remedy_tag_scope(cfg, st0, found, sizeof found))
+        verdict = HW_RV_OUT_OF_SCOPE;
     *before = print_state(st0);
     if (verdict != HW_RV_FAILING) {
         *state = hw_remedy_verdict_name(verdict);
@@ -252,6 +257,8 @@ static void count(hw_apply_stats *s, const char *state)
         s->exempt++;
     else if (strcmp(state, "refused") == 0)
         s->refused++;
+    else if (strcmp(state, "out-of-scope") == 0)
+        s->out_of_scope++;
     else if (strcmp(state, "dropped") == 0 || strcmp(state, "expired") == 0)
         s->dropped++;
     else
@@ -388,6 +395,53 @@ static int wanted_cb(void *arg, const hw_action_row *a)
     return 0;
 }
 
+struct sync {
+    hw_store *st;
+    const struct wanted *w;
+    const char *actor;
+    size_t *updated, *failed;
+};
+
+static int sync_done(void *arg, size_t i, int ok, const char *note, const char *error, hw_err *e)
+{
+    struct sync *y = arg;
+    const struct item *it = &y->w->q.v[i];
+    const char *status = y->w->workflow[i];
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "action", it->id);
+    cJSON_AddStringToObject(d, "finding", it->finding_id);
+    cJSON_AddStringToObject(d, "workflow", status);
+    cJSON_AddStringToObject(d, "note", note);
+    if (!ok)
+        cJSON_AddStringToObject(d, "error", error);
+    char *detail = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+    if (!detail)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    int rc = hw_store_begin(y->st, e);
+    if (rc == HW_OK) {
+        if (ok)
+            rc = hw_store_action_set_workflow(y->st, it->id, status, e);
+        if (rc == HW_OK)
+            rc = hw_store_audit_append(y->st, it->plan_id, y->actor,
+                                       ok ? "remediation.workflow" : "remediation.workflow-failed",
+                                       detail, e);
+        if (rc == HW_OK)
+            rc = hw_store_commit(y->st, e);
+        else
+            hw_store_rollback(y->st);
+    }
+    free(detail);
+    if (ok) {
+        (*y->updated)++;
+    } else {
+        (*y->failed)++;
+        hw_warn("action %s: Security Hub workflow %s not set (retried on the next run): %s",
+                it->id, status, error);
+    }
+    return rc;
+}
+
 int hw_remedy_workflow_sync(hw_store *st, hw_aws_client *c, const hw_aws_ctx *ctx,
                             const char *actor, size_t *updated, size_t *failed, hw_err *e)
 {
@@ -398,56 +452,22 @@ int hw_remedy_workflow_sync(hw_store *st, hw_aws_client *c, const hw_aws_ctx *ct
     int rc = hw_store_actions(st, &q, wanted_cb, &w, e);
     if (rc == HW_OK && w.q.oom)
         rc = hw_err_set(e, HW_ENOMEM, "out of memory reading workflow updates");
+    /* batched: up to 100 findings of one plan and status a call, the
+     * note naming each one's action (workflow.c) */
+    rx_wf_item *items = w.q.n ? calloc(w.q.n, sizeof *items) : NULL;
+    if (rc == HW_OK && w.q.n && !items)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
     for (size_t i = 0; rc == HW_OK && i < w.q.n; i++) {
-        const struct item *it = &w.q.v[i];
-        const char *status = w.workflow[i];
-        char note[256];
-        snprintf(note, sizeof note, strcmp(status, "RESOLVED") == 0
-                                        ? "hubwarden action %s: fixed and verified"
-                                        : "hubwarden action %s: a fix awaits approval",
-                 it->id);
-        hw_aws_finding_ref ref = { it->finding_id, it->product_arn };
-        int processed = 0;
-        hw_err ae;
-        hw_err_clear(&ae);
-        int arc = hw_aws_update_workflow(c, ctx, &ref, 1, status, note, &processed, &ae);
-        if (arc == HW_OK && !processed)
-            hw_err_set(&ae, HW_EAWS, "Security Hub did not process finding %s", it->finding_id);
-        int ok = arc == HW_OK && processed;
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "action", it->id);
-        cJSON_AddStringToObject(d, "finding", it->finding_id);
-        cJSON_AddStringToObject(d, "workflow", status);
-        if (!ok)
-            cJSON_AddStringToObject(d, "error", ae.msg);
-        char *detail = cJSON_PrintUnformatted(d);
-        cJSON_Delete(d);
-        if (!detail) {
-            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
-            break;
-        }
-        if ((rc = hw_store_begin(st, e)) == HW_OK) {
-            if (ok)
-                rc = hw_store_action_set_workflow(st, it->id, status, e);
-            if (rc == HW_OK)
-                rc = hw_store_audit_append(st, it->plan_id, actor,
-                                           ok ? "remediation.workflow"
-                                              : "remediation.workflow-failed",
-                                           detail, e);
-            if (rc == HW_OK)
-                rc = hw_store_commit(st, e);
-            else
-                hw_store_rollback(st);
-        }
-        free(detail);
-        if (ok) {
-            (*updated)++;
-        } else {
-            (*failed)++;
-            hw_warn("action %s: Security Hub workflow %s not set (retried on the next run): %s",
-                    it->id, status, ae.msg);
-        }
+        items[i].action_id = w.q.v[i].id;
+        items[i].plan_id = w.q.v[i].plan_id;
+        items[i].finding_id = w.q.v[i].finding_id;
+        items[i].product_arn = w.q.v[i].product_arn;
+        items[i].status = w.workflow[i];
     }
+    struct sync y = { st, &w, actor, updated, failed };
+    if (rc == HW_OK)
+        rc = rx_workflow_batches(c, ctx, items, w.q.n, sync_done, &y, e);
+    free(items);
     queue_free(&w.q);
     free(w.workflow);
     return rc;

@@ -87,6 +87,8 @@ static int ct_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, i
         {
             const cJSON *k = cJSON_GetObjectItemCaseSensitive(tag, "Key");
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(tag, "Value");
+            if (cJSON_IsString(k))
+                rx_tag(t, *state, k->valuestring, cJSON_IsString(v) ? v->valuestring : "");
             if (cJSON_IsString(k) && strcmp(k->valuestring, t->exemption_tag) == 0)
                 exempt = cJSON_IsString(v) ? v->valuestring : "";
         }
@@ -139,5 +141,5 @@ static const char *const perms[] = { "cloudtrail:ListTags", "cloudtrail:GetTrail
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_cloudtrail_validation = {
-    "cloudtrail-log-validation", controls, none, perms, ct_calls, ct_read, ct_fix,
+    "cloudtrail-log-validation", controls, none, perms, ct_calls, ct_read, ct_fix, 1,
 };

@@ -52,5 +52,5 @@ static const char *const perms[] = { "ec2:GetEbsEncryptionByDefault",
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_ebs_default = {
-    "ebs-default-encryption", controls, none, perms, ebs_calls, ebs_read, ebs_fix,
+    "ebs-default-encryption", controls, none, perms, ebs_calls, ebs_read, ebs_fix, 0,
 };

@@ -95,6 +95,7 @@ static int dsg_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, 
     for (xmlNodePtr tg = tags ? rx_next(tags->children, "item") : NULL; tg;
          tg = rx_next(tg->next, "item")) {
         const char *k = rx_text(tg->children, "key");
+        rx_tag(t, *state, k, rx_text(tg->children, "value"));
         if (k && strcmp(k, t->exemption_tag) == 0) {
             const char *v = rx_text(tg->children, "value");
             exempt = v ? v : "";
@@ -182,5 +183,5 @@ static const char *const perms[] = { "ec2:DescribeSecurityGroups", "ec2:Describe
                                      "ec2:RevokeSecurityGroupEgress", NULL };
 
 const hw_remedy_family hw_remedy_ec2_default_sg = {
-    "ec2-restrict-default-sg", controls, disruptive, perms, dsg_calls, dsg_read, dsg_fix,
+    "ec2-restrict-default-sg", controls, disruptive, perms, dsg_calls, dsg_read, dsg_fix, 1,
 };

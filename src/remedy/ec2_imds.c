@@ -82,6 +82,7 @@ static int imds_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state,
     for (xmlNodePtr it = tags ? rx_next(tags->children, "item") : NULL; it;
          it = rx_next(it->next, "item")) {
         const char *k = rx_text(it->children, "key");
+        rx_tag(t, *state, k, rx_text(it->children, "value"));
         if (k && strcmp(k, t->exemption_tag) == 0) {
             const char *v = rx_text(it->children, "value");
             cJSON_AddStringToObject(*state, "ExemptionTag", v ? v : "");
@@ -125,5 +126,5 @@ static const char *const perms[] = { "ec2:DescribeInstances", "ec2:ModifyInstanc
                                      NULL };
 
 const hw_remedy_family hw_remedy_ec2_imdsv2 = {
-    "ec2-require-imdsv2", controls, disruptive, perms, imds_calls, imds_read, imds_fix,
+    "ec2-require-imdsv2", controls, disruptive, perms, imds_calls, imds_read, imds_fix, 1,
 };

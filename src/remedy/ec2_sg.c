@@ -186,6 +186,7 @@ static int sg_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, i
     for (xmlNodePtr tg = tags ? rx_next(tags->children, "item") : NULL; tg;
          tg = rx_next(tg->next, "item")) {
         const char *k = rx_text(tg->children, "key");
+        rx_tag(t, *state, k, rx_text(tg->children, "value"));
         if (k && strcmp(k, t->exemption_tag) == 0) {
             const char *v = rx_text(tg->children, "value");
             exempt = v ? v : "";
@@ -261,5 +262,5 @@ static const char *const perms[] = { "ec2:DescribeSecurityGroups", "ec2:Describe
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_ec2_open_ingress = {
-    "ec2-revoke-open-ingress", controls, none, perms, sg_calls, sg_read, sg_fix,
+    "ec2-revoke-open-ingress", controls, none, perms, sg_calls, sg_read, sg_fix, 1,
 };

@@ -77,6 +77,7 @@ static int snap_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state,
     for (xmlNodePtr it = tags ? rx_next(tags->children, "item") : NULL; it;
          it = rx_next(it->next, "item")) {
         const char *k = rx_text(it->children, "key");
+        rx_tag(t, *state, k, rx_text(it->children, "value"));
         if (k && strcmp(k, t->exemption_tag) == 0) {
             const char *v = rx_text(it->children, "value");
             cJSON_AddStringToObject(*state, "ExemptionTag", v ? v : "");
@@ -137,5 +138,5 @@ static const char *const perms[] = { "ec2:DescribeSnapshots", "ec2:DescribeSnaps
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_ec2_public_snapshots = {
-    "ec2-block-public-snapshots", controls, none, perms, snap_calls, snap_read, snap_fix,
+    "ec2-block-public-snapshots", controls, none, perms, snap_calls, snap_read, snap_fix, 1,
 };

@@ -102,5 +102,5 @@ static const char *const perms[] = { "guardduty:ListDetectors", "guardduty:GetDe
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_guardduty_enable = {
-    "guardduty-enable", controls, none, perms, gd_calls, gd_read, gd_fix,
+    "guardduty-enable", controls, none, perms, gd_calls, gd_read, gd_fix, 0,
 };

@@ -87,6 +87,7 @@ static int key_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, 
     for (xmlNodePtr m = tags ? rx_next(tags->children, "member") : NULL; m;
          m = rx_next(m->next, "member")) {
         const char *k = rx_text(m->children, "Key");
+        rx_tag(t, *state, k, rx_text(m->children, "Value"));
         if (k && strcmp(k, t->exemption_tag) == 0) {
             const char *v = rx_text(m->children, "Value");
             exempt = v ? v : "";
@@ -182,5 +183,5 @@ static const char *const perms[] = { "iam:ListUserTags", "iam:ListAccessKeys",
 
 const hw_remedy_family hw_remedy_iam_stale_keys = {
     "iam-deactivate-stale-keys", controls, controls /* all disruptive */, perms,
-    key_calls, key_read, key_fix,
+    key_calls, key_read, key_fix, 1,
 };

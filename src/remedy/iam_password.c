@@ -1,5 +1,6 @@
 /*
- * iam_password.c - the account password policy (IAM.7, IAM.11 to IAM.17):
+ * iam_password.c - the account password policy (IAM.7, IAM.10, IAM.11 to
+ * IAM.17):
  * GetAccountPasswordPolicy, then UpdateAccountPasswordPolicy with every
  * current value kept and only the values the control checks raised to the
  * configured ones (remediation.password_policy.*); a value already
@@ -18,37 +19,50 @@ enum {
     PW_AGE = 64, PW_ALL = 127
 };
 
+#define PW_REUSE_MAX 24 /* IAM.16 asks for 24, the most IAM allows */
+#define PW_AGE_MAX 90   /* IAM.17 (and IAM.7, IAM.10): expire within 90 days */
+
+/* IAM.10 is PCI DSS 3.2.1's policy (8.2.3-8.2.5): upper and lower case and
+ * numbers (no symbols), at least 7 characters, the last 4 passwords not
+ * reused, expiry within 90 days. */
 static const struct {
     const char *control;
     int checks;
-    int min_length; /* the control's own threshold */
+    int min_length; /* the control's own thresholds */
+    int min_reuse;
 } pw_controls[] = {
-    { "IAM.7", PW_ALL, 8 },      { "IAM.11", PW_UPPER, 0 },   { "IAM.12", PW_LOWER, 0 },
-    { "IAM.13", PW_SYMBOLS, 0 }, { "IAM.14", PW_NUMBERS, 0 }, { "IAM.15", PW_LENGTH, 14 },
-    { "IAM.16", PW_REUSE, 0 },   { "IAM.17", PW_AGE, 0 },
+    { "IAM.7", PW_ALL, 8, PW_REUSE_MAX },
+    { "IAM.10", PW_UPPER | PW_LOWER | PW_NUMBERS | PW_LENGTH | PW_REUSE | PW_AGE, 7, 4 },
+    { "IAM.11", PW_UPPER, 0, 0 },
+    { "IAM.12", PW_LOWER, 0, 0 },
+    { "IAM.13", PW_SYMBOLS, 0, 0 },
+    { "IAM.14", PW_NUMBERS, 0, 0 },
+    { "IAM.15", PW_LENGTH, 14, 0 },
+    { "IAM.16", PW_REUSE, 0, PW_REUSE_MAX },
+    { "IAM.17", PW_AGE, 0, 0 },
 };
-
-#define PW_REUSE_MAX 24 /* IAM.16 asks for 24, the most IAM allows */
-#define PW_AGE_MAX 90   /* IAM.17 (and IAM.7): expire within 90 days */
 
 static const char *const bools[] = { "RequireUppercaseCharacters", "RequireLowercaseCharacters",
                                      "RequireSymbols", "RequireNumbers" };
 static const int bool_checks[] = { PW_UPPER, PW_LOWER, PW_SYMBOLS, PW_NUMBERS };
 
-static int checks_of(const char *control, int *min_length)
+static int checks_of(const char *control, int *min_length, int *min_reuse)
 {
     for (size_t i = 0; i < HW_ARRAY_LEN(pw_controls); i++)
         if (strcmp(pw_controls[i].control, control) == 0) {
             *min_length = pw_controls[i].min_length;
+            *min_reuse = pw_controls[i].min_reuse;
             return pw_controls[i].checks;
         }
-    *min_length = 0;
+    *min_length = *min_reuse = 0;
     return 0;
 }
 
-static int cfg_length(const hw_remedy_target *t)
+/* The length a fix sets: the configured one, never below the control's. */
+static int cfg_length(const hw_remedy_target *t, int min_length)
 {
-    return t->cfg ? t->cfg->remediation.password_min_length : 14;
+    int n = t->cfg ? t->cfg->remediation.password_min_length : 14;
+    return n > min_length ? n : min_length;
 }
 
 static int cfg_age(const hw_remedy_target *t)
@@ -58,16 +72,16 @@ static int cfg_age(const hw_remedy_target *t)
 
 static cJSON *pw_calls(const hw_remedy_target *t)
 {
-    int minlen = 0, checks = checks_of(t->control, &minlen);
+    int minlen = 0, minreuse = 0, checks = checks_of(t->control, &minlen, &minreuse);
     cJSON *c = cJSON_CreateArray();
     hw_buf b = HW_BUF_INIT(0);
     for (size_t i = 0; i < HW_ARRAY_LEN(bools); i++)
         if (checks & bool_checks[i])
             hw_buf_printf(&b, " %s=true", bools[i]);
     if (checks & PW_LENGTH)
-        hw_buf_printf(&b, " MinimumPasswordLength>=%d", cfg_length(t));
+        hw_buf_printf(&b, " MinimumPasswordLength>=%d", cfg_length(t, minlen));
     if (checks & PW_REUSE)
-        hw_buf_printf(&b, " PasswordReusePrevention=%d", PW_REUSE_MAX);
+        hw_buf_printf(&b, " PasswordReusePrevention>=%d", minreuse);
     if (checks & PW_AGE)
         hw_buf_printf(&b, " MaxPasswordAge<=%d", cfg_age(t));
     rx_call(c, "iam:GetAccountPasswordPolicy (account %s)", t->account);
@@ -125,7 +139,7 @@ static int jbool(const cJSON *o, const char *k)
 }
 
 /* The checks of `checks` that the policy fails, as text into why. */
-static int failing(const cJSON *pol, int checks, int min_length, hw_buf *why)
+static int failing(const cJSON *pol, int checks, int min_length, int min_reuse, hw_buf *why)
 {
     int bad = 0;
     for (size_t i = 0; i < HW_ARRAY_LEN(bools); i++)
@@ -139,9 +153,9 @@ static int failing(const cJSON *pol, int checks, int min_length, hw_buf *why)
         hw_buf_printf(why, ", MinimumPasswordLength %d < %d", len, min_length);
     }
     int reuse = jint(pol, "PasswordReusePrevention");
-    if ((checks & PW_REUSE) && reuse < PW_REUSE_MAX) {
+    if ((checks & PW_REUSE) && reuse < min_reuse) {
         bad |= PW_REUSE;
-        hw_buf_printf(why, ", PasswordReusePrevention %d < %d", reuse, PW_REUSE_MAX);
+        hw_buf_printf(why, ", PasswordReusePrevention %d < %d", reuse, min_reuse);
     }
     int age = jint(pol, "MaxPasswordAge");
     if ((checks & PW_AGE) && (age == 0 || age > PW_AGE_MAX)) {
@@ -157,7 +171,7 @@ static int failing(const cJSON *pol, int checks, int min_length, hw_buf *why)
 static int pw_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, int *verdict,
                    char why[256], hw_err *e)
 {
-    int minlen = 0, checks = checks_of(t->control, &minlen);
+    int minlen = 0, minreuse = 0, checks = checks_of(t->control, &minlen, &minreuse);
     if (!checks) {
         *verdict = HW_RV_REFUSED;
         snprintf(why, 256, "%.40s is not a password policy control", t->control);
@@ -174,7 +188,7 @@ static int pw_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, i
     xmlFreeDoc(doc);
     cJSON_AddItemToObject(*state, "PasswordPolicy", pol);
     hw_buf b = HW_BUF_INIT(0);
-    int bad = failing(pol, checks, minlen, &b);
+    int bad = failing(pol, checks, minlen, minreuse, &b);
     *verdict = bad ? HW_RV_FAILING : HW_RV_COMPLIANT;
     if (none)
         snprintf(why, 256, "account %s: no password policy", t->account);
@@ -189,7 +203,7 @@ static int pw_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, i
 
 static int pw_fix(hw_aws_client *c, const hw_remedy_target *t, const cJSON *state, hw_err *e)
 {
-    int minlen = 0, checks = checks_of(t->control, &minlen);
+    int minlen = 0, minreuse = 0, checks = checks_of(t->control, &minlen, &minreuse);
     const cJSON *pol = cJSON_GetObjectItemCaseSensitive(state, "PasswordPolicy");
     hw_aws_param p[10];
     char vals[10][16];
@@ -205,13 +219,13 @@ static int pw_fix(hw_aws_client *c, const hw_remedy_target *t, const cJSON *stat
         if (jbool(pol, bools[i]) || (checks & bool_checks[i]))
             PUT(bools[i], "%s", "true");
     int len = jint(pol, "MinimumPasswordLength");
-    if ((checks & PW_LENGTH) && len < cfg_length(t))
-        len = cfg_length(t);
+    if ((checks & PW_LENGTH) && len < cfg_length(t, minlen))
+        len = cfg_length(t, minlen);
     if (len > 0)
         PUT("MinimumPasswordLength", "%d", len);
     int reuse = jint(pol, "PasswordReusePrevention");
-    if (checks & PW_REUSE)
-        reuse = PW_REUSE_MAX;
+    if ((checks & PW_REUSE) && reuse < minreuse)
+        reuse = minreuse;
     if (reuse > 0)
         PUT("PasswordReusePrevention", "%d", reuse);
     int age = jint(pol, "MaxPasswordAge");
@@ -230,12 +244,12 @@ static int pw_fix(hw_aws_client *c, const hw_remedy_target *t, const cJSON *stat
     return rc;
 }
 
-static const char *const controls[] = { "IAM.7",  "IAM.11", "IAM.12", "IAM.13", "IAM.14",
+static const char *const controls[] = { "IAM.7",  "IAM.10", "IAM.11", "IAM.12", "IAM.13", "IAM.14",
                                         "IAM.15", "IAM.16", "IAM.17", NULL };
 static const char *const perms[] = { "iam:GetAccountPasswordPolicy",
                                      "iam:UpdateAccountPasswordPolicy", NULL };
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_iam_password_policy = {
-    "iam-password-policy", controls, none, perms, pw_calls, pw_read, pw_fix,
+    "iam-password-policy", controls, none, perms, pw_calls, pw_read, pw_fix, 0,
 };

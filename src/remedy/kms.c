@@ -78,6 +78,7 @@ static int kms_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, 
     const cJSON *tag;
     cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(resp, "Tags"))
     {
+        rx_tag(t, *state, jstr(tag, "TagKey"), jstr(tag, "TagValue"));
         if (strcmp(jstr(tag, "TagKey"), t->exemption_tag) == 0) {
             cJSON_AddStringToObject(*state, "ExemptionTag", jstr(tag, "TagValue"));
             snprintf(why, 256, "tag %s=%.150s", t->exemption_tag, jstr(tag, "TagValue"));
@@ -148,5 +149,5 @@ static const char *const perms[] = { "kms:ListResourceTags", "kms:DescribeKey",
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_kms_rotation = {
-    "kms-enable-rotation", controls, none, perms, kms_calls, kms_read, kms_fix,
+    "kms-enable-rotation", controls, none, perms, kms_calls, kms_read, kms_fix, 1,
 };

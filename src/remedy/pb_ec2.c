@@ -443,7 +443,7 @@ static const char *const ec2x_perms[] = {
 
 const hw_remedy_family hw_remedy_pb_ec2_compromise = {
     "ec2-quarantine-instance", ec2x_name, ec2x_name /* disruptive */, ec2x_perms,
-    ec2x_calls, ec2x_read, ec2x_fix,
+    ec2x_calls, ec2x_read, ec2x_fix, 0,
 };
 
 /* ------------------------------------------------------------------ undo */
@@ -742,7 +742,7 @@ static const char *const ipx_perms[] = { "ec2:DescribeInstances", "ec2:DescribeN
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_pb_malicious_ip = {
-    "nacl-deny-remote-ip", ipx_name, none, ipx_perms, ipx_calls, ipx_read, ipx_fix,
+    "nacl-deny-remote-ip", ipx_name, none, ipx_perms, ipx_calls, ipx_read, ipx_fix, 0,
 };
 
 /* Removes one expired deny entry when it is still exactly ours. */

@@ -6,6 +6,7 @@
  * policy leaves off (or without a remediation) are only counted.
  */
 #include "remedy/remedy.h"
+#include "scan/jsonlex.h"
 
 #include <cJSON.h>
 #include <stdarg.h>
@@ -53,10 +54,114 @@ int hw_remedy_resource_account(const char *resource, const char *partition, char
     return 0;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
+/*
+ * The fields trust needs, read from the raw ASFF with the scan module's
+ * allocation-free lexer (a plan reads every failing finding: building a
+ * cJSON tree of each was a quarter of a plan's time).  As cJSON's lookups
+ * did, the first occurrence of a key counts, and a value that is not a
+ * string reads as "".  A string too long for its field, or holding a NUL,
+ * reads as UNUSABLE, which equals nothing trust compares it with.
+ */
+#define UNUSABLE "(unusable)"
+enum { F_PRODUCT, F_GENERATOR, F_ACCOUNT, F_RECORD, F_COMP_STATUS, F_COMP_CONTROL, F_WORKFLOW,
+       F_RESOURCE, F_N };
+struct trust_fields {
+    char v[F_N][2048];
+    unsigned char seen[F_N];
+    int level;        /* 0 top, 1 Compliance, 2 Workflow, 3 Resources, 4 Resources[0] */
+    unsigned entered; /* the containers met (bit = level) */
+    int index;        /* elements of Resources met */
+};
+
+static int take_string(hw_jlex *L, struct trust_fields *t, int f)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : "";
+    if (*L->p != '"' || t->seen[f]) {
+        t->seen[f] = 1;
+        return hw_jlex_skip(L);
+    }
+    t->seen[f] = 1;
+    size_t n = 0;
+    int flags = 0;
+    size_t cap = f == F_RESOURCE ? sizeof t->v[f] - 1 : 255;
+    if (hw_jlex_string(L, t->v[f], cap, &n, &flags) < 0)
+        return -1;
+    if (flags & (HW_JSTR_NUL | HW_JSTR_LONG))
+        snprintf(t->v[f], sizeof t->v[f], "%s", UNUSABLE);
+    return 0;
+}
+
+static int key_is(const char *key, size_t keylen, const char *want)
+{
+    return key && keylen == strlen(want) && memcmp(key, want, keylen) == 0;
+}
+
+static int trust_item(hw_jlex *L, void *arg, const char *key, size_t keylen)
+{
+    struct trust_fields *t = arg;
+    hw_jlex_ws(L);
+    int level = t->level;
+    if (level == 0) {
+        static const struct { const char *k; int f; } top[] = {
+            { "ProductArn", F_PRODUCT }, { "GeneratorId", F_GENERATOR },
+            { "AwsAccountId", F_ACCOUNT }, { "RecordState", F_RECORD } };
+        for (size_t i = 0; i < HW_ARRAY_LEN(top); i++)
+            if (key_is(key, keylen, top[i].k))
+                return take_string(L, t, top[i].f);
+        int sub = key_is(key, keylen, "Compliance") ? 1 : key_is(key, keylen, "Workflow") ? 2
+                  : key_is(key, keylen, "Resources") ? 3 : 0;
+        unsigned bit = 1u << sub;
+        /* only the first of each key counts, as with cJSON's lookups; a
+         * value of another type is skipped */
+        if (!sub || (t->entered & bit) || *L->p != (sub == 3 ? '[' : '{')) {
+            if (sub)
+                t->entered |= bit;
+            return hw_jlex_skip(L);
+        }
+        t->entered |= bit;
+        t->level = sub;
+        int rc = hw_jlex_container(L, trust_item, t);
+        t->level = 0;
+        return rc;
+    }
+    if (level == 1) {
+        if (key_is(key, keylen, "Status"))
+            return take_string(L, t, F_COMP_STATUS);
+        if (key_is(key, keylen, "SecurityControlId"))
+            return take_string(L, t, F_COMP_CONTROL);
+        return hw_jlex_skip(L);
+    }
+    if (level == 2)
+        return key_is(key, keylen, "Status") ? take_string(L, t, F_WORKFLOW) : hw_jlex_skip(L);
+    if (level == 3) { /* an element of Resources: only the first, an object */
+        int first = t->index == 0;
+        t->index++;
+        if (!first || *L->p != '{')
+            return hw_jlex_skip(L);
+        t->level = 4;
+        int rc = hw_jlex_container(L, trust_item, t);
+        t->level = 3;
+        return rc;
+    }
+    /* level 4: the first resource */
+    return key_is(key, keylen, "Id") ? take_string(L, t, F_RESOURCE) : hw_jlex_skip(L);
+}
+
+/* 0 with the fields, or -1 when raw is not one JSON object. */
+static int trust_read(const char *raw, size_t rawlen, struct trust_fields *t)
+{
+    memset(t->seen, 0, sizeof t->seen);
+    for (int i = 0; i < F_N; i++)
+        t->v[i][0] = '\0';
+    t->level = 0;
+    t->entered = 0;
+    t->index = 0;
+    hw_jlex L;
+    hw_jlex_init(&L, raw ? raw : "", raw ? rawlen : 0);
+    hw_jlex_ws(&L);
+    if (L.p >= L.end || *L.p != '{' || hw_jlex_container(&L, trust_item, t) < 0)
+        return -1;
+    hw_jlex_ws(&L);
+    return L.p == L.end ? 0 : -1;
 }
 
 int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
@@ -68,9 +173,9 @@ int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
         snprintf(why, whylen, "untrusted: %s", f->untrusted_reason ? f->untrusted_reason : "");
         return 0;
     }
-    cJSON *j = cJSON_ParseWithLength(raw, rawlen);
-    if (!cJSON_IsObject(j)) {
-        cJSON_Delete(j);
+    struct trust_fields *t = malloc(sizeof *t);
+    if (!t || trust_read(raw, rawlen, t) != 0) {
+        free(t);
         snprintf(why, whylen, "untrusted: the stored finding is not a JSON object");
         return 0;
     }
@@ -79,17 +184,14 @@ int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
     char want[256];
     snprintf(want, sizeof want, "arn:%s:securityhub:%s::product/aws/securityhub", partition,
              f->region);
-    const char *product = jstr(j, "ProductArn"), *gen = jstr(j, "GeneratorId");
-    const char *acct = jstr(j, "AwsAccountId");
-    const cJSON *comp = cJSON_GetObjectItemCaseSensitive(j, "Compliance");
-    const cJSON *wf = cJSON_GetObjectItemCaseSensitive(j, "Workflow");
-    const cJSON *res = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "Resources"), 0);
-    const char *rid = jstr(res, "Id");
+    const char *product = t->v[F_PRODUCT], *gen = t->v[F_GENERATOR];
+    const char *acct = t->v[F_ACCOUNT];
+    const char *rid = t->v[F_RESOURCE];
     char gen_want[96], racct[16];
     snprintf(gen_want, sizeof gen_want, "security-control/%s", f->control_id);
     int gen_ok = strcmp(gen, gen_want) == 0 ||
                  (!hw_starts_with(gen, "security-control/") && *gen &&
-                  strcmp(jstr(comp, "SecurityControlId"), f->control_id) == 0);
+                  strcmp(t->v[F_COMP_CONTROL], f->control_id) == 0);
     if (strcmp(product, want) != 0)
         snprintf(why, whylen, "untrusted: product %.200s is not Security Hub's own in %.40s",
                  product, f->region);
@@ -99,7 +201,7 @@ int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
     else if (strcmp(acct, f->account_id) != 0)
         snprintf(why, whylen, "untrusted: AwsAccountId %.20s differs from the stored %s", acct,
                  f->account_id);
-    else if (!*rid || strlen(rid) >= reslen)
+    else if (!*rid || strlen(rid) >= reslen || strcmp(rid, UNUSABLE) == 0)
         snprintf(why, whylen, "untrusted: no usable resource id");
     else if (hw_remedy_resource_account(rid, partition, racct) != 0)
         snprintf(why, whylen, "untrusted: resource %.300s is not an ARN of partition %s", rid,
@@ -109,36 +211,55 @@ int hw_remedy_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
                  racct, acct);
     else if (!hw_remedy_policy_in_org(p, acct))
         snprintf(why, whylen, "untrusted: account %s is not in the Organization", acct);
-    else if (strcmp(jstr(wf, "Status"), "SUPPRESSED") == 0)
+    else if (strcmp(t->v[F_WORKFLOW], "SUPPRESSED") == 0)
         snprintf(why, whylen, "suppressed: workflow status SUPPRESSED");
-    else if (strcmp(jstr(comp, "Status"), "FAILED") != 0 ||
-             strcmp(jstr(j, "RecordState"), "ARCHIVED") == 0)
+    else if (strcmp(t->v[F_COMP_STATUS], "FAILED") != 0 || strcmp(t->v[F_RECORD], "ARCHIVED") == 0)
         snprintf(why, whylen, "not failed: the stored finding is not FAILED and ACTIVE");
     else {
         snprintf(resource, reslen, "%s", rid);
         ok = 1;
     }
-    cJSON_Delete(j);
+    free(t);
     return ok;
 }
 
 /* ------------------------------------------------------------------- plan */
 
 struct cand {
-    char *id, *product_arn, *account, *region, *control;
-    char resource[2048];
+    char *id;
+    const char *product_arn, *account, *region, *control; /* interned: one copy each */
+    char *resource;  /* "" until the trust check found it (malloc'd, or the static "") */
     int64_t updated_at;
     int trusted;
-    char *untrusted_reason;
+    const char *untrusted_reason; /* interned */
     const hw_remedy_family *fam;
     int mode;
-    char why[512];  /* approval reason, or the skip reason */
+    char *why;      /* approval reason, or the skip reason (malloc'd, or the static "") */
     int skip;
     int gd;         /* a GuardDuty finding: its playbook is decided from the raw ASFF */
     int ignore;     /* no playbook answers it, or the policy leaves it off: not listed */
 };
 
+/* Candidates are many (a plan reads every failing finding): their
+ * resource and reason are sized to fit, "" shared until set. */
+static char empty[1] = "";
+
+static int set_str(char **dst, const char *s)
+{
+    char *d = *s ? hw_strdup(s) : empty;
+    if (!d)
+        return -1;
+    if (*dst != empty)
+        free(*dst);
+    *dst = d;
+    return 0;
+}
+
+struct counter;
+static const char *intern(struct counter *c, const char *s);
+
 struct collect {
+    struct counter *strings; /* the candidates' repeated strings, once each */
     const hw_remedy_policy *p;
     struct cand *v;
     size_t n, cap;
@@ -162,12 +283,13 @@ static struct cand *push_cand(struct collect *c, const hw_finding_row *f, const 
     }
     struct cand *k = &c->v[c->n++];
     memset(k, 0, sizeof *k);
+    k->resource = k->why = empty;
     k->id = hw_strdup(f->id);
-    k->product_arn = hw_strdup(f->product_arn);
-    k->account = hw_strdup(f->account_id);
-    k->region = hw_strdup(f->region);
-    k->control = hw_strdup(control);
-    k->untrusted_reason = hw_strdup(f->untrusted_reason ? f->untrusted_reason : "");
+    k->product_arn = intern(c->strings, f->product_arn);
+    k->account = intern(c->strings, f->account_id);
+    k->region = intern(c->strings, f->region);
+    k->control = intern(c->strings, control);
+    k->untrusted_reason = intern(c->strings, f->untrusted_reason ? f->untrusted_reason : "");
     k->updated_at = f->updated_at;
     k->trusted = f->trusted;
     if (!k->id || !k->product_arn || !k->account || !k->region || !k->control ||
@@ -199,7 +321,10 @@ static int collect_cb(void *arg, const hw_finding_row *f)
         return 1;
     k->fam = fam;
     k->mode = mode;
-    snprintf(k->why, sizeof k->why, "%s", why);
+    if (set_str(&k->why, why) != 0) {
+        c->oom = 1;
+        return 1;
+    }
     return 0;
 }
 
@@ -222,11 +347,10 @@ static void cands_free(struct cand *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(v[i].id);
-        free(v[i].product_arn);
-        free(v[i].account);
-        free(v[i].region);
-        free(v[i].control);
-        free(v[i].untrusted_reason);
+        if (v[i].resource != empty)
+            free(v[i].resource);
+        if (v[i].why != empty)
+            free(v[i].why);
     }
     free(v);
 }
@@ -235,10 +359,13 @@ __attribute__((format(printf, 2, 3)))
 static void skip(struct cand *k, const char *fmt, ...)
 {
     va_list ap;
+    char buf[512];
     va_start(ap, fmt);
     k->skip = 1;
-    vsnprintf(k->why, sizeof k->why, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    if (set_str(&k->why, buf) != 0) /* out of memory: the old reason stays, the skip holds */
+        return;
 }
 
 /*
@@ -299,6 +426,18 @@ static unsigned *counter_at(struct counter *c, const char *key, int insert)
         return NULL;
     c->n++;
     return &c->val[j];
+}
+
+/* The one copy of s kept in c (a counter used as a set), or NULL when out
+ * of memory.  Growing c moves its slots, not its strings. */
+static const char *intern(struct counter *c, const char *s)
+{
+    if (!counter_at(c, s, 1))
+        return NULL;
+    size_t j = fnv(s) & (c->cap - 1);
+    while (strcmp(c->key[j], s) != 0)
+        j = (j + 1) & (c->cap - 1);
+    return c->key[j];
 }
 
 static void counter_free(struct counter *c)
@@ -407,17 +546,20 @@ static int check_trust(hw_store *st, const hw_remedy_policy *p, struct cand *k, 
     f.control_id = k->control;
     f.trusted = k->trusted;
     f.untrusted_reason = k->untrusted_reason;
-    char why[512];
-    if (!hw_remedy_trust(&f, raw, len, p, k->resource, sizeof k->resource, why, sizeof why))
-        skip(k, "%s", why);
+    char why[512], res[2048];
+    int ok = hw_remedy_trust(&f, raw, len, p, res, sizeof res, why, sizeof why);
     free(raw);
+    if (set_str(&k->resource, res) != 0)
+        return hw_err_set(e, HW_ENOMEM, "out of memory planning");
+    if (!ok)
+        skip(k, "%s", why);
     return HW_OK;
 }
 
 /* A GuardDuty finding: its playbook (none: ignored), the playbook's mode
  * (off: ignored) and the trust checks (playbook.c). */
 static int check_playbook(hw_store *st, const hw_remedy_policy *p, const hw_remedy_filter *flt,
-                          struct cand *k, hw_plan_stats *stats, hw_err *e)
+                          struct cand *k, struct counter *strings, hw_plan_stats *stats, hw_err *e)
 {
     char *raw = NULL;
     size_t len = 0;
@@ -431,19 +573,19 @@ static int check_playbook(hw_store *st, const hw_remedy_policy *p, const hw_reme
     f.control_id = "";
     f.trusted = k->trusted;
     f.untrusted_reason = k->untrusted_reason;
-    char why[512];
+    char why[512], res[2048];
     const hw_remedy_playbook *pb = NULL;
-    int ok = hw_remedy_playbook_trust(&f, raw, len, p, &pb, k->resource, sizeof k->resource, why,
-                                      sizeof why);
+    int ok = hw_remedy_playbook_trust(&f, raw, len, p, &pb, res, sizeof res, why, sizeof why);
     free(raw);
+    if (set_str(&k->resource, res) != 0)
+        return hw_err_set(e, HW_ENOMEM, "out of memory planning");
     if (!pb || (flt && flt->control && strcmp(flt->control, pb->name) != 0)) {
         k->skip = k->ignore = 1;
         return HW_OK;
     }
-    char *name = hw_strdup(pb->name);
+    const char *name = intern(strings, pb->name);
     if (!name)
         return hw_err_set(e, HW_ENOMEM, "out of memory planning");
-    free(k->control);
     k->control = name;
     k->fam = pb->family;
     k->mode = hw_config_playbook_mode(p->cfg, name);
@@ -452,9 +594,12 @@ static int check_playbook(hw_store *st, const hw_remedy_policy *p, const hw_reme
         k->skip = k->ignore = 1;
         return HW_OK;
     }
-    if (k->mode == HW_REMEDY_APPROVAL)
-        snprintf(k->why, sizeof k->why, "playbook %s needs approval (remediation.playbooks)",
-                 name);
+    if (k->mode == HW_REMEDY_APPROVAL) {
+        char buf[160];
+        snprintf(buf, sizeof buf, "playbook %s needs approval (remediation.playbooks)", name);
+        if (set_str(&k->why, buf) != 0)
+            return hw_err_set(e, HW_ENOMEM, "out of memory planning");
+    }
     if (!ok)
         skip(k, "%s", why);
     return HW_OK;
@@ -606,12 +751,26 @@ fail:
     return e->kind;
 }
 
+/* Whether any risk acceptance is in force now: when none is (the usual
+ * night), the two lookups per candidate are skipped. */
+struct any_exc {
+    int64_t now;
+    int n;
+};
+static int any_exc_cb(void *arg, const hw_exception_row *x)
+{
+    struct any_exc *a = arg;
+    a->n += !x->revoked && x->created_at <= a->now && x->expires_at > a->now;
+    return 0;
+}
+
 int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remedy_filter *flt,
                          const char *actor, char plan_id[64], hw_plan_stats *stats, hw_err *e)
 {
     memset(stats, 0, sizeof *stats);
     const hw_config *cfg = p->cfg;
-    struct collect c = { p, NULL, 0, 0, stats, 0 };
+    struct counter strings = { 0 };
+    struct collect c = { &strings, p, NULL, 0, 0, stats, 0 };
     const char *failed[] = { "FAILED" };
     const char *control[] = { flt ? flt->control : NULL }, *account[] = { flt ? flt->account : NULL };
     hw_finding_query q = { 0 };
@@ -647,10 +806,18 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         rc = e->kind;
     if (rc == HW_OK && opens.oom)
         rc = hw_err_set(e, HW_ENOMEM, "out of memory reading open actions");
+    struct any_exc ax = { hw_now(), 0 };
+    if (rc == HW_OK && hw_store_exceptions(st, any_exc_cb, &ax, e) != HW_OK)
+        rc = e->kind;
+    /* one transaction for the checks and the plan: sqlite takes its locks
+     * once, not for every raw finding read */
+    int in_tx = 0;
+    if (rc == HW_OK && (rc = hw_store_begin(st, e)) == HW_OK)
+        in_tx = 1;
     for (size_t i = 0; rc == HW_OK && i < c.n; i++) {
         struct cand *k = &c.v[i];
         char why[512];
-        if ((rc = k->gd ? check_playbook(st, p, flt, k, stats, e) : check_trust(st, p, k, e)) !=
+        if ((rc = k->gd ? check_playbook(st, p, flt, k, &strings, stats, e) : check_trust(st, p, k, e)) !=
                 HW_OK ||
             k->skip)
             continue;
@@ -659,8 +826,8 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             continue;
         }
         int excepted = 0;
-        if ((rc = hw_store_exception_active(st, k->account, k->control, hw_now(), &excepted, e)) !=
-            HW_OK)
+        if (ax.n && (rc = hw_store_exception_active(st, k->account, k->control, hw_now(),
+                                                    &excepted, e)) != HW_OK)
             break;
         if (excepted) {
             skip(k, "excepted: an unexpired risk acceptance covers %s in account %s", k->control,
@@ -669,8 +836,8 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         }
         /* the finding's own, or its resource's, risk acceptance */
         int64_t xid = 0;
-        if ((rc = hw_store_exception_covering(st, k->account, k->control, k->id, k->resource,
-                                              hw_now(), &xid, e)) != HW_OK)
+        if (ax.n && (rc = hw_store_exception_covering(st, k->account, k->control, k->id,
+                                                      k->resource, hw_now(), &xid, e)) != HW_OK)
             break;
         if (xid) {
             skip(k, "excepted: risk acceptance %lld covers this finding or resource",
@@ -708,16 +875,18 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         if (apply_breaker(c.v, c.n, &t, cfg->remediation.max_share) != 0 ||
             apply_limits(c.v, c.n, cfg) != 0)
             rc = hw_err_set(e, HW_ENOMEM, "out of memory planning");
-        if (rc == HW_OK && (rc = hw_store_begin(st, e)) == HW_OK) {
+        if (rc == HW_OK)
             rc = write_plan(st, c.v, c.n, actor, plan_id, stats, cfg->remediation.exemption_tag,
                             cfg, e);
-            if (rc == HW_OK)
-                rc = hw_store_commit(st, e);
-            else
-                hw_store_rollback(st);
-        }
+    }
+    if (in_tx) {
+        if (rc == HW_OK)
+            rc = hw_store_commit(st, e);
+        else
+            hw_store_rollback(st);
     }
     cands_free(c.v, c.n);
+    counter_free(&strings);
     counter_free(&t.c);
     counter_free(&seen);
     counter_free(&opens.by_finding);

@@ -370,7 +370,7 @@ static const char *const cred_perms[] = { "iam:ListUserTags", "iam:ListAccessKey
 
 static const hw_remedy_family hw_remedy_pb_credential_exposure = {
     "iam-deactivate-exposed-key", cred_name, cred_name /* disruptive */, cred_perms,
-    cred_calls, cred_read, cred_fix,
+    cred_calls, cred_read, cred_fix, 0,
 };
 static const hw_remedy_playbook pb_cred = { "iam-credential-exposure",
                                             &hw_remedy_pb_credential_exposure, cred_types };
@@ -400,7 +400,7 @@ static const char *const s3x_perms[] = { "s3:GetBucketTagging", "s3:GetBucketPub
 static const char *const none[] = { NULL };
 
 static const hw_remedy_family hw_remedy_pb_s3_exposure = {
-    "s3-block-public-access", s3x_name, none, s3x_perms, s3x_calls, s3x_read, s3x_fix,
+    "s3-block-public-access", s3x_name, none, s3x_perms, s3x_calls, s3x_read, s3x_fix, 0,
 };
 static const hw_remedy_playbook pb_s3 = { "s3-exposure", &hw_remedy_pb_s3_exposure, s3x_types };
 

@@ -5,7 +5,7 @@
  * table.  Pure decisions on the configuration and the accounts known to
  * the store, so that tests drive them without AWS.
  */
-#include "remedy/remedy.h"
+#include "remedy/remedy_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -18,7 +18,9 @@ const hw_remedy_family *const hw_remedy_families[] = {
     &hw_remedy_s3_deny_insecure, &hw_remedy_cloudtrail_validation,
     &hw_remedy_kms_rotation, &hw_remedy_ec2_public_snapshots,
     &hw_remedy_ec2_default_sg, &hw_remedy_ec2_imdsv2,
-    &hw_remedy_guardduty_enable, &hw_remedy_rds_private, NULL,
+    &hw_remedy_guardduty_enable, &hw_remedy_rds_private,
+    &hw_remedy_lambda_private, &hw_remedy_rds_snapshot_private,
+    &hw_remedy_ssm_document_private, NULL,
 };
 
 static int in_list(const char *const *l, const char *s)
@@ -56,6 +58,8 @@ const char *hw_remedy_verdict_name(int v)
         return "exempt";
     case HW_RV_REFUSED:
         return "refused";
+    case HW_RV_OUT_OF_SCOPE:
+        return "out-of-scope";
     }
     return "?";
 }
@@ -224,4 +228,64 @@ unsigned hw_remedy_breaker_allow(double max_share, unsigned total)
 {
     double allow = floor(max_share * (double)total + 1e-9);
     return allow < 1.0 ? 1u : (unsigned)allow;
+}
+
+/* ------------------------------------------------------------ tag scope */
+
+int hw_remedy_tag_listed(char *const *list, size_t n, const char *key, const char *value)
+{
+    size_t kl = strlen(key);
+    for (size_t i = 0; i < n; i++) {
+        const char *e = list[i], *eq = strchr(e, '=');
+        if (!eq ? strcmp(e, key) == 0
+                : (size_t)(eq - e) == kl && strncmp(e, key, kl) == 0 && strcmp(eq + 1, value) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+void rx_tag(const hw_remedy_target *t, cJSON *state, const char *key, const char *value)
+{
+    const hw_config *cfg = t->cfg;
+    if (!cfg || !state || !key)
+        return;
+    value = value ? value : "";
+    const char *which[2] = { "include", "exclude" };
+    char *const *lists[2] = { cfg->remediation.include_tags, cfg->remediation.exclude_tags };
+    size_t ns[2] = { cfg->remediation.ninclude_tags, cfg->remediation.nexclude_tags };
+    for (int i = 0; i < 2; i++) {
+        if (!hw_remedy_tag_listed(lists[i], ns[i], key, value))
+            continue;
+        cJSON *st = cJSON_GetObjectItemCaseSensitive(state, "ScopeTags");
+        if (!st)
+            st = cJSON_AddObjectToObject(state, "ScopeTags");
+        cJSON *arr = cJSON_GetObjectItemCaseSensitive(st, which[i]);
+        if (!arr)
+            arr = cJSON_AddArrayToObject(st, which[i]);
+        char *kv = hw_asprintf("%s=%s", key, value);
+        if (kv)
+            cJSON_AddItemToArray(arr, cJSON_CreateString(kv));
+        free(kv);
+    }
+}
+
+int hw_remedy_tag_scope(const hw_config *cfg, const cJSON *state, char *why, size_t whylen)
+{
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(state, "ScopeTags");
+    const cJSON *ex = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(st, "exclude"), 0);
+    if (cfg->remediation.nexclude_tags && cJSON_IsString(ex)) {
+        snprintf(why, whylen, "tag %.200s is in remediation.exclude_tags", ex->valuestring);
+        return 0;
+    }
+    if (cfg->remediation.ninclude_tags &&
+        !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "include"))) {
+        hw_buf b = HW_BUF_INIT(0);
+        for (size_t i = 0; i < cfg->remediation.ninclude_tags; i++)
+            hw_buf_printf(&b, "%s%s", i ? ", " : "", cfg->remediation.include_tags[i]);
+        snprintf(why, whylen, "no tag of remediation.include_tags (%.200s) on the resource",
+                 hw_buf_str(&b));
+        hw_buf_free(&b);
+        return 0;
+    }
+    return 1;
 }

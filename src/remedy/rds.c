@@ -76,6 +76,7 @@ static int rds_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, 
     for (xmlNodePtr tg = tags ? rx_next(tags->children, "Tag") : NULL; tg;
          tg = rx_next(tg->next, "Tag")) {
         const char *k = rx_text(tg->children, "Key");
+        rx_tag(t, *state, k, rx_text(tg->children, "Value"));
         if (k && strcmp(k, t->exemption_tag) == 0) {
             const char *v = rx_text(tg->children, "Value");
             cJSON_AddStringToObject(*state, "ExemptionTag", v ? v : "");
@@ -114,5 +115,5 @@ static const char *const disruptive[] = { "RDS.2", NULL };
 static const char *const perms[] = { "rds:DescribeDBInstances", "rds:ModifyDBInstance", NULL };
 
 const hw_remedy_family hw_remedy_rds_private = {
-    "rds-make-private", controls, disruptive, perms, rds_calls, rds_read, rds_fix,
+    "rds-make-private", controls, disruptive, perms, rds_calls, rds_read, rds_fix, 1,
 };

@@ -45,7 +45,8 @@ enum hw_remedy_verdict {
     HW_RV_COMPLIANT,   /* already compliant (fixed by hand, or meanwhile) */
     HW_RV_GONE,        /* the resource no longer exists */
     HW_RV_EXEMPT,      /* carries the exemption tag (why: its value) */
-    HW_RV_REFUSED      /* the real state contradicts the finding */
+    HW_RV_REFUSED,     /* the real state contradicts the finding */
+    HW_RV_OUT_OF_SCOPE /* its tags put it outside remediation.include_tags / exclude_tags */
 };
 const char *hw_remedy_verdict_name(int verdict);
 
@@ -73,6 +74,9 @@ typedef struct hw_remedy_family {
     /* Makes the smallest change that fixes the control, given the state
      * read just before. */
     int (*fix)(hw_aws_client *c, const hw_remedy_target *t, const struct cJSON *state, hw_err *e);
+    /* 1: its resources carry tags, read by `read` (remediation.include_tags
+     * and exclude_tags apply); 0: an account- or region-wide setting */
+    int tagged;
 } hw_remedy_family;
 
 extern const hw_remedy_family hw_remedy_s3_bucket_pab;  /* S3.8 ... (s3.c) */
@@ -90,6 +94,9 @@ extern const hw_remedy_family hw_remedy_ec2_default_sg; /* EC2.2 (ec2_default_sg
 extern const hw_remedy_family hw_remedy_ec2_imdsv2; /* EC2.8 (ec2_imds.c) */
 extern const hw_remedy_family hw_remedy_guardduty_enable; /* GuardDuty.1 (guardduty.c) */
 extern const hw_remedy_family hw_remedy_rds_private; /* RDS.2 (rds.c) */
+extern const hw_remedy_family hw_remedy_lambda_private; /* Lambda.1 (lambda.c) */
+extern const hw_remedy_family hw_remedy_rds_snapshot_private; /* RDS.1 (rds_snapshot.c) */
+extern const hw_remedy_family hw_remedy_ssm_document_private; /* SSM.4 (ssm.c) */
 
 /* The family that fixes control (or the playbook of that name), or NULL. */
 const hw_remedy_family *hw_remedy_family_for(const char *control);
@@ -105,6 +112,10 @@ int hw_remedy_disruptive(const hw_remedy_family *f, const char *control);
 int hw_remedy_sg_rule_offends(const char *control, const char *cidr4, const char *cidr6,
                               const char *proto, int from, int to);
 int hw_remedy_key_stale(const char *control, int64_t now, int64_t created, int64_t last_used);
+/* Whether one statement (JSON object) of a Lambda function policy is public
+ * for Lambda.1 (lambda.c): it allows "*" or the S3 service with no
+ * condition on the source account, ARN or Organization. */
+int hw_remedy_lambda_statement_public(const struct cJSON *statement);
 
 /* ----------------------------------------------------------------- policy */
 
@@ -137,6 +148,13 @@ int hw_remedy_policy_in_scope(const hw_remedy_policy *p, const char *account, co
                               char *why, size_t whylen);
 /* 1 when the account is a member of the Organization. */
 int hw_remedy_policy_in_org(const hw_remedy_policy *p, const char *account);
+/* Tag scope of a resource read by a tagged family: 1 when its state (with
+ * the "ScopeTags" rx_tag() noted) passes remediation.exclude_tags and
+ * include_tags (an empty list passes), else 0 and why names the tag or
+ * the list. */
+int hw_remedy_tag_scope(const hw_config *cfg, const struct cJSON *state, char *why, size_t whylen);
+/* Whether tag (key, value) matches an entry ("Key" or "Key=Value") of list. */
+int hw_remedy_tag_listed(char *const *list, size_t n, const char *key, const char *value);
 /* Circuit breaker: how many of a control's `total` resources in one
  * account one run may change (max_share of them, but always at least 1). */
 unsigned hw_remedy_breaker_allow(double max_share, unsigned total);
@@ -288,6 +306,7 @@ int hw_remedy_suppress_apply(hw_store *st, hw_aws_client *c, const hw_aws_ctx *c
 
 typedef struct hw_apply_stats {
     size_t run, done, compliant, gone, exempt, refused, failed, dropped;
+    size_t out_of_scope; /* by resource tags */
 } hw_apply_stats;
 
 /* Called after each action with its final row (for printing). */

@@ -38,7 +38,26 @@ int rx_bucket_head(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, i
  * the call's error. */
 int rx_sg_rules(hw_aws_client *c, const hw_remedy_target *t, const char *g,
                 void (*each)(void *arg, xmlNodePtr item), void *arg, hw_err *e);
+/* One tag read from the real resource (key, value; NULL value: ""): when
+ * it matches an entry of remediation.include_tags or exclude_tags, state
+ * records it under "ScopeTags" ({"include": ["k=v"], "exclude": [...]})
+ * for hw_remedy_tag_scope().  Every family that reads tags calls it for
+ * each tag, beside its exemption-tag check. */
+void rx_tag(const hw_remedy_target *t, cJSON *state, const char *key, const char *value);
 /* Adds "s" to a JSON array of calls (printf-style). */
 void rx_call(cJSON *calls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Security Hub workflow for findings in batches (workflow.c): items of one
+ * plan and status share a BatchUpdateFindings call (at most 100) and a
+ * note naming each of their action ids; done(arg, index, ok, note, error)
+ * per item, in any order (a non-zero return stops with that error). */
+typedef struct rx_wf_item {
+    const char *action_id, *plan_id, *finding_id, *product_arn;
+    const char *status; /* RESOLVED, NOTIFIED, SUPPRESSED */
+} rx_wf_item;
+typedef int (*rx_wf_done)(void *arg, size_t i, int ok, const char *note, const char *error,
+                          hw_err *e);
+int rx_workflow_batches(hw_aws_client *c, const hw_aws_ctx *ctx, const rx_wf_item *items,
+                        size_t n, rx_wf_done done, void *arg, hw_err *e);
 
 #endif

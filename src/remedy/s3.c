@@ -122,6 +122,7 @@ int rx_bucket_head(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, i
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
     for (xmlNodePtr tag = rx_find(root, "Tag"); tag; tag = rx_next(tag->next, "Tag")) {
         const char *k = rx_text(tag->children, "Key");
+        rx_tag(t, *state, k, rx_text(tag->children, "Value"));
         if (k && strcmp(k, t->exemption_tag) == 0) {
             const char *v = rx_text(tag->children, "Value");
             exempt = v ? v : "";
@@ -193,7 +194,7 @@ static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_s3_bucket_pab = {
     "s3-block-public-access", bucket_controls, none, bucket_perms,
-    bucket_calls, bucket_read, bucket_fix,
+    bucket_calls, bucket_read, bucket_fix, 1,
 };
 
 /* ----------------------------------------------------------- S3.1 account */
@@ -259,5 +260,5 @@ static const char *const account_perms[] = { "s3:GetAccountPublicAccessBlock",
 
 const hw_remedy_family hw_remedy_s3_account_pab = {
     "s3-block-public-access", account_controls, none, account_perms,
-    account_calls, account_read, account_fix,
+    account_calls, account_read, account_fix, 0,
 };

@@ -139,5 +139,5 @@ static const char *const perms[] = { "s3:GetBucketTagging", "s3:GetEncryptionCon
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_s3_encryption = {
-    "s3-enable-default-encryption", controls, none, perms, enc_calls, enc_read, enc_fix,
+    "s3-enable-default-encryption", controls, none, perms, enc_calls, enc_read, enc_fix, 1,
 };

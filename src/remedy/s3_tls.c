@@ -293,5 +293,5 @@ static const char *const perms[] = { "s3:GetBucketTagging", "s3:GetBucketPolicy"
 static const char *const none[] = { NULL };
 
 const hw_remedy_family hw_remedy_s3_deny_insecure = {
-    "s3-deny-insecure-transport", controls, none, perms, tls_calls, tls_read, tls_fix,
+    "s3-deny-insecure-transport", controls, none, perms, tls_calls, tls_read, tls_fix, 1,
 };

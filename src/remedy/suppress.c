@@ -2,7 +2,8 @@
  * suppress.c - suppression rules (remediation.suppress_*): failing
  * findings of a listed severity (default LOW and INFORMATIONAL) of the
  * listed controls or in the listed accounts get Workflow.Status
- * SUPPRESSED with a note, through BatchUpdateFindings.
+ * SUPPRESSED with a note, through BatchUpdateFindings: up to 100 findings
+ * a call (workflow.c), the note naming each one's action.
  *
  * Each is an action of the plan like any other ("suppress", auto): planned
  * with the exact call it makes, run by `remediate --apply` before the
@@ -12,21 +13,12 @@
  * is not planned again (BatchUpdateFindings leaves UpdatedAt alone, and the
  * store's copy says NEW until the next scan).
  */
-#include "remedy/remedy.h"
+#include "remedy/remedy_int.h"
 
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The Note every suppression sets: it names its action. */
-static void make_note(char *note, size_t n, const char *id, const char *control,
-                      const char *account)
-{
-    snprintf(note, n, "hubwarden action %s: suppressed by a remediation.suppress rule "
-                      "(control %s, account %s)",
-             id, control, account);
-}
 
 static int listed(char **l, size_t n, const char *v)
 {
@@ -128,12 +120,14 @@ static int prior_cb(void *arg, const hw_action_row *a)
     return 0;
 }
 
-static char *calls_json(const struct cand *k, const char *note)
+static char *calls_json(const struct cand *k, const char *plan_id, const char *id)
 {
     hw_buf b = HW_BUF_INIT(0);
     hw_buf_printf(&b, "securityhub:BatchUpdateFindings Id=%s ProductArn=%s "
-                      "Workflow.Status=SUPPRESSED Note.Text=\"%s\"",
-                  k->id, k->product_arn, note);
+                      "Workflow.Status=SUPPRESSED Note.Text=\"hubwarden plan %s action(s) ...%s...: "
+                      "suppressed by a remediation.suppress rule\" (one call for up to 100 "
+                      "findings of the plan; the note names each of their actions)",
+                  k->id, k->product_arn, plan_id, id + strlen(plan_id) + 1);
     cJSON *a = cJSON_CreateArray();
     cJSON_AddItemToArray(a, cJSON_CreateString(hw_buf_str(&b)));
     hw_buf_free(&b);
@@ -171,15 +165,14 @@ int hw_remedy_suppress_plan(hw_store *st, const hw_config *cfg, const hw_remedy_
         aq.product_arn = k->product_arn;
         if ((rc = hw_store_actions(st, &aq, prior_cb, &p, e)) != HW_OK || p.skip)
             continue;
-        char id[96], reason[512], note[512];
+        char id[96], reason[512];
         snprintf(id, sizeof id, "%s-s%03zu", plan_id, ++*planned);
         snprintf(reason, sizeof reason,
                  "suppression rule: severity %s (remediation.suppress_severities), %s %s "
                  "(remediation.suppress_%s)",
                  k->severity, k->by_control ? "control" : "account",
                  k->by_control ? k->control : k->account, k->by_control ? "controls" : "accounts");
-        make_note(note, sizeof note, id, k->control, k->account);
-        char *calls = calls_json(k, note);
+        char *calls = calls_json(k, plan_id, id);
         if (!calls) {
             rc = hw_err_set(e, HW_ENOMEM, "out of memory");
             break;
@@ -230,7 +223,7 @@ int hw_remedy_suppress_plan(hw_store *st, const hw_config *cfg, const hw_remedy_
 /* ------------------------------------------------------------- running */
 
 struct item {
-    char *id, *finding_id, *product_arn, *account, *control, *calls;
+    char *id, *finding_id, *product_arn, *account, *control, *calls, *reason;
 };
 
 struct queue {
@@ -261,8 +254,9 @@ static int queue_cb(void *arg, const hw_action_row *a)
     it->account = strdup(a->account);
     it->control = strdup(a->control ? a->control : "");
     it->calls = strdup(a->calls);
+    it->reason = strdup(a->reason ? a->reason : "");
     if (!it->id || !it->finding_id || !it->product_arn || !it->account || !it->control ||
-        !it->calls) {
+        !it->calls || !it->reason) {
         q->oom = 1;
         return 1;
     }
@@ -287,6 +281,7 @@ static int record(hw_store *st, const struct item *it, int ok, const char *note,
         cJSON_AddStringToObject(d, "finding", it->finding_id);
         cJSON_AddStringToObject(d, "account", it->account);
         cJSON_AddStringToObject(d, "control", it->control);
+        cJSON_AddStringToObject(d, "rule", it->reason);
         cJSON_AddStringToObject(d, "workflow", "SUPPRESSED");
         cJSON_AddStringToObject(d, "note", note);
         cJSON_AddStringToObject(d, "state", ok ? "done" : "failed");
@@ -304,6 +299,27 @@ static int record(hw_store *st, const struct item *it, int ok, const char *note,
     return rc;
 }
 
+struct run {
+    hw_store *st;
+    const struct queue *q;
+    const char *actor, *plan_id;
+    size_t *done, *failed;
+};
+
+static int run_done(void *arg, size_t i, int ok, const char *note, const char *error, hw_err *e)
+{
+    struct run *r = arg;
+    const struct item *it = &r->q->v[i];
+    int rc = record(r->st, it, ok, note, error, r->actor, r->plan_id, e);
+    if (ok) {
+        (*r->done)++;
+    } else {
+        (*r->failed)++;
+        hw_warn("action %s: finding %s not suppressed: %s", it->id, it->finding_id, error);
+    }
+    return rc;
+}
+
 int hw_remedy_suppress_apply(hw_store *st, hw_aws_client *c, const hw_aws_ctx *ctx,
                              const char *plan_id, const char *actor, size_t *done, size_t *failed,
                              hw_err *e)
@@ -316,27 +332,21 @@ int hw_remedy_suppress_apply(hw_store *st, hw_aws_client *c, const hw_aws_ctx *c
     int rc = hw_store_actions(st, &aq, queue_cb, &q, e);
     if (rc == HW_OK && q.oom)
         rc = hw_err_set(e, HW_ENOMEM, "out of memory reading actions");
-    /* one call per finding: each note names its action */
+    /* batched: up to 100 findings a call, the note naming each action */
+    rx_wf_item *items = q.n ? calloc(q.n, sizeof *items) : NULL;
+    if (rc == HW_OK && q.n && !items)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
     for (size_t i = 0; rc == HW_OK && i < q.n; i++) {
-        const struct item *it = &q.v[i];
-        char note[512];
-        make_note(note, sizeof note, it->id, it->control, it->account);
-        hw_aws_finding_ref ref = { it->finding_id, it->product_arn };
-        int processed = 0;
-        hw_err ae;
-        hw_err_clear(&ae);
-        int arc = hw_aws_update_workflow(c, ctx, &ref, 1, "SUPPRESSED", note, &processed, &ae);
-        if (arc == HW_OK && !processed)
-            hw_err_set(&ae, HW_EAWS, "Security Hub did not process finding %s", it->finding_id);
-        int ok = arc == HW_OK && processed;
-        rc = record(st, it, ok, note, ae.msg, actor, plan_id, e);
-        if (ok) {
-            (*done)++;
-        } else {
-            (*failed)++;
-            hw_warn("action %s: finding %s not suppressed: %s", it->id, it->finding_id, ae.msg);
-        }
+        items[i].action_id = q.v[i].id;
+        items[i].plan_id = plan_id;
+        items[i].finding_id = q.v[i].finding_id;
+        items[i].product_arn = q.v[i].product_arn;
+        items[i].status = "SUPPRESSED";
     }
+    struct run r = { st, &q, actor, plan_id, done, failed };
+    if (rc == HW_OK)
+        rc = rx_workflow_batches(c, ctx, items, q.n, run_done, &r, e);
+    free(items);
     for (size_t i = 0; i < q.n; i++) {
         free(q.v[i].id);
         free(q.v[i].finding_id);
@@ -344,6 +354,7 @@ int hw_remedy_suppress_apply(hw_store *st, hw_aws_client *c, const hw_aws_ctx *c
         free(q.v[i].account);
         free(q.v[i].control);
         free(q.v[i].calls);
+        free(q.v[i].reason);
     }
     free(q.v);
     return rc;

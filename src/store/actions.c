@@ -248,19 +248,20 @@ int hw_store_action_decide(hw_store *s, const char *id, const char *decision, co
 int hw_store_plan_skip_put(hw_store *s, const char *plan_id, const hw_plan_skip_row *k,
                            hw_err *e)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO plan_skips(run_id, finding_id, product_arn, account_id,"
-                           " region, control_id, resource, reason) VALUES (?,?,?,?,?,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return store_fail(s, e, "recording a skipped finding");
+    sqlite3_stmt **sp = &s->st[ST_PLAN_SKIP_PUT];
+    if (store_prepare(s, sp,
+                      "INSERT INTO plan_skips(run_id, finding_id, product_arn, account_id,"
+                      " region, control_id, resource, reason) VALUES (?,?,?,?,?,?,?,?)",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_stmt *st = *sp;
     const char *v[] = { plan_id,   k->finding_id, k->product_arn, k->account,
                         k->region, k->control,    k->resource,    k->reason };
     for (int i = 0; i < 8; i++)
         sqlite3_bind_text(st, i + 1, nz(v[i]), -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_DONE ? HW_OK
                                               : store_fail(s, e, "recording a skipped finding");
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc;
 }
 

@@ -276,15 +276,15 @@ int hw_store_exception_covering(hw_store *s, const char *account, const char *co
                                 int64_t *id, hw_err *e)
 {
     *id = 0;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(
-            s->db,
-            "SELECT id FROM exceptions WHERE account_id IN (?1, '*') AND revoked = 0"
-            " AND created_at <= ?5 AND expires_at > ?5 AND ("
-            " (finding_id IS NULL AND resource IS NULL AND control_id = ?2)"
-            " OR finding_id = ?3 OR resource = ?4) ORDER BY id LIMIT 1",
-            -1, &st, NULL) != SQLITE_OK)
-        return store_fail(s, e, "reading exceptions");
+    sqlite3_stmt **sp = &s->st[ST_EXC_COVERING];
+    if (store_prepare(s, sp,
+                      "SELECT id FROM exceptions WHERE account_id IN (?1, '*') AND revoked = 0"
+                      " AND created_at <= ?5 AND expires_at > ?5 AND ("
+                      " (finding_id IS NULL AND resource IS NULL AND control_id = ?2)"
+                      " OR finding_id = ?3 OR resource = ?4) ORDER BY id LIMIT 1",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_stmt *st = *sp;
     sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, control, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, finding_id ? finding_id : "", -1, SQLITE_TRANSIENT);
@@ -293,7 +293,7 @@ int hw_store_exception_covering(hw_store *s, const char *account, const char *co
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (r != SQLITE_ROW && r != SQLITE_DONE)
         return store_fail(s, e, "reading exceptions");
     return HW_OK;

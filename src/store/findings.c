@@ -378,10 +378,11 @@ int hw_store_finding_raw(hw_store *s, const char *product_arn, const char *id, c
     int64_t key;
     if (finding_key(s, product_arn, id, &key, e) != HW_OK)
         return e->kind;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT zdict, rawlen, raw, id FROM findings WHERE key = ?", -1,
-                           &st, NULL) != SQLITE_OK)
-        return store_fail(s, e, "reading a finding");
+    sqlite3_stmt **sp = &s->st[ST_FINDING_RAW];
+    if (store_prepare(s, sp, "SELECT zdict, rawlen, raw, id FROM findings WHERE key = ?", e) !=
+        HW_OK)
+        return e->kind;
+    sqlite3_stmt *st = *sp;
     sqlite3_bind_int64(st, 1, key);
     int rc = HW_OK;
     if (sqlite3_step(st) != SQLITE_ROW || strcmp(store_col(st, 3), id) != 0) {
@@ -398,7 +399,7 @@ int hw_store_finding_raw(hw_store *s, const char *product_arn, const char *id, c
     *json = out;
     *len = n;
 out:
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc;
 }
 

@@ -41,6 +41,10 @@ enum {
     ST_CE_OPEN,
     ST_CE_CLOSE,
     ST_CE_PUT,
+    /* once per candidate of a remediation plan */
+    ST_FINDING_RAW,
+    ST_EXC_COVERING,
+    ST_PLAN_SKIP_PUT,
     ST_COUNT
 };
 

@@ -84,6 +84,10 @@ AUTH_RE = re.compile(r"AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: with Nagle's algorithm on,
+    # the body waits for the client's delayed ACK of the headers (40 ms a
+    # response on Linux), which made every call over keep-alive that slow
+    disable_nagle_algorithm = True
     server_version = "awssim"
     sys_version = ""
 
@@ -217,6 +221,8 @@ class Handler(BaseHTTPRequestHandler):
                              "application/json")
         if service == "s3" and url.path.startswith("/v20180820/"):
             service = "s3control"  # S3 Control signs as "s3"; its paths tell it apart
+        if service == "tagging":
+            service = "resourcegroupstaggingapi"  # signs as its endpoint prefix
         svc = SIM.models.service(service)
         if svc is None:
             return self.send(400, json.dumps({"__type": "UnknownServiceException",
@@ -263,7 +269,8 @@ class Handler(BaseHTTPRequestHandler):
             SIM.count(key, status)
             self.send(status, body, ctype, extra)
         except ApiError as err:
-            if err.code in ("TooManyRequestsException", "ThrottlingException", "Throttling"):
+            if err.code in ("TooManyRequestsException", "ThrottlingException", "Throttling",
+                            "RequestLimitExceeded"):
                 with SIM.lock:
                     SIM.stats["throttled"] += 1
             SIM.count("%s.%s" % (service, getattr(err, "op", "?")), err.status)

@@ -240,7 +240,9 @@ class Service:
                 if self.protocol == "ec2" or shape.serialization.get("flattened"):
                     key = "%s.%d" % (base, i)
                 else:
-                    key = "%s.member.%d" % (base, i)
+                    # the member's own name when the model gives one
+                    # (RDS's ValuesToRemove.AttributeValue.1), as botocore
+                    key = "%s.%s.%d" % (base, shape.member.serialization.get("name", "member"), i)
                 m = shape.member
                 if m.type_name in ("structure", "map", "list"):
                     v = self._unflatten(m, key + ".", form, used)

@@ -36,6 +36,8 @@ SERVICES = {
     "cloudtrail": "cloudtrail",
     "config": "config",
     "rds": "rds",
+    "lambda": "lambda",
+    "resourcegroupstaggingapi": "resourcegroupstaggingapi",
 }
 
 CONSTRAINTS = ("enum", "min", "max", "pattern")

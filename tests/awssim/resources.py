@@ -3,13 +3,17 @@ S3 Control public access blocks, bucket tags, EC2 security groups and
 their rules, EBS encryption by default, IAM users' access keys and tags,
 the account password policy, bucket default encryption and policies,
 CloudTrail trails, KMS keys, EBS snapshots' volume permissions,
-EC2 instances' metadata options, GuardDuty detectors, RDS DB instances.
+EC2 instances' metadata options, GuardDuty detectors, RDS DB instances,
+Lambda function policies, RDS snapshots' restore attribute, SSM documents'
+sharing.
 Every resource lives in one account (and region where AWS keeps it per
 region); callers see their own account's only, as with AWS.  The state is
 State.resources (state.load_resources), dumped whole by
 GET /_awssim/resources so that a test can diff before and after.
 """
 import hashlib
+import json
+import uuid
 
 from services import op
 from state import ApiError
@@ -29,7 +33,8 @@ def _region(st, account, region):
     return _acct(st, account)["regions"].setdefault(
         region, {"security_groups": {}, "ebs_encryption_by_default": False, "trails": {},
                  "kms_keys": {}, "snapshots": {}, "instances": {},
-                 "guardduty_detectors": {}, "db_instances": {}})
+                 "guardduty_detectors": {}, "db_instances": {}, "lambda_functions": {},
+                 "rds_snapshots": {}, "ssm_documents": {}})
 
 
 # ----------------------------------------------------------------------- S3
@@ -905,3 +910,184 @@ def modify_db_instance(st, p, caller, region, req):
             # (AWS applies it within minutes with ApplyImmediately; here at once)
             d["publicly_accessible"] = bool(p["PubliclyAccessible"])
         return {"DBInstance": _db_out(st, caller, region, p["DBInstanceIdentifier"], d)}
+
+
+# ------------------------------------------------------------------- Lambda
+def _function(st, caller, region, name):
+    f = _region(st, caller.account, region)["lambda_functions"].get(name)
+    if f is None:
+        raise ApiError("ResourceNotFoundException", "Function not found: arn:%s:lambda:%s:%s:function:%s"
+                       % (st.partition, region, caller.account, name), 404)
+    return f
+
+
+def _revision(caller, region, name, f):
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "%s/%s/%s/%d" % (caller.account, region, name, f["revision"])))
+
+
+@op("lambda", "ListTags")
+def lambda_list_tags(st, p, caller, region, req):
+    arn = p["Resource"]
+    parts = arn.split(":")
+    if len(parts) != 7 or parts[2] != "lambda" or parts[5] != "function":
+        raise ApiError("InvalidParameterValueException", "Invalid ARN %s" % arn, 400)
+    if parts[4] != caller.account or parts[3] != region:
+        raise ApiError("AccessDeniedException", "not the caller's function", 403)
+    with st.lock:
+        return {"Tags": dict(_function(st, caller, region, parts[6])["tags"])}
+
+
+@op("resourcegroupstaggingapi", "GetResources")
+def tagging_get_resources(st, p, caller, region, req):
+    """By ResourceARNList (Lambda functions here): as AWS, a resource that
+    has never had a tag is not listed, nor one of another account or
+    region."""
+    if not p.get("ResourceARNList") or p.get("TagFilters") or p.get("ResourceTypeFilters"):
+        raise ApiError("InvalidParameterException", "the simulator looks resources up by ResourceARNList only", 400)
+    out = []
+    with st.lock:
+        for arn in p["ResourceARNList"]:
+            parts = arn.split(":")
+            if len(parts) != 7 or parts[2] != "lambda" or parts[5] != "function" \
+                    or parts[3] != region or parts[4] != caller.account:
+                continue
+            f = _region(st, caller.account, region)["lambda_functions"].get(parts[6])
+            if f and f["tags"]:
+                out.append({"ResourceARN": arn, "Tags": [{"Key": k, "Value": v} for k, v in sorted(f["tags"].items())]})
+    return {"ResourceTagMappingList": out, "PaginationToken": ""}
+
+
+@op("lambda", "GetPolicy")
+def lambda_get_policy(st, p, caller, region, req):
+    if p.get("Qualifier"):
+        raise ApiError("InvalidParameterValueException", "the simulator keeps unqualified policies only", 400)
+    with st.lock:
+        f = _function(st, caller, region, p["FunctionName"])
+        if not f["statements"]:
+            raise ApiError("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+        pol = {"Version": "2012-10-17", "Id": "default", "Statement": f["statements"]}
+        return {"Policy": json.dumps(pol, separators=(",", ":")),
+                "RevisionId": _revision(caller, region, p["FunctionName"], f)}
+
+
+@op("lambda", "RemovePermission")
+def lambda_remove_permission(st, p, caller, region, req):
+    if p.get("Qualifier"):
+        raise ApiError("InvalidParameterValueException", "the simulator keeps unqualified policies only", 400)
+    with st.lock:
+        f = _function(st, caller, region, p["FunctionName"])
+        if p.get("RevisionId") and p["RevisionId"] != _revision(caller, region, p["FunctionName"], f):
+            raise ApiError("PreconditionFailedException", "The Revision Id provided does not match the "
+                           "latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id", 412)
+        keep = [x for x in f["statements"] if x.get("Sid") != p["StatementId"]]
+        if len(keep) == len(f["statements"]):
+            raise ApiError("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+        f["statements"] = keep
+        f["revision"] += 1
+    return {}
+
+
+# ------------------------------------------------------------ RDS snapshots
+def _rds_snapshot(st, caller, region, name, cluster):
+    x = _region(st, caller.account, region)["rds_snapshots"].get(name)
+    if x is None or x["cluster"] != cluster:
+        if cluster:
+            raise ApiError("DBClusterSnapshotNotFoundFault", "DBClusterSnapshot %s not found." % name, 404)
+        raise ApiError("DBSnapshotNotFound", "DBSnapshot %s not found." % name, 404)
+    return x
+
+
+def _rds_snapshot_out(st, caller, region, name, x):
+    kind = "cluster-snapshot" if x["cluster"] else "snapshot"
+    out = {"SnapshotType": x["type"], "Status": x["status"], "Engine": "postgres",
+           "TagList": [{"Key": k, "Value": v} for k, v in sorted(x["tags"].items())]}
+    arn = "arn:%s:rds:%s:%s:%s:%s" % (st.partition, region, caller.account, kind, name)
+    if x["cluster"]:
+        out.update({"DBClusterSnapshotIdentifier": name, "DBClusterIdentifier": "cluster-1",
+                    "DBClusterSnapshotArn": arn})
+    else:
+        out.update({"DBSnapshotIdentifier": name, "DBInstanceIdentifier": "db-1", "DBSnapshotArn": arn})
+    return out
+
+
+def _rds_snapshots_op(cluster):
+    ident = "DBClusterSnapshotIdentifier" if cluster else "DBSnapshotIdentifier"
+
+    def describe(st, p, caller, region, req):
+        if not p.get(ident) or p.get("Filters"):
+            raise ApiError("InvalidParameterCombination", "the simulator describes snapshots by identifier only", 400)
+        with st.lock:
+            x = _rds_snapshot(st, caller, region, p[ident], cluster)
+            key = "DBClusterSnapshots" if cluster else "DBSnapshots"
+            return {key: [_rds_snapshot_out(st, caller, region, p[ident], x)]}
+
+    def attributes(st, p, caller, region, req):
+        with st.lock:
+            x = _rds_snapshot(st, caller, region, p[ident], cluster)
+            pre = "DBClusterSnapshot" if cluster else "DBSnapshot"
+            return {pre + "AttributesResult": {ident: p[ident], pre + "Attributes": [
+                {"AttributeName": "restore", "AttributeValues": list(x["restore"])}]}}
+
+    def modify(st, p, caller, region, req):
+        if p["AttributeName"] != "restore":
+            raise ApiError("InvalidParameterValue", "AttributeName must be restore", 400)
+        with st.lock:
+            x = _rds_snapshot(st, caller, region, p[ident], cluster)
+            add = p.get("ValuesToAdd") or []
+            if "all" in add and x["type"] != "manual":
+                raise ApiError("InvalidParameterValue", "only manual snapshots can be shared", 400)
+            x["restore"] = [v for v in x["restore"] if v not in (p.get("ValuesToRemove") or [])]
+            x["restore"] += [v for v in add if v not in x["restore"]]
+            return attributes(st, p, caller, region, req)
+    return describe, attributes, modify
+
+
+for _cluster in (False, True):
+    _d, _a, _m = _rds_snapshots_op(_cluster)
+    _w = "DBCluster" if _cluster else "DB"
+    op("rds", "Describe%sSnapshots" % _w)(_d)
+    op("rds", "Describe%sSnapshotAttributes" % _w)(_a)
+    op("rds", "Modify%sSnapshotAttribute" % _w)(_m)
+
+
+# ---------------------------------------------------------------------- SSM
+def _document(st, caller, region, name, code="InvalidDocument"):
+    d = _region(st, caller.account, region)["ssm_documents"].get(name)
+    if d is None:
+        raise ApiError(code, "Document %s does not exist" % name if code == "InvalidDocument"
+                       else "The resource ID \"%s\" is not valid. Verify the ID and try again." % name, 400)
+    return d
+
+
+@op("ssm", "ListTagsForResource")
+def ssm_list_tags(st, p, caller, region, req):
+    if p["ResourceType"] != "Document":
+        raise ApiError("InvalidResourceType", "the simulator keeps tags of documents only", 400)
+    with st.lock:
+        d = _document(st, caller, region, p["ResourceId"], "InvalidResourceId")
+        return {"TagList": [{"Key": k, "Value": v} for k, v in sorted(d["tags"].items())]}
+
+
+@op("ssm", "DescribeDocumentPermission")
+def ssm_describe_permission(st, p, caller, region, req):
+    with st.lock:
+        d = _document(st, caller, region, p["Name"])
+        if d["owner"] != caller.account:
+            raise ApiError("InvalidDocument", "Document %s is not owned by the caller" % p["Name"], 400)
+        return {"AccountIds": list(d["shared_with"]),
+                "AccountSharingInfoList": [{"AccountId": a} for a in d["shared_with"]]}
+
+
+@op("ssm", "ModifyDocumentPermission")
+def ssm_modify_permission(st, p, caller, region, req):
+    with st.lock:
+        d = _document(st, caller, region, p["Name"])
+        if d["owner"] != caller.account:
+            raise ApiError("InvalidDocument", "Document %s is not owned by the caller" % p["Name"], 400)
+        rm = {a.lower() for a in p.get("AccountIdsToRemove") or []}
+        d["shared_with"] = [a for a in d["shared_with"] if a.lower() not in rm]
+        for a in p.get("AccountIdsToAdd") or []:
+            a = "all" if a.lower() == "all" else a
+            if a not in d["shared_with"]:
+                d["shared_with"].append(a)
+    return {}

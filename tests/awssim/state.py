@@ -159,7 +159,27 @@ def load_resources(spec):
                                                        "publicly_accessible": bool(d.get("publicly_accessible")),
                                                        "engine": d.get("engine", "postgres"),
                                                        "tags": dict(d.get("tags") or {})}
-                                                for name, d in (r.get("db_instances") or {}).items()}}
+                                                for name, d in (r.get("db_instances") or {}).items()},
+                               # Lambda.1: each function's policy statements
+                               # (JSON objects, kept in order) and revision
+                               "lambda_functions": {name: {"statements": copy.deepcopy(f.get("statements") or []),
+                                                           "revision": int(f.get("revision", 1)),
+                                                           "tags": dict(f.get("tags") or {})}
+                                                    for name, f in (r.get("lambda_functions") or {}).items()},
+                               # RDS.1: DB and DB cluster snapshots and who
+                               # may restore them ("all": public)
+                               "rds_snapshots": {name: {"cluster": bool(x.get("cluster")),
+                                                        "type": x.get("type", "manual"),
+                                                        "status": x.get("status", "available"),
+                                                        "restore": list(x.get("restore") or []),
+                                                        "tags": dict(x.get("tags") or {})}
+                                                 for name, x in (r.get("rds_snapshots") or {}).items()},
+                               # SSM.4: documents and the accounts they are
+                               # shared with ("all": public)
+                               "ssm_documents": {name: {"owner": x.get("owner", account),
+                                                        "shared_with": list(x.get("shared_with") or []),
+                                                        "tags": dict(x.get("tags") or {})}
+                                                 for name, x in (r.get("ssm_documents") or {}).items()}}
             if r.get("network_acls") is not None:
                 acls = {}
                 for aid, acl in r["network_acls"].items():
@@ -341,10 +361,21 @@ class State:
 
     # ---------------------------------------------------------- rate limit
     def rate_limit(self, key, caller, region, limits):
+        """A token bucket per limit, account and region.  A limit is named
+        by its operation ("securityhub.GetFindings"), or shared by the
+        operations it lists ({"operations": [...]}: EC2's categories of
+        actions); "error": [code, status] is the throttling error to send
+        (default TooManyRequestsException, 429)."""
         lim = limits.get(key)
+        name = key
+        if not lim:
+            for n, l in limits.items():
+                if key in (l.get("operations") or ()):
+                    lim, name = l, n
+                    break
         if not lim or caller is None:
             return
-        bucket_key = (key, caller.account, region)
+        bucket_key = (name, caller.account, region)
         with self.lock:
             if not hasattr(self, "buckets_"):
                 self.buckets_ = {}
@@ -353,8 +384,8 @@ class State:
             tokens = min(float(lim["burst"]), tokens + (t - last) * float(lim["rate"]))
             if tokens < 1.0:
                 self.buckets_[bucket_key] = (tokens, t)
-                code = "TooManyRequestsException"
-                raise ApiError(code, "Rate exceeded", 429)
+                code, status = lim.get("error") or ("TooManyRequestsException", 429)
+                raise ApiError(code, "Rate exceeded", int(status))
             self.buckets_[bucket_key] = (tokens - 1.0, t)
 
     # ------------------------------------------------------------ findings

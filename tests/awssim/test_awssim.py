@@ -668,6 +668,71 @@ class ResourceTests(unittest.TestCase):
         rc, _, err = self.member("rds", "describe-db-instances", "--db-instance-identifier", "old-db")
         self.assertIn("DBInstanceNotFound", err)
 
+    def test_lambda_function_policy(self):
+        fn = "arn:aws:lambda:us-east-1:333333333333:function:orders-api"
+        rc, out, err = self.member("lambda", "get-policy", "--function-name", "orders-api")
+        self.assertEqual(rc, 0, err)
+        sids = [x["Sid"] for x in json.loads(out["Policy"])["Statement"]]
+        self.assertEqual(sids[:2], ["FunctionURLAllowPublicAccess", "s3-invoke-any"])
+        rev = out["RevisionId"]
+        # a stale revision is refused; the current one removes exactly one statement
+        rc, _, err = self.member("lambda", "remove-permission", "--function-name", "orders-api",
+                                 "--statement-id", "s3-invoke-any", "--revision-id", "0" + rev[1:])
+        self.assertIn("PreconditionFailedException", err)
+        rc, _, err = self.member("lambda", "remove-permission", "--function-name", "orders-api",
+                                 "--statement-id", "s3-invoke-any", "--revision-id", rev)
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("lambda", "get-policy", "--function-name", "orders-api")
+        self.assertNotIn("s3-invoke-any", out["Policy"])
+        self.assertNotEqual(out["RevisionId"], rev)
+        # tags: Lambda's own ListTags (the ARN in the path) and the tagging API
+        rc, out, err = self.member("lambda", "list-tags", "--resource", fn)
+        self.assertEqual((rc, out.get("Tags")), (0, {"team": "shop"}), err)
+        rc, out, err = self.member("resourcegroupstaggingapi", "get-resources", "--resource-arn-list", fn,
+                                   "arn:aws:lambda:us-east-1:333333333333:function:private-fn")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["ResourceTagMappingList"],
+                         [{"ResourceARN": fn, "Tags": [{"Key": "team", "Value": "shop"}]}])
+        rc, _, err = self.member("lambda", "get-policy", "--function-name", "no-policy-fn")
+        self.assertIn("ResourceNotFoundException", err)
+        rc, _, err = self.member("lambda", "get-policy", "--function-name", "deleted-fn")
+        self.assertIn("Function not found", err)
+
+    def test_rds_snapshot_attributes(self):
+        rc, out, err = self.member("rds", "describe-db-snapshot-attributes", "--db-snapshot-identifier",
+                                   "orders-snap")
+        self.assertEqual(rc, 0, err)
+        attrs = out["DBSnapshotAttributesResult"]["DBSnapshotAttributes"]
+        self.assertEqual(attrs, [{"AttributeName": "restore", "AttributeValues": ["all", "444444444444"]}])
+        rc, out, err = self.member("rds", "modify-db-snapshot-attribute", "--db-snapshot-identifier",
+                                   "orders-snap", "--attribute-name", "restore", "--values-to-remove", "all")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["DBSnapshotAttributesResult"]["DBSnapshotAttributes"][0]["AttributeValues"],
+                         ["444444444444"])
+        rc, out, err = self.member("rds", "describe-db-cluster-snapshots", "--db-cluster-snapshot-identifier",
+                                   "orders-cluster-snap")
+        self.assertEqual((rc, out["DBClusterSnapshots"][0]["SnapshotType"]), (0, "manual"), err)
+        rc, _, err = self.member("rds", "describe-db-snapshots", "--db-snapshot-identifier", "deleted-snap")
+        self.assertIn("DBSnapshotNotFound", err)
+
+    def test_ssm_document_sharing(self):
+        rc, out, err = self.member("ssm", "describe-document-permission", "--name", "Patch-Web-Fleet",
+                                   "--permission-type", "Share")
+        self.assertEqual((rc, out.get("AccountIds")), (0, ["all", "444444444444"]), err)
+        rc, _, err = self.member("ssm", "modify-document-permission", "--name", "Patch-Web-Fleet",
+                                 "--permission-type", "Share", "--account-ids-to-remove", "All")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.member("ssm", "describe-document-permission", "--name", "Patch-Web-Fleet",
+                                   "--permission-type", "Share")
+        self.assertEqual(out["AccountIds"], ["444444444444"])
+        rc, out, err = self.member("ssm", "list-tags-for-resource", "--resource-type", "Document",
+                                   "--resource-id", "Public-Howto")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out["TagList"][0]["Key"], "hubwarden:exempt")
+        rc, _, err = self.member("ssm", "list-tags-for-resource", "--resource-type", "Document",
+                                 "--resource-id", "Deleted-Doc")
+        self.assertIn("InvalidResourceId", err)
+
 class PlaybookResourceTests(ResourceTests):
     """EC2 instances, volumes, snapshots and quarantine groups the
     ec2-compromise playbook reads and changes
@@ -697,6 +762,7 @@ class PlaybookResourceTests(ResourceTests):
     test_ec2_instance_metadata_options = None
     test_guardduty_detectors = None
     test_rds_db_instances = None
+    test_lambda_function_policy = test_rds_snapshot_attributes = test_ssm_document_sharing = None
 
     def test_instances_snapshots_quarantine(self):
         i = "i-0c0ffee000000001"

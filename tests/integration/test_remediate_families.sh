@@ -13,7 +13,8 @@ cat > "$TMP/hw.json" <<JSON
                               "S3.4": "auto", "S3.5": "auto", "CloudTrail.4": "auto",
                               "KMS.4": "auto", "EC2.1": "auto", "EC2.2": "auto",
                               "EC2.8": "auto", "GuardDuty.1": "auto",
-                              "RDS.2": "auto"},
+                              "RDS.2": "auto", "Lambda.1": "auto", "IAM.10": "auto",
+                              "RDS.1": "auto", "SSM.4": "auto"},
                  "max_share": 1,
                  "password_policy": {"minimum_length": 16},
                  "external_id": "hw-remedy-1", "exclude_ous": ["ou-ab12-sand0001"]}}
@@ -126,6 +127,19 @@ cat > "$TMP/iam7.want" <<EOF
 EOF
 same iam7
 again iam7 IAM.7
+# IAM.10 (PCI DSS 3.2.1): upper and lower case, numbers, 4 remembered
+# passwords; 444's length (20), age (30) and symbols kept
+expect_rc 0 $HWC remediate --control IAM.10
+contains "$TMP/out" "call: iam:UpdateAccountPasswordPolicy (account $D) RequireUppercaseCharacters=true RequireLowercaseCharacters=true RequireNumbers=true MinimumPasswordLength>=16 PasswordReusePrevention>=4 MaxPasswordAge<=90"
+apply_control iam10 IAM.10
+contains "$TMP/iam10.out" "done              $D IAM.10 AWS::::Account:$D: verified: account $D: password policy meets IAM.10"
+cat > "$TMP/iam10.want" <<EOF
+/$D/iam/password_policy/PasswordReusePrevention: 0 -> 4
+/$D/iam/password_policy/RequireLowercaseCharacters: False -> True
+/$D/iam/password_policy/RequireNumbers: False -> True
+EOF
+same iam10
+again iam10 IAM.10
 ok "password policy: raised to the configured values, stricter ones kept, nothing else changed"
 
 # ---- S3.4: default encryption, SSE-S3; SSE-KMS when configured
@@ -296,8 +310,67 @@ same rds2
 again rds2 RDS.2
 ok "RDS.2: the public instance made private; private, exempt, deleted untouched"
 
+# ---- Lambda.1 (disruptive): only the public statements removed, each with
+# the policy's RevisionId; the narrowed ones stay
+L=arn:aws:lambda:us-east-1:$P:function
+apply_control lambda1 Lambda.1
+contains "$TMP/lambda1.out" "done              $P Lambda.1 $L:orders-api: verified: function orders-api: no public statement"
+contains "$TMP/lambda1.out" "already-compliant $P Lambda.1 $L:private-fn: function private-fn: no public statement"
+contains "$TMP/lambda1.out" "already-compliant $P Lambda.1 $L:no-policy-fn: function no-policy-fn: no resource-based policy"
+contains "$TMP/lambda1.out" "exempt            $P Lambda.1 $L:exempt-fn: tag hubwarden:exempt=public webhook receiver, RISK-21"
+contains "$TMP/lambda1.out" "refused           $P Lambda.1 $L:no-sid-fn: function no-sid-fn: a public statement has no usable Sid"
+contains "$TMP/lambda1.out" "gone              $P Lambda.1 $L:deleted-fn: function deleted-fn no longer exists"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT before_state FROM actions WHERE control_id = 'Lambda.1' AND resource = '$L:orders-api' AND state = 'done'"
+contains "$TMP/out" '"Public":["FunctionURLAllowPublicAccess","s3-invoke-any"]'
+/usr/bin/python3 - "$TMP/lambda1.before.json" "$TMP/lambda1.after.json" <<'PY' || fail "Lambda.1: more or less changed than orders-api's two public statements"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+fa = a["333333333333"]["regions"]["us-east-1"]["lambda_functions"]["orders-api"]
+fb = b["333333333333"]["regions"]["us-east-1"]["lambda_functions"]["orders-api"]
+assert [s["Sid"] for s in fb["statements"]] == ["s3-invoke-own", "partner-invoke", "org-invoke"], fb
+assert fb["statements"] == fa["statements"][2:], "a kept statement changed"
+assert fb["revision"] == fa["revision"] + 2, fb
+fb["statements"], fb["revision"] = fa["statements"], fa["revision"]
+assert a == b, "Lambda.1 changed something else"
+PY
+again lambda1 Lambda.1
+ok "Lambda.1: only the public statements removed; narrowed, exempt, Sid-less and deleted untouched"
+
 HWC="$HW --config $TMP/hw.json"
 ok "EC2.8: auto only with allow_disruptive_auto; HttpTokens required, hop limit and tags kept"
+
+# ---- RDS.1: "all" removed from who may restore a snapshot, nothing else
+S=arn:aws:rds:us-east-1:$P
+apply_control rds1 RDS.1
+contains "$TMP/rds1.out" "done              $P RDS.1 $S:snapshot:orders-snap: verified: DB snapshot orders-snap: not public"
+contains "$TMP/rds1.out" "done              $P RDS.1 $S:cluster-snapshot:orders-cluster-snap: verified: DB cluster snapshot orders-cluster-snap: not public"
+contains "$TMP/rds1.out" "already-compliant $P RDS.1 $S:snapshot:reports-snap: DB snapshot reports-snap: not public"
+contains "$TMP/rds1.out" "exempt            $P RDS.1 $S:snapshot:exempt-snap: tag hubwarden:exempt=public sample data, RISK-31"
+contains "$TMP/rds1.out" "gone              $P RDS.1 $S:snapshot:deleted-snap: DB snapshot deleted-snap no longer exists"
+contains "$TMP/rds1.out" "refused           $P RDS.1 $S:snapshot:rds:orders-db-2026-12-01-03-10: $S:snapshot:rds:orders-db-2026-12-01-03-10 is not the ARN of a manual RDS snapshot"
+cat > "$TMP/rds1.want" <<EOF
+/$P/regions/us-east-1/rds_snapshots/orders-cluster-snap/restore: <none> -> {}
+/$P/regions/us-east-1/rds_snapshots/orders-cluster-snap/restore/0: all -> <none>
+/$P/regions/us-east-1/rds_snapshots/orders-snap/restore/0: all -> 444444444444
+/$P/regions/us-east-1/rds_snapshots/orders-snap/restore/1: 444444444444 -> <none>
+EOF
+same rds1
+again rds1 RDS.1
+ok "RDS.1: all removed from restore, the account shared by id kept; private, exempt, deleted, automated untouched"
+
+# ---- SSM.4: the document no longer shared with All, accounts by id kept
+apply_control ssm4 SSM.4
+contains "$TMP/ssm4.out" "done              $P SSM.4 arn:aws:ssm:us-east-1:$P:document/Patch-Web-Fleet: verified: document Patch-Web-Fleet: not public"
+contains "$TMP/ssm4.out" "already-compliant $P SSM.4 arn:aws:ssm:us-east-1:$P:document/Internal-Runbook: document Internal-Runbook: not public"
+contains "$TMP/ssm4.out" "exempt            $P SSM.4 arn:aws:ssm:us-east-1:$P:document/Public-Howto: tag hubwarden:exempt=published runbook, RISK-40"
+contains "$TMP/ssm4.out" "gone              $P SSM.4 arn:aws:ssm:us-east-1:$P:document/Deleted-Doc: document Deleted-Doc no longer exists"
+cat > "$TMP/ssm4.want" <<EOF
+/$P/regions/us-east-1/ssm_documents/Patch-Web-Fleet/shared_with/0: all -> 444444444444
+/$P/regions/us-east-1/ssm_documents/Patch-Web-Fleet/shared_with/1: 444444444444 -> <none>
+EOF
+same ssm4
+again ssm4 SSM.4
+ok "SSM.4: public sharing removed, the account shared by id kept; private, exempt, deleted untouched"
 
 # ---- GuardDuty.1: a detector created where none is; a suspended one enabled
 apply_control gd1 GuardDuty.1

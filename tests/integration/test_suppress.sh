@@ -67,7 +67,8 @@ contains "$TMP/out" "suppressed: 1 finding(s), 0 failed"
 q "SELECT detail FROM audit_log WHERE event = 'remediation.suppress'" > "$TMP/a"
 contains "$TMP/a" '"workflow":"SUPPRESSED"'
 contains "$TMP/a" '"state":"done"'
-contains "$TMP/a" 'suppressed by a remediation.suppress rule (control EC2.13, account 333333333333)'
+contains "$TMP/a" '"rule":"suppression rule: severity LOW (remediation.suppress_severities), control EC2.13 (remediation.suppress_controls)"'
+contains "$TMP/a" 'action(s) s001: suppressed by a remediation.suppress rule'
 sim_get /_awssim/state > "$TMP/sh.json"
 /usr/bin/python3 - "$TMP/sh.json" <<'PY' || fail "Security Hub workflow after apply"
 import json, sys
@@ -75,7 +76,8 @@ d = json.load(open(sys.argv[1]))
 by = {f["Resources"][0]["Id"]: f for f in d["findings"] if f["Id"].startswith("arn:")}
 f = by["arn:aws:ec2:us-east-1:333333333333:security-group/sg-0c33"]
 assert f["Workflow"]["Status"] == "SUPPRESSED", f["Workflow"]
-assert "suppressed by a remediation.suppress rule (control EC2.13" in f["Note"]["Text"], f["Note"]
+assert f["Note"]["Text"].startswith("hubwarden plan "), f["Note"]
+assert f["Note"]["Text"].endswith(" action(s) s001: suppressed by a remediation.suppress rule"), f["Note"]
 assert f["Note"]["UpdatedBy"] == "hubwarden"
 for r in ("arn:aws:s3:::legacy-open", "arn:aws:ec2:us-east-1:444444444444:security-group/sg-0b21"):
     assert by[r]["Workflow"]["Status"] == "NEW", (r, by[r]["Workflow"])
@@ -85,4 +87,47 @@ ok "--apply suppresses it through BatchUpdateFindings with a note; action and au
 expect_rc 0 $HWC remediate --control EC2.13
 contains "$TMP/out" "0 action(s)"
 ok "a suppressed finding is not suppressed again"
+expect_rc 0 $HWC verify --audit
+
+# batched: every HIGH failing finding of 444 suppressed in one
+# BatchUpdateFindings call whose note names each action; a finding Security
+# Hub does not know (imported, not in Security Hub) fails alone, with
+# Security Hub's reason, and the others are done
+cat > "$TMP/batch.json" <<JSON
+{"db": "$TMP/hw.db", "controls_dir": "$ROOT/controls", "aws": {"region": "us-east-1", "max_attempts": 2},
+ "remediation": {"external_id": "hw-remedy-1", "suppress_severities": ["HIGH"],
+                 "suppress_accounts": ["444444444444"]}}
+JSON
+/usr/bin/python3 - "$TMP/scenario.json" "$TMP/extra.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = next(f for f in d["securityhub"]["findings"] if f["AwsAccountId"] == "444444444444"
+         and f["Compliance"]["Status"] == "FAILED")
+f["Id"] = "arn:aws:securityhub:us-east-1:444444444444:finding/not-in-security-hub"
+json.dump(f, open(sys.argv[2], "w"))
+PY
+expect_rc 0 $HW --config "$TMP/batch.json" import "$TMP/extra.json"
+sim_post /_awssim/reset-stats '{}' > /dev/null
+expect_rc 3 $HW --config "$TMP/batch.json" remediate --apply
+contains "$TMP/out" "1 failed (planned again on the next run)"
+done=$(q "SELECT count(*) FROM actions WHERE action = 'suppress' AND account_id = '444444444444' AND state = 'done'")
+[ "$done" -ge 5 ] || fail "several suppressions of 444 expected done, got $done"
+contains "$TMP/out" "suppressed: $done finding(s), 1 failed"
+[ "$(q "SELECT count(*) FROM actions WHERE action = 'suppress' AND state = 'failed' AND finding_id LIKE '%not-in-security-hub' AND error LIKE '%FindingNotFound: Finding Not Found%'")" = 1 ] ||
+    fail "the unknown finding fails alone with Security Hub's reason: $(q "SELECT finding_id, state, error FROM actions WHERE action = 'suppress' AND account_id = '444444444444'")"
+sim_get /_awssim/stats > "$TMP/stats.json"
+[ "$(json_eval "$TMP/stats.json" "d['operations'].get('securityhub.BatchUpdateFindings', 0)")" = 1 ] ||
+    fail "one BatchUpdateFindings call expected for $((done + 1)) findings: $(cat "$TMP/stats.json")"
+sim_get /_awssim/state > "$TMP/sh.json"
+/usr/bin/python3 - "$TMP/sh.json" "$(q "SELECT group_concat(substr(id, instr(id, '-s') + 1), ',') FROM (SELECT id FROM actions WHERE action = 'suppress' AND account_id = '444444444444' ORDER BY id)")" <<'PY' || fail "each suppressed finding's note names its action"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ids = sys.argv[2].split(",")
+notes = [f["Note"]["Text"] for f in d["findings"] if f["AwsAccountId"] == "444444444444"
+         and f.get("Workflow", {}).get("Status") == "SUPPRESSED"]
+assert len(notes) == len(ids) - 1, (notes, ids)
+for n in notes:
+    assert n.endswith(" action(s) %s: suppressed by a remediation.suppress rule" % ",".join(ids)), n
+PY
+ok "suppressions batched: one BatchUpdateFindings call, each note naming the actions; an unprocessed finding fails alone"
 expect_rc 0 $HWC verify --audit

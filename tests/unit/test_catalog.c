@@ -215,7 +215,7 @@ static void test_real_actions(void)
             fprintf(stderr, "\naction %s is used by no control\n", a[nact]);
         CU_ASSERT_TRUE(used > 0);
     }
-    CU_ASSERT_EQUAL(nact, 17);
+    CU_ASSERT_EQUAL(nact, 20);
     CU_ASSERT_TRUE(hw_catalog_action_known("ec2-revoke-open-ingress"));
     CU_ASSERT_FALSE(hw_catalog_action_known("s3-make-private"));
     CU_ASSERT_FALSE(hw_catalog_action_known(NULL));

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "remedy/remedy.h"
+#include "remedy/remedy_int.h"
 
 static hw_config *cfg_of(const char *json)
 {
@@ -75,8 +75,86 @@ static void test_mode(void)
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("GuardDuty.1"), &hw_remedy_guardduty_enable);
     CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("RDS.2"), &hw_remedy_rds_private);
     CU_ASSERT_TRUE(hw_remedy_disruptive(&hw_remedy_rds_private, "RDS.2"));
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("Lambda.1"), &hw_remedy_lambda_private);
+    CU_ASSERT_TRUE(hw_remedy_disruptive(&hw_remedy_lambda_private, "Lambda.1"));
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("IAM.10"), &hw_remedy_iam_password_policy);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("RDS.1"), &hw_remedy_rds_snapshot_private);
+    CU_ASSERT_PTR_EQUAL(hw_remedy_family_for("SSM.4"), &hw_remedy_ssm_document_private);
     CU_ASSERT_PTR_NULL(hw_remedy_family_for("EC2.99"));
     CU_ASSERT_PTR_NULL(hw_remedy_family_for(""));
+}
+
+/* Lambda.1: which statements of a function policy are public */
+static int lambda_public(const char *json)
+{
+    cJSON *s = cJSON_Parse(json);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    int r = hw_remedy_lambda_statement_public(s);
+    cJSON_Delete(s);
+    return r;
+}
+
+static void test_lambda_public(void)
+{
+    CU_ASSERT_TRUE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":\"*\"}"));
+    CU_ASSERT_TRUE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"}}"));
+    CU_ASSERT_TRUE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::1:root\",\"*\"]}}"));
+    /* a public function URL: the auth-type condition does not narrow the caller */
+    CU_ASSERT_TRUE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Condition\":"
+                                 "{\"StringEquals\":{\"lambda:FunctionUrlAuthType\":\"NONE\"}}}"));
+    /* S3 can be any account's bucket unless the source is named */
+    CU_ASSERT_TRUE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"s3.amazonaws.com\"}}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"s3.amazonaws.com\"},"
+                                  "\"Condition\":{\"StringEquals\":{\"AWS:SourceAccount\":\"1\"}}}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},"
+                                  "\"Condition\":{\"StringEquals\":{\"aws:PrincipalOrgID\":\"o-1\"}}}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Condition\":"
+                                  "{\"ArnLike\":{\"aws:SourceArn\":\"arn:aws:s3:::b\"}}}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Deny\",\"Principal\":\"*\"}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::1:root\"}}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"events.amazonaws.com\"}}"));
+    CU_ASSERT_FALSE(lambda_public("{\"Effect\":\"Allow\"}"));
+}
+
+/* remediation.include_tags / exclude_tags: entries match a key, or a key
+ * and its value; exclusion wins; no list, no effect */
+static void test_tag_scope(void)
+{
+    char *l[] = { "team", "env=prod", "a=b=c" };
+    CU_ASSERT_TRUE(hw_remedy_tag_listed(l, 3, "team", "web"));
+    CU_ASSERT_TRUE(hw_remedy_tag_listed(l, 3, "team", ""));
+    CU_ASSERT_TRUE(hw_remedy_tag_listed(l, 3, "env", "prod"));
+    CU_ASSERT_FALSE(hw_remedy_tag_listed(l, 3, "env", "production"));
+    CU_ASSERT_FALSE(hw_remedy_tag_listed(l, 3, "envx", "prod"));
+    CU_ASSERT_FALSE(hw_remedy_tag_listed(l, 3, "te", "x"));
+    CU_ASSERT_TRUE(hw_remedy_tag_listed(l, 3, "a", "b=c")); /* the first = splits */
+    hw_config *c = cfg_of("{\"remediation\": {\"include_tags\": [\"team=shop\"],"
+                          " \"exclude_tags\": [\"legacy\"]}}");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    hw_remedy_target t = { "333333333333", "us-east-1", "S3.8", "arn:aws:s3:::b", "hubwarden:exempt",
+                           NULL, c };
+    char why[256];
+    cJSON *st = cJSON_CreateObject();
+    CU_ASSERT_FALSE(hw_remedy_tag_scope(c, st, why, sizeof why)); /* no tag: not included */
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "no tag of remediation.include_tags (team=shop)"));
+    rx_tag(&t, st, "team", "web");
+    CU_ASSERT_FALSE(hw_remedy_tag_scope(c, st, why, sizeof why));
+    rx_tag(&t, st, "team", "shop");
+    CU_ASSERT_TRUE(hw_remedy_tag_scope(c, st, why, sizeof why));
+    rx_tag(&t, st, "legacy", "1");
+    CU_ASSERT_FALSE(hw_remedy_tag_scope(c, st, why, sizeof why)); /* exclusion wins */
+    CU_ASSERT_STRING_EQUAL(why, "tag legacy=1 is in remediation.exclude_tags");
+    cJSON_Delete(st);
+    hw_config_free(c);
+    /* no lists: every resource is in scope, and nothing is noted */
+    c = cfg_of("{}");
+    t.cfg = c;
+    st = cJSON_CreateObject();
+    rx_tag(&t, st, "team", "shop");
+    CU_ASSERT_PTR_NULL(cJSON_GetObjectItemCaseSensitive(st, "ScopeTags"));
+    CU_ASSERT_TRUE(hw_remedy_tag_scope(c, st, why, sizeof why));
+    cJSON_Delete(st);
+    hw_config_free(c);
 }
 
 static void test_scope(void)
@@ -245,6 +323,76 @@ static void test_trust(void)
     char res[64];
     CU_ASSERT_FALSE(hw_remedy_trust(&f, "[1,2", 4, &p, res, sizeof res, why, sizeof why));
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "not a JSON object"));
+    CU_ASSERT_FALSE(hw_remedy_trust(&f, "{} x", 4, &p, res, sizeof res, why, sizeof why));
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "not a JSON object"));
+}
+
+/* Trust reads the raw finding's fields as cJSON's lookups did (the first
+ * of a repeated key, "" for a value that is not a string), and a string
+ * holding a NUL or too long for its field equals nothing. */
+static int trust_raw(const char *raw, char *why, size_t n)
+{
+    hw_config *c = hw_config_defaults();
+    hw_remedy_policy p;
+    hw_err e;
+    hw_remedy_policy_init(&p, c, NULL, &e);
+    hw_remedy_policy_add_account(&p, "333333333333", "r-ab12", 1, &e);
+    hw_finding_row f = { 0 };
+    f.id = "f-1";
+    f.product_arn = SH;
+    f.account_id = "333333333333";
+    f.region = "us-east-1";
+    f.control_id = "EC2.19";
+    f.trusted = 1;
+    char res[2048];
+    int ok = hw_remedy_trust(&f, raw, strlen(raw), &p, res, sizeof res, why, n);
+    hw_remedy_policy_free(&p);
+    hw_config_free(c);
+    return ok;
+}
+
+static void test_trust_fields(void)
+{
+    char why[512];
+    const char *tail = ", \"GeneratorId\": \"security-control/EC2.19\", \"AwsAccountId\": "
+                       "\"333333333333\", \"Resources\": [{\"Id\": \"arn:aws:ec2:us-east-1:"
+                       "333333333333:security-group/sg-1\"}], \"Compliance\": {\"Status\": "
+                       "\"FAILED\"}, \"Workflow\": {\"Status\": \"NEW\"}}";
+    char *raw = hw_asprintf("{\"ProductArn\": \"%s\"%s", SH, tail);
+    CU_ASSERT_TRUE(trust_raw(raw, why, sizeof why));
+    free(raw);
+    /* the first ProductArn counts, not a later one */
+    raw = hw_asprintf("{\"ProductArn\": \"arn:aws:securityhub:us-east-1:9:product/9/x\", "
+                      "\"ProductArn\": \"%s\"%s", SH, tail);
+    CU_ASSERT_FALSE(trust_raw(raw, why, sizeof why));
+    free(raw);
+    /* Security Hub's ARN followed by \u0000 and more: not Security Hub's */
+    raw = hw_asprintf("{\"ProductArn\": \"%s\\u0000x\"%s", SH, tail);
+    CU_ASSERT_FALSE(trust_raw(raw, why, sizeof why));
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "is not Security Hub's own"));
+    free(raw);
+    /* too long for the field: not a prefix match */
+    char longarn[400];
+    snprintf(longarn, sizeof longarn, "%s%0300d", SH, 0);
+    raw = hw_asprintf("{\"ProductArn\": \"%s\"%s", longarn, tail);
+    CU_ASSERT_FALSE(trust_raw(raw, why, sizeof why));
+    free(raw);
+    /* a later Workflow object does not hide the first; a SUPPRESSED one wins */
+    raw = hw_asprintf("{\"ProductArn\": \"%s\", \"Workflow\": {\"Status\": \"SUPPRESSED\"}%s", SH,
+                      tail);
+    CU_ASSERT_FALSE(trust_raw(raw, why, sizeof why));
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "SUPPRESSED"));
+    free(raw);
+    /* a ProductArn that is not a string reads as "" */
+    raw = hw_asprintf("{\"ProductArn\": [\"%s\"]%s", SH, tail);
+    CU_ASSERT_FALSE(trust_raw(raw, why, sizeof why));
+    free(raw);
+    /* broken JSON after the fields trust needs: not a JSON object */
+    raw = hw_asprintf("{\"ProductArn\": \"%s\"%s", SH, tail);
+    raw[strlen(raw) - 1] = ',';
+    CU_ASSERT_FALSE(trust_raw(raw, why, sizeof why));
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "not a JSON object"));
+    free(raw);
 }
 
 static void test_families(void)
@@ -567,6 +715,9 @@ int test_remedy_register(void)
         !CU_add_test(s, "trust re-checked from the raw finding", test_trust) ||
         !CU_add_test(s, "offending rules and stale keys", test_families) ||
         !CU_add_test(s, "plans in a store: skips, limits, breaker, approvals", test_plan_store) ||
+        !CU_add_test(s, "Lambda.1: public function policy statements", test_lambda_public) ||
+        !CU_add_test(s, "scope by resource tags", test_tag_scope) ||
+        !CU_add_test(s, "trust reads the raw finding's fields", test_trust_fields) ||
         !CU_add_test(s, "families agree with controls/remediations.xml", test_controls_data))
         return -1;
     return 0;

@@ -30,6 +30,10 @@ TYPES["EC2.2"] = ("sg", "AwsEc2SecurityGroup")
 TYPES["EC2.8"] = ("instance", "AwsEc2Instance")
 TYPES["GuardDuty.1"] = ("account", "AwsAccount")
 TYPES["RDS.2"] = ("rds", "AwsRdsDbInstance")
+TYPES["Lambda.1"] = ("lambda", "AwsLambdaFunction")
+TYPES["IAM.10"] = ("account", "AwsAccount")
+TYPES["RDS.1"] = ("rds", "AwsRdsDbSnapshot")
+TYPES["SSM.4"] = ("instance", "Other")
 # S3.5: existing statements, written by hand (odd spacing, an escape), that
 # the merge must keep byte for byte
 HAND_POLICY = ('{\n  "Version": "2012-10-17",\n  "Id": "web \\u00e9",\n  "Statement": [\n'
@@ -77,6 +81,22 @@ def user(acct, name):
     return "arn:aws:iam::%s:user/%s" % (acct, name)
 
 
+# Lambda.1: a public function URL and an S3 trigger any account's bucket
+# can fire are public; the same trigger narrowed to our account, a partner
+# account and the whole Organization (aws:PrincipalOrgID) are not
+FN_URL = {"Sid": "FunctionURLAllowPublicAccess", "Effect": "Allow", "Principal": "*",
+          "Action": "lambda:InvokeFunctionUrl", "Resource": "arn:aws:lambda:us-east-1:333333333333:function:orders-api",
+          "Condition": {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}}
+S3_ANY = {"Sid": "s3-invoke-any", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+          "Action": "lambda:InvokeFunction", "Resource": "arn:aws:lambda:us-east-1:333333333333:function:orders-api"}
+S3_OWN = dict(S3_ANY, Sid="s3-invoke-own", Condition={"StringEquals": {"AWS:SourceAccount": "333333333333"}})
+PARTNER = {"Sid": "partner-invoke", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444444444444:root"},
+           "Action": "lambda:InvokeFunction", "Resource": "arn:aws:lambda:us-east-1:333333333333:function:orders-api"}
+ORG = {"Sid": "org-invoke", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "lambda:InvokeFunction",
+       "Resource": "arn:aws:lambda:us-east-1:333333333333:function:orders-api",
+       "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-exampleorg1"}}}
+PUBLIC = {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::444444444444:root", "*"]},
+          "Action": "lambda:GetFunction", "Resource": "*"}
 OPEN = [{"protocol": "tcp", "from": 22, "to": 22, "cidr_ipv4": "0.0.0.0/0"}]
 audit = account("222222222222", "audit", "r-ab12")
 audit["users"] = [{"name": "hubwarden", "access_keys": [
@@ -119,7 +139,28 @@ scenario = {
                 "prod-bad-policy": {"public_access_block": None,
                                     "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",}]}'}},
                 "public_access_block": None},
-            "regions": {REGION: {"ebs_encryption_by_default": False, "db_instances": {
+            "regions": {REGION: {"ebs_encryption_by_default": False,
+                # RDS.1: public manual snapshots (one of a cluster), one
+                # shared with an account only, one exempt
+                "rds_snapshots": {
+                "orders-snap": {"restore": ["all", "444444444444"], "tags": {"team": "shop"}},
+                "orders-cluster-snap": {"cluster": True, "restore": ["all"]},
+                "reports-snap": {"restore": ["444444444444"]},
+                "exempt-snap": {"restore": ["all"], "tags": {"hubwarden:exempt": "public sample data, RISK-31"}}},
+                # SSM.4: a public document, one shared by id, one exempt
+                "ssm_documents": {
+                "Patch-Web-Fleet": {"shared_with": ["all", "444444444444"]},
+                "Internal-Runbook": {"shared_with": ["444444444444"]},
+                "Public-Howto": {"shared_with": ["all"], "tags": {"hubwarden:exempt": "published runbook, RISK-40"}}},
+                "lambda_functions": {
+                "orders-api": {"statements": [FN_URL, S3_ANY, S3_OWN, PARTNER, ORG], "revision": 7,
+                               "tags": {"team": "shop"}},
+                "private-fn": {"statements": [PARTNER]},
+                "no-policy-fn": {},
+                "exempt-fn": {"statements": [dict(FN_URL, Resource="*")],
+                              "tags": {"hubwarden:exempt": "public webhook receiver, RISK-21"}},
+                "no-sid-fn": {"statements": [PUBLIC]}},
+                "db_instances": {
                 "orders-db": {"publicly_accessible": True, "tags": {"team": "shop"}},
                 "reports-db": {},
                 "partner-db": {"publicly_accessible": True, "tags": {"hubwarden:exempt": "partner VPN-less access, RISK-5"}}},
@@ -232,6 +273,14 @@ scenario["securityhub"]["findings"] = [
     finding(P, "EC2.2", sg(P, g)) for g in ("sg-0d44", "sg-0d45", "sg-0a11")] + [
     finding(P, "EC2.8", "arn:aws:ec2:%s:%s:instance/i-0e0000000000000e%d" % (REGION, P, i)) for i in range(1, 6)] + [
     finding(a, "GuardDuty.1", "AWS::::Account:%s" % a) for a in (P, "444444444444")] + [
-    finding(P, "RDS.2", "arn:aws:rds:%s:%s:db:%s" % (REGION, P, d)) for d in ("orders-db", "reports-db", "partner-db", "old-db")]
+    finding(P, "RDS.2", "arn:aws:rds:%s:%s:db:%s" % (REGION, P, d)) for d in ("orders-db", "reports-db", "partner-db", "old-db")] + [
+    finding(P, "Lambda.1", "arn:aws:lambda:%s:%s:function:%s" % (REGION, P, f)) for f in (
+        "orders-api", "private-fn", "no-policy-fn", "exempt-fn", "no-sid-fn", "deleted-fn")] + [
+    finding("444444444444", "IAM.10", "AWS::::Account:444444444444")] + [
+    finding(P, "RDS.1", "arn:aws:rds:%s:%s:%s" % (REGION, P, x)) for x in (
+        "snapshot:orders-snap", "cluster-snapshot:orders-cluster-snap", "snapshot:reports-snap",
+        "snapshot:exempt-snap", "snapshot:deleted-snap", "snapshot:rds:orders-db-2026-12-01-03-10")] + [
+    finding(P, "SSM.4", "arn:aws:ssm:%s:%s:document/%s" % (REGION, P, d)) for d in (
+        "Patch-Web-Fleet", "Internal-Runbook", "Public-Howto", "Deleted-Doc")]
 json.dump(scenario, sys.stdout, indent=1, sort_keys=True)
 sys.stdout.write("\n")
