@@ -48,7 +48,7 @@ static cJSON *lambda_calls(const hw_remedy_target *t)
     if (!function_of(t->resource, f))
         snprintf(f, sizeof f, "?");
     cJSON *c = cJSON_CreateArray();
-    rx_call(c, "tag:GetResources ResourceARNList=%s (exemption tag %s)", t->resource,
+    rx_call(c, "resourcegroupstaggingapi:GetResources ResourceARNList=%s (exemption tag %s)", t->resource,
             t->exemption_tag);
     rx_call(c, "lambda:GetPolicy FunctionName=%s (the public statements)", f);
     rx_call(c, "lambda:RemovePermission FunctionName=%s StatementId=<each public statement> "
