@@ -332,7 +332,16 @@ static void step_remediate(struct run *r)
         hw_plan_stats ps = { 0 };
         size_t nsup = 0;
         const char *actor = hw_cmd_actor();
-        if (hw_remedy_plan_build(r->st, &r->pol, &flt, actor, r->plan_id, &ps, &e) != HW_OK ||
+        /* first what a dead run left between a change and its check, so
+         * that the plan sees how it ended */
+        hw_apply_stats rs = { 0 };
+        hw_aws_client *rcl = client(r, &e);
+        if (!rcl || hw_remedy_recover(r->st, rcl, &r->pol, actor, &rs, applied, r, &e) != HW_OK)
+            step_error(r, s, &e);
+        step_count(s, "interrupted", (double)rs.run);
+        if (s->status == S_FAILED) {
+            /* no client, or the store failed: nothing more here */
+        } else if (hw_remedy_plan_build(r->st, &r->pol, &flt, actor, r->plan_id, &ps, &e) != HW_OK ||
             hw_remedy_suppress_plan(r->st, r->c, &flt, r->plan_id, actor, &nsup, &e) != HW_OK) {
             step_error(r, s, &e);
         } else {
@@ -373,9 +382,10 @@ static void step_remediate(struct run *r)
                           cJSON_GetObjectItem(f, "control")->valuestring,
                           cJSON_GetObjectItem(f, "resource")->valuestring,
                           cJSON_GetObjectItem(f, "reason")->valuestring);
-            if (as.failed > (size_t)cJSON_GetArraySize(r->failed))
-                step_note(s, S_PARTIAL, "%zu action(s) could not be verified (next run)",
-                          as.failed - (size_t)cJSON_GetArraySize(r->failed));
+            size_t nfailed = as.failed + rs.failed, named = (size_t)cJSON_GetArraySize(r->failed);
+            if (nfailed > named)
+                step_note(s, S_PARTIAL, "%zu interrupted action(s) could not be verified (next run)",
+                          nfailed - named);
         }
     }
     hw_action_query q = { 0 };

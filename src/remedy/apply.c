@@ -115,7 +115,7 @@ int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_a
  * "applying" (the change may or may not have reached AWS): the resource
  * is read again, never changed.  Compliant: "done" (the change was made,
  * or someone else fixed it; either way it holds); gone or exempt: as
- * found; still failing: "failed", and the finding is planned again by the
+ * found; still failing: "dropped", and the finding is planned again by the
  * next plan, which reads it again before any change.  HW_OK with *state
  * NULL when the resource could not be read: it stays "applying" and is
  * verified by the next run.
@@ -150,12 +150,12 @@ static void verify_interrupted(hw_aws_client *c, const hw_remedy_policy *p,
     } else if (verdict == HW_RV_GONE || verdict == HW_RV_EXEMPT) {
         *state = hw_remedy_verdict_name(verdict);
         snprintf(why, 512, "after an interrupted run: %s", found);
-    } else {
+    } else { /* the change did not reach AWS, or did not hold */
         snprintf(why, 512,
-                 "interrupted between the change and its verification, and the resource still "
-                 "fails (%s): not changed again; the next plan reads it again",
+                 "dropped: interrupted before its change took effect; the resource still fails "
+                 "(%s): not changed again, the next plan reads it again",
                  found);
-        *state = "failed";
+        *state = "dropped";
     }
 }
 
@@ -440,8 +440,7 @@ static int interrupted_cb(void *arg, const hw_action_row *a)
     return 0;
 }
 
-/* Verifies the actions a dead run left "applying" (verify_interrupted). */
-static int recover(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p, const char *actor,
+int hw_remedy_recover(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p, const char *actor,
                    hw_apply_stats *stats, hw_apply_cb cb, void *arg, hw_err *e)
 {
     struct interrupted w = { { 0 }, NULL, 0 };
@@ -499,7 +498,7 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                     void *arg, hw_err *e)
 {
     memset(stats, 0, sizeof *stats);
-    if (recover(st, c, p, actor, stats, cb, arg, e) != HW_OK)
+    if (hw_remedy_recover(st, c, p, actor, stats, cb, arg, e) != HW_OK)
         return e->kind;
     struct queue q = { 0 };
     hw_action_query aq = { 0 };
