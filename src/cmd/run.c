@@ -565,14 +565,18 @@ static void print_text(const struct run *r, const char *status, int code, const 
         printf("  %-9s %-7s", s->name, status_names[s->status]);
         const cJSON *c;
         int first = 1;
-        cJSON_ArrayForEach(c, s->counts)
+        cJSON_ArrayForEach(c, s->counts) /* what happened: the counts not 0 */
         {
-            if (cJSON_IsNumber(c))
+            if (cJSON_IsNumber(c) && c->valuedouble != 0)
                 printf("%s%s %.0f", first ? " " : ", ", c->string, c->valuedouble);
             else if (cJSON_IsString(c))
                 printf("%s%s %s", first ? " " : ", ", c->string, c->valuestring);
+            else
+                continue;
             first = 0;
         }
+        if (first)
+            printf(" nothing to do");
         if (s->child[0])
             printf(" (run %s)", s->child);
         printf("\n");
