@@ -140,6 +140,15 @@ echo
 echo
 ./hubwarden compliance pci-dss-4.0.1 --requirement 1.4.4 --account prod-app
 echo
+echo "== hubwarden findings --severity critical,high --status FAILED --sort severity --limit 6"
+./hubwarden findings --severity critical,high --status FAILED --sort severity --limit 6
+echo
+echo "== a filter value hubwarden does not know is an error with a suggestion (exit 2)"
+./hubwarden findings --framework cis_3.0_aws || true
+echo
+echo "== hubwarden controls coverage"
+./hubwarden controls coverage | head -n 8
+echo
 echo "== hubwarden verify --audit   (the audit log's hash chain and every run's anchor)"
 ./hubwarden verify --audit
 kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null || true
