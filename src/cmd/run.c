@@ -96,7 +96,7 @@ static struct step *step_begin(struct run *r, const char *name)
     s->name = name;
     s->started = hw_now();
     s->counts = cJSON_CreateObject();
-    hw_buf_init(&s->detail, 4096);
+    hw_buf_init(&s->detail, 16384);
     hw_debug("run %s: %s", r->id, name);
     return s;
 }
@@ -119,7 +119,8 @@ __attribute__((format(printf, 3, 4))) static void step_note(struct step *s, int 
     char line[1024];
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    hw_buf_puts(&s->detail, line);
+    hw_utf8_trim(line); /* a cut never splits a character (the store keeps JSON) */
+    hw_buf_puts(&s->detail, line); /* past the limit the rest is left out */
 }
 
 /* What a step did (done) and what failed of it: a failure makes the step

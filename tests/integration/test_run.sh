@@ -171,3 +171,21 @@ ok "a failing action makes the run partial (exit 3, named); the other steps comp
 expect_rc 4 $HWC --db "$TMP/no/such/folder/hw.db" run
 contains "$TMP/err" "$TMP/no/such/folder"
 ok "a store that cannot be opened exits 4"
+
+# ---- a member account whose audit role cannot be assumed (assume-role
+# mode: the management account has none): the scan is partial and names
+# it; the rest is read, evaluated and remediated; exit 3
+/usr/bin/python3 - "$TMP/hw.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["organization"] = {"mode": "assume-role", "regions": ["us-east-1"]}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+expect_rc 3 $HWC run
+contains "$TMP/out" "1 of 6 sources failed: account:111111111111:us-east-1: sts AssumeRole"
+RUN=$(q "SELECT id FROM runs WHERE kind = 'run' ORDER BY rowid DESC LIMIT 1")
+[ "$(q "SELECT status FROM run_steps WHERE run_id = '$RUN' AND step IN ('scan', 'evaluate') ORDER BY seq")" = "partial
+ok" ] || fail "scan and evaluate: $(q "SELECT step, status, detail FROM run_steps WHERE run_id = '$RUN'")"
+[ "$(q "SELECT status FROM run_steps WHERE run_id = '$RUN' AND step = 'remediate'")" != skipped ] ||
+    fail "a partial scan must not stop remediation"
+ok "an account that cannot be read makes the scan partial (exit 3, named); the rest completes"
