@@ -18,6 +18,7 @@ P=333333333333
 conf() { # $1: report.frameworks
     cat > "$TMP/hw.json" <<JSON
 {"db": "$TMP/hw.db", "aws": {"region": "us-east-1", "max_attempts": 2},
+ "notifications": {"sns_topic_arn": "arn:aws:sns:us-east-1:222222222222:hubwarden-alerts"},
  "remediation": {"controls": {"S3.8": "auto", "EC2.19": "auto", "EC2.1": "approval", "RDS.2": "approval"},
                  "playbooks": {"s3-exposure": "auto"}, "external_id": "hw-remedy-1"},
  "report": {"key_file": "$TMP/keys/key.pem", "cert_file": "$TMP/keys/cert.pem",
@@ -80,7 +81,7 @@ RUN=$(q "SELECT id FROM runs WHERE kind = 'run'")
 HASH=$(q "SELECT catalog_sha256 FROM runs WHERE id = '$RUN'")
 [ -n "$HASH" ] && grep -q "$HASH" "$TMP/version.txt" || fail "the run's catalogue hash ($HASH) is not version's"
 [ "$(q "SELECT group_concat(step || ':' || status, ' ') FROM (SELECT step, status FROM run_steps WHERE run_id = '$RUN' ORDER BY seq)")" = \
-  "scan:ok expire:ok evaluate:ok remediate:ok workflow:ok report:ok notify:skipped gate:ok" ] ||
+  "scan:ok expire:ok evaluate:ok remediate:ok workflow:ok report:ok notify:ok gate:ok" ] ||
     fail "steps: $(q "SELECT step, status FROM run_steps WHERE run_id = '$RUN'")"
 SCAN=$(q "SELECT child_run FROM run_steps WHERE run_id = '$RUN' AND step = 'scan'")
 [ "$(q "SELECT kind, status FROM runs WHERE id = '$SCAN'")" = "scan|ok" ] || fail "the scan's run"
@@ -93,7 +94,13 @@ SCAN=$(q "SELECT child_run FROM run_steps WHERE run_id = '$RUN' AND step = 'scan
 [ "$(q "SELECT json_extract(detail, '\$.exit_status') FROM audit_log WHERE run_id = '$RUN' AND event = 'run.finished'")" = 0 ] ||
     fail "run.finished without the exit status"
 expect_rc 0 "$HW" --config "$TMP/hw.json" verify --audit
-ok "the run, its steps, the scan and the plan are recorded; audit chain intact"
+sim_get /_awssim/state > "$TMP/sns.json"
+[ "$(json_eval "$TMP/sns.json" "[m['Subject'] for m in d['sns_messages']]")" = \
+  "['hubwarden: 3 action(s) awaiting approval', 'hubwarden: 1 playbook action(s) executed']" ] ||
+    fail "notifications: $(json_eval "$TMP/sns.json" "d['sns_messages']")"
+[ "$(q "SELECT json_extract(counts, '\$.sent') FROM run_steps WHERE run_id = '$RUN' AND step = 'notify'")" = 2 ] ||
+    fail "notify counts"
+ok "the run, its steps, the scan and the plan are recorded; notified; audit chain intact"
 
 # ---- the gate fails on the open critical controls; a second run changes nothing
 expect_rc 1 $HWC gate
@@ -163,7 +170,7 @@ contains "$TMP/out" "888888888888 us-east-1 S3.8 arn:aws:s3:::legacy-open): cann
 RUN=$(q "SELECT id FROM runs WHERE kind = 'run' ORDER BY rowid DESC LIMIT 1")
 [ "$(q "SELECT status, exit_status FROM runs WHERE id = '$RUN'")" = "partial|3" ] || fail "partial run record"
 [ "$(q "SELECT group_concat(step || ':' || status, ' ') FROM (SELECT step, status FROM run_steps WHERE run_id = '$RUN' ORDER BY seq)")" = \
-  "scan:ok expire:ok evaluate:ok remediate:partial workflow:ok report:ok notify:skipped gate:ok" ] ||
+  "scan:ok expire:ok evaluate:ok remediate:partial workflow:ok report:ok notify:ok gate:ok" ] ||
     fail "partial steps: $(q "SELECT step, status, detail FROM run_steps WHERE run_id = '$RUN'")"
 ok "a failing action makes the run partial (exit 3, named); the other steps complete"
 
@@ -189,3 +196,17 @@ ok" ] || fail "scan and evaluate: $(q "SELECT step, status, detail FROM run_step
 [ "$(q "SELECT status FROM run_steps WHERE run_id = '$RUN' AND step = 'remediate'")" != skipped ] ||
     fail "a partial scan must not stop remediation"
 ok "an account that cannot be read makes the scan partial (exit 3, named); the rest completes"
+
+# ---- AWS cannot be reached at all: exit 5; nothing is remediated from the
+# failed scan, but the report of what was read and the gate still come
+kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null; SIM_PID=
+expect_rc 5 $HWC run
+contains "$TMP/out" ": failed (exit 5)"
+RUN=$(q "SELECT id FROM runs WHERE kind = 'run' ORDER BY rowid DESC LIMIT 1")
+[ "$(q "SELECT group_concat(step || ':' || status, ' ') FROM (SELECT step, status FROM run_steps WHERE run_id = '$RUN' ORDER BY seq)")" = \
+  "scan:failed expire:ok evaluate:skipped remediate:skipped workflow:ok report:ok notify:ok gate:ok" ] ||
+    fail "steps without AWS: $(q "SELECT step, status, detail FROM run_steps WHERE run_id = '$RUN'")"
+q "SELECT detail FROM run_steps WHERE run_id = '$RUN' AND step = 'remediate'" | grep -q "the scan failed outright" ||
+    fail "remediate should say why it was skipped"
+[ "$(q "SELECT status, exit_status FROM runs WHERE id = '$RUN'")" = "failed|5" ] || fail "failed run record"
+ok "without AWS: exit 5, nothing remediated, the report and the gate still come"
