@@ -253,7 +253,18 @@ static int run(hw_ctx *ctx, int argc, char **argv)
                    sup_done, sup_failed);
         if (sup_failed)
             exit_code = HW_EXIT_PARTIAL;
-        int rc = hw_remedy_apply(st, cl, &pol, plan_id, hw_cmd_actor(), &as, result_text, &res, &e);
+        /* first the actions a dead run left between a change and its check */
+        hw_apply_stats rs = { 0 };
+        int rc = hw_remedy_recover(st, cl, &pol, hw_cmd_actor(), &rs, result_text, &res, &e);
+        if (rc == HW_OK)
+            rc = hw_remedy_apply(st, cl, &pol, plan_id, hw_cmd_actor(), &as, result_text, &res,
+                                 &e);
+        as.run += rs.run;
+        as.done += rs.done;
+        as.gone += rs.gone;
+        as.exempt += rs.exempt;
+        as.dropped += rs.dropped;
+        as.failed += rs.failed;
         if (out)
             cJSON_AddItemToObject(out, "results", res.arr);
         if (rc != HW_OK) {

@@ -591,7 +591,7 @@ static void print_text(const struct run *r, const char *status, int code, const 
                 continue;
             first = 0;
         }
-        if (first)
+        if (first && s->status != S_SKIPPED)
             printf(" nothing to do");
         if (s->child[0])
             printf(" (run %s)", s->child);
