@@ -64,12 +64,13 @@ int hw_cmd_exceptions_expire(struct hw_store *st, const char *run_id, hw_err *e)
 }
 
 int hw_cmd_run_begin(const hw_ctx *ctx, struct hw_store *st, const char *kind, char run_id[64],
-                     hw_err *e)
+                     char sha256[65], hw_err *e)
 {
     if (hw_store_run_begin(st, kind, run_id, e) != HW_OK)
         return e->kind;
     const char *dir = hw_cmd_controls_dir(ctx);
-    char hash[65] = "";
+    char own[65] = "";
+    char *hash = sha256 ? sha256 : own;
     hw_err he;
     hw_err_clear(&he);
     if (hw_catalog_hash(dir, hash, &he) != HW_OK) {

@@ -75,6 +75,7 @@ struct run {
     hw_remedy_policy pol;
     int pol_ok;
     char id[64];
+    char catalog_sha256[65]; /* of the catalogue used ("" unknown) */
     struct step steps[MAX_STEPS];
     int nsteps;
     char scan_id[64];   /* the scan's own run ("" when none began) */
@@ -181,7 +182,7 @@ static void step_scan(struct run *r)
     hw_err e;
     hw_err_clear(&e);
     memset(&r->scan, 0, sizeof r->scan);
-    if (hw_cmd_run_begin(r->ctx, r->st, "scan", s->child, &e) != HW_OK) {
+    if (hw_cmd_run_begin(r->ctx, r->st, "scan", s->child, NULL, &e) != HW_OK) {
         r->scan_rc = e.kind;
         r->scan_id[0] = '\0';
         step_error(r, s, &e);
@@ -536,6 +537,12 @@ static cJSON *summary_json(const struct run *r, const char *status, int code)
     cJSON_AddStringToObject(j, "run_id", r->id);
     cJSON_AddStringToObject(j, "status", status);
     cJSON_AddNumberToObject(j, "exit_status", code);
+    cJSON *cat = cJSON_AddObjectToObject(j, "catalogue");
+    cJSON_AddStringToObject(cat, "dir", hw_cmd_controls_dir(r->ctx));
+    if (r->catalog_sha256[0])
+        cJSON_AddStringToObject(cat, "sha256", r->catalog_sha256);
+    else
+        cJSON_AddNullToObject(cat, "sha256");
     cJSON *steps = cJSON_AddArrayToObject(j, "steps");
     for (int i = 0; i < r->nsteps; i++) {
         const struct step *s = &r->steps[i];
@@ -576,6 +583,8 @@ static void print_actions(const char *title, const cJSON *list)
 static void print_text(const struct run *r, const char *status, int code, const char *head)
 {
     printf("run %s: %s (exit %d)\n", r->id, status, code);
+    printf("  catalogue %s (sha256 %s)\n", hw_cmd_controls_dir(r->ctx),
+           r->catalog_sha256[0] ? r->catalog_sha256 : "unknown");
     for (int i = 0; i < r->nsteps; i++) {
         const struct step *s = &r->steps[i];
         printf("  %-9s %-7s", s->name, status_names[s->status]);
@@ -731,7 +740,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_error("%s", e.msg);
         code = HW_EXIT_INTERNAL;
     }
-    if (code == 0 && hw_cmd_run_begin(ctx, r.st, "run", r.id, &e) != HW_OK) {
+    if (code == 0 && hw_cmd_run_begin(ctx, r.st, "run", r.id, r.catalog_sha256, &e) != HW_OK) {
         hw_error("%s", e.msg);
         code = HW_EXIT_INTERNAL;
     }

@@ -153,6 +153,7 @@ expect_rc 0 $HWC run --json
   "('ok', 0, ['scan', 'expire', 'evaluate', 'remediate', 'workflow', 'report', 'notify', 'gate'], 'passed')" ] ||
     fail "--json: $(head -c 600 "$TMP/out")"
 json_eval "$TMP/out" "d['run_id'] and d['audit_head'] and d['bundles']" > /dev/null || fail "--json fields"
+[ "$(json_eval "$TMP/out" "d['catalogue']['sha256']")" = "$HASH" ] || fail "--json: the catalogue's hash"
 ok "-q prints nothing on success; --json is one document"
 
 # ---- a member account whose role cannot be assumed: exit 3, named; the
