@@ -198,6 +198,37 @@ ok" ] || fail "scan and evaluate: $(q "SELECT step, status, detail FROM run_step
     fail "a partial scan must not stop remediation"
 ok "an account that cannot be read makes the scan partial (exit 3, named); the rest completes"
 
+# ---- an approval older than remediation.approval_hours expires in the
+# expire step, audited, and the action never runs
+/usr/bin/python3 - "$ROOT/tests/data/awssim/run.json" "$TMP/reports-db.json" <<'PY'
+import datetime, json, sys
+d = json.load(open(sys.argv[1]))
+f = next(f for f in d["securityhub"]["findings"] if f["Resources"][0]["Id"].endswith(":db:orders-db"))
+f["Id"] = f["Id"] + "-reports"
+f["Resources"][0]["Id"] = f["Resources"][0]["Id"].replace("orders-db", "reports-db")
+f["UpdatedAt"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+json.dump({"add": [f]}, open(sys.argv[2], "w"))
+PY
+sim_post /_awssim/findings "@$TMP/reports-db.json" > /dev/null
+expect_rc 3 $HWC run
+X=$(q "SELECT id FROM actions WHERE state = 'pending' AND resource LIKE '%:db:reports-db'")
+[ -n "$X" ] || fail "no pending action for reports-db"
+expect_rc 0 $HWC approve "$X" --by alice --reason "CHG-8"
+q "UPDATE approvals SET approved_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-100 hours') WHERE action_id = '$X'"
+sim_get /_awssim/stats > "$TMP/stats.json"
+modify=$(json_eval "$TMP/stats.json" "d['operations'].get('rds.ModifyDBInstance', 0)")
+expect_rc 3 $HWC run
+RUN=$(q "SELECT id FROM runs WHERE kind = 'run' ORDER BY rowid DESC LIMIT 1")
+[ "$(q "SELECT json_extract(counts, '\$.approvals') FROM run_steps WHERE run_id = '$RUN' AND step = 'expire'")" = 1 ] ||
+    fail "expire counts: $(q "SELECT counts FROM run_steps WHERE run_id = '$RUN' AND step = 'expire'")"
+[ "$(q "SELECT state FROM actions WHERE id = '$X'")" = expired ] || fail "the approval did not expire"
+q "SELECT reason FROM actions WHERE id = '$X'" | grep -q "more than remediation.approval_hours (72) ago" || fail "expiry reason"
+[ "$(q "SELECT count(*) FROM audit_log WHERE event = 'remediation.action' AND json_extract(detail, '\$.action') = '$X' AND json_extract(detail, '\$.state') = 'expired'")" = 1 ] ||
+    fail "the expiry is not audited"
+sim_get /_awssim/stats > "$TMP/stats.json"
+[ "$(json_eval "$TMP/stats.json" "d['operations'].get('rds.ModifyDBInstance', 0)")" = "$modify" ] || fail "an expired approval ran"
+ok "an approval older than remediation.approval_hours expires, audited, and never runs"
+
 # ---- AWS cannot be reached at all: exit 5; nothing is remediated from the
 # failed scan, but the report of what was read and the gate still come
 kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null; SIM_PID=
