@@ -242,6 +242,12 @@ char *hw_cmd_scan_finish(struct hw_store *st, const char *run_id, int rc,
  * logged and left out: ""). */
 int hw_cmd_run_begin(const hw_ctx *ctx, struct hw_store *st, const char *kind, char run_id[64],
                      char sha256[65], hw_err *e);
+/* One remediation action as JSON (remediate --json, run --json and the
+ * notifications): id, plan, account, region, control, action, resource,
+ * mode, state, disruptive, reason (when any), calls, before and after
+ * (when recorded), finding.  Caller frees. */
+struct hw_action_row;
+cJSON *hw_cmd_action_json(const struct hw_action_row *a);
 /* Who acts: $USER, else "hubwarden" (audit entries, approvals). */
 const char *hw_cmd_actor(void);
 /* Logs every exception that expired since the last look (audit entries

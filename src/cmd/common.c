@@ -192,6 +192,37 @@ const char *hw_nearest(const char *v, const char *const *cands, size_t n)
     return best;
 }
 
+cJSON *hw_cmd_action_json(const struct hw_action_row *a)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", a->id);
+    cJSON_AddStringToObject(o, "plan", a->plan_id);
+    cJSON_AddStringToObject(o, "account", a->account);
+    cJSON_AddStringToObject(o, "region", a->region);
+    cJSON_AddStringToObject(o, "control", a->control);
+    cJSON_AddStringToObject(o, "action", a->action);
+    cJSON_AddStringToObject(o, "resource", a->resource);
+    cJSON_AddStringToObject(o, "mode", a->mode);
+    cJSON_AddStringToObject(o, "state", a->state);
+    cJSON_AddBoolToObject(o, "disruptive", a->disruptive);
+    if (a->reason && *a->reason)
+        cJSON_AddStringToObject(o, "reason", a->reason);
+    cJSON *calls = cJSON_Parse(a->calls ? a->calls : "[]");
+    cJSON_AddItemToObject(o, "calls", calls ? calls : cJSON_CreateArray());
+    if (a->before && *a->before) {
+        cJSON *b = cJSON_Parse(a->before);
+        if (b)
+            cJSON_AddItemToObject(o, "before", b);
+    }
+    if (a->after && *a->after) {
+        cJSON *b = cJSON_Parse(a->after);
+        if (b)
+            cJSON_AddItemToObject(o, "after", b);
+    }
+    cJSON_AddStringToObject(o, "finding", a->finding_id);
+    return o;
+}
+
 /* ------------------------------------------------------------- cells */
 
 char *hw_join_resources(const char *json)

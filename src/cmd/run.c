@@ -294,35 +294,27 @@ static void step_expire(struct run *r)
 
 /* ---------------------------------------------------------- remediation */
 
-static cJSON *action_item(const hw_action_row *a)
+/* A string member of an action's JSON ("" when it has none). */
+static const char *field(const cJSON *o, const char *name)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", a->id);
-    cJSON_AddStringToObject(o, "state", a->state);
-    cJSON_AddStringToObject(o, "account", a->account);
-    cJSON_AddStringToObject(o, "region", a->region);
-    cJSON_AddStringToObject(o, "control", a->control);
-    cJSON_AddStringToObject(o, "action", a->action);
-    cJSON_AddStringToObject(o, "resource", a->resource);
-    cJSON_AddStringToObject(o, "finding", a->finding_id);
-    cJSON_AddStringToObject(o, "reason", a->reason ? a->reason : "");
-    return o;
+    const cJSON *v = cJSON_GetObjectItem(o, name);
+    return cJSON_IsString(v) ? v->valuestring : "";
 }
 
 static void applied(void *arg, const hw_action_row *a)
 {
     struct run *r = arg;
-    cJSON_AddItemToArray(r->results, action_item(a));
+    cJSON_AddItemToArray(r->results, hw_cmd_action_json(a));
     if (strcmp(a->state, "done") == 0)
-        cJSON_AddItemToArray(r->fixed, action_item(a));
+        cJSON_AddItemToArray(r->fixed, hw_cmd_action_json(a));
     else if (strcmp(a->state, "failed") == 0)
-        cJSON_AddItemToArray(r->failed, action_item(a));
+        cJSON_AddItemToArray(r->failed, hw_cmd_action_json(a));
 }
 
 static int pending_cb(void *arg, const hw_action_row *a)
 {
     struct run *r = arg;
-    cJSON_AddItemToArray(r->awaiting, action_item(a));
+    cJSON_AddItemToArray(r->awaiting, hw_cmd_action_json(a));
     return 0;
 }
 
@@ -382,13 +374,9 @@ static void step_remediate(struct run *r)
             step_count(s, "failed", (double)as.failed);
             const cJSON *f;
             cJSON_ArrayForEach(f, r->failed)
-                step_note(s, S_PARTIAL, "action %s (%s %s %s %s): %s",
-                          cJSON_GetObjectItem(f, "id")->valuestring,
-                          cJSON_GetObjectItem(f, "account")->valuestring,
-                          cJSON_GetObjectItem(f, "region")->valuestring,
-                          cJSON_GetObjectItem(f, "control")->valuestring,
-                          cJSON_GetObjectItem(f, "resource")->valuestring,
-                          cJSON_GetObjectItem(f, "reason")->valuestring);
+                step_note(s, S_PARTIAL, "action %s (%s %s %s %s): %s", field(f, "id"),
+                          field(f, "account"), field(f, "region"), field(f, "control"),
+                          field(f, "resource"), field(f, "reason"));
             size_t nfailed = as.failed + rs.failed, named = (size_t)cJSON_GetArraySize(r->failed);
             if (nfailed > named)
                 step_note(s, S_PARTIAL, "%zu interrupted action(s) could not be verified (next run)",
@@ -571,11 +559,9 @@ static void print_actions(const char *title, const cJSON *list)
     const cJSON *a;
     cJSON_ArrayForEach(a, list)
     {
-        printf("  %s  %s %s %s ", cJSON_GetObjectItem(a, "id")->valuestring,
-               cJSON_GetObjectItem(a, "control")->valuestring,
-               cJSON_GetObjectItem(a, "account")->valuestring,
-               cJSON_GetObjectItem(a, "region")->valuestring);
-        hw_out_terminal_text(stdout, cJSON_GetObjectItem(a, "resource")->valuestring);
+        printf("  %s  %s %s %s ", field(a, "id"), field(a, "control"), field(a, "account"),
+               field(a, "region"));
+        hw_out_terminal_text(stdout, field(a, "resource"));
         printf("\n");
     }
 }
