@@ -307,8 +307,11 @@ static void applied(void *arg, const hw_action_row *a)
     cJSON_AddItemToArray(r->results, hw_cmd_action_json(a));
     if (strcmp(a->state, "done") == 0)
         cJSON_AddItemToArray(r->fixed, hw_cmd_action_json(a));
-    else if (strcmp(a->state, "failed") == 0)
+    else if (strcmp(a->state, "failed") == 0) {
         cJSON_AddItemToArray(r->failed, hw_cmd_action_json(a));
+        hw_error("run %s: action %s failed (%s %s %s %s): %s", r->id, a->id, a->account,
+                 a->region, a->control, a->resource, a->reason ? a->reason : "");
+    }
 }
 
 static int pending_cb(void *arg, const hw_action_row *a)

@@ -168,6 +168,7 @@ sim_post /_awssim/findings "@$TMP/legacy.json" > /dev/null
 expect_rc 3 $HWC run
 contains "$TMP/out" ": partial (exit 3)"
 contains "$TMP/out" "888888888888 us-east-1 S3.8 arn:aws:s3:::legacy-open): cannot assume HubwardenRemediation in 888888888888"
+contains "$TMP/err" "failed (888888888888 us-east-1 S3.8 arn:aws:s3:::legacy-open): cannot assume HubwardenRemediation"
 RUN=$(q "SELECT id FROM runs WHERE kind = 'run' ORDER BY rowid DESC LIMIT 1")
 [ "$(q "SELECT status, exit_status FROM runs WHERE id = '$RUN'")" = "partial|3" ] || fail "partial run record"
 [ "$(q "SELECT group_concat(step || ':' || status, ' ') FROM (SELECT step, status FROM run_steps WHERE run_id = '$RUN' ORDER BY seq)")" = \
