@@ -28,12 +28,6 @@ static const struct hw_option options[] = {
     { 0 },
 };
 
-static const char *actor(void)
-{
-    const char *u = getenv("USER");
-    return u && *u ? u : "hubwarden";
-}
-
 /* ------------------------------------------------------------ printing */
 
 struct pr {
@@ -43,43 +37,12 @@ struct pr {
     cJSON *all;      /* every result (apply), for the notifications */
 };
 
-static cJSON *action_json(const hw_action_row *a)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", a->id);
-    cJSON_AddStringToObject(o, "plan", a->plan_id);
-    cJSON_AddStringToObject(o, "account", a->account);
-    cJSON_AddStringToObject(o, "region", a->region);
-    cJSON_AddStringToObject(o, "control", a->control);
-    cJSON_AddStringToObject(o, "action", a->action);
-    cJSON_AddStringToObject(o, "resource", a->resource);
-    cJSON_AddStringToObject(o, "mode", a->mode);
-    cJSON_AddStringToObject(o, "state", a->state);
-    cJSON_AddBoolToObject(o, "disruptive", a->disruptive);
-    if (a->reason && *a->reason)
-        cJSON_AddStringToObject(o, "reason", a->reason);
-    cJSON *calls = cJSON_Parse(a->calls ? a->calls : "[]");
-    cJSON_AddItemToObject(o, "calls", calls ? calls : cJSON_CreateArray());
-    if (a->before && *a->before) {
-        cJSON *b = cJSON_Parse(a->before);
-        if (b)
-            cJSON_AddItemToObject(o, "before", b);
-    }
-    if (a->after && *a->after) {
-        cJSON *b = cJSON_Parse(a->after);
-        if (b)
-            cJSON_AddItemToObject(o, "after", b);
-    }
-    cJSON_AddStringToObject(o, "finding", a->finding_id);
-    return o;
-}
-
 static int print_action(void *arg, const hw_action_row *a)
 {
     struct pr *p = arg;
     p->n++;
     if (p->arr) {
-        cJSON_AddItemToArray(p->arr, action_json(a));
+        cJSON_AddItemToArray(p->arr, hw_cmd_action_json(a));
         return 0;
     }
     printf("  %s  %-8s %s %s %s %s\n", a->id, a->mode, a->account, a->region, a->control,
@@ -121,12 +84,12 @@ static void result_text(void *arg, const hw_action_row *a)
     struct pr *p = arg;
     p->n++;
     if (p->all)
-        cJSON_AddItemToArray(p->all, action_json(a));
+        cJSON_AddItemToArray(p->all, hw_cmd_action_json(a));
     if (strcmp(a->state, "failed") == 0)
         hw_buf_printf(&p->failures, "hubwarden remediate: action %s failed (%s %s %s %s): %s\n",
                       a->id, a->account, a->region, a->control, a->resource, a->reason);
     if (p->arr) {
-        cJSON_AddItemToArray(p->arr, action_json(a));
+        cJSON_AddItemToArray(p->arr, hw_cmd_action_json(a));
         return;
     }
     printf("  %s  %-17s %s %s %s: %s\n", a->id, a->state, a->account, a->control, a->resource,
@@ -146,7 +109,7 @@ static int undo(hw_ctx *ctx, hw_store *st, const hw_remedy_policy *pol, hw_err *
     if (hw_aws_client_new(&ao, &cl, e) != HW_OK)
         return e->kind;
     char why[512];
-    int rc = hw_remedy_undo(st, cl, pol, opt_undo, actor(), why, e);
+    int rc = hw_remedy_undo(st, cl, pol, opt_undo, hw_cmd_actor(), why, e);
     hw_aws_client_free(cl);
     if (rc == HW_OK)
         printf("%s undone: %s\n", opt_undo, why);
@@ -209,8 +172,8 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         if (hw_cmd_exceptions_expire(st, NULL, &e) != HW_OK)
             goto fail;
         size_t nsup = 0;
-        if (hw_remedy_plan_build(st, &pol, &flt, actor(), plan_id, &ps, &e) != HW_OK ||
-            hw_remedy_suppress_plan(st, c, &flt, plan_id, actor(), &nsup, &e) != HW_OK)
+        if (hw_remedy_plan_build(st, &pol, &flt, hw_cmd_actor(), plan_id, &ps, &e) != HW_OK ||
+            hw_remedy_suppress_plan(st, c, &flt, plan_id, hw_cmd_actor(), &nsup, &e) != HW_OK)
             goto fail;
     }
     hw_log_set_run_id(plan_id); /* JSON log lines name the plan */
@@ -250,7 +213,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
             printf("apply %s\n", plan_id);
         size_t sup_done = 0, sup_failed = 0;
         hw_aws_ctx sagg = { c->scan.aggregator_region, NULL };
-        if (hw_remedy_suppress_apply(st, cl, &sagg, plan_id, actor(), &sup_done, &sup_failed, &e) !=
+        if (hw_remedy_suppress_apply(st, cl, &sagg, plan_id, hw_cmd_actor(), &sup_done, &sup_failed, &e) !=
             HW_OK) {
             hw_buf_free(&res.failures);
             goto fail;
@@ -260,7 +223,18 @@ static int run(hw_ctx *ctx, int argc, char **argv)
                    sup_done, sup_failed);
         if (sup_failed)
             exit_code = HW_EXIT_PARTIAL;
-        int rc = hw_remedy_apply(st, cl, &pol, plan_id, actor(), &as, result_text, &res, &e);
+        /* first the actions a dead run left between a change and its check */
+        hw_apply_stats rs = { 0 };
+        int rc = hw_remedy_recover(st, cl, &pol, hw_cmd_actor(), &rs, result_text, &res, &e);
+        if (rc == HW_OK)
+            rc = hw_remedy_apply(st, cl, &pol, plan_id, hw_cmd_actor(), &as, result_text, &res,
+                                 &e);
+        as.run += rs.run;
+        as.done += rs.done;
+        as.gone += rs.gone;
+        as.exempt += rs.exempt;
+        as.dropped += rs.dropped;
+        as.failed += rs.failed;
         if (out)
             cJSON_AddItemToObject(out, "results", res.arr);
         if (rc != HW_OK) {
@@ -277,7 +251,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
                    "remediation.exclude_tags)\n",
                    as.out_of_scope);
         size_t unblocked = 0, unblock_failed = 0;
-        if (hw_remedy_ip_expire(st, cl, &pol, actor(), &unblocked, &unblock_failed, &e) != HW_OK) {
+        if (hw_remedy_ip_expire(st, cl, &pol, hw_cmd_actor(), &unblocked, &unblock_failed, &e) != HW_OK) {
             hw_buf_free(&res.failures);
             goto fail;
         }
@@ -288,7 +262,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
             exit_code = HW_EXIT_PARTIAL;
         size_t wf_ok = 0, wf_failed = 0;
         hw_aws_ctx agg = { c->scan.aggregator_region, NULL };
-        if (hw_remedy_workflow_sync(st, cl, &agg, actor(), &wf_ok, &wf_failed, &e) != HW_OK) {
+        if (hw_remedy_workflow_sync(st, cl, &agg, hw_cmd_actor(), &wf_ok, &wf_failed, &e) != HW_OK) {
             hw_buf_free(&res.failures);
             goto fail;
         }
@@ -311,7 +285,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
                 goto fail;
         }
         size_t sent = 0, nfailed = 0;
-        int nrc = hw_remedy_notify(st, cl, c, plan_id, results, actor(), &sent, &nfailed, &e);
+        int nrc = hw_remedy_notify(st, cl, c, plan_id, results, hw_cmd_actor(), &sent, &nfailed, &e);
         if (nrc != HW_OK)
             goto fail;
         if (!out && (sent || nfailed))

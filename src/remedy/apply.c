@@ -17,27 +17,46 @@ static char *print_state(const cJSON *j)
     return s ? s : hw_strdup("{}");
 }
 
-int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
-                         const char *finding, const char **state, char **before, char **after, char why[512],
-                         hw_err *e)
+/* The family of a's action and its target, in the owning account's
+ * remediation role: NULL with why when there is none or the role cannot
+ * be assumed. */
+static const hw_remedy_family *target_of(hw_aws_client *c, const hw_remedy_policy *p,
+                                         const hw_action_row *a, const char *finding,
+                                         hw_remedy_target *t, char why[512], hw_err *e)
 {
-    *before = *after = NULL;
-    why[0] = '\0';
-    *state = "failed";
     const hw_remedy_family *fam = hw_remedy_family_for(a->control);
     if (!fam || strcmp(fam->action, a->action) != 0) {
         snprintf(why, 512, "no remediation %s for control %s", a->action, a->control);
-        return HW_OK;
+        return NULL;
     }
     const hw_config *cfg = p->cfg;
     if (hw_aws_assume(c, a->account, cfg->remediation.role_name, cfg->remediation.external_id,
                       e) != HW_OK) {
         snprintf(why, 512, "cannot assume %s in %s: %s", cfg->remediation.role_name, a->account,
                  e->msg);
-        return HW_OK;
+        return NULL;
     }
-    hw_remedy_target t = { a->account, a->region, a->control, a->resource,
-                           cfg->remediation.exemption_tag, finding, cfg };
+    hw_remedy_target tt = { a->account, a->region, a->control, a->resource,
+                            cfg->remediation.exemption_tag, finding, cfg };
+    *t = tt;
+    return fam;
+}
+
+/* Called with the state read just before the change, before any change
+ * is made: HW_OK lets the change go ahead. */
+typedef int (*before_fix_fn)(void *arg, const char *before, hw_err *e);
+
+static int run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
+                      const char *finding, before_fix_fn before_fix, void *arg,
+                      const char **state, char **before, char **after, char why[512], hw_err *e)
+{
+    *before = *after = NULL;
+    why[0] = '\0';
+    *state = "failed";
+    hw_remedy_target t;
+    const hw_remedy_family *fam = target_of(c, p, a, finding, &t, why, e);
+    if (!fam)
+        return HW_OK;
     cJSON *st0 = NULL;
     int verdict = HW_RV_FAILING;
     char found[256] = "";
@@ -55,6 +74,11 @@ int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_a
     if (verdict != HW_RV_FAILING) {
         *state = hw_remedy_verdict_name(verdict);
         snprintf(why, 512, "%s", found);
+        cJSON_Delete(st0);
+        return HW_OK;
+    }
+    if (before_fix && before_fix(arg, *before, e) != HW_OK) {
+        snprintf(why, 512, "not changed: %s", e->msg);
         cJSON_Delete(st0);
         return HW_OK;
     }
@@ -84,11 +108,72 @@ int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_a
     return HW_OK;
 }
 
+int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
+                         const char *finding, const char **state, char **before, char **after, char why[512],
+                         hw_err *e)
+{
+    return run_action(c, p, a, finding, NULL, NULL, state, before, after, why, e);
+}
+
+/*
+ * The verification of an action whose run died after it was marked
+ * "applying" (the change may or may not have reached AWS): the resource
+ * is read again, never changed.  Compliant: "done" (the change was made,
+ * or someone else fixed it; either way it holds); gone or exempt: as
+ * found; still failing: "dropped", and the finding is planned again by the
+ * next plan, which reads it again before any change.  HW_OK with *state
+ * NULL when the resource could not be read: it stays "applying" and is
+ * verified by the next run.
+ */
+static void verify_interrupted(hw_aws_client *c, const hw_remedy_policy *p,
+                               const hw_action_row *a, const char *finding, const char **state,
+                               char **after, char why[512], hw_err *e)
+{
+    *after = NULL;
+    *state = NULL;
+    why[0] = '\0';
+    const hw_remedy_family *f = hw_remedy_family_for(a->control);
+    if (!f || strcmp(f->action, a->action) != 0) { /* nothing can read it: it ends here */
+        snprintf(why, 512, "no remediation %s for control %s to verify it after an interrupted "
+                 "run", a->action, a->control);
+        *state = "failed";
+        return;
+    }
+    hw_remedy_target t;
+    const hw_remedy_family *fam = target_of(c, p, a, finding, &t, why, e);
+    if (!fam) /* the role cannot be assumed now: the next run tries again */
+        return;
+    cJSON *st1 = NULL;
+    int verdict = HW_RV_FAILING;
+    char found[256] = "";
+    if (fam->read(c, &t, &st1, &verdict, found, e) != HW_OK) {
+        snprintf(why, 512, "verifying %s after an interrupted run: %s", a->resource, e->msg);
+        cJSON_Delete(st1);
+        return;
+    }
+    *after = print_state(st1);
+    cJSON_Delete(st1);
+    if (verdict == HW_RV_COMPLIANT) {
+        *state = "done";
+        snprintf(why, 512, "verified after an interrupted run (not changed again): %s", found);
+    } else if (verdict == HW_RV_GONE || verdict == HW_RV_EXEMPT) {
+        *state = hw_remedy_verdict_name(verdict);
+        snprintf(why, 512, "after an interrupted run: %s", found);
+    } else { /* the change did not reach AWS, or did not hold */
+        snprintf(why, 512,
+                 "dropped: interrupted before its change took effect; the resource still fails "
+                 "(%s): not changed again, the next plan reads it again",
+                 found);
+        *state = "dropped";
+    }
+}
+
 /* ------------------------------------------------------------- the queue */
 
 struct item {
     char *id, *plan_id, *finding_id, *product_arn, *account, *region, *control, *action;
     char *resource, *mode, *state, *reason, *calls;
+    char *before; /* the state recorded before its change ("" when none) */
     int64_t finding_updated_at;
     int disruptive;
 };
@@ -126,11 +211,12 @@ static int queue_cb(void *arg, const hw_action_row *a)
     it->state = hw_strdup(a->state);
     it->reason = hw_strdup(a->reason);
     it->calls = hw_strdup(a->calls);
+    it->before = hw_strdup(a->before ? a->before : "");
     it->finding_updated_at = a->finding_updated_at;
     it->disruptive = a->disruptive;
     if (!it->id || !it->plan_id || !it->finding_id || !it->product_arn || !it->account ||
         !it->region || !it->control || !it->action || !it->resource || !it->mode ||
-        !it->state || !it->reason || !it->calls)
+        !it->state || !it->reason || !it->calls || !it->before)
         q->oom = 1;
     return q->oom;
 }
@@ -141,7 +227,7 @@ static void queue_free(struct queue *q)
         struct item *it = &q->v[i];
         char *f[] = { it->id,     it->plan_id, it->finding_id, it->product_arn, it->account,
                       it->region, it->control, it->action,     it->resource,    it->mode,
-                      it->state,  it->reason,  it->calls };
+                      it->state,  it->reason,  it->calls,      it->before };
         for (size_t j = 0; j < HW_ARRAY_LEN(f); j++)
             free(f[j]);
     }
@@ -265,6 +351,143 @@ static void count(hw_apply_stats *s, const char *state)
         s->failed++;
 }
 
+/* The actions in state (any plan) into q: HW_OK, or the error naming what. */
+static int queue_state(hw_store *st, const char *state, struct queue *q, const char *what,
+                       hw_err *e)
+{
+    hw_action_query aq = { 0 };
+    aq.state = state;
+    int rc = hw_store_actions(st, &aq, queue_cb, q, e);
+    if (rc == HW_OK && q->oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading %s", what);
+    return rc;
+}
+
+/* 1 when an approved action's approval is older than
+ * remediation.approval_hours (why says so), 0 when not, -1 on error. */
+static int approval_expired(hw_store *st, const hw_remedy_policy *p, const struct item *it,
+                            char why[512], hw_err *e)
+{
+    int64_t at = 0;
+    if (hw_store_action_approved_at(st, it->id, &at, e) != HW_OK)
+        return -1;
+    int hours = p->cfg->remediation.approval_hours;
+    if (hw_now() - at <= (int64_t)hours * 3600)
+        return 0;
+    char when[32];
+    hw_time_iso(at, when);
+    snprintf(why, 512, "expired: approved at %s, more than remediation.approval_hours (%d) ago",
+             when, hours);
+    return 1;
+}
+
+int hw_remedy_approvals_expire(hw_store *st, const hw_remedy_policy *p, const char *actor,
+                               size_t *expired, hw_err *e)
+{
+    *expired = 0;
+    struct queue q = { 0 };
+    int rc = queue_state(st, "approved", &q, "approved actions", e);
+    for (size_t i = 0; rc == HW_OK && i < q.n; i++) {
+        char why[512];
+        int ex = approval_expired(st, p, &q.v[i], why, e);
+        if (ex < 0)
+            rc = e->kind;
+        else if (ex && (rc = record(st, p, &q.v[i], "expired", why, NULL, NULL, actor, e)) ==
+                           HW_OK)
+            (*expired)++;
+    }
+    queue_free(&q);
+    return rc;
+}
+
+/* Marks an action "applying" (with the state read before the change and
+ * an audit entry), committed before the change is made: a run that dies
+ * before it records the outcome leaves the mark for the next run. */
+struct mark {
+    hw_store *st;
+    const struct item *it;
+    const char *actor;
+};
+static int mark_applying(void *arg, const char *before, hw_err *e)
+{
+    struct mark *m = arg;
+    if (hw_store_begin(m->st, e) != HW_OK)
+        return e->kind;
+    int rc = hw_store_action_finish(m->st, m->it->id, "applying", NULL, before, NULL, NULL, e);
+    if (rc == HW_OK) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "action", m->it->id);
+        cJSON_AddStringToObject(d, "account", m->it->account);
+        cJSON_AddStringToObject(d, "region", m->it->region);
+        cJSON_AddStringToObject(d, "control", m->it->control);
+        cJSON_AddStringToObject(d, "resource", m->it->resource);
+        cJSON *b = cJSON_Parse(before);
+        cJSON_AddItemToObject(d, "before", b ? b : cJSON_CreateNull());
+        char *detail = cJSON_PrintUnformatted(d);
+        cJSON_Delete(d);
+        rc = detail ? hw_store_audit_append(m->st, m->it->plan_id, m->actor,
+                                            "remediation.applying", detail, e)
+                    : hw_err_set(e, HW_ENOMEM, "out of memory");
+        free(detail);
+    }
+    if (rc == HW_OK)
+        return hw_store_commit(m->st, e);
+    hw_store_rollback(m->st);
+    return rc;
+}
+
+int hw_remedy_recover(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
+                      const char *actor, hw_apply_stats *stats, hw_apply_cb cb, void *arg,
+                      hw_err *e)
+{
+    struct queue w = { 0 };
+    int rc = queue_state(st, "applying", &w, "interrupted actions", e);
+    hw_log_context saved;
+    hw_log_context_save(&saved);
+    for (size_t i = 0; rc == HW_OK && i < w.n; i++) {
+        const struct item *it = &w.v[i];
+        hw_log_set_account(it->account); /* as hw_remedy_apply() does */
+        hw_log_set_region(it->region);
+        hw_action_row a;
+        row_of(it, &a);
+        char *raw = NULL, *after = NULL;
+        size_t rawlen = 0;
+        if (hw_remedy_playbook_named(it->control) &&
+            hw_store_finding_raw(st, it->product_arn, it->finding_id, &raw, &rawlen, e) != HW_OK) {
+            rc = e->kind;
+            break;
+        }
+        const char *state;
+        char why[512];
+        hw_err ae;
+        hw_err_clear(&ae);
+        verify_interrupted(c, p, &a, raw, &state, &after, why, &ae);
+        free(raw);
+        stats->run++;
+        if (!state) { /* not readable now: verified by the next run */
+            hw_warn("action %s was interrupted between its change and its verification; %s "
+                    "(verified on the next run)", it->id, why);
+            stats->failed++;
+            free(after);
+            continue;
+        }
+        rc = record(st, p, it, state, why, it->before, after, actor, e);
+        count(stats, state);
+        if (cb && rc == HW_OK) {
+            a.state = state;
+            a.reason = why;
+            a.before = it->before;
+            a.after = after ? after : "";
+            a.error = strcmp(state, "failed") == 0 ? why : "";
+            cb(arg, &a);
+        }
+        free(after);
+    }
+    hw_log_context_restore(&saved);
+    queue_free(&w);
+    return rc;
+}
+
 int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                     const char *plan_id, const char *actor, hw_apply_stats *stats, hw_apply_cb cb,
                     void *arg, hw_err *e)
@@ -305,18 +528,12 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                 state = "dropped";
                 goto recorded;
             }
-            int64_t at = 0;
-            if (hw_store_action_approved_at(st, it->id, &at, e) != HW_OK) {
+            int ex = approval_expired(st, p, it, why, e);
+            if (ex < 0) {
                 rc = e->kind;
                 break;
             }
-            int hours = p->cfg->remediation.approval_hours;
-            if (hw_now() - at > (int64_t)hours * 3600) {
-                char when[32];
-                hw_time_iso(at, when);
-                snprintf(why, sizeof why,
-                         "expired: approved at %s, more than remediation.approval_hours (%d) ago",
-                         when, hours);
+            if (ex) {
                 state = "expired";
                 goto recorded;
             }
@@ -348,7 +565,8 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                 break;
             }
         }
-        hw_remedy_run_action(c, p, &a, raw, &state, &before, &after, why, &ae);
+        struct mark m = { st, it, actor };
+        run_action(c, p, &a, raw, mark_applying, &m, &state, &before, &after, why, &ae);
         free(raw);
     recorded:
         rc = record(st, p, it, state, why, before, after, actor, e);
