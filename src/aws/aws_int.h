@@ -70,6 +70,11 @@ int aws_http_error(const hw_aws_error *err, hw_err *e);
 void http_result_free(struct http_result *r);
 /* One attempt. */
 int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_result *res);
+/* What one attempt does: libcurl.  The XML fuzz targets point it at a
+ * function that answers from the fuzzer's input (HW_OK with res->status
+ * and res->body set, or HW_ENET with res->transport set). */
+extern int (*aws_http_exchange)(hw_aws_client *c, const struct http_request *rq,
+                                struct http_result *res);
 /* With retries; fills c->last and e on failure.  protocol picks the error
  * parser. */
 int aws_http_call(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
