@@ -128,6 +128,14 @@ int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **
  * and the base URL (malloc'd). */
 int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                const hw_aws_creds **cr, const char **region, char **base, hw_err *e);
+/* Whether an AWS error code says the request's credentials expired. */
+int aws_expired_code(const char *code);
+/* The credentials of ctx that were used (access_key_id) expired before
+ * their stated time (AWS said so): drops them, so that the next
+ * aws_ctx_creds() assumes the role again or walks the chain again.
+ * Returns 1 when they were dropped or were replaced already (a retry with
+ * the context's credentials may help), 0 when the context has none. */
+int aws_creds_expired(hw_aws_client *c, const hw_aws_ctx *ctx, const char *access_key_id);
 /* Registers a credential's secrets with the log redactor. */
 void aws_protect(const hw_aws_creds *cr);
 

@@ -134,26 +134,33 @@ const hw_aws_error *hw_aws_last_error(const hw_aws_client *c)
     return &c->last;
 }
 
-/* Shared by the JSON flavours: sends body, returns the raw response. */
+/* Shared by the JSON flavours: sends body, returns the raw response.  A
+ * call refused because its credentials expired early is sent once more
+ * with fresh ones. */
 static int json_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                          const char *operation, const char *method, const char *path,
                          struct curl_slist *hdrs, const char *body, struct http_result *res,
                          hw_err *e)
 {
-    const hw_aws_creds *cr;
-    const char *region = NULL;
-    char *base;
-    if (aws_target(c, ctx, svc, &cr, &region, &base, e) != HW_OK)
-        return e->kind;
-    char *url = hw_asprintf("%s%s", base, path);
-    free(base);
-    if (!url)
-        return hw_err_set(e, HW_ENOMEM, "out of memory");
-    struct http_request rq = { method, url, body, body ? strlen(body) : 0, hdrs, cr,
-                               aws_sign_region(svc, region), svc->signing_name, 0 };
-    int rc = aws_http_call(c, svc, operation, svc->protocol, &rq, res, e);
-    free(url);
-    return rc;
+    for (int fresh = 0;; fresh++) {
+        const hw_aws_creds *cr;
+        const char *region = NULL;
+        char *base;
+        if (aws_target(c, ctx, svc, &cr, &region, &base, e) != HW_OK)
+            return e->kind;
+        char *url = hw_asprintf("%s%s", base, path);
+        free(base);
+        if (!url)
+            return hw_err_set(e, HW_ENOMEM, "out of memory");
+        struct http_request rq = { method, url, body, body ? strlen(body) : 0, hdrs, cr,
+                                   aws_sign_region(svc, region), svc->signing_name, 0 };
+        int rc = aws_http_call(c, svc, operation, svc->protocol, &rq, res, e);
+        free(url);
+        if (rc != HW_OK && !fresh && aws_expired_code(c->last.code) &&
+            aws_creds_expired(c, ctx, cr->access_key_id))
+            continue;
+        return rc;
+    }
 }
 
 int hw_aws_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
@@ -232,10 +239,16 @@ int hw_aws_query_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_serv
                       const char *operation, const hw_aws_param *params, size_t nparams,
                       xmlDocPtr *resp, hw_err *e)
 {
-    const hw_aws_creds *cr;
-    if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
-        return e->kind;
-    return aws_query_exchange(c, ctx, svc, operation, params, nparams, cr, resp, e);
+    for (int fresh = 0;; fresh++) {
+        const hw_aws_creds *cr;
+        if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
+            return e->kind;
+        int rc = aws_query_exchange(c, ctx, svc, operation, params, nparams, cr, resp, e);
+        if (rc != HW_OK && !fresh && aws_expired_code(c->last.code) &&
+            aws_creds_expired(c, ctx, cr->access_key_id))
+            continue; /* expired early: once more with fresh credentials */
+        return rc;
+    }
 }
 
 int hw_aws_get_caller_identity(hw_aws_client *c, const hw_aws_ctx *ctx, hw_aws_identity *id,
@@ -247,7 +260,10 @@ int hw_aws_get_caller_identity(hw_aws_client *c, const hw_aws_ctx *ctx, hw_aws_i
     return aws_sts_caller_identity(c, ctx, cr, id, e);
 }
 
-static int rest_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+/* rest_once(): the credentials expired early and were dropped. */
+#define HW_EAGAIN_CREDS (-100)
+
+static int rest_once(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                      const char *operation, const char *method, const char *path,
                      const hw_aws_param *query, size_t nquery, const char *const *headers,
                      const char *body, size_t bodylen, xmlDocPtr *resp, hw_buf *raw, hw_err *e)
@@ -259,6 +275,8 @@ static int rest_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_servi
     char *base;
     if (aws_target(c, ctx, svc, &cr, &region, &base, e) != HW_OK)
         return e->kind;
+    char used[sizeof cr->access_key_id];
+    snprintf(used, sizeof used, "%s", cr->access_key_id);
     struct curl_slist *h = NULL;
     const char *account = NULL;
     for (size_t i = 0; headers && headers[i]; i++) {
@@ -300,7 +318,24 @@ static int rest_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_servi
     http_result_free(&res);
     curl_slist_free_all(h);
     hw_buf_free(&url);
+    if (rc != HW_OK && aws_expired_code(c->last.code) && aws_creds_expired(c, ctx, used))
+        rc = HW_EAGAIN_CREDS;
     return rc;
+}
+
+/* One REST-XML call; refused because its credentials expired early, it is
+ * sent once more with fresh ones. */
+static int rest_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                     const char *operation, const char *method, const char *path,
+                     const hw_aws_param *query, size_t nquery, const char *const *headers,
+                     const char *body, size_t bodylen, xmlDocPtr *resp, hw_buf *raw, hw_err *e)
+{
+    int rc = rest_once(c, ctx, svc, operation, method, path, query, nquery, headers, body,
+                       bodylen, resp, raw, e);
+    if (rc == HW_EAGAIN_CREDS)
+        rc = rest_once(c, ctx, svc, operation, method, path, query, nquery, headers, body,
+                       bodylen, resp, raw, e);
+    return rc == HW_EAGAIN_CREDS ? e->kind : rc;
 }
 
 int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,

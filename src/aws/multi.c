@@ -30,6 +30,8 @@ struct mreq {
     struct curl_slist *req_headers; /* the request's own */
     struct curl_slist *hdrs;        /* as set on the handle for one attempt */
     hw_aws_creds creds;
+    char account[16];   /* the context's ("": the base credentials) */
+    int refreshed;      /* fresh credentials were fetched once already */
     char sign_region[64];
     struct http_request rq;
     struct http_result res;
@@ -152,6 +154,7 @@ int hw_aws_multi_rest_json(hw_aws_multi *mu, const hw_aws_ctx *ctx, const hw_aws
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     }
     r->creds = *cr;
+    snprintf(r->account, sizeof r->account, "%s", ctx && ctx->account ? ctx->account : "");
     snprintf(r->sign_region, sizeof r->sign_region, "%s", aws_sign_region(svc, region));
     snprintf(r->operation, sizeof r->operation, "%s", operation);
     r->svc = svc;
@@ -226,9 +229,23 @@ static void complete(hw_aws_multi *mu, struct mreq *r, CURLcode cc)
         r->due_ms = hw_monotonic_ms() + wait;
         return;
     }
-    unlink_req(mu, r);
     hw_err e;
     hw_err_clear(&e);
+    if (v < 0 && !r->refreshed && aws_expired_code(err.code)) {
+        /* the credentials expired early: fetch fresh ones (a blocking
+         * AssumeRole on the client's own handle) and send it again */
+        hw_aws_ctx ctx = { NULL, r->account[0] ? r->account : NULL };
+        const hw_aws_creds *cr;
+        r->refreshed = 1;
+        if (aws_creds_expired(mu->c, &ctx, r->creds.access_key_id) &&
+            aws_ctx_creds(mu->c, &ctx, &cr, &e) == HW_OK) {
+            r->creds = *cr;
+            r->due_ms = hw_monotonic_ms();
+            return;
+        }
+        hw_err_clear(&e);
+    }
+    unlink_req(mu, r);
     if (v == 0) {
         size_t len;
         char *body = hw_buf_detach(&r->res.body, &len);
