@@ -99,8 +99,15 @@ int hw_scan_page(hw_ingest *in, const char *key, const char *body, size_t len, c
     /* the envelope for NextToken and a validity check; the findings are
      * framed out of the same bytes below, each stored as sent (the parse
      * twice costs ~1 ms a page, at 3 pages a second) */
-    cJSON *env = cJSON_ParseWithLength(body, len);
-    if (!cJSON_IsObject(env)) {
+    const char *end = NULL;
+    cJSON *env = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    /* one object and nothing after it but white space: a body with more
+     * (two responses run together, a damaged one) is no page, and the
+     * reader, which resynchronises, would take findings out of the rest */
+    while (env && end && end < body + len &&
+           (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    if (!cJSON_IsObject(env) || !end || end != body + len) {
         cJSON_Delete(env);
         return HW_SCAN_PAGE_MALFORMED;
     }

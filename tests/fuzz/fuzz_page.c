@@ -2,7 +2,8 @@
  * fuzz_page.c - libFuzzer target: one Security Hub GetFindings response
  * body as the scan reads it (hw_scan_page): the envelope's NextToken and
  * the findings framed out of the same bytes into the ingest.  Checked:
- *  - a page is MALFORMED exactly when cJSON does not read a JSON object;
+ *  - a page is MALFORMED exactly when cJSON does not read one JSON object
+ *    that spans the body (white space after it allowed);
  *  - NextToken is cJSON's (a non-empty string), and a page that hands
  *    back the token it was asked with ingests nothing;
  *  - every finding stored has an Id that cJSON finds in the document.
@@ -57,7 +58,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hw_log_init(-1, 0);
     }
     const char *body = (const char *)data;
-    cJSON *ref = cJSON_ParseWithLength(body, size);
+    const char *end = NULL;
+    cJSON *ref = cJSON_ParseWithLengthOpts(body, size, &end, 0);
+    while (ref && end && end < body + size &&
+           (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    int whole = cJSON_IsObject(ref) && end == body + size;
     const cJSON *rt = cJSON_GetObjectItemCaseSensitive(ref, "NextToken");
     const char *want = cJSON_IsString(rt) && *rt->valuestring ? rt->valuestring : NULL;
     for (int round = 0; round < 2; round++) {
@@ -73,8 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         in.max_skip_logs = 0;
         char *next = NULL;
         int pr = hw_scan_page(&in, "securityhub:333333333333:us-east-1", body, size, prev, &next);
-        if ((pr == HW_SCAN_PAGE_MALFORMED) != !cJSON_IsObject(ref)) {
-            fprintf(stderr, "page: malformed %d, cJSON object %d\n", pr, cJSON_IsObject(ref));
+        if ((pr == HW_SCAN_PAGE_MALFORMED) != !whole) {
+            fprintf(stderr, "page: malformed %d, cJSON one whole object %d\n", pr, whole);
             abort();
         }
         if (pr == HW_SCAN_PAGE_OK &&
