@@ -136,6 +136,14 @@ int aws_expired_code(const char *code);
  * Returns 1 when they were dropped or were replaced already (a retry with
  * the context's credentials may help), 0 when the context has none. */
 int aws_creds_expired(hw_aws_client *c, const hw_aws_ctx *ctx, const char *access_key_id);
+/* After a call with credentials `failed` (an access key id) was refused as
+ * expired: drops them and fetches the context's again.  1 when different
+ * credentials are now in use (*out, when out is given: send again), 0
+ * when there are none or the same came back. */
+int aws_creds_renew(hw_aws_client *c, const hw_aws_ctx *ctx, const char *failed,
+                    const hw_aws_creds **out);
+/* How many times one call is sent again with renewed credentials. */
+#define AWS_RENEW_MAX 3
 /* Registers a credential's secrets with the log redactor. */
 void aws_protect(const hw_aws_creds *cr);
 

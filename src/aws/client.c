@@ -135,8 +135,8 @@ const hw_aws_error *hw_aws_last_error(const hw_aws_client *c)
 }
 
 /* Shared by the JSON flavours: sends body, returns the raw response.  A
- * call refused because its credentials expired early is sent once more
- * with fresh ones. */
+ * call refused because its credentials expired early is sent again with
+ * fresh ones (at most AWS_RENEW_MAX times). */
 static int json_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                          const char *operation, const char *method, const char *path,
                          struct curl_slist *hdrs, const char *body, struct http_result *res,
@@ -156,8 +156,8 @@ static int json_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_s
                                    aws_sign_region(svc, region), svc->signing_name, 0 };
         int rc = aws_http_call(c, svc, operation, svc->protocol, &rq, res, e);
         free(url);
-        if (rc != HW_OK && !fresh && aws_expired_code(c->last.code) &&
-            aws_creds_expired(c, ctx, cr->access_key_id))
+        if (rc != HW_OK && fresh < AWS_RENEW_MAX && aws_expired_code(c->last.code) &&
+            aws_creds_renew(c, ctx, cr->access_key_id, NULL))
             continue;
         return rc;
     }
@@ -244,9 +244,9 @@ int hw_aws_query_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_serv
         if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
             return e->kind;
         int rc = aws_query_exchange(c, ctx, svc, operation, params, nparams, cr, resp, e);
-        if (rc != HW_OK && !fresh && aws_expired_code(c->last.code) &&
-            aws_creds_expired(c, ctx, cr->access_key_id))
-            continue; /* expired early: once more with fresh credentials */
+        if (rc != HW_OK && fresh < AWS_RENEW_MAX && aws_expired_code(c->last.code) &&
+            aws_creds_renew(c, ctx, cr->access_key_id, NULL))
+            continue; /* expired early: again with fresh credentials */
         return rc;
     }
 }
@@ -318,21 +318,20 @@ static int rest_once(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_servi
     http_result_free(&res);
     curl_slist_free_all(h);
     hw_buf_free(&url);
-    if (rc != HW_OK && aws_expired_code(c->last.code) && aws_creds_expired(c, ctx, used))
+    if (rc != HW_OK && aws_expired_code(c->last.code) && aws_creds_renew(c, ctx, used, NULL))
         rc = HW_EAGAIN_CREDS;
     return rc;
 }
 
 /* One REST-XML call; refused because its credentials expired early, it is
- * sent once more with fresh ones. */
+ * sent again with fresh ones (at most AWS_RENEW_MAX times). */
 static int rest_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                      const char *operation, const char *method, const char *path,
                      const hw_aws_param *query, size_t nquery, const char *const *headers,
                      const char *body, size_t bodylen, xmlDocPtr *resp, hw_buf *raw, hw_err *e)
 {
-    int rc = rest_once(c, ctx, svc, operation, method, path, query, nquery, headers, body,
-                       bodylen, resp, raw, e);
-    if (rc == HW_EAGAIN_CREDS)
+    int rc = HW_EAGAIN_CREDS;
+    for (int fresh = 0; rc == HW_EAGAIN_CREDS && fresh <= AWS_RENEW_MAX; fresh++)
         rc = rest_once(c, ctx, svc, operation, method, path, query, nquery, headers, body,
                        bodylen, resp, raw, e);
     return rc == HW_EAGAIN_CREDS ? e->kind : rc;

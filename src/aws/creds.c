@@ -857,6 +857,27 @@ int aws_creds_expired(hw_aws_client *c, const hw_aws_ctx *ctx, const char *acces
     return 1;
 }
 
+int aws_creds_renew(hw_aws_client *c, const hw_aws_ctx *ctx, const char *failed,
+                    const hw_aws_creds **out)
+{
+    char key[sizeof c->base.access_key_id];
+    snprintf(key, sizeof key, "%s", failed); /* failed may point into the cache */
+    if (!aws_creds_expired(c, ctx, key))
+        return 0;
+    hw_err e;
+    hw_err_clear(&e);
+    const hw_aws_creds *cr;
+    if (aws_ctx_creds(c, ctx, &cr, &e) != HW_OK) {
+        hw_warn("fresh credentials after an early expiry: %s", e.msg);
+        return 0;
+    }
+    if (strcmp(cr->access_key_id, key) == 0)
+        return 0; /* the same keys again (static ones): sending again cannot help */
+    if (out)
+        *out = cr;
+    return 1;
+}
+
 int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                const hw_aws_creds **cr, const char **region, char **base, hw_err *e)
 {

@@ -31,7 +31,7 @@ struct mreq {
     struct curl_slist *hdrs;        /* as set on the handle for one attempt */
     hw_aws_creds creds;
     char account[16];   /* the context's ("": the base credentials) */
-    int refreshed;      /* fresh credentials were fetched once already */
+    int refreshed;      /* times fresh credentials were fetched for it */
     char sign_region[64];
     struct http_request rq;
     struct http_result res;
@@ -231,19 +231,17 @@ static void complete(hw_aws_multi *mu, struct mreq *r, CURLcode cc)
     }
     hw_err e;
     hw_err_clear(&e);
-    if (v < 0 && !r->refreshed && aws_expired_code(err.code)) {
+    if (v < 0 && r->refreshed < AWS_RENEW_MAX && aws_expired_code(err.code)) {
         /* the credentials expired early: fetch fresh ones (a blocking
          * AssumeRole on the client's own handle) and send it again */
         hw_aws_ctx ctx = { NULL, r->account[0] ? r->account : NULL };
         const hw_aws_creds *cr;
-        r->refreshed = 1;
-        if (aws_creds_expired(mu->c, &ctx, r->creds.access_key_id) &&
-            aws_ctx_creds(mu->c, &ctx, &cr, &e) == HW_OK) {
+        r->refreshed++;
+        if (aws_creds_renew(mu->c, &ctx, r->creds.access_key_id, &cr)) {
             r->creds = *cr;
             r->due_ms = hw_monotonic_ms();
             return;
         }
-        hw_err_clear(&e);
     }
     unlink_req(mu, r);
     if (v == 0) {

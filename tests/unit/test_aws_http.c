@@ -1961,18 +1961,23 @@ static void test_multi_accounts(void)
 /* AssumeRole answers; every other request is refused once as expired
  * (the first time it comes with a given session token), then answered. */
 static int expired_sent;
+static int assumed_n;
 
 static void h_expire_once(const struct rec *rq, int n, struct reply *r)
 {
     (void)n;
     if (strstr(rq->body, "Action=AssumeRole&")) {
+        /* each AssumeRole gives other keys, as STS does */
         char *b = assume_role_body(3600);
+        char *k = b ? strstr(b, "ASIAASSUMED000000001") : NULL;
+        if (k)
+            k[19] = (char)('1' + (assumed_n++ % 9));
         set_body(r, b ? b : "");
         free(b);
         return;
     }
-    if (!expired_sent) {
-        expired_sent = 1;
+    if (expired_sent <= 0) {
+        expired_sent = expired_sent < 0 ? -100 : 1;
         r->status = 403;
         if (strstr(rq->body, "Action="))
             set_body(r, "<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code>"
@@ -2045,7 +2050,8 @@ static void test_expired_early(void)
     hw_aws_multi_free(m);
     finish(c);
 
-    /* refused twice: the error, after one fresh try */
+    /* static keys refused as expired: the chain gives the same keys, so
+     * the call is not sent again; the error names the refusal */
     std_env();
     S.handler = h_script;
     script_clear();
@@ -2054,7 +2060,22 @@ static void test_expired_early(void)
     c = client(1, NULL);
     CU_ASSERT_EQUAL(roots(c, &e), HW_EAWS);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "ExpiredTokenException"));
-    CU_ASSERT_EQUAL(nreq(), 2);
+    CU_ASSERT_EQUAL(nreq(), 1);
+    finish(c);
+
+    /* a role refused again and again: renewed AWS_RENEW_MAX times, then
+     * the error (bounded) */
+    std_env();
+    S.handler = h_expire_once;
+    expired_sent = -100; /* every call refused */
+    c = client(1, NULL);
+    CU_ASSERT_EQUAL_FATAL(hw_aws_assume(c, "333333333333", "HubwardenAudit", NULL, &e), HW_OK);
+    doc = NULL;
+    CU_ASSERT_EQUAL(hw_aws_query_call(c, &member, &hw_svc_ec2, "DescribeSecurityGroups", p, 1,
+                                      &doc, &e),
+                    HW_EAWS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "ExpiredToken"));
+    CU_ASSERT_EQUAL(count_assume(), 1 + AWS_RENEW_MAX);
     finish(c);
 }
 
