@@ -217,9 +217,30 @@ const char *hw_cmd_data_file(const hw_ctx *ctx, const char *rel, char *buf, size
 struct hw_catalog;
 int hw_cmd_evaluate(const struct hw_catalog *cat, struct hw_store *st, const char *run_id,
                     int infer_na, struct hw_eval_summary **sums, size_t *nsums, hw_err *e);
+/* Pulls the findings into run_id (scan.c): the scan options from the
+ * configuration and --region, incremental unless full_scan, then the
+ * resource inventory when evaluation.config_aggregator is set (its
+ * failure only warns).  The result of hw_scan_run(). */
+struct hw_scan_result;
+int hw_cmd_scan_pull(hw_ctx *ctx, const struct hw_catalog *cat, struct hw_store *st,
+                     const char *run_id, int full_scan, struct hw_scan_result *res, hw_err *e);
+/* Ends scan run_id (scan.c): status "failed" when rc is an error,
+ * "partial" when sources failed or findings were skipped or damaged, else
+ * "ok" (*status, static); its summary (returned, malloc'd JSON) and a
+ * "scan.finished" audit entry (a store error is logged). */
+char *hw_cmd_scan_finish(struct hw_store *st, const char *run_id, int rc,
+                         const struct hw_scan_result *res, const char **status);
+/* Starts a run of kind and records the catalogue it uses (folder and
+ * SHA-256; a hash that cannot be computed is logged and left out). */
+int hw_cmd_run_begin(const hw_ctx *ctx, struct hw_store *st, const char *kind, char run_id[64],
+                     hw_err *e);
+/* Who acts: $USER, else "hubwarden" (audit entries, approvals). */
+const char *hw_cmd_actor(void);
 /* Logs every exception that expired since the last look (audit entries
  * "exception.expired", one transaction) and warns how many. */
 int hw_cmd_exceptions_expire(struct hw_store *st, const char *run_id, hw_err *e);
+/* The same, with how many expired in *n. */
+int hw_cmd_exceptions_expire_n(struct hw_store *st, const char *run_id, int *n, hw_err *e);
 /* Anchors the audit log's head in run_id's row (after the run's last
  * audit entry) and fills line with "audit head: SEQ HASH" for the run's
  * summary ("" when the log is empty; an error is logged, not returned). */
@@ -227,6 +248,22 @@ void hw_cmd_audit_anchor(struct hw_store *st, const char *run_id, char line[128]
 /* AWS client options from the configuration and --region. */
 void hw_cmd_aws_options(const hw_ctx *ctx, struct hw_aws_options *o,
                         struct hw_aws_endpoint_override *ov, size_t maxov, const char *session);
+
+/* The gate with its defaults (CRITICAL controls and above, --max-age 36)
+ * over an open store, for `hubwarden run` (gate.c).  junit: also write
+ * that JUnit file (NULL: none).  Table format: the gate's table and
+ * summary go to `table` (NULL: nothing printed); JSON formats: r->json
+ * gets the gate's document (caller frees).  0, or an exit status with the
+ * error printed. */
+typedef struct hw_cmd_gate_result {
+    int exit_status;    /* the gate's: 0 passed, 1 failed, 2 stale */
+    const char *result; /* "passed", "failed" or "stale" (static) */
+    size_t blocking, accounts_blocking;
+    char stale[256];    /* why the evidence is stale, or "" */
+    cJSON *json;
+} hw_cmd_gate_result;
+int hw_cmd_gate_summary(hw_ctx *ctx, const struct hw_catalog *cat, struct hw_store *st,
+                        const char *junit, int format, FILE *table, hw_cmd_gate_result *r);
 
 /* `hubwarden verify --audit` (verify_audit.c): the audit log's chain and
  * its run anchors; exit 0 intact, 1 naming the first bad entry. */

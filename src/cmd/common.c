@@ -41,20 +41,48 @@ int hw_cmd_check_config(const hw_ctx *ctx, hw_err *e)
     return rc;
 }
 
-int hw_cmd_exceptions_expire(struct hw_store *st, const char *run_id, hw_err *e)
+int hw_cmd_exceptions_expire_n(struct hw_store *st, const char *run_id, int *n, hw_err *e)
 {
-    int n = 0;
+    *n = 0;
     if (hw_store_begin(st, e) != HW_OK)
         return e->kind;
-    if (hw_store_exceptions_expire(st, hw_now(), run_id, &n, e) != HW_OK) {
+    if (hw_store_exceptions_expire(st, hw_now(), run_id, n, e) != HW_OK) {
         hw_store_rollback(st);
         return e->kind;
     }
     if (hw_store_commit(st, e) != HW_OK)
         return e->kind;
-    if (n)
-        hw_warn("%d exception(s) expired and no longer count (see `hubwarden exempt --list`)", n);
+    if (*n)
+        hw_warn("%d exception(s) expired and no longer count (see `hubwarden exempt --list`)", *n);
     return HW_OK;
+}
+
+int hw_cmd_exceptions_expire(struct hw_store *st, const char *run_id, hw_err *e)
+{
+    int n;
+    return hw_cmd_exceptions_expire_n(st, run_id, &n, e);
+}
+
+int hw_cmd_run_begin(const hw_ctx *ctx, struct hw_store *st, const char *kind, char run_id[64],
+                     hw_err *e)
+{
+    if (hw_store_run_begin(st, kind, run_id, e) != HW_OK)
+        return e->kind;
+    const char *dir = hw_cmd_controls_dir(ctx);
+    char hash[65] = "";
+    hw_err he;
+    hw_err_clear(&he);
+    if (hw_catalog_hash(dir, hash, &he) != HW_OK) {
+        hw_warn("run %s: the catalogue's hash is not recorded: %s", run_id, he.msg);
+        hash[0] = '\0';
+    }
+    return hw_store_run_catalog(st, run_id, dir, hash, e);
+}
+
+const char *hw_cmd_actor(void)
+{
+    const char *u = getenv("USER");
+    return u && *u ? u : "hubwarden";
 }
 
 void hw_cmd_audit_anchor(struct hw_store *st, const char *run_id, char line[128])

@@ -411,10 +411,11 @@ static void scan_line(FILE *f, const struct verdict *v)
             strcmp(v->scan.status, "partial") == 0 ? ", partial: some sources failed" : "");
 }
 
-static int print_table(const hw_gate_set *set, const struct sel *s, const struct verdict *v)
+static int print_table(FILE *f, const hw_gate_set *set, const struct sel *s,
+                       const struct verdict *v)
 {
     hw_out o;
-    hw_out_init(&o, stdout, HW_OUT_TABLE, cols, C_N, wide);
+    hw_out_init(&o, f, HW_OUT_TABLE, cols, C_N, wide);
     hw_out_header(&o);
     for (size_t i = 0; i < set->n; i++) {
         const hw_gate_pair *p = &set->pairs[i];
@@ -427,22 +428,22 @@ static int print_table(const hw_gate_set *set, const struct sel *s, const struct
     }
     int rc = hw_out_finish(&o);
     const char *sev = s->threshold >= 0 ? hw_gate_severity_label(s->threshold) : NULL;
-    printf("\ngate %s: ", v->stale ? "STALE" : v->blocking ? "FAILED" : "passed");
+    fprintf(f, "\ngate %s: ", v->stale ? "STALE" : v->blocking ? "FAILED" : "passed");
     if (v->blocking)
-        printf("%zu control-account pair%s block%s (%zu account%s)", v->blocking,
+        fprintf(f, "%zu control-account pair%s block%s (%zu account%s)", v->blocking,
                v->blocking == 1 ? "" : "s", v->blocking == 1 ? "s" : "", v->accounts_blocking,
                v->accounts_blocking == 1 ? "" : "s");
     else
-        printf("nothing blocks");
-    printf("; %zu control%s gated%s%s%s%s, %zu pair%s with findings: %zu failed, %zu suppressed, "
+        fprintf(f, "nothing blocks");
+    fprintf(f, "; %zu control%s gated%s%s%s%s, %zu pair%s with findings: %zu failed, %zu suppressed, "
            "%zu under exception, %zu remediated, %zu passed\n",
            s->controls.n, s->controls.n == 1 ? "" : "s", sev ? " (" : "", sev ? sev : "",
            sev ? " and above" : "", sev ? ")" : "", set->n, set->n == 1 ? "" : "s",
            v->counts[HW_GATE_FAILED], v->counts[HW_GATE_SUPPRESSED], v->counts[HW_GATE_EXCEPTION],
            v->counts[HW_GATE_REMEDIATED], v->counts[HW_GATE_PASSED]);
     if (v->stale)
-        printf("%s\n", v->stale_msg);
-    scan_line(stdout, v);
+        fprintf(f, "%s\n", v->stale_msg);
+    scan_line(f, v);
     return rc;
 }
 
@@ -462,8 +463,9 @@ static int print_csv(const hw_gate_set *set, const struct verdict *v)
     return hw_out_finish(&o);
 }
 
-static int print_json(const hw_gate_set *set, const struct sel *s, const struct verdict *v,
-                      int format)
+/* The results as one JSON document (caller frees). */
+static cJSON *json_doc(const hw_gate_set *set, const struct sel *s, const struct verdict *v,
+                       int format)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "result", result_name(v));
@@ -510,7 +512,13 @@ static int print_json(const hw_gate_set *set, const struct sel *s, const struct 
         cJSON_AddItemToArray(res, row_json(&r));
         row_free(&r);
     }
-    return hw_out_document(stdout, format, j);
+    return j;
+}
+
+static int print_json(const hw_gate_set *set, const struct sel *s, const struct verdict *v,
+                      int format)
+{
+    return hw_out_document(stdout, format, json_doc(set, s, v, format));
 }
 
 static int write_junit(const hw_gate_set *set, const struct sel *s, const struct verdict *v,
@@ -552,128 +560,178 @@ static int write_junit(const hw_gate_set *set, const struct sel *s, const struct
 
 /* ------------------------------------------------------------------ run */
 
+/* Everything one judgement reads and decides. */
+struct judgement {
+    struct sel s;
+    struct gather g;
+    struct names nm;
+    hw_vlist fixes;
+    struct extra x;
+    struct verdict v;
+    hw_err e;
+};
+
+static void judgement_free(struct judgement *j)
+{
+    free(j->x.planned);
+    free(j->x.pending);
+    free(j->x.approved);
+    hw_vlist_free(&j->fixes);
+    hw_vlist_free(&j->nm.ids);
+    hw_vlist_free(&j->nm.names);
+    hw_gate_set_free(&j->g.set);
+    sel_free(&j->s);
+}
+
+/* Reads the store and decides every pair of the selection: 0, or the exit
+ * status of a usage error or a failure (already printed). */
+static int judge(hw_ctx *ctx, const hw_catalog *cat, hw_store *st, int threshold,
+                 struct judgement *j)
+{
+    memset(j, 0, sizeof *j);
+    hw_err_clear(&j->e);
+    hw_err *e = &j->e;
+    j->g.e = e;
+    j->x.set = &j->g.set;
+    j->s.threshold = threshold;
+    j->v.now = hw_now();
+    struct sel *s = &j->s;
+    struct verdict *v = &j->v;
+    int rc;
+    if ((rc = select_controls(cat, st, s, e)) != 0)
+        return rc;
+    if (hw_filter_split(&o_account, &s->accounts))
+        return hw_usage_error(&hw_cmd_gate, "out of memory");
+    if (s->accounts.n && (rc = hw_filter_accounts(&hw_cmd_gate, st, &s->accounts, e)) != 0)
+        return rc;
+    if (hw_store_gate_last_scan(st, &v->scan, &v->found, e) != HW_OK)
+        return hw_cmd_fail(e);
+    if (!v->found) {
+        v->stale = 1;
+        snprintf(v->stale_msg, sizeof v->stale_msg,
+                 "the store holds no successful scan: the gate cannot judge "
+                 "(run 'hubwarden scan')");
+    } else if (v->now - v->scan.started > (int64_t)max_age * 3600) {
+        char dur[32];
+        hw_gate_duration((v->now - v->scan.started) * 1000, dur);
+        v->stale = 1;
+        snprintf(v->stale_msg, sizeof v->stale_msg,
+                 "the newest successful scan started %s ago, more than --max-age %d h: the "
+                 "evidence is stale",
+                 dur, max_age);
+    }
+    hw_gate_query q = { (const char *const *)s->controls.v, s->controls.n,
+                        (const char *const *)s->accounts.v, s->accounts.n };
+    if (hw_store_gate_resources(st, &q, resource_cb, &j->g, e) != HW_OK ||
+        hw_store_gate_exceptions(st, v->now, exception_cb, &j->g, e) != HW_OK ||
+        hw_store_accounts(st, name_cb, &j->nm, e) != HW_OK)
+        return hw_cmd_fail(e);
+    size_t n = j->g.set.n ? j->g.set.n : 1;
+    j->x.planned = calloc(n, sizeof *j->x.planned);
+    j->x.pending = calloc(n, sizeof *j->x.pending);
+    j->x.approved = calloc(n, sizeof *j->x.approved);
+    if (!j->x.planned || !j->x.pending || !j->x.approved)
+        return hw_cmd_fail(&(hw_err){ HW_ENOMEM, "out of memory" });
+    if (hw_store_gate_open_actions(st, open_action_cb, &j->x, e) != HW_OK)
+        return hw_cmd_fail(e);
+    hw_vlist blocking_accounts = { 0 };
+    for (size_t i = 0; i < j->g.set.n; i++) {
+        hw_gate_pair *p = &j->g.set.pairs[i];
+        const hw_control *c = hw_catalog_control(cat, p->control);
+        p->severity = c ? c->severity : "UNKNOWN";
+        p->title = c ? c->title : NULL;
+        const char *acct = p->account; /* ids come in id order (hw_store_accounts) */
+        char **id = j->nm.ids.n ? bsearch(&acct, j->nm.ids.v, j->nm.ids.n, sizeof *j->nm.ids.v,
+                                          cmp_id)
+                                : NULL;
+        if (id)
+            p->account_name = j->nm.names.v[id - j->nm.ids.v];
+        char *fix = fix_text(ctx, cat, p->control, j->x.planned[i], j->x.pending[i],
+                             j->x.approved[i]);
+        if (!fix || hw_vlist_add(&j->fixes, fix, strlen(fix))) {
+            free(fix);
+            hw_vlist_free(&blocking_accounts);
+            return hw_cmd_fail(&(hw_err){ HW_ENOMEM, "out of memory" });
+        }
+        free(fix);
+        p->fix = j->fixes.v[j->fixes.n - 1];
+        hw_gate_decide(p, allow_suppressed);
+        v->counts[p->status]++;
+        if (p->blocking) {
+            v->blocking++;
+            hw_vlist_add_cb(&blocking_accounts, p->account);
+        }
+    }
+    v->accounts_blocking = blocking_accounts.n;
+    hw_vlist_free(&blocking_accounts);
+    return 0;
+}
+
+/* Writes --junit, then the results in format: 0, or an exit status. */
+static int report(struct judgement *j, int format)
+{
+    if (o_junit && write_junit(&j->g.set, &j->s, &j->v, &j->e) != HW_OK)
+        return hw_cmd_fail(&j->e);
+    int prc = format == HW_OUT_TABLE ? print_table(stdout, &j->g.set, &j->s, &j->v)
+              : format == HW_OUT_CSV ? print_csv(&j->g.set, &j->v)
+                                     : print_json(&j->g.set, &j->s, &j->v, format);
+    if (prc != 0) {
+        hw_error("writing the results failed");
+        return HW_EXIT_INTERNAL;
+    }
+    return 0;
+}
+
 static int gate(hw_ctx *ctx, int format, int threshold)
 {
     hw_err e;
     hw_err_clear(&e);
     hw_catalog *cat = NULL;
     hw_store *st = NULL;
-    struct sel s;
-    memset(&s, 0, sizeof s);
-    s.threshold = threshold;
-    struct gather g = { { 0 }, &e };
-    struct names nm = { { 0 }, { 0 } };
-    hw_vlist fixes = { 0 };
-    struct extra x = { &g.set, NULL, NULL, NULL };
-    struct verdict v;
-    memset(&v, 0, sizeof v);
-    v.now = hw_now();
+    struct judgement j;
+    memset(&j, 0, sizeof j);
     int rc;
     if (hw_catalog_load(hw_cmd_controls_dir(ctx), &cat, &e) != HW_OK ||
         hw_store_open(ctx->db_path, HW_STORE_READ, 0, &st, &e) != HW_OK) {
         rc = hw_cmd_fail(&e);
         goto out;
     }
-    if ((rc = select_controls(cat, st, &s, &e)) != 0)
+    if ((rc = judge(ctx, cat, st, threshold, &j)) != 0 || (rc = report(&j, format)) != 0)
         goto out;
-    if (hw_filter_split(&o_account, &s.accounts)) {
-        rc = hw_usage_error(&hw_cmd_gate, "out of memory");
-        goto out;
-    }
-    if (s.accounts.n && (rc = hw_filter_accounts(&hw_cmd_gate, st, &s.accounts, &e)) != 0)
-        goto out;
-    if (hw_store_gate_last_scan(st, &v.scan, &v.found, &e) != HW_OK) {
-        rc = hw_cmd_fail(&e);
-        goto out;
-    }
-    if (!v.found) {
-        v.stale = 1;
-        snprintf(v.stale_msg, sizeof v.stale_msg,
-                 "the store holds no successful scan: the gate cannot judge "
-                 "(run 'hubwarden scan')");
-    } else if (v.now - v.scan.started > (int64_t)max_age * 3600) {
-        char dur[32];
-        hw_gate_duration((v.now - v.scan.started) * 1000, dur);
-        v.stale = 1;
-        snprintf(v.stale_msg, sizeof v.stale_msg,
-                 "the newest successful scan started %s ago, more than --max-age %d h: the "
-                 "evidence is stale",
-                 dur, max_age);
-    }
-    hw_gate_query q = { (const char *const *)s.controls.v, s.controls.n,
-                        (const char *const *)s.accounts.v, s.accounts.n };
-    if (hw_store_gate_resources(st, &q, resource_cb, &g, &e) != HW_OK ||
-        hw_store_gate_exceptions(st, v.now, exception_cb, &g, &e) != HW_OK ||
-        hw_store_accounts(st, name_cb, &nm, &e) != HW_OK) {
-        rc = hw_cmd_fail(&e);
-        goto out;
-    }
-    size_t n = g.set.n ? g.set.n : 1;
-    x.planned = calloc(n, sizeof *x.planned);
-    x.pending = calloc(n, sizeof *x.pending);
-    x.approved = calloc(n, sizeof *x.approved);
-    if (!x.planned || !x.pending || !x.approved) {
-        rc = hw_cmd_fail(&(hw_err){ HW_ENOMEM, "out of memory" });
-        goto out;
-    }
-    if (hw_store_gate_open_actions(st, open_action_cb, &x, &e) != HW_OK) {
-        rc = hw_cmd_fail(&e);
-        goto out;
-    }
-    hw_vlist blocking_accounts = { 0 };
-    for (size_t i = 0; i < g.set.n; i++) {
-        hw_gate_pair *p = &g.set.pairs[i];
-        const hw_control *c = hw_catalog_control(cat, p->control);
-        p->severity = c ? c->severity : "UNKNOWN";
-        p->title = c ? c->title : NULL;
-        const char *acct = p->account; /* ids come in id order (hw_store_accounts) */
-        char **id = nm.ids.n ? bsearch(&acct, nm.ids.v, nm.ids.n, sizeof *nm.ids.v, cmp_id) : NULL;
-        if (id)
-            p->account_name = nm.names.v[id - nm.ids.v];
-        char *fix = fix_text(ctx, cat, p->control, x.planned[i], x.pending[i], x.approved[i]);
-        if (!fix || hw_vlist_add(&fixes, fix, strlen(fix))) {
-            free(fix);
-            hw_vlist_free(&blocking_accounts);
-            rc = hw_cmd_fail(&(hw_err){ HW_ENOMEM, "out of memory" });
-            goto out;
-        }
-        free(fix);
-        p->fix = fixes.v[fixes.n - 1];
-        hw_gate_decide(p, allow_suppressed);
-        v.counts[p->status]++;
-        if (p->blocking) {
-            v.blocking++;
-            hw_vlist_add_cb(&blocking_accounts, p->account);
-        }
-    }
-    v.accounts_blocking = blocking_accounts.n;
-    hw_vlist_free(&blocking_accounts);
-    if (o_junit && write_junit(&g.set, &s, &v, &e) != HW_OK) {
-        rc = hw_cmd_fail(&e);
-        goto out;
-    }
-    int prc = format == HW_OUT_TABLE ? print_table(&g.set, &s, &v)
-              : format == HW_OUT_CSV ? print_csv(&g.set, &v)
-                                     : print_json(&g.set, &s, &v, format);
-    if (prc != 0) {
-        hw_error("writing the results failed");
-        rc = HW_EXIT_INTERNAL;
-        goto out;
-    }
-    if (v.stale)
-        hw_error("%s", v.stale_msg);
-    rc = exit_status(&v);
+    if (j.v.stale)
+        hw_error("%s", j.v.stale_msg);
+    rc = exit_status(&j.v);
 out:
-    free(x.planned);
-    free(x.pending);
-    free(x.approved);
-    hw_vlist_free(&fixes);
-    hw_vlist_free(&nm.ids);
-    hw_vlist_free(&nm.names);
-    hw_gate_set_free(&g.set);
-    sel_free(&s);
+    judgement_free(&j);
     hw_store_close(st);
     hw_catalog_free(cat);
+    return rc;
+}
+
+int hw_cmd_gate_summary(hw_ctx *ctx, const hw_catalog *cat, hw_store *st, const char *junit,
+                        int format, FILE *table, hw_cmd_gate_result *r)
+{
+    memset(r, 0, sizeof *r);
+    o_junit = junit;
+    struct judgement j;
+    int rc = judge(ctx, cat, st, 4, &j);
+    if (rc == 0 && o_junit && write_junit(&j.g.set, &j.s, &j.v, &j.e) != HW_OK)
+        rc = hw_cmd_fail(&j.e);
+    if (rc == 0) {
+        r->exit_status = exit_status(&j.v);
+        r->result = result_name(&j.v);
+        r->blocking = j.v.blocking;
+        r->accounts_blocking = j.v.accounts_blocking;
+        snprintf(r->stale, sizeof r->stale, "%s", j.v.stale ? j.v.stale_msg : "");
+        if (format == HW_OUT_TABLE && table) {
+            if (print_table(table, &j.g.set, &j.s, &j.v) != 0)
+                rc = HW_EXIT_INTERNAL;
+        } else if (format != HW_OUT_TABLE) {
+            r->json = json_doc(&j.g.set, &j.s, &j.v, format);
+        }
+    }
+    judgement_free(&j);
+    o_junit = NULL;
     return rc;
 }
 

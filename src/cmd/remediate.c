@@ -28,12 +28,6 @@ static const struct hw_option options[] = {
     { 0 },
 };
 
-static const char *actor(void)
-{
-    const char *u = getenv("USER");
-    return u && *u ? u : "hubwarden";
-}
-
 /* ------------------------------------------------------------ printing */
 
 struct pr {
@@ -146,7 +140,7 @@ static int undo(hw_ctx *ctx, hw_store *st, const hw_remedy_policy *pol, hw_err *
     if (hw_aws_client_new(&ao, &cl, e) != HW_OK)
         return e->kind;
     char why[512];
-    int rc = hw_remedy_undo(st, cl, pol, opt_undo, actor(), why, e);
+    int rc = hw_remedy_undo(st, cl, pol, opt_undo, hw_cmd_actor(), why, e);
     hw_aws_client_free(cl);
     if (rc == HW_OK)
         printf("%s undone: %s\n", opt_undo, why);
@@ -209,8 +203,8 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         if (hw_cmd_exceptions_expire(st, NULL, &e) != HW_OK)
             goto fail;
         size_t nsup = 0;
-        if (hw_remedy_plan_build(st, &pol, &flt, actor(), plan_id, &ps, &e) != HW_OK ||
-            hw_remedy_suppress_plan(st, c, &flt, plan_id, actor(), &nsup, &e) != HW_OK)
+        if (hw_remedy_plan_build(st, &pol, &flt, hw_cmd_actor(), plan_id, &ps, &e) != HW_OK ||
+            hw_remedy_suppress_plan(st, c, &flt, plan_id, hw_cmd_actor(), &nsup, &e) != HW_OK)
             goto fail;
     }
     struct pr acts = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0), NULL };
@@ -249,7 +243,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
             printf("apply %s\n", plan_id);
         size_t sup_done = 0, sup_failed = 0;
         hw_aws_ctx sagg = { c->scan.aggregator_region, NULL };
-        if (hw_remedy_suppress_apply(st, cl, &sagg, plan_id, actor(), &sup_done, &sup_failed, &e) !=
+        if (hw_remedy_suppress_apply(st, cl, &sagg, plan_id, hw_cmd_actor(), &sup_done, &sup_failed, &e) !=
             HW_OK) {
             hw_buf_free(&res.failures);
             goto fail;
@@ -259,7 +253,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
                    sup_done, sup_failed);
         if (sup_failed)
             exit_code = HW_EXIT_PARTIAL;
-        int rc = hw_remedy_apply(st, cl, &pol, plan_id, actor(), &as, result_text, &res, &e);
+        int rc = hw_remedy_apply(st, cl, &pol, plan_id, hw_cmd_actor(), &as, result_text, &res, &e);
         if (out)
             cJSON_AddItemToObject(out, "results", res.arr);
         if (rc != HW_OK) {
@@ -272,7 +266,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
                    as.run, as.done, as.compliant, as.gone, as.exempt, as.refused, as.dropped,
                    as.failed);
         size_t unblocked = 0, unblock_failed = 0;
-        if (hw_remedy_ip_expire(st, cl, &pol, actor(), &unblocked, &unblock_failed, &e) != HW_OK) {
+        if (hw_remedy_ip_expire(st, cl, &pol, hw_cmd_actor(), &unblocked, &unblock_failed, &e) != HW_OK) {
             hw_buf_free(&res.failures);
             goto fail;
         }
@@ -283,7 +277,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
             exit_code = HW_EXIT_PARTIAL;
         size_t wf_ok = 0, wf_failed = 0;
         hw_aws_ctx agg = { c->scan.aggregator_region, NULL };
-        if (hw_remedy_workflow_sync(st, cl, &agg, actor(), &wf_ok, &wf_failed, &e) != HW_OK) {
+        if (hw_remedy_workflow_sync(st, cl, &agg, hw_cmd_actor(), &wf_ok, &wf_failed, &e) != HW_OK) {
             hw_buf_free(&res.failures);
             goto fail;
         }
@@ -306,7 +300,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
                 goto fail;
         }
         size_t sent = 0, nfailed = 0;
-        int nrc = hw_remedy_notify(st, cl, c, plan_id, results, actor(), &sent, &nfailed, &e);
+        int nrc = hw_remedy_notify(st, cl, c, plan_id, results, hw_cmd_actor(), &sent, &nfailed, &e);
         if (nrc != HW_OK)
             goto fail;
         if (!out && (sent || nfailed))

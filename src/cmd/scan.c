@@ -108,38 +108,13 @@ static void print_summary(const char *run_id, const hw_scan_result *r,
     }
 }
 
-static int run(hw_ctx *ctx, int argc, char **argv)
+/* Pulls the findings into run_id: the scan options from the
+ * configuration, the pull, then the resource inventory when an AWS Config
+ * aggregator is configured (its failure only warns). */
+int hw_cmd_scan_pull(hw_ctx *ctx, const hw_catalog *cat, hw_store *st, const char *run_id,
+                     int full_scan, hw_scan_result *res, hw_err *e)
 {
-    char **args = NULL;
-    int nargs = 0;
-    int r = hw_parse_options(&hw_cmd_scan, argc, argv, &args, &nargs);
-    free(args);
-    if (r)
-        return r == 1 ? HW_EXIT_OK : HW_EXIT_USAGE;
-    if (nargs)
-        return hw_usage_error(&hw_cmd_scan, "takes no arguments");
-    if (hw_out_format_parse(&hw_cmd_scan, output, as_json,
-                            HW_OUT_CAN(HW_OUT_TABLE) | HW_OUT_CAN(HW_OUT_JSON) |
-                                HW_OUT_CAN(HW_OUT_JSONL),
-                            &format))
-        return HW_EXIT_USAGE;
     const hw_config *c = ctx->config;
-    hw_err e;
-    hw_err_clear(&e);
-    hw_catalog *cat = NULL;
-    if (hw_catalog_load(hw_cmd_controls_dir(ctx), &cat, &e) != HW_OK)
-        return hw_cmd_fail(&e);
-    hw_store *st = NULL;
-    if (hw_store_open(ctx->db_path, HW_STORE_WRITE, c->lock_timeout_s * 1000, &st, &e) != HW_OK) {
-        hw_catalog_free(cat);
-        return hw_cmd_fail(&e);
-    }
-    char run_id[64];
-    if (hw_store_run_begin(st, "scan", run_id, &e) != HW_OK) {
-        hw_store_close(st);
-        hw_catalog_free(cat);
-        return hw_cmd_fail(&e);
-    }
     char session[80];
     snprintf(session, sizeof session, "hubwarden-%s", run_id);
     hw_aws_options ao;
@@ -168,10 +143,9 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     so.member_controls = c->scan.member_controls;
     so.control_check_hours = c->scan.control_check_hours;
     so.max_concurrency = c->aws.max_concurrency;
-    so.full = full;
+    so.full = full_scan;
     so.catalog = cat;
-    hw_scan_result res;
-    int rc = hw_scan_run(st, &so, run_id, &res, &e);
+    int rc = hw_scan_run(st, &so, run_id, res, e);
     const char *agg = c->evaluation.config_aggregator;
     if (rc == HW_OK && agg && *agg) {
         size_t calls = 0;
@@ -180,8 +154,66 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         if (hw_scan_inventory(st, &so, agg, run_id, &calls, &ie) != HW_OK)
             hw_warn("resource inventory (AWS Config aggregator %s) unavailable: %s; controls "
                     "without findings stay NO_DATA", agg, ie.msg);
-        res.api_calls += calls;
+        res->api_calls += calls;
     }
+    return rc;
+}
+
+char *hw_cmd_scan_finish(hw_store *st, const char *run_id, int rc, const hw_scan_result *res,
+                         const char **status)
+{
+    /* findings skipped or damaged responses make the run partial, as a
+     * failed source does: something that should be stored is not */
+    int partial = res->sources_failed || res->stats.skipped || res->stats.damaged;
+    *status = rc != HW_OK ? "failed" : partial ? "partial" : "ok";
+    char extra[256];
+    snprintf(extra, sizeof extra,
+             "\"sources\": %zu, \"sources_failed\": %zu, \"pages\": %zu, \"api_calls\": %zu,"
+             " \"accounts\": %zu, \"accounts_skipped\": %zu, \"damaged\": %zu",
+             res->sources, res->sources_failed, res->pages, res->api_calls, res->accounts,
+             res->accounts_skipped, res->stats.damaged);
+    char *summary = hw_ingest_summary_json(&res->stats, extra);
+    hw_err fe;
+    if (hw_store_run_finish(st, run_id, *status, summary, &fe) != HW_OK ||
+        hw_store_audit_append(st, run_id, "hubwarden", "scan.finished", summary, &fe) != HW_OK)
+        hw_error("%s", fe.msg);
+    return summary;
+}
+
+static int run(hw_ctx *ctx, int argc, char **argv)
+{
+    char **args = NULL;
+    int nargs = 0;
+    int r = hw_parse_options(&hw_cmd_scan, argc, argv, &args, &nargs);
+    free(args);
+    if (r)
+        return r == 1 ? HW_EXIT_OK : HW_EXIT_USAGE;
+    if (nargs)
+        return hw_usage_error(&hw_cmd_scan, "takes no arguments");
+    if (hw_out_format_parse(&hw_cmd_scan, output, as_json,
+                            HW_OUT_CAN(HW_OUT_TABLE) | HW_OUT_CAN(HW_OUT_JSON) |
+                                HW_OUT_CAN(HW_OUT_JSONL),
+                            &format))
+        return HW_EXIT_USAGE;
+    const hw_config *c = ctx->config;
+    hw_err e;
+    hw_err_clear(&e);
+    hw_catalog *cat = NULL;
+    if (hw_catalog_load(hw_cmd_controls_dir(ctx), &cat, &e) != HW_OK)
+        return hw_cmd_fail(&e);
+    hw_store *st = NULL;
+    if (hw_store_open(ctx->db_path, HW_STORE_WRITE, c->lock_timeout_s * 1000, &st, &e) != HW_OK) {
+        hw_catalog_free(cat);
+        return hw_cmd_fail(&e);
+    }
+    char run_id[64];
+    if (hw_cmd_run_begin(ctx, st, "scan", run_id, &e) != HW_OK) {
+        hw_store_close(st);
+        hw_catalog_free(cat);
+        return hw_cmd_fail(&e);
+    }
+    hw_scan_result res;
+    int rc = hw_cmd_scan_pull(ctx, cat, st, run_id, full, &res, &e);
     hw_eval_summary *sums = NULL;
     size_t nsums = 0;
     if (rc == HW_OK && hw_cmd_evaluate(cat, st, run_id, c->evaluation.infer_not_applicable,
@@ -189,21 +221,9 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_error("%s", e.msg);
         rc = e.kind;
     }
-    /* findings skipped or damaged responses make the run partial, as a
-     * failed source does: something that should be stored is not */
-    int partial = res.sources_failed || res.stats.skipped || res.stats.damaged;
-    const char *status = rc != HW_OK ? "failed" : partial ? "partial" : "ok";
-    char extra[256];
-    snprintf(extra, sizeof extra,
-             "\"sources\": %zu, \"sources_failed\": %zu, \"pages\": %zu, \"api_calls\": %zu,"
-             " \"accounts\": %zu, \"accounts_skipped\": %zu, \"damaged\": %zu",
-             res.sources, res.sources_failed, res.pages, res.api_calls, res.accounts,
-             res.accounts_skipped, res.stats.damaged);
-    char *summary = hw_ingest_summary_json(&res.stats, extra);
-    hw_err fe;
-    if (hw_store_run_finish(st, run_id, status, summary, &fe) != HW_OK ||
-        hw_store_audit_append(st, run_id, "hubwarden", "scan.finished", summary, &fe) != HW_OK)
-        hw_error("%s", fe.msg);
+    const char *status;
+    char *summary = hw_cmd_scan_finish(st, run_id, rc, &res, &status);
+    int partial = strcmp(status, "partial") == 0;
     char head[128];
     hw_cmd_audit_anchor(st, run_id, head);
     hw_store_close(st);

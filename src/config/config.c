@@ -123,6 +123,11 @@ static const struct key config_keys[] = {
       "PEM intermediate certificates put into every signature's KeyInfo and CMS." },
     { "report.max_age_hours", K_INT, OFF(report.max_age_hours), 0, 1, 8760, NULL, "36",
       "A report from a scan older than this is refused unless --allow-stale." },
+    { "report.out_dir", K_STR, OFF(report.out_dir), 0, 0, 0, NULL, "",
+      "Folder where hubwarden run writes its signed bundles, DIR/<framework>-<run id>/ (empty: "
+      "run writes none; report.key_file and report.cert_file are then not needed)." },
+    { "report.frameworks", K_STRLIST, OFF(report.frameworks), OFF(report.nframeworks), 0, 0,
+      NULL, "[]", "Frameworks hubwarden run reports, by id (empty: every framework)." },
     { "remediation.default", K_MODE, OFF(remediation.default_mode), 0, 0, 0, NULL, "off",
       "Mode of controls without a rule: auto, approval or off." },
     { "remediation.controls", K_REMEDY, OFF(remediation.rules), OFF(remediation.nrules), 0, 0, NULL,

@@ -86,6 +86,9 @@ typedef struct hw_config {
         char *cert_file;   /* PEM certificate of the key */
         char *chain_file;  /* PEM intermediate certificates, or NULL */
         int max_age_hours; /* newest scan older than this: refused */
+        char *out_dir;     /* `run` writes its bundles here; "": none */
+        char **frameworks; /* the frameworks `run` reports; empty: all */
+        size_t nframeworks;
     } report;
 
     struct {

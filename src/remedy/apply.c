@@ -17,27 +17,46 @@ static char *print_state(const cJSON *j)
     return s ? s : hw_strdup("{}");
 }
 
-int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
-                         const char *finding, const char **state, char **before, char **after, char why[512],
-                         hw_err *e)
+/* The family of a's action and its target, in the owning account's
+ * remediation role: NULL with why when there is none or the role cannot
+ * be assumed. */
+static const hw_remedy_family *target_of(hw_aws_client *c, const hw_remedy_policy *p,
+                                         const hw_action_row *a, const char *finding,
+                                         hw_remedy_target *t, char why[512], hw_err *e)
 {
-    *before = *after = NULL;
-    why[0] = '\0';
-    *state = "failed";
     const hw_remedy_family *fam = hw_remedy_family_for(a->control);
     if (!fam || strcmp(fam->action, a->action) != 0) {
         snprintf(why, 512, "no remediation %s for control %s", a->action, a->control);
-        return HW_OK;
+        return NULL;
     }
     const hw_config *cfg = p->cfg;
     if (hw_aws_assume(c, a->account, cfg->remediation.role_name, cfg->remediation.external_id,
                       e) != HW_OK) {
         snprintf(why, 512, "cannot assume %s in %s: %s", cfg->remediation.role_name, a->account,
                  e->msg);
-        return HW_OK;
+        return NULL;
     }
-    hw_remedy_target t = { a->account, a->region, a->control, a->resource,
-                           cfg->remediation.exemption_tag, finding, cfg };
+    hw_remedy_target tt = { a->account, a->region, a->control, a->resource,
+                            cfg->remediation.exemption_tag, finding, cfg };
+    *t = tt;
+    return fam;
+}
+
+/* Called with the state read just before the change, before any change
+ * is made: HW_OK lets the change go ahead. */
+typedef int (*before_fix_fn)(void *arg, const char *before, hw_err *e);
+
+static int run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
+                      const char *finding, before_fix_fn before_fix, void *arg,
+                      const char **state, char **before, char **after, char why[512], hw_err *e)
+{
+    *before = *after = NULL;
+    why[0] = '\0';
+    *state = "failed";
+    hw_remedy_target t;
+    const hw_remedy_family *fam = target_of(c, p, a, finding, &t, why, e);
+    if (!fam)
+        return HW_OK;
     cJSON *st0 = NULL;
     int verdict = HW_RV_FAILING;
     char found[256] = "";
@@ -50,6 +69,11 @@ int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_a
     if (verdict != HW_RV_FAILING) {
         *state = hw_remedy_verdict_name(verdict);
         snprintf(why, 512, "%s", found);
+        cJSON_Delete(st0);
+        return HW_OK;
+    }
+    if (before_fix && before_fix(arg, *before, e) != HW_OK) {
+        snprintf(why, 512, "not changed: %s", e->msg);
         cJSON_Delete(st0);
         return HW_OK;
     }
@@ -77,6 +101,62 @@ int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_a
                  hw_remedy_verdict_name(verdict), found);
     }
     return HW_OK;
+}
+
+int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_action_row *a,
+                         const char *finding, const char **state, char **before, char **after, char why[512],
+                         hw_err *e)
+{
+    return run_action(c, p, a, finding, NULL, NULL, state, before, after, why, e);
+}
+
+/*
+ * The verification of an action whose run died after it was marked
+ * "applying" (the change may or may not have reached AWS): the resource
+ * is read again, never changed.  Compliant: "done" (the change was made,
+ * or someone else fixed it; either way it holds); gone or exempt: as
+ * found; still failing: "failed", and the finding is planned again by the
+ * next plan, which reads it again before any change.  HW_OK with *state
+ * NULL when the resource could not be read: it stays "applying" and is
+ * verified by the next run.
+ */
+static void verify_interrupted(hw_aws_client *c, const hw_remedy_policy *p,
+                               const hw_action_row *a, const char *finding, const char **state,
+                               char **after, char why[512], hw_err *e)
+{
+    *after = NULL;
+    *state = NULL;
+    why[0] = '\0';
+    hw_remedy_target t;
+    const hw_remedy_family *fam = target_of(c, p, a, finding, &t, why, e);
+    if (!fam) {
+        if (!hw_remedy_family_for(a->control))
+            *state = "failed";
+        return;
+    }
+    cJSON *st1 = NULL;
+    int verdict = HW_RV_FAILING;
+    char found[256] = "";
+    if (fam->read(c, &t, &st1, &verdict, found, e) != HW_OK) {
+        snprintf(why, 512, "verifying %s after an interrupted run: %s", a->resource, e->msg);
+        cJSON_Delete(st1);
+        return;
+    }
+    *after = print_state(st1);
+    cJSON_Delete(st1);
+    if (verdict == HW_RV_COMPLIANT) {
+        *state = "done";
+        snprintf(why, 512, "verified after an interrupted run (not changed again): %s", found);
+    } else if (verdict == HW_RV_GONE || verdict == HW_RV_EXEMPT) {
+        *state = hw_remedy_verdict_name(verdict);
+        snprintf(why, 512, "after an interrupted run: %s", found);
+    } else {
+        snprintf(why, 512,
+                 "interrupted between the change and its verification, and the resource still "
+                 "fails (%s): not changed again; the next plan reads it again",
+                 found);
+        *state = "failed";
+    }
 }
 
 /* ------------------------------------------------------------- the queue */
@@ -258,11 +338,169 @@ static void count(hw_apply_stats *s, const char *state)
         s->failed++;
 }
 
+/* 1 when an approved action's approval is older than
+ * remediation.approval_hours (why says so), 0 when not, -1 on error. */
+static int approval_expired(hw_store *st, const hw_remedy_policy *p, const struct item *it,
+                            char why[512], hw_err *e)
+{
+    int64_t at = 0;
+    if (hw_store_action_approved_at(st, it->id, &at, e) != HW_OK)
+        return -1;
+    int hours = p->cfg->remediation.approval_hours;
+    if (hw_now() - at <= (int64_t)hours * 3600)
+        return 0;
+    char when[32];
+    hw_time_iso(at, when);
+    snprintf(why, 512, "expired: approved at %s, more than remediation.approval_hours (%d) ago",
+             when, hours);
+    return 1;
+}
+
+int hw_remedy_approvals_expire(hw_store *st, const hw_remedy_policy *p, const char *actor,
+                               size_t *expired, hw_err *e)
+{
+    *expired = 0;
+    struct queue q = { 0 };
+    hw_action_query aq = { 0 };
+    aq.state = "approved";
+    int rc = hw_store_actions(st, &aq, queue_cb, &q, e);
+    if (rc == HW_OK && q.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading approved actions");
+    for (size_t i = 0; rc == HW_OK && i < q.n; i++) {
+        char why[512];
+        int ex = approval_expired(st, p, &q.v[i], why, e);
+        if (ex < 0)
+            rc = e->kind;
+        else if (ex && (rc = record(st, p, &q.v[i], "expired", why, NULL, NULL, actor, e)) ==
+                           HW_OK)
+            (*expired)++;
+    }
+    queue_free(&q);
+    return rc;
+}
+
+/* Marks an action "applying" (with the state read before the change and
+ * an audit entry), committed before the change is made: a run that dies
+ * before it records the outcome leaves the mark for the next run. */
+struct mark {
+    hw_store *st;
+    const struct item *it;
+    const char *actor;
+};
+static int mark_applying(void *arg, const char *before, hw_err *e)
+{
+    struct mark *m = arg;
+    if (hw_store_begin(m->st, e) != HW_OK)
+        return e->kind;
+    int rc = hw_store_action_finish(m->st, m->it->id, "applying", NULL, before, NULL, NULL, e);
+    if (rc == HW_OK) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "action", m->it->id);
+        cJSON_AddStringToObject(d, "account", m->it->account);
+        cJSON_AddStringToObject(d, "region", m->it->region);
+        cJSON_AddStringToObject(d, "control", m->it->control);
+        cJSON_AddStringToObject(d, "resource", m->it->resource);
+        cJSON *b = cJSON_Parse(before);
+        cJSON_AddItemToObject(d, "before", b ? b : cJSON_CreateNull());
+        char *detail = cJSON_PrintUnformatted(d);
+        cJSON_Delete(d);
+        rc = detail ? hw_store_audit_append(m->st, m->it->plan_id, m->actor,
+                                            "remediation.applying", detail, e)
+                    : hw_err_set(e, HW_ENOMEM, "out of memory");
+        free(detail);
+    }
+    if (rc == HW_OK)
+        return hw_store_commit(m->st, e);
+    hw_store_rollback(m->st);
+    return rc;
+}
+
+/* The actions left "applying", with the state recorded before their change. */
+struct interrupted {
+    struct queue q;
+    char **before;
+    size_t cap;
+};
+static int interrupted_cb(void *arg, const hw_action_row *a)
+{
+    struct interrupted *w = arg;
+    if (queue_cb(&w->q, a))
+        return 1;
+    if (w->q.n > w->cap) {
+        size_t cap = w->q.cap;
+        void *nb = realloc(w->before, cap * sizeof *w->before);
+        if (!nb) {
+            w->q.oom = 1;
+            return 1;
+        }
+        w->before = nb;
+        w->cap = cap;
+    }
+    w->before[w->q.n - 1] = hw_strdup(a->before ? a->before : "");
+    return 0;
+}
+
+/* Verifies the actions a dead run left "applying" (verify_interrupted). */
+static int recover(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p, const char *actor,
+                   hw_apply_stats *stats, hw_apply_cb cb, void *arg, hw_err *e)
+{
+    struct interrupted w = { { 0 }, NULL, 0 };
+    hw_action_query aq = { 0 };
+    aq.state = "applying";
+    int rc = hw_store_actions(st, &aq, interrupted_cb, &w, e);
+    if (rc == HW_OK && w.q.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading interrupted actions");
+    for (size_t i = 0; rc == HW_OK && i < w.q.n; i++) {
+        const struct item *it = &w.q.v[i];
+        hw_action_row a;
+        row_of(it, &a);
+        char *raw = NULL, *after = NULL;
+        size_t rawlen = 0;
+        if (hw_remedy_playbook_named(it->control) &&
+            hw_store_finding_raw(st, it->product_arn, it->finding_id, &raw, &rawlen, e) != HW_OK) {
+            rc = e->kind;
+            break;
+        }
+        const char *state;
+        char why[512];
+        hw_err ae;
+        hw_err_clear(&ae);
+        verify_interrupted(c, p, &a, raw, &state, &after, why, &ae);
+        free(raw);
+        stats->run++;
+        if (!state) { /* not readable now: verified by the next run */
+            hw_warn("action %s was interrupted between its change and its verification; %s "
+                    "(verified on the next run)", it->id, why);
+            stats->failed++;
+            free(after);
+            continue;
+        }
+        rc = record(st, p, it, state, why, w.before[i], after, actor, e);
+        count(stats, state);
+        if (cb && rc == HW_OK) {
+            a.state = state;
+            a.reason = why;
+            a.before = w.before[i];
+            a.after = after ? after : "";
+            a.error = strcmp(state, "failed") == 0 ? why : "";
+            cb(arg, &a);
+        }
+        free(after);
+    }
+    for (size_t i = 0; i < w.q.n && w.before; i++)
+        free(w.before[i]);
+    free(w.before);
+    queue_free(&w.q);
+    return rc;
+}
+
 int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                     const char *plan_id, const char *actor, hw_apply_stats *stats, hw_apply_cb cb,
                     void *arg, hw_err *e)
 {
     memset(stats, 0, sizeof *stats);
+    if (recover(st, c, p, actor, stats, cb, arg, e) != HW_OK)
+        return e->kind;
     struct queue q = { 0 };
     hw_action_query aq = { 0 };
     aq.plan_id = plan_id;
@@ -293,18 +531,12 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                 state = "dropped";
                 goto recorded;
             }
-            int64_t at = 0;
-            if (hw_store_action_approved_at(st, it->id, &at, e) != HW_OK) {
+            int ex = approval_expired(st, p, it, why, e);
+            if (ex < 0) {
                 rc = e->kind;
                 break;
             }
-            int hours = p->cfg->remediation.approval_hours;
-            if (hw_now() - at > (int64_t)hours * 3600) {
-                char when[32];
-                hw_time_iso(at, when);
-                snprintf(why, sizeof why,
-                         "expired: approved at %s, more than remediation.approval_hours (%d) ago",
-                         when, hours);
+            if (ex) {
                 state = "expired";
                 goto recorded;
             }
@@ -336,7 +568,8 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                 break;
             }
         }
-        hw_remedy_run_action(c, p, &a, raw, &state, &before, &after, why, &ae);
+        struct mark m = { st, it, actor };
+        run_action(c, p, &a, raw, mark_applying, &m, &state, &before, &after, why, &ae);
         free(raw);
     recorded:
         rc = record(st, p, it, state, why, before, after, actor, e);

@@ -303,6 +303,12 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                     const char *plan_id, const char *actor, hw_apply_stats *stats, hw_apply_cb cb,
                     void *arg, hw_err *e);
 
+/* Records every approved action whose approval is older than
+ * remediation.approval_hours as "expired" (audited), as hw_remedy_apply()
+ * would when it came to run it; *expired how many. */
+int hw_remedy_approvals_expire(hw_store *st, const hw_remedy_policy *p, const char *actor,
+                               size_t *expired, hw_err *e);
+
 /*
  * Security Hub's workflow for the findings of actions (BatchUpdateFindings
  * with ctx, the aggregator): RESOLVED after a verified fix, NOTIFIED while

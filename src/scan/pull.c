@@ -529,8 +529,12 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
     res->api_calls = r.api_calls;
     for (size_t i = 0; i < nsrc; i++) {
         res->pages += src[i].pages;
-        if (src[i].failed || !src[i].done)
+        if (src[i].failed || !src[i].done) {
             res->sources_failed++;
+            size_t n = strlen(res->failed);
+            snprintf(res->failed + n, sizeof res->failed - n, "%s%s: %s", n ? "; " : "",
+                     src[i].key, src[i].failed ? src[i].error : "not finished");
+        }
         free(src[i].token);
     }
     if (in.failed)

@@ -42,6 +42,7 @@ typedef struct hw_scan_result {
     size_t accounts, accounts_skipped; /* active / suspended or closed */
     size_t sources, sources_failed;
     size_t pages, api_calls;           /* api_calls counts retries too */
+    char failed[1024];                 /* the failed sources and why, "; "-separated (cut) */
 } hw_scan_result;
 
 /* Pulls the Organization's findings into the store for run_id.  Returns

@@ -341,6 +341,24 @@ static const char *const migrations[] = {
     "  expires_at INTEGER NOT NULL,"
     "  removed_at INTEGER);"
     "CREATE INDEX ip_blocks_open ON ip_blocks(expires_at) WHERE removed_at IS NULL;",
+    /* 11: `hubwarden run` records each of its steps (scan, evaluate,
+     * expire, remediate, workflow, report, notify, gate) with its status,
+     * counts and the run it made (the scan's, the plan's); a run records
+     * its exit status and the catalogue it used (folder and SHA-256) */
+    "CREATE TABLE run_steps ("
+    "  run_id TEXT NOT NULL REFERENCES runs(id),"
+    "  seq INTEGER NOT NULL,"
+    "  step TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('ok','partial','failed','skipped')),"
+    "  started_at TEXT NOT NULL,"
+    "  finished_at TEXT NOT NULL,"
+    "  counts TEXT NOT NULL DEFAULT '{}',"
+    "  detail TEXT NOT NULL DEFAULT '',"
+    "  child_run TEXT REFERENCES runs(id),"
+    "  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+    "ALTER TABLE runs ADD COLUMN exit_status INTEGER;"
+    "ALTER TABLE runs ADD COLUMN catalog_dir TEXT;"
+    "ALTER TABLE runs ADD COLUMN catalog_sha256 TEXT;",
 };
 
 /* C steps run after a migration's SQL, in its transaction (by index). */

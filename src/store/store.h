@@ -72,6 +72,26 @@ int hw_store_run_begin(hw_store *s, const char *kind, char run_id[64], hw_err *e
 int hw_store_run_finish(hw_store *s, const char *run_id, const char *status,
                         const char *summary, hw_err *e);
 
+/*
+ * `hubwarden run`'s record (run_steps.c): step number seq (from 1) of
+ * run_id: its name ("scan", "evaluate", ...), status ("ok", "partial",
+ * "failed" or "skipped"), when it started (epoch seconds; it ends now),
+ * its counts (a JSON object), what failed or why it was skipped ("" when
+ * nothing), and the run it made (the scan's, the plan's; NULL: none).
+ */
+typedef struct hw_run_step {
+    const char *step, *status;
+    int64_t started;
+    const char *counts, *detail, *child_run;
+} hw_run_step;
+int hw_store_run_step(hw_store *s, const char *run_id, int seq, const hw_run_step *step,
+                      hw_err *e);
+/* The catalogue a run used: its folder and SHA-256 (hex; "" unknown). */
+int hw_store_run_catalog(hw_store *s, const char *run_id, const char *dir, const char *sha256,
+                         hw_err *e);
+/* The exit status the run's command returned. */
+int hw_store_run_exit(hw_store *s, const char *run_id, int exit_status, hw_err *e);
+
 /* Records the audit log's head (its newest entry) in the run's row, as
  * hw_store_run_finish() does, and returns it: call after the run's last
  * audit entry, then print the head (*seq 0 and hash "" when the log is
@@ -529,7 +549,8 @@ int hw_store_gate_open_actions(hw_store *s,
 /*
  * One remediation action (actions.c).  plan_id is the run id of the plan
  * that created it; state is one of "planned" (auto, not run yet),
- * "pending" (waits for approval), "approved", "rejected", "done",
+ * "pending" (waits for approval), "approved", "applying" (its change is
+ * being made: a run that died left it to be verified), "rejected", "done",
  * "already-compliant", "gone", "exempt", "refused", "failed", "dropped".
  * calls is a JSON array of the API calls the action makes; before and
  * after are the resource's state as JSON.

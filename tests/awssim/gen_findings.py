@@ -193,6 +193,7 @@ def generate(spec):
     regions = spec.get("regions", ["us-east-1", "eu-west-1"])
     gd = float(spec.get("guardduty_rate", 0.03))
     bad = float(spec.get("bad_rate", 0))
+    passing = set(spec.get("passing_controls", []))  # these always pass
     # Security Hub keeps one finding per control and resource: an
     # account-level control has one resource per account and region, so it
     # is drawn at most once there (another control is drawn instead)
@@ -207,7 +208,7 @@ def generate(spec):
                 ctl = rng.choice(CONTROLS)
             if ctl[2] == "account":
                 drawn.add((a, r, ctl[0]))
-            f = control_finding(rng, a, r, ctl)
+            f = control_finding(rng, a, r, ctl, "PASSED" if ctl[0] in passing else None)
         if bad and rng.random() < bad:
             f = bad_finding(rng, f)
         yield f

@@ -7,6 +7,11 @@
 #ifndef HW_TEST_STORE_UNDO_H
 #define HW_TEST_STORE_UNDO_H
 
+/* 11: no run steps; runs without exit status and catalogue */
+#define HW_UNDO_11                                                                        \
+    "DROP TABLE run_steps; ALTER TABLE runs DROP COLUMN exit_status;"                     \
+    "ALTER TABLE runs DROP COLUMN catalog_dir; ALTER TABLE runs DROP COLUMN catalog_sha256;"
+
 /* 10: no deny list of the malicious-ip playbook */
 #define HW_UNDO_10 "DROP INDEX ip_blocks_open; DROP TABLE ip_blocks;"
 
