@@ -51,6 +51,7 @@ def parse_faults(spec):
 class Sim:
     def __init__(self, scenario_path, models_dir, faults, seed, rate_limits, quiet, log):
         self.state = State.load(scenario_path)
+        self.scenario_path = scenario_path
         self.models = models.Models(models_dir)
         self.faults = faults
         self.rng = random.Random(seed)
@@ -106,6 +107,9 @@ class Sim:
         with self.lock:
             for st in self.stalls:
                 if st["op"] == key and st.get("when", "after") == when and st.get("count", 1) != 0:
+                    if st.get("skip", 0) > 0:  # let this many pass first
+                        st["skip"] -= 1
+                        continue
                     st["count"] = st.get("count", 1) - 1
                     return float(st.get("seconds", 30))
         return 0
@@ -207,12 +211,25 @@ class Handler(BaseHTTPRequestHandler):
                 SIM.stats = {"operations": {}, "status": {}, "throttled": 0, "faults": {}}
                 SIM.requests = []
             return self.send(200, "{}", "application/json")
+        if path == "/_awssim/reload" and method == "POST":
+            # the scenario's state afresh (resources, findings, keys), the
+            # request log and stats emptied, no fault, stall or hold left
+            state = State.load(SIM.scenario_path)
+            with SIM.lock:
+                SIM.state = state
+                SIM.requests = []
+                SIM.stats = {"operations": {}, "status": {}, "throttled": 0, "faults": {}}
+                SIM.faults = {}
+                SIM.stalls = []
+                SIM.dead_regions = {}
+                SIM.release.set()
+            return self.send(200, "{}", "application/json")
         if path == "/_awssim/requests":
             with SIM.lock:
                 return self.send(200, json.dumps(SIM.requests), "application/json")
         if path == "/_awssim/stall" and method == "POST":
             # {"stalls": [{"op": "ec2.RevokeSecurityGroupIngress", "when": "after"|"before",
-            #   "seconds": 30, "count": 1}], "dead_regions": {"ap-southeast-2": 30}}
+            #   "seconds": 30, "count": 1, "skip": 0}], "dead_regions": {"ap-southeast-2": 30}}
             spec = json.loads(raw or b"{}")
             with SIM.lock:
                 SIM.stalls = list(spec.get("stalls") or [])
