@@ -29,15 +29,36 @@ static void real_sleep(int64_t ms)
     hw_sleep_ms(ms);
 }
 
-/* Region: option, AWS_REGION, AWS_DEFAULT_REGION, the profile's. */
-static void pick_region(hw_aws_client *c)
+/* v as shown in an error: printable ASCII kept, any other byte \xNN, cut. */
+static void shown(const char *v, char *out, size_t outsz)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)v; *p && n + 5 < outsz; p++) {
+        if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+            out[n++] = (char)*p;
+        else
+            n += (size_t)snprintf(out + n, outsz - n, "\\x%02x", *p);
+    }
+    out[n] = '\0';
+}
+
+/* Region: option, AWS_REGION, AWS_DEFAULT_REGION, the profile's; each
+ * checked as aws.region is at load: a region name, or the error naming
+ * where it came from. */
+static int pick_region(hw_aws_client *c, hw_err *e)
 {
     const char *r = c->opt.region;
-    if (!r || !*r)
+    const char *from = "the region option (--region or aws.region)";
+    if (!r || !*r) {
         r = getenv("AWS_REGION");
-    if (!r || !*r)
+        from = "AWS_REGION";
+    }
+    if (!r || !*r) {
         r = getenv("AWS_DEFAULT_REGION");
+        from = "AWS_DEFAULT_REGION";
+    }
     char *fromprofile = NULL;
+    char where[1200];
     if (!r || !*r) {
         const char *cfg = getenv("AWS_CONFIG_FILE");
         char path[1024];
@@ -53,9 +74,19 @@ static void pick_region(hw_aws_client *c)
             snprintf(section, sizeof section, "profile %s", c->profile);
         fromprofile = hw_aws_ini_get(cfg, section, "region");
         r = fromprofile;
+        snprintf(where, sizeof where, "%s: [%s] region", cfg, section);
+        from = where;
     }
-    snprintf(c->region, sizeof c->region, "%s", r ? r : "");
+    int rc = HW_OK;
+    if (r && *r && !hw_region_name_valid(r, strlen(r))) {
+        char v[160];
+        shown(r, v, sizeof v);
+        rc = hw_err_set(e, HW_EINVAL, "%s: \"%s\" is not a region name (like \"us-east-1\")",
+                        from, v);
+    }
+    snprintf(c->region, sizeof c->region, "%s", rc == HW_OK && r ? r : "");
     free(fromprofile);
+    return rc;
 }
 
 int hw_aws_client_new(const hw_aws_options *opt, hw_aws_client **out, hw_err *e)
@@ -90,7 +121,10 @@ int hw_aws_client_new(const hw_aws_options *opt, hw_aws_client **out, hw_err *e)
     if (!p || !*p)
         p = getenv("AWS_PROFILE");
     snprintf(c->profile, sizeof c->profile, "%s", p && *p ? p : "default");
-    pick_region(c);
+    if (pick_region(c, e) != HW_OK) {
+        hw_aws_client_free(c);
+        return e->kind;
+    }
     c->sleep_ms = real_sleep;
     c->curl = curl_easy_init();
     if (!c->curl) {
