@@ -72,7 +72,7 @@ PY
 echo "crashtest: a clean run takes $RUN_MS ms; GetFindings from $GF_FROM to $GF_TO ms; changes: $N_REVOKE RevokeSecurityGroupIngress, $N_PAB PutPublicAccessBlock, $N_BUF BatchUpdateFindings"
 echo "crashtest: $ROUNDS rounds, seed $SEED"
 
-KILLED=0; FINISHED=0; RESENT_BUF=0; RECOVERED=0; MIGRATING=0
+KILLED=0; FINISHED=0; RESENT_BUF=0; RECOVERED=0; MIGRATING=0; TMPLEFT=0
 for r in $(seq 1 "$ROUNDS"); do
     case $((r % 5)) in
     1) mode=ingest ;; 2) mode=apply ;; 3) mode=workflow ;; 4) mode=report ;; 0) mode=random ;;
@@ -140,6 +140,7 @@ for r in $(seq 1 "$ROUNDS"); do
     left=$(sqlite3 "$TMP/hw.db" "SELECT count(*) FROM actions WHERE state = 'applying'")
     [ "$left" = 0 ] || problem "$left actions still applying after the next run"
     [ "$applying" -gt 0 ] && RECOVERED=$((RECOVERED + applying))
+    TMPLEFT=$((TMPLEFT + $(find "$TMP/reports" -mindepth 1 -maxdepth 1 -name '.*.tmp-*' 2>/dev/null | wc -l)))
     sim_get /_awssim/requests > "$TMP/after.json"
     out=$(/usr/bin/python3 - "$TMP/before.json" "$TMP/after.json" <<'PY'
 import json, sys
@@ -164,6 +165,7 @@ done
 echo "crashtest: $ROUNDS rounds: $KILLED killed, $FINISHED ran to the end before the moment came"
 echo "crashtest: $MIGRATING kills left a new store mid-migration (readers refuse it until the next run finishes the migration)"
 echo "crashtest: $RECOVERED interrupted actions found applying, each verified by the next run without a second change"
+echo "crashtest: hidden temporary bundle folders left by killed reports, after the next run (all rounds): $TMPLEFT"
 echo "crashtest: BatchUpdateFindings the dead run had not recorded, sent again by the next run: $RESENT_BUF"
 if [ "$PROBLEMS" = 0 ]; then echo "crashtest: all checks passed"; exit 0; fi
 echo "crashtest: $PROBLEMS problems"; exit 1

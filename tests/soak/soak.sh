@@ -220,6 +220,10 @@ print("soak: %d AWS requests in the faulted pass (%d fault-free), %d faulted (%.
       % (len(aws), len([r for r in clean if r.get("op")]), total, 100.0 * total / max(1, len(aws)),
          ", ".join("%s %d" % kv for kv in sorted(faults.items()))))
 print("soak: retries (requests beyond the fault-free pass's): %d" % (len(aws) - len([r for r in clean if r.get("op")])))
+slow = [r for r in aws if r.get("fault") == "slow"]
+print("soak: of the faults, %d were 2 s stalls (%d s of waiting; %d of them in calls made one after another: %s)"
+      % (len(slow), 2 * len(slow), sum(1 for r in slow if r["op"] != "securityhub.GetFindings"),
+         ", ".join(sorted(set(r["op"] for r in slow)))))
 PY
 RATIO=$(echo "scale=2; $WALL_faulted / $WALL_clean" | bc)
 printf 'soak: wall time: fault-free %.1f s, faulted %.1f s, ratio %s (goal <= 1.5)\n' "$WALL_clean" "$WALL_faulted" "$RATIO"
