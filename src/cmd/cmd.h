@@ -70,6 +70,13 @@ struct hw_command {
  */
 int hw_parse_options(const struct hw_command *cmd, int argc, char **argv,
                      char ***args, int *nargs);
+/* For a command that takes no arguments and prints results in one of the
+ * formats `can` (HW_OUT_CAN bits): parses argv, then --output (*output)
+ * and --json (*json), the variables of its option table.  0 and *format set; 1 when
+ * --help printed the usage; 2 on a usage error (printed). */
+int hw_parse_results_command(const struct hw_command *cmd, int argc, char **argv,
+                             const char *const *output, const int *json, unsigned can,
+                             int *format);
 /* Prints the usage of cmd, generated from its option table. */
 void hw_print_usage(FILE *f, const struct hw_command *cmd);
 /* One usage-error line on stderr: "hubwarden CMD: MSG (see 'hubwarden help CMD')". */

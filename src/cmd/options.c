@@ -24,6 +24,22 @@ int hw_usage_error(const struct hw_command *cmd, const char *fmt, ...)
     return HW_EXIT_USAGE;
 }
 
+int hw_parse_results_command(const struct hw_command *cmd, int argc, char **argv,
+                             const char *const *output, const int *json, unsigned can,
+                             int *format)
+{
+    char **args = NULL;
+    int nargs = 0;
+    int r = hw_parse_options(cmd, argc, argv, &args, &nargs);
+    free(args);
+    if (r)
+        return r;
+    if (nargs)
+        return hw_usage_error(cmd, "takes no arguments");
+    /* the option table's --output and --json are read once parsed */
+    return hw_out_format_parse(cmd, *output, *json, can, format) ? HW_EXIT_USAGE : 0;
+}
+
 int hw_cmd_fail(const hw_err *e)
 {
     hw_error("%s", e->msg[0] ? e->msg : hw_errkind_name(e->kind));

@@ -122,6 +122,17 @@ __attribute__((format(printf, 3, 4))) static void step_note(struct step *s, int 
     hw_buf_puts(&s->detail, line);
 }
 
+/* What a step did (done) and what failed of it: a failure makes the step
+ * partial, and is retried by the next run. */
+static void step_tally(struct step *s, const char *done_name, size_t done,
+                       const char *failed_name, size_t failed, const char *what)
+{
+    step_count(s, done_name, (double)done);
+    step_count(s, failed_name, (double)failed);
+    if (failed)
+        step_note(s, S_PARTIAL, "%zu %s failed (retried by the next run)", failed, what);
+}
+
 /* A module call's error: a store failure makes the run's exit 4. */
 static void step_error(struct run *r, struct step *s, const hw_err *e)
 {
@@ -274,11 +285,8 @@ static void step_expire(struct run *r)
              hw_remedy_ip_expire(r->st, cl, &r->pol, hw_cmd_actor(), &removed, &failed, &e) !=
                  HW_OK)
         step_error(r, s, &e);
-    step_count(s, "ip_blocks_removed", (double)removed);
-    step_count(s, "ip_blocks_failed", (double)failed);
-    if (failed)
-        step_note(s, S_PARTIAL, "%zu expired IP block(s) not removed (retried on the next run)",
-                  failed);
+    step_tally(s, "ip_blocks_removed", removed, "ip_blocks_failed", failed,
+               "removal(s) of an expired IP block");
     step_end(r, s);
 }
 
@@ -332,7 +340,16 @@ static void step_remediate(struct run *r)
         hw_plan_stats ps = { 0 };
         size_t nsup = 0;
         const char *actor = hw_cmd_actor();
-        if (hw_remedy_plan_build(r->st, &r->pol, &flt, actor, r->plan_id, &ps, &e) != HW_OK ||
+        /* first what a dead run left between a change and its check, so
+         * that the plan sees how it ended */
+        hw_apply_stats rs = { 0 };
+        hw_aws_client *rcl = client(r, &e);
+        if (!rcl || hw_remedy_recover(r->st, rcl, &r->pol, actor, &rs, applied, r, &e) != HW_OK)
+            step_error(r, s, &e);
+        step_count(s, "interrupted", (double)rs.run);
+        if (s->status == S_FAILED) {
+            /* no client, or the store failed: nothing more here */
+        } else if (hw_remedy_plan_build(r->st, &r->pol, &flt, actor, r->plan_id, &ps, &e) != HW_OK ||
             hw_remedy_suppress_plan(r->st, r->c, &flt, r->plan_id, actor, &nsup, &e) != HW_OK) {
             step_error(r, s, &e);
         } else {
@@ -352,8 +369,7 @@ static void step_remediate(struct run *r)
                 hw_remedy_apply(r->st, cl, &r->pol, r->plan_id, actor, &as, applied, r, &e) !=
                     HW_OK)
                 step_error(r, s, &e);
-            step_count(s, "suppressed", (double)sdone);
-            step_count(s, "suppress_failed", (double)sfailed);
+            step_tally(s, "suppressed", sdone, "suppress_failed", sfailed, "suppression(s)");
             step_count(s, "run", (double)as.run);
             step_count(s, "done", (double)as.done);
             step_count(s, "already_compliant", (double)as.compliant);
@@ -362,8 +378,6 @@ static void step_remediate(struct run *r)
             step_count(s, "refused", (double)as.refused);
             step_count(s, "dropped", (double)as.dropped);
             step_count(s, "failed", (double)as.failed);
-            if (sfailed)
-                step_note(s, S_PARTIAL, "%zu suppression(s) failed (planned again)", sfailed);
             const cJSON *f;
             cJSON_ArrayForEach(f, r->failed)
                 step_note(s, S_PARTIAL, "action %s (%s %s %s %s): %s",
@@ -373,9 +387,10 @@ static void step_remediate(struct run *r)
                           cJSON_GetObjectItem(f, "control")->valuestring,
                           cJSON_GetObjectItem(f, "resource")->valuestring,
                           cJSON_GetObjectItem(f, "reason")->valuestring);
-            if (as.failed > (size_t)cJSON_GetArraySize(r->failed))
-                step_note(s, S_PARTIAL, "%zu action(s) could not be verified (next run)",
-                          as.failed - (size_t)cJSON_GetArraySize(r->failed));
+            size_t nfailed = as.failed + rs.failed, named = (size_t)cJSON_GetArraySize(r->failed);
+            if (nfailed > named)
+                step_note(s, S_PARTIAL, "%zu interrupted action(s) could not be verified (next run)",
+                          nfailed - named);
         }
     }
     hw_action_query q = { 0 };
@@ -396,11 +411,7 @@ static void step_workflow(struct run *r)
     hw_aws_client *cl = client(r, &e);
     if (!cl || hw_remedy_workflow_sync(r->st, cl, &agg, hw_cmd_actor(), &ok, &failed, &e) != HW_OK)
         step_error(r, s, &e);
-    step_count(s, "updated", (double)ok);
-    step_count(s, "failed", (double)failed);
-    if (failed)
-        step_note(s, S_PARTIAL, "%zu Security Hub workflow update(s) failed (retried next run)",
-                  failed);
+    step_tally(s, "updated", ok, "failed", failed, "Security Hub workflow update(s)");
     step_end(r, s);
 }
 
@@ -468,10 +479,7 @@ static void step_notify(struct run *r)
     if (!cl || hw_remedy_notify(r->st, cl, c, r->plan_id, r->results, hw_cmd_actor(), &sent,
                                 &failed, &e) != HW_OK)
         step_error(r, s, &e);
-    step_count(s, "sent", (double)sent);
-    step_count(s, "failed", (double)failed);
-    if (failed)
-        step_note(s, S_PARTIAL, "%zu notification(s) failed", failed);
+    step_tally(s, "sent", sent, "failed", failed, "notification(s)");
     step_end(r, s);
 }
 
@@ -547,6 +555,23 @@ static cJSON *summary_json(const struct run *r, const char *status, int code)
     return j;
 }
 
+/* A titled list of actions (none: nothing printed). */
+static void print_actions(const char *title, const cJSON *list)
+{
+    if (cJSON_GetArraySize(list))
+        printf("%s\n", title);
+    const cJSON *a;
+    cJSON_ArrayForEach(a, list)
+    {
+        printf("  %s  %s %s %s ", cJSON_GetObjectItem(a, "id")->valuestring,
+               cJSON_GetObjectItem(a, "control")->valuestring,
+               cJSON_GetObjectItem(a, "account")->valuestring,
+               cJSON_GetObjectItem(a, "region")->valuestring);
+        hw_out_terminal_text(stdout, cJSON_GetObjectItem(a, "resource")->valuestring);
+        printf("\n");
+    }
+}
+
 static void print_text(const struct run *r, const char *status, int code, const char *head)
 {
     printf("run %s: %s (exit %d)\n", r->id, status, code);
@@ -555,14 +580,18 @@ static void print_text(const struct run *r, const char *status, int code, const 
         printf("  %-9s %-7s", s->name, status_names[s->status]);
         const cJSON *c;
         int first = 1;
-        cJSON_ArrayForEach(c, s->counts)
+        cJSON_ArrayForEach(c, s->counts) /* what happened: the counts not 0 */
         {
-            if (cJSON_IsNumber(c))
+            if (cJSON_IsNumber(c) && c->valuedouble != 0)
                 printf("%s%s %.0f", first ? " " : ", ", c->string, c->valuedouble);
             else if (cJSON_IsString(c))
                 printf("%s%s %s", first ? " " : ", ", c->string, c->valuestring);
+            else
+                continue;
             first = 0;
         }
+        if (first)
+            printf(" nothing to do");
         if (s->child[0])
             printf(" (run %s)", s->child);
         printf("\n");
@@ -572,29 +601,10 @@ static void print_text(const struct run *r, const char *status, int code, const 
             printf("\n");
         }
     }
+    print_actions("fixed and verified:", r->fixed);
+    print_actions("awaiting approval (hubwarden approve ACTION-ID --by NAME --reason TEXT):",
+                  r->awaiting);
     const cJSON *a;
-    if (cJSON_GetArraySize(r->fixed))
-        printf("fixed and verified:\n");
-    cJSON_ArrayForEach(a, r->fixed)
-    {
-        printf("  %s  %s %s %s ", cJSON_GetObjectItem(a, "id")->valuestring,
-               cJSON_GetObjectItem(a, "control")->valuestring,
-               cJSON_GetObjectItem(a, "account")->valuestring,
-               cJSON_GetObjectItem(a, "region")->valuestring);
-        hw_out_terminal_text(stdout, cJSON_GetObjectItem(a, "resource")->valuestring);
-        printf("\n");
-    }
-    if (cJSON_GetArraySize(r->awaiting))
-        printf("awaiting approval (hubwarden approve ACTION-ID --by NAME --reason TEXT):\n");
-    cJSON_ArrayForEach(a, r->awaiting)
-    {
-        printf("  %s  %s %s %s ", cJSON_GetObjectItem(a, "id")->valuestring,
-               cJSON_GetObjectItem(a, "control")->valuestring,
-               cJSON_GetObjectItem(a, "account")->valuestring,
-               cJSON_GetObjectItem(a, "region")->valuestring);
-        hw_out_terminal_text(stdout, cJSON_GetObjectItem(a, "resource")->valuestring);
-        printf("\n");
-    }
     if (cJSON_GetArraySize(r->bundles))
         printf("bundles:\n");
     cJSON_ArrayForEach(a, r->bundles)
@@ -698,21 +708,14 @@ static int preflight(struct run *r)
 
 static int run(hw_ctx *ctx, int argc, char **argv)
 {
-    char **args = NULL;
-    int nargs = 0;
-    int pr = hw_parse_options(&hw_cmd_run, argc, argv, &args, &nargs);
-    free(args);
+    int pr = hw_parse_results_command(&hw_cmd_run, argc, argv, &opt_output, &opt_json,
+                                      HW_OUT_CAN(HW_OUT_TABLE) | HW_OUT_CAN(HW_OUT_JSON) |
+                                          HW_OUT_CAN(HW_OUT_JSONL),
+                                      &format);
     if (pr)
-        return pr == 1 ? HW_EXIT_OK : HW_EXIT_USAGE;
-    if (nargs)
-        return hw_usage_error(&hw_cmd_run, "takes no arguments");
+        return pr == 1 ? HW_EXIT_OK : pr;
     if (opt_junit && !*opt_junit)
         return hw_usage_error(&hw_cmd_run, "--junit: expected a file name");
-    if (hw_out_format_parse(&hw_cmd_run, opt_output, opt_json,
-                            HW_OUT_CAN(HW_OUT_TABLE) | HW_OUT_CAN(HW_OUT_JSON) |
-                                HW_OUT_CAN(HW_OUT_JSONL),
-                            &format))
-        return HW_EXIT_USAGE;
     struct run r;
     memset(&r, 0, sizeof r);
     r.ctx = ctx;

@@ -182,19 +182,12 @@ char *hw_cmd_scan_finish(hw_store *st, const char *run_id, int rc, const hw_scan
 
 static int run(hw_ctx *ctx, int argc, char **argv)
 {
-    char **args = NULL;
-    int nargs = 0;
-    int r = hw_parse_options(&hw_cmd_scan, argc, argv, &args, &nargs);
-    free(args);
+    int r = hw_parse_results_command(&hw_cmd_scan, argc, argv, &output, &as_json,
+                                     HW_OUT_CAN(HW_OUT_TABLE) | HW_OUT_CAN(HW_OUT_JSON) |
+                                         HW_OUT_CAN(HW_OUT_JSONL),
+                                     &format);
     if (r)
-        return r == 1 ? HW_EXIT_OK : HW_EXIT_USAGE;
-    if (nargs)
-        return hw_usage_error(&hw_cmd_scan, "takes no arguments");
-    if (hw_out_format_parse(&hw_cmd_scan, output, as_json,
-                            HW_OUT_CAN(HW_OUT_TABLE) | HW_OUT_CAN(HW_OUT_JSON) |
-                                HW_OUT_CAN(HW_OUT_JSONL),
-                            &format))
-        return HW_EXIT_USAGE;
+        return r == 1 ? HW_EXIT_OK : r;
     const hw_config *c = ctx->config;
     hw_err e;
     hw_err_clear(&e);

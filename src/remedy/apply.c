@@ -115,7 +115,7 @@ int hw_remedy_run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_a
  * "applying" (the change may or may not have reached AWS): the resource
  * is read again, never changed.  Compliant: "done" (the change was made,
  * or someone else fixed it; either way it holds); gone or exempt: as
- * found; still failing: "failed", and the finding is planned again by the
+ * found; still failing: "dropped", and the finding is planned again by the
  * next plan, which reads it again before any change.  HW_OK with *state
  * NULL when the resource could not be read: it stays "applying" and is
  * verified by the next run.
@@ -150,12 +150,12 @@ static void verify_interrupted(hw_aws_client *c, const hw_remedy_policy *p,
     } else if (verdict == HW_RV_GONE || verdict == HW_RV_EXEMPT) {
         *state = hw_remedy_verdict_name(verdict);
         snprintf(why, 512, "after an interrupted run: %s", found);
-    } else {
+    } else { /* the change did not reach AWS, or did not hold */
         snprintf(why, 512,
-                 "interrupted between the change and its verification, and the resource still "
-                 "fails (%s): not changed again; the next plan reads it again",
+                 "dropped: interrupted before its change took effect; the resource still fails "
+                 "(%s): not changed again, the next plan reads it again",
                  found);
-        *state = "failed";
+        *state = "dropped";
     }
 }
 
@@ -164,6 +164,7 @@ static void verify_interrupted(hw_aws_client *c, const hw_remedy_policy *p,
 struct item {
     char *id, *plan_id, *finding_id, *product_arn, *account, *region, *control, *action;
     char *resource, *mode, *state, *reason, *calls;
+    char *before; /* the state recorded before its change ("" when none) */
     int64_t finding_updated_at;
     int disruptive;
 };
@@ -201,11 +202,12 @@ static int queue_cb(void *arg, const hw_action_row *a)
     it->state = hw_strdup(a->state);
     it->reason = hw_strdup(a->reason);
     it->calls = hw_strdup(a->calls);
+    it->before = hw_strdup(a->before ? a->before : "");
     it->finding_updated_at = a->finding_updated_at;
     it->disruptive = a->disruptive;
     if (!it->id || !it->plan_id || !it->finding_id || !it->product_arn || !it->account ||
         !it->region || !it->control || !it->action || !it->resource || !it->mode ||
-        !it->state || !it->reason || !it->calls)
+        !it->state || !it->reason || !it->calls || !it->before)
         q->oom = 1;
     return q->oom;
 }
@@ -216,7 +218,7 @@ static void queue_free(struct queue *q)
         struct item *it = &q->v[i];
         char *f[] = { it->id,     it->plan_id, it->finding_id, it->product_arn, it->account,
                       it->region, it->control, it->action,     it->resource,    it->mode,
-                      it->state,  it->reason,  it->calls };
+                      it->state,  it->reason,  it->calls,      it->before };
         for (size_t j = 0; j < HW_ARRAY_LEN(f); j++)
             free(f[j]);
     }
@@ -338,6 +340,18 @@ static void count(hw_apply_stats *s, const char *state)
         s->failed++;
 }
 
+/* The actions in state (any plan) into q: HW_OK, or the error naming what. */
+static int queue_state(hw_store *st, const char *state, struct queue *q, const char *what,
+                       hw_err *e)
+{
+    hw_action_query aq = { 0 };
+    aq.state = state;
+    int rc = hw_store_actions(st, &aq, queue_cb, q, e);
+    if (rc == HW_OK && q->oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading %s", what);
+    return rc;
+}
+
 /* 1 when an approved action's approval is older than
  * remediation.approval_hours (why says so), 0 when not, -1 on error. */
 static int approval_expired(hw_store *st, const hw_remedy_policy *p, const struct item *it,
@@ -361,11 +375,7 @@ int hw_remedy_approvals_expire(hw_store *st, const hw_remedy_policy *p, const ch
 {
     *expired = 0;
     struct queue q = { 0 };
-    hw_action_query aq = { 0 };
-    aq.state = "approved";
-    int rc = hw_store_actions(st, &aq, queue_cb, &q, e);
-    if (rc == HW_OK && q.oom)
-        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading approved actions");
+    int rc = queue_state(st, "approved", &q, "approved actions", e);
     for (size_t i = 0; rc == HW_OK && i < q.n; i++) {
         char why[512];
         int ex = approval_expired(st, p, &q.v[i], why, e);
@@ -415,43 +425,14 @@ static int mark_applying(void *arg, const char *before, hw_err *e)
     return rc;
 }
 
-/* The actions left "applying", with the state recorded before their change. */
-struct interrupted {
-    struct queue q;
-    char **before;
-    size_t cap;
-};
-static int interrupted_cb(void *arg, const hw_action_row *a)
+int hw_remedy_recover(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
+                      const char *actor, hw_apply_stats *stats, hw_apply_cb cb, void *arg,
+                      hw_err *e)
 {
-    struct interrupted *w = arg;
-    if (queue_cb(&w->q, a))
-        return 1;
-    if (w->q.n > w->cap) {
-        size_t cap = w->q.cap;
-        void *nb = realloc(w->before, cap * sizeof *w->before);
-        if (!nb) {
-            w->q.oom = 1;
-            return 1;
-        }
-        w->before = nb;
-        w->cap = cap;
-    }
-    w->before[w->q.n - 1] = hw_strdup(a->before ? a->before : "");
-    return 0;
-}
-
-/* Verifies the actions a dead run left "applying" (verify_interrupted). */
-static int recover(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p, const char *actor,
-                   hw_apply_stats *stats, hw_apply_cb cb, void *arg, hw_err *e)
-{
-    struct interrupted w = { { 0 }, NULL, 0 };
-    hw_action_query aq = { 0 };
-    aq.state = "applying";
-    int rc = hw_store_actions(st, &aq, interrupted_cb, &w, e);
-    if (rc == HW_OK && w.q.oom)
-        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading interrupted actions");
-    for (size_t i = 0; rc == HW_OK && i < w.q.n; i++) {
-        const struct item *it = &w.q.v[i];
+    struct queue w = { 0 };
+    int rc = queue_state(st, "applying", &w, "interrupted actions", e);
+    for (size_t i = 0; rc == HW_OK && i < w.n; i++) {
+        const struct item *it = &w.v[i];
         hw_action_row a;
         row_of(it, &a);
         char *raw = NULL, *after = NULL;
@@ -475,22 +456,19 @@ static int recover(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p, co
             free(after);
             continue;
         }
-        rc = record(st, p, it, state, why, w.before[i], after, actor, e);
+        rc = record(st, p, it, state, why, it->before, after, actor, e);
         count(stats, state);
         if (cb && rc == HW_OK) {
             a.state = state;
             a.reason = why;
-            a.before = w.before[i];
+            a.before = it->before;
             a.after = after ? after : "";
             a.error = strcmp(state, "failed") == 0 ? why : "";
             cb(arg, &a);
         }
         free(after);
     }
-    for (size_t i = 0; i < w.q.n && w.before; i++)
-        free(w.before[i]);
-    free(w.before);
-    queue_free(&w.q);
+    queue_free(&w);
     return rc;
 }
 
@@ -499,7 +477,7 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                     void *arg, hw_err *e)
 {
     memset(stats, 0, sizeof *stats);
-    if (recover(st, c, p, actor, stats, cb, arg, e) != HW_OK)
+    if (hw_remedy_recover(st, c, p, actor, stats, cb, arg, e) != HW_OK)
         return e->kind;
     struct queue q = { 0 };
     hw_action_query aq = { 0 };

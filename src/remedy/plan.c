@@ -362,10 +362,10 @@ static const struct open_action *open_for(struct opens *o, const struct cand *k)
     if (!slot || !*slot)
         return NULL;
     const struct open_action *a = &o->v[*slot - 1];
-    /* pending and approved answer the finding whatever happened since;
+    /* pending, approved and applying answer the finding whatever happened since;
      * a rejection or a fix answers the finding it saw, not a newer one */
     if (strcmp(a->state, "pending") != 0 && strcmp(a->state, "approved") != 0 &&
-        a->updated_at != k->updated_at)
+        strcmp(a->state, "applying") != 0 && a->updated_at != k->updated_at)
         return NULL;
     return a;
 }
@@ -642,7 +642,7 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         rc = hw_err_set(e, HW_ENOMEM, "out of memory counting resources");
     struct opens opens = { { 0 }, NULL, 0, 0, 0 };
     hw_action_query oq = { 0 };
-    oq.state = "pending|approved|rejected|refused|done|already-compliant|gone|undone";
+    oq.state = "pending|approved|applying|rejected|refused|done|already-compliant|gone|undone";
     if (rc == HW_OK && hw_store_actions(st, &oq, opens_cb, &opens, e) != HW_OK)
         rc = e->kind;
     if (rc == HW_OK && opens.oom)
@@ -697,6 +697,8 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             skip(k, "awaiting approval as action %s", o->id);
         else if (strcmp(o->state, "approved") == 0)
             skip(k, "approved as action %s; runs on --apply", o->id);
+        else if (strcmp(o->state, "applying") == 0)
+            skip(k, "interrupted as action %s; verified (never changed again) on --apply", o->id);
         else if (strcmp(o->state, "rejected") == 0 || strcmp(o->state, "refused") == 0 ||
                  strcmp(o->state, "undone") == 0)
             skip(k, "%s as action %s; planned again when the finding changes", o->state, o->id);

@@ -4,13 +4,13 @@ holds one chosen request until told to let it go, so that a test can act
 (kill hubwarden, start a second run) at an exact moment instead of a
 guessed one.
 
-    hold_proxy.py --target URL --port-file F --match TEXT [--after METHOD]
-                  --held FILE [--release FILE]
+    hold_proxy.py --target URL --port-file F --match TEXT [--method M]
+                  [--after METHOD] --held FILE [--release FILE]
 
 Every request is forwarded to --target as it came (the Host header too, so
 SigV4 signatures still verify).  The first request whose request line
-contains --match (after one with --after METHOD and --match has gone
-through, when given) is held: FILE --held is written, and the request is
+contains --match (and is of --method, when given; and comes after one
+with --after METHOD and --match has gone through, when given) is held: FILE --held is written, and the request is
 forwarded only once FILE --release exists (never, without --release).
 """
 import argparse
@@ -37,12 +37,12 @@ class Proxy(BaseHTTPRequestHandler):
         line = "%s %s" % (self.command, self.path)
         hold = False
         with LOCK:
-            if A.match in line:
+            if A.match in line and (not A.method or self.command == A.method):
                 if not A.after or STATE["armed"]:
                     if not STATE["held"]:
                         STATE["held"] = hold = True
-                elif self.command == A.after:
-                    STATE["armed"] = True
+            if A.match in line and A.after and self.command == A.after:
+                STATE["armed"] = True
         if hold:
             with open(A.held, "w") as f:
                 f.write(line + "\n")
@@ -74,6 +74,7 @@ def main():
     ap.add_argument("--target", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--match", required=True)
+    ap.add_argument("--method")
     ap.add_argument("--after")
     ap.add_argument("--held", required=True)
     ap.add_argument("--release")

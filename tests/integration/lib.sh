@@ -7,6 +7,7 @@ TMP=$(mktemp -d /tmp/hwtest.XXXXXX)
 SIM_PID=
 cleanup() {
     [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+    [ -n "${PROXY_PID:-}" ] && kill "$PROXY_PID" 2>/dev/null
     rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
@@ -101,4 +102,55 @@ for k in sorted(set(a) | set(b)):
     if a.get(k, "<none>") != b.get(k, "<none>"):
         print("%s: %s -> %s" % (k, a.get(k, "<none>"), b.get(k, "<none>")))
 PY
+}
+
+# calls_match_actions DB: the simulator's count of the calls that change
+# something (Put..., Revoke..., Modify..., ...) is exactly what the done
+# actions in store DB record: no change was made twice, none unrecorded
+calls_match_actions() {
+    sim_get /_awssim/stats > "$TMP/stats.json"
+    sqlite3 "$1" "SELECT calls FROM actions WHERE state = 'done'" > "$TMP/calls.txt"
+    /usr/bin/python3 - "$TMP/stats.json" "$TMP/calls.txt" <<'PY'
+import collections, json, sys
+MUT = ("Put", "Revoke", "Update", "Modify", "Create", "Delete", "Enable", "Disable", "Replace",
+       "Tag", "Attach", "Detach", "Authorize")
+ops = json.load(open(sys.argv[1]))["operations"]
+sim = {k: v for k, v in ops.items() if k.split(".")[1].startswith(MUT)}
+want = collections.Counter()
+for line in open(sys.argv[2]):
+    for call in json.loads(line):
+        svc, op = call.split(" ")[0].split(":")
+        if op.startswith(MUT):
+            want["%s.%s" % (svc, op)] += 1
+if sim != dict(want):
+    sys.exit("mutating calls: simulator %s, done actions %s" % (sorted(sim.items()), sorted(want.items())))
+print("mutating calls:", sorted(sim.items()))
+PY
+}
+
+# start_hold_proxy ARGS...: hold_proxy.py in front of the simulator (ARGS
+# choose the request it holds; it writes $TMP/held when it does); its
+# port in $TMP/proxy.port, its pid in PROXY_PID
+start_hold_proxy() {
+    rm -f "$TMP/held" "$TMP/proxy.port"
+    /usr/bin/python3 "$ROOT/tests/integration/hold_proxy.py" --target "$SIM_URL" \
+        --port-file "$TMP/proxy.port" --held "$TMP/held" "$@" > "$TMP/proxy.log" 2>&1 &
+    PROXY_PID=$!
+    i=0
+    while [ ! -s "$TMP/proxy.port" ]; do
+        i=$((i + 1)); [ $i -gt 200 ] && { cat "$TMP/proxy.log"; fail "the proxy did not start"; }
+        sleep 0.05
+    done
+}
+
+# until_held PID: waits until the proxy holds a request ($TMP/held), failing
+# (with PID's output, $TMP/a.out and $TMP/a.err) when PID ends first or
+# after a minute
+until_held() {
+    i=0
+    while [ ! -e "$TMP/held" ]; do
+        i=$((i + 1)); [ $i -gt 1200 ] && { cat "$TMP/a.err"; fail "the proxy never held a request"; }
+        kill -0 "$1" 2>/dev/null || { cat "$TMP/a.out" "$TMP/a.err"; fail "the run ended early"; }
+        sleep 0.05
+    done
 }
