@@ -221,7 +221,7 @@ print("soak: %d AWS requests in the faulted pass (%d fault-free), %d faulted (%.
          ", ".join("%s %d" % kv for kv in sorted(faults.items()))))
 print("soak: retries (requests beyond the fault-free pass's): %d" % (len(aws) - len([r for r in clean if r.get("op")])))
 slow = [r for r in aws if r.get("fault") == "slow"]
-print("soak: of the faults, %d were 2 s stalls (%d s of waiting; %d of them in calls made one after another: %s)"
+print("soak: of the faults, %d were 2 s stalls (%d s of waiting; %d of them outside the GetFindings pages: %s)"
       % (len(slow), 2 * len(slow), sum(1 for r in slow if r["op"] != "securityhub.GetFindings"),
          ", ".join(sorted(set(r["op"] for r in slow)))))
 PY
