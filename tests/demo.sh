@@ -47,6 +47,7 @@ cat > "$D/hubwarden.json" <<JSON
   "aws": { "region": "us-east-1", "profile": "hubwarden-demo", "endpoint_url": "http://127.0.0.1:$PORT" },
   "organization": { "mode": "aggregator" },
   "scan": { "aggregator_account": "222222222222", "aggregator_region": "us-east-1" },
+  "notifications": { "sns_topic_arn": "arn:aws:sns:us-east-1:222222222222:hubwarden-alerts" },
   "remediation": {
     "controls": { "S3.8": "auto", "EC2.19": "auto", "EC2.1": "approval", "RDS.2": "approval" },
     "playbooks": { "s3-exposure": "auto", "iam-credential-exposure": "approval" },
@@ -80,6 +81,15 @@ R1=$(sed -n 's/^run \([^:]*\):.*/\1/p' "$D/run1.txt")
 echo "== what the first run fixed, and what awaits approval (from the evidence store)"
 sqlite3 -separator '  ' "$D/hubwarden.db" "SELECT '   ' || state, control_id, account_id, resource, reason
     FROM actions WHERE state IN ('done', 'pending') ORDER BY state, control_id" | cut -c1-170
+echo
+echo "== what the security team's SNS topic received (one message per run and kind)"
+/usr/bin/python3 -c '
+import json, sys, urllib.request
+d = json.load(urllib.request.urlopen(sys.argv[1]))
+for m in d["sns_messages"]:
+    print("   %s" % m["Subject"])
+    for line in [l for l in m["Message"].splitlines() if l.strip()][1:3]:
+        print("     %s" % line[:150])' "http://127.0.0.1:$PORT/_awssim/state"
 echo
 echo "== where the bundles are"
 ls -d "$D"/reports/*/ | sed 's/^/   /'

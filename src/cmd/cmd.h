@@ -238,9 +238,16 @@ int hw_cmd_scan_pull(hw_ctx *ctx, const struct hw_catalog *cat, struct hw_store 
 char *hw_cmd_scan_finish(struct hw_store *st, const char *run_id, int rc,
                          const struct hw_scan_result *res, const char **status);
 /* Starts a run of kind and records the catalogue it uses (folder and
- * SHA-256; a hash that cannot be computed is logged and left out). */
+ * SHA-256, also into sha256 unless NULL; a hash that cannot be computed is
+ * logged and left out: ""). */
 int hw_cmd_run_begin(const hw_ctx *ctx, struct hw_store *st, const char *kind, char run_id[64],
-                     hw_err *e);
+                     char sha256[65], hw_err *e);
+/* One remediation action as JSON (remediate --json, run --json and the
+ * notifications): id, plan, account, region, control, action, resource,
+ * mode, state, disruptive, reason (when any), calls, before and after
+ * (when recorded), finding.  Caller frees. */
+struct hw_action_row;
+cJSON *hw_cmd_action_json(const struct hw_action_row *a);
 /* Who acts: $USER, else "hubwarden" (audit entries, approvals). */
 const char *hw_cmd_actor(void);
 /* Logs every exception that expired since the last look (audit entries

@@ -64,12 +64,13 @@ int hw_cmd_exceptions_expire(struct hw_store *st, const char *run_id, hw_err *e)
 }
 
 int hw_cmd_run_begin(const hw_ctx *ctx, struct hw_store *st, const char *kind, char run_id[64],
-                     hw_err *e)
+                     char sha256[65], hw_err *e)
 {
     if (hw_store_run_begin(st, kind, run_id, e) != HW_OK)
         return e->kind;
     const char *dir = hw_cmd_controls_dir(ctx);
-    char hash[65] = "";
+    char own[65] = "";
+    char *hash = sha256 ? sha256 : own;
     hw_err he;
     hw_err_clear(&he);
     if (hw_catalog_hash(dir, hash, &he) != HW_OK) {
@@ -189,6 +190,37 @@ const char *hw_nearest(const char *v, const char *const *cands, size_t n)
         }
     }
     return best;
+}
+
+cJSON *hw_cmd_action_json(const struct hw_action_row *a)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", a->id);
+    cJSON_AddStringToObject(o, "plan", a->plan_id);
+    cJSON_AddStringToObject(o, "account", a->account);
+    cJSON_AddStringToObject(o, "region", a->region);
+    cJSON_AddStringToObject(o, "control", a->control);
+    cJSON_AddStringToObject(o, "action", a->action);
+    cJSON_AddStringToObject(o, "resource", a->resource);
+    cJSON_AddStringToObject(o, "mode", a->mode);
+    cJSON_AddStringToObject(o, "state", a->state);
+    cJSON_AddBoolToObject(o, "disruptive", a->disruptive);
+    if (a->reason && *a->reason)
+        cJSON_AddStringToObject(o, "reason", a->reason);
+    cJSON *calls = cJSON_Parse(a->calls ? a->calls : "[]");
+    cJSON_AddItemToObject(o, "calls", calls ? calls : cJSON_CreateArray());
+    if (a->before && *a->before) {
+        cJSON *b = cJSON_Parse(a->before);
+        if (b)
+            cJSON_AddItemToObject(o, "before", b);
+    }
+    if (a->after && *a->after) {
+        cJSON *b = cJSON_Parse(a->after);
+        if (b)
+            cJSON_AddItemToObject(o, "after", b);
+    }
+    cJSON_AddStringToObject(o, "finding", a->finding_id);
+    return o;
 }
 
 /* ------------------------------------------------------------- cells */

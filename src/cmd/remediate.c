@@ -37,43 +37,12 @@ struct pr {
     cJSON *all;      /* every result (apply), for the notifications */
 };
 
-static cJSON *action_json(const hw_action_row *a)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", a->id);
-    cJSON_AddStringToObject(o, "plan", a->plan_id);
-    cJSON_AddStringToObject(o, "account", a->account);
-    cJSON_AddStringToObject(o, "region", a->region);
-    cJSON_AddStringToObject(o, "control", a->control);
-    cJSON_AddStringToObject(o, "action", a->action);
-    cJSON_AddStringToObject(o, "resource", a->resource);
-    cJSON_AddStringToObject(o, "mode", a->mode);
-    cJSON_AddStringToObject(o, "state", a->state);
-    cJSON_AddBoolToObject(o, "disruptive", a->disruptive);
-    if (a->reason && *a->reason)
-        cJSON_AddStringToObject(o, "reason", a->reason);
-    cJSON *calls = cJSON_Parse(a->calls ? a->calls : "[]");
-    cJSON_AddItemToObject(o, "calls", calls ? calls : cJSON_CreateArray());
-    if (a->before && *a->before) {
-        cJSON *b = cJSON_Parse(a->before);
-        if (b)
-            cJSON_AddItemToObject(o, "before", b);
-    }
-    if (a->after && *a->after) {
-        cJSON *b = cJSON_Parse(a->after);
-        if (b)
-            cJSON_AddItemToObject(o, "after", b);
-    }
-    cJSON_AddStringToObject(o, "finding", a->finding_id);
-    return o;
-}
-
 static int print_action(void *arg, const hw_action_row *a)
 {
     struct pr *p = arg;
     p->n++;
     if (p->arr) {
-        cJSON_AddItemToArray(p->arr, action_json(a));
+        cJSON_AddItemToArray(p->arr, hw_cmd_action_json(a));
         return 0;
     }
     printf("  %s  %-8s %s %s %s %s\n", a->id, a->mode, a->account, a->region, a->control,
@@ -115,12 +84,12 @@ static void result_text(void *arg, const hw_action_row *a)
     struct pr *p = arg;
     p->n++;
     if (p->all)
-        cJSON_AddItemToArray(p->all, action_json(a));
+        cJSON_AddItemToArray(p->all, hw_cmd_action_json(a));
     if (strcmp(a->state, "failed") == 0)
         hw_buf_printf(&p->failures, "hubwarden remediate: action %s failed (%s %s %s %s): %s\n",
                       a->id, a->account, a->region, a->control, a->resource, a->reason);
     if (p->arr) {
-        cJSON_AddItemToArray(p->arr, action_json(a));
+        cJSON_AddItemToArray(p->arr, hw_cmd_action_json(a));
         return;
     }
     printf("  %s  %-17s %s %s %s: %s\n", a->id, a->state, a->account, a->control, a->resource,
@@ -253,7 +222,18 @@ static int run(hw_ctx *ctx, int argc, char **argv)
                    sup_done, sup_failed);
         if (sup_failed)
             exit_code = HW_EXIT_PARTIAL;
-        int rc = hw_remedy_apply(st, cl, &pol, plan_id, hw_cmd_actor(), &as, result_text, &res, &e);
+        /* first the actions a dead run left between a change and its check */
+        hw_apply_stats rs = { 0 };
+        int rc = hw_remedy_recover(st, cl, &pol, hw_cmd_actor(), &rs, result_text, &res, &e);
+        if (rc == HW_OK)
+            rc = hw_remedy_apply(st, cl, &pol, plan_id, hw_cmd_actor(), &as, result_text, &res,
+                                 &e);
+        as.run += rs.run;
+        as.done += rs.done;
+        as.gone += rs.gone;
+        as.exempt += rs.exempt;
+        as.dropped += rs.dropped;
+        as.failed += rs.failed;
         if (out)
             cJSON_AddItemToObject(out, "results", res.arr);
         if (rc != HW_OK) {

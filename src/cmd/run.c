@@ -75,6 +75,7 @@ struct run {
     hw_remedy_policy pol;
     int pol_ok;
     char id[64];
+    char catalog_sha256[65]; /* of the catalogue used ("" unknown) */
     struct step steps[MAX_STEPS];
     int nsteps;
     char scan_id[64];   /* the scan's own run ("" when none began) */
@@ -96,7 +97,7 @@ static struct step *step_begin(struct run *r, const char *name)
     s->name = name;
     s->started = hw_now();
     s->counts = cJSON_CreateObject();
-    hw_buf_init(&s->detail, 4096);
+    hw_buf_init(&s->detail, 16384);
     hw_debug("run %s: %s", r->id, name);
     return s;
 }
@@ -119,7 +120,8 @@ __attribute__((format(printf, 3, 4))) static void step_note(struct step *s, int 
     char line[1024];
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    hw_buf_puts(&s->detail, line);
+    hw_utf8_trim(line); /* a cut never splits a character (the store keeps JSON) */
+    hw_buf_puts(&s->detail, line); /* past the limit the rest is left out */
 }
 
 /* What a step did (done) and what failed of it: a failure makes the step
@@ -180,7 +182,7 @@ static void step_scan(struct run *r)
     hw_err e;
     hw_err_clear(&e);
     memset(&r->scan, 0, sizeof r->scan);
-    if (hw_cmd_run_begin(r->ctx, r->st, "scan", s->child, &e) != HW_OK) {
+    if (hw_cmd_run_begin(r->ctx, r->st, "scan", s->child, NULL, &e) != HW_OK) {
         r->scan_rc = e.kind;
         r->scan_id[0] = '\0';
         step_error(r, s, &e);
@@ -292,35 +294,27 @@ static void step_expire(struct run *r)
 
 /* ---------------------------------------------------------- remediation */
 
-static cJSON *action_item(const hw_action_row *a)
+/* A string member of an action's JSON ("" when it has none). */
+static const char *field(const cJSON *o, const char *name)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", a->id);
-    cJSON_AddStringToObject(o, "state", a->state);
-    cJSON_AddStringToObject(o, "account", a->account);
-    cJSON_AddStringToObject(o, "region", a->region);
-    cJSON_AddStringToObject(o, "control", a->control);
-    cJSON_AddStringToObject(o, "action", a->action);
-    cJSON_AddStringToObject(o, "resource", a->resource);
-    cJSON_AddStringToObject(o, "finding", a->finding_id);
-    cJSON_AddStringToObject(o, "reason", a->reason ? a->reason : "");
-    return o;
+    const cJSON *v = cJSON_GetObjectItem(o, name);
+    return cJSON_IsString(v) ? v->valuestring : "";
 }
 
 static void applied(void *arg, const hw_action_row *a)
 {
     struct run *r = arg;
-    cJSON_AddItemToArray(r->results, action_item(a));
+    cJSON_AddItemToArray(r->results, hw_cmd_action_json(a));
     if (strcmp(a->state, "done") == 0)
-        cJSON_AddItemToArray(r->fixed, action_item(a));
+        cJSON_AddItemToArray(r->fixed, hw_cmd_action_json(a));
     else if (strcmp(a->state, "failed") == 0)
-        cJSON_AddItemToArray(r->failed, action_item(a));
+        cJSON_AddItemToArray(r->failed, hw_cmd_action_json(a));
 }
 
 static int pending_cb(void *arg, const hw_action_row *a)
 {
     struct run *r = arg;
-    cJSON_AddItemToArray(r->awaiting, action_item(a));
+    cJSON_AddItemToArray(r->awaiting, hw_cmd_action_json(a));
     return 0;
 }
 
@@ -380,13 +374,9 @@ static void step_remediate(struct run *r)
             step_count(s, "failed", (double)as.failed);
             const cJSON *f;
             cJSON_ArrayForEach(f, r->failed)
-                step_note(s, S_PARTIAL, "action %s (%s %s %s %s): %s",
-                          cJSON_GetObjectItem(f, "id")->valuestring,
-                          cJSON_GetObjectItem(f, "account")->valuestring,
-                          cJSON_GetObjectItem(f, "region")->valuestring,
-                          cJSON_GetObjectItem(f, "control")->valuestring,
-                          cJSON_GetObjectItem(f, "resource")->valuestring,
-                          cJSON_GetObjectItem(f, "reason")->valuestring);
+                step_note(s, S_PARTIAL, "action %s (%s %s %s %s): %s", field(f, "id"),
+                          field(f, "account"), field(f, "region"), field(f, "control"),
+                          field(f, "resource"), field(f, "reason"));
             size_t nfailed = as.failed + rs.failed, named = (size_t)cJSON_GetArraySize(r->failed);
             if (nfailed > named)
                 step_note(s, S_PARTIAL, "%zu interrupted action(s) could not be verified (next run)",
@@ -535,6 +525,12 @@ static cJSON *summary_json(const struct run *r, const char *status, int code)
     cJSON_AddStringToObject(j, "run_id", r->id);
     cJSON_AddStringToObject(j, "status", status);
     cJSON_AddNumberToObject(j, "exit_status", code);
+    cJSON *cat = cJSON_AddObjectToObject(j, "catalogue");
+    cJSON_AddStringToObject(cat, "dir", hw_cmd_controls_dir(r->ctx));
+    if (r->catalog_sha256[0])
+        cJSON_AddStringToObject(cat, "sha256", r->catalog_sha256);
+    else
+        cJSON_AddNullToObject(cat, "sha256");
     cJSON *steps = cJSON_AddArrayToObject(j, "steps");
     for (int i = 0; i < r->nsteps; i++) {
         const struct step *s = &r->steps[i];
@@ -563,11 +559,9 @@ static void print_actions(const char *title, const cJSON *list)
     const cJSON *a;
     cJSON_ArrayForEach(a, list)
     {
-        printf("  %s  %s %s %s ", cJSON_GetObjectItem(a, "id")->valuestring,
-               cJSON_GetObjectItem(a, "control")->valuestring,
-               cJSON_GetObjectItem(a, "account")->valuestring,
-               cJSON_GetObjectItem(a, "region")->valuestring);
-        hw_out_terminal_text(stdout, cJSON_GetObjectItem(a, "resource")->valuestring);
+        printf("  %s  %s %s %s ", field(a, "id"), field(a, "control"), field(a, "account"),
+               field(a, "region"));
+        hw_out_terminal_text(stdout, field(a, "resource"));
         printf("\n");
     }
 }
@@ -575,6 +569,8 @@ static void print_actions(const char *title, const cJSON *list)
 static void print_text(const struct run *r, const char *status, int code, const char *head)
 {
     printf("run %s: %s (exit %d)\n", r->id, status, code);
+    printf("  catalogue %s (sha256 %s)\n", hw_cmd_controls_dir(r->ctx),
+           r->catalog_sha256[0] ? r->catalog_sha256 : "unknown");
     for (int i = 0; i < r->nsteps; i++) {
         const struct step *s = &r->steps[i];
         printf("  %-9s %-7s", s->name, status_names[s->status]);
@@ -590,7 +586,7 @@ static void print_text(const struct run *r, const char *status, int code, const 
                 continue;
             first = 0;
         }
-        if (first)
+        if (first && s->status != S_SKIPPED)
             printf(" nothing to do");
         if (s->child[0])
             printf(" (run %s)", s->child);
@@ -730,7 +726,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_error("%s", e.msg);
         code = HW_EXIT_INTERNAL;
     }
-    if (code == 0 && hw_cmd_run_begin(ctx, r.st, "run", r.id, &e) != HW_OK) {
+    if (code == 0 && hw_cmd_run_begin(ctx, r.st, "run", r.id, r.catalog_sha256, &e) != HW_OK) {
         hw_error("%s", e.msg);
         code = HW_EXIT_INTERNAL;
     }

@@ -200,7 +200,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         return hw_cmd_fail(&e);
     }
     char run_id[64];
-    if (hw_cmd_run_begin(ctx, st, "scan", run_id, &e) != HW_OK) {
+    if (hw_cmd_run_begin(ctx, st, "scan", run_id, NULL, &e) != HW_OK) {
         hw_store_close(st);
         hw_catalog_free(cat);
         return hw_cmd_fail(&e);

@@ -127,13 +127,17 @@ static void verify_interrupted(hw_aws_client *c, const hw_remedy_policy *p,
     *after = NULL;
     *state = NULL;
     why[0] = '\0';
-    hw_remedy_target t;
-    const hw_remedy_family *fam = target_of(c, p, a, finding, &t, why, e);
-    if (!fam) {
-        if (!hw_remedy_family_for(a->control))
-            *state = "failed";
+    const hw_remedy_family *f = hw_remedy_family_for(a->control);
+    if (!f || strcmp(f->action, a->action) != 0) { /* nothing can read it: it ends here */
+        snprintf(why, 512, "no remediation %s for control %s to verify it after an interrupted "
+                 "run", a->action, a->control);
+        *state = "failed";
         return;
     }
+    hw_remedy_target t;
+    const hw_remedy_family *fam = target_of(c, p, a, finding, &t, why, e);
+    if (!fam) /* the role cannot be assumed now: the next run tries again */
+        return;
     cJSON *st1 = NULL;
     int verdict = HW_RV_FAILING;
     char found[256] = "";
@@ -477,8 +481,6 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                     void *arg, hw_err *e)
 {
     memset(stats, 0, sizeof *stats);
-    if (hw_remedy_recover(st, c, p, actor, stats, cb, arg, e) != HW_OK)
-        return e->kind;
     struct queue q = { 0 };
     hw_action_query aq = { 0 };
     aq.plan_id = plan_id;

@@ -309,9 +309,9 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
  * Compliant: "done" (the change held); gone or exempt: as found; still
  * failing: "dropped" (the change never took effect), and the next plan
  * reads it again.  An action that cannot be read now stays "applying"
- * (warned about, counted failed) for the next run.  hw_remedy_apply()
- * starts with it; call it before hw_remedy_plan_build() so that a dropped
- * one is planned again at once.  Counts are added to *stats.
+ * (warned about, counted failed) for the next run.  Call it before
+ * hw_remedy_apply() (before hw_remedy_plan_build(), so that a dropped one
+ * is planned again at once).  Counts are added to *stats.
  */
 int hw_remedy_recover(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                       const char *actor, hw_apply_stats *stats, hw_apply_cb cb, void *arg,

@@ -69,6 +69,6 @@ int hw_store_run_catalog(hw_store *s, const char *run_id, const char *dir, const
 
 int hw_store_run_exit(hw_store *s, const char *run_id, int exit_status, hw_err *e)
 {
-    return run_update(s, "UPDATE runs SET exit_status = ?1 WHERE id = ?3 AND ?2 IS NULL",
+    return run_update(s, "UPDATE runs SET exit_status = ?1 WHERE id = ?3 AND exit_status IS NULL",
                       run_id, NULL, NULL, exit_status, e);
 }

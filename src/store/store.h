@@ -89,7 +89,8 @@ int hw_store_run_step(hw_store *s, const char *run_id, int seq, const hw_run_ste
 /* The catalogue a run used: its folder and SHA-256 (hex; "" unknown). */
 int hw_store_run_catalog(hw_store *s, const char *run_id, const char *dir, const char *sha256,
                          hw_err *e);
-/* The exit status the run's command returned. */
+/* The exit status the run's command returned (recorded once: a second
+ * call leaves the first). */
 int hw_store_run_exit(hw_store *s, const char *run_id, int exit_status, hw_err *e);
 
 /* Records the audit log's head (its newest entry) in the run's row, as

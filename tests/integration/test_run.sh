@@ -18,6 +18,7 @@ P=333333333333
 conf() { # $1: report.frameworks
     cat > "$TMP/hw.json" <<JSON
 {"db": "$TMP/hw.db", "aws": {"region": "us-east-1", "max_attempts": 2},
+ "notifications": {"sns_topic_arn": "arn:aws:sns:us-east-1:222222222222:hubwarden-alerts"},
  "remediation": {"controls": {"S3.8": "auto", "EC2.19": "auto", "EC2.1": "approval", "RDS.2": "approval"},
                  "playbooks": {"s3-exposure": "auto"}, "external_id": "hw-remedy-1"},
  "report": {"key_file": "$TMP/keys/key.pem", "cert_file": "$TMP/keys/cert.pem",
@@ -80,7 +81,7 @@ RUN=$(q "SELECT id FROM runs WHERE kind = 'run'")
 HASH=$(q "SELECT catalog_sha256 FROM runs WHERE id = '$RUN'")
 [ -n "$HASH" ] && grep -q "$HASH" "$TMP/version.txt" || fail "the run's catalogue hash ($HASH) is not version's"
 [ "$(q "SELECT group_concat(step || ':' || status, ' ') FROM (SELECT step, status FROM run_steps WHERE run_id = '$RUN' ORDER BY seq)")" = \
-  "scan:ok expire:ok evaluate:ok remediate:ok workflow:ok report:ok notify:skipped gate:ok" ] ||
+  "scan:ok expire:ok evaluate:ok remediate:ok workflow:ok report:ok notify:ok gate:ok" ] ||
     fail "steps: $(q "SELECT step, status FROM run_steps WHERE run_id = '$RUN'")"
 SCAN=$(q "SELECT child_run FROM run_steps WHERE run_id = '$RUN' AND step = 'scan'")
 [ "$(q "SELECT kind, status FROM runs WHERE id = '$SCAN'")" = "scan|ok" ] || fail "the scan's run"
@@ -93,7 +94,13 @@ SCAN=$(q "SELECT child_run FROM run_steps WHERE run_id = '$RUN' AND step = 'scan
 [ "$(q "SELECT json_extract(detail, '\$.exit_status') FROM audit_log WHERE run_id = '$RUN' AND event = 'run.finished'")" = 0 ] ||
     fail "run.finished without the exit status"
 expect_rc 0 "$HW" --config "$TMP/hw.json" verify --audit
-ok "the run, its steps, the scan and the plan are recorded; audit chain intact"
+sim_get /_awssim/state > "$TMP/sns.json"
+[ "$(json_eval "$TMP/sns.json" "[m['Subject'] for m in d['sns_messages']]")" = \
+  "['hubwarden: 3 action(s) awaiting approval', 'hubwarden: 1 playbook action(s) executed']" ] ||
+    fail "notifications: $(json_eval "$TMP/sns.json" "d['sns_messages']")"
+[ "$(q "SELECT json_extract(counts, '\$.sent') FROM run_steps WHERE run_id = '$RUN' AND step = 'notify'")" = 2 ] ||
+    fail "notify counts"
+ok "the run, its steps, the scan and the plan are recorded; notified; audit chain intact"
 
 # ---- the gate fails on the open critical controls; a second run changes nothing
 expect_rc 1 $HWC gate
@@ -146,6 +153,7 @@ expect_rc 0 $HWC run --json
   "('ok', 0, ['scan', 'expire', 'evaluate', 'remediate', 'workflow', 'report', 'notify', 'gate'], 'passed')" ] ||
     fail "--json: $(head -c 600 "$TMP/out")"
 json_eval "$TMP/out" "d['run_id'] and d['audit_head'] and d['bundles']" > /dev/null || fail "--json fields"
+[ "$(json_eval "$TMP/out" "d['catalogue']['sha256']")" = "$HASH" ] || fail "--json: the catalogue's hash"
 ok "-q prints nothing on success; --json is one document"
 
 # ---- a member account whose role cannot be assumed: exit 3, named; the
@@ -163,7 +171,7 @@ contains "$TMP/out" "888888888888 us-east-1 S3.8 arn:aws:s3:::legacy-open): cann
 RUN=$(q "SELECT id FROM runs WHERE kind = 'run' ORDER BY rowid DESC LIMIT 1")
 [ "$(q "SELECT status, exit_status FROM runs WHERE id = '$RUN'")" = "partial|3" ] || fail "partial run record"
 [ "$(q "SELECT group_concat(step || ':' || status, ' ') FROM (SELECT step, status FROM run_steps WHERE run_id = '$RUN' ORDER BY seq)")" = \
-  "scan:ok expire:ok evaluate:ok remediate:partial workflow:ok report:ok notify:skipped gate:ok" ] ||
+  "scan:ok expire:ok evaluate:ok remediate:partial workflow:ok report:ok notify:ok gate:ok" ] ||
     fail "partial steps: $(q "SELECT step, status, detail FROM run_steps WHERE run_id = '$RUN'")"
 ok "a failing action makes the run partial (exit 3, named); the other steps complete"
 
@@ -171,3 +179,66 @@ ok "a failing action makes the run partial (exit 3, named); the other steps comp
 expect_rc 4 $HWC --db "$TMP/no/such/folder/hw.db" run
 contains "$TMP/err" "$TMP/no/such/folder"
 ok "a store that cannot be opened exits 4"
+
+# ---- a member account whose audit role cannot be assumed (assume-role
+# mode: the management account has none): the scan is partial and names
+# it; the rest is read, evaluated and remediated; exit 3
+/usr/bin/python3 - "$TMP/hw.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["organization"] = {"mode": "assume-role", "regions": ["us-east-1"]}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+expect_rc 3 $HWC run
+contains "$TMP/out" "1 of 6 sources failed: account:111111111111:us-east-1: sts AssumeRole"
+RUN=$(q "SELECT id FROM runs WHERE kind = 'run' ORDER BY rowid DESC LIMIT 1")
+[ "$(q "SELECT status FROM run_steps WHERE run_id = '$RUN' AND step IN ('scan', 'evaluate') ORDER BY seq")" = "partial
+ok" ] || fail "scan and evaluate: $(q "SELECT step, status, detail FROM run_steps WHERE run_id = '$RUN'")"
+[ "$(q "SELECT status FROM run_steps WHERE run_id = '$RUN' AND step = 'remediate'")" != skipped ] ||
+    fail "a partial scan must not stop remediation"
+ok "an account that cannot be read makes the scan partial (exit 3, named); the rest completes"
+
+# ---- an approval older than remediation.approval_hours expires in the
+# expire step, audited, and the action never runs
+/usr/bin/python3 - "$ROOT/tests/data/awssim/run.json" "$TMP/reports-db.json" <<'PY'
+import datetime, json, sys
+d = json.load(open(sys.argv[1]))
+f = next(f for f in d["securityhub"]["findings"] if f["Resources"][0]["Id"].endswith(":db:orders-db"))
+f["Id"] = f["Id"] + "-reports"
+f["Resources"][0]["Id"] = f["Resources"][0]["Id"].replace("orders-db", "reports-db")
+f["UpdatedAt"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+json.dump({"add": [f]}, open(sys.argv[2], "w"))
+PY
+sim_post /_awssim/findings "@$TMP/reports-db.json" > /dev/null
+expect_rc 3 $HWC run
+X=$(q "SELECT id FROM actions WHERE state = 'pending' AND resource LIKE '%:db:reports-db'")
+[ -n "$X" ] || fail "no pending action for reports-db"
+expect_rc 0 $HWC approve "$X" --by alice --reason "CHG-8"
+q "UPDATE approvals SET approved_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-100 hours') WHERE action_id = '$X'"
+sim_get /_awssim/stats > "$TMP/stats.json"
+modify=$(json_eval "$TMP/stats.json" "d['operations'].get('rds.ModifyDBInstance', 0)")
+expect_rc 3 $HWC run
+RUN=$(q "SELECT id FROM runs WHERE kind = 'run' ORDER BY rowid DESC LIMIT 1")
+[ "$(q "SELECT json_extract(counts, '\$.approvals') FROM run_steps WHERE run_id = '$RUN' AND step = 'expire'")" = 1 ] ||
+    fail "expire counts: $(q "SELECT counts FROM run_steps WHERE run_id = '$RUN' AND step = 'expire'")"
+[ "$(q "SELECT state FROM actions WHERE id = '$X'")" = expired ] || fail "the approval did not expire"
+q "SELECT reason FROM actions WHERE id = '$X'" | grep -q "more than remediation.approval_hours (72) ago" || fail "expiry reason"
+[ "$(q "SELECT count(*) FROM audit_log WHERE event = 'remediation.action' AND json_extract(detail, '\$.action') = '$X' AND json_extract(detail, '\$.state') = 'expired'")" = 1 ] ||
+    fail "the expiry is not audited"
+sim_get /_awssim/stats > "$TMP/stats.json"
+[ "$(json_eval "$TMP/stats.json" "d['operations'].get('rds.ModifyDBInstance', 0)")" = "$modify" ] || fail "an expired approval ran"
+ok "an approval older than remediation.approval_hours expires, audited, and never runs"
+
+# ---- AWS cannot be reached at all: exit 5; nothing is remediated from the
+# failed scan, but the report of what was read and the gate still come
+kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null; SIM_PID=
+expect_rc 5 $HWC run
+contains "$TMP/out" ": failed (exit 5)"
+RUN=$(q "SELECT id FROM runs WHERE kind = 'run' ORDER BY rowid DESC LIMIT 1")
+[ "$(q "SELECT group_concat(step || ':' || status, ' ') FROM (SELECT step, status FROM run_steps WHERE run_id = '$RUN' ORDER BY seq)")" = \
+  "scan:failed expire:ok evaluate:skipped remediate:skipped workflow:ok report:ok notify:ok gate:ok" ] ||
+    fail "steps without AWS: $(q "SELECT step, status, detail FROM run_steps WHERE run_id = '$RUN'")"
+q "SELECT detail FROM run_steps WHERE run_id = '$RUN' AND step = 'remediate'" | grep -q "the scan failed outright" ||
+    fail "remediate should say why it was skipped"
+[ "$(q "SELECT status, exit_status FROM runs WHERE id = '$RUN'")" = "failed|5" ] || fail "failed run record"
+ok "without AWS: exit 5, nothing remediated, the report and the gate still come"

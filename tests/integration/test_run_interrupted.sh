@@ -57,8 +57,16 @@ killed_run
 [ "$(q "SELECT state FROM actions WHERE resource = '$BUCKET'")" = applying ] ||
     fail "the interrupted action: $(q "SELECT state, reason FROM actions WHERE resource = '$BUCKET'")"
 [ "$(puts)" = 1 ] || fail "the change should have reached the simulator once"
-expect_rc 0 $HWC run
+# a next run that cannot assume the remediation role (a wrong external id)
+# cannot verify it: it stays applying, named, exit 3, nothing sent
+sed 's/"hw-remedy-1"/"wrong-id"/' "$TMP/hw.json" > "$TMP/wrong.json"
+expect_rc 3 "$HW" --config "$TMP/wrong.json" run
 contains "$TMP/err" "did not finish: its process is gone; marked aborted"
+contains "$TMP/err" "was interrupted between its change and its verification; cannot assume HubwardenRemediation"
+contains "$TMP/out" "1 interrupted action(s) could not be verified (next run)"
+[ "$(q "SELECT state FROM actions WHERE resource = '$BUCKET'")" = applying ] || fail "no longer applying"
+[ "$(puts)" = 1 ] || fail "the change was sent again"
+expect_rc 0 $HWC run
 [ "$(q "SELECT status FROM runs WHERE pid = $DEAD AND kind = 'run'")" = aborted ] ||
     fail "the dead run: $(q "SELECT id, kind, status FROM runs WHERE pid = $DEAD")"
 [ "$(q "SELECT state FROM actions WHERE resource = '$BUCKET' ORDER BY rowid")" = done ] ||

@@ -739,6 +739,50 @@ static void test_audit_chain(void)
     cleanup();
 }
 
+/* `hubwarden run`'s record: steps in order with their counts and the run
+ * each made, the exit status (set once) and the catalogue (migration 11) */
+static void test_run_steps(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run[64], scan[64];
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "run", run, &e), HW_OK);
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "scan", scan, &e), HW_OK);
+    hw_run_step a = { "scan", "partial", hw_now() - 5, "{\"seen\": 3}", "account:1:r: down", scan };
+    hw_run_step b = { "report", "skipped", hw_now(), NULL, NULL, NULL };
+    CU_ASSERT_EQUAL(hw_store_run_step(s, run, 1, &a, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_run_step(s, run, 2, &b, &e), HW_OK);
+    /* a step number is recorded once */
+    CU_ASSERT_EQUAL(hw_store_run_step(s, run, 2, &b, &e), HW_ESTORE);
+    /* a step's status is one of four */
+    hw_run_step bad = { "notify", "maybe", hw_now(), NULL, NULL, NULL };
+    CU_ASSERT_EQUAL(hw_store_run_step(s, run, 3, &bad, &e), HW_ESTORE);
+    CU_ASSERT_EQUAL(hw_store_run_catalog(s, run, "/x/controls", "ab12", &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_run_catalog(s, scan, "/x/controls", "", &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_run_exit(s, run, 3, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_run_exit(s, run, 0, &e), HW_OK); /* the first one stays */
+    hw_store_close(s);
+    char q[256];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM run_steps WHERE run_id = '%s' AND seq = 1 AND step = 'scan'"
+             " AND json_extract(counts, '$.seen') = 3 AND child_run = '%s'"
+             " AND detail = 'account:1:r: down'", run, scan);
+    CU_ASSERT_EQUAL(query_int(q), 1);
+    snprintf(q, sizeof q, "SELECT count(*) FROM run_steps WHERE run_id = '%s' AND seq = 2"
+             " AND counts = '{}' AND detail = '' AND child_run IS NULL", run);
+    CU_ASSERT_EQUAL(query_int(q), 1);
+    snprintf(q, sizeof q, "SELECT exit_status FROM runs WHERE id = '%s'", run);
+    CU_ASSERT_EQUAL(query_int(q), 3);
+    snprintf(q, sizeof q, "SELECT count(*) FROM runs WHERE id = '%s' AND catalog_sha256 = 'ab12'"
+             " AND catalog_dir = '/x/controls'", run);
+    CU_ASSERT_EQUAL(query_int(q), 1);
+    snprintf(q, sizeof q, "SELECT count(*) FROM runs WHERE id = '%s' AND catalog_sha256 IS NULL",
+             scan);
+    CU_ASSERT_EQUAL(query_int(q), 1);
+    cleanup();
+}
+
 static void test_lock(void)
 {
     fresh();
@@ -797,6 +841,7 @@ int test_store_register(void)
         !CU_add_test(s, "raw JSON round trip with a dictionary", test_raw_roundtrip_with_dictionary) ||
         !CU_add_test(s, "watermarks move only on commit", test_watermark_rollback) ||
         !CU_add_test(s, "audit hash chain detects tampering", test_audit_chain) ||
+        !CU_add_test(s, "run steps, exit status and catalogue of a run", test_run_steps) ||
         !CU_add_test(s, "lock between processes", test_lock))
         return -1;
     return 0;

@@ -5,7 +5,8 @@ account has no remediation role), real resources behind every failing
 CRITICAL control (an open security group EC2.19, a public snapshot EC2.1,
 a public database RDS.2) and a public bucket (S3.8, HIGH), GuardDuty
 findings for two playbooks (dev-alice's key used from outside AWS, a
-bucket whose public access block was turned off), and generated findings
+bucket whose public access block was turned off), an SNS topic for the
+notifications, and generated findings
 of every mapped framework as noise (passing and failing, low severity
 too) whose critical ones pass, so that what the gate sees is what the
 remediations can fix.  The findings come from remedy.json and
@@ -85,6 +86,8 @@ out["securityhub"] = {"aggregator": remedy["securityhub"]["aggregator"], "findin
                                    "regions": [REGION], "seed": 2027, "guardduty_rate": 0,
                                    "passing_controls": ["EC2.19", "EC2.1", "RDS.2", "S3.8", "IAM.4", "IAM.9",
                                                         "IAM.6", "Lambda.1"]}}
+# where run's notifications go
+out["sns"] = {"topics": ["arn:aws:sns:us-east-1:222222222222:hubwarden-alerts"]}
 # the legacy account's failing bucket, for the tests to add at run time
 out["extra_findings"] = [pick("S3.8", "arn:aws:s3:::legacy-open")]
 json.dump(out, sys.stdout, indent=1, sort_keys=True)
