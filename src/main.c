@@ -23,7 +23,7 @@ const struct hw_command *const hw_commands[] = {
     &hw_cmd_controls,
     &hw_cmd_remediate, &hw_cmd_approve, &hw_cmd_exempt,  &hw_cmd_report,
     &hw_cmd_verify,   &hw_cmd_gate,    &hw_cmd_run,      &hw_cmd_keygen,
-    &hw_cmd_prune,    &hw_cmd_version, &hw_cmd_help,     NULL,
+    &hw_cmd_iam_policy, &hw_cmd_prune, &hw_cmd_version, &hw_cmd_help, NULL,
 };
 
 const struct hw_command *hw_find_command(const char *name)
@@ -105,8 +105,12 @@ static int strip_globals(int argc, char **argv, struct globals *g)
                 return -1;
             continue;
         }
-        if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+        if (strcmp(a, "--verbose") == 0) {
             g->verbose++;
+            continue;
+        }
+        if (a[0] == '-' && a[1] == 'v' && a[strspn(a + 1, "v") + 1] == '\0') {
+            g->verbose += (int)strlen(a) - 1; /* -v, -vv */
             continue;
         }
         if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {

@@ -53,6 +53,7 @@ struct http_request {
     const char *sign_region;
     const char *sign_service;
     long timeout_ms;            /* 0: the client's */
+    const char *account;        /* the account called (NULL: the caller's), for -vv */
 };
 
 void http_result_init(struct http_result *r);
@@ -77,6 +78,12 @@ extern int (*aws_http_exchange)(hw_aws_client *c, const struct http_request *rq,
                                 struct http_result *res);
 /* With retries; fills c->last and e on failure.  protocol picks the error
  * parser. */
+/* At -vv (HW_LOG_TRACE) one line for a finished request: service,
+ * operation, account, region, HTTP status or transport error, attempts and
+ * milliseconds; never a header, a body or a credential. */
+void aws_http_trace(const hw_aws_service *svc, const char *operation,
+                    const struct http_request *rq, const hw_aws_error *err, int ok,
+                    long status, int attempts, int64_t ms);
 int aws_http_call(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
                   int protocol, const struct http_request *rq, struct http_result *res, hw_err *e);
 /* Base URL for svc in region (no trailing slash). */

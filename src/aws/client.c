@@ -187,7 +187,8 @@ static int json_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_s
         if (!url)
             return hw_err_set(e, HW_ENOMEM, "out of memory");
         struct http_request rq = { method, url, body, body ? strlen(body) : 0, hdrs, cr,
-                                   aws_sign_region(svc, region), svc->signing_name, 0 };
+                                   aws_sign_region(svc, region), svc->signing_name, 0,
+                                   ctx ? ctx->account : NULL };
         int rc = aws_http_call(c, svc, operation, svc->protocol, &rq, res, e);
         free(url);
         if (rc != HW_OK && fresh < AWS_RENEW_MAX && aws_expired_code(c->last.code) &&
@@ -340,7 +341,8 @@ static int rest_once(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_servi
     http_result_init(&res);
     if (rc == HW_OK) {
         struct http_request rq = { method, hw_buf_str(&url), body, body ? bodylen : 0, h, cr,
-                                   aws_sign_region(svc, region), svc->signing_name, 0 };
+                                   aws_sign_region(svc, region), svc->signing_name, 0,
+                                   ctx ? ctx->account : NULL };
         rc = aws_http_call(c, svc, operation, svc->protocol, &rq, &res, e);
     }
     if (rc == HW_OK && raw) {

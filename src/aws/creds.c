@@ -160,7 +160,7 @@ static int plain_http(hw_aws_client *c, const char *method, const char *url,
                       struct curl_slist *hdrs, struct http_result *res, const char *source,
                       hw_err *e)
 {
-    struct http_request rq = { method, url, NULL, 0, hdrs, NULL, NULL, NULL, 2000 };
+    struct http_request rq = { method, url, NULL, 0, hdrs, NULL, NULL, NULL, 2000, NULL };
     if (aws_http_once(c, &rq, res) != HW_OK)
         return hw_err_set(e, HW_ENET, "%s: %s", source, res->transport_msg);
     if (res->status != 200)

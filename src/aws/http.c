@@ -235,13 +235,40 @@ int aws_http_error(const hw_aws_error *err, hw_err *e)
                       err->request_id[0] ? ")" : "");
 }
 
+void aws_http_trace(const hw_aws_service *svc, const char *operation,
+                    const struct http_request *rq, const hw_aws_error *err, int ok,
+                    long status, int attempts, int64_t ms)
+{
+    if (hw_log_level() < HW_LOG_TRACE)
+        return;
+    const char *account = rq->account && *rq->account ? rq->account : "self";
+    const char *region = rq->sign_region && *rq->sign_region ? rq->sign_region : "-";
+    if (ok)
+        hw_trace("aws %s %s: account %s, region %s: HTTP %ld, %d attempt%s, %lld ms", svc->name,
+                 operation, account, region, status, attempts, attempts == 1 ? "" : "s",
+                 (long long)ms);
+    else if (err->http_status)
+        hw_trace("aws %s %s: account %s, region %s: HTTP %ld %s, %d attempt%s, %lld ms",
+                 svc->name, operation, account, region, err->http_status,
+                 err->code[0] ? err->code : "error", attempts, attempts == 1 ? "" : "s",
+                 (long long)ms);
+    else
+        hw_trace("aws %s %s: account %s, region %s: transport error, %d attempt%s, %lld ms",
+                 svc->name, operation, account, region, attempts, attempts == 1 ? "" : "s",
+                 (long long)ms);
+}
+
 int aws_http_call(hw_aws_client *c, const hw_aws_service *svc, const char *operation,
                   int protocol, const struct http_request *rq, struct http_result *res, hw_err *e)
 {
+    int64_t start = hw_monotonic_ms();
     for (int attempt = 1;; attempt++) {
         int rc = aws_http_once(c, rq, res);
         int64_t wait = 0;
         int v = aws_http_judge(c, svc, operation, protocol, rc, res, attempt, &c->last, &wait);
+        if (v <= 0)
+            aws_http_trace(svc, operation, rq, &c->last, v == 0, res->status, attempt,
+                           hw_monotonic_ms() - start);
         if (v == 0)
             return HW_OK;
         if (v < 0)

@@ -30,9 +30,12 @@ struct mreq {
     struct curl_slist *req_headers; /* the request's own */
     struct curl_slist *hdrs;        /* as set on the handle for one attempt */
     hw_aws_creds creds;
-    char account[16];   /* the context's ("": the base credentials) */
     int refreshed;      /* times fresh credentials were fetched for it */
     char sign_region[64];
+    char account[16];   /* the context's ("": the base credentials), for the
+                         * log lines and for fresh credentials */
+    hw_log_context log; /* the log context when queued, with ctx's account and region */
+    int64_t start_ms;
     struct http_request rq;
     struct http_result res;
     char errbuf[CURL_ERROR_SIZE];
@@ -154,16 +157,22 @@ int hw_aws_multi_rest_json(hw_aws_multi *mu, const hw_aws_ctx *ctx, const hw_aws
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     }
     r->creds = *cr;
-    snprintf(r->account, sizeof r->account, "%s", ctx && ctx->account ? ctx->account : "");
     snprintf(r->sign_region, sizeof r->sign_region, "%s", aws_sign_region(svc, region));
     snprintf(r->operation, sizeof r->operation, "%s", operation);
+    snprintf(r->account, sizeof r->account, "%s", ctx && ctx->account ? ctx->account : "");
+    hw_log_context_save(&r->log);
+    if (r->account[0])
+        snprintf(r->log.account, sizeof r->log.account, "%s", r->account);
+    snprintf(r->log.region, sizeof r->log.region, "%s", region ? region : "");
     r->svc = svc;
     r->cb = cb;
     r->arg = arg;
     r->due_ms = hw_monotonic_ms();
     struct http_request rq = { method, r->url, r->body, r->body ? strlen(r->body) : 0,
-                               r->req_headers, &r->creds, r->sign_region, svc->signing_name, 0 };
+                               r->req_headers, &r->creds, r->sign_region, svc->signing_name, 0,
+                               r->log.account };
     r->rq = rq;
+    r->start_ms = r->due_ms;
     /* append, so that requests start in the order they were queued */
     struct mreq **tail = &mu->head;
     while (*tail)
@@ -223,12 +232,20 @@ static void complete(hw_aws_multi *mu, struct mreq *r, CURLcode cc)
     int rc = aws_http_finish(r->h, cc, r->errbuf, &r->res);
     hw_aws_error err;
     int64_t wait = 0;
+    /* the lines logged for this request, and by its callback, carry the
+     * log context it was queued in: its account and region */
+    hw_log_context saved;
+    hw_log_context_save(&saved);
+    hw_log_context_restore(&r->log);
     int v = aws_http_judge(mu->c, r->svc, r->operation, r->svc->protocol, rc, &r->res, r->attempt,
                            &err, &wait);
     if (v > 0) {
         r->due_ms = hw_monotonic_ms() + wait;
+        hw_log_context_restore(&saved);
         return;
     }
+    aws_http_trace(r->svc, r->operation, &r->rq, &err, v == 0, r->res.status, r->attempt,
+                   hw_monotonic_ms() - r->start_ms);
     hw_err e;
     hw_err_clear(&e);
     if (v < 0 && r->refreshed < AWS_RENEW_MAX && aws_expired_code(err.code)) {
@@ -240,6 +257,7 @@ static void complete(hw_aws_multi *mu, struct mreq *r, CURLcode cc)
         if (aws_creds_renew(mu->c, &ctx, r->creds.access_key_id, &cr)) {
             r->creds = *cr;
             r->due_ms = hw_monotonic_ms();
+            hw_log_context_restore(&saved);
             return;
         }
     }
@@ -253,6 +271,7 @@ static void complete(hw_aws_multi *mu, struct mreq *r, CURLcode cc)
         r->cb(r->arg, e.kind, NULL, 0, &err, &e);
     }
     req_free(r);
+    hw_log_context_restore(&saved);
 }
 
 int hw_aws_multi_run(hw_aws_multi *mu, int64_t max_wait_ms)

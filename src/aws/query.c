@@ -45,7 +45,8 @@ int aws_query_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_ser
     struct http_result res;
     http_result_init(&res);
     struct http_request rq = { "POST", slash, hw_buf_str(&body), body.len, h, cr,
-                               aws_sign_region(svc, region), svc->signing_name, 0 };
+                               aws_sign_region(svc, region), svc->signing_name, 0,
+                                   ctx ? ctx->account : NULL };
     rc = slash ? aws_http_call(c, svc, operation, svc->protocol, &rq, &res, e)
                : hw_err_set(e, HW_ENOMEM, "out of memory");
     if (rc == HW_OK)

@@ -82,6 +82,24 @@ void hw_print_usage(FILE *f, const struct hw_command *cmd);
 /* One usage-error line on stderr: "hubwarden CMD: MSG (see 'hubwarden help CMD')". */
 int hw_usage_error(const struct hw_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * -q, the same in every command: stderr carries only warnings and errors
+ * (main.c sets the log level), and the commands a job runs unattended
+ * (scan, import, prune, run) print no table summary when they succeed, so
+ * that cron mails only failures.  A summary asked for with --output/--json
+ * is always printed; results of queries (findings, compliance, gate, ...)
+ * are what was asked for and always printed.  hw_cmd_summary_wanted()
+ * says whether a job command prints its table summary: not under -q when
+ * succeeded is non-zero (a partial or failed run still prints it).
+ */
+static inline int hw_cmd_quiet(const hw_ctx *ctx)
+{
+    return ctx && ctx->verbosity < 0;
+}
+static inline int hw_cmd_summary_wanted(const hw_ctx *ctx, int succeeded)
+{
+    return !(hw_cmd_quiet(ctx) && succeeded);
+}
 /* Prints an error (kind + message) and returns its exit code. */
 int hw_cmd_fail(const hw_err *e);
 
@@ -298,6 +316,7 @@ HW_DECLARE_COMMAND(gate);
 HW_DECLARE_COMMAND(run);
 HW_DECLARE_COMMAND(prune);
 HW_DECLARE_COMMAND(keygen);
+HW_DECLARE_COMMAND(iam_policy);
 HW_DECLARE_COMMAND(version);
 HW_DECLARE_COMMAND(help);
 

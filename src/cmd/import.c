@@ -203,6 +203,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         free(files);
         return hw_cmd_fail(&e);
     }
+    hw_log_set_run_id(run_id);
     if (!org.known)
         hw_warn("no Organization accounts in %s yet: imported findings stay untrusted until a scan "
                 "records the Organization", ctx->db_path);
@@ -248,9 +249,11 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     char head[128];
     hw_cmd_audit_anchor(s, run_id, head);
     if (format == HW_OUT_TABLE) {
-        print_summary(&in.stats, run_id, failed);
-        if (*head)
-            printf("%s\n", head);
+        if (hw_cmd_summary_wanted(ctx, !fatal && exit_status == HW_EXIT_OK)) {
+            print_summary(&in.stats, run_id, failed);
+            if (*head)
+                printf("%s\n", head);
+        }
     } else
         print_summary_json(summary, run_id, status);
     free(summary);

@@ -74,7 +74,8 @@ static int run(hw_ctx *ctx, int argc, char **argv)
     hw_store_close(s);
     if (rc != HW_OK)
         return hw_cmd_fail(&e);
-    printf("pruned history before %s: %lld evaluation intervals, %lld runs' evaluations, "
+    if (hw_cmd_summary_wanted(ctx, 1))
+        printf("pruned history before %s: %lld evaluation intervals, %lld runs' evaluations, "
            "%lld older per-run evaluations, %lld finding history rows\n",
            iso, (long long)ps.intervals, (long long)ps.runs, (long long)ps.legacy_evaluations,
            (long long)ps.finding_history);

@@ -176,6 +176,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
             hw_remedy_suppress_plan(st, c, &flt, plan_id, hw_cmd_actor(), &nsup, &e) != HW_OK)
             goto fail;
     }
+    hw_log_set_run_id(plan_id); /* JSON log lines name the plan */
     struct pr acts = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0), NULL };
     struct pr skips = { out ? cJSON_CreateArray() : NULL, 0, HW_BUF_INIT(0), NULL };
     results = cJSON_CreateArray(); /* for the notifications */

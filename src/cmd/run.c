@@ -730,6 +730,8 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_error("%s", e.msg);
         code = HW_EXIT_INTERNAL;
     }
+    if (code == 0)
+        hw_log_set_run_id(r.id); /* JSON log lines name the run */
     if (code) {
         hw_store_close(r.st);
         hw_signer_free(r.signer);

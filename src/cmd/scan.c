@@ -205,6 +205,7 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         hw_catalog_free(cat);
         return hw_cmd_fail(&e);
     }
+    hw_log_set_run_id(run_id);
     hw_scan_result res;
     int rc = hw_cmd_scan_pull(ctx, cat, st, run_id, full, &res, &e);
     hw_eval_summary *sums = NULL;
@@ -228,9 +229,12 @@ static int run(hw_ctx *ctx, int argc, char **argv)
         return hw_exit_code(rc);
     }
     if (format == HW_OUT_TABLE) {
-        print_summary(run_id, &res, sums, nsums);
-        if (*head)
-            printf("%s\n", head);
+        /* -q: nothing on success, so that cron mails only failures */
+        if (hw_cmd_summary_wanted(ctx, !partial)) {
+            print_summary(run_id, &res, sums, nsums);
+            if (*head)
+                printf("%s\n", head);
+        }
     } else if (print_summary_json(run_id, status, summary, sums, nsums) != 0)
         hw_error("writing the summary failed");
     free(summary);

@@ -435,8 +435,12 @@ int hw_remedy_recover(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
 {
     struct queue w = { 0 };
     int rc = queue_state(st, "applying", &w, "interrupted actions", e);
+    hw_log_context saved;
+    hw_log_context_save(&saved);
     for (size_t i = 0; rc == HW_OK && i < w.n; i++) {
         const struct item *it = &w.v[i];
+        hw_log_set_account(it->account); /* as hw_remedy_apply() does */
+        hw_log_set_region(it->region);
         hw_action_row a;
         row_of(it, &a);
         char *raw = NULL, *after = NULL;
@@ -472,6 +476,7 @@ int hw_remedy_recover(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
         }
         free(after);
     }
+    hw_log_context_restore(&saved);
     queue_free(&w);
     return rc;
 }
@@ -492,8 +497,13 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
         rc = hw_store_actions(st, &aq, queue_cb, &q, e);
     if (rc == HW_OK && q.oom)
         rc = hw_err_set(e, HW_ENOMEM, "out of memory reading actions");
+    hw_log_context saved;
+    hw_log_context_save(&saved);
     for (size_t i = 0; rc == HW_OK && i < q.n; i++) {
         struct item *it = &q.v[i];
+        /* every line about this action names its account and region */
+        hw_log_set_account(it->account);
+        hw_log_set_region(it->region);
         hw_action_row a;
         row_of(it, &a);
         const char *state;
@@ -565,6 +575,7 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
         free(before);
         free(after);
     }
+    hw_log_context_restore(&saved);
     queue_free(&q);
     return rc;
 }

@@ -65,13 +65,25 @@ struct cbarg {
     size_t idx;
 };
 
+/* The log context of the lines about one account-region (JSON lines carry
+ * it as "account" and "region"); *saved gets what was there. */
+static void log_about(hw_log_context *saved, const char *account, const char *region)
+{
+    hw_log_context_save(saved);
+    hw_log_set_account(account);
+    hw_log_set_region(region);
+}
+
 static void source_failed(struct run *r, struct source *s, const char *msg)
 {
     s->failed = 1;
     s->done = 1;
     r->ended++;
     snprintf(s->error, sizeof s->error, "%s", msg);
+    hw_log_context saved;
+    log_about(&saved, s->account, s->region);
     hw_error("%s: %s", s->key, s->error);
+    hw_log_context_restore(&saved);
 }
 
 /* The source read everything: commit its findings, then its watermark. */
@@ -198,8 +210,12 @@ static int64_t next_page(struct run *r, size_t idx)
     } else {
         cb->r = r;
         cb->idx = idx;
-        if (hw_aws_multi_rest_json(r->mu, &ctx, &hw_svc_securityhub, "GetFindings", "POST",
-                                   "/findings", req, on_page, cb, &e) == HW_OK) {
+        hw_log_context saved; /* the request's lines are about this source */
+        log_about(&saved, s->account, s->region);
+        int qrc = hw_aws_multi_rest_json(r->mu, &ctx, &hw_svc_securityhub, "GetFindings", "POST",
+                                         "/findings", req, on_page, cb, &e);
+        hw_log_context_restore(&saved);
+        if (qrc == HW_OK) {
             s->inflight = 1;
         } else {
             free(cb);
@@ -275,8 +291,8 @@ static int on_control(void *arg, const char *id, int enabled)
 }
 
 /* Asks one account-region which of ids are disabled and records it. */
-static void check_one(struct run *r, hw_aws_client *c, const char *const *ids, const char **off,
-                      const char *account, const char *region, int assume, const char *key)
+static void check_one_at(struct run *r, hw_aws_client *c, const char *const *ids, const char **off,
+                         const char *account, const char *region, int assume, const char *key)
 {
     const hw_catalog *cat = r->o->catalog;
     hw_aws_ctx ctx = { region, assume ? account : NULL };
@@ -309,6 +325,15 @@ static void check_one(struct run *r, hw_aws_client *c, const char *const *ids, c
     }
     if (d.n)
         hw_info("%s: %zu control%s disabled", key, d.n, d.n == 1 ? "" : "s");
+}
+
+static void check_one(struct run *r, hw_aws_client *c, const char *const *ids, const char **off,
+                      const char *account, const char *region, int assume, const char *key)
+{
+    hw_log_context saved;
+    log_about(&saved, account, region);
+    check_one_at(r, c, ids, off, account, region, assume, key);
+    hw_log_context_restore(&saved);
 }
 
 /*
@@ -507,8 +532,11 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
         plan(o, &src[i]);
         hw_err ae;
         hw_err_clear(&ae);
+        hw_log_context saved;
+        log_about(&saved, src[i].account, src[i].region);
         if (src[i].assume && hw_aws_assume(c, src[i].account, o->role_name, o->external_id, &ae) != HW_OK)
             source_failed(&r, &src[i], ae.msg);
+        hw_log_context_restore(&saved);
     }
     pull_all(&r);
     hw_progress_done();

@@ -7,6 +7,12 @@
  * and anything that looks like a signature, session token or secret key
  * after a well-known name is replaced, so a credential can never reach a
  * log file even when an error message quotes a request.
+ *
+ * A small log context (the run id, the account and the region being
+ * worked on) is attached to every JSON line, with the milliseconds since
+ * hw_log_init(); text lines show the account and region at -v and -vv.
+ * The run id is the process's; account and region are per thread, so
+ * that a worker's lines never carry another's account.
  */
 #include "util/util.h"
 
@@ -20,6 +26,15 @@
 static int log_level = HW_LOG_INFO;
 static int log_json;
 static int progress_shown;
+static int64_t log_start_ms;
+
+/* The context (hw_log_set_*): the run id for the whole process, account
+ * and region per thread.  Each value is kept as given, cut at the size
+ * (a run id is 36 characters, an account 12, a region under 32). */
+static pthread_mutex_t run_id_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_run_id[80];
+static _Thread_local char log_account[80];
+static _Thread_local char log_region[80];
 
 static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
 static char **secrets;
@@ -29,6 +44,54 @@ void hw_log_init(int level, int json)
 {
     log_level = level;
     log_json = json;
+    if (!log_start_ms)
+        log_start_ms = hw_monotonic_ms();
+}
+
+int hw_log_level(void)
+{
+    return log_level;
+}
+
+static void set_field(char *dst, size_t size, const char *v)
+{
+    snprintf(dst, size, "%s", v ? v : "");
+}
+
+void hw_log_set_run_id(const char *run_id)
+{
+    pthread_mutex_lock(&run_id_lock);
+    set_field(log_run_id, sizeof log_run_id, run_id);
+    pthread_mutex_unlock(&run_id_lock);
+}
+
+void hw_log_set_account(const char *account)
+{
+    set_field(log_account, sizeof log_account, account);
+}
+
+void hw_log_set_region(const char *region)
+{
+    set_field(log_region, sizeof log_region, region);
+}
+
+void hw_log_clear_context(void)
+{
+    hw_log_set_run_id(NULL);
+    hw_log_set_account(NULL);
+    hw_log_set_region(NULL);
+}
+
+void hw_log_context_save(hw_log_context *saved)
+{
+    set_field(saved->account, sizeof saved->account, log_account);
+    set_field(saved->region, sizeof saved->region, log_region);
+}
+
+void hw_log_context_restore(const hw_log_context *saved)
+{
+    hw_log_set_account(saved->account);
+    hw_log_set_region(saved->region);
 }
 
 void hw_log_add_secret(const char *secret)
@@ -198,6 +261,27 @@ static void json_escape(hw_buf *b, const char *s)
     }
 }
 
+/* ,"name":"value" when value is set: escaped, control characters
+ * replaced, and valid UTF-8 whatever it was given. */
+static void json_field(hw_buf *line, const char *name, const char *value)
+{
+    if (!value || !*value)
+        return;
+    hw_buf esc = HW_BUF_INIT(0), safe = HW_BUF_INIT(0);
+    char *clean = strdup(value);
+    if (!clean)
+        return;
+    for (char *c = clean; *c; c++)
+        if ((unsigned char)*c < 0x20)
+            *c = ' ';
+    json_escape(&esc, clean);
+    free(clean);
+    hw_text_for_json(&safe, hw_buf_str(&esc), esc.len);
+    hw_buf_printf(line, ",\"%s\":\"%s\"", name, hw_buf_str(&safe));
+    hw_buf_free(&esc);
+    hw_buf_free(&safe);
+}
+
 static void vlog(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 static void vlog(int level, const char *fmt, va_list ap)
@@ -233,13 +317,34 @@ static void vlog(int level, const char *fmt, va_list ap)
     if (log_json) {
         char ts[32];
         hw_time_iso(hw_now(), ts);
-        hw_buf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"%s\"}\n", ts,
-                      level_name(level), hw_buf_str(&safe));
+        hw_buf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\"", ts, level_name(level));
+        char run_id[sizeof log_run_id];
+        pthread_mutex_lock(&run_id_lock);
+        memcpy(run_id, log_run_id, sizeof run_id);
+        pthread_mutex_unlock(&run_id_lock);
+        json_field(&line, "run_id", run_id);
+        json_field(&line, "account", log_account);
+        json_field(&line, "region", log_region);
+        if (!log_start_ms)
+            log_start_ms = hw_monotonic_ms();
+        hw_buf_printf(&line, ",\"ms\":%lld,\"msg\":\"%s\"}\n",
+                      (long long)(hw_monotonic_ms() - log_start_ms), hw_buf_str(&safe));
     } else {
+        hw_buf where = HW_BUF_INIT(0);
+        if (level >= HW_LOG_DEBUG && (*log_account || *log_region)) {
+            hw_buf_printf(&where, "[%s%s%s] ", log_account, *log_account && *log_region ? " " : "",
+                          log_region);
+            hw_buf raw = where;
+            where = (hw_buf)HW_BUF_INIT(0);
+            hw_text_for_terminal(&where, hw_buf_str(&raw), raw.len, '?');
+            hw_buf_free(&raw);
+        }
         if (level <= HW_LOG_WARN || level >= HW_LOG_DEBUG)
-            hw_buf_printf(&line, "hubwarden: %s: %s\n", level_name(level), hw_buf_str(&safe));
+            hw_buf_printf(&line, "hubwarden: %s: %s%s\n", level_name(level), hw_buf_str(&where),
+                          hw_buf_str(&safe));
         else
             hw_buf_printf(&line, "hubwarden: %s\n", hw_buf_str(&safe));
+        hw_buf_free(&where);
     }
     hw_buf_free(&safe);
     if (progress_shown) {

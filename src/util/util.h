@@ -189,8 +189,47 @@ enum hw_log_level {
     HW_LOG_TRACE = 4
 };
 
-/* Sets the level and the format (json != 0: one JSON object a line). */
+/*
+ * Verbosity, the same in every command (main.c maps the options):
+ *   -q    HW_LOG_WARN: warnings and errors only; no progress line; action
+ *         commands print no summary unless --output/--json asks for one
+ *         (hw_cmd_summary_wanted() in cmd.h).
+ *   (none) HW_LOG_INFO: what is being done, warnings, errors.
+ *   -v    HW_LOG_DEBUG: also retries, timings, decisions, with the account
+ *         and region of the line.
+ *   -vv   HW_LOG_TRACE: also one line per AWS request (service, operation,
+ *         account, region, HTTP status, attempts, milliseconds); never a
+ *         header, a body or a credential.
+ */
+/* Sets the level and the format (json != 0: one JSON object a line); the
+ * first call also starts the clock of the JSON lines' "ms". */
 void hw_log_init(int level, int json);
+/* The level set by hw_log_init() (HW_LOG_INFO by default). */
+int hw_log_level(void);
+
+/*
+ * The log context: what every later line is about.  JSON lines carry
+ * "run_id", "account" and "region" when set (and always "ms", the
+ * milliseconds since hw_log_init()); text lines show [account region] at
+ * -v and -vv.  Values are copied (cut at 79 bytes) and sanitised like the
+ * message, so hostile text cannot break a line.  NULL or "" clears a field.
+ * The run id is process-wide; account and region belong to the calling
+ * thread.  Set the run id once the run is recorded (hw_store_run_begin),
+ * the account and region around the work on one account-region, and clear
+ * them after (hw_log_clear_context() clears all three).
+ */
+void hw_log_set_run_id(const char *run_id);
+void hw_log_set_account(const char *account);
+void hw_log_set_region(const char *region);
+void hw_log_clear_context(void);
+/* Saves and restores this thread's account and region, for code that sets
+ * them around a callback inside someone else's loop. */
+typedef struct hw_log_context {
+    char account[80];
+    char region[80];
+} hw_log_context;
+void hw_log_context_save(hw_log_context *saved);
+void hw_log_context_restore(const hw_log_context *saved);
 /* Registers a secret (a key, a token, a password) that must never be
  * printed: every later log line has it replaced by "[REDACTED]".  The
  * string is copied.  Short strings (< 8 bytes) are ignored. */
@@ -215,6 +254,7 @@ void hw_progress_done(void);
 #define hw_warn(...) hw_log(HW_LOG_WARN, __VA_ARGS__)
 #define hw_info(...) hw_log(HW_LOG_INFO, __VA_ARGS__)
 #define hw_debug(...) hw_log(HW_LOG_DEBUG, __VA_ARGS__)
+#define hw_trace(...) hw_log(HW_LOG_TRACE, __VA_ARGS__)
 
 /* ---------------------------------------------------------- rate limits */
 

@@ -27,7 +27,7 @@ contains "$TMP/out" "Commands:"
 # every command: `help CMD` and `CMD --help` print the same usage (exit 0);
 # the man page and README document it and each of its options.
 "$HW" help > "$TMP/overview"
-cmds=$(sed -n 's/^  \([a-z]*\) .*/\1/p' "$TMP/overview" | sort -u)
+cmds=$(sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' "$TMP/overview" | sort -u)
 for c in $cmds; do
     expect_rc 0 "$HW" help "$c"
     cp "$TMP/out" "$TMP/h1"

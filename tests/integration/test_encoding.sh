@@ -34,8 +34,17 @@ if bad:
 PY
 }
 
-expect_rc 0 "$HW" --log-format json --db "$DB" import "$TMP/hostile.jsonl"
+expect_rc 0 "$HW" -vv --log-format json --db "$DB" import "$TMP/hostile.jsonl"
 json_lines_ok "$TMP/err"
+# the log context's fields (util.h hw_log_set_*) are there and well-formed
+/usr/bin/python3 - "$TMP/err" <<'PY' || fail "JSON log lines lack run_id or ms"
+import json, sys
+for line in open(sys.argv[1], "rb"):
+    d = json.loads(line.decode("utf-8"))
+    assert isinstance(d.get("ms"), int) and d["ms"] >= 0, d
+    if "relates it" in d["msg"]:  # logged inside the import run
+        assert d.get("run_id", "").count("-") >= 1, d
+PY
 contains "$TMP/err" "Security Hub relates it to cis-aws-3.0.0"
 expect_rc 0 "$HW" --db "$DB" findings --all --json
 /usr/bin/python3 - "$TMP/out" <<'PY' || fail "findings --json is not valid UTF-8 JSON"
