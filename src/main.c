@@ -184,6 +184,11 @@ int main(int argc, char **argv)
                                   g.log_format);
     }
     hw_log_init(level, json);
+    if (g.region && !hw_region_name_valid(g.region, strlen(g.region))) {
+        /* checked as aws.region is; printed escaped by the log */
+        return hw_usage_error(NULL, "--region: \"%s\" is not a region name (like \"us-east-1\")",
+                              g.region);
+    }
 
     if (g.version)
         return hw_cmd_version.run(NULL, 1, (char *[]){ "version", NULL });

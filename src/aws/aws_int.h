@@ -71,6 +71,11 @@ int aws_http_error(const hw_aws_error *err, hw_err *e);
 void http_result_free(struct http_result *r);
 /* One attempt. */
 int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_result *res);
+/* What one attempt does: libcurl.  The XML fuzz targets point it at a
+ * function that answers from the fuzzer's input (HW_OK with res->status
+ * and res->body set, or HW_ENET with res->transport set). */
+extern int (*aws_http_exchange)(hw_aws_client *c, const struct http_request *rq,
+                                struct http_result *res);
 /* With retries; fills c->last and e on failure.  protocol picks the error
  * parser. */
 /* At -vv (HW_LOG_TRACE) one line for a finished request: service,
@@ -130,6 +135,22 @@ int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **
  * and the base URL (malloc'd). */
 int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                const hw_aws_creds **cr, const char **region, char **base, hw_err *e);
+/* Whether an AWS error code says the request's credentials expired. */
+int aws_expired_code(const char *code);
+/* The credentials of ctx that were used (access_key_id) expired before
+ * their stated time (AWS said so): drops them, so that the next
+ * aws_ctx_creds() assumes the role again or walks the chain again.
+ * Returns 1 when they were dropped or were replaced already (a retry with
+ * the context's credentials may help), 0 when the context has none. */
+int aws_creds_expired(hw_aws_client *c, const hw_aws_ctx *ctx, const char *access_key_id);
+/* After a call with credentials `failed` (an access key id) was refused as
+ * expired: drops them and fetches the context's again.  1 when different
+ * credentials are now in use (*out, when out is given: send again), 0
+ * when there are none or the same came back. */
+int aws_creds_renew(hw_aws_client *c, const hw_aws_ctx *ctx, const char *failed,
+                    const hw_aws_creds **out);
+/* How many times one call is sent again with renewed credentials. */
+#define AWS_RENEW_MAX 3
 /* Registers a credential's secrets with the log redactor. */
 void aws_protect(const hw_aws_creds *cr);
 

@@ -29,15 +29,36 @@ static void real_sleep(int64_t ms)
     hw_sleep_ms(ms);
 }
 
-/* Region: option, AWS_REGION, AWS_DEFAULT_REGION, the profile's. */
-static void pick_region(hw_aws_client *c)
+/* v as shown in an error: printable ASCII kept, any other byte \xNN, cut. */
+static void shown(const char *v, char *out, size_t outsz)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)v; *p && n + 5 < outsz; p++) {
+        if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+            out[n++] = (char)*p;
+        else
+            n += (size_t)snprintf(out + n, outsz - n, "\\x%02x", *p);
+    }
+    out[n] = '\0';
+}
+
+/* Region: option, AWS_REGION, AWS_DEFAULT_REGION, the profile's; each
+ * checked as aws.region is at load: a region name, or the error naming
+ * where it came from. */
+static int pick_region(hw_aws_client *c, hw_err *e)
 {
     const char *r = c->opt.region;
-    if (!r || !*r)
+    const char *from = "the region option (--region or aws.region)";
+    if (!r || !*r) {
         r = getenv("AWS_REGION");
-    if (!r || !*r)
+        from = "AWS_REGION";
+    }
+    if (!r || !*r) {
         r = getenv("AWS_DEFAULT_REGION");
+        from = "AWS_DEFAULT_REGION";
+    }
     char *fromprofile = NULL;
+    char where[1200];
     if (!r || !*r) {
         const char *cfg = getenv("AWS_CONFIG_FILE");
         char path[1024];
@@ -53,9 +74,19 @@ static void pick_region(hw_aws_client *c)
             snprintf(section, sizeof section, "profile %s", c->profile);
         fromprofile = hw_aws_ini_get(cfg, section, "region");
         r = fromprofile;
+        snprintf(where, sizeof where, "%s: [%s] region", cfg, section);
+        from = where;
     }
-    snprintf(c->region, sizeof c->region, "%s", r ? r : "");
+    int rc = HW_OK;
+    if (r && *r && !hw_region_name_valid(r, strlen(r))) {
+        char v[160];
+        shown(r, v, sizeof v);
+        rc = hw_err_set(e, HW_EINVAL, "%s: \"%s\" is not a region name (like \"us-east-1\")",
+                        from, v);
+    }
+    snprintf(c->region, sizeof c->region, "%s", rc == HW_OK && r ? r : "");
     free(fromprofile);
+    return rc;
 }
 
 int hw_aws_client_new(const hw_aws_options *opt, hw_aws_client **out, hw_err *e)
@@ -90,7 +121,10 @@ int hw_aws_client_new(const hw_aws_options *opt, hw_aws_client **out, hw_err *e)
     if (!p || !*p)
         p = getenv("AWS_PROFILE");
     snprintf(c->profile, sizeof c->profile, "%s", p && *p ? p : "default");
-    pick_region(c);
+    if (pick_region(c, e) != HW_OK) {
+        hw_aws_client_free(c);
+        return e->kind;
+    }
     c->sleep_ms = real_sleep;
     c->curl = curl_easy_init();
     if (!c->curl) {
@@ -134,27 +168,34 @@ const hw_aws_error *hw_aws_last_error(const hw_aws_client *c)
     return &c->last;
 }
 
-/* Shared by the JSON flavours: sends body, returns the raw response. */
+/* Shared by the JSON flavours: sends body, returns the raw response.  A
+ * call refused because its credentials expired early is sent again with
+ * fresh ones (at most AWS_RENEW_MAX times). */
 static int json_exchange(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                          const char *operation, const char *method, const char *path,
                          struct curl_slist *hdrs, const char *body, struct http_result *res,
                          hw_err *e)
 {
-    const hw_aws_creds *cr;
-    const char *region = NULL;
-    char *base;
-    if (aws_target(c, ctx, svc, &cr, &region, &base, e) != HW_OK)
-        return e->kind;
-    char *url = hw_asprintf("%s%s", base, path);
-    free(base);
-    if (!url)
-        return hw_err_set(e, HW_ENOMEM, "out of memory");
-    struct http_request rq = { method, url, body, body ? strlen(body) : 0, hdrs, cr,
-                               aws_sign_region(svc, region), svc->signing_name, 0,
+    for (int fresh = 0;; fresh++) {
+        const hw_aws_creds *cr;
+        const char *region = NULL;
+        char *base;
+        if (aws_target(c, ctx, svc, &cr, &region, &base, e) != HW_OK)
+            return e->kind;
+        char *url = hw_asprintf("%s%s", base, path);
+        free(base);
+        if (!url)
+            return hw_err_set(e, HW_ENOMEM, "out of memory");
+        struct http_request rq = { method, url, body, body ? strlen(body) : 0, hdrs, cr,
+                                   aws_sign_region(svc, region), svc->signing_name, 0,
                                    ctx ? ctx->account : NULL };
-    int rc = aws_http_call(c, svc, operation, svc->protocol, &rq, res, e);
-    free(url);
-    return rc;
+        int rc = aws_http_call(c, svc, operation, svc->protocol, &rq, res, e);
+        free(url);
+        if (rc != HW_OK && fresh < AWS_RENEW_MAX && aws_expired_code(c->last.code) &&
+            aws_creds_renew(c, ctx, cr->access_key_id, NULL))
+            continue;
+        return rc;
+    }
 }
 
 int hw_aws_json_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
@@ -234,10 +275,16 @@ int hw_aws_query_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_serv
                       const char *operation, const hw_aws_param *params, size_t nparams,
                       xmlDocPtr *resp, hw_err *e)
 {
-    const hw_aws_creds *cr;
-    if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
-        return e->kind;
-    return aws_query_exchange(c, ctx, svc, operation, params, nparams, cr, resp, e);
+    for (int fresh = 0;; fresh++) {
+        const hw_aws_creds *cr;
+        if (aws_ctx_creds(c, ctx, &cr, e) != HW_OK)
+            return e->kind;
+        int rc = aws_query_exchange(c, ctx, svc, operation, params, nparams, cr, resp, e);
+        if (rc != HW_OK && fresh < AWS_RENEW_MAX && aws_expired_code(c->last.code) &&
+            aws_creds_renew(c, ctx, cr->access_key_id, NULL))
+            continue; /* expired early: again with fresh credentials */
+        return rc;
+    }
 }
 
 int hw_aws_get_caller_identity(hw_aws_client *c, const hw_aws_ctx *ctx, hw_aws_identity *id,
@@ -249,7 +296,10 @@ int hw_aws_get_caller_identity(hw_aws_client *c, const hw_aws_ctx *ctx, hw_aws_i
     return aws_sts_caller_identity(c, ctx, cr, id, e);
 }
 
-static int rest_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+/* rest_once(): the credentials expired early and were dropped. */
+#define HW_EAGAIN_CREDS (-100)
+
+static int rest_once(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                      const char *operation, const char *method, const char *path,
                      const hw_aws_param *query, size_t nquery, const char *const *headers,
                      const char *body, size_t bodylen, xmlDocPtr *resp, hw_buf *raw, hw_err *e)
@@ -261,6 +311,8 @@ static int rest_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_servi
     char *base;
     if (aws_target(c, ctx, svc, &cr, &region, &base, e) != HW_OK)
         return e->kind;
+    char used[sizeof cr->access_key_id];
+    snprintf(used, sizeof used, "%s", cr->access_key_id);
     struct curl_slist *h = NULL;
     const char *account = NULL;
     for (size_t i = 0; headers && headers[i]; i++) {
@@ -303,7 +355,23 @@ static int rest_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_servi
     http_result_free(&res);
     curl_slist_free_all(h);
     hw_buf_free(&url);
+    if (rc != HW_OK && aws_expired_code(c->last.code) && aws_creds_renew(c, ctx, used, NULL))
+        rc = HW_EAGAIN_CREDS;
     return rc;
+}
+
+/* One REST-XML call; refused because its credentials expired early, it is
+ * sent again with fresh ones (at most AWS_RENEW_MAX times). */
+static int rest_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                     const char *operation, const char *method, const char *path,
+                     const hw_aws_param *query, size_t nquery, const char *const *headers,
+                     const char *body, size_t bodylen, xmlDocPtr *resp, hw_buf *raw, hw_err *e)
+{
+    int rc = HW_EAGAIN_CREDS;
+    for (int fresh = 0; rc == HW_EAGAIN_CREDS && fresh <= AWS_RENEW_MAX; fresh++)
+        rc = rest_once(c, ctx, svc, operation, method, path, query, nquery, headers, body,
+                       bodylen, resp, raw, e);
+    return rc == HW_EAGAIN_CREDS ? e->kind : rc;
 }
 
 int hw_aws_rest_xml_call(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,

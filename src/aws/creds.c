@@ -827,6 +827,57 @@ int aws_ctx_creds(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_creds **
     return HW_OK;
 }
 
+int aws_expired_code(const char *code)
+{
+    return code && (strcmp(code, "ExpiredToken") == 0 || strcmp(code, "ExpiredTokenException") == 0);
+}
+
+int aws_creds_expired(hw_aws_client *c, const hw_aws_ctx *ctx, const char *access_key_id)
+{
+    if (ctx && ctx->account) {
+        for (size_t i = 0; i < c->nassumed; i++) {
+            struct assumed *a = &c->assumed[i];
+            if (strcmp(a->account, ctx->account) != 0)
+                continue;
+            if (strcmp(a->creds.access_key_id, access_key_id) != 0)
+                return 1; /* already replaced (another request saw it first) */
+            a->creds.expiration = 1; /* the next use assumes the role again */
+            hw_info("credentials for account %s expired early; assuming %s again", a->account,
+                    a->role_name);
+            return 1;
+        }
+        return 0;
+    }
+    if (!c->have_base)
+        return 0;
+    if (strcmp(c->base.access_key_id, access_key_id) != 0)
+        return 1; /* already replaced */
+    c->have_base = 0; /* the next use walks the chain again */
+    hw_info("the base credentials (%s) expired early; resolving them again", c->base.source);
+    return 1;
+}
+
+int aws_creds_renew(hw_aws_client *c, const hw_aws_ctx *ctx, const char *failed,
+                    const hw_aws_creds **out)
+{
+    char key[sizeof c->base.access_key_id];
+    snprintf(key, sizeof key, "%s", failed); /* failed may point into the cache */
+    if (!aws_creds_expired(c, ctx, key))
+        return 0;
+    hw_err e;
+    hw_err_clear(&e);
+    const hw_aws_creds *cr;
+    if (aws_ctx_creds(c, ctx, &cr, &e) != HW_OK) {
+        hw_warn("fresh credentials after an early expiry: %s", e.msg);
+        return 0;
+    }
+    if (strcmp(cr->access_key_id, key) == 0)
+        return 0; /* the same keys again (static ones): sending again cannot help */
+    if (out)
+        *out = cr;
+    return 1;
+}
+
 int aws_target(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                const hw_aws_creds **cr, const char **region, char **base, hw_err *e)
 {

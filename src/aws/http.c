@@ -160,7 +160,8 @@ int aws_http_finish(CURL *h, CURLcode cc, const char *errbuf, struct http_result
     return HW_OK;
 }
 
-int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_result *res)
+static int http_once_curl(hw_aws_client *c, const struct http_request *rq,
+                          struct http_result *res)
 {
     CURL *h = c->curl;
     curl_easy_reset(h);
@@ -171,6 +172,14 @@ int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_r
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(hdrs);
     return aws_http_finish(h, cc, errbuf, res);
+}
+
+int (*aws_http_exchange)(hw_aws_client *c, const struct http_request *rq,
+                         struct http_result *res) = http_once_curl;
+
+int aws_http_once(hw_aws_client *c, const struct http_request *rq, struct http_result *res)
+{
+    return aws_http_exchange(c, rq, res);
 }
 
 static double random_unit(void)

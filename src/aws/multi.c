@@ -30,8 +30,10 @@ struct mreq {
     struct curl_slist *req_headers; /* the request's own */
     struct curl_slist *hdrs;        /* as set on the handle for one attempt */
     hw_aws_creds creds;
+    int refreshed;      /* times fresh credentials were fetched for it */
     char sign_region[64];
-    char account[16];   /* the context's, for the log lines */
+    char account[16];   /* the context's ("": the base credentials), for the
+                         * log lines and for fresh credentials */
     hw_log_context log; /* the log context when queued, with ctx's account and region */
     int64_t start_ms;
     struct http_request rq;
@@ -244,9 +246,22 @@ static void complete(hw_aws_multi *mu, struct mreq *r, CURLcode cc)
     }
     aws_http_trace(r->svc, r->operation, &r->rq, &err, v == 0, r->res.status, r->attempt,
                    hw_monotonic_ms() - r->start_ms);
-    unlink_req(mu, r);
     hw_err e;
     hw_err_clear(&e);
+    if (v < 0 && r->refreshed < AWS_RENEW_MAX && aws_expired_code(err.code)) {
+        /* the credentials expired early: fetch fresh ones (a blocking
+         * AssumeRole on the client's own handle) and send it again */
+        hw_aws_ctx ctx = { NULL, r->account[0] ? r->account : NULL };
+        const hw_aws_creds *cr;
+        r->refreshed++;
+        if (aws_creds_renew(mu->c, &ctx, r->creds.access_key_id, &cr)) {
+            r->creds = *cr;
+            r->due_ms = hw_monotonic_ms();
+            hw_log_context_restore(&saved);
+            return;
+        }
+    }
+    unlink_req(mu, r);
     if (v == 0) {
         size_t len;
         char *body = hw_buf_detach(&r->res.body, &len);

@@ -195,6 +195,8 @@ static int sg_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, i
         }
     }
     int owned = owner && strcmp(owner, t->account) == 0;
+    char oname[64]; /* owner is the document's: copied before it is freed */
+    snprintf(oname, sizeof oname, "%.20s", owner ? owner : "?");
     xmlFreeDoc(doc);
     if (!item) {
         *verdict = HW_RV_GONE;
@@ -203,8 +205,8 @@ static int sg_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, i
     }
     if (!owned) {
         *verdict = HW_RV_REFUSED;
-        snprintf(why, 256, "security group %s is owned by %.20s, not %s as the finding says", g,
-                 owner ? owner : "?", t->account);
+        snprintf(why, 256, "security group %s is owned by %s, not %s as the finding says", g,
+                 oname, t->account);
         return HW_OK;
     }
     if (exempt) {

@@ -104,6 +104,43 @@ static void source_complete(struct run *r, struct source *s)
     r->ended++;
 }
 
+int hw_scan_page(hw_ingest *in, const char *key, const char *body, size_t len, const char *prev,
+                 char **next)
+{
+    *next = NULL;
+    /* the envelope for NextToken and a validity check; the findings are
+     * framed out of the same bytes below, each stored as sent (the parse
+     * twice costs ~1 ms a page, at 3 pages a second) */
+    const char *end = NULL;
+    cJSON *env = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    /* one object and nothing after it but white space: a body with more
+     * (two responses run together, a damaged one) is no page, and the
+     * reader, which resynchronises, would take findings out of the rest */
+    while (env && end && end < body + len &&
+           (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    if (!cJSON_IsObject(env) || !end || end != body + len) {
+        cJSON_Delete(env);
+        return HW_SCAN_PAGE_MALFORMED;
+    }
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(env, "NextToken");
+    *next = cJSON_IsString(t) && *t->valuestring ? strdup(t->valuestring) : NULL;
+    cJSON_Delete(env);
+    if (*next && prev && strcmp(*next, prev) == 0) {
+        /* a server that pages in place would be followed for ever */
+        free(*next);
+        *next = NULL;
+        return HW_SCAN_PAGE_REPEAT;
+    }
+    in->source = key;
+    in->max_updated = 0;
+    hw_err pe;
+    hw_err_clear(&pe);
+    if (hw_reader_mem(key, body, len, hw_ingest_take, hw_ingest_reader_cb, in, &pe) != HW_OK)
+        hw_warn("%s", pe.msg);
+    return HW_SCAN_PAGE_OK;
+}
+
 static void on_page(void *arg, int rc, char *body, size_t len, const hw_aws_error *err,
                     const hw_err *e)
 {
@@ -117,38 +154,22 @@ static void on_page(void *arg, int rc, char *body, size_t len, const hw_aws_erro
         source_failed(r, s, e->msg);
         return;
     }
-    /* the envelope for NextToken and a validity check; the findings are
-     * framed out of the same bytes below, each stored as sent (the parse
-     * twice costs ~1 ms a page, at 3 pages a second) */
-    cJSON *env = cJSON_ParseWithLength(body, len);
-    if (!cJSON_IsObject(env)) {
+    hw_ingest *in = r->in;
+    char *next = NULL;
+    int pr = hw_scan_page(in, s->key, body, len, s->token, &next);
+    free(body);
+    if (pr == HW_SCAN_PAGE_MALFORMED) {
         /* a malformed page is asked for again, twice at most */
-        cJSON_Delete(env);
-        free(body);
         if (++s->malformed > 2)
             source_failed(r, s, "securityhub GetFindings: malformed responses");
         else
             hw_warn("%s: a malformed GetFindings page; asking again", s->key);
         return;
     }
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(env, "NextToken");
-    char *next = cJSON_IsString(t) && *t->valuestring ? strdup(t->valuestring) : NULL;
-    cJSON_Delete(env);
-    if (next && s->token && strcmp(next, s->token) == 0) {
-        /* a server that pages in place would be followed for ever */
-        free(next);
-        free(body);
+    if (pr == HW_SCAN_PAGE_REPEAT) {
         source_failed(r, s, "securityhub GetFindings: the same NextToken came back twice");
         return;
     }
-    hw_ingest *in = r->in;
-    in->source = s->key;
-    in->max_updated = 0;
-    hw_err pe;
-    hw_err_clear(&pe);
-    if (hw_reader_mem(s->key, body, len, hw_ingest_take, hw_ingest_reader_cb, in, &pe) != HW_OK)
-        hw_warn("%s", pe.msg);
-    free(body);
     if (in->max_updated > s->newest)
         s->newest = in->max_updated;
     s->pages++;

@@ -52,6 +52,18 @@ int hw_scan_run(struct hw_store *st, const hw_scan_opts *o, const char *run_id,
                 hw_scan_result *res, hw_err *e);
 
 /*
+ * One GetFindings response body: its NextToken (*next, malloc'd, NULL on
+ * the last page) and its findings, fed to `in` (source `key`).
+ * HW_SCAN_PAGE_MALFORMED when the body is not a JSON object, and
+ * HW_SCAN_PAGE_REPEAT when its NextToken is prev (the token this page was
+ * asked with): nothing is ingested then, and *next is NULL.  Findings the page holds that do not parse are skipped and
+ * counted by the ingest; a failed sink shows in in->failed.
+ */
+enum { HW_SCAN_PAGE_OK = 0, HW_SCAN_PAGE_MALFORMED = 1, HW_SCAN_PAGE_REPEAT = 2 };
+int hw_scan_page(hw_ingest *in, const char *key, const char *body, size_t len, const char *prev,
+                 char **next);
+
+/*
  * Records the resource inventory for evaluation: per account, how many
  * resources of each resource type of o->catalog's controls the AWS Config
  * aggregator `aggregator` counts (in o->aggregator_account, assuming

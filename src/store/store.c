@@ -819,6 +819,19 @@ int hw_store_open(const char *path, int mode, int lock_timeout_ms, hw_store **ou
     }
     if ((rc = resolve_path(path, &file, e)) != HW_OK)
         goto fail;
+    /* A second name of the file (a hard link) in another folder would meet
+     * another lock beside it, and sqlite would keep another -wal and -shm
+     * beside it: two writers, and a reader blind to the other name's WAL.
+     * A store has one name. */
+    struct stat fst;
+    if (stat(file, &fst) == 0 && S_ISREG(fst.st_mode) && fst.st_nlink > 1) {
+        rc = hw_err_set(e, HW_EINVAL,
+                        "%s: the store file has %lu names (hard links); refusing to open it, "
+                        "since each name would get its own lock and write-ahead log "
+                        "(remove the other names, or use a symbolic link)",
+                        path, (unsigned long)fst.st_nlink);
+        goto fail;
+    }
     if (mode == HW_STORE_WRITE) {
         mode_t fmode = store_mode(file);
         if ((rc = take_lock(s, file, fmode, lock_timeout_ms, e)) != HW_OK ||

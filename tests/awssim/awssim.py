@@ -51,6 +51,7 @@ def parse_faults(spec):
 class Sim:
     def __init__(self, scenario_path, models_dir, faults, seed, rate_limits, quiet, log):
         self.state = State.load(scenario_path)
+        self.scenario_path = scenario_path
         self.models = models.Models(models_dir)
         self.faults = faults
         self.rng = random.Random(seed)
@@ -59,6 +60,12 @@ class Sim:
         self.log = log
         self.lock = threading.RLock()
         self.stats = {"operations": {}, "status": {}, "throttled": 0, "faults": {}}
+        self.requests = []       # the request log (GET /_awssim/requests)
+        self.stalls = []         # [{"op", "when", "seconds", "count"}] (POST /_awssim/stall)
+        self.stalling = 0        # requests held by a stall right now
+        self.release = threading.Event()
+        self.dead_regions = {}   # region -> seconds every request there is held
+        self.budget = {}         # fault -> how many more may be injected (None: no cap)
 
     def count(self, key, status):
         with self.lock:
@@ -67,14 +74,66 @@ class Sim:
             st = self.stats["status"]
             st[str(status)] = st.get(str(status), 0) + 1
 
-    def fault(self):
-        """Picks at most one fault for this request."""
+    def fault(self, exclude=()):
+        """Picks at most one fault for this request: one draw, so that the
+        rates add up (throttle=0.1,reset=0.1 faults 20% of requests)."""
         with self.lock:
+            r = self.rng.random()
             for name, (rate, arg) in self.faults.items():
-                if rate > 0 and self.rng.random() < rate:
-                    self.stats["faults"][name] = self.stats["faults"].get(name, 0) + 1
-                    return name, arg
+                if rate <= 0:
+                    continue
+                r -= rate
+                if r >= 0:
+                    continue
+                if name in exclude or self.budget.get(name, 1) == 0:
+                    return None, None
+                self.stats["faults"][name] = self.stats["faults"].get(name, 0) + 1
+                if self.budget.get(name) is not None:
+                    self.budget[name] -= 1
+                return name, arg
         return None, None
+
+    def hold(self, seconds):
+        """Holds this request for seconds, or until POST /_awssim/release."""
+        with self.lock:
+            self.stalling += 1
+        try:
+            self.release.wait(seconds)
+        finally:
+            with self.lock:
+                self.stalling -= 1
+
+    def stall_for(self, key, when):
+        with self.lock:
+            for st in self.stalls:
+                if st["op"] == key and st.get("when", "after") == when and st.get("count", 1) != 0:
+                    if st.get("skip", 0) > 0:  # let this many pass first
+                        st["skip"] -= 1
+                        continue
+                    st["count"] = st.get("count", 1) - 1
+                    return float(st.get("seconds", 30))
+        return 0
+
+
+READ_PREFIXES = ("Get", "List", "Describe", "BatchGet")
+NOT_MUTATING = ("AssumeRole", "AssumeRoleWithWebIdentity", "GetCallerIdentity")
+
+
+def mutating(op):
+    return not op.startswith(READ_PREFIXES) and op not in NOT_MUTATING
+
+
+def loggable(v):
+    """The parsed input as JSON-able values (bytes as text)."""
+    if isinstance(v, dict):
+        return {k: loggable(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [loggable(x) for x in v]
+    if isinstance(v, (bytes, bytearray)):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    return str(v)
 
 
 SIM = None
@@ -102,6 +161,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def send(self, status, body, ctype, extra=None):
+        self._status = status
         if isinstance(body, str):
             body = body.encode()
         self.send_response(status)
@@ -153,12 +213,50 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_awssim/reset-stats" and method == "POST":
             with SIM.lock:
                 SIM.stats = {"operations": {}, "status": {}, "throttled": 0, "faults": {}}
+                SIM.requests = []
             return self.send(200, "{}", "application/json")
-        if path == "/_awssim/faults" and method == "POST":
+        if path == "/_awssim/reload" and method == "POST":
+            # the scenario's state afresh (resources, findings, keys), the
+            # request log and stats emptied, no fault, stall or hold left
+            state = State.load(SIM.scenario_path)
+            with SIM.lock:
+                SIM.state = state
+                SIM.requests = []
+                SIM.stats = {"operations": {}, "status": {}, "throttled": 0, "faults": {}}
+                SIM.faults = {}
+                SIM.stalls = []
+                SIM.dead_regions = {}
+                SIM.release.set()
+            return self.send(200, "{}", "application/json")
+        if path == "/_awssim/requests":
+            with SIM.lock:
+                return self.send(200, json.dumps(SIM.requests), "application/json")
+        if path == "/_awssim/stall" and method == "POST":
+            # {"stalls": [{"op": "ec2.RevokeSecurityGroupIngress", "when": "after"|"before",
+            #   "seconds": 30, "count": 1, "skip": 0}], "dead_regions": {"ap-southeast-2": 30}}
             spec = json.loads(raw or b"{}")
             with SIM.lock:
-                SIM.faults = {k: (float(v), None) if not isinstance(v, list) else (float(v[0]), float(v[1]))
+                SIM.stalls = list(spec.get("stalls") or [])
+                SIM.dead_regions = dict(spec.get("dead_regions") or {})
+                SIM.release.clear()
+            return self.send(200, "{}", "application/json")
+        if path == "/_awssim/release" and method == "POST":
+            with SIM.lock:
+                SIM.stalls = []
+                SIM.dead_regions = {}
+                SIM.release.set()
+            return self.send(200, "{}", "application/json")
+        if path == "/_awssim/stalling":
+            with SIM.lock:
+                return self.send(200, json.dumps({"stalling": SIM.stalling}), "application/json")
+        if path == "/_awssim/faults" and method == "POST":
+            # {"name": rate, "name": [rate, arg], "name": [rate, arg, budget]}
+            spec = json.loads(raw or b"{}")
+            with SIM.lock:
+                SIM.faults = {k: (float(v), None) if not isinstance(v, list) else
+                              (float(v[0]), float(v[1]) if len(v) > 1 and v[1] is not None else None)
                               for k, v in spec.items()}
+                SIM.budget = {k: int(v[2]) for k, v in spec.items() if isinstance(v, list) and len(v) > 2}
             return self.send(200, "{}", "application/json")
         if path == "/_awssim/findings" and method == "POST":
             spec = json.loads(raw or b"{}")
@@ -229,13 +327,48 @@ class Handler(BaseHTTPRequestHandler):
                                               "message": "unknown service %s" % service}),
                              "application/json")
         req = models.Request(method, url.path, query, self.headers, raw, region, service)
+        rec = {"t": round(time.time(), 3), "service": service, "region": region, "op": None,
+               "account": None, "key": m.group(1).split("/")[0] if m else None, "status": None,
+               "fault": None}
+        self._status = None
+        try:
+            self.aws_call(svc, service, region, req, m, rec)
+        finally:
+            rec["status"] = self._status
+            with SIM.lock:
+                rec["seq"] = len(SIM.requests)
+                SIM.requests.append(rec)
+
+    def aws_call(self, svc, service, region, req, m, rec):
         try:
             op = svc.find_operation(req)
             key = "%s.%s" % (service, op.name)
+            rec["op"] = key
+            dead = SIM.dead_regions.get(region)
+            if dead:
+                rec["fault"] = "dead_region"
+                SIM.hold(float(dead))
+                SIM.count(key, 0)
+                return self.reset()
+            # an early expiry: the temporary key this request is signed
+            # with stops working now (AWS: a revoked session)
+            fault, arg = SIM.fault()
+            if fault == "expire":
+                k = SIM.state.keys.get(rec["key"]) if m else None
+                if k and k.get("expires"):
+                    with SIM.state.lock:
+                        k["expires"] = time.time() - 1
+                else:
+                    with SIM.lock:  # not a temporary key: no fault after all
+                        SIM.stats["faults"]["expire"] -= 1
+                        if SIM.budget.get("expire") is not None:
+                            SIM.budget["expire"] += 1
+                    fault = None
+            rec["fault"] = fault
             caller = None
             if m:
                 caller = SIM.state.authenticate(svc, req, m, self.headers)
-            fault, arg = SIM.fault()
+                rec["account"] = caller.account
             if fault == "slow":
                 time.sleep(arg or 1.0)
             elif fault == "reset":
@@ -254,6 +387,12 @@ class Handler(BaseHTTPRequestHandler):
                 return self.error(svc, svc.throttling_error())
             params = svc.parse_input(op, req)
             svc.validate(op, params)
+            if mutating(op.name):
+                rec["params"] = loggable(params)
+            before = SIM.stall_for(key, "before")
+            if before:
+                rec["stalled"] = "before"
+                SIM.hold(before)
             if SIM.rate_limits is not None:
                 SIM.state.rate_limit(key, caller, region, SIM.rate_limits)
             result = services.call(SIM.state, svc, op, params, caller, region, req)
@@ -263,10 +402,19 @@ class Handler(BaseHTTPRequestHandler):
                 # token it was sent, so a client that follows it loops
                 result = dict(result, NextToken=params["NextToken"])
             status, body, ctype, extra = svc.serialize(op, result)
+            after = SIM.stall_for(key, "after")
+            if after:
+                # done, but the answer is held: a client killed now has
+                # changed the resource without hearing so
+                rec["stalled"] = "after"
+                rec["applied"] = True
+                SIM.hold(after)
             if fault == "truncate":
                 SIM.count(key, status)
+                rec["applied"] = True
                 return self.truncated(status, body, ctype)
             SIM.count(key, status)
+            rec["applied"] = True
             self.send(status, body, ctype, extra)
         except ApiError as err:
             if err.code in ("TooManyRequestsException", "ThrottlingException", "Throttling",
@@ -281,6 +429,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, body, ctype, extra)
 
     def reset(self):
+        self._status = 0
         try:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         except OSError:
@@ -289,6 +438,7 @@ class Handler(BaseHTTPRequestHandler):
         self.connection.close()
 
     def truncated(self, status, body, ctype):
+        self._status = status
         if isinstance(body, str):
             body = body.encode()
         self.send_response(status)

@@ -38,3 +38,11 @@ done
 rc=$?
 [ "$rc" = 4 ] || fail "'findings >&-' exited $rc, expected 4"
 ok "output errors are errors"
+
+# the region from --region, AWS_REGION, AWS_DEFAULT_REGION or the profile is
+# checked as aws.region is (exit 2, naming where it came from)
+expect_rc 2 "$HW" --region 'us-east-1;x' --db "$DB" findings
+contains "$TMP/err" '--region: "us-east-1;x" is not a region name'
+expect_rc 2 env AWS_REGION='eu west' "$HW" --db "$DB" scan
+contains "$TMP/err" 'AWS_REGION: "eu west" is not a region name'
+ok "--region and AWS_REGION are checked as aws.region is"

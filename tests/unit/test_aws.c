@@ -272,6 +272,27 @@ static void test_creds_chain(void)
     CU_ASSERT_EQUAL(hw_aws_client_new(NULL, &c, &e), HW_OK);
     CU_ASSERT_STRING_EQUAL(hw_aws_client_region(c), "ap-south-1");
     hw_aws_client_free(c);
+    /* every source of the region is checked as aws.region is at load:
+     * before, an escape sequence or an empty word passed as the region
+     * (and a scan then "saw 0 findings") */
+    c = NULL;
+    setenv("AWS_REGION", "eu-west-1\033[31m", 1);
+    CU_ASSERT_EQUAL(hw_aws_client_new(NULL, &c, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "AWS_REGION: \"eu-west-1\\x1b[31m\" is not a region name"));
+    unsetenv("AWS_REGION");
+    setenv("AWS_DEFAULT_REGION", "us east 1", 1);
+    CU_ASSERT_EQUAL(hw_aws_client_new(NULL, &c, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "AWS_DEFAULT_REGION"));
+    unsetenv("AWS_DEFAULT_REGION");
+    hw_aws_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.region = "us-east-1;rm";
+    CU_ASSERT_EQUAL(hw_aws_client_new(&ro, &c, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "region option"));
+    write_file(".aws/config", "[default]\nregion = ../../etc\n");
+    CU_ASSERT_EQUAL(hw_aws_client_new(NULL, &c, &e), HW_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "[default] region: \"../../etc\""));
     if (hw_test_home_remove(home, saved_home) != 0)
         CU_FAIL("cleanup");
     hw_log_clear_secrets();

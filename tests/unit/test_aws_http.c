@@ -1955,6 +1955,130 @@ static void test_multi_accounts(void)
 
 /* ---------------------------------------------------------- registration */
 
+
+/* ------------------------------------------ credentials that expire early */
+
+/* AssumeRole answers; every other request is refused once as expired
+ * (the first time it comes with a given session token), then answered. */
+static int expired_sent;
+static int assumed_n;
+
+static void h_expire_once(const struct rec *rq, int n, struct reply *r)
+{
+    (void)n;
+    if (strstr(rq->body, "Action=AssumeRole&")) {
+        /* each AssumeRole gives other keys, as STS does */
+        char *b = assume_role_body(3600);
+        char *k = b ? strstr(b, "ASIAASSUMED000000001") : NULL;
+        if (k)
+            k[19] = (char)('1' + (assumed_n++ % 9));
+        set_body(r, b ? b : "");
+        free(b);
+        return;
+    }
+    if (expired_sent <= 0) {
+        expired_sent = expired_sent < 0 ? -100 : 1;
+        r->status = 403;
+        if (strstr(rq->body, "Action="))
+            set_body(r, "<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code>"
+                        "<Message>The security token included in the request is expired"
+                        "</Message></Error><RequestId>rid-exp</RequestId></ErrorResponse>");
+        else
+            set_body(r, "{\"__type\":\"ExpiredTokenException\",\"message\":\"The security "
+                        "token included in the request is expired\"}");
+        return;
+    }
+    set_body(r, strstr(rq->body, "Action=") ? "<DescribeSecurityGroupsResponse/>" : "{}");
+}
+
+/* A role's credentials refused as expired before their stated time (a
+ * revoked session, a clock ahead): the role is assumed again and the call
+ * sent once more, in the blocking calls and in the multi interface; a
+ * second refusal is the call's error.  Before the fix the first refusal
+ * failed the call (and a scan's source with it). */
+static void test_expired_early(void)
+{
+    std_env();
+    S.handler = h_expire_once;
+    expired_sent = 0;
+    hw_aws_client *c = client(1, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    hw_err e;
+    CU_ASSERT_EQUAL_FATAL(hw_aws_assume(c, "333333333333", "HubwardenAudit", NULL, &e), HW_OK);
+    hw_aws_ctx member = { "eu-west-1", "333333333333" };
+    xmlDocPtr doc = NULL;
+    hw_aws_param p[] = { { "GroupId.1", "sg-0a11" } };
+    CU_ASSERT_EQUAL(hw_aws_query_call(c, &member, &hw_svc_ec2, "DescribeSecurityGroups", p, 1,
+                                      &doc, &e),
+                    HW_OK);
+    xmlFreeDoc(doc);
+    CU_ASSERT_EQUAL(nreq(), 4); /* AssumeRole, refused, AssumeRole, answered */
+    CU_ASSERT_EQUAL(count_assume(), 2);
+    finish(c);
+
+    /* JSON (REST-JSON) the same */
+    std_env();
+    S.handler = h_expire_once;
+    expired_sent = 0;
+    c = client(1, NULL);
+    CU_ASSERT_EQUAL_FATAL(hw_aws_assume(c, "333333333333", "HubwardenAudit", NULL, &e), HW_OK);
+    cJSON *resp = NULL;
+    CU_ASSERT_EQUAL(hw_aws_rest_json_call(c, &member, &hw_svc_securityhub, "GetFindings", "POST",
+                                          "/findings", NULL, &resp, &e),
+                    HW_OK);
+    cJSON_Delete(resp);
+    CU_ASSERT_EQUAL(count_assume(), 2);
+    finish(c);
+
+    /* the multi interface (the scan's GetFindings pages) */
+    std_env();
+    S.handler = h_expire_once;
+    expired_sent = 0;
+    c = client(1, NULL);
+    CU_ASSERT_EQUAL_FATAL(hw_aws_assume(c, "333333333333", "HubwardenAudit", NULL, &e), HW_OK);
+    hw_aws_multi *m = NULL;
+    CU_ASSERT_EQUAL_FATAL(hw_aws_multi_new(c, 2, &m, &e), HW_OK);
+    ndone = 0;
+    CU_ASSERT_EQUAL(hw_aws_multi_rest_json(m, &member, &hw_svc_securityhub, "GetFindings", "POST",
+                                           "/findings", NULL, on_done, (void *)"x", &e),
+                    HW_OK);
+    multi_drain(m, 10000);
+    CU_ASSERT_EQUAL(ndone, 1);
+    if (ndone == 1)
+        CU_ASSERT_EQUAL(dones[0].rc, HW_OK);
+    CU_ASSERT_EQUAL(count_assume(), 2);
+    hw_aws_multi_free(m);
+    finish(c);
+
+    /* static keys refused as expired: the chain gives the same keys, so
+     * the call is not sent again; the error names the refusal */
+    std_env();
+    S.handler = h_script;
+    script_clear();
+    for (int i = 0; i < 4; i++)
+        script(i, 403, NULL, "{\"__type\":\"ExpiredTokenException\",\"message\":\"expired\"}", 0);
+    c = client(1, NULL);
+    CU_ASSERT_EQUAL(roots(c, &e), HW_EAWS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "ExpiredTokenException"));
+    CU_ASSERT_EQUAL(nreq(), 1);
+    finish(c);
+
+    /* a role refused again and again: renewed AWS_RENEW_MAX times, then
+     * the error (bounded) */
+    std_env();
+    S.handler = h_expire_once;
+    expired_sent = -100; /* every call refused */
+    c = client(1, NULL);
+    CU_ASSERT_EQUAL_FATAL(hw_aws_assume(c, "333333333333", "HubwardenAudit", NULL, &e), HW_OK);
+    doc = NULL;
+    CU_ASSERT_EQUAL(hw_aws_query_call(c, &member, &hw_svc_ec2, "DescribeSecurityGroups", p, 1,
+                                      &doc, &e),
+                    HW_EAWS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "ExpiredToken"));
+    CU_ASSERT_EQUAL(count_assume(), 1 + AWS_RENEW_MAX);
+    finish(c);
+}
+
 int test_aws_http_register(void)
 {
     CU_pSuite s = CU_add_suite("aws_http", suite_init, suite_clean);
@@ -1964,6 +2088,8 @@ int test_aws_http_register(void)
         !CU_add_test(s, "Query request: sorted form body, STS credentials", test_query_request) ||
         !CU_add_test(s, "REST-JSON: GetFindings pages, BatchUpdateFindings", test_rest_json_request) ||
         !CU_add_test(s, "5xx retried with backoff, then success", test_retry_5xx_then_ok) ||
+        !CU_add_test(s, "credentials refused as expired early: fetched again, sent once more",
+                     test_expired_early) ||
         !CU_add_test(s, "Retry-After honoured", test_retry_after) ||
         !CU_add_test(s, "throttling retried up to max attempts; the error line",
                      test_throttle_exhausted) ||

@@ -128,6 +128,64 @@ static void test_lock_other_paths(void)
     cleanup();
 }
 
+/* A hard link to the store in another folder would meet another lock and
+ * get its own -wal and -shm: before the fix a writer through the link
+ * opened while another held the store.  Now a store with two names is
+ * refused by every path, readers too. */
+static void test_hard_link_refused(void)
+{
+    fresh();
+    hw_store *s;
+    hw_err e;
+    CU_ASSERT_EQUAL_FATAL(open_at(dbpath, HW_STORE_WRITE, 0, &s, &e), HW_OK);
+    hw_store_close(s);
+    char other[160], hard[160];
+    sub(other, sizeof other, "elsewhere");
+    CU_ASSERT_EQUAL_FATAL(mkdir(other, 0700), 0);
+    snprintf(hard, sizeof hard, "%s/hw.db", other);
+    CU_ASSERT_EQUAL_FATAL(link(dbpath, hard), 0);
+    int pipefd[2], gofd[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(pipefd), 0);
+    CU_ASSERT_EQUAL_FATAL(pipe(gofd), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* holds the store through its first name, if it may */
+        hw_store *c;
+        hw_err ce;
+        int orc = open_at(dbpath, HW_STORE_WRITE, 1000, &c, &ce);
+        char ch = orc == HW_OK ? 'L' : 'R';
+        if (write(pipefd[1], &ch, 1) != 1 || read(gofd[0], &ch, 1) != 1)
+            _exit(1);
+        hw_store_close(c);
+        _exit(0);
+    }
+    char ch;
+    CU_ASSERT_EQUAL_FATAL(read(pipefd[0], &ch, 1), 1);
+    CU_ASSERT_EQUAL(ch, 'R'); /* the first name is refused too */
+    CU_ASSERT_NOT_EQUAL(open_at(hard, HW_STORE_WRITE, 0, &s, &e), HW_OK);
+    hw_store_close(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "hard links"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, hard));
+    CU_ASSERT_EQUAL(open_at(hard, HW_STORE_READ, 0, &s, &e), HW_EINVAL);
+    hw_store_close(s);
+    CU_ASSERT_EQUAL(write(gofd[1], "g", 1), 1);
+    int status;
+    waitpid(pid, &status, 0);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    close(gofd[0]);
+    close(gofd[1]);
+    /* one name again: it opens */
+    CU_ASSERT_EQUAL(unlink(hard), 0);
+    CU_ASSERT_EQUAL(open_at(dbpath, HW_STORE_WRITE, 0, &s, &e), HW_OK);
+    hw_store_close(s);
+    char lockf[200];
+    snprintf(lockf, sizeof lockf, "%s.lock", hard);
+    unlink(lockf);
+    rmdir(other);
+    cleanup();
+}
+
 /* A link owned by another user is never followed (needs root to make). */
 static void test_foreign_link_refused(void)
 {
@@ -331,6 +389,7 @@ int test_store_files_register(void)
     if (!CU_add_test(s, "a planted lock link is refused", test_lock_link_refused) ||
         !CU_add_test(s, "every path to a store meets one lock", test_lock_other_paths) ||
         !CU_add_test(s, "a link owned by another user is refused", test_foreign_link_refused) ||
+        !CU_add_test(s, "a store with two names (hard link) is refused", test_hard_link_refused) ||
         !CU_add_test(s, "store files are 0600, or 0640 in a shared folder", test_store_modes) ||
         !CU_add_test(s, "a run whose process died is marked aborted", test_dead_run_aborted) ||
         !CU_add_test(s, "migration 7 rebuilds runs under its children", test_migrate_runs))
