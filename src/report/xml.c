@@ -23,6 +23,7 @@
 #include "report/report.h"
 
 #include <cJSON.h>
+#include <errno.h>
 #include <libxml/xmlwriter.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -344,6 +345,91 @@ static void seen_free(seen_set *t)
     free(t->reqs);
 }
 
+/* What a result writes of a control's stored evidence (schema 9: stored
+ * once per account and change, named by id), kept after its first use in
+ * the document so that later requirements using it need neither read nor
+ * parse it again: its findings are written once, under first_req. */
+typedef struct ctl_sum {
+    int64_t id;
+    char *control, *klass, *reason;
+    cJSON *disabled; /* the disabled_in array, or NULL */
+    const char *first_req;
+    long long failed, passed, not_available, suppressed;
+    int exception, has_suppressed;
+} ctl_sum;
+
+/* evidence id -> ctl_sum, open addressing */
+typedef struct ctl_cache {
+    ctl_sum **slots;
+    size_t cap, n;
+} ctl_cache;
+
+static ctl_sum *ctl_get(const ctl_cache *t, int64_t id)
+{
+    if (!t->cap)
+        return NULL;
+    size_t j = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ULL) & (t->cap - 1);
+    while (t->slots[j]) {
+        if (t->slots[j]->id == id)
+            return t->slots[j];
+        j = (j + 1) & (t->cap - 1);
+    }
+    return NULL;
+}
+
+static int ctl_put(ctl_cache *t, ctl_sum *v)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        ctl_sum **slots = calloc(cap, sizeof *slots);
+        if (!slots)
+            return -1;
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->slots[i])
+                continue;
+            size_t j = (size_t)((uint64_t)t->slots[i]->id * 0x9E3779B97F4A7C15ULL) & (cap - 1);
+            while (slots[j])
+                j = (j + 1) & (cap - 1);
+            slots[j] = t->slots[i];
+        }
+        free(t->slots);
+        t->slots = slots;
+        t->cap = cap;
+    }
+    size_t j = (size_t)((uint64_t)v->id * 0x9E3779B97F4A7C15ULL) & (t->cap - 1);
+    while (t->slots[j])
+        j = (j + 1) & (t->cap - 1);
+    t->slots[j] = v;
+    t->n++;
+    return 0;
+}
+
+static void ctl_sum_free(ctl_sum *v)
+{
+    if (!v)
+        return;
+    free(v->control);
+    free(v->klass);
+    free(v->reason);
+    cJSON_Delete(v->disabled);
+    free(v);
+}
+
+static void ctl_cache_free(ctl_cache *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        ctl_sum_free(t->slots[i]);
+    free(t->slots);
+}
+
+/* One result of the framework; its evidence is read when it is written. */
+struct result_ref {
+    size_t req;
+    const char *acct; /* the account table's copy */
+    int status;
+    int64_t ref;
+};
+
 typedef struct state {
     hw_report_ctx *c;
     statuses st;
@@ -360,12 +446,11 @@ typedef struct state {
     size_t nopen, capopen;
     size_t cur_req;
     seen_set seen;
+    ctl_cache ctls;
     hw_buf key;
-    const char **fw_controls; /* the framework's control ids, sorted, unique */
-    size_t nfw_controls;
-    hw_csv *csv;
-    int64_t nsuppressed, nuntrusted;
-    int counted;
+    struct result_ref *res; /* the framework's results, in document order */
+    size_t nres, capres;
+    size_t *req_sorted; /* requirement indexes by id */
     char root[64];
     char **regions;
     size_t nregions;
@@ -410,8 +495,8 @@ static int ou_match(const char *ou_path, const char *ou_names, const char *want)
            (ou_names[wl] == '\0' || ou_names[wl] == '/');
 }
 
-static int acc_wanted(const hw_report_opts *o, const char *id, const char *ou_path,
-                      const char *ou_names)
+int hw_report_account_wanted(const hw_report_opts *o, const char *id, const char *ou_path,
+                             const char *ou_names)
 {
     if (o->naccounts && !in_list(id, o->accounts, o->naccounts))
         return 0;
@@ -458,7 +543,7 @@ static account *acc_add(state *s, const char *id, const char *name, const char *
 static int account_cb(void *arg, const hw_account_row *a)
 {
     state *s = arg;
-    if (!acc_wanted(s->c->o, a->id, a->ou_path, a->ou_names))
+    if (!hw_report_account_wanted(s->c->o, a->id, a->ou_path, a->ou_names))
         return 0;
     if (!s->root[0] && a->ou_path && hw_starts_with(a->ou_path, "r-"))
         snprintf(s->root, sizeof s->root, "%.*s", (int)strcspn(a->ou_path, "/"), a->ou_path);
@@ -482,39 +567,12 @@ static int region_cb(void *arg, const char *acct, const char *region, int64_t n)
     return (s->regions[s->nregions++] = strdup(region)) == NULL;
 }
 
-static int cache_region_cb(void *arg, const char *acct, const char *region, int64_t n)
-{
-    hw_report_ctx *c = arg;
-    struct hw_report_region *p = realloc(c->regions, (c->nregions + 1) * sizeof *p);
-    if (!p)
-        return 1;
-    c->regions = p;
-    p[c->nregions].account = strdup(acct);
-    p[c->nregions].region = strdup(region);
-    p[c->nregions].findings = n;
-    return !p[c->nregions++].account || !p[c->nregions - 1].region;
-}
-
-int hw_report_ctx_prepare(hw_report_ctx *c, hw_err *e)
-{
-    if (c->regions_loaded)
-        return HW_OK;
-    if (hw_store_report_regions(c->st, cache_region_cb, c, e) != HW_OK)
-        return e->kind;
-    c->regions_loaded = 1;
-    return HW_OK;
-}
-
 void hw_report_ctx_release(hw_report_ctx *c)
 {
-    for (size_t i = 0; i < c->nregions; i++) {
-        free(c->regions[i].account);
-        free(c->regions[i].region);
-    }
-    free(c->regions);
-    c->regions = NULL;
-    c->nregions = 0;
-    c->regions_loaded = 0;
+    if (c->pass == c->own_pass)
+        c->pass = NULL;
+    hw_report_pass_free(c->own_pass);
+    c->own_pass = NULL;
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -553,68 +611,6 @@ static const char *control_severity(const hw_catalog *cat, const char *id)
 static cJSON *evidence_controls(cJSON *ev)
 {
     return cJSON_IsArray(ev) ? ev : cJSON_GetObjectItemCaseSensitive(ev, "controls");
-}
-
-static int count_cb(void *arg, const hw_evaluation_row *r)
-{
-    state *s = arg;
-    account *a = acc_find(s, r->account);
-    if (!a) {
-        if (s->c->o->naccounts || s->c->o->nous)
-            return 0; /* outside the selection */
-        if (!(a = acc_add(s, r->account, "", "", "", ""))) {
-            s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
-            return 1;
-        }
-    }
-    int si = status_index(&s->st, r->status);
-    if (si < 0) {
-        s->rc = hw_err_set(s->e, HW_EINVAL, "evaluation of %s %s: status '%.40s' not usable",
-                           r->requirement, r->account, r->status);
-        return 1;
-    }
-    a->counts[si]++;
-    s->req_counts[s->cur_req][si]++;
-    s->fam_counts[s->req_family[s->cur_req]][si]++;
-    s->totals[si]++;
-    s->results++;
-    if (strcmp(r->status, "FAILED") != 0 && strcmp(r->status, "PARTIAL") != 0)
-        return 0;
-    /* an open item: its failing controls and their worst severity */
-    hw_buf ctl = HW_BUF_INIT(0);
-    int sev = 0;
-    cJSON *ev = cJSON_Parse(r->evidence);
-    cJSON *c;
-    cJSON_ArrayForEach(c, evidence_controls(ev))
-    {
-        cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "control");
-        cJSON *failed = cJSON_GetObjectItemCaseSensitive(c, "failed");
-        if (!cJSON_IsString(id) || !cJSON_IsNumber(failed) || failed->valuedouble <= 0)
-            continue;
-        const char *sv = control_severity(s->c->cat, id->valuestring);
-        if (severity_rank(sv) > sev)
-            sev = severity_rank(sv);
-        hw_buf_printf(&ctl, "%s\t%.0f\t%s\n", id->valuestring, failed->valuedouble, sv);
-    }
-    cJSON_Delete(ev);
-    if (s->nopen == s->capopen) {
-        size_t cap = s->capopen ? s->capopen * 2 : 256;
-        open_item *p = realloc(s->open, cap * sizeof *p);
-        if (!p) {
-            hw_buf_free(&ctl);
-            s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
-            return 1;
-        }
-        s->open = p;
-        s->capopen = cap;
-    }
-    open_item *o = &s->open[s->nopen++];
-    o->req = s->cur_req;
-    o->acct = a->id;
-    o->sev = sev;
-    o->status = si;
-    o->controls = hw_buf_detach(&ctl, NULL);
-    return 0;
 }
 
 static int open_cmp(const void *pa, const void *pb)
@@ -668,6 +664,9 @@ static void trend_flush(struct trend_state *t)
 static int trend_cb(void *arg, const hw_trend_row *r)
 {
     struct trend_state *t = arg;
+    /* with --account or --ou the rows are per account: only the selected count */
+    if (r->account && !acc_find(t->s, r->account))
+        return 0;
     if (t->open && strcmp(t->run, r->run_id) != 0)
         trend_flush(t);
     if (!t->open) {
@@ -828,8 +827,9 @@ static void write_summary(state *s)
     start(x, "trend");
     nl(x);
     struct trend_state t = { .s = s };
-    if (hw_store_report_trend(s->c->st, fw->id, s->c->o->from, s->c->period_to, trend_cb, &t,
-                              s->e) != HW_OK)
+    int by_account = s->c->o->naccounts || s->c->o->nous;
+    if (hw_store_report_trend(s->c->st, fw->id, s->c->o->from, s->c->period_to, by_account,
+                              trend_cb, &t, s->e) != HW_OK)
         s->rc = s->e->kind;
     trend_flush(&t);
     end(x);
@@ -1026,97 +1026,22 @@ static void write_exceptions(state *s)
     nl(x);
 }
 
-/* The finding's title from its raw ASFF JSON ("" when none). */
-static char *finding_title(hw_store *st, const hw_finding_row *f)
+/* A list of findings the shared pass wrote (pass.c), copied in. */
+static void copy_part(xw *x, FILE *part);
+
+static void write_findings(state *s, const char *name, const char *part, int64_t n)
 {
-    char *json = NULL;
-    size_t len = 0;
-    hw_err e;
-    if (hw_store_finding_raw(st, f->product_arn, f->id, &json, &len, &e) != HW_OK)
-        return strdup("");
-    cJSON *d = cJSON_ParseWithLength(json, len);
-    free(json);
-    cJSON *t = cJSON_GetObjectItemCaseSensitive(d, "Title");
-    char *title = strdup(cJSON_IsString(t) ? t->valuestring : "");
-    cJSON_Delete(d);
-    return title;
-}
-
-static void write_resources(xw *x, const char *json)
-{
-    cJSON *r = cJSON_Parse(json ? json : "[]");
-    cJSON *it;
-    cJSON_ArrayForEach(it, r)
-    {
-        if (cJSON_IsString(it))
-            elem_text(x, "resource", it->valuestring);
-    }
-    cJSON_Delete(r);
-}
-
-struct list_state {
-    state *s;
-    int untrusted;
-    int count_only;
-    int64_t n;
-};
-
-static int in_framework(const state *s, const char *control);
-static int selected(const state *s, const char *acct);
-
-static int finding_list_cb(void *arg, const hw_finding_row *f)
-{
-    struct list_state *l = arg;
-    state *s = l->s;
-    if (!selected(s, f->account_id) || (!l->untrusted && !in_framework(s, f->control_id)))
-        return 0;
-    l->n++;
-    if (l->count_only)
-        return 0;
     xw *x = s->x;
-    char first[32], last[32];
-    hw_time_iso_ms(f->first_observed, first);
-    hw_time_iso_ms(f->last_observed, last);
-    start(x, "finding");
-    attr(x, "account", f->account_id);
-    attr(x, "control", f->control_id);
-    attr(x, "first-observed", f->first_observed ? first : "");
-    attr(x, "id", f->id);
-    attr(x, "last-observed", f->last_observed ? last : "");
-    attr(x, "product", f->product);
-    attr(x, "region", f->region);
-    attr(x, "severity", f->severity);
-    attr(x, "status", f->compliance_status);
-    attr(x, "workflow", f->workflow_status);
-    char *title = finding_title(s->c->st, f);
-    elem_text(x, "title", title ? title : "");
-    free(title);
-    if (l->untrusted)
-        elem_text(x, "reason", f->untrusted_reason);
-    write_resources(x, f->resources);
-    end(x);
+    start(x, name);
+    attr_i(x, "count", n);
     nl(x);
-    return x->failed;
-}
-
-static void write_findings(state *s, const char *name, int which)
-{
-    xw *x = s->x;
-    struct list_state l = { s, which == HW_REPORT_FINDINGS_UNTRUSTED, 1, 0 };
-    if (s->counted) {
-        l.n = which == HW_REPORT_FINDINGS_UNTRUSTED ? s->nuntrusted : s->nsuppressed;
-    } else if (hw_store_report_findings(s->c->st, NULL, which, finding_list_cb, &l, s->e) !=
-               HW_OK) {
-        s->rc = s->e->kind;
+    FILE *f = fopen(part, "rb");
+    if (!f) {
+        s->rc = hw_err_set(s->e, HW_EIO, "%s: cannot open: %s", part, strerror(errno));
         return;
     }
-    start(x, name);
-    attr_i(x, "count", l.n);
-    nl(x);
-    l.count_only = 0;
-    l.n = 0;
-    if (hw_store_report_findings(s->c->st, NULL, which, finding_list_cb, &l, s->e) != HW_OK)
-        s->rc = s->e->kind;
+    copy_part(x, f);
+    fclose(f);
     end(x);
     nl(x);
 }
@@ -1135,82 +1060,293 @@ static long long jnum(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
 }
 
-static int result_cb(void *arg, const hw_evaluation_row *r)
+/* A control's evidence as written: from its JSON object. */
+static void ctl_from_json(ctl_sum *v, const cJSON *c)
 {
-    state *s = arg;
-    if (count_cb(s, r) != 0)
-        return 1;
-    if (!acc_find(s, r->account))
-        return 0; /* outside the selection */
+    v->control = (char *)jstr(c, "control");
+    v->klass = (char *)jstr(c, "class");
+    v->reason = (char *)jstr(c, "reason");
+    v->exception = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "exception"));
+    v->failed = jnum(c, "failed");
+    v->passed = jnum(c, "passed");
+    v->not_available = jnum(c, "not_available");
+    v->has_suppressed = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(c, "suppressed"));
+    v->suppressed = jnum(c, "suppressed");
+    v->disabled = cJSON_GetObjectItemCaseSensitive(c, "disabled_in");
+}
+
+/* One <control> of a result; findings (a JSON array) only where the
+ * control's findings in the account are written, else findings_in names
+ * the requirement they are under. */
+static void write_control(state *s, const ctl_sum *v, const char *findings_in,
+                          const cJSON *findings)
+{
     xw *x = s->x;
-    start(x, "result");
-    attr(x, "account", r->account);
-    attr(x, "status", r->status);
-    cJSON *ev = cJSON_Parse(r->evidence);
-    cJSON *c;
-    cJSON_ArrayForEach(c, evidence_controls(ev))
+    start(x, "control");
+    /* attributes in canonical (sorted) order */
+    if (*v->klass)
+        attr(x, "class", v->klass);
+    attr(x, "exception", v->exception ? "1" : "0");
+    attr_i(x, "failed", v->failed);
+    if (findings_in)
+        attr(x, "findings-in", findings_in);
+    attr(x, "id", v->control);
+    attr_i(x, "not-available", v->not_available);
+    attr_i(x, "passed", v->passed);
+    if (*v->reason)
+        attr(x, "reason", v->reason);
+    if (v->has_suppressed)
+        attr_i(x, "suppressed", v->suppressed);
+    cJSON *it;
+    cJSON_ArrayForEach(it, v->disabled)
     {
-        /* a control's findings in an account are written once, under the
-         * first requirement it evidences; later ones point there */
-        hw_buf_reset(&s->key);
-        hw_buf_printf(&s->key, "%s\t%s", r->account, jstr(c, "control"));
-        int oom = 0;
-        const char *first = seen_check(&s->seen, hw_buf_str(&s->key),
-                                       s->c->fw->requirements[s->cur_req].id, &oom);
-        if (oom) {
-            s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
-            break;
-        }
-        start(x, "control");
-        /* attributes in canonical (sorted) order */
-        if (*jstr(c, "class"))
-            attr(x, "class", jstr(c, "class"));
-        attr(x, "exception", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "exception"))
-                                 ? "1" : "0");
-        attr_i(x, "failed", jnum(c, "failed"));
-        if (first)
-            attr(x, "findings-in", first);
-        attr(x, "id", jstr(c, "control"));
-        attr_i(x, "not-available", jnum(c, "not_available"));
-        attr_i(x, "passed", jnum(c, "passed"));
-        if (*jstr(c, "reason"))
-            attr(x, "reason", jstr(c, "reason"));
-        if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(c, "suppressed")))
-            attr_i(x, "suppressed", jnum(c, "suppressed"));
-        cJSON *it;
-        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c, "disabled_in"))
+        if (cJSON_IsString(it))
+            elem_text(x, "disabled-in", it->valuestring);
+    }
+    const cJSON *list = findings_in ? NULL : findings;
+    cJSON_ArrayForEach(it, list)
+    {
+        start(x, "finding");
+        attr(x, "first-observed", jstr(it, "first_observed"));
+        attr(x, "id", jstr(it, "id"));
+        attr(x, "last-observed", jstr(it, "last_observed"));
+        attr(x, "status", jstr(it, "status"));
+        attr(x, "workflow", jstr(it, "workflow"));
+        cJSON *res;
+        cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(it, "resources"))
         {
-            if (cJSON_IsString(it))
-                elem_text(x, "disabled-in", it->valuestring);
-        }
-        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(first ? NULL : c, "findings"))
-        {
-            start(x, "finding");
-            attr(x, "first-observed", jstr(it, "first_observed"));
-            attr(x, "id", jstr(it, "id"));
-            attr(x, "last-observed", jstr(it, "last_observed"));
-            attr(x, "status", jstr(it, "status"));
-            attr(x, "workflow", jstr(it, "workflow"));
-            cJSON *res;
-            cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(it, "resources"))
-            {
-                if (cJSON_IsString(res))
-                    elem_text(x, "resource", res->valuestring);
-            }
-            end(x);
+            if (cJSON_IsString(res))
+                elem_text(x, "resource", res->valuestring);
         }
         end(x);
     }
-    cJSON_Delete(ev);
+    end(x);
+}
+
+/* A failing control of an open item: "id\tfailed\tseverity\n". */
+static void note_failed(state *s, hw_buf *ctl, int *sev, const ctl_sum *v)
+{
+    if (v->failed <= 0 || !*v->control)
+        return;
+    const char *sv = control_severity(s->c->cat, v->control);
+    if (severity_rank(sv) > *sev)
+        *sev = severity_rank(sv);
+    hw_buf_printf(ctl, "%s\t%lld\t%s\n", v->control, v->failed, sv);
+}
+
+/* A control of a result whose evidence is stored apart, by id: read and
+ * written whole the first time, from what was kept after. */
+static int control_by_id(state *s, int64_t id, hw_buf *ctl, int *sev)
+{
+    ctl_sum *v = ctl_get(&s->ctls, id);
+    if (v) {
+        write_control(s, v, v->first_req, NULL);
+        note_failed(s, ctl, sev, v);
+        return HW_OK;
+    }
+    char *text = NULL;
+    if (hw_store_report_control_evidence(s->c->st, id, &text, s->e) != HW_OK)
+        return s->e->kind;
+    cJSON *c = cJSON_Parse(text);
+    free(text);
+    ctl_sum tmp = { 0 };
+    ctl_from_json(&tmp, c);
+    write_control(s, &tmp, NULL, cJSON_GetObjectItemCaseSensitive(c, "findings"));
+    note_failed(s, ctl, sev, &tmp);
+    v = calloc(1, sizeof *v);
+    int rc = HW_OK;
+    if (v) {
+        *v = tmp;
+        v->id = id;
+        v->first_req = s->c->fw->requirements[s->cur_req].id;
+        v->control = strdup(tmp.control);
+        v->klass = strdup(tmp.klass);
+        v->reason = strdup(tmp.reason);
+        v->disabled = tmp.disabled ? cJSON_Duplicate(tmp.disabled, 1) : NULL;
+    }
+    if (!v || !v->control || !v->klass || !v->reason || (tmp.disabled && !v->disabled) ||
+        ctl_put(&s->ctls, v) != 0) {
+        ctl_sum_free(v);
+        rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
+    }
+    cJSON_Delete(c);
+    return rc;
+}
+
+/* A control whose evidence is inside the result's own (as stored before
+ * schema 9): its findings in an account are written once, under the first
+ * requirement it evidences; later ones point there. */
+static int control_inline(state *s, const char *acct, const cJSON *c, hw_buf *ctl, int *sev)
+{
+    ctl_sum v = { 0 };
+    ctl_from_json(&v, c);
+    hw_buf_reset(&s->key);
+    hw_buf_printf(&s->key, "%s\t%s", acct, v.control);
+    int oom = 0;
+    const char *first = seen_check(&s->seen, hw_buf_str(&s->key),
+                                   s->c->fw->requirements[s->cur_req].id, &oom);
+    if (oom)
+        return hw_err_set(s->e, HW_ENOMEM, "out of memory");
+    write_control(s, &v, first, cJSON_GetObjectItemCaseSensitive(c, "findings"));
+    note_failed(s, ctl, sev, &v);
+    return HW_OK;
+}
+
+static int add_open(state *s, const struct result_ref *r, int sev, hw_buf *ctl)
+{
+    if (s->nopen == s->capopen) {
+        size_t cap = s->capopen ? s->capopen * 2 : 256;
+        open_item *p = realloc(s->open, cap * sizeof *p);
+        if (!p)
+            return hw_err_set(s->e, HW_ENOMEM, "out of memory");
+        s->open = p;
+        s->capopen = cap;
+    }
+    open_item *o = &s->open[s->nopen++];
+    o->req = r->req;
+    o->acct = r->acct;
+    o->sev = sev;
+    o->status = r->status;
+    o->controls = hw_buf_detach(ctl, NULL);
+    return HW_OK;
+}
+
+/* One <result>: counted for the summary, an open item when it fails. */
+static int write_result(state *s, const struct result_ref *r)
+{
+    account *a = acc_find(s, r->acct);
+    int si = r->status;
+    a->counts[si]++;
+    s->req_counts[r->req][si]++;
+    s->fam_counts[s->req_family[r->req]][si]++;
+    s->totals[si]++;
+    s->results++;
+    int is_open = strcmp(s->st.name[si], "FAILED") == 0 || strcmp(s->st.name[si], "PARTIAL") == 0;
+    char *evidence = NULL, *ids = NULL;
+    if (hw_store_report_result_evidence(s->c->st, r->ref, &evidence, &ids, s->e) != HW_OK)
+        return s->e->kind;
+    xw *x = s->x;
+    start(x, "result");
+    attr(x, "account", r->acct);
+    attr(x, "status", s->st.name[si]);
+    hw_buf ctl = HW_BUF_INIT(0);
+    int sev = 0, rc = HW_OK;
+    if (ids) {
+        cJSON *arr = cJSON_Parse(ids);
+        cJSON *it;
+        cJSON_ArrayForEach(it, arr)
+        {
+            if (rc == HW_OK && cJSON_IsNumber(it))
+                rc = control_by_id(s, (int64_t)it->valuedouble, &ctl, &sev);
+        }
+        cJSON_Delete(arr);
+    } else {
+        cJSON *ev = cJSON_Parse(evidence);
+        cJSON *c;
+        cJSON_ArrayForEach(c, evidence_controls(ev))
+        {
+            if (rc == HW_OK)
+                rc = control_inline(s, r->acct, c, &ctl, &sev);
+        }
+        cJSON_Delete(ev);
+    }
+    free(evidence);
+    free(ids);
     end(x);
     nl(x);
-    return x->failed;
+    if (rc == HW_OK && is_open)
+        rc = add_open(s, r, sev, &ctl);
+    hw_buf_free(&ctl);
+    return rc;
+}
+
+static int req_id_cmp(const void *pa, const void *pb, void *arg)
+{
+    const hw_framework *fw = arg;
+    return strcmp(fw->requirements[*(const size_t *)pa].id,
+                  fw->requirements[*(const size_t *)pb].id);
+}
+
+static const hw_framework *sort_fw;
+static int req_key_cmp(const void *key, const void *pb)
+{
+    return strcmp((const char *)key, sort_fw->requirements[*(const size_t *)pb].id);
+}
+
+static int results_cb(void *arg, const hw_report_result *r)
+{
+    state *s = arg;
+    sort_fw = s->c->fw;
+    const size_t *q = bsearch(r->requirement, s->req_sorted, s->c->fw->nrequirements,
+                              sizeof *s->req_sorted, req_key_cmp);
+    if (!q)
+        return 0; /* no longer in the framework's file */
+    account *a = acc_find(s, r->account);
+    if (!a) {
+        if (s->c->o->naccounts || s->c->o->nous)
+            return 0; /* outside the selection */
+        if (!(a = acc_add(s, r->account, "", "", "", ""))) {
+            s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
+            return 1;
+        }
+    }
+    int si = status_index(&s->st, r->status);
+    if (si < 0) {
+        s->rc = hw_err_set(s->e, HW_EINVAL, "evaluation of %s %s: status '%.40s' not usable",
+                           r->requirement, r->account, r->status);
+        return 1;
+    }
+    if (s->nres == s->capres) {
+        size_t cap = s->capres ? s->capres * 2 : 1024;
+        struct result_ref *p = realloc(s->res, cap * sizeof *p);
+        if (!p) {
+            s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
+            return 1;
+        }
+        s->res = p;
+        s->capres = cap;
+    }
+    struct result_ref *o = &s->res[s->nres++];
+    o->req = *q;
+    o->acct = a->id;
+    o->status = si;
+    o->ref = r->ref;
+    return 0;
+}
+
+static int result_order(const void *pa, const void *pb)
+{
+    const struct result_ref *a = pa, *b = pb;
+    if (a->req != b->req)
+        return a->req < b->req ? -1 : 1;
+    return strcmp(a->acct, b->acct);
+}
+
+/* The framework's results of the run, in document order (requirements as
+ * the framework lists them, then accounts); their evidence is read as each
+ * is written. */
+static int read_results(state *s)
+{
+    const hw_framework *fw = s->c->fw;
+    s->req_sorted = calloc(fw->nrequirements ? fw->nrequirements : 1, sizeof *s->req_sorted);
+    if (!s->req_sorted)
+        return hw_err_set(s->e, HW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < fw->nrequirements; i++)
+        s->req_sorted[i] = i;
+    qsort_r(s->req_sorted, fw->nrequirements, sizeof *s->req_sorted, req_id_cmp, (void *)fw);
+    int rc = hw_store_report_results(s->c->st, s->c->run->id, fw->id, results_cb, s, s->e);
+    if (rc != HW_OK)
+        return s->rc != HW_OK ? s->rc : rc;
+    if (s->nres)
+        qsort(s->res, s->nres, sizeof *s->res, result_order);
+    return HW_OK;
 }
 
 static void write_requirements(state *s)
 {
     xw *x = s->x;
     const hw_framework *fw = s->c->fw;
+    size_t k = 0;
     start(x, "requirements");
     nl(x);
     for (size_t i = 0; i < fw->nrequirements && s->rc == HW_OK && !x->failed; i++) {
@@ -1230,9 +1366,8 @@ static void write_requirements(state *s)
             end(x);
             nl(x);
         }
-        if (hw_store_report_evaluations(s->c->st, s->c->run->id, fw->id, q->id, result_cb, s,
-                                        s->e) != HW_OK)
-            s->rc = s->e->kind;
+        for (; k < s->nres && s->res[k].req == i && s->rc == HW_OK; k++)
+            s->rc = write_result(s, &s->res[k]);
         end(x);
         nl(x);
     }
@@ -1265,86 +1400,17 @@ static void state_free(state *s)
         free(s->regions[i]);
     free(s->regions);
     seen_free(&s->seen);
+    ctl_cache_free(&s->ctls);
     hw_buf_free(&s->key);
-    free(s->fw_controls);
-    hw_csv_close(s->csv, NULL, NULL);
+    free(s->res);
+    free(s->req_sorted);
 }
 
-static int cstr_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int in_framework(const state *s, const char *control)
-{
-    return *control && s->nfw_controls &&
-           bsearch(&control, s->fw_controls, s->nfw_controls, sizeof *s->fw_controls,
-                   cstr_cmp) != NULL;
-}
-
-static int selected(const state *s, const char *acct)
-{
-    return !(s->c->o->naccounts || s->c->o->nous) || acc_find((state *)s, acct) != NULL;
-}
-
-static int pass_cb(void *arg, const hw_finding_row *f)
-{
-    state *s = arg;
-    if (!selected(s, f->account_id))
-        return 0;
-    if (!f->trusted)
-        s->nuntrusted++;
-    if (!in_framework(s, f->control_id))
-        return 0;
-    if (strcmp(f->workflow_status, "SUPPRESSED") == 0)
-        s->nsuppressed++;
-    if (s->csv && hw_csv_finding(s->csv, f) != 0) {
-        s->rc = hw_err_set(s->e, HW_EIO, "%s: writing failed", s->c->csv_path);
-        return 1;
-    }
-    return 0;
-}
-
-/* One pass over every active finding: the counts of the suppressed and
- * untrusted lists, and findings.csv when asked for. */
-static int findings_pass(state *s)
-{
-    const hw_framework *fw = s->c->fw;
-    size_t n = 0;
-    for (size_t i = 0; i < fw->nrequirements; i++)
-        n += fw->requirements[i].ncontrols;
-    s->fw_controls = calloc(n ? n : 1, sizeof *s->fw_controls);
-    if (!s->fw_controls)
-        return hw_err_set(s->e, HW_ENOMEM, "out of memory");
-    for (size_t i = 0; i < fw->nrequirements; i++)
-        for (size_t j = 0; j < fw->requirements[i].ncontrols; j++)
-            s->fw_controls[s->nfw_controls++] = fw->requirements[i].controls[j]->id;
-    if (s->nfw_controls)
-        qsort(s->fw_controls, s->nfw_controls, sizeof *s->fw_controls, cstr_cmp);
-    size_t k = 0;
-    for (size_t i = 0; i < s->nfw_controls; i++)
-        if (!k || strcmp(s->fw_controls[k - 1], s->fw_controls[i]) != 0)
-            s->fw_controls[k++] = s->fw_controls[i];
-    s->nfw_controls = k;
-    if (s->c->csv_path && hw_csv_open(s->c->csv_path, &s->csv, s->e) != HW_OK)
-        return s->e->kind;
-    int rc = hw_store_report_findings(s->c->st, NULL, HW_REPORT_FINDINGS_ALL, pass_cb, s, s->e);
-    if (rc == HW_OK && s->rc != HW_OK)
-        rc = s->rc;
-    int crc = hw_csv_close(s->csv, s->c->csv_path, rc == HW_OK ? s->e : NULL);
-    s->csv = NULL;
-    if (rc == HW_OK)
-        rc = crc;
-    s->counted = rc == HW_OK;
-    return rc;
-}
-
-/* Reads what the summary needs: accounts, regions, the findings (counts,
- * and findings.csv), and the first pass over the evaluations. */
+/* Reads what the summary needs before the evaluations: accounts, their
+ * regions (from the shared pass), the framework's results. */
 static int gather(state *s)
 {
     hw_report_ctx *c = s->c;
-    int rc_pass;
     size_t nr = c->fw->nrequirements;
     s->req_counts = calloc(nr ? nr : 1, sizeof *s->req_counts);
     s->fam_counts = calloc(nr ? nr : 1, sizeof *s->fam_counts);
@@ -1357,13 +1423,10 @@ static int gather(state *s)
         status_index(&s->st, preferred[i]);
     if (hw_store_accounts(c->st, account_cb, s, s->e) != HW_OK)
         return s->e->kind;
-    if (hw_report_ctx_prepare(c, s->e) != HW_OK)
-        return s->e->kind;
-    for (size_t i = 0; i < c->nregions; i++)
-        if (region_cb(s, c->regions[i].account, c->regions[i].region, c->regions[i].findings))
+    for (size_t i = 0; i < c->pass->nregions; i++)
+        if (region_cb(s, c->pass->regions[i].account, c->pass->regions[i].region,
+                      c->pass->regions[i].findings))
             return hw_err_set(s->e, HW_ENOMEM, "out of memory");
-    if ((rc_pass = findings_pass(s)) != HW_OK)
-        return rc_pass;
     for (size_t i = 0; i < nr; i++) {
         char fam[64];
         family_of(c->fw->requirements[i].id, fam);
@@ -1371,7 +1434,8 @@ static int gather(state *s)
         if (!s->families[s->req_family[i]])
             return hw_err_set(s->e, HW_ENOMEM, "out of memory");
     }
-    return s->rc;
+    int rc = read_results(s);
+    return rc != HW_OK ? rc : s->rc;
 }
 
 /* The <requirements> section, written first to an unlinked temporary
@@ -1443,7 +1507,25 @@ int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema
     s.x = &x;
     hw_validator *v = NULL;
     FILE *part = NULL;
-    int rc = gather(&s);
+    int rc = HW_OK;
+    if (!c->pass || !hw_report_pass_framework(c->pass, c->fw)) {
+        /* a document alone: its own pass over the findings, beside it */
+        char *dir = strdup(path);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        const hw_framework *one = c->fw;
+        const char *csv = c->csv_path;
+        if (slash)
+            *slash = '\0';
+        hw_report_pass_free(c->own_pass);
+        c->own_pass = NULL;
+        rc = dir ? hw_report_pass_run(c->st, c->o, &one, &csv, 1, slash ? dir : ".",
+                                      &c->own_pass, e)
+                 : hw_err_set(e, HW_ENOMEM, "out of memory");
+        free(dir);
+        c->pass = c->own_pass;
+    }
+    if (rc == HW_OK)
+        rc = gather(&s);
     if (rc == HW_OK)
         rc = write_requirements_part(&s, path, &part);
     if (rc == HW_OK && schema_file && (rc = hw_validator_start(schema_file, path, &v, e)) != HW_OK)
@@ -1479,8 +1561,9 @@ int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema
     write_manual(&s);
     write_actions(&s);
     write_exceptions(&s);
-    write_findings(&s, "suppressed-findings", HW_REPORT_FINDINGS_SUPPRESSED);
-    write_findings(&s, "untrusted-findings", HW_REPORT_FINDINGS_UNTRUSTED);
+    const struct hw_report_pass_fw *pf = hw_report_pass_framework(c->pass, c->fw);
+    write_findings(&s, "suppressed-findings", pf->suppressed_part, pf->nsuppressed);
+    write_findings(&s, "untrusted-findings", c->pass->untrusted_part, c->pass->nuntrusted);
     copy_part(&x, part);
     xw_check(&x, xmlTextWriterFlush(x.w));
     x.discard = 1;

@@ -695,20 +695,33 @@ typedef struct hw_report_run {
 int hw_store_report_run(hw_store *s, const char *before, hw_report_run *out, hw_err *e);
 
 /* Status counts of a framework's evaluations per run (runs started in
- * [from, to], NULL ends open), oldest run first, statuses as stored. */
+ * [from, to], NULL ends open), oldest run first, statuses as stored;
+ * by_account: per account too (account NULL otherwise), so that a report
+ * of some accounts counts only theirs. */
 typedef struct hw_trend_row {
-    const char *run_id, *started_at, *status;
+    const char *run_id, *started_at, *status, *account;
     int64_t count;
 } hw_trend_row;
 int hw_store_report_trend(hw_store *s, const char *framework, const char *from, const char *to,
-                          int (*cb)(void *arg, const hw_trend_row *t), void *arg, hw_err *e);
+                          int by_account, int (*cb)(void *arg, const hw_trend_row *t), void *arg,
+                          hw_err *e);
 
-/* The evaluations of run_id for framework (and one requirement, or NULL
- * for all), ordered by requirement then account.  Statuses as stored. */
-int hw_store_report_evaluations(hw_store *s, const char *run_id, const char *framework,
-                                const char *requirement,
-                                int (*cb)(void *arg, const hw_evaluation_row *r), void *arg,
-                                hw_err *e);
+/* The evaluations of run_id for framework, in no particular order,
+ * without their evidence: ref names one for
+ * hw_store_report_result_evidence. */
+typedef struct hw_report_result {
+    const char *requirement, *account, *status;
+    int64_t ref;
+} hw_report_result;
+int hw_store_report_results(hw_store *s, const char *run_id, const char *framework,
+                            int (*cb)(void *arg, const hw_report_result *r), void *arg, hw_err *e);
+/* The evidence of one result (*evidence, malloc'd) and, when its controls'
+ * evidence is stored apart (schema 9), the JSON array of their ids in
+ * order (*controls, malloc'd; NULL when *evidence is whole). */
+int hw_store_report_result_evidence(hw_store *s, int64_t ref, char **evidence, char **controls,
+                                    hw_err *e);
+/* One control's evidence by id, as in such an array (*evidence, malloc'd). */
+int hw_store_report_control_evidence(hw_store *s, int64_t id, char **evidence, hw_err *e);
 
 /* Every recorded exception (risk acceptance), revoked and expired ones too. */
 typedef struct hw_report_exception_row {

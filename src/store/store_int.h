@@ -41,6 +41,9 @@ enum {
     ST_CE_OPEN,
     ST_CE_CLOSE,
     ST_CE_PUT,
+    ST_REP_RESULT, /* report_queries.c */
+    ST_REP_LEGACY,
+    ST_REP_CE,
     ST_COUNT
 };
 
