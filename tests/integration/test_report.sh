@@ -206,6 +206,36 @@ expect_rc 1 "$HW" verify "$TMP/t"
 contains "$TMP/out" "FAIL xml-signature"
 ok "a changed Reference fails"
 
+# verify streams report.xml and parses only the Signature: a changed
+# SignatureValue, or a prolog or tail that is not as written (a DOCTYPE
+# could add default attributes outside the digest), each fail
+fresh
+/usr/bin/python3 - "$TMP/t/report.xml" <<'PY'
+import sys
+p = sys.argv[1]
+d = bytearray(open(p, "rb").read())
+i = d.find(b"<SignatureValue>") + len(b"<SignatureValue>") + 10
+d[i] = ord("A") if d[i] != ord("A") else ord("B")
+open(p, "wb").write(bytes(d))
+PY
+expect_rc 1 "$HW" verify "$TMP/t"
+contains "$TMP/out" "FAIL xml-signature"
+contains "$TMP/err" "the signature was changed"
+xs_ok && fail "xmlsec1 --verify accepted a changed SignatureValue"
+fresh
+sed -i '1a <!DOCTYPE report [<!ATTLIST account extra CDATA "injected">]>' "$TMP/t/report.xml"
+expect_rc 1 "$HW" verify "$TMP/t"
+contains "$TMP/out" "FAIL xml-signature"
+fresh
+sed -i '1s|^<?xml version="1.0" encoding="UTF-8"?>|<?xml version="1.0"?>|' "$TMP/t/report.xml"
+expect_rc 1 "$HW" verify "$TMP/t"
+contains "$TMP/err" "does not start with the XML declaration"
+fresh
+printf '<!-- after -->\n' >> "$TMP/t/report.xml"
+expect_rc 1 "$HW" verify "$TMP/t"
+contains "$TMP/err" "no enveloped Signature just before the closing"
+ok "a changed SignatureValue, a DOCTYPE before the root, text after it: verify fails"
+
 # --trust with another certificate: the chain check fails
 expect_rc 1 "$HW" verify --trust "$TMP/eckeys/cert.pem" "$B"
 contains "$TMP/out" "FAIL chain"
