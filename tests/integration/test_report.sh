@@ -363,6 +363,26 @@ grep -q '^"333333333333"' "$D/findings.csv" || fail "findings.csv lost the Prod 
 contains "$D/report.xml" 'id="333333333333"'
 expect_rc 0 "$HW" verify "$D"
 ok "schema-valid: the demo Organization, --ou"
+# the trend counts only the selected accounts: its newest run (this scan)
+# counts what the summary counts, with --ou and with --account
+trend_matches() { # REPORT.XML: the newest trend run's counts = the summary's results
+    /usr/bin/python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"r": "urn:hubwarden:report:1"}
+root = ET.parse(sys.argv[1]).getroot()
+summary = root.find("r:summary", ns)
+runs = summary.findall("r:trend/r:run", ns)
+last = sum(int(c.get("n")) for c in runs[-1].findall("r:count", ns)) if runs else -1
+sys.exit(0 if last == int(summary.get("results")) and last > 0 else "trend %d, results %s" % (last, summary.get("results")))
+PY
+}
+trend_matches "$D/report.xml" || fail "--ou: the trend counts accounts outside the selection"
+expect_rc 0 "$HW" --config "$TMP/hw-demo.json" report --out "$TMP/acct-out" --framework pci-dss-4.0.1 --account 333333333333
+A=$(cat "$TMP/out")
+trend_matches "$A/report.xml" || fail "--account: the trend counts accounts outside the selection"
+expect_rc 0 "$HW" --config "$TMP/hw-demo.json" report --out "$TMP/all-out" --framework pci-dss-4.0.1
+trend_matches "$(cat "$TMP/out")/report.xml" || fail "the trend of every account"
+ok "the trend follows --ou and --account"
 
 # ------------------------------------------------------------ atomic
 # a second report of the same run replaces the bundle in one step; another stays
