@@ -417,6 +417,8 @@ int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer
                      : hw_err_set(e, HW_ENOMEM, "out of memory");
     free(catfile);
     if (rc == HW_OK)
+        rc = hw_store_organization_id(st, c.organization, sizeof c.organization, e);
+    if (rc == HW_OK)
         rc = mkdirs(o->out_dir, e);
     struct job *jobs = calloc(cat->nframeworks ? cat->nframeworks : 1, sizeof *jobs);
     const hw_framework **fws = calloc(cat->nframeworks ? cat->nframeworks : 1, sizeof *fws);

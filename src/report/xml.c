@@ -692,6 +692,8 @@ static void write_scope(state *s)
     end(x);
     nl(x);
     start(x, "organization");
+    if (c->organization[0])
+        attr(x, "id", c->organization);
     attr(x, "root", s->root);
     end(x);
     nl(x);

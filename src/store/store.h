@@ -103,6 +103,11 @@ int hw_store_account_upsert(hw_store *s, const hw_account_row *a, const char *ru
  * transaction that then upserts the current members, so that an account
  * that left stops being trusted. */
 int hw_store_accounts_reset_membership(hw_store *s, hw_err *e);
+/* Records the Organization (DescribeOrganization) as run_id saw it. */
+int hw_store_organization_set(hw_store *s, const char *id, const char *arn,
+                              const char *management_account, const char *run_id, hw_err *e);
+/* The id of the Organization recorded last into out ("" when none). */
+int hw_store_organization_id(hw_store *s, char *out, size_t n, hw_err *e);
 /* Calls cb for every account (see Iterators above). */
 int hw_store_accounts(hw_store *s, int (*cb)(void *arg, const hw_account_row *a), void *arg,
                       hw_err *e);

@@ -357,6 +357,9 @@ for b in $(cat "$TMP/demo-list"); do cat "$b/report.xml"; done | grep -q '<disab
     fail "no bundle of the demo Organization names a region where a control is disabled"
 xmllint --noout --nonet --schema reports/report.xsd "$D/report.xml" 2> "$TMP/xl" || { cat "$TMP/xl"; fail "xmllint demo"; }
 contains "$D/report.xml" '<filter kind="ou">Root/Prod</filter>'
+# the Organization's id, from DescribeOrganization, beside its root
+contains "$D/report.xml" '<organization id="o-demo0example" root="r-demo"></organization>'
+contains "$D/report.html" 'o-demo0example'
 grep -q 'id="111111111111"' "$D/report.xml" && fail "--ou Root/Prod kept the management account"
 grep -q '^"111111111111"' "$D/findings.csv" && fail "--ou Root/Prod kept the management account in findings.csv"
 grep -q '^"333333333333"' "$D/findings.csv" || fail "findings.csv lost the Prod accounts"

@@ -7,6 +7,9 @@
 #ifndef HW_TEST_STORE_UNDO_H
 #define HW_TEST_STORE_UNDO_H
 
+/* 11: the Organization's id is not recorded */
+#define HW_UNDO_11 "DROP TABLE organization;"
+
 /* 10: no deny list of the malicious-ip playbook */
 #define HW_UNDO_10 "DROP INDEX ip_blocks_open; DROP TABLE ip_blocks;"
 
