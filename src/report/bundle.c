@@ -33,10 +33,14 @@ void hw_csv_cell(hw_buf *out, const char *s)
     /* a leading = + - @ (or tab/CR) makes spreadsheets evaluate the cell */
     if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r')
         hw_buf_putc(out, '\'');
-    for (; *s; s++) {
-        if (*s == '"')
-            hw_buf_putc(out, '"');
-        hw_buf_putc(out, *s);
+    for (;;) { /* runs up to each '"', which is doubled */
+        const char *q = strchr(s, '"');
+        size_t n = q ? (size_t)(q - s) + 1 : strlen(s);
+        hw_buf_append(out, s, n);
+        if (!q)
+            break;
+        hw_buf_putc(out, '"');
+        s = q + 1;
     }
     hw_buf_putc(out, '"');
 }
@@ -277,7 +281,10 @@ static void worker(hw_report_ctx c, const hw_signer *signer, const struct job *j
     if (rc == HW_OK) {
         c.st = own;
         job_ctx(&c, j);
-        rc = one_bundle(&c, signer, j->tmp, j->final, &e);
+        rc = hw_store_report_snapshot(own, 1, &e);
+        if (rc == HW_OK)
+            rc = one_bundle(&c, signer, j->tmp, j->final, &e);
+        hw_store_report_snapshot(own, 0, NULL);
         hw_store_close(own);
     }
     if (rc != HW_OK && write(fd, &e, sizeof e) != (ssize_t)sizeof e)
@@ -381,7 +388,7 @@ static int parallel(hw_report_ctx *c, const hw_signer *signer, struct job *jobs,
     return rc;
 }
 
-int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer,
+static int write_all(hw_store *st, const hw_catalog *cat, const hw_signer *signer,
                     const hw_report_opts *o, void (*done)(void *arg, const char *path),
                     void *arg, hw_err *e)
 {
@@ -478,5 +485,20 @@ int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer
     free(jobs);
     free(fws);
     free(csvs);
+    return rc;
+}
+
+int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer,
+                    const hw_report_opts *o, void (*done)(void *arg, const char *path),
+                    void *arg, hw_err *e)
+{
+    if (hw_store_report_snapshot(st, 1, e) != HW_OK)
+        return e->kind;
+    int rc = write_all(st, cat, signer, o, done, arg, e);
+    hw_err e2;
+    if (hw_store_report_snapshot(st, 0, &e2) != HW_OK && rc == HW_OK) {
+        *e = e2;
+        rc = e->kind;
+    }
     return rc;
 }

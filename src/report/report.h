@@ -152,6 +152,10 @@ const struct hw_report_pass_fw *hw_report_pass_framework(const hw_report_pass *p
                                                          const hw_framework *fw);
 void hw_report_pass_free(hw_report_pass *p);
 
+/* hw_time_iso_ms (util.h), the same text, faster (the pass formats three
+ * times a finding). */
+void hw_report_iso_ms(int64_t ms, char out[32]);
+
 /* Whether the options select the account (--account, --ou: an OU id on
  * its path or a prefix of its name path). */
 int hw_report_account_wanted(const hw_report_opts *o, const char *id, const char *ou_path,

@@ -1,6 +1,6 @@
 /*
- * xml.c - the evidence XML of one framework, streamed with libxml2's
- * xmlTextWriter and written directly in canonical form.
+ * xml.c - the evidence XML of one framework, streamed and written
+ * directly in canonical form.
  *
  * Why canonical: an enveloped XML Signature digests the exclusive C14N of
  * the document without its Signature.  Every byte here is written as C14N
@@ -24,7 +24,6 @@
 
 #include <cJSON.h>
 #include <errno.h>
-#include <libxml/xmlwriter.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,65 +117,107 @@ int hw_xml_escape(hw_buf *out, const char *s, int attr)
 
 /* ------------------------------------------------------------- writer */
 
+/* A canonical writer: element names are the literals of this file, kept
+ * on a stack; a start tag is closed with '>' by the first child, text or
+ * end, and an element always ends with its end tag (no "<x/>", as C14N
+ * writes it).  Bytes collect in out and go to xw_io in blocks. */
+#define XW_DEPTH 32
+#define XW_BLOCK (1u << 16)
+
 typedef struct xw {
-    xmlTextWriterPtr w;
     FILE *f;
     hw_validator *v; /* fed every byte written, or NULL */
     EVP_MD_CTX *md;
-    int hashing, discard, failed;
+    int hashing, failed, count_only;
     long written; /* bytes in the file */
-    hw_buf esc;
+    hw_buf out;
+    const char *stack[XW_DEPTH];
+    size_t depth;
+    int open; /* a start tag waits for its '>' */
 } xw;
 
-static int xw_io(void *ctx, const char *buf, int len)
+static void xw_io(xw *x, const char *buf, size_t len)
 {
-    xw *x = ctx;
-    if (x->discard)
-        return len;
-    if (fwrite(buf, 1, (size_t)len, x->f) != (size_t)len) {
+    if (!len || x->failed)
+        return;
+    if (fwrite(buf, 1, len, x->f) != len) {
         x->failed = 1;
-        return -1;
+        return;
     }
     if (x->hashing)
-        EVP_DigestUpdate(x->md, buf, (size_t)len);
-    if (x->v && hw_validator_feed(x->v, buf, (size_t)len) != 0)
+        EVP_DigestUpdate(x->md, buf, len);
+    if (x->v && hw_validator_feed(x->v, buf, len) != 0)
         x->v = NULL; /* the checker stopped: finish() reports why */
-    x->written += len;
-    return len;
+    x->written += (long)len;
 }
 
-static void xw_check(xw *x, int r)
+static void xw_flush(xw *x)
 {
-    if (r < 0)
+    xw_io(x, x->out.data, x->out.len);
+    hw_buf_reset(&x->out);
+}
+
+static void xw_put(xw *x, const char *s, size_t n)
+{
+    if (hw_buf_append(&x->out, s, n) != 0)
         x->failed = 1;
+}
+
+static void close_tag(xw *x)
+{
+    if (x->open) {
+        xw_put(x, ">", 1);
+        x->open = 0;
+    }
+    if (x->out.len >= XW_BLOCK)
+        xw_flush(x);
 }
 
 static void start(xw *x, const char *name)
 {
-    xw_check(x, xmlTextWriterStartElement(x->w, BAD_CAST name));
+    close_tag(x);
+    if (x->depth == XW_DEPTH) {
+        x->failed = 1;
+        return;
+    }
+    x->stack[x->depth++] = name;
+    xw_put(x, "<", 1);
+    xw_put(x, name, strlen(name));
+    x->open = 1;
 }
 
 static void end(xw *x)
 {
-    xw_check(x, xmlTextWriterFullEndElement(x->w));
+    if (!x->depth) {
+        x->failed = 1;
+        return;
+    }
+    const char *name = x->stack[--x->depth];
+    xw_put(x, x->open ? "></" : "</", x->open ? 3 : 2);
+    x->open = 0;
+    xw_put(x, name, strlen(name));
+    xw_put(x, ">", 1);
 }
 
 static void nl(xw *x)
 {
-    xw_check(x, xmlTextWriterWriteRaw(x->w, BAD_CAST "\n"));
+    close_tag(x);
+    xw_put(x, "\n", 1);
 }
 
 /* Attributes must be given in name order (C14N's order). */
 static void attr(xw *x, const char *name, const char *value)
 {
-    hw_buf_reset(&x->esc);
-    if (hw_xml_escape(&x->esc, value, 1) != 0) {
+    if (!x->open) {
         x->failed = 1;
         return;
     }
-    xw_check(x, xmlTextWriterStartAttribute(x->w, BAD_CAST name));
-    xw_check(x, xmlTextWriterWriteRaw(x->w, BAD_CAST hw_buf_str(&x->esc)));
-    xw_check(x, xmlTextWriterEndAttribute(x->w));
+    xw_put(x, " ", 1);
+    xw_put(x, name, strlen(name));
+    xw_put(x, "=\"", 2);
+    if (hw_xml_escape(&x->out, value, 1) != 0)
+        x->failed = 1;
+    xw_put(x, "\"", 1);
 }
 
 static void attr_i(xw *x, const char *name, long long v)
@@ -188,13 +229,17 @@ static void attr_i(xw *x, const char *name, long long v)
 
 static void text(xw *x, const char *s)
 {
-    hw_buf_reset(&x->esc);
-    if (hw_xml_escape(&x->esc, s, 0) != 0) {
+    close_tag(x);
+    if (hw_xml_escape(&x->out, s, 0) != 0)
         x->failed = 1;
-        return;
-    }
-    if (x->esc.len)
-        xw_check(x, xmlTextWriterWriteRaw(x->w, BAD_CAST hw_buf_str(&x->esc)));
+}
+
+/* Bytes already canonical, as they are. */
+static void raw(xw *x, const char *buf, size_t n)
+{
+    close_tag(x);
+    xw_flush(x);
+    xw_io(x, buf, n);
 }
 
 static void elem_text(xw *x, const char *name, const char *s)
@@ -986,7 +1031,7 @@ static int exception_cb(void *arg, const hw_report_exception_row *r)
     if (!acc_find(s, r->account) && (s->c->o->naccounts || s->c->o->nous))
         return 0;
     c->n++;
-    if (!s->x->w)
+    if (s->x->count_only)
         return 0;
     xw *x = s->x;
     char created[32], expires[32];
@@ -1010,10 +1055,9 @@ static void write_exceptions(state *s)
 {
     xw *x = s->x;
     struct count_cb_state cs = { s, 0 };
-    xmlTextWriterPtr w = x->w;
-    x->w = NULL; /* count only */
+    x->count_only = 1;
     int rc = hw_store_report_exceptions(s->c->st, exception_cb, &cs, s->e);
-    x->w = w;
+    x->count_only = 0;
     if (rc != HW_OK) {
         s->rc = rc;
         return;
@@ -1447,29 +1491,22 @@ static int write_requirements_part(state *s, const char *path, FILE **out)
 {
     *out = NULL;
     xw xr = { 0 };
-    hw_buf_init(&xr.esc, 0);
+    hw_buf_init(&xr.out, 0);
     char *rpath = hw_asprintf("%s.requirements", path);
     xr.f = rpath ? fopen(rpath, "w+b") : NULL;
     if (rpath)
         unlink(rpath);
     free(rpath);
-    if (!xr.f)
+    if (!xr.f) {
+        hw_buf_free(&xr.out);
         return hw_err_set(s->e, HW_EIO, "%s: cannot create a temporary file", path);
-    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(xw_io, NULL, &xr, NULL);
-    xr.w = ob ? xmlNewTextWriter(ob) : NULL;
-    if (!xr.w) {
-        fclose(xr.f);
-        hw_buf_free(&xr.esc);
-        return hw_err_set(s->e, HW_ENOMEM, "out of memory (XML writer)");
     }
     xw *main_x = s->x;
     s->x = &xr;
     write_requirements(s);
-    xw_check(&xr, xmlTextWriterFlush(xr.w));
-    xr.discard = 1;
-    xmlFreeTextWriter(xr.w);
+    xw_flush(&xr);
     s->x = main_x;
-    hw_buf_free(&xr.esc);
+    hw_buf_free(&xr.out);
     int rc = s->rc;
     if (rc == HW_OK && (xr.failed || fflush(xr.f) != 0 || fseek(xr.f, 0, SEEK_SET) != 0))
         rc = hw_err_set(s->e, HW_EIO, "%s: writing a temporary file failed", path);
@@ -1487,7 +1524,7 @@ static void copy_part(xw *x, FILE *part)
     static char buf[1 << 16];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, part)) > 0)
-        xw_check(x, xmlTextWriterWriteRawLen(x->w, BAD_CAST buf, (int)n));
+        raw(x, buf, n);
     if (ferror(part))
         x->failed = 1;
 }
@@ -1505,7 +1542,7 @@ int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema
     s.c = c;
     s.e = e;
     xw x = { 0 };
-    hw_buf_init(&x.esc, 0);
+    hw_buf_init(&x.out, 0);
     s.x = &x;
     hw_validator *v = NULL;
     FILE *part = NULL;
@@ -1541,17 +1578,11 @@ int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema
         rc = hw_err_set(e, HW_EIO, "%s: cannot create the file", path);
         goto out;
     }
-    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(xw_io, NULL, &x, NULL);
-    x.w = ob ? xmlNewTextWriter(ob) : NULL;
-    if (!x.w) {
-        rc = hw_err_set(e, HW_ENOMEM, "out of memory (XML writer)");
-        goto out;
-    }
-    xw_check(&x, xmlTextWriterStartDocument(x.w, "1.0", "UTF-8", NULL));
-    xw_check(&x, xmlTextWriterFlush(x.w));
+    static const char decl[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    xw_io(&x, decl, sizeof decl - 1); /* before the document: not digested */
     x.hashing = 1;
     start(&x, "report");
-    xw_check(&x, xmlTextWriterWriteAttribute(x.w, BAD_CAST "xmlns", BAD_CAST HW_REPORT_NS));
+    attr(&x, "xmlns", HW_REPORT_NS); /* namespace declarations come first in C14N */
     attr(&x, "framework", c->fw->id);
     attr(&x, "generated", c->generated);
     attr(&x, "run", c->run->id);
@@ -1567,10 +1598,7 @@ int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema
     write_findings(&s, "suppressed-findings", pf->suppressed_part, pf->nsuppressed);
     write_findings(&s, "untrusted-findings", c->pass->untrusted_part, c->pass->nuntrusted);
     copy_part(&x, part);
-    xw_check(&x, xmlTextWriterFlush(x.w));
-    x.discard = 1;
-    xmlFreeTextWriter(x.w);
-    x.w = NULL;
+    xw_flush(&x);
     if (s.rc != HW_OK) {
         rc = s.rc;
         goto out;
@@ -1594,14 +1622,10 @@ out:
     if (part)
         fclose(part);
     hw_validator_finish(v, NULL);
-    if (x.w) {
-        x.discard = 1;
-        xmlFreeTextWriter(x.w);
-    }
     if (x.f && fclose(x.f) != 0 && rc == HW_OK)
         rc = hw_err_set(e, HW_EIO, "%s: writing failed", path);
     EVP_MD_CTX_free(x.md);
-    hw_buf_free(&x.esc);
+    hw_buf_free(&x.out);
     state_free(&s);
     return rc;
 }

@@ -25,6 +25,22 @@ static const char *ncol(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
+int hw_store_report_snapshot(hw_store *s, int begin, hw_err *e)
+{
+    if (begin) {
+        if (s->in_tx)
+            return hw_err_set(e, HW_EINTERNAL, "store: nested transaction");
+        if (store_exec(s, "BEGIN", e) != HW_OK)
+            return e->kind;
+        s->in_tx = 1;
+        return HW_OK;
+    }
+    if (!s->in_tx)
+        return HW_OK;
+    s->in_tx = 0;
+    return store_exec(s, "COMMIT", e);
+}
+
 int hw_store_report_run(hw_store *s, const char *before, hw_report_run *out, hw_err *e)
 {
     memset(out, 0, sizeof *out);

@@ -690,6 +690,11 @@ int hw_store_exception_covering(hw_store *s, const char *account, const char *co
 
 /* --------------------------------------- reports (report_queries.c) */
 
+/* One read transaction (begin 1) around everything a report reads, and
+ * its end (begin 0): every query sees the same store, and sqlite takes
+ * its locks once instead of per statement. */
+int hw_store_report_snapshot(hw_store *s, int begin, hw_err *e);
+
 /* A run a report is made of. */
 typedef struct hw_report_run {
     char id[64], kind[16], started_at[32], finished_at[32], status[16]; /* times ISO UTC */
