@@ -317,10 +317,34 @@ static void reap_one(struct job *jobs, size_t n, pid_t pid, int status, size_t *
         }
 }
 
-/* The bundles in up to o->jobs processes at once, largest first; the
- * first failure is returned (workers already started still finish). */
+/* The process that makes the pass over the findings while the bundles'
+ * workers write what does not need it: its own store connection, the
+ * error back through fd; its end closes the gate the workers wait on. */
+static void pass_worker(const hw_report_opts *o, hw_report_pass *p, int fd)
+{
+    hw_err e;
+    hw_err_clear(&e);
+    hw_store *own = NULL;
+    int rc = hw_store_open(o->db_path, HW_STORE_READ, 0, &own, &e);
+    if (rc == HW_OK && (rc = hw_store_report_snapshot(own, 1, &e)) == HW_OK) {
+        int64_t t0 = hw_monotonic_ms();
+        rc = hw_report_pass_fill(p, own, &e);
+        hw_debug("report: one pass over the findings for %zu bundles, %lld ms", p->nfw,
+                 (long long)(hw_monotonic_ms() - t0));
+        hw_store_report_snapshot(own, 0, NULL);
+    }
+    hw_store_close(own);
+    if (rc != HW_OK && write(fd, &e, sizeof e) != (ssize_t)sizeof e)
+        rc = HW_EINTERNAL;
+    _exit(rc == HW_OK ? 0 : 1);
+}
+
+/* The pass over the findings in a process of its own (pass_job), and the
+ * bundles in up to o->jobs processes at once, largest first, the pass
+ * counting as one; the first failure is returned (workers already
+ * started still finish). */
 static int parallel(hw_report_ctx *c, const hw_signer *signer, struct job *jobs, size_t n,
-                    hw_err *e)
+                    hw_report_pass *pass, struct job *pass_job, hw_err *e)
 {
     size_t *order = calloc(n ? n : 1, sizeof *order), next = 0, running = 0;
     if (!order)
@@ -342,6 +366,30 @@ static int parallel(hw_report_ctx *c, const hw_signer *signer, struct job *jobs,
     free(weight);
     int rc = HW_OK;
     fflush(NULL);
+    int gate[2], pfd[2];
+    if (pipe(gate) != 0 || pipe(pfd) != 0) {
+        free(order);
+        return hw_err_set(e, HW_EIO, "pipe: %s", strerror(errno));
+    }
+    pass_job->pid = fork();
+    if (pass_job->pid == 0) {
+        close(gate[0]);
+        close(pfd[0]);
+        pass_worker(c->o, pass, pfd[1]);
+    }
+    close(gate[1]); /* only the pass's process holds it now */
+    close(pfd[1]);
+    pass_job->fd = pfd[0];
+    if (pass_job->pid < 0) {
+        close(gate[0]);
+        close(pfd[0]);
+        free(order);
+        return hw_err_set(e, HW_EINTERNAL, "fork: %s", strerror(errno));
+    }
+    pass_job->rc = -1;
+    running = 1;
+    c->pass_pending = 1;
+    c->pass_gate = gate[0];
     while (rc == HW_OK && (next < n || running)) {
         if (next < n && running < (size_t)c->o->jobs) {
             struct job *j = &jobs[order[next]];
@@ -376,6 +424,7 @@ static int parallel(hw_report_ctx *c, const hw_signer *signer, struct job *jobs,
             break;
         }
         reap_one(jobs, n, pid, status, &running);
+        reap_one(pass_job, 1, pid, status, &running);
     }
     while (running) {
         int status = 0;
@@ -383,7 +432,10 @@ static int parallel(hw_report_ctx *c, const hw_signer *signer, struct job *jobs,
         if (pid < 0 && errno != EINTR)
             break;
         reap_one(jobs, n, pid, status, &running);
+        reap_one(pass_job, 1, pid, status, &running);
     }
+    close(gate[0]);
+    c->pass_pending = 0;
     free(order);
     return rc;
 }
@@ -445,17 +497,27 @@ static int write_all(hw_store *st, const hw_catalog *cat, const hw_signer *signe
             hw_err_prefix(e, "%s", fw->id);
     }
     /* one pass over the findings for every bundle: findings.csv and the
-     * finding lists */
+     * finding lists; in a process of its own beside the bundles' workers */
     hw_report_pass *pass = NULL;
-    int64_t t0 = hw_monotonic_ms();
-    if (rc == HW_OK)
-        rc = hw_report_pass_run(st, o, fws, csvs, n, o->out_dir, &pass, e);
-    hw_debug("report: one pass over the findings for %zu bundles, %lld ms", n,
-             (long long)(hw_monotonic_ms() - t0));
-    c.pass = pass;
+    struct job pass_job = { 0 };
+    pass_job.rc = HW_OK;
     if (rc == HW_OK && o->jobs > 1 && n > 1 && o->db_path) {
-        rc = parallel(&c, signer, jobs, n, e);
+        rc = hw_report_pass_prepare(o, fws, csvs, n, o->out_dir, &pass, e);
+        c.pass = pass;
+        if (rc == HW_OK)
+            rc = parallel(&c, signer, jobs, n, pass, &pass_job, e);
+        if (rc == HW_OK && pass_job.rc != HW_OK) { /* the cause of the workers' failures */
+            *e = pass_job.e;
+            rc = e->kind;
+            hw_err_prefix(e, "the pass over the findings");
+        }
     } else {
+        int64_t t0 = hw_monotonic_ms();
+        if (rc == HW_OK)
+            rc = hw_report_pass_run(st, o, fws, csvs, n, o->out_dir, &pass, e);
+        hw_debug("report: one pass over the findings for %zu bundles, %lld ms", n,
+                 (long long)(hw_monotonic_ms() - t0));
+        c.pass = pass;
         for (size_t i = 0; i < n && rc == HW_OK; i++) {
             job_ctx(&c, &jobs[i]);
             jobs[i].rc = one_bundle(&c, signer, jobs[i].tmp, jobs[i].final, &jobs[i].e);

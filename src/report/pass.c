@@ -447,62 +447,148 @@ static char *part_path(const char *dir, const char *name)
     return hw_asprintf("%s/%s", dir, name);
 }
 
-int hw_report_pass_run(hw_store *st, const hw_report_opts *o, const hw_framework *const *fws,
-                       const char *const *csv_paths, size_t nfw, const char *tmp_parent,
-                       hw_report_pass **out, hw_err *e)
+int hw_report_pass_prepare(const hw_report_opts *o, const hw_framework *const *fws,
+                           const char *const *csv_paths, size_t nfw, const char *tmp_parent,
+                           hw_report_pass **out, hw_err *e)
 {
     *out = NULL;
     if (nfw > 64)
         return hw_err_set(e, HW_EINVAL, "at most 64 frameworks in one report, not %zu", nfw);
     hw_report_pass *p = calloc(1, sizeof *p);
+    if (!p || !(p->fws = calloc(nfw ? nfw : 1, sizeof *p->fws)) ||
+        !(p->csv_paths = calloc(nfw ? nfw : 1, sizeof *p->csv_paths)) ||
+        !(p->dir = hw_asprintf("%s/.report-pass-XXXXXX", tmp_parent))) {
+        hw_report_pass_free(p);
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    p->o = o;
+    p->nfw = nfw;
+    if (!mkdtemp(p->dir)) {
+        int rc = hw_err_set(e, HW_EIO, "%s: cannot create a temporary folder: %s", tmp_parent,
+                            strerror(errno));
+        free(p->dir);
+        p->dir = NULL;
+        hw_report_pass_free(p);
+        return rc;
+    }
+    for (size_t i = 0; i < nfw; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "suppressed-%zu.xml", i);
+        p->fws[i].fw = fws[i];
+        if (!(p->fws[i].suppressed_part = part_path(p->dir, name)) ||
+            (csv_paths && csv_paths[i] && !(p->csv_paths[i] = strdup(csv_paths[i])))) {
+            hw_report_pass_free(p);
+            return hw_err_set(e, HW_ENOMEM, "out of memory");
+        }
+    }
+    if (!(p->untrusted_part = part_path(p->dir, "untrusted.xml")) ||
+        !(p->summary = part_path(p->dir, "summary"))) {
+        hw_report_pass_free(p);
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    *out = p;
+    return HW_OK;
+}
+
+/* The counts and regions, for a process that did not run the pass:
+ * "untrusted N", "suppressed I N", "region ACCOUNT REGION N", tab
+ * separated, written last (its presence says the pass succeeded). */
+static int write_summary(const hw_report_pass *p, hw_err *e)
+{
+    hw_buf b = HW_BUF_INIT(0);
+    hw_buf_printf(&b, "untrusted\t%lld\n", (long long)p->nuntrusted);
+    for (size_t i = 0; i < p->nfw; i++)
+        hw_buf_printf(&b, "suppressed\t%zu\t%lld\n", i, (long long)p->fws[i].nsuppressed);
+    for (size_t i = 0; i < p->nregions; i++)
+        hw_buf_printf(&b, "region\t%s\t%s\t%lld\n", p->regions[i].account, p->regions[i].region,
+                      (long long)p->regions[i].findings);
+    int rc = hw_file_write_atomic(p->summary, b.data ? b.data : "", b.len, 0600, e);
+    hw_buf_free(&b);
+    return rc;
+}
+
+int hw_report_pass_load(hw_report_pass *p, hw_err *e)
+{
+    hw_buf b = HW_BUF_INIT(0);
+    if (hw_file_read(p->summary, 0, &b, e) != HW_OK) {
+        hw_buf_free(&b);
+        return hw_err_set(e, HW_EINTERNAL, "the pass over the findings did not finish");
+    }
+    int rc = HW_OK, line = 0;
+    for (char *q = b.data; rc == HW_OK && q && *q;) {
+        char *eol = strchr(q, '\n');
+        if (!eol)
+            break;
+        *eol = '\0';
+        line++;
+        char *f[5] = { 0 };
+        int nf = 0;
+        for (char *t = q; nf < 5 && t; nf++) {
+            f[nf] = t;
+            t = strchr(t, '\t');
+            if (t)
+                *t++ = '\0';
+        }
+        size_t idx = 0;
+        if (nf == 2 && strcmp(f[0], "untrusted") == 0) {
+            p->nuntrusted = atoll(f[1]);
+        } else if (nf == 3 && strcmp(f[0], "suppressed") == 0 &&
+                   (idx = (size_t)atoll(f[1])) < p->nfw) {
+            p->fws[idx].nsuppressed = atoll(f[2]);
+        } else if (nf == 4 && strcmp(f[0], "region") == 0) {
+            struct hw_report_region *r = realloc(p->regions, (p->nregions + 1) * sizeof *r);
+            if (!r) {
+                rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+                break;
+            }
+            p->regions = r;
+            r = &p->regions[p->nregions];
+            r->account = strdup(f[1]);
+            r->region = strdup(f[2]);
+            r->findings = atoll(f[3]);
+            p->nregions++;
+            if (!r->account || !r->region)
+                rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+        } else {
+            rc = hw_err_set(e, HW_EINTERNAL, "%s:%d: not a line of the pass's summary",
+                            p->summary, line);
+        }
+        q = eol + 1;
+    }
+    hw_buf_free(&b);
+    return rc;
+}
+
+int hw_report_pass_fill(hw_report_pass *p, hw_store *st, hw_err *e)
+{
+    size_t nfw = p->nfw;
+    const hw_report_opts *o = p->o;
     struct pass_state s = { 0 };
     s.st = st;
     s.p = p;
     s.e = e;
-    s.csv_paths = csv_paths;
+    s.csv_paths = (const char *const *)p->csv_paths;
     hw_buf_init(&s.row, 0);
     hw_buf_init(&s.frag, 0);
     hw_buf_init(&s.res, 0);
     hw_buf_init(&s.key, 0);
     hw_buf_init(&s.untr.b, 0);
     int rc = HW_OK;
-    if (!p || !(p->fws = calloc(nfw ? nfw : 1, sizeof *p->fws)) ||
-        !(s.csv = calloc(nfw ? nfw : 1, sizeof *s.csv)) ||
-        !(s.supp = calloc(nfw ? nfw : 1, sizeof *s.supp)) ||
-        !(p->dir = hw_asprintf("%s/.report-pass-XXXXXX", tmp_parent))) {
+    if (!(s.csv = calloc(nfw ? nfw : 1, sizeof *s.csv)) ||
+        !(s.supp = calloc(nfw ? nfw : 1, sizeof *s.supp))) {
         rc = hw_err_set(e, HW_ENOMEM, "out of memory");
         goto out;
     }
-    p->o = o;
-    p->nfw = nfw;
-    if (!mkdtemp(p->dir)) {
-        rc = hw_err_set(e, HW_EIO, "%s: cannot create a temporary folder: %s", tmp_parent,
-                        strerror(errno));
-        free(p->dir);
-        p->dir = NULL;
-        goto out;
-    }
     for (size_t i = 0; i < nfw; i++) {
-        p->fws[i].fw = fws[i];
-        char name[300];
-        snprintf(name, sizeof name, "suppressed-%zu.xml", i);
-        if (!(p->fws[i].suppressed_part = part_path(p->dir, name))) {
-            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
-            goto out;
-        }
         if ((rc = out_open(&s.supp[i], p->fws[i].suppressed_part, e)) != HW_OK)
             goto out;
-        if (csv_paths && csv_paths[i]) {
-            if ((rc = out_open(&s.csv[i], csv_paths[i], e)) != HW_OK)
+        if (p->csv_paths[i]) {
+            if ((rc = out_open(&s.csv[i], p->csv_paths[i], e)) != HW_OK)
                 goto out;
             hw_buf_reset(&s.row);
             csv_line(&s.row, csv_header, HW_ARRAY_LEN(csv_header));
             out_put(&s.csv[i], &s.row);
         }
-    }
-    if (!(p->untrusted_part = part_path(p->dir, "untrusted.xml"))) {
-        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
-        goto out;
     }
     if ((rc = out_open(&s.untr, p->untrusted_part, e)) != HW_OK ||
         (rc = build_masks(&s, e)) != HW_OK)
@@ -520,19 +606,19 @@ int hw_report_pass_run(hw_store *st, const hw_report_opts *o, const hw_framework
     if (rc == HW_OK && regions_out(&s) != 0)
         rc = hw_err_set(e, HW_ENOMEM, "out of memory");
 out:
-    for (size_t i = 0; p && s.csv && s.supp && i < nfw; i++) {
-        int r1 = out_close(&s.csv[i], csv_paths ? csv_paths[i] : "", rc == HW_OK ? e : NULL);
+    for (size_t i = 0; s.csv && s.supp && i < nfw; i++) {
+        int r1 = out_close(&s.csv[i], p->csv_paths[i], rc == HW_OK ? e : NULL);
         if (rc == HW_OK)
             rc = r1;
         int r2 = out_close(&s.supp[i], p->fws[i].suppressed_part, rc == HW_OK ? e : NULL);
         if (rc == HW_OK)
             rc = r2;
     }
-    if (p) {
-        int r3 = out_close(&s.untr, p->untrusted_part, rc == HW_OK ? e : NULL);
-        if (rc == HW_OK)
-            rc = r3;
-    }
+    int r3 = out_close(&s.untr, p->untrusted_part, rc == HW_OK ? e : NULL);
+    if (rc == HW_OK)
+        rc = r3;
+    if (rc == HW_OK)
+        rc = write_summary(p, e);
     free(s.csv);
     free(s.supp);
     free(s.ctls);
@@ -547,12 +633,19 @@ out:
     hw_buf_free(&s.frag);
     hw_buf_free(&s.res);
     hw_buf_free(&s.key);
-    if (rc != HW_OK) {
-        hw_report_pass_free(p);
-        return rc;
+    return rc;
+}
+
+int hw_report_pass_run(hw_store *st, const hw_report_opts *o, const hw_framework *const *fws,
+                       const char *const *csv_paths, size_t nfw, const char *tmp_parent,
+                       hw_report_pass **out, hw_err *e)
+{
+    int rc = hw_report_pass_prepare(o, fws, csv_paths, nfw, tmp_parent, out, e);
+    if (rc == HW_OK && (rc = hw_report_pass_fill(*out, st, e)) != HW_OK) {
+        hw_report_pass_free(*out);
+        *out = NULL;
     }
-    *out = p;
-    return HW_OK;
+    return rc;
 }
 
 const struct hw_report_pass_fw *hw_report_pass_framework(const hw_report_pass *p,
@@ -574,6 +667,12 @@ void hw_report_pass_free(hw_report_pass *p)
         free(p->fws[i].suppressed_part);
     }
     free(p->fws);
+    for (size_t i = 0; p->csv_paths && i < p->nfw; i++)
+        free(p->csv_paths[i]);
+    free(p->csv_paths);
+    if (p->summary)
+        unlink(p->summary);
+    free(p->summary);
     if (p->untrusted_part)
         unlink(p->untrusted_part);
     free(p->untrusted_part);

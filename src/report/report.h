@@ -139,14 +139,26 @@ typedef struct hw_report_pass {
         int64_t nsuppressed;
     } *fws;
     size_t nfw;
+    char **csv_paths;
     char *untrusted_part;
     int64_t nuntrusted;
     struct hw_report_region *regions; /* by account, then region */
     size_t nregions;
+    char *summary; /* the counts and regions, for other processes */
 } hw_report_pass;
 int hw_report_pass_run(hw_store *st, const hw_report_opts *o, const hw_framework *const *fws,
                        const char *const *csv_paths, size_t nfw, const char *tmp_parent,
                        hw_report_pass **out, hw_err *e);
+/* hw_report_pass_run in two steps, so that another process can make the
+ * pass while bundles are written: prepare names the files, fill reads the
+ * findings and writes them (the summary last), and a process that did not
+ * fill loads the counts and regions from the summary once the filling
+ * process has ended (HW_EINTERNAL when it failed). */
+int hw_report_pass_prepare(const hw_report_opts *o, const hw_framework *const *fws,
+                           const char *const *csv_paths, size_t nfw, const char *tmp_parent,
+                           hw_report_pass **out, hw_err *e);
+int hw_report_pass_fill(hw_report_pass *p, hw_store *st, hw_err *e);
+int hw_report_pass_load(hw_report_pass *p, hw_err *e);
 /* The part of fw, or NULL when the pass did not cover it. */
 const struct hw_report_pass_fw *hw_report_pass_framework(const hw_report_pass *p,
                                                          const hw_framework *fw);
@@ -176,7 +188,12 @@ typedef struct hw_report_ctx {
     char organization[64];    /* the Organization's id, "" when not known */
     /* the shared pass over the findings; when NULL, hw_report_xml makes
      * one for fw alone (own_pass, freed by hw_report_ctx_release) */
-    const hw_report_pass *pass;
+    hw_report_pass *pass;
+    /* pass_pending: the pass is being made by another process, which
+     * holds the write end of the pipe pass_gate: its end of file says it
+     * ended, and the pass is loaded (hw_report_pass_load) before its data
+     * is used */
+    int pass_pending, pass_gate;
     hw_report_pass *own_pass;
     const char *csv_path; /* findings.csv, written by that own pass, or NULL */
 } hw_report_ctx;

@@ -1469,10 +1469,6 @@ static int gather(state *s)
         status_index(&s->st, preferred[i]);
     if (hw_store_accounts(c->st, account_cb, s, s->e) != HW_OK)
         return s->e->kind;
-    for (size_t i = 0; i < c->pass->nregions; i++)
-        if (region_cb(s, c->pass->regions[i].account, c->pass->regions[i].region,
-                      c->pass->regions[i].findings))
-            return hw_err_set(s->e, HW_ENOMEM, "out of memory");
     for (size_t i = 0; i < nr; i++) {
         char fam[64];
         family_of(c->fw->requirements[i].id, fam);
@@ -1567,6 +1563,19 @@ int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema
         rc = gather(&s);
     if (rc == HW_OK)
         rc = write_requirements_part(&s, path, &part);
+    /* what comes from the pass over the findings, made meanwhile */
+    if (rc == HW_OK && c->pass_pending) {
+        char b;
+        ssize_t r;
+        while ((r = read(c->pass_gate, &b, 1)) != 0 && (r > 0 || errno == EINTR))
+            ;
+        rc = hw_report_pass_load(c->pass, e);
+        c->pass_pending = 0;
+    }
+    for (size_t i = 0; rc == HW_OK && i < c->pass->nregions; i++)
+        if (region_cb(&s, c->pass->regions[i].account, c->pass->regions[i].region,
+                      c->pass->regions[i].findings))
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
     if (rc == HW_OK && schema_file && (rc = hw_validator_start(schema_file, path, &v, e)) != HW_OK)
         goto out;
     x.v = v;
