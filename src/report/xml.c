@@ -473,6 +473,7 @@ struct result_ref {
     const char *acct; /* the account table's copy */
     int status;
     int64_t ref;
+    char *ids; /* the control evidence ids (JSON), or NULL: read by ref */
 };
 
 typedef struct state {
@@ -1268,9 +1269,11 @@ static int write_result(state *s, const struct result_ref *r)
     s->totals[si]++;
     s->results++;
     int is_open = strcmp(s->st.name[si], "FAILED") == 0 || strcmp(s->st.name[si], "PARTIAL") == 0;
-    char *evidence = NULL, *ids = NULL;
-    if (hw_store_report_result_evidence(s->c->st, r->ref, &evidence, &ids, s->e) != HW_OK)
+    char *evidence = NULL, *fetched = NULL;
+    if (!r->ids &&
+        hw_store_report_result_evidence(s->c->st, r->ref, &evidence, &fetched, s->e) != HW_OK)
         return s->e->kind;
+    const char *ids = r->ids ? r->ids : fetched;
     xw *x = s->x;
     start(x, "result");
     attr(x, "account", r->acct);
@@ -1297,7 +1300,7 @@ static int write_result(state *s, const struct result_ref *r)
         cJSON_Delete(ev);
     }
     free(evidence);
-    free(ids);
+    free(fetched);
     end(x);
     nl(x);
     if (rc == HW_OK && is_open)
@@ -1357,6 +1360,11 @@ static int results_cb(void *arg, const hw_report_result *r)
     o->acct = a->id;
     o->status = si;
     o->ref = r->ref;
+    o->ids = r->controls ? strdup(r->controls) : NULL;
+    if (r->controls && !o->ids) {
+        s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
+        return 1;
+    }
     return 0;
 }
 
@@ -1448,6 +1456,8 @@ static void state_free(state *s)
     seen_free(&s->seen);
     ctl_cache_free(&s->ctls);
     hw_buf_free(&s->key);
+    for (size_t i = 0; i < s->nres; i++)
+        free(s->res[i].ids);
     free(s->res);
     free(s->req_sorted);
 }

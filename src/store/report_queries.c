@@ -134,11 +134,11 @@ int hw_store_report_results(hw_store *s, const char *run_id, const char *framewo
     /* no evidence here: it is read per result (hw_store_report_result_evidence) */
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT i.requirement, i.account_id, i.status, i.id"
+                           "SELECT i.requirement, i.account_id, i.status, i.id, i.controls"
                            " FROM eval_runs r JOIN eval_interval_rows i"
                            " ON i.from_seq <= r.seq AND (i.to_seq IS NULL OR i.to_seq > r.seq)"
                            " WHERE r.run_id = ?1 AND r.pruned = 0 AND i.framework = ?2"
-                           " UNION ALL SELECT requirement, account_id, status, -rowid"
+                           " UNION ALL SELECT requirement, account_id, status, -rowid, NULL"
                            " FROM evaluations_legacy WHERE run_id = ?1 AND framework = ?2",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "reading evaluations");
@@ -147,7 +147,7 @@ int hw_store_report_results(hw_store *s, const char *run_id, const char *framewo
     int r, rc = HW_OK;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_report_result row = { store_col(st, 0), store_col(st, 1), store_col(st, 2),
-                                 sqlite3_column_int64(st, 3) };
+                                 sqlite3_column_int64(st, 3), ncol(st, 4) };
         int cr = cb(arg, &row);
         if (cr) {
             rc = store_cb_fail(s, e, "reading evaluations", cr);

@@ -718,10 +718,12 @@ int hw_store_report_trend(hw_store *s, const char *framework, const char *from, 
 
 /* The evaluations of run_id for framework, in no particular order,
  * without their evidence: ref names one for
- * hw_store_report_result_evidence. */
+ * hw_store_report_result_evidence; controls is what that would give as
+ * *controls (NULL: the evidence is whole, read it there). */
 typedef struct hw_report_result {
     const char *requirement, *account, *status;
     int64_t ref;
+    const char *controls;
 } hw_report_result;
 int hw_store_report_results(hw_store *s, const char *run_id, const char *framework,
                             int (*cb)(void *arg, const hw_report_result *r), void *arg, hw_err *e);
