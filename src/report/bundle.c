@@ -476,6 +476,8 @@ static int write_all(hw_store *st, const hw_catalog *cat, const hw_signer *signe
                      : hw_err_set(e, HW_ENOMEM, "out of memory");
     free(catfile);
     if (rc == HW_OK)
+        rc = hw_catalog_hash(cat->dir, c.catalogue_folder_sha256, e);
+    if (rc == HW_OK)
         rc = hw_store_organization_id(st, c.organization, sizeof c.organization, e);
     if (rc == HW_OK)
         rc = mkdirs(o->out_dir, e);

@@ -183,7 +183,8 @@ typedef struct hw_report_ctx {
     char generated[32];       /* now, ISO UTC */
     char period_from[32];     /* "" when open */
     char period_to[32];
-    char catalogue_sha256[65];
+    char catalogue_sha256[65];        /* securityhub-controls.xml */
+    char catalogue_folder_sha256[65]; /* hw_catalog_hash of the folder, "" when not known */
     char framework_sha256[65];
     char organization[64];    /* the Organization's id, "" when not known */
     /* the shared pass over the findings; when NULL, hw_report_xml makes

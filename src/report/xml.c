@@ -758,6 +758,8 @@ static void write_scope(state *s)
     nl(x);
     start(x, "catalogue");
     attr(x, "file", "securityhub-controls.xml");
+    if (c->catalogue_folder_sha256[0])
+        attr(x, "folder-sha256", c->catalogue_folder_sha256);
     attr(x, "sha256", c->catalogue_sha256);
     end(x);
     nl(x);

@@ -360,6 +360,11 @@ contains "$D/report.xml" '<filter kind="ou">Root/Prod</filter>'
 # the Organization's id, from DescribeOrganization, beside its root
 contains "$D/report.xml" '<organization id="o-demo0example" root="r-demo"></organization>'
 contains "$D/report.html" 'o-demo0example'
+# the catalogue's hash is the one `hubwarden version` prints for the folder
+"$HW" --config "$TMP/hw-demo.json" version > "$TMP/version" 2>&1 || fail "version"
+H=$(sed -n 's/^catalogue .* (sha256 \([0-9a-f]\{64\}\))$/\1/p' "$TMP/version")
+[ -n "$H" ] || fail "version printed no catalogue hash: $(cat "$TMP/version")"
+contains "$D/report.xml" "folder-sha256=\"$H\""
 grep -q 'id="111111111111"' "$D/report.xml" && fail "--ou Root/Prod kept the management account"
 grep -q '^"111111111111"' "$D/findings.csv" && fail "--ou Root/Prod kept the management account in findings.csv"
 grep -q '^"333333333333"' "$D/findings.csv" || fail "findings.csv lost the Prod accounts"
