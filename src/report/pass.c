@@ -303,7 +303,7 @@ struct pass_state {
     const char *const *csv_paths;
     struct region_map regions;
     hw_buf row, frag, res, key;
-    hw_err *e;
+    hw_err cb_err; /* what stopped finding_cb (the store reports its own) */
     int rc;
 };
 
@@ -338,7 +338,7 @@ static int finding_cb(void *arg, const hw_finding_row *f)
     hw_buf_reset(&s->key);
     hw_buf_printf(&s->key, "%s\t%s", f->account_id, f->region);
     if (region_add(&s->regions, hw_buf_str(&s->key)) != 0)
-        return s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
+        return s->rc = hw_err_set(&s->cb_err, HW_ENOMEM, "out of memory");
     if (!f->trusted) {
         s->p->nuntrusted++;
         hw_buf_reset(&s->frag);
@@ -365,7 +365,8 @@ static int finding_cb(void *arg, const hw_finding_row *f)
             }
             out_put(&s->csv[i], &s->row);
             if (s->csv[i].failed)
-                return s->rc = hw_err_set(s->e, HW_EIO, "%s: writing failed", s->csv_paths[i]);
+                return s->rc = hw_err_set(&s->cb_err, HW_EIO, "%s: writing failed",
+                                          s->csv_paths[i]);
         }
         if (suppressed) {
             s->p->fws[i].nsuppressed++;
@@ -566,7 +567,6 @@ int hw_report_pass_fill(hw_report_pass *p, hw_store *st, hw_err *e)
     struct pass_state s = { 0 };
     s.st = st;
     s.p = p;
-    s.e = e;
     s.csv_paths = (const char *const *)p->csv_paths;
     hw_buf_init(&s.row, 0);
     hw_buf_init(&s.frag, 0);
@@ -600,9 +600,11 @@ int hw_report_pass_fill(hw_report_pass *p, hw_store *st, hw_err *e)
         if (s.nselected)
             qsort(s.selected, s.nselected, sizeof *s.selected, cstr_cmp);
     }
-    rc = hw_store_report_findings(st, NULL, HW_REPORT_FINDINGS_ALL, finding_cb, &s, e);
-    if (rc == HW_OK && s.rc != HW_OK)
+    rc = hw_store_report_findings(st, finding_cb, &s, e);
+    if (s.rc != HW_OK) {
+        *e = s.cb_err;
         rc = s.rc;
+    }
     if (rc == HW_OK && regions_out(&s) != 0)
         rc = hw_err_set(e, HW_ENOMEM, "out of memory");
 out:

@@ -493,6 +493,7 @@ typedef struct state {
     size_t cur_req;
     seen_set seen;
     ctl_cache ctls;
+    hw_err cb_err; /* why results_cb stopped */
     hw_buf key;
     struct result_ref *res; /* the framework's results, in document order */
     size_t nres, capres;
@@ -1337,13 +1338,13 @@ static int results_cb(void *arg, const hw_report_result *r)
         if (s->c->o->naccounts || s->c->o->nous)
             return 0; /* outside the selection */
         if (!(a = acc_add(s, r->account, "", "", "", ""))) {
-            s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
+            s->rc = hw_err_set(&s->cb_err, HW_ENOMEM, "out of memory");
             return 1;
         }
     }
     int si = status_index(&s->st, r->status);
     if (si < 0) {
-        s->rc = hw_err_set(s->e, HW_EINVAL, "evaluation of %s %s: status '%.40s' not usable",
+        s->rc = hw_err_set(&s->cb_err, HW_EINVAL, "evaluation of %s %s: status '%.40s' not usable",
                            r->requirement, r->account, r->status);
         return 1;
     }
@@ -1351,7 +1352,7 @@ static int results_cb(void *arg, const hw_report_result *r)
         size_t cap = s->capres ? s->capres * 2 : 1024;
         struct result_ref *p = realloc(s->res, cap * sizeof *p);
         if (!p) {
-            s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
+            s->rc = hw_err_set(&s->cb_err, HW_ENOMEM, "out of memory");
             return 1;
         }
         s->res = p;
@@ -1364,7 +1365,7 @@ static int results_cb(void *arg, const hw_report_result *r)
     o->ref = r->ref;
     o->ids = r->controls ? strdup(r->controls) : NULL;
     if (r->controls && !o->ids) {
-        s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
+        s->rc = hw_err_set(&s->cb_err, HW_ENOMEM, "out of memory");
         return 1;
     }
     return 0;
@@ -1391,8 +1392,12 @@ static int read_results(state *s)
         s->req_sorted[i] = i;
     qsort_r(s->req_sorted, fw->nrequirements, sizeof *s->req_sorted, req_id_cmp, (void *)fw);
     int rc = hw_store_report_results(s->c->st, s->c->run->id, fw->id, results_cb, s, s->e);
+    if (s->rc != HW_OK) { /* the store's "stopped" would hide why */
+        *s->e = s->cb_err;
+        return s->rc;
+    }
     if (rc != HW_OK)
-        return s->rc != HW_OK ? s->rc : rc;
+        return rc;
     if (s->nres)
         qsort(s->res, s->nres, sizeof *s->res, result_order);
     return HW_OK;

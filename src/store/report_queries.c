@@ -1,8 +1,7 @@
 /*
  * report_queries.c - what `hubwarden report` reads from the store: the run
  * a report is made of, its evaluations, the trend over earlier runs,
- * exceptions, remediation actions with their approvals, the findings of
- * the bundle and the audit log's head.
+ * exceptions, remediation actions with their approvals and the findings.
  *
  * Read-only, streamed through callbacks so that a report of a million
  * findings never holds them all.  Statuses are passed through as the
@@ -269,32 +268,20 @@ int hw_store_report_actions(hw_store *s, const char *from, const char *to,
     return step_done(s, st, r, "reading remediation actions", e);
 }
 
-int hw_store_report_findings(hw_store *s, const char *framework, int which,
-                             int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e)
+int hw_store_report_findings(hw_store *s, int (*cb)(void *arg, const hw_finding_row *f), void *arg,
+                             hw_err *e)
 {
-    hw_buf sql = HW_BUF_INIT(0);
-    hw_buf_puts(&sql,
-                "SELECT f.id, p.arn, p.name, f.account_id, f.region, f.control_id, f.severity,"
-                " f.compliance_status, f.workflow_status, f.record_state, f.resource_type,"
-                " f.resources, f.first_observed, f.last_observed, f.created_at, f.updated_at,"
-                " f.trusted, f.untrusted_reason, f.title FROM findings f JOIN products p"
-                " ON p.id = f.product_id WHERE f.record_state = 'ACTIVE'");
-    if (which == HW_REPORT_FINDINGS_UNTRUSTED)
-        hw_buf_puts(&sql, " AND f.trusted = 0");
-    else if (framework)
-        hw_buf_puts(&sql, " AND f.control_id IN (SELECT control_id FROM requirement_controls"
-                          " WHERE framework = ?1)");
-    if (which == HW_REPORT_FINDINGS_SUPPRESSED)
-        hw_buf_puts(&sql, " AND f.workflow_status = 'SUPPRESSED'");
-    hw_buf_puts(&sql, " ORDER BY f.rowid");
     sqlite3_stmt *st = NULL;
-    int prc = sqlite3_prepare_v2(s->db, hw_buf_str(&sql), -1, &st, NULL);
-    hw_buf_free(&sql);
-    if (prc != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT f.id, p.arn, p.name, f.account_id, f.region, f.control_id,"
+                           " f.severity, f.compliance_status, f.workflow_status, f.record_state,"
+                           " f.resource_type, f.resources, f.first_observed, f.last_observed,"
+                           " f.created_at, f.updated_at, f.trusted, f.untrusted_reason, f.title"
+                           " FROM findings f JOIN products p ON p.id = f.product_id"
+                           " WHERE f.record_state = 'ACTIVE' ORDER BY f.rowid",
+                           -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "reading findings");
-    if (framework && which != HW_REPORT_FINDINGS_UNTRUSTED)
-        sqlite3_bind_text(st, 1, framework, -1, SQLITE_STATIC);
-    int r;
+    int r, rc = HW_OK;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_finding_row f = { 0 };
         f.id = store_col(st, 0);
@@ -316,27 +303,14 @@ int hw_store_report_findings(hw_store *s, const char *framework, int which,
         f.trusted = sqlite3_column_int(st, 16);
         f.untrusted_reason = store_col(st, 17);
         f.title = ncol(st, 18);
-        if (cb(arg, &f))
+        int cr = cb(arg, &f);
+        if (cr) {
+            rc = store_cb_fail(s, e, "reading findings", cr);
             break;
+        }
     }
-    return step_done(s, st, r, "reading findings", e);
+    if (rc == HW_OK && r != SQLITE_DONE)
+        rc = store_fail(s, e, "reading findings");
+    sqlite3_finalize(st);
+    return rc;
 }
-
-int hw_store_report_regions(hw_store *s, int (*cb)(void *arg, const char *account,
-                                                   const char *region, int64_t findings),
-                            void *arg, hw_err *e)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT account_id, region, count(*) FROM findings"
-                           " WHERE record_state = 'ACTIVE' GROUP BY account_id, region"
-                           " ORDER BY account_id, region",
-                           -1, &st, NULL) != SQLITE_OK)
-        return store_fail(s, e, "reading regions");
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW)
-        if (cb(arg, store_col(st, 0), store_col(st, 1), sqlite3_column_int64(st, 2)))
-            break;
-    return step_done(s, st, r, "reading regions", e);
-}
-

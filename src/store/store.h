@@ -756,15 +756,9 @@ typedef struct hw_report_action_row {
 int hw_store_report_actions(hw_store *s, const char *from, const char *to,
                             int (*cb)(void *arg, const hw_report_action_row *a), void *arg, hw_err *e);
 
-/* Active findings for a report, in store order: ALL of the controls the
- * framework uses (framework NULL: every finding), SUPPRESSED ones of them,
- * or every UNTRUSTED finding.  raw is not filled. */
-enum { HW_REPORT_FINDINGS_ALL = 0, HW_REPORT_FINDINGS_SUPPRESSED, HW_REPORT_FINDINGS_UNTRUSTED };
-int hw_store_report_findings(hw_store *s, const char *framework, int which,
-                             int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e);
-/* Active finding counts per account and region, ordered by both. */
-int hw_store_report_regions(hw_store *s, int (*cb)(void *arg, const char *account,
-                                                   const char *region, int64_t findings),
-                            void *arg, hw_err *e);
+/* Every active finding, in store order (raw is not filled; title is,
+ * NULL when stored before schema 4). */
+int hw_store_report_findings(hw_store *s, int (*cb)(void *arg, const hw_finding_row *f), void *arg,
+                             hw_err *e);
 
 #endif
