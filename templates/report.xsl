@@ -142,7 +142,8 @@ svg.chart { display: block; max-width: 100%; height: auto; }
         <h2>Scope</h2>
         <dl>
           <dt>Framework</dt><dd><xsl:value-of select="$fw/@id"/> (file <xsl:value-of select="$fw/@file"/>, SHA-256 <code><xsl:value-of select="$fw/@sha256"/></code>)</dd>
-          <dt>Catalogue</dt><dd><xsl:value-of select="h:scope/h:catalogue/@file"/>, SHA-256 <code><xsl:value-of select="h:scope/h:catalogue/@sha256"/></code></dd>
+          <dt>Catalogue</dt><dd><xsl:value-of select="h:scope/h:catalogue/@file"/>, SHA-256 <code><xsl:value-of select="h:scope/h:catalogue/@sha256"/></code><xsl:if test="h:scope/h:catalogue/@folder-sha256">; the whole folder (as <code>hubwarden version</code> prints it) <code><xsl:value-of select="h:scope/h:catalogue/@folder-sha256"/></code></xsl:if></dd>
+          <dt>Organization</dt><dd><xsl:choose><xsl:when test="h:scope/h:organization/@id"><xsl:value-of select="h:scope/h:organization/@id"/></xsl:when><xsl:otherwise>not recorded</xsl:otherwise></xsl:choose></dd>
           <dt>Organization root</dt><dd><xsl:value-of select="h:scope/h:organization/@root"/></dd>
           <dt>Scan run</dt><dd><xsl:value-of select="h:scope/h:run/@id"/> (<xsl:value-of select="h:scope/h:run/@status"/>; started <xsl:value-of select="h:scope/h:run/@started"/>, finished <xsl:value-of select="h:scope/h:run/@finished"/>)</dd>
           <dt>Period</dt><dd><xsl:choose><xsl:when test="h:scope/h:period/@from != ''"><xsl:value-of select="h:scope/h:period/@from"/></xsl:when><xsl:otherwise>(open)</xsl:otherwise></xsl:choose> to <xsl:value-of select="h:scope/h:period/@to"/></dd>

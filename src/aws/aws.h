@@ -262,6 +262,15 @@ typedef struct hw_aws_account {
  * Parent, ListAccountsForParent, ListAccounts); *accounts malloc'd. */
 int hw_aws_org_accounts(hw_aws_client *c, hw_aws_account **accounts, size_t *n, hw_err *e);
 
+/* The Organization itself (DescribeOrganization): its id (o-...), ARN and
+ * management account; an id or account of the wrong form is HW_EAWS. */
+typedef struct hw_aws_org {
+    char id[40];
+    char arn[256];
+    char management_account[16];
+} hw_aws_org;
+int hw_aws_org_describe(hw_aws_client *c, hw_aws_org *out, hw_err *e);
+
 /* ---------------------------------------------------------- Security Hub */
 
 /* Whether each control is enabled in ctx's account and region

@@ -2,7 +2,8 @@
  * organizations.c - the Organization's accounts and their OU paths:
  * ListAccounts (every account and its status) and the tree below the root
  * (ListRoots, ListOrganizationalUnitsForParent, ListAccountsForParent),
- * every listing paginated to the end.
+ * every listing paginated to the end; and the Organization's own id
+ * (DescribeOrganization).
  */
 #include "aws/aws_int.h"
 
@@ -199,4 +200,58 @@ int hw_aws_org_accounts(hw_aws_client *c, hw_aws_account **accounts, size_t *n, 
     *accounts = l.v;
     *n = l.n;
     return HW_OK;
+}
+
+/* ^o-[a-z0-9]{10,32}$, as the model's OrganizationId */
+static int org_id_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 12 || n > 34 || strncmp(s, "o-", 2) != 0)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+            return 0;
+    return 1;
+}
+
+static int account_id_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n != 12)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+int hw_aws_org_describe(hw_aws_client *c, hw_aws_org *out, hw_err *e)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *req = cJSON_CreateObject(), *resp = NULL;
+    int rc = req ? hw_aws_json_call(c, NULL, &hw_svc_organizations, "DescribeOrganization", req,
+                                    &resp, e)
+                 : hw_err_set(e, HW_ENOMEM, "out of memory");
+    cJSON_Delete(req);
+    if (rc != HW_OK)
+        return rc;
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(resp, "Organization");
+    const char *id = jstr(o, "Id"), *arn = jstr(o, "Arn"), *mgmt = jstr(o, "MasterAccountId");
+    if (!org_id_ok(id))
+        rc = hw_err_set(e, HW_EAWS, "organizations DescribeOrganization: Organization.Id: not an"
+                                    " Organization id (o- and 10 to 32 letters or digits)");
+    else if (mgmt && !account_id_ok(mgmt))
+        rc = hw_err_set(e, HW_EAWS, "organizations DescribeOrganization: "
+                                    "Organization.MasterAccountId: not a 12-digit account id");
+    else if (arn && strlen(arn) >= sizeof out->arn)
+        rc = hw_err_set(e, HW_EAWS, "organizations DescribeOrganization: Organization.Arn: "
+                                    "longer than %zu bytes", sizeof out->arn - 1);
+    else {
+        snprintf(out->id, sizeof out->id, "%s", id);
+        snprintf(out->arn, sizeof out->arn, "%s", arn ? arn : "");
+        snprintf(out->management_account, sizeof out->management_account, "%s",
+                 mgmt ? mgmt : "");
+    }
+    cJSON_Delete(resp);
+    return rc;
 }

@@ -13,7 +13,6 @@
  */
 #include "report/report.h"
 
-#include <cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,118 +33,16 @@ void hw_csv_cell(hw_buf *out, const char *s)
     /* a leading = + - @ (or tab/CR) makes spreadsheets evaluate the cell */
     if (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r')
         hw_buf_putc(out, '\'');
-    for (; *s; s++) {
-        if (*s == '"')
-            hw_buf_putc(out, '"');
-        hw_buf_putc(out, *s);
+    for (;;) { /* runs up to each '"', which is doubled */
+        const char *q = strchr(s, '"');
+        size_t n = q ? (size_t)(q - s) + 1 : strlen(s);
+        hw_buf_append(out, s, n);
+        if (!q)
+            break;
+        hw_buf_putc(out, '"');
+        s = q + 1;
     }
     hw_buf_putc(out, '"');
-}
-
-struct csv_state {
-    FILE *f;
-    hw_buf b, res;
-    int failed;
-};
-
-static void csv_flush(struct csv_state *c)
-{
-    if (c->b.len && fwrite(c->b.data, 1, c->b.len, c->f) != c->b.len)
-        c->failed = 1;
-    hw_buf_reset(&c->b);
-}
-
-static void csv_row(struct csv_state *c, const char *const *cells, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            hw_buf_putc(&c->b, ',');
-        hw_csv_cell(&c->b, cells[i]);
-    }
-    hw_buf_puts(&c->b, "\r\n");
-    if (c->b.len > (1u << 16))
-        csv_flush(c);
-}
-
-/* The resources' JSON array as one line per resource id. */
-static void resource_lines(const char *json, hw_buf *out)
-{
-    cJSON *r = cJSON_Parse(json ? json : "[]");
-    cJSON *it;
-    cJSON_ArrayForEach(it, r)
-    {
-        if (!cJSON_IsString(it))
-            continue;
-        if (out->len)
-            hw_buf_putc(out, '\n');
-        hw_buf_puts(out, it->valuestring);
-    }
-    cJSON_Delete(r);
-}
-
-static int csv_cb(void *arg, const hw_finding_row *f)
-{
-    struct csv_state *c = arg;
-    hw_buf_reset(&c->res);
-    resource_lines(f->resources, &c->res);
-    char first[32] = "", last[32] = "", updated[32] = "";
-    if (f->first_observed)
-        hw_time_iso_ms(f->first_observed, first);
-    if (f->last_observed)
-        hw_time_iso_ms(f->last_observed, last);
-    hw_time_iso_ms(f->updated_at, updated);
-    const char *cells[] = { f->account_id,      f->region,          f->control_id,
-                            f->severity,        f->compliance_status, f->workflow_status,
-                            f->record_state,    f->trusted ? "yes" : "no",
-                            f->trusted ? "" : f->untrusted_reason,
-                            f->product,         f->resource_type,   hw_buf_str(&c->res),
-                            first,              last,               updated,
-                            f->id };
-    csv_row(c, cells, HW_ARRAY_LEN(cells));
-    return c->failed;
-}
-
-struct hw_csv {
-    struct csv_state c;
-};
-
-int hw_csv_open(const char *path, hw_csv **out, hw_err *e)
-{
-    static const char *const header[] = { "account",       "region",          "control",
-                                          "severity",      "compliance_status", "workflow_status",
-                                          "record_state",  "trusted",         "untrusted_reason",
-                                          "product",       "resource_type",   "resources",
-                                          "first_observed", "last_observed",  "updated_at",
-                                          "id" };
-    *out = NULL;
-    hw_csv *w = calloc(1, sizeof *w);
-    if (!w)
-        return hw_err_set(e, HW_ENOMEM, "out of memory");
-    w->c.f = fopen(path, "wb");
-    if (!w->c.f) {
-        free(w);
-        return hw_err_set(e, HW_EIO, "%s: cannot create: %s", path, strerror(errno));
-    }
-    csv_row(&w->c, header, HW_ARRAY_LEN(header));
-    *out = w;
-    return HW_OK;
-}
-
-int hw_csv_finding(hw_csv *w, const hw_finding_row *f)
-{
-    return csv_cb(&w->c, f);
-}
-
-int hw_csv_close(hw_csv *w, const char *path, hw_err *e)
-{
-    if (!w)
-        return HW_OK;
-    csv_flush(&w->c);
-    hw_buf_free(&w->c.b);
-    hw_buf_free(&w->c.res);
-    int bad = fclose(w->c.f) != 0 || w->c.failed;
-    free(w);
-    return bad && e ? hw_err_set(e, HW_EIO, "%s: writing failed", path) : HW_OK;
 }
 
 /* --------------------------------------------------------- SHA256SUMS */
@@ -278,80 +175,104 @@ static int sha256_file_into(const char *path, char out[65], hw_err *e)
     return file_sha256(path, out, e);
 }
 
-static int one_bundle(hw_report_ctx *c, const hw_signer *signer, const char *final,
-                      hw_err *e)
+/* A bundle's temporary folder beside its final place (*tmp: free()). */
+static int make_tmp(const hw_report_opts *o, const hw_framework *fw, char **tmp, hw_err *e)
 {
-    const hw_report_opts *o = c->o;
-    char *tmp = hw_asprintf("%s/.%s.tmp-XXXXXX", o->out_dir, c->fw->id);
-    if (!tmp)
+    *tmp = hw_asprintf("%s/.%s.tmp-XXXXXX", o->out_dir, fw->id);
+    if (!*tmp)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
-    if (!mkdtemp(tmp)) {
+    if (!mkdtemp(*tmp)) {
         int rc = hw_err_set(e, HW_EIO, "%s: cannot create a temporary folder: %s", o->out_dir,
                             strerror(errno));
-        free(tmp);
+        free(*tmp);
+        *tmp = NULL;
         return rc;
     }
-    chmod(tmp, 0755);
+    chmod(*tmp, 0755);
+    return HW_OK;
+}
+
+/* The rest of a bundle in tmp, where the shared pass wrote findings.csv;
+ * renamed to final at the end, removed on failure. */
+static int one_bundle(hw_report_ctx *c, const hw_signer *signer, const char *tmp,
+                      const char *final, hw_err *e)
+{
+    const hw_report_opts *o = c->o;
     char *xml = hw_asprintf("%s/report.xml", tmp), *html = hw_asprintf("%s/report.html", tmp),
-         *csv = hw_asprintf("%s/findings.csv", tmp), *sums = hw_asprintf("%s/SHA256SUMS", tmp),
-         *p7s = hw_asprintf("%s/SHA256SUMS.p7s", tmp);
+         *sums = hw_asprintf("%s/SHA256SUMS", tmp), *p7s = hw_asprintf("%s/SHA256SUMS.p7s", tmp);
     int rc = HW_OK;
     unsigned char digest[32];
     long body = 0;
-    if (!xml || !html || !csv || !sums || !p7s)
+    if (!xml || !html || !sums || !p7s)
         rc = hw_err_set(e, HW_ENOMEM, "out of memory");
-    int64_t t[8];
+    int64_t t[6];
     t[0] = hw_monotonic_ms();
-    /* written and checked against the schema at once, before signing;
-     * findings.csv comes from the same pass over the findings */
-    c->csv_path = csv;
+    /* written and checked against the schema at once, before signing */
     if (rc == HW_OK)
         rc = hw_report_xml_checked(c, xml, o->schema_file, digest, &body, e);
-    c->csv_path = NULL;
-    t[1] = t[2] = hw_monotonic_ms();
+    t[1] = hw_monotonic_ms();
     if (rc == HW_OK)
         rc = hw_report_xml_sign(signer, xml, body, digest, e);
-    t[3] = hw_monotonic_ms();
+    t[2] = hw_monotonic_ms();
     if (rc == HW_OK)
         rc = hw_report_html(o->template_file, xml, html, e);
-    t[4] = hw_monotonic_ms();
-    t[5] = hw_monotonic_ms();
+    t[3] = hw_monotonic_ms();
     if (rc == HW_OK)
         rc = hw_bundle_sums(tmp, e);
-    t[6] = hw_monotonic_ms();
+    t[4] = hw_monotonic_ms();
     if (rc == HW_OK)
         rc = hw_signer_cms(signer, sums, p7s, e);
-    t[7] = hw_monotonic_ms();
-    hw_debug("report %s: xml, csv and schema %lld ms, sign %lld ms, html %lld ms,"
+    t[5] = hw_monotonic_ms();
+    hw_debug("report %s: xml and schema %lld ms, sign %lld ms, html %lld ms,"
              " sums %lld ms, cms %lld ms", c->fw->id, (long long)(t[1] - t[0]),
-             (long long)(t[3] - t[2]), (long long)(t[4] - t[3]), (long long)(t[6] - t[5]),
-             (long long)(t[7] - t[6]));
+             (long long)(t[2] - t[1]), (long long)(t[3] - t[2]), (long long)(t[4] - t[3]),
+             (long long)(t[5] - t[4]));
     if (rc == HW_OK)
         rc = put_in_place(tmp, final, e);
     if (rc != HW_OK)
         remove_tree(tmp);
     free(xml);
     free(html);
-    free(csv);
     free(sums);
     free(p7s);
-    free(tmp);
     return rc;
 }
 
-/* The framework's hash and its bundle's final path (*final: free()). */
-static int prepare_framework(hw_report_ctx *c, const hw_framework *fw, char **final, hw_err *e)
+struct job {
+    const hw_framework *fw;
+    char framework_sha256[65];
+    char *tmp, *final, *csv;
+    pid_t pid;
+    int fd;
+    int rc; /* -1: not written */
+    hw_err e;
+};
+
+static int job_prepare(hw_report_ctx *c, struct job *j, const hw_framework *fw, hw_err *e)
 {
-    c->fw = fw;
-    if (sha256_file_into(fw->file, c->framework_sha256, e) != HW_OK)
+    j->fw = fw;
+    j->rc = -1;
+    j->fd = -1;
+    if (sha256_file_into(fw->file, j->framework_sha256, e) != HW_OK)
         return e->kind;
-    *final = hw_asprintf("%s/%s-%s", c->o->out_dir, fw->id, c->run->id);
-    return *final ? HW_OK : hw_err_set(e, HW_ENOMEM, "out of memory");
+    j->final = hw_asprintf("%s/%s-%s", c->o->out_dir, fw->id, c->run->id);
+    if (!j->final)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    int rc = make_tmp(c->o, fw, &j->tmp, e);
+    if (rc == HW_OK && !(j->csv = hw_asprintf("%s/findings.csv", j->tmp)))
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+    return rc;
+}
+
+static void job_ctx(hw_report_ctx *c, const struct job *j)
+{
+    c->fw = j->fw;
+    memcpy(c->framework_sha256, j->framework_sha256, sizeof c->framework_sha256);
 }
 
 /* One worker process: its own store connection (a connection never
  * crosses a fork), one bundle, the error back through fd. */
-static void worker(hw_report_ctx c, const hw_signer *signer, const char *final, int fd)
+static void worker(hw_report_ctx c, const hw_signer *signer, const struct job *j, int fd)
 {
     hw_err e;
     hw_err_clear(&e);
@@ -359,7 +280,11 @@ static void worker(hw_report_ctx c, const hw_signer *signer, const char *final, 
     int rc = hw_store_open(c.o->db_path, HW_STORE_READ, 0, &own, &e);
     if (rc == HW_OK) {
         c.st = own;
-        rc = one_bundle(&c, signer, final, &e);
+        job_ctx(&c, j);
+        rc = hw_store_report_snapshot(own, 1, &e);
+        if (rc == HW_OK)
+            rc = one_bundle(&c, signer, j->tmp, j->final, &e);
+        hw_store_report_snapshot(own, 0, NULL);
         hw_store_close(own);
     }
     if (rc != HW_OK && write(fd, &e, sizeof e) != (ssize_t)sizeof e)
@@ -367,19 +292,11 @@ static void worker(hw_report_ctx c, const hw_signer *signer, const char *final, 
     _exit(rc == HW_OK ? 0 : 1);
 }
 
-struct job {
-    pid_t pid;
-    int fd;
-    char *final;
-    const hw_framework *fw;
-    int rc;
-    hw_err e;
-};
-
 static void job_reap(struct job *j, int status)
 {
     ssize_t n = read(j->fd, &j->e, sizeof j->e);
     close(j->fd);
+    j->fd = -1;
     j->pid = 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         j->rc = HW_OK;
@@ -391,43 +308,100 @@ static void job_reap(struct job *j, int status)
     j->rc = j->e.kind;
 }
 
-/* The bundles in up to o->jobs processes at once; done() is called in
- * framework order for those written; the first failure is returned. */
-static int parallel(hw_report_ctx *c, const hw_signer *signer, const hw_framework *only,
-                    void (*done)(void *arg, const char *path), void *arg, hw_err *e)
+static void reap_one(struct job *jobs, size_t n, pid_t pid, int status, size_t *running)
 {
-    size_t n = 0;
-    struct job *jobs = calloc(c->cat->nframeworks, sizeof *jobs);
-    if (!jobs)
-        return hw_err_set(e, HW_ENOMEM, "out of memory");
-    int rc = HW_OK;
-    for (size_t i = 0; i < c->cat->nframeworks && rc == HW_OK; i++) {
-        const hw_framework *fw = &c->cat->frameworks[i];
-        if (only && fw != only)
-            continue;
-        struct job *j = &jobs[n];
-        j->fw = fw;
-        j->rc = -1;
-        if ((rc = prepare_framework(c, fw, &j->final, e)) != HW_OK)
-            break;
-        n++;
+    for (size_t i = 0; i < n; i++)
+        if (pid > 0 && jobs[i].pid == pid) {
+            job_reap(&jobs[i], status);
+            (*running)--;
+        }
+}
+
+/* The process that makes the pass over the findings while the bundles'
+ * workers write what does not need it: its own store connection, the
+ * error back through fd; its end closes the gate the workers wait on. */
+static void pass_worker(const hw_report_opts *o, hw_report_pass *p, int fd)
+{
+    hw_err e;
+    hw_err_clear(&e);
+    hw_store *own = NULL;
+    int rc = hw_store_open(o->db_path, HW_STORE_READ, 0, &own, &e);
+    if (rc == HW_OK && (rc = hw_store_report_snapshot(own, 1, &e)) == HW_OK) {
+        int64_t t0 = hw_monotonic_ms();
+        rc = hw_report_pass_fill(p, own, &e);
+        hw_debug("report: one pass over the findings for %zu bundles, %lld ms", p->nfw,
+                 (long long)(hw_monotonic_ms() - t0));
+        hw_store_report_snapshot(own, 0, NULL);
     }
-    size_t next = 0, running = 0;
+    hw_store_close(own);
+    if (rc != HW_OK && write(fd, &e, sizeof e) != (ssize_t)sizeof e)
+        rc = HW_EINTERNAL;
+    _exit(rc == HW_OK ? 0 : 1);
+}
+
+/* The pass over the findings in a process of its own (pass_job), and the
+ * bundles in up to o->jobs processes at once, largest first, the pass
+ * counting as one; the first failure is returned (workers already
+ * started still finish). */
+static int parallel(hw_report_ctx *c, const hw_signer *signer, struct job *jobs, size_t n,
+                    hw_report_pass *pass, struct job *pass_job, hw_err *e)
+{
+    size_t *order = calloc(n ? n : 1, sizeof *order), next = 0, running = 0;
+    if (!order)
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    /* longest first: the number of requirement-control pairs stands in for
+     * the size of a bundle */
+    size_t *weight = calloc(n ? n : 1, sizeof *weight);
+    for (size_t i = 0; i < n; i++) {
+        order[i] = i;
+        for (size_t k = 0; weight && k < jobs[i].fw->nrequirements; k++)
+            weight[i] += jobs[i].fw->requirements[k].ncontrols;
+    }
+    for (size_t i = 1; weight && i < n; i++)
+        for (size_t k = i; k > 0 && weight[order[k]] > weight[order[k - 1]]; k--) {
+            size_t t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+    free(weight);
+    int rc = HW_OK;
     fflush(NULL);
+    int gate[2], pfd[2];
+    if (pipe(gate) != 0 || pipe(pfd) != 0) {
+        free(order);
+        return hw_err_set(e, HW_EIO, "pipe: %s", strerror(errno));
+    }
+    pass_job->pid = fork();
+    if (pass_job->pid == 0) {
+        close(gate[0]);
+        close(pfd[0]);
+        pass_worker(c->o, pass, pfd[1]);
+    }
+    close(gate[1]); /* only the pass's process holds it now */
+    close(pfd[1]);
+    pass_job->fd = pfd[0];
+    if (pass_job->pid < 0) {
+        close(gate[0]);
+        close(pfd[0]);
+        free(order);
+        return hw_err_set(e, HW_EINTERNAL, "fork: %s", strerror(errno));
+    }
+    pass_job->rc = -1;
+    running = 1;
+    c->pass_pending = 1;
+    c->pass_gate = gate[0];
     while (rc == HW_OK && (next < n || running)) {
         if (next < n && running < (size_t)c->o->jobs) {
-            struct job *j = &jobs[next];
+            struct job *j = &jobs[order[next]];
             int fds[2];
-            c->fw = j->fw;
-            if (sha256_file_into(j->fw->file, c->framework_sha256, e) != HW_OK ||
-                pipe(fds) != 0) {
-                rc = e->kind ? e->kind : hw_err_set(e, HW_EIO, "pipe: %s", strerror(errno));
+            if (pipe(fds) != 0) {
+                rc = hw_err_set(e, HW_EIO, "pipe: %s", strerror(errno));
                 break;
             }
             j->pid = fork();
             if (j->pid == 0) {
                 close(fds[0]);
-                worker(*c, signer, j->final, fds[1]);
+                worker(*c, signer, j, fds[1]);
             }
             close(fds[1]);
             if (j->pid < 0) {
@@ -449,40 +423,24 @@ static int parallel(hw_report_ctx *c, const hw_signer *signer, const hw_framewor
             rc = hw_err_set(e, HW_EINTERNAL, "waitpid: %s", strerror(errno));
             break;
         }
-        for (size_t i = 0; i < next; i++)
-            if (jobs[i].pid == pid) {
-                job_reap(&jobs[i], status);
-                running--;
-            }
+        reap_one(jobs, n, pid, status, &running);
+        reap_one(pass_job, 1, pid, status, &running);
     }
-    /* after an error, the workers already started still finish */
     while (running) {
         int status = 0;
         pid_t pid = waitpid(-1, &status, 0);
         if (pid < 0 && errno != EINTR)
             break;
-        for (size_t i = 0; i < next; i++)
-            if (pid > 0 && jobs[i].pid == pid) {
-                job_reap(&jobs[i], status);
-                running--;
-            }
+        reap_one(jobs, n, pid, status, &running);
+        reap_one(pass_job, 1, pid, status, &running);
     }
-    for (size_t i = 0; i < n; i++) {
-        if (jobs[i].rc == HW_OK) {
-            if (done)
-                done(arg, jobs[i].final);
-        } else if (jobs[i].rc > 0 && rc == HW_OK) {
-            *e = jobs[i].e;
-            rc = e->kind;
-            hw_err_prefix(e, "%s", jobs[i].fw->id);
-        }
-        free(jobs[i].final);
-    }
-    free(jobs);
+    close(gate[0]);
+    c->pass_pending = 0;
+    free(order);
     return rc;
 }
 
-int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer,
+static int write_all(hw_store *st, const hw_catalog *cat, const hw_signer *signer,
                     const hw_report_opts *o, void (*done)(void *arg, const char *path),
                     void *arg, hw_err *e)
 {
@@ -518,31 +476,93 @@ int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer
                      : hw_err_set(e, HW_ENOMEM, "out of memory");
     free(catfile);
     if (rc == HW_OK)
+        rc = hw_catalog_hash(cat->dir, c.catalogue_folder_sha256, e);
+    if (rc == HW_OK)
+        rc = hw_store_organization_id(st, c.organization, sizeof c.organization, e);
+    if (rc == HW_OK)
         rc = mkdirs(o->out_dir, e);
-    size_t nfw = 0;
-    for (size_t i = 0; i < cat->nframeworks; i++)
-        nfw += !only || &cat->frameworks[i] == only;
-    if (rc == HW_OK && o->jobs > 1 && nfw > 1 && o->db_path) {
-        /* the per-account regions are read once, before the workers */
-        if ((rc = hw_report_ctx_prepare(&c, e)) == HW_OK)
-            rc = parallel(&c, signer, only, done, arg, e);
-        hw_report_ctx_release(&c);
-        return rc;
-    }
+    struct job *jobs = calloc(cat->nframeworks ? cat->nframeworks : 1, sizeof *jobs);
+    const hw_framework **fws = calloc(cat->nframeworks ? cat->nframeworks : 1, sizeof *fws);
+    const char **csvs = calloc(cat->nframeworks ? cat->nframeworks : 1, sizeof *csvs);
+    size_t n = 0;
+    if (rc == HW_OK && (!jobs || !fws || !csvs))
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
     for (size_t i = 0; i < cat->nframeworks && rc == HW_OK; i++) {
         const hw_framework *fw = &cat->frameworks[i];
         if (only && fw != only)
             continue;
-        char *final = NULL;
-        rc = prepare_framework(&c, fw, &final, e);
-        if (rc == HW_OK)
-            rc = one_bundle(&c, signer, final, e);
+        rc = job_prepare(&c, &jobs[n], fw, e);
+        fws[n] = fw;
+        csvs[n] = jobs[n].csv;
+        n++;
         if (rc != HW_OK)
             hw_err_prefix(e, "%s", fw->id);
-        else if (done)
-            done(arg, final);
-        free(final);
     }
-    hw_report_ctx_release(&c);
+    /* one pass over the findings for every bundle: findings.csv and the
+     * finding lists; in a process of its own beside the bundles' workers */
+    hw_report_pass *pass = NULL;
+    struct job pass_job = { 0 };
+    pass_job.rc = HW_OK;
+    if (rc == HW_OK && o->jobs > 1 && n > 1 && o->db_path) {
+        rc = hw_report_pass_prepare(o, fws, csvs, n, o->out_dir, &pass, e);
+        c.pass = pass;
+        if (rc == HW_OK)
+            rc = parallel(&c, signer, jobs, n, pass, &pass_job, e);
+        if (rc == HW_OK && pass_job.rc != HW_OK) { /* the cause of the workers' failures */
+            *e = pass_job.e;
+            rc = e->kind;
+            hw_err_prefix(e, "the pass over the findings");
+        }
+    } else {
+        int64_t t0 = hw_monotonic_ms();
+        if (rc == HW_OK)
+            rc = hw_report_pass_run(st, o, fws, csvs, n, o->out_dir, &pass, e);
+        hw_debug("report: one pass over the findings for %zu bundles, %lld ms", n,
+                 (long long)(hw_monotonic_ms() - t0));
+        c.pass = pass;
+        for (size_t i = 0; i < n && rc == HW_OK; i++) {
+            job_ctx(&c, &jobs[i]);
+            jobs[i].rc = one_bundle(&c, signer, jobs[i].tmp, jobs[i].final, &jobs[i].e);
+            rc = jobs[i].rc == HW_OK ? HW_OK : -1;
+        }
+        rc = rc == -1 ? HW_OK : rc;
+    }
+    /* done() in framework order for the bundles written; the first failure */
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].rc == HW_OK) {
+            if (done)
+                done(arg, jobs[i].final);
+        } else {
+            if (jobs[i].rc > 0 && rc == HW_OK) {
+                *e = jobs[i].e;
+                rc = e->kind;
+                hw_err_prefix(e, "%s", jobs[i].fw->id);
+            }
+            if (jobs[i].tmp)
+                remove_tree(jobs[i].tmp); /* never started, or failed */
+        }
+        free(jobs[i].tmp);
+        free(jobs[i].final);
+        free(jobs[i].csv);
+    }
+    hw_report_pass_free(pass);
+    free(jobs);
+    free(fws);
+    free(csvs);
+    return rc;
+}
+
+int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer,
+                    const hw_report_opts *o, void (*done)(void *arg, const char *path),
+                    void *arg, hw_err *e)
+{
+    if (hw_store_report_snapshot(st, 1, e) != HW_OK)
+        return e->kind;
+    int rc = write_all(st, cat, signer, o, done, arg, e);
+    hw_err e2;
+    if (hw_store_report_snapshot(st, 0, &e2) != HW_OK && rc == HW_OK) {
+        *e = e2;
+        rc = e->kind;
+    }
     return rc;
 }

@@ -107,14 +107,72 @@ int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer
 int hw_xml_escape(hw_buf *out, const char *s, int attr);
 
 /*
- * Streams the report XML for one framework to path (and findings.csv to
- * c->csv_path when set, from the same pass over the findings: every active
- * finding of the framework's controls in the selected accounts).  The document is
+ * Streams the report XML for one framework to path (its finding lists
+ * from c->pass; findings.csv, every active finding of the framework's
+ * controls in the selected accounts, is written by that pass).  The document is
  * written in canonical form; *digest gets SHA-256 of its canonical form
  * (what an enveloped signature's Reference digests) and *body_len the
  * length of the file before the closing "</report>" tag, where the
  * signature is inserted (hw_report_xml_sign).
  */
+/* Active findings per account and region. */
+struct hw_report_region {
+    char *account, *region;
+    int64_t findings;
+};
+
+/*
+ * The one pass over the findings that the bundles of a report share
+ * (pass.c): findings.csv of each framework (csv_paths[i]; NULL: none),
+ * and in files of a temporary folder beside them (created in tmp_parent,
+ * removed by hw_report_pass_free) the canonical <finding> elements of
+ * each framework's suppressed findings and of every untrusted finding,
+ * and the findings per account and region, all of the accounts the
+ * options select.  At most 64 frameworks.
+ */
+typedef struct hw_report_pass {
+    const hw_report_opts *o;
+    char *dir;
+    struct hw_report_pass_fw {
+        const hw_framework *fw;
+        char *suppressed_part;
+        int64_t nsuppressed;
+    } *fws;
+    size_t nfw;
+    char **csv_paths;
+    char *untrusted_part;
+    int64_t nuntrusted;
+    struct hw_report_region *regions; /* by account, then region */
+    size_t nregions;
+    char *summary; /* the counts and regions, for other processes */
+} hw_report_pass;
+int hw_report_pass_run(hw_store *st, const hw_report_opts *o, const hw_framework *const *fws,
+                       const char *const *csv_paths, size_t nfw, const char *tmp_parent,
+                       hw_report_pass **out, hw_err *e);
+/* hw_report_pass_run in two steps, so that another process can make the
+ * pass while bundles are written: prepare names the files, fill reads the
+ * findings and writes them (the summary last), and a process that did not
+ * fill loads the counts and regions from the summary once the filling
+ * process has ended (HW_EINTERNAL when it failed). */
+int hw_report_pass_prepare(const hw_report_opts *o, const hw_framework *const *fws,
+                           const char *const *csv_paths, size_t nfw, const char *tmp_parent,
+                           hw_report_pass **out, hw_err *e);
+int hw_report_pass_fill(hw_report_pass *p, hw_store *st, hw_err *e);
+int hw_report_pass_load(hw_report_pass *p, hw_err *e);
+/* The part of fw, or NULL when the pass did not cover it. */
+const struct hw_report_pass_fw *hw_report_pass_framework(const hw_report_pass *p,
+                                                         const hw_framework *fw);
+void hw_report_pass_free(hw_report_pass *p);
+
+/* hw_time_iso_ms (util.h), the same text, faster (the pass formats three
+ * times a finding). */
+void hw_report_iso_ms(int64_t ms, char out[32]);
+
+/* Whether the options select the account (--account, --ou: an OU id on
+ * its path or a prefix of its name path). */
+int hw_report_account_wanted(const hw_report_opts *o, const char *id, const char *ou_path,
+                             const char *ou_names);
+
 typedef struct hw_report_ctx {
     hw_store *st;
     const hw_catalog *cat;
@@ -125,20 +183,21 @@ typedef struct hw_report_ctx {
     char generated[32];       /* now, ISO UTC */
     char period_from[32];     /* "" when open */
     char period_to[32];
-    char catalogue_sha256[65];
+    char catalogue_sha256[65];        /* securityhub-controls.xml */
+    char catalogue_folder_sha256[65]; /* hw_catalog_hash of the folder, "" when not known */
     char framework_sha256[65];
-    /* active findings per account and region, read once for all bundles
-     * (hw_report_xml fills them; free with hw_report_ctx_release) */
-    struct hw_report_region {
-        char *account, *region;
-        int64_t findings;
-    } *regions;
-    size_t nregions;
-    int regions_loaded;
-    const char *csv_path; /* findings.csv written in the same pass, or NULL */
+    char organization[64];    /* the Organization's id, "" when not known */
+    /* the shared pass over the findings; when NULL, hw_report_xml makes
+     * one for fw alone (own_pass, freed by hw_report_ctx_release) */
+    hw_report_pass *pass;
+    /* pass_pending: the pass is being made by another process, which
+     * holds the write end of the pipe pass_gate: its end of file says it
+     * ended, and the pass is loaded (hw_report_pass_load) before its data
+     * is used */
+    int pass_pending, pass_gate;
+    hw_report_pass *own_pass;
+    const char *csv_path; /* findings.csv, written by that own pass, or NULL */
 } hw_report_ctx;
-/* Reads the per-account regions into c (else the first bundle does). */
-int hw_report_ctx_prepare(hw_report_ctx *c, hw_err *e);
 void hw_report_ctx_release(hw_report_ctx *c);
 int hw_report_xml(hw_report_ctx *c, const char *path, unsigned char digest[32],
                   long *body_len, hw_err *e);
@@ -167,13 +226,7 @@ int hw_validator_finish(hw_validator *v, hw_err *e);
 int hw_report_html(const char *template_file, const char *xml_path, const char *html_path,
                    hw_err *e);
 
-/* findings.csv (RFC 4180, formula cells defused): open (writes the
- * header), one row per finding, close (HW_EIO when writing failed; e may
- * be NULL to just clean up). */
-typedef struct hw_csv hw_csv;
-int hw_csv_open(const char *path, hw_csv **out, hw_err *e);
-int hw_csv_finding(hw_csv *w, const hw_finding_row *f);
-int hw_csv_close(hw_csv *w, const char *path, hw_err *e);
+/* findings.csv (RFC 4180, formula cells defused) is written by pass.c. */
 /* One CSV cell, quoted, a leading = + - @ tab or CR defused with "'". */
 void hw_csv_cell(hw_buf *out, const char *s);
 

@@ -4,18 +4,16 @@
  * memory.  The first error names the file and line.  Network access and
  * entity expansion are off: a report is data, never a fetch.
  *
- * A report being written is checked as it is written: the writer feeds a
- * pipe that a validating reader on a second thread reads, so writing and
- * checking overlap instead of following each other.
+ * A report being written is checked as it is written, in the writer's own
+ * thread: the bytes are pushed into a SAX parser that drives the schema
+ * validator (cheaper than the reader: no nodes are built).
  */
 #include "report/report.h"
 
-#include <errno.h>
+#include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 #include <libxml/xmlschemas.h>
-#include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
 struct first_error {
     char msg[600];
@@ -73,52 +71,53 @@ out:
 
 /* ------------------------------------------- checking while writing */
 
+/* The document as it is written, pushed into a parser whose SAX events
+ * drive the schema validator (xmlSchemaSAXPlug): no tree, no reader, no
+ * second thread or pipe, so checking costs the parse and the checks alone. */
 struct hw_validator {
     xmlSchemaPtr schema;
-    int fd[2];
-    pthread_t thread;
-    int started;
+    xmlSchemaValidCtxtPtr vctxt;
+    xmlSAXHandler sax_mem;
+    xmlSAXHandlerPtr sax;
+    void *sax_data;
+    xmlSchemaSAXPlugPtr plug;
+    xmlParserCtxtPtr parser;
     struct first_error fe;
-    int ret, valid;
+    int stopped;
     char name[512];
 };
 
-static int pipe_read(void *ctx, char *buf, int len)
+/* Where the validator is: the push parser's line. */
+static int locate(void *ctx, const char **file, unsigned long *line)
 {
     hw_validator *v = ctx;
-    ssize_t n;
-    do
-        n = read(v->fd[0], buf, (size_t)len);
-    while (n < 0 && errno == EINTR);
-    return (int)n;
-}
-
-static int pipe_close(void *ctx)
-{
-    (void)ctx;
+    if (file)
+        *file = v->name;
+    if (line)
+        *line = v->parser && v->parser->input ? (unsigned long)v->parser->input->line : 0;
     return 0;
 }
 
-static void *validate_thread(void *arg)
+/* The parser's own messages are read from lastError, not printed. */
+static void quiet(void *arg, xmlErrorPtr err)
 {
-    hw_validator *v = arg;
-    xmlTextReaderPtr r = xmlReaderForIO(pipe_read, pipe_close, v, v->name, NULL,
-                                        XML_PARSE_NONET | XML_PARSE_HUGE);
-    v->ret = -1;
-    if (r) {
-        xmlTextReaderSetStructuredErrorHandler(r, on_error, &v->fe);
-        if (xmlTextReaderSetSchema(r, v->schema) == 0) {
-            while ((v->ret = xmlTextReaderRead(r)) == 1 && !v->fe.seen)
-                ;
-            v->valid = !v->fe.seen && v->ret == 0 && xmlTextReaderIsValid(r) == 1;
-        }
-        xmlFreeTextReader(r);
+    (void)arg;
+    (void)err;
+}
+
+static void validator_free(hw_validator *v)
+{
+    if (v->parser) {
+        if (v->parser->myDoc)
+            xmlFreeDoc(v->parser->myDoc);
+        xmlFreeParserCtxt(v->parser);
     }
-    /* read to the end, so that the writer never blocks on a full pipe */
-    char buf[1 << 14];
-    while (pipe_read(v, buf, sizeof buf) > 0)
-        ;
-    return NULL;
+    if (v->plug)
+        xmlSchemaSAXUnplug(v->plug);
+    if (v->vctxt)
+        xmlSchemaFreeValidCtxt(v->vctxt);
+    xmlSchemaFree(v->schema);
+    free(v);
 }
 
 int hw_validator_start(const char *schema_file, const char *name, hw_validator **out, hw_err *e)
@@ -128,7 +127,6 @@ int hw_validator_start(const char *schema_file, const char *name, hw_validator *
     if (!v)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     snprintf(v->name, sizeof v->name, "%s", name);
-    v->fd[0] = v->fd[1] = -1;
     xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(schema_file);
     if (pc) {
         xmlSchemaSetParserStructuredErrors(pc, on_error, &v->fe);
@@ -138,28 +136,42 @@ int hw_validator_start(const char *schema_file, const char *name, hw_validator *
     if (!v->schema) {
         int rc = hw_err_set(e, HW_EINVAL, "%s:%d: not a usable schema: %s", schema_file,
                             v->fe.line, v->fe.seen ? v->fe.msg : "cannot read it");
-        free(v);
+        validator_free(v);
         return rc;
     }
-    if (pipe(v->fd) != 0 || pthread_create(&v->thread, NULL, validate_thread, v) != 0) {
-        int rc = hw_err_set(e, HW_EINTERNAL, "cannot start the schema check: %s", strerror(errno));
-        hw_validator_finish(v, NULL);
-        return rc;
+    v->vctxt = xmlSchemaNewValidCtxt(v->schema);
+    v->sax = &v->sax_mem;
+    v->sax->initialized = XML_SAX2_MAGIC;
+    v->sax->serror = quiet;
+    if (v->vctxt) {
+        xmlSchemaSetValidStructuredErrors(v->vctxt, on_error, &v->fe);
+        v->plug = xmlSchemaSAXPlug(v->vctxt, &v->sax, &v->sax_data);
     }
-    v->started = 1;
+    if (v->plug)
+        v->parser = xmlCreatePushParserCtxt(v->sax, v->sax_data, NULL, 0, v->name);
+    if (!v->parser) {
+        validator_free(v);
+        return hw_err_set(e, HW_ENOMEM, "cannot start the schema check: out of memory");
+    }
+    /* a report is data: no network, no entities from outside */
+    xmlCtxtUseOptions(v->parser, XML_PARSE_NONET | XML_PARSE_HUGE);
+    xmlSchemaValidateSetLocator(v->vctxt, locate, v);
     *out = v;
     return HW_OK;
 }
 
 int hw_validator_feed(hw_validator *v, const void *buf, size_t len)
 {
+    if (v->stopped)
+        return -1;
     const char *p = buf;
-    while (len) {
-        ssize_t n = write(v->fd[1], p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
+    while (len) { /* xmlParseChunk takes an int */
+        int n = len > (1u << 30) ? 1 << 30 : (int)len;
+        xmlParseChunk(v->parser, p, n, 0);
+        if (v->fe.seen || !v->parser->wellFormed) {
+            v->stopped = 1;
             return -1;
+        }
         p += n;
         len -= (size_t)n;
     }
@@ -170,17 +182,22 @@ int hw_validator_finish(hw_validator *v, hw_err *e)
 {
     if (!v)
         return HW_OK;
-    if (v->fd[1] >= 0)
-        close(v->fd[1]);
-    if (v->started)
-        pthread_join(v->thread, NULL);
-    if (v->fd[0] >= 0)
-        close(v->fd[0]);
+    if (!v->stopped)
+        xmlParseChunk(v->parser, NULL, 0, 1);
     int rc = HW_OK;
-    if (e && !v->valid)
-        rc = hw_err_set(e, HW_EINVAL, "%s:%d: does not match the schema: %s", v->name,
-                        v->fe.line, v->fe.seen ? v->fe.msg : "not well-formed or incomplete");
-    xmlSchemaFree(v->schema);
-    free(v);
+    if (e) {
+        if (!v->fe.seen && !v->parser->wellFormed) {
+            const xmlError *le = &v->parser->lastError;
+            rc = hw_err_set(e, HW_EINVAL, "%s:%d: not well-formed: %s", v->name, le->line,
+                            le->message ? le->message : "incomplete");
+            size_t n = strlen(e->msg);
+            while (n && (e->msg[n - 1] == '\n' || e->msg[n - 1] == ' '))
+                e->msg[--n] = '\0';
+        } else if (v->fe.seen || xmlSchemaIsValid(v->vctxt) != 1) {
+            rc = hw_err_set(e, HW_EINVAL, "%s:%d: does not match the schema: %s", v->name,
+                            v->fe.line, v->fe.seen ? v->fe.msg : "not well-formed or incomplete");
+        }
+    }
+    validator_free(v);
     return rc;
 }

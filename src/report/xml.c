@@ -1,6 +1,6 @@
 /*
- * xml.c - the evidence XML of one framework, streamed with libxml2's
- * xmlTextWriter and written directly in canonical form.
+ * xml.c - the evidence XML of one framework, streamed and written
+ * directly in canonical form.
  *
  * Why canonical: an enveloped XML Signature digests the exclusive C14N of
  * the document without its Signature.  Every byte here is written as C14N
@@ -23,7 +23,7 @@
 #include "report/report.h"
 
 #include <cJSON.h>
-#include <libxml/xmlwriter.h>
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,65 +117,107 @@ int hw_xml_escape(hw_buf *out, const char *s, int attr)
 
 /* ------------------------------------------------------------- writer */
 
+/* A canonical writer: element names are the literals of this file, kept
+ * on a stack; a start tag is closed with '>' by the first child, text or
+ * end, and an element always ends with its end tag (no "<x/>", as C14N
+ * writes it).  Bytes collect in out and go to xw_io in blocks. */
+#define XW_DEPTH 32
+#define XW_BLOCK (1u << 16)
+
 typedef struct xw {
-    xmlTextWriterPtr w;
     FILE *f;
     hw_validator *v; /* fed every byte written, or NULL */
     EVP_MD_CTX *md;
-    int hashing, discard, failed;
+    int hashing, failed, count_only;
     long written; /* bytes in the file */
-    hw_buf esc;
+    hw_buf out;
+    const char *stack[XW_DEPTH];
+    size_t depth;
+    int open; /* a start tag waits for its '>' */
 } xw;
 
-static int xw_io(void *ctx, const char *buf, int len)
+static void xw_io(xw *x, const char *buf, size_t len)
 {
-    xw *x = ctx;
-    if (x->discard)
-        return len;
-    if (fwrite(buf, 1, (size_t)len, x->f) != (size_t)len) {
+    if (!len || x->failed)
+        return;
+    if (fwrite(buf, 1, len, x->f) != len) {
         x->failed = 1;
-        return -1;
+        return;
     }
     if (x->hashing)
-        EVP_DigestUpdate(x->md, buf, (size_t)len);
-    if (x->v && hw_validator_feed(x->v, buf, (size_t)len) != 0)
+        EVP_DigestUpdate(x->md, buf, len);
+    if (x->v && hw_validator_feed(x->v, buf, len) != 0)
         x->v = NULL; /* the checker stopped: finish() reports why */
-    x->written += len;
-    return len;
+    x->written += (long)len;
 }
 
-static void xw_check(xw *x, int r)
+static void xw_flush(xw *x)
 {
-    if (r < 0)
+    xw_io(x, x->out.data, x->out.len);
+    hw_buf_reset(&x->out);
+}
+
+static void xw_put(xw *x, const char *s, size_t n)
+{
+    if (hw_buf_append(&x->out, s, n) != 0)
         x->failed = 1;
+}
+
+static void close_tag(xw *x)
+{
+    if (x->open) {
+        xw_put(x, ">", 1);
+        x->open = 0;
+    }
+    if (x->out.len >= XW_BLOCK)
+        xw_flush(x);
 }
 
 static void start(xw *x, const char *name)
 {
-    xw_check(x, xmlTextWriterStartElement(x->w, BAD_CAST name));
+    close_tag(x);
+    if (x->depth == XW_DEPTH) {
+        x->failed = 1;
+        return;
+    }
+    x->stack[x->depth++] = name;
+    xw_put(x, "<", 1);
+    xw_put(x, name, strlen(name));
+    x->open = 1;
 }
 
 static void end(xw *x)
 {
-    xw_check(x, xmlTextWriterFullEndElement(x->w));
+    if (!x->depth) {
+        x->failed = 1;
+        return;
+    }
+    const char *name = x->stack[--x->depth];
+    xw_put(x, x->open ? "></" : "</", x->open ? 3 : 2);
+    x->open = 0;
+    xw_put(x, name, strlen(name));
+    xw_put(x, ">", 1);
 }
 
 static void nl(xw *x)
 {
-    xw_check(x, xmlTextWriterWriteRaw(x->w, BAD_CAST "\n"));
+    close_tag(x);
+    xw_put(x, "\n", 1);
 }
 
 /* Attributes must be given in name order (C14N's order). */
 static void attr(xw *x, const char *name, const char *value)
 {
-    hw_buf_reset(&x->esc);
-    if (hw_xml_escape(&x->esc, value, 1) != 0) {
+    if (!x->open) {
         x->failed = 1;
         return;
     }
-    xw_check(x, xmlTextWriterStartAttribute(x->w, BAD_CAST name));
-    xw_check(x, xmlTextWriterWriteRaw(x->w, BAD_CAST hw_buf_str(&x->esc)));
-    xw_check(x, xmlTextWriterEndAttribute(x->w));
+    xw_put(x, " ", 1);
+    xw_put(x, name, strlen(name));
+    xw_put(x, "=\"", 2);
+    if (hw_xml_escape(&x->out, value, 1) != 0)
+        x->failed = 1;
+    xw_put(x, "\"", 1);
 }
 
 static void attr_i(xw *x, const char *name, long long v)
@@ -187,13 +229,17 @@ static void attr_i(xw *x, const char *name, long long v)
 
 static void text(xw *x, const char *s)
 {
-    hw_buf_reset(&x->esc);
-    if (hw_xml_escape(&x->esc, s, 0) != 0) {
+    close_tag(x);
+    if (hw_xml_escape(&x->out, s, 0) != 0)
         x->failed = 1;
-        return;
-    }
-    if (x->esc.len)
-        xw_check(x, xmlTextWriterWriteRaw(x->w, BAD_CAST hw_buf_str(&x->esc)));
+}
+
+/* Bytes already canonical, as they are. */
+static void raw(xw *x, const char *buf, size_t n)
+{
+    close_tag(x);
+    xw_flush(x);
+    xw_io(x, buf, n);
 }
 
 static void elem_text(xw *x, const char *name, const char *s)
@@ -344,6 +390,92 @@ static void seen_free(seen_set *t)
     free(t->reqs);
 }
 
+/* What a result writes of a control's stored evidence (schema 9: stored
+ * once per account and change, named by id), kept after its first use in
+ * the document so that later requirements using it need neither read nor
+ * parse it again: its findings are written once, under first_req. */
+typedef struct ctl_sum {
+    int64_t id;
+    char *control, *klass, *reason;
+    cJSON *disabled; /* the disabled_in array, or NULL */
+    const char *first_req;
+    long long failed, passed, not_available, suppressed;
+    int exception, has_suppressed;
+} ctl_sum;
+
+/* evidence id -> ctl_sum, open addressing */
+typedef struct ctl_cache {
+    ctl_sum **slots;
+    size_t cap, n;
+} ctl_cache;
+
+static ctl_sum *ctl_get(const ctl_cache *t, int64_t id)
+{
+    if (!t->cap)
+        return NULL;
+    size_t j = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ULL) & (t->cap - 1);
+    while (t->slots[j]) {
+        if (t->slots[j]->id == id)
+            return t->slots[j];
+        j = (j + 1) & (t->cap - 1);
+    }
+    return NULL;
+}
+
+static int ctl_put(ctl_cache *t, ctl_sum *v)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        ctl_sum **slots = calloc(cap, sizeof *slots);
+        if (!slots)
+            return -1;
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->slots[i])
+                continue;
+            size_t j = (size_t)((uint64_t)t->slots[i]->id * 0x9E3779B97F4A7C15ULL) & (cap - 1);
+            while (slots[j])
+                j = (j + 1) & (cap - 1);
+            slots[j] = t->slots[i];
+        }
+        free(t->slots);
+        t->slots = slots;
+        t->cap = cap;
+    }
+    size_t j = (size_t)((uint64_t)v->id * 0x9E3779B97F4A7C15ULL) & (t->cap - 1);
+    while (t->slots[j])
+        j = (j + 1) & (t->cap - 1);
+    t->slots[j] = v;
+    t->n++;
+    return 0;
+}
+
+static void ctl_sum_free(ctl_sum *v)
+{
+    if (!v)
+        return;
+    free(v->control);
+    free(v->klass);
+    free(v->reason);
+    cJSON_Delete(v->disabled);
+    free(v);
+}
+
+static void ctl_cache_free(ctl_cache *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        ctl_sum_free(t->slots[i]);
+    free(t->slots);
+}
+
+/* One result of the framework; its evidence is read when it is written. */
+struct result_ref {
+    size_t req;
+    const char *acct; /* the account table's copy */
+    int status;
+    int64_t ref;
+    char *ids; /* the control evidence ids (JSON), or NULL: read by ref */
+};
+
 typedef struct state {
     hw_report_ctx *c;
     statuses st;
@@ -360,12 +492,12 @@ typedef struct state {
     size_t nopen, capopen;
     size_t cur_req;
     seen_set seen;
+    ctl_cache ctls;
+    hw_err cb_err; /* why results_cb stopped */
     hw_buf key;
-    const char **fw_controls; /* the framework's control ids, sorted, unique */
-    size_t nfw_controls;
-    hw_csv *csv;
-    int64_t nsuppressed, nuntrusted;
-    int counted;
+    struct result_ref *res; /* the framework's results, in document order */
+    size_t nres, capres;
+    size_t *req_sorted; /* requirement indexes by id */
     char root[64];
     char **regions;
     size_t nregions;
@@ -410,8 +542,8 @@ static int ou_match(const char *ou_path, const char *ou_names, const char *want)
            (ou_names[wl] == '\0' || ou_names[wl] == '/');
 }
 
-static int acc_wanted(const hw_report_opts *o, const char *id, const char *ou_path,
-                      const char *ou_names)
+int hw_report_account_wanted(const hw_report_opts *o, const char *id, const char *ou_path,
+                             const char *ou_names)
 {
     if (o->naccounts && !in_list(id, o->accounts, o->naccounts))
         return 0;
@@ -458,7 +590,7 @@ static account *acc_add(state *s, const char *id, const char *name, const char *
 static int account_cb(void *arg, const hw_account_row *a)
 {
     state *s = arg;
-    if (!acc_wanted(s->c->o, a->id, a->ou_path, a->ou_names))
+    if (!hw_report_account_wanted(s->c->o, a->id, a->ou_path, a->ou_names))
         return 0;
     if (!s->root[0] && a->ou_path && hw_starts_with(a->ou_path, "r-"))
         snprintf(s->root, sizeof s->root, "%.*s", (int)strcspn(a->ou_path, "/"), a->ou_path);
@@ -482,39 +614,12 @@ static int region_cb(void *arg, const char *acct, const char *region, int64_t n)
     return (s->regions[s->nregions++] = strdup(region)) == NULL;
 }
 
-static int cache_region_cb(void *arg, const char *acct, const char *region, int64_t n)
-{
-    hw_report_ctx *c = arg;
-    struct hw_report_region *p = realloc(c->regions, (c->nregions + 1) * sizeof *p);
-    if (!p)
-        return 1;
-    c->regions = p;
-    p[c->nregions].account = strdup(acct);
-    p[c->nregions].region = strdup(region);
-    p[c->nregions].findings = n;
-    return !p[c->nregions++].account || !p[c->nregions - 1].region;
-}
-
-int hw_report_ctx_prepare(hw_report_ctx *c, hw_err *e)
-{
-    if (c->regions_loaded)
-        return HW_OK;
-    if (hw_store_report_regions(c->st, cache_region_cb, c, e) != HW_OK)
-        return e->kind;
-    c->regions_loaded = 1;
-    return HW_OK;
-}
-
 void hw_report_ctx_release(hw_report_ctx *c)
 {
-    for (size_t i = 0; i < c->nregions; i++) {
-        free(c->regions[i].account);
-        free(c->regions[i].region);
-    }
-    free(c->regions);
-    c->regions = NULL;
-    c->nregions = 0;
-    c->regions_loaded = 0;
+    if (c->pass == c->own_pass)
+        c->pass = NULL;
+    hw_report_pass_free(c->own_pass);
+    c->own_pass = NULL;
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -553,68 +658,6 @@ static const char *control_severity(const hw_catalog *cat, const char *id)
 static cJSON *evidence_controls(cJSON *ev)
 {
     return cJSON_IsArray(ev) ? ev : cJSON_GetObjectItemCaseSensitive(ev, "controls");
-}
-
-static int count_cb(void *arg, const hw_evaluation_row *r)
-{
-    state *s = arg;
-    account *a = acc_find(s, r->account);
-    if (!a) {
-        if (s->c->o->naccounts || s->c->o->nous)
-            return 0; /* outside the selection */
-        if (!(a = acc_add(s, r->account, "", "", "", ""))) {
-            s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
-            return 1;
-        }
-    }
-    int si = status_index(&s->st, r->status);
-    if (si < 0) {
-        s->rc = hw_err_set(s->e, HW_EINVAL, "evaluation of %s %s: status '%.40s' not usable",
-                           r->requirement, r->account, r->status);
-        return 1;
-    }
-    a->counts[si]++;
-    s->req_counts[s->cur_req][si]++;
-    s->fam_counts[s->req_family[s->cur_req]][si]++;
-    s->totals[si]++;
-    s->results++;
-    if (strcmp(r->status, "FAILED") != 0 && strcmp(r->status, "PARTIAL") != 0)
-        return 0;
-    /* an open item: its failing controls and their worst severity */
-    hw_buf ctl = HW_BUF_INIT(0);
-    int sev = 0;
-    cJSON *ev = cJSON_Parse(r->evidence);
-    cJSON *c;
-    cJSON_ArrayForEach(c, evidence_controls(ev))
-    {
-        cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "control");
-        cJSON *failed = cJSON_GetObjectItemCaseSensitive(c, "failed");
-        if (!cJSON_IsString(id) || !cJSON_IsNumber(failed) || failed->valuedouble <= 0)
-            continue;
-        const char *sv = control_severity(s->c->cat, id->valuestring);
-        if (severity_rank(sv) > sev)
-            sev = severity_rank(sv);
-        hw_buf_printf(&ctl, "%s\t%.0f\t%s\n", id->valuestring, failed->valuedouble, sv);
-    }
-    cJSON_Delete(ev);
-    if (s->nopen == s->capopen) {
-        size_t cap = s->capopen ? s->capopen * 2 : 256;
-        open_item *p = realloc(s->open, cap * sizeof *p);
-        if (!p) {
-            hw_buf_free(&ctl);
-            s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
-            return 1;
-        }
-        s->open = p;
-        s->capopen = cap;
-    }
-    open_item *o = &s->open[s->nopen++];
-    o->req = s->cur_req;
-    o->acct = a->id;
-    o->sev = sev;
-    o->status = si;
-    o->controls = hw_buf_detach(&ctl, NULL);
-    return 0;
 }
 
 static int open_cmp(const void *pa, const void *pb)
@@ -668,6 +711,9 @@ static void trend_flush(struct trend_state *t)
 static int trend_cb(void *arg, const hw_trend_row *r)
 {
     struct trend_state *t = arg;
+    /* with --account or --ou the rows are per account: only the selected count */
+    if (r->account && !acc_find(t->s, r->account))
+        return 0;
     if (t->open && strcmp(t->run, r->run_id) != 0)
         trend_flush(t);
     if (!t->open) {
@@ -693,6 +739,8 @@ static void write_scope(state *s)
     end(x);
     nl(x);
     start(x, "organization");
+    if (c->organization[0])
+        attr(x, "id", c->organization);
     attr(x, "root", s->root);
     end(x);
     nl(x);
@@ -711,6 +759,8 @@ static void write_scope(state *s)
     nl(x);
     start(x, "catalogue");
     attr(x, "file", "securityhub-controls.xml");
+    if (c->catalogue_folder_sha256[0])
+        attr(x, "folder-sha256", c->catalogue_folder_sha256);
     attr(x, "sha256", c->catalogue_sha256);
     end(x);
     nl(x);
@@ -828,8 +878,9 @@ static void write_summary(state *s)
     start(x, "trend");
     nl(x);
     struct trend_state t = { .s = s };
-    if (hw_store_report_trend(s->c->st, fw->id, s->c->o->from, s->c->period_to, trend_cb, &t,
-                              s->e) != HW_OK)
+    int by_account = s->c->o->naccounts || s->c->o->nous;
+    if (hw_store_report_trend(s->c->st, fw->id, s->c->o->from, s->c->period_to, by_account,
+                              trend_cb, &t, s->e) != HW_OK)
         s->rc = s->e->kind;
     trend_flush(&t);
     end(x);
@@ -984,7 +1035,7 @@ static int exception_cb(void *arg, const hw_report_exception_row *r)
     if (!acc_find(s, r->account) && (s->c->o->naccounts || s->c->o->nous))
         return 0;
     c->n++;
-    if (!s->x->w)
+    if (s->x->count_only)
         return 0;
     xw *x = s->x;
     char created[32], expires[32];
@@ -1008,10 +1059,9 @@ static void write_exceptions(state *s)
 {
     xw *x = s->x;
     struct count_cb_state cs = { s, 0 };
-    xmlTextWriterPtr w = x->w;
-    x->w = NULL; /* count only */
+    x->count_only = 1;
     int rc = hw_store_report_exceptions(s->c->st, exception_cb, &cs, s->e);
-    x->w = w;
+    x->count_only = 0;
     if (rc != HW_OK) {
         s->rc = rc;
         return;
@@ -1026,97 +1076,22 @@ static void write_exceptions(state *s)
     nl(x);
 }
 
-/* The finding's title from its raw ASFF JSON ("" when none). */
-static char *finding_title(hw_store *st, const hw_finding_row *f)
+/* A list of findings the shared pass wrote (pass.c), copied in. */
+static void copy_part(xw *x, FILE *part);
+
+static void write_findings(state *s, const char *name, const char *part, int64_t n)
 {
-    char *json = NULL;
-    size_t len = 0;
-    hw_err e;
-    if (hw_store_finding_raw(st, f->product_arn, f->id, &json, &len, &e) != HW_OK)
-        return strdup("");
-    cJSON *d = cJSON_ParseWithLength(json, len);
-    free(json);
-    cJSON *t = cJSON_GetObjectItemCaseSensitive(d, "Title");
-    char *title = strdup(cJSON_IsString(t) ? t->valuestring : "");
-    cJSON_Delete(d);
-    return title;
-}
-
-static void write_resources(xw *x, const char *json)
-{
-    cJSON *r = cJSON_Parse(json ? json : "[]");
-    cJSON *it;
-    cJSON_ArrayForEach(it, r)
-    {
-        if (cJSON_IsString(it))
-            elem_text(x, "resource", it->valuestring);
-    }
-    cJSON_Delete(r);
-}
-
-struct list_state {
-    state *s;
-    int untrusted;
-    int count_only;
-    int64_t n;
-};
-
-static int in_framework(const state *s, const char *control);
-static int selected(const state *s, const char *acct);
-
-static int finding_list_cb(void *arg, const hw_finding_row *f)
-{
-    struct list_state *l = arg;
-    state *s = l->s;
-    if (!selected(s, f->account_id) || (!l->untrusted && !in_framework(s, f->control_id)))
-        return 0;
-    l->n++;
-    if (l->count_only)
-        return 0;
     xw *x = s->x;
-    char first[32], last[32];
-    hw_time_iso_ms(f->first_observed, first);
-    hw_time_iso_ms(f->last_observed, last);
-    start(x, "finding");
-    attr(x, "account", f->account_id);
-    attr(x, "control", f->control_id);
-    attr(x, "first-observed", f->first_observed ? first : "");
-    attr(x, "id", f->id);
-    attr(x, "last-observed", f->last_observed ? last : "");
-    attr(x, "product", f->product);
-    attr(x, "region", f->region);
-    attr(x, "severity", f->severity);
-    attr(x, "status", f->compliance_status);
-    attr(x, "workflow", f->workflow_status);
-    char *title = finding_title(s->c->st, f);
-    elem_text(x, "title", title ? title : "");
-    free(title);
-    if (l->untrusted)
-        elem_text(x, "reason", f->untrusted_reason);
-    write_resources(x, f->resources);
-    end(x);
+    start(x, name);
+    attr_i(x, "count", n);
     nl(x);
-    return x->failed;
-}
-
-static void write_findings(state *s, const char *name, int which)
-{
-    xw *x = s->x;
-    struct list_state l = { s, which == HW_REPORT_FINDINGS_UNTRUSTED, 1, 0 };
-    if (s->counted) {
-        l.n = which == HW_REPORT_FINDINGS_UNTRUSTED ? s->nuntrusted : s->nsuppressed;
-    } else if (hw_store_report_findings(s->c->st, NULL, which, finding_list_cb, &l, s->e) !=
-               HW_OK) {
-        s->rc = s->e->kind;
+    FILE *f = fopen(part, "rb");
+    if (!f) {
+        s->rc = hw_err_set(s->e, HW_EIO, "%s: cannot open: %s", part, strerror(errno));
         return;
     }
-    start(x, name);
-    attr_i(x, "count", l.n);
-    nl(x);
-    l.count_only = 0;
-    l.n = 0;
-    if (hw_store_report_findings(s->c->st, NULL, which, finding_list_cb, &l, s->e) != HW_OK)
-        s->rc = s->e->kind;
+    copy_part(x, f);
+    fclose(f);
     end(x);
     nl(x);
 }
@@ -1135,82 +1110,304 @@ static long long jnum(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
 }
 
-static int result_cb(void *arg, const hw_evaluation_row *r)
+/* A control's evidence as written: from its JSON object. */
+static void ctl_from_json(ctl_sum *v, const cJSON *c)
 {
-    state *s = arg;
-    if (count_cb(s, r) != 0)
-        return 1;
-    if (!acc_find(s, r->account))
-        return 0; /* outside the selection */
+    v->control = (char *)jstr(c, "control");
+    v->klass = (char *)jstr(c, "class");
+    v->reason = (char *)jstr(c, "reason");
+    v->exception = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "exception"));
+    v->failed = jnum(c, "failed");
+    v->passed = jnum(c, "passed");
+    v->not_available = jnum(c, "not_available");
+    v->has_suppressed = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(c, "suppressed"));
+    v->suppressed = jnum(c, "suppressed");
+    v->disabled = cJSON_GetObjectItemCaseSensitive(c, "disabled_in");
+}
+
+/* One <control> of a result; findings (a JSON array) only where the
+ * control's findings in the account are written, else findings_in names
+ * the requirement they are under. */
+static void write_control(state *s, const ctl_sum *v, const char *findings_in,
+                          const cJSON *findings)
+{
     xw *x = s->x;
-    start(x, "result");
-    attr(x, "account", r->account);
-    attr(x, "status", r->status);
-    cJSON *ev = cJSON_Parse(r->evidence);
-    cJSON *c;
-    cJSON_ArrayForEach(c, evidence_controls(ev))
+    start(x, "control");
+    /* attributes in canonical (sorted) order */
+    if (*v->klass)
+        attr(x, "class", v->klass);
+    attr(x, "exception", v->exception ? "1" : "0");
+    attr_i(x, "failed", v->failed);
+    if (findings_in)
+        attr(x, "findings-in", findings_in);
+    attr(x, "id", v->control);
+    attr_i(x, "not-available", v->not_available);
+    attr_i(x, "passed", v->passed);
+    if (*v->reason)
+        attr(x, "reason", v->reason);
+    if (v->has_suppressed)
+        attr_i(x, "suppressed", v->suppressed);
+    cJSON *it;
+    cJSON_ArrayForEach(it, v->disabled)
     {
-        /* a control's findings in an account are written once, under the
-         * first requirement it evidences; later ones point there */
-        hw_buf_reset(&s->key);
-        hw_buf_printf(&s->key, "%s\t%s", r->account, jstr(c, "control"));
-        int oom = 0;
-        const char *first = seen_check(&s->seen, hw_buf_str(&s->key),
-                                       s->c->fw->requirements[s->cur_req].id, &oom);
-        if (oom) {
-            s->rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
-            break;
-        }
-        start(x, "control");
-        /* attributes in canonical (sorted) order */
-        if (*jstr(c, "class"))
-            attr(x, "class", jstr(c, "class"));
-        attr(x, "exception", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "exception"))
-                                 ? "1" : "0");
-        attr_i(x, "failed", jnum(c, "failed"));
-        if (first)
-            attr(x, "findings-in", first);
-        attr(x, "id", jstr(c, "control"));
-        attr_i(x, "not-available", jnum(c, "not_available"));
-        attr_i(x, "passed", jnum(c, "passed"));
-        if (*jstr(c, "reason"))
-            attr(x, "reason", jstr(c, "reason"));
-        if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(c, "suppressed")))
-            attr_i(x, "suppressed", jnum(c, "suppressed"));
-        cJSON *it;
-        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c, "disabled_in"))
+        if (cJSON_IsString(it))
+            elem_text(x, "disabled-in", it->valuestring);
+    }
+    const cJSON *list = findings_in ? NULL : findings;
+    cJSON_ArrayForEach(it, list)
+    {
+        start(x, "finding");
+        attr(x, "first-observed", jstr(it, "first_observed"));
+        attr(x, "id", jstr(it, "id"));
+        attr(x, "last-observed", jstr(it, "last_observed"));
+        attr(x, "status", jstr(it, "status"));
+        attr(x, "workflow", jstr(it, "workflow"));
+        cJSON *res;
+        cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(it, "resources"))
         {
-            if (cJSON_IsString(it))
-                elem_text(x, "disabled-in", it->valuestring);
-        }
-        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(first ? NULL : c, "findings"))
-        {
-            start(x, "finding");
-            attr(x, "first-observed", jstr(it, "first_observed"));
-            attr(x, "id", jstr(it, "id"));
-            attr(x, "last-observed", jstr(it, "last_observed"));
-            attr(x, "status", jstr(it, "status"));
-            attr(x, "workflow", jstr(it, "workflow"));
-            cJSON *res;
-            cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(it, "resources"))
-            {
-                if (cJSON_IsString(res))
-                    elem_text(x, "resource", res->valuestring);
-            }
-            end(x);
+            if (cJSON_IsString(res))
+                elem_text(x, "resource", res->valuestring);
         }
         end(x);
     }
-    cJSON_Delete(ev);
+    end(x);
+}
+
+/* A failing control of an open item: "id\tfailed\tseverity\n". */
+static void note_failed(state *s, hw_buf *ctl, int *sev, const ctl_sum *v)
+{
+    if (v->failed <= 0 || !*v->control)
+        return;
+    const char *sv = control_severity(s->c->cat, v->control);
+    if (severity_rank(sv) > *sev)
+        *sev = severity_rank(sv);
+    hw_buf_printf(ctl, "%s\t%lld\t%s\n", v->control, v->failed, sv);
+}
+
+/* A control of a result whose evidence is stored apart, by id: read and
+ * written whole the first time, from what was kept after. */
+static int control_by_id(state *s, int64_t id, hw_buf *ctl, int *sev)
+{
+    ctl_sum *v = ctl_get(&s->ctls, id);
+    if (v) {
+        write_control(s, v, v->first_req, NULL);
+        note_failed(s, ctl, sev, v);
+        return HW_OK;
+    }
+    char *text = NULL;
+    if (hw_store_report_control_evidence(s->c->st, id, &text, s->e) != HW_OK)
+        return s->e->kind;
+    cJSON *c = cJSON_Parse(text);
+    free(text);
+    ctl_sum tmp = { 0 };
+    ctl_from_json(&tmp, c);
+    write_control(s, &tmp, NULL, cJSON_GetObjectItemCaseSensitive(c, "findings"));
+    note_failed(s, ctl, sev, &tmp);
+    v = calloc(1, sizeof *v);
+    int rc = HW_OK;
+    if (v) {
+        *v = tmp;
+        v->id = id;
+        v->first_req = s->c->fw->requirements[s->cur_req].id;
+        v->control = strdup(tmp.control);
+        v->klass = strdup(tmp.klass);
+        v->reason = strdup(tmp.reason);
+        v->disabled = tmp.disabled ? cJSON_Duplicate(tmp.disabled, 1) : NULL;
+    }
+    if (!v || !v->control || !v->klass || !v->reason || (tmp.disabled && !v->disabled) ||
+        ctl_put(&s->ctls, v) != 0) {
+        ctl_sum_free(v);
+        rc = hw_err_set(s->e, HW_ENOMEM, "out of memory");
+    }
+    cJSON_Delete(c);
+    return rc;
+}
+
+/* A control whose evidence is inside the result's own (as stored before
+ * schema 9): its findings in an account are written once, under the first
+ * requirement it evidences; later ones point there. */
+static int control_inline(state *s, const char *acct, const cJSON *c, hw_buf *ctl, int *sev)
+{
+    ctl_sum v = { 0 };
+    ctl_from_json(&v, c);
+    hw_buf_reset(&s->key);
+    hw_buf_printf(&s->key, "%s\t%s", acct, v.control);
+    int oom = 0;
+    const char *first = seen_check(&s->seen, hw_buf_str(&s->key),
+                                   s->c->fw->requirements[s->cur_req].id, &oom);
+    if (oom)
+        return hw_err_set(s->e, HW_ENOMEM, "out of memory");
+    write_control(s, &v, first, cJSON_GetObjectItemCaseSensitive(c, "findings"));
+    note_failed(s, ctl, sev, &v);
+    return HW_OK;
+}
+
+static int add_open(state *s, const struct result_ref *r, int sev, hw_buf *ctl)
+{
+    if (s->nopen == s->capopen) {
+        size_t cap = s->capopen ? s->capopen * 2 : 256;
+        open_item *p = realloc(s->open, cap * sizeof *p);
+        if (!p)
+            return hw_err_set(s->e, HW_ENOMEM, "out of memory");
+        s->open = p;
+        s->capopen = cap;
+    }
+    open_item *o = &s->open[s->nopen++];
+    o->req = r->req;
+    o->acct = r->acct;
+    o->sev = sev;
+    o->status = r->status;
+    o->controls = hw_buf_detach(ctl, NULL);
+    return HW_OK;
+}
+
+/* One <result>: counted for the summary, an open item when it fails. */
+static int write_result(state *s, const struct result_ref *r)
+{
+    account *a = acc_find(s, r->acct);
+    int si = r->status;
+    a->counts[si]++;
+    s->req_counts[r->req][si]++;
+    s->fam_counts[s->req_family[r->req]][si]++;
+    s->totals[si]++;
+    s->results++;
+    int is_open = strcmp(s->st.name[si], "FAILED") == 0 || strcmp(s->st.name[si], "PARTIAL") == 0;
+    char *evidence = NULL, *fetched = NULL;
+    if (!r->ids &&
+        hw_store_report_result_evidence(s->c->st, r->ref, &evidence, &fetched, s->e) != HW_OK)
+        return s->e->kind;
+    const char *ids = r->ids ? r->ids : fetched;
+    xw *x = s->x;
+    start(x, "result");
+    attr(x, "account", r->acct);
+    attr(x, "status", s->st.name[si]);
+    hw_buf ctl = HW_BUF_INIT(0);
+    int sev = 0, rc = HW_OK;
+    if (ids) {
+        cJSON *arr = cJSON_Parse(ids);
+        cJSON *it;
+        cJSON_ArrayForEach(it, arr)
+        {
+            if (rc == HW_OK && cJSON_IsNumber(it))
+                rc = control_by_id(s, (int64_t)it->valuedouble, &ctl, &sev);
+        }
+        cJSON_Delete(arr);
+    } else {
+        cJSON *ev = cJSON_Parse(evidence);
+        cJSON *c;
+        cJSON_ArrayForEach(c, evidence_controls(ev))
+        {
+            if (rc == HW_OK)
+                rc = control_inline(s, r->acct, c, &ctl, &sev);
+        }
+        cJSON_Delete(ev);
+    }
+    free(evidence);
+    free(fetched);
     end(x);
     nl(x);
-    return x->failed;
+    if (rc == HW_OK && is_open)
+        rc = add_open(s, r, sev, &ctl);
+    hw_buf_free(&ctl);
+    return rc;
+}
+
+static int req_id_cmp(const void *pa, const void *pb, void *arg)
+{
+    const hw_framework *fw = arg;
+    return strcmp(fw->requirements[*(const size_t *)pa].id,
+                  fw->requirements[*(const size_t *)pb].id);
+}
+
+static const hw_framework *sort_fw;
+static int req_key_cmp(const void *key, const void *pb)
+{
+    return strcmp((const char *)key, sort_fw->requirements[*(const size_t *)pb].id);
+}
+
+static int results_cb(void *arg, const hw_report_result *r)
+{
+    state *s = arg;
+    sort_fw = s->c->fw;
+    const size_t *q = bsearch(r->requirement, s->req_sorted, s->c->fw->nrequirements,
+                              sizeof *s->req_sorted, req_key_cmp);
+    if (!q)
+        return 0; /* no longer in the framework's file */
+    account *a = acc_find(s, r->account);
+    if (!a) {
+        if (s->c->o->naccounts || s->c->o->nous)
+            return 0; /* outside the selection */
+        if (!(a = acc_add(s, r->account, "", "", "", ""))) {
+            s->rc = hw_err_set(&s->cb_err, HW_ENOMEM, "out of memory");
+            return 1;
+        }
+    }
+    int si = status_index(&s->st, r->status);
+    if (si < 0) {
+        s->rc = hw_err_set(&s->cb_err, HW_EINVAL, "evaluation of %s %s: status '%.40s' not usable",
+                           r->requirement, r->account, r->status);
+        return 1;
+    }
+    if (s->nres == s->capres) {
+        size_t cap = s->capres ? s->capres * 2 : 1024;
+        struct result_ref *p = realloc(s->res, cap * sizeof *p);
+        if (!p) {
+            s->rc = hw_err_set(&s->cb_err, HW_ENOMEM, "out of memory");
+            return 1;
+        }
+        s->res = p;
+        s->capres = cap;
+    }
+    struct result_ref *o = &s->res[s->nres++];
+    o->req = *q;
+    o->acct = a->id;
+    o->status = si;
+    o->ref = r->ref;
+    o->ids = r->controls ? strdup(r->controls) : NULL;
+    if (r->controls && !o->ids) {
+        s->rc = hw_err_set(&s->cb_err, HW_ENOMEM, "out of memory");
+        return 1;
+    }
+    return 0;
+}
+
+static int result_order(const void *pa, const void *pb)
+{
+    const struct result_ref *a = pa, *b = pb;
+    if (a->req != b->req)
+        return a->req < b->req ? -1 : 1;
+    return strcmp(a->acct, b->acct);
+}
+
+/* The framework's results of the run, in document order (requirements as
+ * the framework lists them, then accounts); their evidence is read as each
+ * is written. */
+static int read_results(state *s)
+{
+    const hw_framework *fw = s->c->fw;
+    s->req_sorted = calloc(fw->nrequirements ? fw->nrequirements : 1, sizeof *s->req_sorted);
+    if (!s->req_sorted)
+        return hw_err_set(s->e, HW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < fw->nrequirements; i++)
+        s->req_sorted[i] = i;
+    qsort_r(s->req_sorted, fw->nrequirements, sizeof *s->req_sorted, req_id_cmp, (void *)fw);
+    int rc = hw_store_report_results(s->c->st, s->c->run->id, fw->id, results_cb, s, s->e);
+    if (s->rc != HW_OK) { /* the store's "stopped" would hide why */
+        *s->e = s->cb_err;
+        return s->rc;
+    }
+    if (rc != HW_OK)
+        return rc;
+    if (s->nres)
+        qsort(s->res, s->nres, sizeof *s->res, result_order);
+    return HW_OK;
 }
 
 static void write_requirements(state *s)
 {
     xw *x = s->x;
     const hw_framework *fw = s->c->fw;
+    size_t k = 0;
     start(x, "requirements");
     nl(x);
     for (size_t i = 0; i < fw->nrequirements && s->rc == HW_OK && !x->failed; i++) {
@@ -1230,9 +1427,8 @@ static void write_requirements(state *s)
             end(x);
             nl(x);
         }
-        if (hw_store_report_evaluations(s->c->st, s->c->run->id, fw->id, q->id, result_cb, s,
-                                        s->e) != HW_OK)
-            s->rc = s->e->kind;
+        for (; k < s->nres && s->res[k].req == i && s->rc == HW_OK; k++)
+            s->rc = write_result(s, &s->res[k]);
         end(x);
         nl(x);
     }
@@ -1265,86 +1461,19 @@ static void state_free(state *s)
         free(s->regions[i]);
     free(s->regions);
     seen_free(&s->seen);
+    ctl_cache_free(&s->ctls);
     hw_buf_free(&s->key);
-    free(s->fw_controls);
-    hw_csv_close(s->csv, NULL, NULL);
+    for (size_t i = 0; i < s->nres; i++)
+        free(s->res[i].ids);
+    free(s->res);
+    free(s->req_sorted);
 }
 
-static int cstr_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int in_framework(const state *s, const char *control)
-{
-    return *control && s->nfw_controls &&
-           bsearch(&control, s->fw_controls, s->nfw_controls, sizeof *s->fw_controls,
-                   cstr_cmp) != NULL;
-}
-
-static int selected(const state *s, const char *acct)
-{
-    return !(s->c->o->naccounts || s->c->o->nous) || acc_find((state *)s, acct) != NULL;
-}
-
-static int pass_cb(void *arg, const hw_finding_row *f)
-{
-    state *s = arg;
-    if (!selected(s, f->account_id))
-        return 0;
-    if (!f->trusted)
-        s->nuntrusted++;
-    if (!in_framework(s, f->control_id))
-        return 0;
-    if (strcmp(f->workflow_status, "SUPPRESSED") == 0)
-        s->nsuppressed++;
-    if (s->csv && hw_csv_finding(s->csv, f) != 0) {
-        s->rc = hw_err_set(s->e, HW_EIO, "%s: writing failed", s->c->csv_path);
-        return 1;
-    }
-    return 0;
-}
-
-/* One pass over every active finding: the counts of the suppressed and
- * untrusted lists, and findings.csv when asked for. */
-static int findings_pass(state *s)
-{
-    const hw_framework *fw = s->c->fw;
-    size_t n = 0;
-    for (size_t i = 0; i < fw->nrequirements; i++)
-        n += fw->requirements[i].ncontrols;
-    s->fw_controls = calloc(n ? n : 1, sizeof *s->fw_controls);
-    if (!s->fw_controls)
-        return hw_err_set(s->e, HW_ENOMEM, "out of memory");
-    for (size_t i = 0; i < fw->nrequirements; i++)
-        for (size_t j = 0; j < fw->requirements[i].ncontrols; j++)
-            s->fw_controls[s->nfw_controls++] = fw->requirements[i].controls[j]->id;
-    if (s->nfw_controls)
-        qsort(s->fw_controls, s->nfw_controls, sizeof *s->fw_controls, cstr_cmp);
-    size_t k = 0;
-    for (size_t i = 0; i < s->nfw_controls; i++)
-        if (!k || strcmp(s->fw_controls[k - 1], s->fw_controls[i]) != 0)
-            s->fw_controls[k++] = s->fw_controls[i];
-    s->nfw_controls = k;
-    if (s->c->csv_path && hw_csv_open(s->c->csv_path, &s->csv, s->e) != HW_OK)
-        return s->e->kind;
-    int rc = hw_store_report_findings(s->c->st, NULL, HW_REPORT_FINDINGS_ALL, pass_cb, s, s->e);
-    if (rc == HW_OK && s->rc != HW_OK)
-        rc = s->rc;
-    int crc = hw_csv_close(s->csv, s->c->csv_path, rc == HW_OK ? s->e : NULL);
-    s->csv = NULL;
-    if (rc == HW_OK)
-        rc = crc;
-    s->counted = rc == HW_OK;
-    return rc;
-}
-
-/* Reads what the summary needs: accounts, regions, the findings (counts,
- * and findings.csv), and the first pass over the evaluations. */
+/* Reads what the summary needs before the evaluations: accounts, their
+ * regions (from the shared pass), the framework's results. */
 static int gather(state *s)
 {
     hw_report_ctx *c = s->c;
-    int rc_pass;
     size_t nr = c->fw->nrequirements;
     s->req_counts = calloc(nr ? nr : 1, sizeof *s->req_counts);
     s->fam_counts = calloc(nr ? nr : 1, sizeof *s->fam_counts);
@@ -1357,13 +1486,6 @@ static int gather(state *s)
         status_index(&s->st, preferred[i]);
     if (hw_store_accounts(c->st, account_cb, s, s->e) != HW_OK)
         return s->e->kind;
-    if (hw_report_ctx_prepare(c, s->e) != HW_OK)
-        return s->e->kind;
-    for (size_t i = 0; i < c->nregions; i++)
-        if (region_cb(s, c->regions[i].account, c->regions[i].region, c->regions[i].findings))
-            return hw_err_set(s->e, HW_ENOMEM, "out of memory");
-    if ((rc_pass = findings_pass(s)) != HW_OK)
-        return rc_pass;
     for (size_t i = 0; i < nr; i++) {
         char fam[64];
         family_of(c->fw->requirements[i].id, fam);
@@ -1371,7 +1493,8 @@ static int gather(state *s)
         if (!s->families[s->req_family[i]])
             return hw_err_set(s->e, HW_ENOMEM, "out of memory");
     }
-    return s->rc;
+    int rc = read_results(s);
+    return rc != HW_OK ? rc : s->rc;
 }
 
 /* The <requirements> section, written first to an unlinked temporary
@@ -1381,29 +1504,22 @@ static int write_requirements_part(state *s, const char *path, FILE **out)
 {
     *out = NULL;
     xw xr = { 0 };
-    hw_buf_init(&xr.esc, 0);
+    hw_buf_init(&xr.out, 0);
     char *rpath = hw_asprintf("%s.requirements", path);
     xr.f = rpath ? fopen(rpath, "w+b") : NULL;
     if (rpath)
         unlink(rpath);
     free(rpath);
-    if (!xr.f)
+    if (!xr.f) {
+        hw_buf_free(&xr.out);
         return hw_err_set(s->e, HW_EIO, "%s: cannot create a temporary file", path);
-    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(xw_io, NULL, &xr, NULL);
-    xr.w = ob ? xmlNewTextWriter(ob) : NULL;
-    if (!xr.w) {
-        fclose(xr.f);
-        hw_buf_free(&xr.esc);
-        return hw_err_set(s->e, HW_ENOMEM, "out of memory (XML writer)");
     }
     xw *main_x = s->x;
     s->x = &xr;
     write_requirements(s);
-    xw_check(&xr, xmlTextWriterFlush(xr.w));
-    xr.discard = 1;
-    xmlFreeTextWriter(xr.w);
+    xw_flush(&xr);
     s->x = main_x;
-    hw_buf_free(&xr.esc);
+    hw_buf_free(&xr.out);
     int rc = s->rc;
     if (rc == HW_OK && (xr.failed || fflush(xr.f) != 0 || fseek(xr.f, 0, SEEK_SET) != 0))
         rc = hw_err_set(s->e, HW_EIO, "%s: writing a temporary file failed", path);
@@ -1421,7 +1537,7 @@ static void copy_part(xw *x, FILE *part)
     static char buf[1 << 16];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, part)) > 0)
-        xw_check(x, xmlTextWriterWriteRawLen(x->w, BAD_CAST buf, (int)n));
+        raw(x, buf, n);
     if (ferror(part))
         x->failed = 1;
 }
@@ -1439,13 +1555,44 @@ int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema
     s.c = c;
     s.e = e;
     xw x = { 0 };
-    hw_buf_init(&x.esc, 0);
+    hw_buf_init(&x.out, 0);
     s.x = &x;
     hw_validator *v = NULL;
     FILE *part = NULL;
-    int rc = gather(&s);
+    int rc = HW_OK;
+    if (!c->pass || !hw_report_pass_framework(c->pass, c->fw)) {
+        /* a document alone: its own pass over the findings, beside it */
+        char *dir = strdup(path);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        const hw_framework *one = c->fw;
+        const char *csv = c->csv_path;
+        if (slash)
+            *slash = '\0';
+        hw_report_pass_free(c->own_pass);
+        c->own_pass = NULL;
+        rc = dir ? hw_report_pass_run(c->st, c->o, &one, &csv, 1, slash ? dir : ".",
+                                      &c->own_pass, e)
+                 : hw_err_set(e, HW_ENOMEM, "out of memory");
+        free(dir);
+        c->pass = c->own_pass;
+    }
+    if (rc == HW_OK)
+        rc = gather(&s);
     if (rc == HW_OK)
         rc = write_requirements_part(&s, path, &part);
+    /* what comes from the pass over the findings, made meanwhile */
+    if (rc == HW_OK && c->pass_pending) {
+        char b;
+        ssize_t r;
+        while ((r = read(c->pass_gate, &b, 1)) != 0 && (r > 0 || errno == EINTR))
+            ;
+        rc = hw_report_pass_load(c->pass, e);
+        c->pass_pending = 0;
+    }
+    for (size_t i = 0; rc == HW_OK && i < c->pass->nregions; i++)
+        if (region_cb(&s, c->pass->regions[i].account, c->pass->regions[i].region,
+                      c->pass->regions[i].findings))
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory");
     if (rc == HW_OK && schema_file && (rc = hw_validator_start(schema_file, path, &v, e)) != HW_OK)
         goto out;
     x.v = v;
@@ -1457,17 +1604,11 @@ int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema
         rc = hw_err_set(e, HW_EIO, "%s: cannot create the file", path);
         goto out;
     }
-    xmlOutputBufferPtr ob = xmlOutputBufferCreateIO(xw_io, NULL, &x, NULL);
-    x.w = ob ? xmlNewTextWriter(ob) : NULL;
-    if (!x.w) {
-        rc = hw_err_set(e, HW_ENOMEM, "out of memory (XML writer)");
-        goto out;
-    }
-    xw_check(&x, xmlTextWriterStartDocument(x.w, "1.0", "UTF-8", NULL));
-    xw_check(&x, xmlTextWriterFlush(x.w));
+    static const char decl[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    xw_io(&x, decl, sizeof decl - 1); /* before the document: not digested */
     x.hashing = 1;
     start(&x, "report");
-    xw_check(&x, xmlTextWriterWriteAttribute(x.w, BAD_CAST "xmlns", BAD_CAST HW_REPORT_NS));
+    attr(&x, "xmlns", HW_REPORT_NS); /* namespace declarations come first in C14N */
     attr(&x, "framework", c->fw->id);
     attr(&x, "generated", c->generated);
     attr(&x, "run", c->run->id);
@@ -1479,13 +1620,11 @@ int hw_report_xml_checked(hw_report_ctx *c, const char *path, const char *schema
     write_manual(&s);
     write_actions(&s);
     write_exceptions(&s);
-    write_findings(&s, "suppressed-findings", HW_REPORT_FINDINGS_SUPPRESSED);
-    write_findings(&s, "untrusted-findings", HW_REPORT_FINDINGS_UNTRUSTED);
+    const struct hw_report_pass_fw *pf = hw_report_pass_framework(c->pass, c->fw);
+    write_findings(&s, "suppressed-findings", pf->suppressed_part, pf->nsuppressed);
+    write_findings(&s, "untrusted-findings", c->pass->untrusted_part, c->pass->nuntrusted);
     copy_part(&x, part);
-    xw_check(&x, xmlTextWriterFlush(x.w));
-    x.discard = 1;
-    xmlFreeTextWriter(x.w);
-    x.w = NULL;
+    xw_flush(&x);
     if (s.rc != HW_OK) {
         rc = s.rc;
         goto out;
@@ -1509,14 +1648,10 @@ out:
     if (part)
         fclose(part);
     hw_validator_finish(v, NULL);
-    if (x.w) {
-        x.discard = 1;
-        xmlFreeTextWriter(x.w);
-    }
     if (x.f && fclose(x.f) != 0 && rc == HW_OK)
         rc = hw_err_set(e, HW_EIO, "%s: writing failed", path);
     EVP_MD_CTX_free(x.md);
-    hw_buf_free(&x.esc);
+    hw_buf_free(&x.out);
     state_free(&s);
     return rc;
 }

@@ -446,8 +446,24 @@ static int record_org(hw_store *st, hw_aws_client *c, const char *run_id, hw_org
         }
         return e->kind;
     }
+    /* the Organization's own id, for reports */
+    hw_aws_org o;
+    int have_org = hw_aws_org_describe(c, &o, e) == HW_OK;
+    if (!have_org) {
+        const hw_aws_error *ae = hw_aws_last_error(c);
+        if (!ae->http_status || !strstr(ae->code, "AccessDenied"))
+            return e->kind;
+        hw_warn("cannot read the Organization's id (%s): reports will not name it; allow "
+                "organizations:DescribeOrganization", ae->code);
+        hw_err_clear(e);
+    }
     if (hw_store_begin(st, e) != HW_OK)
         return e->kind;
+    if (have_org && hw_store_organization_set(st, o.id, o.arn, o.management_account, run_id, e) !=
+                        HW_OK) {
+        hw_store_rollback(st);
+        return e->kind;
+    }
     if (hw_store_accounts_reset_membership(st, e) != HW_OK) {
         hw_store_rollback(st);
         return e->kind;

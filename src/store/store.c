@@ -359,6 +359,14 @@ static const char *const migrations[] = {
     "ALTER TABLE runs ADD COLUMN exit_status INTEGER;"
     "ALTER TABLE runs ADD COLUMN catalog_dir TEXT;"
     "ALTER TABLE runs ADD COLUMN catalog_sha256 TEXT;",
+    /* 12: the Organization itself (DescribeOrganization), as each scan
+     * that could read it saw it; reports name the newest */
+    "CREATE TABLE organization ("
+    "  id TEXT PRIMARY KEY,"
+    "  arn TEXT NOT NULL,"
+    "  management_account TEXT NOT NULL,"
+    "  seen_at INTEGER NOT NULL,"
+    "  run_id TEXT REFERENCES runs(id));",
 };
 
 /* C steps run after a migration's SQL, in its transaction (by index). */
@@ -1083,6 +1091,45 @@ int hw_store_account_upsert(hw_store *s, const hw_account_row *a, const char *ru
 int hw_store_accounts_reset_membership(hw_store *s, hw_err *e)
 {
     return store_exec(s, "UPDATE accounts SET in_org = 0", e);
+}
+
+static const char *col(sqlite3_stmt *st, int i);
+
+int hw_store_organization_set(hw_store *s, const char *id, const char *arn,
+                              const char *management_account, const char *run_id, hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO organization(id, arn, management_account, seen_at, run_id)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET"
+                           " arn = excluded.arn, management_account = excluded.management_account,"
+                           " seen_at = excluded.seen_at, run_id = excluded.run_id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "saving the Organization");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, arn ? arn : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, management_account ? management_account : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, hw_now());
+    sqlite3_bind_text(st, 5, run_id, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE ? HW_OK : store_fail(s, e, "saving the Organization");
+}
+
+int hw_store_organization_id(hw_store *s, char *out, size_t n, hw_err *e)
+{
+    if (n)
+        out[0] = '\0';
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id FROM organization ORDER BY seen_at DESC, rowid DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "reading the Organization");
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW && n)
+        snprintf(out, n, "%s", col(st, 0));
+    sqlite3_finalize(st);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? HW_OK : store_fail(s, e, "reading the Organization");
 }
 
 static const char *col(sqlite3_stmt *st, int i)

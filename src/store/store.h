@@ -124,6 +124,11 @@ int hw_store_account_upsert(hw_store *s, const hw_account_row *a, const char *ru
  * transaction that then upserts the current members, so that an account
  * that left stops being trusted. */
 int hw_store_accounts_reset_membership(hw_store *s, hw_err *e);
+/* Records the Organization (DescribeOrganization) as run_id saw it. */
+int hw_store_organization_set(hw_store *s, const char *id, const char *arn,
+                              const char *management_account, const char *run_id, hw_err *e);
+/* The id of the Organization recorded last into out ("" when none). */
+int hw_store_organization_id(hw_store *s, char *out, size_t n, hw_err *e);
 /* Calls cb for every account (see Iterators above). */
 int hw_store_accounts(hw_store *s, int (*cb)(void *arg, const hw_account_row *a), void *arg,
                       hw_err *e);
@@ -707,6 +712,11 @@ int hw_store_exception_covering(hw_store *s, const char *account, const char *co
 
 /* --------------------------------------- reports (report_queries.c) */
 
+/* One read transaction (begin 1) around everything a report reads, and
+ * its end (begin 0): every query sees the same store, and sqlite takes
+ * its locks once instead of per statement. */
+int hw_store_report_snapshot(hw_store *s, int begin, hw_err *e);
+
 /* A run a report is made of. */
 typedef struct hw_report_run {
     char id[64], kind[16], started_at[32], finished_at[32], status[16]; /* times ISO UTC */
@@ -717,20 +727,35 @@ typedef struct hw_report_run {
 int hw_store_report_run(hw_store *s, const char *before, hw_report_run *out, hw_err *e);
 
 /* Status counts of a framework's evaluations per run (runs started in
- * [from, to], NULL ends open), oldest run first, statuses as stored. */
+ * [from, to], NULL ends open), oldest run first, statuses as stored;
+ * by_account: per account too (account NULL otherwise), so that a report
+ * of some accounts counts only theirs. */
 typedef struct hw_trend_row {
-    const char *run_id, *started_at, *status;
+    const char *run_id, *started_at, *status, *account;
     int64_t count;
 } hw_trend_row;
 int hw_store_report_trend(hw_store *s, const char *framework, const char *from, const char *to,
-                          int (*cb)(void *arg, const hw_trend_row *t), void *arg, hw_err *e);
+                          int by_account, int (*cb)(void *arg, const hw_trend_row *t), void *arg,
+                          hw_err *e);
 
-/* The evaluations of run_id for framework (and one requirement, or NULL
- * for all), ordered by requirement then account.  Statuses as stored. */
-int hw_store_report_evaluations(hw_store *s, const char *run_id, const char *framework,
-                                const char *requirement,
-                                int (*cb)(void *arg, const hw_evaluation_row *r), void *arg,
-                                hw_err *e);
+/* The evaluations of run_id for framework, in no particular order,
+ * without their evidence: ref names one for
+ * hw_store_report_result_evidence; controls is what that would give as
+ * *controls (NULL: the evidence is whole, read it there). */
+typedef struct hw_report_result {
+    const char *requirement, *account, *status;
+    int64_t ref;
+    const char *controls;
+} hw_report_result;
+int hw_store_report_results(hw_store *s, const char *run_id, const char *framework,
+                            int (*cb)(void *arg, const hw_report_result *r), void *arg, hw_err *e);
+/* The evidence of one result (*evidence, malloc'd) and, when its controls'
+ * evidence is stored apart (schema 9), the JSON array of their ids in
+ * order (*controls, malloc'd; NULL when *evidence is whole). */
+int hw_store_report_result_evidence(hw_store *s, int64_t ref, char **evidence, char **controls,
+                                    hw_err *e);
+/* One control's evidence by id, as in such an array (*evidence, malloc'd). */
+int hw_store_report_control_evidence(hw_store *s, int64_t id, char **evidence, hw_err *e);
 
 /* Every recorded exception (risk acceptance), revoked and expired ones too. */
 typedef struct hw_report_exception_row {
@@ -753,15 +778,9 @@ typedef struct hw_report_action_row {
 int hw_store_report_actions(hw_store *s, const char *from, const char *to,
                             int (*cb)(void *arg, const hw_report_action_row *a), void *arg, hw_err *e);
 
-/* Active findings for a report, in store order: ALL of the controls the
- * framework uses (framework NULL: every finding), SUPPRESSED ones of them,
- * or every UNTRUSTED finding.  raw is not filled. */
-enum { HW_REPORT_FINDINGS_ALL = 0, HW_REPORT_FINDINGS_SUPPRESSED, HW_REPORT_FINDINGS_UNTRUSTED };
-int hw_store_report_findings(hw_store *s, const char *framework, int which,
-                             int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e);
-/* Active finding counts per account and region, ordered by both. */
-int hw_store_report_regions(hw_store *s, int (*cb)(void *arg, const char *account,
-                                                   const char *region, int64_t findings),
-                            void *arg, hw_err *e);
+/* Every active finding, in store order (raw is not filled; title is,
+ * NULL when stored before schema 4). */
+int hw_store_report_findings(hw_store *s, int (*cb)(void *arg, const hw_finding_row *f), void *arg,
+                             hw_err *e);
 
 #endif

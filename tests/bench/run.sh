@@ -35,11 +35,10 @@
 #     over 1,000,000 findings in 500 accounts, and 1,000 actions applied
 #     through the simulator at AWS's documented rate limits.
 #  6. (last) `hubwarden report` of 1,000,000 findings across 500 accounts and
-#     all seven frameworks: the store is built once by report_store (SQL
-#     for the findings, the scan's own evaluation for the evaluations) and
-#     kept in .build/bench; time, peak RSS, per-step times of each bundle,
-#     bundle sizes.  BENCH_REPORT_FINDINGS / BENCH_REPORT_ACCOUNTS change
-#     the size; BENCH_REPORT=0 skips it.
+#     all seven frameworks, its floor, and `hubwarden verify` of the largest
+#     bundle (tests/bench/report.sh, which runs alone too);
+#     BENCH_REPORT_FINDINGS / BENCH_REPORT_ACCOUNTS change the size;
+#     BENCH_REPORT=0 skips it.
 #
 # BENCH_SIZES="10000 100000" limits the import sizes (default: all three);
 # BENCH_EVAL_ACCOUNTS="100 500" the evaluation's (default 100 500 2000);
@@ -245,52 +244,5 @@ echo "unchanged scan:   the store grew by $((after - before)) bytes ($before -> 
 [ "${BENCH_REMEDY:-1}" = 0 ] || { echo; sh tests/bench/remedy.sh; }
 
 # ------------------------------------------------------------------ report
-if [ "${BENCH_REPORT:-1}" != 0 ]; then
-RN=${BENCH_REPORT_FINDINGS:-1000000}
-RA=${BENCH_REPORT_ACCOUNTS:-500}
-RDB="$B/report-$RN-$RA.db"
-echo
-echo "== report: $RN findings across $RA accounts, all seven frameworks"
-if [ ! -s "$RDB" ]; then
-    rm -f "$RDB" "$RDB-wal" "$RDB-shm"
-    $M -- "$ROOT/.build/report_store" "$RDB" "$RN" "$RA" > "$B/report-store.json" 2> "$B/report-store.log" ||
-        { cat "$B/report-store.log"; exit 1; }
-    /usr/bin/python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print("   store built once (SQL findings + the scan evaluation): %.1f s, kept in %s" % (m["wall_s"], sys.argv[2]))' "$B/report-store.json" "$RDB"
-fi
-rm -rf "$B/report-keys" "$B/report-out"
-./hubwarden keygen --out "$B/report-keys" > /dev/null 2>&1
-printf '{"report": {"key_file": "%s", "cert_file": "%s"}}\n' "$B/report-keys/key.pem" "$B/report-keys/cert.pem" > "$B/report.json"
-$M -- ./hubwarden -v -v --config "$B/report.json" --db "$RDB" report --allow-stale --out "$B/report-out" \
-    > "$B/report-run.json" 2> "$B/report-run.log"
-/usr/bin/python3 - "$B/report-run.json" "$B/report-run.log" "$B/report-out" <<'PY'
-import json, os, re, sys
-m = json.load(open(sys.argv[1]))
-print("   %.1f s wall, %.1f s CPU, peak RSS %.1f MB of the parent; one worker process per core"
-      " (at most 4) writes the bundles, each measured alone below the goal (10 s, 256 MB); exit %d" % (
-    m["wall_s"], m["cpu_s"], m["peak_rss_mb"], m["rc"]))
-steps = {}
-for line in open(sys.argv[2]):
-    r = re.search(r"debug: report (\S+): (.*)", line)
-    if r:
-        steps[r.group(1)] = r.group(2)
-print("   %-22s %10s %10s %10s %10s   %s" % ("bundle", "report.xml", "html", "csv", "total", "steps"))
-for d in sorted(os.listdir(sys.argv[3])):
-    p = os.path.join(sys.argv[3], d)
-    size = lambda f: os.path.getsize(os.path.join(p, f)) / 1e6
-    fw = d.rsplit("-", 2)[0]
-    tot = sum(size(f) for f in os.listdir(p))
-    print("   %-22s %8.1f MB %7.2f MB %7.1f MB %7.1f MB   %s" % (
-        fw, size("report.xml"), size("report.html"), size("findings.csv"), tot, steps.get(fw, "")))
-PY
-big=$(ls -S "$B"/report-out/*/report.xml | head -n 1)
-fw=$(basename "$(dirname "$big")" | sed 's/-[0-9]\{8\}T.*//')
-rm -rf "$B/report-one"
-$M -- ./hubwarden --config "$B/report.json" --db "$RDB" report --allow-stale --framework "$fw" \
-    --out "$B/report-one" > "$B/report-one.json" 2> /dev/null
-/usr/bin/python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print("   the largest bundle alone (%s, one process): %.1f s, peak RSS %.1f MB" % (sys.argv[2], m["wall_s"], m["peak_rss_mb"]))' "$B/report-one.json" "$fw"
-if xsltproc --nonet templates/report.xsl "$big" | cmp -s - "$(dirname "$big")/report.html"; then
-    echo "   xsltproc on the whole of the largest report.xml gives its report.html byte for byte"
-else
-    echo "   xsltproc does NOT reproduce $(dirname "$big")/report.html"
-fi
-fi
+# (tests/bench/report.sh runs it alone: BENCH_REPORT_FINDINGS=100000 sh tests/bench/report.sh)
+if [ "${BENCH_REPORT:-1}" != 0 ]; then sh tests/bench/report.sh; fi

@@ -206,6 +206,36 @@ expect_rc 1 "$HW" verify "$TMP/t"
 contains "$TMP/out" "FAIL xml-signature"
 ok "a changed Reference fails"
 
+# verify streams report.xml and parses only the Signature: a changed
+# SignatureValue, or a prolog or tail that is not as written (a DOCTYPE
+# could add default attributes outside the digest), each fail
+fresh
+/usr/bin/python3 - "$TMP/t/report.xml" <<'PY'
+import sys
+p = sys.argv[1]
+d = bytearray(open(p, "rb").read())
+i = d.find(b"<SignatureValue>") + len(b"<SignatureValue>") + 10
+d[i] = ord("A") if d[i] != ord("A") else ord("B")
+open(p, "wb").write(bytes(d))
+PY
+expect_rc 1 "$HW" verify "$TMP/t"
+contains "$TMP/out" "FAIL xml-signature"
+contains "$TMP/err" "the signature was changed"
+xs_ok && fail "xmlsec1 --verify accepted a changed SignatureValue"
+fresh
+sed -i '1a <!DOCTYPE report [<!ATTLIST account extra CDATA "injected">]>' "$TMP/t/report.xml"
+expect_rc 1 "$HW" verify "$TMP/t"
+contains "$TMP/out" "FAIL xml-signature"
+fresh
+sed -i '1s|^<?xml version="1.0" encoding="UTF-8"?>|<?xml version="1.0"?>|' "$TMP/t/report.xml"
+expect_rc 1 "$HW" verify "$TMP/t"
+contains "$TMP/err" "does not start with the XML declaration"
+fresh
+printf '<!-- after -->\n' >> "$TMP/t/report.xml"
+expect_rc 1 "$HW" verify "$TMP/t"
+contains "$TMP/err" "no enveloped Signature just before the closing"
+ok "a changed SignatureValue, a DOCTYPE before the root, text after it: verify fails"
+
 # --trust with another certificate: the chain check fails
 expect_rc 1 "$HW" verify --trust "$TMP/eckeys/cert.pem" "$B"
 contains "$TMP/out" "FAIL chain"
@@ -327,12 +357,40 @@ for b in $(cat "$TMP/demo-list"); do cat "$b/report.xml"; done | grep -q '<disab
     fail "no bundle of the demo Organization names a region where a control is disabled"
 xmllint --noout --nonet --schema reports/report.xsd "$D/report.xml" 2> "$TMP/xl" || { cat "$TMP/xl"; fail "xmllint demo"; }
 contains "$D/report.xml" '<filter kind="ou">Root/Prod</filter>'
+# the Organization's id, from DescribeOrganization, beside its root
+contains "$D/report.xml" '<organization id="o-demo0example" root="r-demo"></organization>'
+contains "$D/report.html" 'o-demo0example'
+# the catalogue's hash is the one `hubwarden version` prints for the folder
+"$HW" --config "$TMP/hw-demo.json" version > "$TMP/version" 2>&1 || fail "version"
+H=$(sed -n 's/^catalogue .* (sha256 \([0-9a-f]\{64\}\))$/\1/p' "$TMP/version")
+[ -n "$H" ] || fail "version printed no catalogue hash: $(cat "$TMP/version")"
+contains "$D/report.xml" "folder-sha256=\"$H\""
 grep -q 'id="111111111111"' "$D/report.xml" && fail "--ou Root/Prod kept the management account"
 grep -q '^"111111111111"' "$D/findings.csv" && fail "--ou Root/Prod kept the management account in findings.csv"
 grep -q '^"333333333333"' "$D/findings.csv" || fail "findings.csv lost the Prod accounts"
 contains "$D/report.xml" 'id="333333333333"'
 expect_rc 0 "$HW" verify "$D"
 ok "schema-valid: the demo Organization, --ou"
+# the trend counts only the selected accounts: its newest run (this scan)
+# counts what the summary counts, with --ou and with --account
+trend_matches() { # REPORT.XML: the newest trend run's counts = the summary's results
+    /usr/bin/python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"r": "urn:hubwarden:report:1"}
+root = ET.parse(sys.argv[1]).getroot()
+summary = root.find("r:summary", ns)
+runs = summary.findall("r:trend/r:run", ns)
+last = sum(int(c.get("n")) for c in runs[-1].findall("r:count", ns)) if runs else -1
+sys.exit(0 if last == int(summary.get("results")) and last > 0 else "trend %d, results %s" % (last, summary.get("results")))
+PY
+}
+trend_matches "$D/report.xml" || fail "--ou: the trend counts accounts outside the selection"
+expect_rc 0 "$HW" --config "$TMP/hw-demo.json" report --out "$TMP/acct-out" --framework pci-dss-4.0.1 --account 333333333333
+A=$(cat "$TMP/out")
+trend_matches "$A/report.xml" || fail "--account: the trend counts accounts outside the selection"
+expect_rc 0 "$HW" --config "$TMP/hw-demo.json" report --out "$TMP/all-out" --framework pci-dss-4.0.1
+trend_matches "$(cat "$TMP/out")/report.xml" || fail "the trend of every account"
+ok "the trend follows --ou and --account"
 
 # ------------------------------------------------------------ atomic
 # a second report of the same run replaces the bundle in one step; another stays

@@ -7,6 +7,9 @@
 #ifndef HW_TEST_STORE_UNDO_H
 #define HW_TEST_STORE_UNDO_H
 
+/* 12: the Organization's id is not recorded */
+#define HW_UNDO_12 "DROP TABLE organization;"
+
 /* 11: no run steps; runs without exit status and catalogue */
 #define HW_UNDO_11                                                                        \
     "DROP TABLE run_steps; ALTER TABLE runs DROP COLUMN exit_status;"                     \

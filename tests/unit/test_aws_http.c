@@ -479,6 +479,43 @@ static int roots(hw_aws_client *c, hw_err *e)
     return rc;
 }
 
+/* DescribeOrganization: the id kept when it has the model's form, and
+ * refused, naming the field, when it has not */
+static const char *org_reply;
+
+static void h_describe_org(const struct rec *rq, int n, struct reply *r)
+{
+    (void)rq;
+    (void)n;
+    set_body(r, org_reply);
+}
+
+static void test_org_describe(void)
+{
+    std_env();
+    S.handler = h_describe_org;
+    hw_aws_client *c = client(3, "us-east-1");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    hw_aws_org o;
+    hw_err e;
+    org_reply = "{\"Organization\":{\"Id\":\"o-a1b2c3d4e5\",\"Arn\":\"arn:aws:organizations::"
+                "111111111111:organization/o-a1b2c3d4e5\",\"MasterAccountId\":\"111111111111\"}}";
+    CU_ASSERT_EQUAL_FATAL(hw_aws_org_describe(c, &o, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(o.id, "o-a1b2c3d4e5");
+    CU_ASSERT_STRING_EQUAL(o.management_account, "111111111111");
+    CU_ASSERT_STRING_EQUAL(hdr(0, "X-Amz-Target"), "AWSOrganizationsV20161128.DescribeOrganization");
+    org_reply = "{\"Organization\":{\"Id\":\"o-<script>x\"}}";
+    CU_ASSERT_EQUAL(hw_aws_org_describe(c, &o, &e), HW_EAWS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "Organization.Id"));
+    CU_ASSERT_STRING_EQUAL(o.id, "");
+    org_reply = "{\"Organization\":{\"Id\":\"o-a1b2c3d4e5\",\"MasterAccountId\":\"12ab\"}}";
+    CU_ASSERT_EQUAL(hw_aws_org_describe(c, &o, &e), HW_EAWS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "MasterAccountId"));
+    org_reply = "{}";
+    CU_ASSERT_EQUAL(hw_aws_org_describe(c, &o, &e), HW_EAWS);
+    finish(c);
+}
+
 static void test_json_request(void)
 {
     std_env();
@@ -2085,6 +2122,7 @@ int test_aws_http_register(void)
     if (!s)
         return -1;
     if (!CU_add_test(s, "JSON request: target, signing scope, token, user agent", test_json_request) ||
+        !CU_add_test(s, "DescribeOrganization: the id checked against the model", test_org_describe) ||
         !CU_add_test(s, "Query request: sorted form body, STS credentials", test_query_request) ||
         !CU_add_test(s, "REST-JSON: GetFindings pages, BatchUpdateFindings", test_rest_json_request) ||
         !CU_add_test(s, "5xx retried with backoff, then success", test_retry_5xx_then_ok) ||

@@ -151,6 +151,33 @@ static char *slurp(const char *path, size_t *len)
 
 /* The streamed report is byte for byte libxml2's exclusive C14N of
  * itself, and the digest is SHA-256 of that. */
+/* The pass's time text is util's, byte for byte, over the years a
+ * finding can carry (and what lies outside them, where it defers). */
+static void test_iso_ms(void)
+{
+    static const int64_t at[] = { 0, 1, 999, 1000, -1, -999, -1000, -1001, 86399999, 86400000,
+                                  951782400000LL /* 2000-02-29 */, 4107542399999LL,
+                                  253402300799999LL /* 9999-12-31 */, 253402300800000LL,
+                                  -62135596800000LL /* year 1 */, -30610224000001LL };
+    char a[32], b[32];
+    for (size_t i = 0; i < HW_ARRAY_LEN(at); i++) {
+        hw_report_iso_ms(at[i], a);
+        hw_time_iso_ms(at[i], b);
+        CU_ASSERT_STRING_EQUAL(a, b);
+    }
+    /* every day from 1970 to 2100, at an odd time of day */
+    int bad = 0;
+    for (int64_t ms = 12345678; ms < 4102444800000LL && bad < 3; ms += 86400000LL + 1) {
+        hw_report_iso_ms(ms, a);
+        hw_time_iso_ms(ms, b);
+        if (strcmp(a, b) != 0) {
+            fprintf(stderr, "\n%lld: %s vs %s", (long long)ms, a, b);
+            bad++;
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 static void test_canonical(void)
 {
     fresh();
@@ -368,6 +395,7 @@ int test_report_register(void)
         return -1;
     if (!CU_add_test(s, "canonical text escaping", test_escape) ||
         !CU_add_test(s, "CSV cells quoted and defused", test_csv_cell) ||
+        !CU_add_test(s, "time text of the findings pass", test_iso_ms) ||
         !CU_add_test(s, "streamed XML is its own exclusive C14N; new statuses", test_canonical) ||
         !CU_add_test(s, "schema errors name file and line", test_schema_error) ||
         !CU_add_test(s, "keys: keygen, permissions, mismatch, ECDSA r||s", test_keys) ||
