@@ -341,6 +341,13 @@ static const char *const migrations[] = {
     "  expires_at INTEGER NOT NULL,"
     "  removed_at INTEGER);"
     "CREATE INDEX ip_blocks_open ON ip_blocks(expires_at) WHERE removed_at IS NULL;",
+    /* 11 (to be 13 once 11 and 12 of the other branches are merged): the
+     * approver's AWS identity (the ARN STS GetCallerIdentity returned to
+     * `approve`) on each decision, NULL when not verified (`approve
+     * --offline`, or decided before this migration); and the WAFv2 IP set
+     * of a malicious-ip block (NULL: a network ACL entry) */
+    "ALTER TABLE approvals ADD COLUMN caller_arn TEXT;"
+    "ALTER TABLE ip_blocks ADD COLUMN ip_set_arn TEXT;",
 };
 
 /* C steps run after a migration's SQL, in its transaction (by index). */

@@ -53,7 +53,20 @@ ok "nothing changes until approved"
 expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id NOT IN ('ec2-compromise', 'malicious-ip') ORDER BY id"
 ids=$(cat "$TMP/out")
 [ "$(echo "$ids" | wc -l)" = 6 ] || fail "6 pending key and bucket actions expected"
-expect_rc 0 $HWC approve $ids --by alice --reason "IR-77: contain"
+# the approver's AWS identity (STS GetCallerIdentity with her own
+# credentials) is kept with the approval and in the audit log
+ALICE_ARN=arn:aws:iam::222222222222:user/alice
+AWS_ACCESS_KEY_ID=AKIAAPPROVERALICE001 AWS_SECRET_ACCESS_KEY=alicesecretkeyalicesecretkey00000000001 \
+    expect_rc 0 $HWC approve $ids --by alice --reason "IR-77: contain"
+contains "$TMP/out" "approved by alice ($ALICE_ARN)"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT count(*) FROM approvals WHERE caller_arn = '$ALICE_ARN'"
+contains "$TMP/out" "6"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT count(*) FROM audit_log WHERE event = 'remediation.approve' AND json_extract(detail, '$.caller_arn') = '$ALICE_ARN' AND json_extract(detail, '$.identity_verified') = 1"
+contains "$TMP/out" "6"
+expect_rc 0 $HWC approve --list
+contains "$TMP/out" "approved at "
+contains "$TMP/out" " by alice ($ALICE_ARN)"
+contains "$TMP/out" "6 approved action(s) awaiting \`remediate --apply\`"
 expect_rc 0 $HWC remediate --apply
 cp "$TMP/out" "$TMP/apply.txt"
 contains "$TMP/apply.txt" "done              $P iam-credential-exposure AWS::IAM::AccessKey:AKIADEVALICEKEY00001: verified: user dev-alice: key AKIADEVALICEKEY00001 is Inactive"
@@ -223,7 +236,21 @@ contains "$TMP/list.txt" "pending action(s); an approval is applied within remed
 expect_rc 2 $HWC approve --list x
 expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND resource LIKE '%i-0c0ffee000000001'"
 old=$(head -1 "$TMP/out")
-expect_rc 0 $HWC approve "$old" --by bob --reason "IR-79"
+# without the caller's AWS identity nothing is decided; --offline records
+# the decision as unverified, and says so wherever it is shown
+sed 's|"aws": {|"aws": {"endpoints": {"sts": "http://127.0.0.1:9"}, |' "$TMP/hw.json" > "$TMP/nosts.json"
+expect_rc 5 $HW --config "$TMP/nosts.json" approve "$old" --by bob --reason "IR-79"
+contains "$TMP/err" "cannot verify the approver's AWS identity (nothing decided; --offline records the decision as unverified)"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT state FROM actions WHERE id = '$old'"
+contains "$TMP/out" "pending"
+expect_rc 2 $HWC approve --list --offline
+expect_rc 0 $HW --config "$TMP/nosts.json" approve "$old" --by bob --reason "IR-79" --offline
+contains "$TMP/out" "$old approved by bob (unverified: --offline)"
+expect_rc 0 $HWC approve --list
+contains "$TMP/out" " by bob (unverified: approved with --offline)"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT caller_arn IS NULL FROM approvals WHERE action_id = '$old'; SELECT json_extract(detail, '$.identity_verified') FROM audit_log WHERE event = 'remediation.approve' AND detail LIKE '%$old%'"
+[ "$(cat "$TMP/out")" = "1
+0" ] || fail "--offline: no caller ARN, identity_verified false in the audit log: $(cat "$TMP/out")"
 expect_rc 0 sqlite3 "$TMP/hw.db" "UPDATE approvals SET approved_at = '2020-01-01T00:00:00Z' WHERE action_id = '$old'"
 snapshot s8
 expect_rc 0 $HWC remediate --apply --control ec2-compromise

@@ -7,6 +7,12 @@
 #ifndef HW_TEST_STORE_UNDO_H
 #define HW_TEST_STORE_UNDO_H
 
+/* 11 (13 after the merge): approvals without the caller's AWS identity;
+ * IP blocks in network ACLs only */
+#define HW_UNDO_11                                                                   \
+    "ALTER TABLE approvals DROP COLUMN caller_arn;"                                  \
+    "ALTER TABLE ip_blocks DROP COLUMN ip_set_arn;"
+
 /* 10: no deny list of the malicious-ip playbook */
 #define HW_UNDO_10 "DROP INDEX ip_blocks_open; DROP TABLE ip_blocks;"
 
