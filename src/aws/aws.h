@@ -99,6 +99,7 @@ extern const hw_aws_service hw_svc_sts, hw_svc_organizations, hw_svc_securityhub
 extern const hw_aws_service hw_svc_s3, hw_svc_s3control;
 extern const hw_aws_service hw_svc_ec2, hw_svc_iam; /* ec2.c, iam.c */
 extern const hw_aws_service hw_svc_sns;             /* sns.c */
+extern const hw_aws_service hw_svc_wafv2;           /* wafv2.c */
 
 typedef struct hw_aws_client hw_aws_client;
 

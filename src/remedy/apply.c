@@ -213,7 +213,8 @@ static int record(hw_store *st, const hw_remedy_policy *p, const struct item *it
     if (rc == HW_OK && strcmp(state, "done") == 0)
         rc = hw_store_action_set_workflow(st, it->id, "want:RESOLVED", e);
     if (rc == HW_OK && strcmp(state, "done") == 0 && strcmp(it->control, "malicious-ip") == 0)
-        rc = hw_remedy_ip_block_record(st, p, it->id, it->account, it->region, after, e);
+        rc = hw_remedy_ip_block_record(st, p, it->id, it->account, it->region, before,
+                                       after, e);
     if (rc == HW_OK) {
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "action", it->id);

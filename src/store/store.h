@@ -562,6 +562,8 @@ typedef struct hw_ip_block_row {
     const char *action_id, *account, *region, *network_acl_id, *cidr;
     int rule_number;
     int64_t created_at, expires_at;
+    const char *ip_set_arn; /* a WAFv2 IP set's address (then network_acl_id ""
+                             * and rule_number 0); NULL: a network ACL entry */
 } hw_ip_block_row;
 int hw_store_ip_block_put(hw_store *s, const hw_ip_block_row *b, hw_err *e);
 /* Calls cb per entry not yet removed whose expires_at <= now (oldest
@@ -569,6 +571,9 @@ int hw_store_ip_block_put(hw_store *s, const hw_ip_block_row *b, hw_err *e);
 int hw_store_ip_blocks_expired(hw_store *s, int64_t now,
                                int (*cb)(void *arg, const hw_ip_block_row *b), void *arg,
                                hw_err *e);
+/* The same for every entry not yet removed that action_id added. */
+int hw_store_ip_blocks_of(hw_store *s, const char *action_id,
+                          int (*cb)(void *arg, const hw_ip_block_row *b), void *arg, hw_err *e);
 int hw_store_ip_block_removed(hw_store *s, int64_t id, int64_t at, hw_err *e);
 /* When the action was last approved (epoch seconds; 0: never). */
 int hw_store_action_approved_at(hw_store *s, const char *id, int64_t *at, hw_err *e);

@@ -156,6 +156,15 @@ class Handler(BaseHTTPRequestHandler):
                 SIM.faults = {k: (float(v), None) if not isinstance(v, list) else (float(v[0]), float(v[1]))
                               for k, v in spec.items()}
             return self.send(200, "{}", "application/json")
+        if path == "/_awssim/waf-race" and method == "POST":
+            # {"id": IP set id, "add": CIDR, "times": N}: another writer
+            # changes the set just after each of its next N GetIPSet reads
+            spec = json.loads(raw or b"{}")
+            with st.lock:
+                if not hasattr(st, "waf_races"):
+                    st.waf_races = {}
+                st.waf_races[spec["id"]] = {"add": spec["add"], "times": int(spec.get("times", 1))}
+            return self.send(200, "{}", "application/json")
         if path == "/_awssim/findings" and method == "POST":
             spec = json.loads(raw or b"{}")
             n = st.mutate_findings(spec)
@@ -223,6 +232,7 @@ class Handler(BaseHTTPRequestHandler):
                                               "message": "unknown service %s" % service}),
                              "application/json")
         req = models.Request(method, url.path, query, self.headers, raw, region, service)
+        key = "%s.?" % service  # until the operation is known
         try:
             op = svc.find_operation(req)
             key = "%s.%s" % (service, op.name)
@@ -266,7 +276,7 @@ class Handler(BaseHTTPRequestHandler):
             if err.code in ("TooManyRequestsException", "ThrottlingException", "Throttling"):
                 with SIM.lock:
                     SIM.stats["throttled"] += 1
-            SIM.count("%s.%s" % (service, getattr(err, "op", "?")), err.status)
+            SIM.count(key, err.status)
             self.error(svc, err)
 
     def error(self, svc, err):

@@ -83,6 +83,13 @@ def _password_policy(p):
     return out
 
 
+def waf_lock_token(set_id, previous):
+    """The next LockToken of a WAFv2 IP set: a UUID-shaped digest of the
+    previous one, so that a state dump is the same on every run."""
+    h = hashlib.sha1((set_id + "/" + previous).encode()).hexdigest()
+    return "%s-%s-4%s-8%s-%s" % (h[:8], h[8:12], h[13:16], h[17:20], h[20:32])
+
+
 def load_resources(spec):
     """The scenario's "resources" (README.md) with defaults filled in and
     relative dates ("create_days_ago") made absolute, so that a dump of the
@@ -172,6 +179,15 @@ def load_resources(spec):
                     acls[aid] = {"vpc_id": acl.get("vpc_id", "vpc-0a1b2c3d"), "subnets": list(acl.get("subnets") or []),
                                  "entries": entries}
                 regions[region]["network_acls"] = acls
+            if r.get("waf_ip_sets") is not None:
+                # WAFv2 IP sets (malicious-ip playbook), by id; CLOUDFRONT
+                # ones live in us-east-1 as with AWS
+                regions[region]["waf_ip_sets"] = {
+                    sid: {"name": x["name"], "scope": x.get("scope", "REGIONAL"),
+                          "version": x.get("version", "IPV4"), "description": x.get("description"),
+                          "addresses": list(x.get("addresses") or []),
+                          "lock_token": waf_lock_token(sid, "")}
+                    for sid, x in r["waf_ip_sets"].items()}
         users = {}
         for name, u in ((a.get("iam") or {}).get("users") or {}).items():
             keys = []
