@@ -482,6 +482,7 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
         goto out;
     }
     /* roles first, one by one (fast); a refusal fails that source only */
+    int64_t t0 = hw_monotonic_ms();
     for (size_t i = 0; i < nsrc; i++) {
         plan(o, &src[i]);
         hw_err ae;
@@ -489,8 +490,12 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
         if (src[i].assume && hw_aws_assume(c, src[i].account, o->role_name, o->external_id, &ae) != HW_OK)
             source_failed(&r, &src[i], ae.msg);
     }
+    int64_t t1 = hw_monotonic_ms();
+    hw_info("scan: assumed roles in %lld ms", (long long)(t1 - t0));
     pull_all(&r);
     hw_progress_done();
+    int64_t t2 = hw_monotonic_ms();
+    hw_info("scan: pulled %zu sources in %lld ms", nsrc, (long long)(t2 - t1));
     /* what failed sources delivered before they failed is kept: the last
      * batch; a commit that fails fails the scan */
     int committed = 0;
@@ -498,8 +503,11 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
         hw_sink_abort(&sink);
     else if (hw_sink_commit(&sink, e) == HW_OK)
         committed = 1;
-    if (committed)
+    if (committed) {
+        int64_t t3 = hw_monotonic_ms();
         check_controls(&r, c, accts, naccts, me.account);
+        hw_info("scan: control checks in %lld ms", (long long)(hw_monotonic_ms() - t3));
+    }
     /* cancels what is still queued (a stop): each callback frees its own */
     hw_aws_multi_free(r.mu);
     res->stats = in.stats;

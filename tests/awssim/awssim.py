@@ -84,6 +84,9 @@ AUTH_RE = re.compile(r"AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in separate writes: without TCP_NODELAY the
+    # body waits for the client's delayed ACK, 40 ms on every response
+    disable_nagle_algorithm = True
     server_version = "awssim"
     sys_version = ""
 
@@ -266,7 +269,8 @@ class Handler(BaseHTTPRequestHandler):
                 # a broken server: the page after the first hands back the
                 # token it was sent, so a client that follows it loops
                 result = dict(result, NextToken=params["NextToken"])
-            status, body, ctype, extra = svc.serialize(op, result)
+            with SIM.state.lock:  # results may share the state's objects
+                status, body, ctype, extra = svc.serialize(op, result)
             if fault == "truncate":
                 SIM.count(key, status)
                 return self.truncated(status, body, ctype)

@@ -309,7 +309,9 @@ def get_findings(st, p, caller, region, req):
                        reverse=c.get("SortOrder", "asc") == "desc")
         start = 0
     page = items[start:start + size]
-    out = {"Findings": [copy.deepcopy(f) for f in page]}
+    # no copy: the handler serializes under the state's lock, so a finding
+    # changed meanwhile is sent whole, before or after the change
+    out = {"Findings": list(page)}
     if start + size < len(items):
         nt = base64.b64encode(secrets.token_bytes(24)).decode()
         with st.lock:

@@ -378,6 +378,12 @@ class State:
         with self.lock:
             if self._sorted is None:
                 self._sorted = list(self.findings.values())
+                # each account-region's own, in the same order: a member's
+                # first page no longer walks the whole Organization's
+                by = {}
+                for f in self._sorted:
+                    by.setdefault((f.get("AwsAccountId"), f.get("Region")), []).append(f)
+                self._by_source = by
             return self._sorted
 
     def mutate_findings(self, spec):
@@ -426,8 +432,9 @@ class State:
                     if f.get("Region") in regions and
                     (f.get("AwsAccountId") in members or f.get("AwsAccountId") == caller.account
                      or agg.get("include_outside", True))]
-        return [f for f in self.sorted_findings()
-                if f.get("AwsAccountId") == caller.account and f.get("Region") == region]
+        with self.lock:
+            self.sorted_findings()
+            return list(self._by_source.get((caller.account, region), []))
 
     def dump(self):
         with self.lock:

@@ -31,6 +31,10 @@
 #     against the rate-limit floor (pages / 3 s), then an incremental scan
 #     after 2% of the findings changed, as a share of the full scan's calls;
 #     then one with nothing changed, and what it added to the store.
+#  5b. the scale-out scan (tests/bench/scaleout.sh; BENCH_SCALEOUT=0
+#     skips it): 100 accounts x 2 regions x 500 findings in assume-role
+#     mode, each account-region at its own 3/s, max_concurrency 16 and 64,
+#     against the per-source and the aggregator-mode floors.
 #  6. (last) `hubwarden report` of 1,000,000 findings across 500 accounts and
 #     all seven frameworks: the store is built once by report_store (SQL
 #     for the findings, the scan's own evaluation for the evaluations) and
@@ -238,6 +242,9 @@ before=$(fold)
 ./hubwarden --config "$B/scan.json" scan > /dev/null 2> "$B/same.log"
 after=$(fold)
 echo "unchanged scan:   the store grew by $((after - before)) bytes ($before -> $after; evaluation kept as intervals)"
+
+# 5b. the scale-out scan in assume-role mode (tests/bench/scaleout.sh)
+[ "${BENCH_SCALEOUT:-1}" = 0 ] || { echo; sh tests/bench/scaleout.sh; }
 
 # ------------------------------------------------------------------ report
 if [ "${BENCH_REPORT:-1}" != 0 ]; then
