@@ -273,6 +273,12 @@ typedef int (*hw_aws_control_cb)(void *arg, const char *id, int enabled);
 int hw_aws_security_control_status(hw_aws_client *c, const hw_aws_ctx *ctx,
                                    const char *const *ids, size_t n, hw_aws_control_cb cb,
                                    void *arg, hw_err *e);
+/* The same in pieces, for a caller that sends the calls itself (the scan,
+ * on its multi queue): the request for ids[0..n) (n at most 100; NULL when
+ * out of memory; the caller frees it), and the reading of one response. */
+struct cJSON *hw_aws_security_control_request(const char *const *ids, size_t n);
+int hw_aws_security_control_read(const struct cJSON *resp, hw_aws_control_cb cb, void *arg,
+                                 hw_err *e);
 
 /* ------------------------------------------------------------ AWS Config */
 

@@ -10,7 +10,9 @@
  * throttles that still come).  Pages are parsed and stored on this one
  * thread as they complete.  A source that fails keeps what it already
  * delivered but does not move its watermark, so the next run pulls it
- * again.
+ * again.  When a source's findings are in, the check of which controls
+ * are disabled there (when due) goes out on the same queue, in the room
+ * the rate-limited pages leave, and is recorded after the pull.
  */
 #include "scan/pull.h"
 #include "scan/finding.h"
@@ -44,6 +46,13 @@ struct source {
     char *token;
     int inflight, done, malformed;
     hw_bucket bucket;
+    /* which controls are disabled there (BatchGetSecurityControls, 100
+     * ids a call), when due: batches sent and awaited, what came back */
+    int check_due, check_done, check_failed;
+    size_t check_next, check_pending;
+    const char **off; /* catalogue-owned ids of the disabled controls */
+    size_t noff;
+    char check_error[512];
 };
 
 struct run {
@@ -58,6 +67,8 @@ struct run {
     size_t api_calls;
     int64_t now;
     int stop;
+    const char **ids; /* every catalogue control id, for the checks */
+    size_t nids, checks_open;
 };
 
 struct cbarg {
@@ -65,8 +76,19 @@ struct cbarg {
     size_t idx;
 };
 
+/* The source's control check is over (answered, failed, or never to be
+ * sent). */
+static void check_finish(struct run *r, struct source *s)
+{
+    if (s->check_due && !s->check_done) {
+        s->check_done = 1;
+        r->checks_open--;
+    }
+}
+
 static void source_failed(struct run *r, struct source *s, const char *msg)
 {
+    check_finish(r, s);
     s->failed = 1;
     s->done = 1;
     r->ended++;
@@ -211,11 +233,14 @@ static void plan(const hw_scan_opts *o, struct source *s)
     hw_bucket_init(&s->bucket, o->rate, o->burst > 1 ? o->burst - 1 : 1, hw_monotonic_ms());
 }
 
+static void check_one_batch(struct run *r, size_t idx);
+
 /* Pulls every source: pages go out through the multi handle, at most
- * max_concurrency at once, each source at its own rate. */
+ * max_concurrency at once, each source at its own rate; the control
+ * checks of the sources already pulled fill the room the pages leave. */
 static void pull_all(struct run *r)
 {
-    while (r->ended < r->nsrc && !r->stop) {
+    while ((r->ended < r->nsrc || r->checks_open > 0) && !r->stop) {
         int64_t wake = 200;
         for (size_t i = 0; i < r->nsrc && hw_aws_multi_room(r->mu) > 0; i++) {
             struct source *s = &r->src[i];
@@ -224,6 +249,12 @@ static void pull_all(struct run *r)
             int64_t w = next_page(r, i);
             if (w > 0 && w < wake)
                 wake = w;
+        }
+        for (size_t i = 0; i < r->nsrc && hw_aws_multi_room(r->mu) > 0; i++) {
+            struct source *s = &r->src[i];
+            while (s->done && !s->failed && s->check_due && !s->check_done &&
+                   s->check_next < r->nids && hw_aws_multi_room(r->mu) > 0)
+                check_one_batch(r, i);
         }
         hw_aws_multi_run(r->mu, wake);
     }
@@ -253,6 +284,111 @@ static int on_control(void *arg, const char *id, int enabled)
     return 0;
 }
 
+struct check_arg {
+    struct run *r;
+    size_t idx;
+};
+
+static void on_check(void *arg, int rc, char *body, size_t len, const hw_aws_error *err,
+                     const hw_err *e)
+{
+    struct check_arg *cb = arg;
+    struct run *r = cb->r;
+    struct source *s = &r->src[cb->idx];
+    free(cb);
+    s->check_pending--;
+    r->api_calls += (size_t)err->attempts;
+    hw_err pe;
+    hw_err_clear(&pe);
+    if (rc != HW_OK) {
+        snprintf(pe.msg, sizeof pe.msg, "%s", e->msg);
+        rc = e->kind ? e->kind : HW_EAWS;
+    } else {
+        cJSON *resp = cJSON_ParseWithLength(body, len);
+        struct disabled d = { r->o->catalog, s->off, s->noff, r->nids };
+        rc = resp ? hw_aws_security_control_read(resp, on_control, &d, &pe)
+                  : hw_err_set(&pe, HW_EAWS, "securityhub BatchGetSecurityControls: a response "
+                                             "that is not JSON");
+        s->noff = d.n;
+        cJSON_Delete(resp);
+    }
+    free(body);
+    if (rc != HW_OK && !s->check_failed) {
+        s->check_failed = 1;
+        snprintf(s->check_error, sizeof s->check_error, "%s", pe.msg);
+    }
+    if (s->check_failed)
+        s->check_next = r->nids; /* nothing more is sent */
+    if (s->check_pending == 0 && s->check_next >= r->nids)
+        check_finish(r, s);
+}
+
+/* Sends the source's next batch of control ids. */
+static void check_one_batch(struct run *r, size_t idx)
+{
+    struct source *s = &r->src[idx];
+    size_t at = s->check_next, k = r->nids - at < 100 ? r->nids - at : 100;
+    s->check_next += k;
+    hw_err e;
+    hw_err_clear(&e);
+    if (!s->off)
+        s->off = malloc(r->nids * sizeof *s->off);
+    cJSON *req = s->off ? hw_aws_security_control_request(r->ids + at, k) : NULL;
+    struct check_arg *cb = req ? malloc(sizeof *cb) : NULL;
+    hw_aws_ctx ctx = { s->region, s->assume ? s->account : NULL };
+    int rc = HW_ENOMEM;
+    if (cb) {
+        cb->r = r;
+        cb->idx = idx;
+        rc = hw_aws_multi_rest_json(r->mu, &ctx, &hw_svc_securityhub, "BatchGetSecurityControls",
+                                    "POST", "/securityControls/batchGet", req, on_check, cb, &e);
+        if (rc != HW_OK)
+            free(cb);
+    }
+    cJSON_Delete(req);
+    if (rc == HW_OK) {
+        s->check_pending++;
+        return;
+    }
+    s->check_failed = 1;
+    snprintf(s->check_error, sizeof s->check_error, "%s", e.msg[0] ? e.msg : "out of memory");
+    s->check_next = r->nids;
+    if (s->check_pending == 0)
+        check_finish(r, s);
+}
+
+/* Whether the account-region's control check is due: scan.control_check_hours. */
+static int check_due(struct run *r, const char *account, const char *region, const char *key)
+{
+    hw_err e;
+    hw_err_clear(&e);
+    int64_t last = -1;
+    if (hw_store_control_checked_at(r->st, account, region, &last, &e) != HW_OK) {
+        hw_warn("%s: %s", key, e.msg);
+        return 0;
+    }
+    /* enablement rarely changes: asking every night would make a nightly
+     * run's calls grow with the Organization, not with what changed */
+    return r->o->full || last < 0 || r->now - last >= (int64_t)r->o->control_check_hours * 3600;
+}
+
+/* Records one account-region's disabled controls. */
+static void check_record(struct run *r, const char *account, const char *region, const char *key,
+                         const char **off, size_t n)
+{
+    hw_err e;
+    hw_err_clear(&e);
+    if (hw_store_begin(r->st, &e) != HW_OK ||
+        hw_store_control_check(r->st, account, region, off, n, r->run_id, &e) != HW_OK ||
+        hw_store_commit(r->st, &e) != HW_OK) {
+        hw_store_rollback(r->st);
+        hw_warn("%s: %s", key, e.msg);
+        return;
+    }
+    if (n)
+        hw_info("%s: %zu control%s disabled", key, n, n == 1 ? "" : "s");
+}
+
 /* Asks one account-region which of ids are disabled and records it. */
 static void check_one(struct run *r, hw_aws_client *c, const char *const *ids, const char **off,
                       const char *account, const char *region, int assume, const char *key)
@@ -262,14 +398,7 @@ static void check_one(struct run *r, hw_aws_client *c, const char *const *ids, c
     struct disabled d = { cat, off, 0, cat->ncontrols };
     hw_err e;
     hw_err_clear(&e);
-    int64_t last = -1;
-    if (hw_store_control_checked_at(r->st, account, region, &last, &e) != HW_OK) {
-        hw_warn("%s: %s", key, e.msg);
-        return;
-    }
-    /* enablement rarely changes: asking every night would make a nightly
-     * run's calls grow with the Organization, not with what changed */
-    if (!r->o->full && last >= 0 && r->now - last < (int64_t)r->o->control_check_hours * 3600)
+    if (!check_due(r, account, region, key))
         return;
     int rc = hw_aws_security_control_status(c, &ctx, ids, cat->ncontrols, on_control, &d, &e);
     r->api_calls += (cat->ncontrols + 99) / 100;
@@ -279,15 +408,7 @@ static void check_one(struct run *r, hw_aws_client *c, const char *const *ids, c
                 key, e.msg);
         return;
     }
-    if (hw_store_begin(r->st, &e) != HW_OK ||
-        hw_store_control_check(r->st, account, region, off, d.n, r->run_id, &e) != HW_OK ||
-        hw_store_commit(r->st, &e) != HW_OK) {
-        hw_store_rollback(r->st);
-        hw_warn("%s: %s", key, e.msg);
-        return;
-    }
-    if (d.n)
-        hw_info("%s: %zu control%s disabled", key, d.n, d.n == 1 ? "" : "s");
+    check_record(r, account, region, key, off, d.n);
 }
 
 /*
@@ -316,10 +437,17 @@ static void check_controls(struct run *r, hw_aws_client *c, const hw_aws_account
     }
     for (size_t i = 0; i < cat->ncontrols; i++)
         ids[i] = cat->controls[i].id;
+    /* the sources' own checks went out during the pull */
     for (size_t i = 0; i < r->nsrc; i++) {
         struct source *s = &r->src[i];
-        if (!s->failed && s->done)
-            check_one(r, c, ids, off, s->account, s->region, s->assume, s->key);
+        if (s->failed || !s->done || !s->check_due || !s->check_done)
+            continue;
+        if (s->check_failed)
+            hw_warn("%s: cannot read which controls are enabled (%s); controls without findings "
+                    "there are judged by inference",
+                    s->key, s->check_error);
+        else
+            check_record(r, s->account, s->region, s->key, s->off, s->noff);
     }
     if (o->member_controls && strcmp(o->mode, "aggregator") == 0 && r->nsrc == 1 &&
         !r->src[0].failed) {
@@ -476,7 +604,17 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
     hw_ingest in;
     hw_ingest_init(&in, &org, hw_sink_store, &sink);
     in.catalog = o->catalog;
-    struct run r = { o, st, run_id, src, nsrc, 0, NULL, &in, &sink, 0, hw_now(), 0 };
+    struct run r = { o, st, run_id, src, nsrc, 0, NULL, &in, &sink, 0, hw_now(), 0, NULL, 0, 0 };
+    /* the control checks due (sent as each source's findings are in) */
+    const hw_catalog *cat = o->catalog;
+    if (cat && cat->ncontrols && (r.ids = malloc(cat->ncontrols * sizeof *r.ids)) != NULL) {
+        r.nids = cat->ncontrols;
+        for (size_t i = 0; i < r.nids; i++)
+            r.ids[i] = cat->controls[i].id;
+        for (size_t i = 0; i < nsrc; i++)
+            if ((src[i].check_due = check_due(&r, src[i].account, src[i].region, src[i].key)))
+                r.checks_open++;
+    }
     if ((rc = hw_aws_multi_new(c, o->max_concurrency, &r.mu, e)) != HW_OK) {
         hw_ingest_free(&in);
         goto out;
@@ -519,7 +657,9 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
         if (src[i].failed || !src[i].done)
             res->sources_failed++;
         free(src[i].token);
+        free(src[i].off);
     }
+    free(r.ids);
     if (in.failed)
         rc = hw_err_set(e, in.err.kind, "%s", in.err.msg);
     else if (!committed)

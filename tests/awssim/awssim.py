@@ -235,7 +235,6 @@ class Handler(BaseHTTPRequestHandler):
                                               "message": "unknown service %s" % service}),
                              "application/json")
         req = models.Request(method, url.path, query, self.headers, raw, region, service)
-        key = "%s.?" % service  # until the operation is known
         try:
             op = svc.find_operation(req)
             key = "%s.%s" % (service, op.name)
@@ -280,7 +279,7 @@ class Handler(BaseHTTPRequestHandler):
             if err.code in ("TooManyRequestsException", "ThrottlingException", "Throttling"):
                 with SIM.lock:
                     SIM.stats["throttled"] += 1
-            SIM.count(key, err.status)
+            SIM.count("%s.%s" % (service, getattr(err, "op", "?")), err.status)
             self.error(svc, err)
 
     def error(self, svc, err):

@@ -232,6 +232,8 @@ class State:
         self.aggregator = sh.get("aggregator")
         # control enablement: "ACCOUNT" or "ACCOUNT:REGION" -> disabled ids
         self.disabled_controls = {k: set(v) for k, v in (sh.get("disabled_controls") or {}).items()}
+        # "ACCOUNT" or "ACCOUNT:REGION" whose role may not call BatchGetSecurityControls
+        self.control_check_denied = set(sh.get("control_check_denied") or [])
         self.findings = {}  # (ProductArn, Id) -> finding
         for f in sh.get("findings", []):
             self._add(f)
