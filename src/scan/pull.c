@@ -19,6 +19,7 @@
 #include "scan/reader.h"
 #include "scan/request.h"
 #include "scan/ingest.h"
+#include "scan/jsonlex.h"
 #include "scan/sink.h"
 
 #include <cJSON.h>
@@ -43,6 +44,7 @@ struct source {
     int kinds[2];
     int nkinds, kind_idx;
     int64_t since;     /* the query's UpdatedAt start, epoch seconds */
+    int assumed;       /* the role into account is assumed (or not needed) */
     char *token;
     int inflight, done, malformed;
     hw_bucket bucket;
@@ -69,6 +71,8 @@ struct run {
     int stop;
     const char **ids; /* every catalogue control id, for the checks */
     size_t nids, checks_open;
+    hw_aws_client *client;
+    int64_t assume_ms; /* time in AssumeRole, overlapping the pull */
 };
 
 struct cbarg {
@@ -114,6 +118,54 @@ static void source_complete(struct run *r, struct source *s)
     r->ended++;
 }
 
+/* The response's top-level members, one pass with the ingest's lexer: a
+ * cJSON tree of a whole page (100 findings) cost more than the rest of
+ * the scan's own work on it once a scan runs hundreds of sources. */
+struct env {
+    char *next;
+    int bad;
+};
+static int env_member(hw_jlex *L, void *arg, const char *key, size_t keylen)
+{
+    struct env *v = arg;
+    if (keylen != 9 || memcmp(key, "NextToken", 9) != 0 || *L->p != '"')
+        return hw_jlex_skip(L); /* the findings, framed below; a null token */
+    size_t cap = (size_t)(L->end - L->p), n = 0;
+    int fl = 0;
+    free(v->next);
+    v->next = malloc(cap + 1);
+    if (!v->next)
+        return hw_jlex_fail(L, "out of memory");
+    if (hw_jlex_string(L, v->next, cap, &n, &fl) < 0)
+        return -1;
+    if (fl & HW_JSTR_NUL)
+        v->bad = 1;
+    if (n == 0) { /* an empty token ends the query, as no token does */
+        free(v->next);
+        v->next = NULL;
+    }
+    return 0;
+}
+
+/* 0 when body is one JSON object, with *next its NextToken (malloc'd) or
+ * NULL; -1 when it is not. */
+static int envelope(const char *body, size_t len, char **next)
+{
+    hw_jlex L;
+    struct env v = { NULL, 0 };
+    hw_jlex_init(&L, body, len);
+    hw_jlex_ws(&L);
+    int rc = L.p < L.end && *L.p == '{' ? hw_jlex_container(&L, env_member, &v) : -1;
+    if (rc == 0)
+        hw_jlex_ws(&L);
+    if (rc != 0 || L.p != L.end || v.bad) {
+        free(v.next);
+        return -1;
+    }
+    *next = v.next;
+    return 0;
+}
+
 static void on_page(void *arg, int rc, char *body, size_t len, const hw_aws_error *err,
                     const hw_err *e)
 {
@@ -128,12 +180,11 @@ static void on_page(void *arg, int rc, char *body, size_t len, const hw_aws_erro
         return;
     }
     /* the envelope for NextToken and a validity check; the findings are
-     * framed out of the same bytes below, each stored as sent (the parse
-     * twice costs ~1 ms a page, at 3 pages a second) */
-    cJSON *env = cJSON_ParseWithLength(body, len);
-    if (!cJSON_IsObject(env)) {
+     * framed out of the same bytes below, each stored as sent */
+    char *next = NULL;
+    if (envelope(body, len, &next) != 0) {
         /* a malformed page is asked for again, twice at most */
-        cJSON_Delete(env);
+        free(next);
         free(body);
         if (++s->malformed > 2)
             source_failed(r, s, "securityhub GetFindings: malformed responses");
@@ -141,9 +192,6 @@ static void on_page(void *arg, int rc, char *body, size_t len, const hw_aws_erro
             hw_warn("%s: a malformed GetFindings page; asking again", s->key);
         return;
     }
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(env, "NextToken");
-    char *next = cJSON_IsString(t) && *t->valuestring ? strdup(t->valuestring) : NULL;
-    cJSON_Delete(env);
     if (next && s->token && strcmp(next, s->token) == 0) {
         /* a server that pages in place would be followed for ever */
         free(next);
@@ -235,6 +283,23 @@ static void plan(const hw_scan_opts *o, struct source *s)
 
 static void check_one_batch(struct run *r, size_t idx);
 
+/* Assumes the role into the source's account when its first page is due
+ * (cached per account: the second region costs no call), so that the
+ * AssumeRole calls overlap the pages of the sources already started
+ * rather than all coming first; 0 when refused (the source failed). */
+static int assume(struct run *r, struct source *s)
+{
+    hw_err ae;
+    hw_err_clear(&ae);
+    int64_t t = hw_monotonic_ms();
+    int ok = hw_aws_assume(r->client, s->account, r->o->role_name, r->o->external_id, &ae) == HW_OK;
+    r->assume_ms += hw_monotonic_ms() - t;
+    s->assumed = 1;
+    if (!ok)
+        source_failed(r, s, ae.msg);
+    return ok;
+}
+
 /* Pulls every source: pages go out through the multi handle, at most
  * max_concurrency at once, each source at its own rate; the control
  * checks of the sources already pulled fill the room the pages leave. */
@@ -242,10 +307,21 @@ static void pull_all(struct run *r)
 {
     while ((r->ended < r->nsrc || r->checks_open > 0) && !r->stop) {
         int64_t wake = 200;
+        int assumed_one = 0;
         for (size_t i = 0; i < r->nsrc && hw_aws_multi_room(r->mu) > 0; i++) {
             struct source *s = &r->src[i];
             if (s->done || s->inflight)
                 continue;
+            if (!s->assumed) {
+                /* one role per turn: the pages in flight move on meanwhile */
+                if (assumed_one) {
+                    wake = 0;
+                    break;
+                }
+                assumed_one = 1;
+                if (!assume(r, s))
+                    continue;
+            }
             int64_t w = next_page(r, i);
             if (w > 0 && w < wake)
                 wake = w;
@@ -604,7 +680,8 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
     hw_ingest in;
     hw_ingest_init(&in, &org, hw_sink_store, &sink);
     in.catalog = o->catalog;
-    struct run r = { o, st, run_id, src, nsrc, 0, NULL, &in, &sink, 0, hw_now(), 0, NULL, 0, 0 };
+    struct run r = { o, st, run_id, src, nsrc, 0, NULL, &in, &sink, 0, hw_now(), 0, NULL, 0, 0,
+                     c, 0 };
     /* the control checks due (sent as each source's findings are in) */
     const hw_catalog *cat = o->catalog;
     if (cat && cat->ncontrols && (r.ids = malloc(cat->ncontrols * sizeof *r.ids)) != NULL) {
@@ -619,21 +696,18 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
         hw_ingest_free(&in);
         goto out;
     }
-    /* roles first, one by one (fast); a refusal fails that source only */
-    int64_t t0 = hw_monotonic_ms();
+    /* roles are assumed as each source starts (a refusal fails that
+     * source only) */
     for (size_t i = 0; i < nsrc; i++) {
         plan(o, &src[i]);
-        hw_err ae;
-        hw_err_clear(&ae);
-        if (src[i].assume && hw_aws_assume(c, src[i].account, o->role_name, o->external_id, &ae) != HW_OK)
-            source_failed(&r, &src[i], ae.msg);
+        src[i].assumed = !src[i].assume;
     }
     int64_t t1 = hw_monotonic_ms();
-    hw_info("scan: assumed roles in %lld ms", (long long)(t1 - t0));
     pull_all(&r);
     hw_progress_done();
     int64_t t2 = hw_monotonic_ms();
-    hw_info("scan: pulled %zu sources in %lld ms", nsrc, (long long)(t2 - t1));
+    hw_info("scan: pulled %zu sources in %lld ms (AssumeRole %lld ms of it)", nsrc,
+            (long long)(t2 - t1), (long long)r.assume_ms);
     /* what failed sources delivered before they failed is kept: the last
      * batch; a commit that fails fails the scan */
     int committed = 0;

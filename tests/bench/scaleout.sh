@@ -9,9 +9,12 @@
 # the first page free of the bucket's wait, plus the AssumeRole calls as
 # the simulator answers them one after another) and against the
 # aggregator-mode floor for the same findings (every page through one
-# account-region: pages / 3).  Where the time goes: hubwarden's CPU, the
-# simulator's CPU (both on this machine's two cores), GetFindings throttled.
-# Printed, never asserted.
+# account-region: pages / 3).  Each twice: with the simulator answering as
+# fast as it can, and with every call answered 100 ms late (its "slow"
+# fault), as over a network, where concurrency and the AssumeRole calls
+# matter.  Where the time goes: the scan's phases (-v), hubwarden's CPU,
+# the simulator's CPU (both on this machine's two cores), the same
+# findings imported alone, GetFindings throttled.  Printed, never asserted.
 #
 # BENCH_SCALEOUT=0 skips it; BENCH_SCALEOUT_ACCOUNTS, _PER_SOURCE and
 # _CONCURRENCY change the size (defaults 100, 500, "16 64").
@@ -72,6 +75,10 @@ unset AWS_SESSION_TOKEN AWS_PROFILE
 sim_cpu() { awk '{print $14 + $15}' "/proc/$SIM/stat"; }
 reset() { /usr/bin/python3 -c "import sys,urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1]+'/_awssim/reset-stats', data=b'{}'))" "$URL"; }
 stats() { /usr/bin/python3 -c "import sys,urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]+'/_awssim/stats').read().decode())" "$URL"; }
+faults() { /usr/bin/python3 -c "import sys,urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1]+'/_awssim/faults', data=sys.argv[2].encode()))" "$URL" "$1"; }
+echo "   (each figure: 'local' the simulator as it answers; '100ms' every call answered 100 ms late, as over a network)"
+for LAT in local 100ms; do
+if [ "$LAT" = local ]; then faults '{}'; else faults '{"slow": [1.0, 0.1]}'; fi
 for c in $CONC; do
     rm -f "$B/scan-$c.db" "$B/scan-$c.db-wal" "$B/scan-$c.db-shm"
     cat > "$B/scan-$c.json" <<JSON
@@ -85,12 +92,13 @@ JSON
     stats > "$B/stats-$c.json"
     sqlite3 "$B/scan-$c.db" "SELECT count(*) FROM findings GROUP BY account_id, region" > "$B/sources-$c.txt"
     /usr/bin/python3 - "$B/run-$c.json" "$B/stats-$c.json" "$B/sources-$c.txt" "$c" \
-        "$(( t1 - t0 ))" "$(getconf CLK_TCK)" "$B/scan-$c.log" "$B/import.json" <<'PY'
+        "$(( t1 - t0 ))" "$(getconf CLK_TCK)" "$B/scan-$c.log" "$B/import.json" "$LAT" <<'PY'
 import json, math, re, sys
 run, st = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 imp = json.load(open(sys.argv[8]))
 counts = [int(x) for x in open(sys.argv[3]).read().split()]
 c, sim_cpu = int(sys.argv[4]), int(sys.argv[5]) / float(sys.argv[6])
+lat = sys.argv[9]
 log = open(sys.argv[7]).read()
 ops = st["operations"]
 pages = [max(1, math.ceil(n / 100.0)) for n in counts]
@@ -104,21 +112,22 @@ agg_floor = max(0.0, (total - 6) / 3.0)  # one queue: every page at 3/s after th
 def phase(what):
     m = re.search(r"scan: %s in (\d+) ms" % what, log)
     return int(m.group(1)) / 1000.0 if m else float("nan")
-assume_s = phase("assumed roles")
-pull_s = phase(r"pulled \d+ sources")
+m = re.search(r"scan: pulled \d+ sources in (\d+) ms \(AssumeRole (\d+) ms of it\)", log)
+pull_s, assume_s = (int(m.group(1)) / 1000.0, int(m.group(2)) / 1000.0) if m else (float("nan"),) * 2
 check_s = phase("control checks")
 floor = src_floor + assume_s
-print("max_concurrency %3d: %6.1f s wall, %d findings in %d sources, %d pages (%d GetFindings calls, %d throttled), %d AssumeRole"
-      % (c, run["wall_s"], sum(counts), len(counts), total, ops.get("securityhub.GetFindings", 0), st["throttled"], assumes))
+print("%-5s concurrency %3d: %6.1f s wall, %d findings in %d sources, %d pages (%d GetFindings calls, %d throttled), %d AssumeRole"
+      % (lat, c, run["wall_s"], sum(counts), len(counts), total, ops.get("securityhub.GetFindings", 0), st["throttled"], assumes))
 print("                     per-source floor %.1f s (slowest source %d pages: %.1f s; %d AssumeRole one by one: %.1f s as measured)"
       % (floor, max(pages) if pages else 0, src_floor, assumes, assume_s))
 print("                     %.0f%% over the per-source floor; aggregator-mode floor %.0f s (%d pages / 3): %.0fx faster"
       % (100.0 * (run["wall_s"] - floor) / floor if floor else 0, agg_floor, total, agg_floor / run["wall_s"]))
-print("                     phases: roles %.1f s, pull %.1f s, control checks after the pull %.1f s"
-      % (assume_s, pull_s, check_s))
+print("                     phases: pull %.1f s (AssumeRole %.1f s of it, overlapping the pages), control checks after the pull %.1f s"
+      % (pull_s, assume_s, check_s))
 print("                     CPU: hubwarden %.1f s, simulator %.1f s, on 2 shared cores: wall >= %.1f s;"
       " storing the same findings alone (import) %.1f s wall, %.1f s CPU; peak RSS %.1f MB; exit %d"
       % (run["cpu_s"], sim_cpu, (run["cpu_s"] + sim_cpu) / 2, imp["wall_s"], imp["cpu_s"],
          run["peak_rss_mb"], run["rc"]))
 PY
+done
 done
