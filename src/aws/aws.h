@@ -222,6 +222,12 @@ void hw_aws_multi_free(hw_aws_multi *m);
 int hw_aws_multi_rest_json(hw_aws_multi *m, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                            const char *operation, const char *method, const char *path,
                            const struct cJSON *req, hw_aws_done_cb cb, void *arg, hw_err *e);
+/* Queues hw_aws_assume()'s AssumeRole (with the base credentials): on
+ * success the role is in the client's cache before cb runs (rc HW_OK,
+ * body NULL); on failure cb gets the error.  A caller that would need no
+ * call asks hw_aws_assumed() first. */
+int hw_aws_multi_assume(hw_aws_multi *m, const char *account, const char *role_name,
+                        const char *external_id, hw_aws_done_cb cb, void *arg, hw_err *e);
 /* Moves transfers on for at most max_wait_ms; returns early after any
  * request completed so that the caller can queue the next ones. */
 int hw_aws_multi_run(hw_aws_multi *m, int64_t max_wait_ms);
@@ -245,6 +251,8 @@ int hw_aws_assume_role(hw_aws_client *c, const char *role_arn, const char *exter
 /* Makes account usable as hw_aws_ctx.account: assumes
  * arn:<partition>:iam::<account>:role/<role_name>, cached until 5 minutes
  * before expiry. */
+/* 1 when role_name is assumed into account and fresh (no call needed). */
+int hw_aws_assumed(const hw_aws_client *c, const char *account, const char *role_name);
 int hw_aws_assume(hw_aws_client *c, const char *account, const char *role_name,
                   const char *external_id, hw_err *e);
 

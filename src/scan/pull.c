@@ -45,6 +45,7 @@ struct source {
     int nkinds, kind_idx;
     int64_t since;     /* the query's UpdatedAt start, epoch seconds */
     int assumed;       /* the role into account is assumed (or not needed) */
+    int assuming;      /* its AssumeRole (or its account's) is on the queue */
     char *token;
     int inflight, done, malformed;
     hw_bucket bucket;
@@ -72,7 +73,7 @@ struct run {
     const char **ids; /* every catalogue control id, for the checks */
     size_t nids, checks_open;
     hw_aws_client *client;
-    int64_t assume_ms; /* time in AssumeRole, overlapping the pull */
+    size_t assumes;    /* AssumeRole calls answered */
 };
 
 struct cbarg {
@@ -283,21 +284,67 @@ static void plan(const hw_scan_opts *o, struct source *s)
 
 static void check_one_batch(struct run *r, size_t idx);
 
-/* Assumes the role into the source's account when its first page is due
- * (cached per account: the second region costs no call), so that the
- * AssumeRole calls overlap the pages of the sources already started
- * rather than all coming first; 0 when refused (the source failed). */
-static int assume(struct run *r, struct source *s)
+/* The roles go out on the same queue as the pages, so that they are
+ * assumed many at once and each source starts as soon as its own is in:
+ * one AssumeRole per account (its regions wait for it, then use the
+ * cache). */
+struct assume_arg {
+    struct run *r;
+    char account[16];
+};
+
+static void on_assumed(void *arg, int rc, char *body, size_t len, const hw_aws_error *err,
+                       const hw_err *e)
 {
+    (void)len;
+    struct assume_arg *a = arg;
+    struct run *r = a->r;
+    free(body);
+    r->api_calls += (size_t)err->attempts;
+    r->assumes++;
+    for (size_t i = 0; i < r->nsrc; i++) {
+        struct source *s = &r->src[i];
+        if (!s->assuming || strcmp(s->account, a->account) != 0)
+            continue;
+        s->assuming = 0;
+        s->assumed = 1;
+        if (rc != HW_OK)
+            source_failed(r, s, e->msg);
+    }
+    free(a);
+}
+
+/* Queues the AssumeRole of the source's account, or takes the cached
+ * role. */
+static void assume(struct run *r, struct source *s)
+{
+    if (hw_aws_assumed(r->client, s->account, r->o->role_name)) {
+        s->assumed = 1;
+        return;
+    }
+    for (size_t i = 0; i < r->nsrc; i++)
+        if (r->src[i].assuming && strcmp(r->src[i].account, s->account) == 0) {
+            s->assuming = 1; /* another region of the account asked already */
+            return;
+        }
     hw_err ae;
     hw_err_clear(&ae);
-    int64_t t = hw_monotonic_ms();
-    int ok = hw_aws_assume(r->client, s->account, r->o->role_name, r->o->external_id, &ae) == HW_OK;
-    r->assume_ms += hw_monotonic_ms() - t;
-    s->assumed = 1;
-    if (!ok)
+    struct assume_arg *a = malloc(sizeof *a);
+    int rc = a ? HW_OK : hw_err_set(&ae, HW_ENOMEM, "out of memory");
+    if (a) {
+        a->r = r;
+        snprintf(a->account, sizeof a->account, "%s", s->account);
+        rc = hw_aws_multi_assume(r->mu, s->account, r->o->role_name, r->o->external_id,
+                                 on_assumed, a, &ae);
+        if (rc != HW_OK)
+            free(a);
+    }
+    if (rc == HW_OK)
+        s->assuming = 1;
+    else {
+        s->assumed = 1;
         source_failed(r, s, ae.msg);
-    return ok;
+    }
 }
 
 /* Pulls every source: pages go out through the multi handle, at most
@@ -307,20 +354,16 @@ static void pull_all(struct run *r)
 {
     while ((r->ended < r->nsrc || r->checks_open > 0) && !r->stop) {
         int64_t wake = 200;
-        int assumed_one = 0;
         for (size_t i = 0; i < r->nsrc && hw_aws_multi_room(r->mu) > 0; i++) {
             struct source *s = &r->src[i];
-            if (s->done || s->inflight)
+            if (s->done || s->inflight || s->assuming)
                 continue;
             if (!s->assumed) {
-                /* one role per turn: the pages in flight move on meanwhile */
-                if (assumed_one) {
-                    wake = 0;
-                    break;
-                }
-                assumed_one = 1;
-                if (!assume(r, s))
+                assume(r, s);
+                if (!s->assumed)
                     continue;
+                if (s->done)
+                    continue; /* refused */
             }
             int64_t w = next_page(r, i);
             if (w > 0 && w < wake)
@@ -706,8 +749,8 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
     pull_all(&r);
     hw_progress_done();
     int64_t t2 = hw_monotonic_ms();
-    hw_info("scan: pulled %zu sources in %lld ms (AssumeRole %lld ms of it)", nsrc,
-            (long long)(t2 - t1), (long long)r.assume_ms);
+    hw_info("scan: pulled %zu sources in %lld ms (%zu AssumeRole on the same queue)", nsrc,
+            (long long)(t2 - t1), r.assumes);
     /* what failed sources delivered before they failed is kept: the last
      * batch; a commit that fails fails the scan */
     int committed = 0;
