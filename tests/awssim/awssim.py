@@ -307,6 +307,13 @@ class Handler(BaseHTTPRequestHandler):
         self.connection.shutdown(socket.SHUT_RDWR)
 
 
+class Server(ThreadingHTTPServer):
+    # a client opening many connections at once (the scan's multi queue,
+    # 64 and more) must not overflow the listen backlog (default 5): a
+    # dropped SYN is retried a second later
+    request_queue_size = 256
+
+
 def main(argv=None):
     global SIM
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -329,7 +336,7 @@ def main(argv=None):
     limits = None if a.no_rate_limit else dict(
         {"securityhub.GetFindings": {"rate": 3, "burst": 6}}, **(scen.get("rate_limits") or {}))
     SIM = Sim(a.scenario, a.models, faults, a.seed, limits, a.quiet, log)
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    srv = Server(("127.0.0.1", a.port), Handler)
     srv.daemon_threads = True
     port = srv.server_address[1]
     if a.port_file:
