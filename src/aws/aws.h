@@ -99,6 +99,7 @@ extern const hw_aws_service hw_svc_sts, hw_svc_organizations, hw_svc_securityhub
 extern const hw_aws_service hw_svc_s3, hw_svc_s3control;
 extern const hw_aws_service hw_svc_ec2, hw_svc_iam; /* ec2.c, iam.c */
 extern const hw_aws_service hw_svc_sns;             /* sns.c */
+extern const hw_aws_service hw_svc_wafv2;           /* wafv2.c */
 
 typedef struct hw_aws_client hw_aws_client;
 
@@ -221,6 +222,12 @@ void hw_aws_multi_free(hw_aws_multi *m);
 int hw_aws_multi_rest_json(hw_aws_multi *m, const hw_aws_ctx *ctx, const hw_aws_service *svc,
                            const char *operation, const char *method, const char *path,
                            const struct cJSON *req, hw_aws_done_cb cb, void *arg, hw_err *e);
+/* Queues hw_aws_assume()'s AssumeRole (with the base credentials): on
+ * success the role is in the client's cache before cb runs (rc HW_OK,
+ * body NULL); on failure cb gets the error.  A caller that would need no
+ * call asks hw_aws_assumed() first. */
+int hw_aws_multi_assume(hw_aws_multi *m, const char *account, const char *role_name,
+                        const char *external_id, hw_aws_done_cb cb, void *arg, hw_err *e);
 /* Moves transfers on for at most max_wait_ms; returns early after any
  * request completed so that the caller can queue the next ones. */
 int hw_aws_multi_run(hw_aws_multi *m, int64_t max_wait_ms);
@@ -244,6 +251,8 @@ int hw_aws_assume_role(hw_aws_client *c, const char *role_arn, const char *exter
 /* Makes account usable as hw_aws_ctx.account: assumes
  * arn:<partition>:iam::<account>:role/<role_name>, cached until 5 minutes
  * before expiry. */
+/* 1 when role_name is assumed into account and fresh (no call needed). */
+int hw_aws_assumed(const hw_aws_client *c, const char *account, const char *role_name);
 int hw_aws_assume(hw_aws_client *c, const char *account, const char *role_name,
                   const char *external_id, hw_err *e);
 
@@ -281,6 +290,12 @@ typedef int (*hw_aws_control_cb)(void *arg, const char *id, int enabled);
 int hw_aws_security_control_status(hw_aws_client *c, const hw_aws_ctx *ctx,
                                    const char *const *ids, size_t n, hw_aws_control_cb cb,
                                    void *arg, hw_err *e);
+/* The same in pieces, for a caller that sends the calls itself (the scan,
+ * on its multi queue): the request for ids[0..n) (n at most 100; NULL when
+ * out of memory; the caller frees it), and the reading of one response. */
+struct cJSON *hw_aws_security_control_request(const char *const *ids, size_t n);
+int hw_aws_security_control_read(const struct cJSON *resp, hw_aws_control_cb cb, void *arg,
+                                 hw_err *e);
 
 /* ------------------------------------------------------------ AWS Config */
 

@@ -127,6 +127,13 @@ int aws_sts_assume_role(hw_aws_client *c, const hw_aws_creds *as, const char *ro
 int aws_assume_role_web_identity(hw_aws_client *c, const char *role_arn, const char *token,
                                  const char *session, hw_aws_creds *out, hw_err *e);
 
+/* sts.c: STS credentials (<Credentials>) out of a response document. */
+int aws_sts_parse_creds(struct _xmlDoc *doc, hw_aws_creds *out, hw_err *e);
+/* creds.c: keeps cr as the role assumed into account (the assumed-role
+ * cache hw_aws_assume() fills; cr must already be protected). */
+int aws_assumed_put(hw_aws_client *c, const char *account, const char *role_name,
+                    const char *external_id, const hw_aws_creds *cr, hw_err *e);
+
 /* creds.c: credentials for a context (the base ones, or an assumed
  * account's), resolved or refreshed when near expiry; *out points into the
  * client. */

@@ -924,6 +924,26 @@ int hw_aws_assume(hw_aws_client *c, const char *account_in, const char *role_in,
     hw_aws_creds cr;
     if (hw_aws_assume_role(c, arn, external_id, c->opt.session_name, 3600, &cr, e) != HW_OK)
         return e->kind;
+    /* registered with the redactor by hw_aws_assume_role */
+    return aws_assumed_put(c, account, role_name, ext, &cr, e);
+}
+
+int hw_aws_assumed(const hw_aws_client *c, const char *account, const char *role_name)
+{
+    for (size_t i = 0; i < c->nassumed; i++)
+        if (strcmp(c->assumed[i].account, account) == 0)
+            return strcmp(c->assumed[i].role_name, role_name) == 0 &&
+                   c->assumed[i].creds.expiration && hw_now() < c->assumed[i].creds.expiration - 300;
+    return 0;
+}
+
+int aws_assumed_put(hw_aws_client *c, const char *account, const char *role_name,
+                    const char *external_id, const hw_aws_creds *cr, hw_err *e)
+{
+    struct assumed *slot = NULL;
+    for (size_t i = 0; i < c->nassumed; i++)
+        if (strcmp(c->assumed[i].account, account) == 0)
+            slot = &c->assumed[i];
     if (!slot) {
         struct assumed *p = realloc(c->assumed, (c->nassumed + 1) * sizeof *p);
         if (!p)
@@ -934,7 +954,7 @@ int hw_aws_assume(hw_aws_client *c, const char *account_in, const char *role_in,
     memset(slot, 0, sizeof *slot);
     snprintf(slot->account, sizeof slot->account, "%s", account);
     snprintf(slot->role_name, sizeof slot->role_name, "%s", role_name);
-    snprintf(slot->external_id, sizeof slot->external_id, "%s", ext);
-    slot->creds = cr; /* registered with the redactor by hw_aws_assume_role */
+    snprintf(slot->external_id, sizeof slot->external_id, "%s", external_id ? external_id : "");
+    slot->creds = *cr;
     return HW_OK;
 }

@@ -14,6 +14,7 @@
 #include "aws/aws_int.h"
 
 #include <cJSON.h>
+#include <libxml/parser.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,35 +132,33 @@ size_t hw_aws_multi_room(const hw_aws_multi *mu)
     return queued >= (size_t)mu->max_inflight ? 0 : (size_t)mu->max_inflight - queued;
 }
 
-int hw_aws_multi_rest_json(hw_aws_multi *mu, const hw_aws_ctx *ctx, const hw_aws_service *svc,
-                           const char *operation, const char *method, const char *path,
-                           const cJSON *req, hw_aws_done_cb cb, void *arg, hw_err *e)
+/* Queues one request: url and body (malloc'd) become the queue's, also
+ * on failure.  account: whose credentials cr are (NULL: the base ones),
+ * so that credentials refused as expired can be fetched again. */
+static int queue_req(hw_aws_multi *mu, const hw_aws_service *svc, const char *operation,
+                     const char *method, char *url, char *body, const char *ctype,
+                     const hw_aws_creds *cr, const char *account, const char *region,
+                     hw_aws_done_cb cb, void *arg, hw_err *e)
 {
-    hw_aws_client *c = mu->c;
-    const hw_aws_creds *cr;
-    const char *region = NULL;
-    char *base;
-    if (aws_target(c, ctx, svc, &cr, &region, &base, e) != HW_OK)
-        return e->kind;
     struct mreq *r = calloc(1, sizeof *r);
     if (!r) {
-        free(base);
+        free(url);
+        free(body);
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     }
-    r->url = hw_asprintf("%s%s", base, path);
-    free(base);
-    r->body = req ? cJSON_PrintUnformatted(req) : NULL;
-    r->req_headers = curl_slist_append(NULL, "Content-Type: application/json");
+    r->url = url;
+    r->body = body;
+    r->req_headers = curl_slist_append(NULL, ctype);
     r->h = curl_easy_init();
     http_result_init(&r->res);
-    if (!r->url || (req && !r->body) || !r->req_headers || !r->h) {
+    if (!r->url || !r->req_headers || !r->h) {
         req_free(r);
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     }
     r->creds = *cr;
     snprintf(r->sign_region, sizeof r->sign_region, "%s", aws_sign_region(svc, region));
     snprintf(r->operation, sizeof r->operation, "%s", operation);
-    snprintf(r->account, sizeof r->account, "%s", ctx && ctx->account ? ctx->account : "");
+    snprintf(r->account, sizeof r->account, "%s", account ? account : "");
     hw_log_context_save(&r->log);
     if (r->account[0])
         snprintf(r->log.account, sizeof r->log.account, "%s", r->account);
@@ -180,6 +179,115 @@ int hw_aws_multi_rest_json(hw_aws_multi *mu, const hw_aws_ctx *ctx, const hw_aws
     *tail = r;
     mu->pending++;
     return HW_OK;
+}
+
+int hw_aws_multi_rest_json(hw_aws_multi *mu, const hw_aws_ctx *ctx, const hw_aws_service *svc,
+                           const char *operation, const char *method, const char *path,
+                           const cJSON *req, hw_aws_done_cb cb, void *arg, hw_err *e)
+{
+    const hw_aws_creds *cr;
+    const char *region = NULL;
+    char *base;
+    if (aws_target(mu->c, ctx, svc, &cr, &region, &base, e) != HW_OK)
+        return e->kind;
+    char *url = hw_asprintf("%s%s", base, path);
+    free(base);
+    char *body = req ? cJSON_PrintUnformatted(req) : NULL;
+    if (req && !body) {
+        free(url);
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    return queue_req(mu, svc, operation, method, url, body, "Content-Type: application/json", cr,
+                     ctx ? ctx->account : NULL, region, cb, arg, e);
+}
+
+/* ------------------------------------------------------ assumed roles */
+
+struct assume_arg {
+    hw_aws_client *c;
+    char account[16], role_name[128], external_id[256];
+    hw_aws_done_cb cb;
+    void *arg;
+};
+
+static void assume_done(void *arg, int rc, char *body, size_t len, const hw_aws_error *err,
+                        const hw_err *e)
+{
+    struct assume_arg *a = arg;
+    hw_err pe;
+    hw_err_clear(&pe);
+    if (rc != HW_OK) {
+        a->cb(a->arg, rc, NULL, 0, err, e);
+        free(a);
+        return;
+    }
+    xmlDocPtr doc = xmlReadMemory(body, (int)len, "response.xml", NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    hw_aws_creds cr;
+    rc = doc ? aws_sts_parse_creds(doc, &cr, &pe)
+             : hw_err_set(&pe, HW_EAWS, "sts AssumeRole: the response is not XML");
+    xmlFreeDoc(doc);
+    free(body);
+    if (rc == HW_OK) {
+        aws_protect(&cr);
+        rc = aws_assumed_put(a->c, a->account, a->role_name, a->external_id, &cr, &pe);
+        memset(&cr, 0, sizeof cr);
+    }
+    a->cb(a->arg, rc, NULL, 0, err, &pe);
+    free(a);
+}
+
+int hw_aws_multi_assume(hw_aws_multi *mu, const char *account, const char *role_name,
+                        const char *external_id, hw_aws_done_cb cb, void *arg, hw_err *e)
+{
+    hw_aws_client *c = mu->c;
+    const hw_aws_creds *base;
+    if (aws_ctx_creds(c, NULL, &base, e) != HW_OK)
+        return e->kind;
+    char arn[256];
+    snprintf(arn, sizeof arn, "arn:%s:iam::%s:role/%s", hw_aws_partition(c->region), account,
+             role_name);
+    hw_aws_param p[] = { { "Action", "AssumeRole" },
+                         { "Version", hw_svc_sts.api_version },
+                         { "RoleArn", arn },
+                         { "RoleSessionName", c->opt.session_name ? c->opt.session_name
+                                                                  : "hubwarden" },
+                         { "DurationSeconds", "3600" },
+                         { "ExternalId", external_id } };
+    size_t n = external_id && *external_id ? 6 : 5;
+    hw_buf body = HW_BUF_INIT(0);
+    char *url = NULL;
+    if (hw_aws_canonical_query(p, n, &body) != 0) {
+        hw_buf_free(&body);
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    if (aws_base_url(c, &hw_svc_sts, c->region, &url, e) != HW_OK) {
+        hw_buf_free(&body);
+        return e->kind;
+    }
+    char *slash = hw_asprintf("%s/", url);
+    free(url);
+    struct assume_arg *a = calloc(1, sizeof *a);
+    size_t blen;
+    char *b = hw_buf_detach(&body, &blen);
+    if (!a || !slash || !b) {
+        free(a);
+        free(slash);
+        free(b);
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    a->c = c;
+    snprintf(a->account, sizeof a->account, "%s", account);
+    snprintf(a->role_name, sizeof a->role_name, "%s", role_name);
+    snprintf(a->external_id, sizeof a->external_id, "%s", external_id ? external_id : "");
+    a->cb = cb;
+    a->arg = arg;
+    int rc = queue_req(mu, &hw_svc_sts, "AssumeRole", "POST", slash, b,
+                       "Content-Type: application/x-www-form-urlencoded; charset=utf-8", base, NULL,
+                       c->region, assume_done, a, e);
+    if (rc != HW_OK)
+        free(a);
+    return rc;
 }
 
 static void unlink_req(hw_aws_multi *mu, struct mreq *r)

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Parses STS credentials (<Credentials>) out of a response document. */
-static int aws_sts_parse_creds(xmlDocPtr doc, hw_aws_creds *out, hw_err *e)
+int aws_sts_parse_creds(xmlDocPtr doc, hw_aws_creds *out, hw_err *e)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
     const char *a = aws_xml_text(root, "AccessKeyId");

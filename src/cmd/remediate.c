@@ -23,7 +23,8 @@ static const struct hw_option options[] = {
     { "control", 0, HW_OPT_STRING, &opt_control, "ID", "only findings of this control" },
     { "account", 0, HW_OPT_STRING, &opt_account, "ID", "only findings of this account" },
     { "undo", 0, HW_OPT_STRING, &opt_undo, "ACTION-ID",
-      "put back the original security groups of a done ec2-compromise action" },
+      "put back the original security groups of a done ec2-compromise action, or remove "
+      "what a done malicious-ip action added" },
     { "json", 0, HW_OPT_FLAG, &opt_json, NULL, "print JSON" },
     { 0 },
 };
@@ -332,7 +333,8 @@ const struct hw_command hw_cmd_remediate = {
         "verify, record before and after.  A failed action never stops the others; exit\n"
         "3 names each failure.  GuardDuty findings are answered by playbooks the same\n"
         "way (remediation.playbooks).  --undo ACTION-ID puts back the original security\n"
-        "groups of a done ec2-compromise action.",
+        "groups of a done ec2-compromise action, or removes the network ACL entry and\n"
+        "WAFv2 IP set addresses a done malicious-ip action added.",
     .options = options,
     .run = run,
     .needs_config = 1,

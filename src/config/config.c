@@ -150,7 +150,13 @@ static const struct key config_keys[] = {
     { "notifications.webhook_ca_bundle", K_STR, OFF(notifications.webhook_ca_bundle), 0, 0, 0,
       NULL, "", "CA file to verify the webhook's certificate (empty: the system's)." },
     { "playbooks.ip_block_days", K_INT, OFF(playbooks.ip_block_days), 0, 1, 3650, NULL, "30",
-      "malicious-ip: a network ACL deny entry is removed by the first run after this many days." },
+      "malicious-ip: a network ACL deny entry (and WAFv2 IP set address) is removed by the first "
+      "run after this many days." },
+    { "playbooks.waf_ip_sets", K_STRLIST, OFF(playbooks.waf_ip_sets), OFF(playbooks.nwaf_ip_sets),
+      0, 0, NULL, "[]",
+      "malicious-ip: WAFv2 IP set ARNs (arn:aws:wafv2:REGION:ACCOUNT:regional/ipset/NAME/ID, "
+      "global/ for CloudFront) the attacker's IP/32 is added to, each for findings of its own "
+      "account, by the remediation role (empty: network ACL only)." },
     { "remediation.allow_disruptive_auto", K_BOOL, OFF(remediation.allow_disruptive_auto), 0, 0, 0,
       NULL, "false",
       "Let disruptive remediations (IAM.3, IAM.8, IAM.22, ...) run auto; else they wait for approval." },
@@ -759,6 +765,12 @@ static int url_ok(const char *s)
     return 1;
 }
 
+static int waf_arn_ok(const char *s)
+{
+    hw_wafv2_ipset w;
+    return hw_wafv2_ipset_parse(s, &w);
+}
+
 static int check_list(char **l, size_t n, int (*ok)(const char *), const char *path,
                       const char *want, const char *name, hw_err *e)
 {
@@ -844,6 +856,10 @@ static int check_values(const hw_config *c, const char *name, hw_err *e)
                          name, e)) ||
         (rc = check_list(c->remediation.suppress_accounts, c->remediation.nsuppress_accounts,
                          account_ok, "remediation.suppress_accounts", "an account id (12 digits)",
+                         name, e)) ||
+        (rc = check_list(c->playbooks.waf_ip_sets, c->playbooks.nwaf_ip_sets, waf_arn_ok,
+                         "playbooks.waf_ip_sets",
+                         "a WAFv2 IP set ARN (arn:aws:wafv2:REGION:ACCOUNT:regional/ipset/NAME/ID)",
                          name, e)) ||
         (rc = check_list(c->remediation.suppress_severities,
                          c->remediation.nsuppress_severities, severity_ok,

@@ -143,6 +143,8 @@ typedef struct hw_config {
 
     struct {
         int ip_block_days; /* malicious-ip: a deny entry is removed after this many days */
+        char **waf_ip_sets; /* malicious-ip: WAFv2 IP set ARNs the IP is added to */
+        size_t nwaf_ip_sets;
     } playbooks;
 } hw_config;
 

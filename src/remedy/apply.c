@@ -68,7 +68,7 @@ static int run_action(hw_aws_client *c, const hw_remedy_policy *p, const hw_acti
     /* resource tags (remediation.include_tags / exclude_tags), read from
      * the real resource like the exemption tag, which wins over them */
     if (verdict == HW_RV_FAILING && fam->tagged &&
-        !hw_remedy_tag_scope(cfg, st0, found, sizeof found))
+        !hw_remedy_tag_scope(p->cfg, st0, found, sizeof found))
         verdict = HW_RV_OUT_OF_SCOPE;
     *before = print_state(st0);
     if (verdict != HW_RV_FAILING) {
@@ -304,7 +304,8 @@ static int record(hw_store *st, const hw_remedy_policy *p, const struct item *it
     if (rc == HW_OK && strcmp(state, "done") == 0)
         rc = hw_store_action_set_workflow(st, it->id, "want:RESOLVED", e);
     if (rc == HW_OK && strcmp(state, "done") == 0 && strcmp(it->control, "malicious-ip") == 0)
-        rc = hw_remedy_ip_block_record(st, p, it->id, it->account, it->region, after, e);
+        rc = hw_remedy_ip_block_record(st, p, it->id, it->account, it->region, before,
+                                       after, e);
     if (rc == HW_OK) {
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "action", it->id);

@@ -488,6 +488,12 @@ int hw_remedy_undo_groups(hw_aws_client *c, const hw_remedy_target *t, const cha
     return rc;
 }
 
+/* malicious-ip: removes what the action added (its open deny-list rows:
+ * the ACL entry when still exactly ours, the IP sets' address) and marks
+ * the rows removed, in the caller's transaction. */
+static int ip_undo(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
+                   const char *action_id, char why[512], hw_err *e);
+
 struct one_action {
     char *id, *plan_id, *account, *region, *control, *resource, *state, *before, *after;
 };
@@ -519,24 +525,31 @@ int hw_remedy_undo(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p, co
     else if (rc == HW_OK && (!a.control || !a.state || !a.before || !a.after || !a.plan_id ||
                              !a.account || !a.region || !a.resource))
         rc = hw_err_set(e, HW_ENOMEM, "out of memory");
-    else if (rc == HW_OK && strcmp(a.control, "ec2-compromise") != 0)
-        rc = hw_err_set(e, HW_EINVAL, "action %s is %s: only ec2-compromise actions can be undone",
+    else if (rc == HW_OK && strcmp(a.control, "ec2-compromise") != 0 &&
+             strcmp(a.control, "malicious-ip") != 0)
+        rc = hw_err_set(e, HW_EINVAL,
+                        "action %s is %s: only ec2-compromise and malicious-ip actions can be "
+                        "undone",
                         id, a.control);
     else if (rc == HW_OK && strcmp(a.state, "done") != 0)
         rc = hw_err_set(e, HW_EINVAL, "action %s is %s, not done: nothing to undo", id, a.state);
+    int ip = rc == HW_OK && strcmp(a.control, "malicious-ip") == 0;
     const hw_config *cfg = p->cfg;
     if (rc == HW_OK &&
         hw_aws_assume(c, a.account, cfg->remediation.role_name, cfg->remediation.external_id,
                       e) != HW_OK)
         rc = hw_err_prefix(e, "cannot assume %s in %s", cfg->remediation.role_name, a.account);
     char *now = NULL;
-    if (rc == HW_OK) {
+    if (rc == HW_OK && !ip) {
         hw_remedy_target t = { a.account, a.region, a.control, a.resource,
                                cfg->remediation.exemption_tag, NULL, cfg };
         rc = hw_remedy_undo_groups(c, &t, a.before, &now, why, e);
     }
     if (rc == HW_OK && (rc = hw_store_begin(st, e)) == HW_OK) {
-        rc = hw_store_action_finish(st, id, "undone", why, a.before, a.after, NULL, e);
+        if (ip)
+            rc = ip_undo(st, c, p, id, why, e);
+        if (rc == HW_OK)
+            rc = hw_store_action_finish(st, id, "undone", why, a.before, a.after, NULL, e);
         cJSON *d = cJSON_CreateObject();
         cJSON_AddStringToObject(d, "action", id);
         cJSON_AddStringToObject(d, "account", a.account);
@@ -626,9 +639,28 @@ static cJSON *ipx_calls(const hw_remedy_target *t)
                "below the allow rules> Egress=false Protocol=-1 RuleAction=deny CidrBlock=%s/32 "
                "(no existing entry touched)",
             *ip ? ip : "?");
+    for (size_t n = 0; t->cfg && n < t->cfg->playbooks.nwaf_ip_sets; n++) {
+        hw_wafv2_ipset w;
+        if (!hw_wafv2_ipset_parse(t->cfg->playbooks.waf_ip_sets[n], &w) ||
+            strcmp(w.account, t->account) != 0)
+            continue;
+        rx_call(c, "wafv2:GetIPSet Name=%s Scope=%s Id=%s (region %s; its addresses and "
+                   "LockToken; %s/32 already there: no change)",
+                w.name, w.scope, w.id, w.region, *ip ? ip : "?");
+        rx_call(c, "wafv2:UpdateIPSet Name=%s Scope=%s Id=%s Addresses=<as read> + %s/32 "
+                   "Description=<as read> LockToken=<from GetIPSet> (read again and retried on "
+                   "WAFOptimisticLockException)",
+                w.name, w.scope, w.id, *ip ? ip : "?");
+    }
     rx_call(c, "ec2:DescribeNetworkAcls NetworkAclIds=<the ACL> (verify)");
+    if (t->cfg && t->cfg->playbooks.nwaf_ip_sets)
+        rx_call(c, "wafv2:GetIPSet (verify, each IP set above)");
     rx_call(c, "ec2:DeleteNetworkAclEntry NetworkAclId=<the ACL> RuleNumber=<the entry> "
                "Egress=false (on the first run after playbooks.ip_block_days)");
+    if (t->cfg && t->cfg->playbooks.nwaf_ip_sets)
+        rx_call(c, "wafv2:GetIPSet, UpdateIPSet without %s/32 (each IP set above, on the same "
+                   "run)",
+                *ip ? ip : "?");
     return c;
 }
 
@@ -696,10 +728,18 @@ static int ipx_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, 
             deny = n;
     }
     xmlFreeDoc(doc);
+    int missing = 0;
+    if ((rc = rx_waf_read(c, t, cidr, st, &missing, e)) != HW_OK)
+        return rc;
+    char waf[64] = "";
+    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(st, "WafIpSets")))
+        snprintf(waf, sizeof waf, "; not in %d WAFv2 IP set(s)", missing);
     if (deny) {
         cJSON_AddNumberToObject(st, "DenyRule", deny);
-        *verdict = HW_RV_COMPLIANT;
-        snprintf(why, 256, "%s: entry %d denies %s", jstr(st, "NetworkAclId"), deny, cidr);
+        *verdict = missing ? HW_RV_FAILING : HW_RV_COMPLIANT;
+        if (*waf && !missing)
+            snprintf(waf, sizeof waf, "; in every WAFv2 IP set");
+        snprintf(why, 256, "%s: entry %d denies %s%s", jstr(st, "NetworkAclId"), deny, cidr, waf);
         return HW_OK;
     }
     int free_n = 0;
@@ -714,12 +754,15 @@ static int ipx_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, 
     }
     cJSON_AddNumberToObject(st, "NewRule", free_n);
     *verdict = HW_RV_FAILING;
-    snprintf(why, 256, "%s: %s not denied", jstr(st, "NetworkAclId"), cidr);
+    snprintf(why, 256, "%s: %s not denied%s", jstr(st, "NetworkAclId"), cidr, waf);
     return HW_OK;
 }
 
 static int ipx_fix(hw_aws_client *c, const hw_remedy_target *t, const cJSON *st, hw_err *e)
 {
+    /* the network ACL entry when it is missing, then the WAFv2 IP sets */
+    if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(st, "NewRule")))
+        return rx_waf_add(c, t, st, e);
     char num[16];
     snprintf(num, sizeof num, "%d",
              (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "NewRule")));
@@ -732,12 +775,13 @@ static int ipx_fix(hw_aws_client *c, const hw_remedy_target *t, const cJSON *st,
     xmlDocPtr doc = NULL;
     int rc = ec2_call(c, t, "CreateNetworkAclEntry", p, HW_ARRAY_LEN(p), &doc, e);
     xmlFreeDoc(doc);
-    return rc;
+    return rc == HW_OK ? rx_waf_add(c, t, st, e) : rc;
 }
 
 static const char *const ipx_name[] = { "malicious-ip", NULL };
-static const char *const ipx_perms[] = { "ec2:DescribeInstances", "ec2:DescribeNetworkAcls",
+static const char *const ipx_perms[] = { "ec2:DescribeInstances",     "ec2:DescribeNetworkAcls",
                                          "ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAclEntry",
+                                         "wafv2:GetIPSet",            "wafv2:UpdateIPSet",
                                          NULL };
 static const char *const none[] = { NULL };
 
@@ -745,7 +789,8 @@ const hw_remedy_family hw_remedy_pb_malicious_ip = {
     "nacl-deny-remote-ip", ipx_name, none, ipx_perms, ipx_calls, ipx_read, ipx_fix, 0,
 };
 
-/* Removes one expired deny entry when it is still exactly ours. */
+/* Removes one expired deny entry when it is still exactly ours, or our
+ * address from a WAFv2 IP set. */
 static int unblock(hw_aws_client *c, const hw_remedy_policy *p, const hw_ip_block_row *b,
                    char why[512], int *removed, hw_err *e)
 {
@@ -754,6 +799,15 @@ static int unblock(hw_aws_client *c, const hw_remedy_policy *p, const hw_ip_bloc
     if (hw_aws_assume(c, b->account, cfg->remediation.role_name, cfg->remediation.external_id,
                       e) != HW_OK)
         return hw_err_prefix(e, "cannot assume %s in %s", cfg->remediation.role_name, b->account);
+    if (b->ip_set_arn) {
+        int rc = rx_waf_remove(c, b->account, b->ip_set_arn, b->cidr, removed, e);
+        if (rc == HW_OK)
+            snprintf(why, 512, *removed ? "%s removed from WAFv2 IP set %.300s"
+                                        : "%s no longer in WAFv2 IP set %.300s: nothing removed",
+                     b->cidr, b->ip_set_arn);
+        *removed = rc == HW_OK; /* either way the set no longer holds it */
+        return rc;
+    }
     hw_remedy_target t = { b->account, b->region, "malicious-ip", "", "", NULL, cfg };
     hw_aws_param q[] = { { "NetworkAclId.1", b->network_acl_id } };
     xmlDocPtr doc = NULL;
@@ -793,6 +847,7 @@ static int unblock(hw_aws_client *c, const hw_remedy_policy *p, const hw_ip_bloc
     return HW_OK;
 }
 
+enum { ROW_STRS = 6 };
 struct expired {
     hw_ip_block_row *v;
     char **strs;
@@ -805,7 +860,7 @@ static int expired_cb(void *arg, const hw_ip_block_row *b)
     if (x->n == x->cap) {
         size_t cap = x->cap ? x->cap * 2 : 16;
         hw_ip_block_row *nv = realloc(x->v, cap * sizeof *nv);
-        char **ns = nv ? realloc(x->strs, cap * 5 * sizeof *ns) : NULL;
+        char **ns = nv ? realloc(x->strs, cap * ROW_STRS * sizeof *ns) : NULL;
         if (!nv || !ns) {
             if (nv)
                 x->v = nv;
@@ -817,23 +872,55 @@ static int expired_cb(void *arg, const hw_ip_block_row *b)
         x->cap = cap;
     }
     hw_ip_block_row *r = &x->v[x->n];
-    char **s = &x->strs[x->n * 5];
+    char **s = &x->strs[x->n * ROW_STRS];
     *r = *b;
     s[0] = hw_strdup(b->action_id);
     s[1] = hw_strdup(b->account);
     s[2] = hw_strdup(b->region);
     s[3] = hw_strdup(b->network_acl_id);
     s[4] = hw_strdup(b->cidr);
+    s[5] = b->ip_set_arn ? hw_strdup(b->ip_set_arn) : NULL;
     r->action_id = s[0];
     r->account = s[1];
     r->region = s[2];
     r->network_acl_id = s[3];
     r->cidr = s[4];
+    r->ip_set_arn = s[5];
     x->n++;
     for (int i = 0; i < 5; i++)
         if (!s[i])
             x->oom = 1;
+    if (b->ip_set_arn && !s[5])
+        x->oom = 1;
     return x->oom;
+}
+
+static void expired_free(struct expired *x)
+{
+    for (size_t i = 0; i < x->n * ROW_STRS; i++)
+        free(x->strs[i]);
+    free(x->strs);
+    free(x->v);
+}
+
+/* The audit detail of one removal (malloc'd JSON). */
+static char *unblock_detail(const hw_ip_block_row *b, int ok, const char *why, const char *err)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "action", b->action_id);
+    cJSON_AddStringToObject(d, "account", b->account);
+    cJSON_AddStringToObject(d, "region", b->region);
+    if (b->ip_set_arn) {
+        cJSON_AddStringToObject(d, "waf_ip_set", b->ip_set_arn);
+    } else {
+        cJSON_AddStringToObject(d, "network_acl", b->network_acl_id);
+        cJSON_AddNumberToObject(d, "rule_number", b->rule_number);
+    }
+    cJSON_AddStringToObject(d, "cidr", b->cidr);
+    cJSON_AddStringToObject(d, ok ? "why" : "error", ok ? why : err);
+    char *detail = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+    return detail;
 }
 
 int hw_remedy_ip_expire(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
@@ -851,16 +938,7 @@ int hw_remedy_ip_expire(hw_store *st, hw_aws_client *c, const hw_remedy_policy *
         hw_err ae;
         hw_err_clear(&ae);
         int arc = unblock(c, p, b, why, &gone, &ae);
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "action", b->action_id);
-        cJSON_AddStringToObject(d, "account", b->account);
-        cJSON_AddStringToObject(d, "region", b->region);
-        cJSON_AddStringToObject(d, "network_acl", b->network_acl_id);
-        cJSON_AddNumberToObject(d, "rule_number", b->rule_number);
-        cJSON_AddStringToObject(d, "cidr", b->cidr);
-        cJSON_AddStringToObject(d, arc == HW_OK ? "why" : "error", arc == HW_OK ? why : ae.msg);
-        char *detail = cJSON_PrintUnformatted(d);
-        cJSON_Delete(d);
+        char *detail = unblock_detail(b, arc == HW_OK, why, ae.msg);
         if (!detail) {
             rc = hw_err_set(e, HW_ENOMEM, "out of memory");
             break;
@@ -881,40 +959,84 @@ int hw_remedy_ip_expire(hw_store *st, hw_aws_client *c, const hw_remedy_policy *
         free(detail);
         if (arc != HW_OK) {
             (*failed)++;
-            hw_warn("expired IP block %s in %s (%s entry %d): not removed (retried on the next "
-                    "run): %s",
-                    b->cidr, b->account, b->network_acl_id, b->rule_number, ae.msg);
+            if (b->ip_set_arn)
+                hw_warn("expired IP block %s in %s (WAFv2 IP set %s): not removed (retried on "
+                        "the next run): %s",
+                        b->cidr, b->account, b->ip_set_arn, ae.msg);
+            else
+                hw_warn("expired IP block %s in %s (%s entry %d): not removed (retried on the "
+                        "next run): %s",
+                        b->cidr, b->account, b->network_acl_id, b->rule_number, ae.msg);
         } else if (gone) {
             (*removed)++;
         }
     }
-    for (size_t i = 0; i < x.n * 5; i++)
-        free(x.strs[i]);
-    free(x.strs);
-    free(x.v);
+    expired_free(&x);
     return rc;
 }
 
 int hw_remedy_ip_block_record(hw_store *st, const hw_remedy_policy *p, const char *action_id,
-                              const char *account, const char *region, const char *after,
-                              hw_err *e)
+                              const char *account, const char *region, const char *before,
+                              const char *after, hw_err *e)
 {
+    cJSON *bf = before ? cJSON_Parse(before) : NULL;
     cJSON *a = after ? cJSON_Parse(after) : NULL;
     const cJSON *rule = cJSON_GetObjectItemCaseSensitive(a, "DenyRule");
     int rc = HW_OK;
-    if (cJSON_IsNumber(rule)) {
-        int64_t now = hw_now();
-        hw_ip_block_row b = { 0 };
-        b.action_id = action_id;
-        b.account = account;
-        b.region = region;
+    int64_t now = hw_now();
+    hw_ip_block_row b = { 0 };
+    b.action_id = action_id;
+    b.account = account;
+    b.region = region;
+    b.cidr = jstr(a, "Cidr");
+    b.created_at = now;
+    b.expires_at = now + (int64_t)p->cfg->playbooks.ip_block_days * 86400;
+    /* only what this action added: an entry there before is not ours */
+    if (cJSON_IsNumber(rule) && !cJSON_GetObjectItemCaseSensitive(bf, "DenyRule")) {
         b.network_acl_id = jstr(a, "NetworkAclId");
         b.rule_number = (int)rule->valuedouble;
-        b.cidr = jstr(a, "Cidr");
-        b.created_at = now;
-        b.expires_at = now + (int64_t)p->cfg->playbooks.ip_block_days * 86400;
+        rc = hw_store_ip_block_put(st, &b, e);
+    }
+    const cJSON *x;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(a, "WafIpSets")) {
+        if (rc != HW_OK || !rx_waf_added(bf, a, jstr(x, "Arn")))
+            continue;
+        b.network_acl_id = "";
+        b.rule_number = 0;
+        b.ip_set_arn = jstr(x, "Arn");
         rc = hw_store_ip_block_put(st, &b, e);
     }
     cJSON_Delete(a);
+    cJSON_Delete(bf);
+    return rc;
+}
+
+static int ip_undo(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
+                   const char *action_id, char why[512], hw_err *e)
+{
+    struct expired x = { 0 };
+    int rc = hw_store_ip_blocks_of(st, action_id, expired_cb, &x, e);
+    if (rc == HW_OK && x.oom)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory reading the IP blocks");
+    if (rc == HW_OK && x.n == 0)
+        rc = hw_err_set(e, HW_EINVAL, "action %s has no IP block left to remove (expired and "
+                                      "removed already, or none recorded)", action_id);
+    hw_buf msg = HW_BUF_INIT(0);
+    hw_buf_printf(&msg, "undone:");
+    for (size_t i = 0; rc == HW_OK && i < x.n; i++) {
+        char one[512] = "";
+        int gone = 0;
+        rc = unblock(c, p, &x.v[i], one, &gone, e);
+        if (rc == HW_OK)
+            hw_buf_printf(&msg, "%s %s", i ? ";" : "", one);
+    }
+    /* every row is ours to mark removed now: the caller commits it with
+     * the action's new state */
+    for (size_t i = 0; rc == HW_OK && i < x.n; i++)
+        rc = hw_store_ip_block_removed(st, x.v[i].id, hw_now(), e);
+    if (rc == HW_OK)
+        snprintf(why, 512, "%s", msg.data ? msg.data : "undone");
+    hw_buf_free(&msg);
+    expired_free(&x);
     return rc;
 }

@@ -200,23 +200,28 @@ extern const hw_remedy_family hw_remedy_pb_malicious_ip;
  * ProductFields ...remoteIpDetails/ipAddressV4.  0 when none, or when it
  * is private, loopback, link-local, shared or multicast. */
 int hw_remedy_finding_ip(const char *finding, char ip[16]);
-/* After a done malicious-ip action: its deny entry (from the state after)
- * goes to the store's deny list, expiring in playbooks.ip_block_days. */
+/* After a done malicious-ip action: what it added (the deny entry and
+ * WAFv2 IP set addresses in the state after that were not in the state
+ * before) goes to the store's deny list, expiring in
+ * playbooks.ip_block_days. */
 int hw_remedy_ip_block_record(hw_store *st, const hw_remedy_policy *p, const char *action_id,
-                              const char *account, const char *region, const char *after,
-                              hw_err *e);
+                              const char *account, const char *region, const char *before,
+                              const char *after, hw_err *e);
 /* Removes every expired deny entry that is still exactly as added
- * (DeleteNetworkAclEntry), marks it removed and audits it; one that was
- * changed or is gone is marked removed untouched; a failure is warned
- * about and retried on the next run; each is audited. */
+ * (DeleteNetworkAclEntry) and every expired WAFv2 IP set address
+ * (UpdateIPSet), marks it removed and audits it; one that was changed or
+ * is gone is marked removed untouched; a failure is warned about and
+ * retried on the next run; each is audited. */
 int hw_remedy_ip_expire(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                         const char *actor, size_t *removed, size_t *failed, hw_err *e);
 /*
  * `remediate --undo`: puts back the original security groups of a done
  * ec2-compromise action (from its recorded state before), verifies, and
  * records the action as "undone" with a remediation.undo audit entry;
- * why says what was restored.  Snapshots, tags and protections stay.
- * Any other action, or one not done, is HW_EINVAL.
+ * why says what was restored.  Snapshots, tags and protections stay.  A
+ * done malicious-ip action: removes what it added and is still on the
+ * deny list (the ACL entry, the WAFv2 IP set addresses), the same way as
+ * when it expires.  Any other action, or one not done, is HW_EINVAL.
  */
 int hw_remedy_undo(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p, const char *id,
                    const char *actor, char why[512], hw_err *e);

@@ -44,6 +44,21 @@ int rx_sg_rules(hw_aws_client *c, const hw_remedy_target *t, const char *g,
  * for hw_remedy_tag_scope().  Every family that reads tags calls it for
  * each tag, beside its exemption-tag check. */
 void rx_tag(const hw_remedy_target *t, cJSON *state, const char *key, const char *value);
+/* WAFv2 IP sets of the malicious-ip playbook (pb_waf.c).  rx_waf_read
+ * reads each IP set of playbooks.waf_ip_sets in t's account into
+ * state "WafIpSets" ([{"Arn", "Present"}], or "Skipped" with the set's
+ * IPAddressVersion when it holds the other family); *missing counts those
+ * without cidr.  rx_waf_add puts state "Cidr" into each set not Present;
+ * rx_waf_remove takes every spelling of cidr out of one set (*removed 0
+ * when it was not there: no call).  Both re-read the set for its
+ * LockToken and again after WAFOptimisticLockException.  rx_waf_added: 1
+ * when the set arn lacked the address before and has it after. */
+int rx_waf_read(hw_aws_client *c, const hw_remedy_target *t, const char *cidr, cJSON *state,
+                int *missing, hw_err *e);
+int rx_waf_add(hw_aws_client *c, const hw_remedy_target *t, const cJSON *state, hw_err *e);
+int rx_waf_remove(hw_aws_client *c, const char *account, const char *arn, const char *cidr,
+                  int *removed, hw_err *e);
+int rx_waf_added(const cJSON *before, const cJSON *after, const char *arn);
 /* Adds "s" to a JSON array of calls (printf-style). */
 void rx_call(cJSON *calls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -10,13 +10,16 @@
  * throttles that still come).  Pages are parsed and stored on this one
  * thread as they complete.  A source that fails keeps what it already
  * delivered but does not move its watermark, so the next run pulls it
- * again.
+ * again.  When a source's findings are in, the check of which controls
+ * are disabled there (when due) goes out on the same queue, in the room
+ * the rate-limited pages leave, and is recorded after the pull.
  */
 #include "scan/pull.h"
 #include "scan/finding.h"
 #include "scan/reader.h"
 #include "scan/request.h"
 #include "scan/ingest.h"
+#include "scan/jsonlex.h"
 #include "scan/sink.h"
 
 #include <cJSON.h>
@@ -41,9 +44,18 @@ struct source {
     int kinds[2];
     int nkinds, kind_idx;
     int64_t since;     /* the query's UpdatedAt start, epoch seconds */
+    int assumed;       /* the role into account is assumed (or not needed) */
+    int assuming;      /* its AssumeRole (or its account's) is on the queue */
     char *token;
     int inflight, done, malformed;
     hw_bucket bucket;
+    /* which controls are disabled there (BatchGetSecurityControls, 100
+     * ids a call), when due: batches sent and awaited, what came back */
+    int check_due, check_done, check_failed;
+    size_t check_next, check_pending;
+    const char **off; /* catalogue-owned ids of the disabled controls */
+    size_t noff;
+    char check_error[512];
 };
 
 struct run {
@@ -58,6 +70,10 @@ struct run {
     size_t api_calls;
     int64_t now;
     int stop;
+    const char **ids; /* every catalogue control id, for the checks */
+    size_t nids, checks_open;
+    hw_aws_client *client;
+    size_t assumes;    /* AssumeRole calls answered */
 };
 
 struct cbarg {
@@ -74,8 +90,19 @@ static void log_about(hw_log_context *saved, const char *account, const char *re
     hw_log_set_region(region);
 }
 
+/* The source's control check is over (answered, failed, or never to be
+ * sent). */
+static void check_finish(struct run *r, struct source *s)
+{
+    if (s->check_due && !s->check_done) {
+        s->check_done = 1;
+        r->checks_open--;
+    }
+}
+
 static void source_failed(struct run *r, struct source *s, const char *msg)
 {
+    check_finish(r, s);
     s->failed = 1;
     s->done = 1;
     r->ended++;
@@ -104,28 +131,65 @@ static void source_complete(struct run *r, struct source *s)
     r->ended++;
 }
 
+/* The response's top-level members, one pass with the ingest's lexer: a
+ * cJSON tree of a whole page (100 findings) cost more than the rest of
+ * the scan's own work on it once a scan runs hundreds of sources. */
+struct env {
+    char *next;
+    int bad;
+};
+static int env_member(hw_jlex *L, void *arg, const char *key, size_t keylen)
+{
+    struct env *v = arg;
+    if (keylen != 9 || memcmp(key, "NextToken", 9) != 0 || *L->p != '"')
+        return hw_jlex_skip(L); /* the findings, framed below; a null token */
+    size_t cap = (size_t)(L->end - L->p), n = 0;
+    int fl = 0;
+    free(v->next);
+    v->next = malloc(cap + 1);
+    if (!v->next)
+        return hw_jlex_fail(L, "out of memory");
+    if (hw_jlex_string(L, v->next, cap, &n, &fl) < 0)
+        return -1;
+    if (fl & HW_JSTR_NUL)
+        v->bad = 1;
+    if (n == 0) { /* an empty token ends the query, as no token does */
+        free(v->next);
+        v->next = NULL;
+    }
+    return 0;
+}
+
+/* 0 when body is one JSON object, with *next its NextToken (malloc'd) or
+ * NULL; -1 when it is not. */
+static int envelope(const char *body, size_t len, char **next)
+{
+    hw_jlex L;
+    struct env v = { NULL, 0 };
+    hw_jlex_init(&L, body, len);
+    hw_jlex_ws(&L);
+    int rc = L.p < L.end && *L.p == '{' ? hw_jlex_container(&L, env_member, &v) : -1;
+    if (rc == 0)
+        hw_jlex_ws(&L);
+    if (rc != 0 || L.p != L.end || v.bad) {
+        free(v.next);
+        return -1;
+    }
+    *next = v.next;
+    return 0;
+}
+
 int hw_scan_page(hw_ingest *in, const char *key, const char *body, size_t len, const char *prev,
                  char **next)
 {
     *next = NULL;
-    /* the envelope for NextToken and a validity check; the findings are
-     * framed out of the same bytes below, each stored as sent (the parse
-     * twice costs ~1 ms a page, at 3 pages a second) */
-    const char *end = NULL;
-    cJSON *env = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-    /* one object and nothing after it but white space: a body with more
-     * (two responses run together, a damaged one) is no page, and the
-     * reader, which resynchronises, would take findings out of the rest */
-    while (env && end && end < body + len &&
-           (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
-        end++;
-    if (!cJSON_IsObject(env) || !end || end != body + len) {
-        cJSON_Delete(env);
+    /* the envelope for NextToken and a validity check: one object and
+     * nothing after it but white space (a body with more, two responses
+     * run together or a damaged one, is no page, and the reader, which
+     * resynchronises, would take findings out of the rest); the findings
+     * are framed out of the same bytes below, each stored as sent */
+    if (envelope(body, len, next) != 0)
         return HW_SCAN_PAGE_MALFORMED;
-    }
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(env, "NextToken");
-    *next = cJSON_IsString(t) && *t->valuestring ? strdup(t->valuestring) : NULL;
-    cJSON_Delete(env);
     if (*next && prev && strcmp(*next, prev) == 0) {
         /* a server that pages in place would be followed for ever */
         free(*next);
@@ -248,19 +312,98 @@ static void plan(const hw_scan_opts *o, struct source *s)
     hw_bucket_init(&s->bucket, o->rate, o->burst > 1 ? o->burst - 1 : 1, hw_monotonic_ms());
 }
 
+static void check_one_batch(struct run *r, size_t idx);
+
+/* The roles go out on the same queue as the pages, so that they are
+ * assumed many at once and each source starts as soon as its own is in:
+ * one AssumeRole per account (its regions wait for it, then use the
+ * cache). */
+struct assume_arg {
+    struct run *r;
+    char account[16];
+};
+
+static void on_assumed(void *arg, int rc, char *body, size_t len, const hw_aws_error *err,
+                       const hw_err *e)
+{
+    (void)len;
+    struct assume_arg *a = arg;
+    struct run *r = a->r;
+    free(body);
+    r->api_calls += (size_t)err->attempts;
+    r->assumes++;
+    for (size_t i = 0; i < r->nsrc; i++) {
+        struct source *s = &r->src[i];
+        if (!s->assuming || strcmp(s->account, a->account) != 0)
+            continue;
+        s->assuming = 0;
+        s->assumed = 1;
+        if (rc != HW_OK)
+            source_failed(r, s, e->msg);
+    }
+    free(a);
+}
+
+/* Queues the AssumeRole of the source's account, or takes the cached
+ * role. */
+static void assume(struct run *r, struct source *s)
+{
+    if (hw_aws_assumed(r->client, s->account, r->o->role_name)) {
+        s->assumed = 1;
+        return;
+    }
+    for (size_t i = 0; i < r->nsrc; i++)
+        if (r->src[i].assuming && strcmp(r->src[i].account, s->account) == 0) {
+            s->assuming = 1; /* another region of the account asked already */
+            return;
+        }
+    hw_err ae;
+    hw_err_clear(&ae);
+    struct assume_arg *a = malloc(sizeof *a);
+    int rc = a ? HW_OK : hw_err_set(&ae, HW_ENOMEM, "out of memory");
+    if (a) {
+        a->r = r;
+        snprintf(a->account, sizeof a->account, "%s", s->account);
+        rc = hw_aws_multi_assume(r->mu, s->account, r->o->role_name, r->o->external_id,
+                                 on_assumed, a, &ae);
+        if (rc != HW_OK)
+            free(a);
+    }
+    if (rc == HW_OK)
+        s->assuming = 1;
+    else {
+        s->assumed = 1;
+        source_failed(r, s, ae.msg);
+    }
+}
+
 /* Pulls every source: pages go out through the multi handle, at most
- * max_concurrency at once, each source at its own rate. */
+ * max_concurrency at once, each source at its own rate; the control
+ * checks of the sources already pulled fill the room the pages leave. */
 static void pull_all(struct run *r)
 {
-    while (r->ended < r->nsrc && !r->stop) {
+    while ((r->ended < r->nsrc || r->checks_open > 0) && !r->stop) {
         int64_t wake = 200;
         for (size_t i = 0; i < r->nsrc && hw_aws_multi_room(r->mu) > 0; i++) {
             struct source *s = &r->src[i];
-            if (s->done || s->inflight)
+            if (s->done || s->inflight || s->assuming)
                 continue;
+            if (!s->assumed) {
+                assume(r, s);
+                if (!s->assumed)
+                    continue;
+                if (s->done)
+                    continue; /* refused */
+            }
             int64_t w = next_page(r, i);
             if (w > 0 && w < wake)
                 wake = w;
+        }
+        for (size_t i = 0; i < r->nsrc && hw_aws_multi_room(r->mu) > 0; i++) {
+            struct source *s = &r->src[i];
+            while (s->done && !s->failed && s->check_due && !s->check_done &&
+                   s->check_next < r->nids && hw_aws_multi_room(r->mu) > 0)
+                check_one_batch(r, i);
         }
         hw_aws_multi_run(r->mu, wake);
     }
@@ -290,6 +433,111 @@ static int on_control(void *arg, const char *id, int enabled)
     return 0;
 }
 
+struct check_arg {
+    struct run *r;
+    size_t idx;
+};
+
+static void on_check(void *arg, int rc, char *body, size_t len, const hw_aws_error *err,
+                     const hw_err *e)
+{
+    struct check_arg *cb = arg;
+    struct run *r = cb->r;
+    struct source *s = &r->src[cb->idx];
+    free(cb);
+    s->check_pending--;
+    r->api_calls += (size_t)err->attempts;
+    hw_err pe;
+    hw_err_clear(&pe);
+    if (rc != HW_OK) {
+        snprintf(pe.msg, sizeof pe.msg, "%s", e->msg);
+        rc = e->kind ? e->kind : HW_EAWS;
+    } else {
+        cJSON *resp = cJSON_ParseWithLength(body, len);
+        struct disabled d = { r->o->catalog, s->off, s->noff, r->nids };
+        rc = resp ? hw_aws_security_control_read(resp, on_control, &d, &pe)
+                  : hw_err_set(&pe, HW_EAWS, "securityhub BatchGetSecurityControls: a response "
+                                             "that is not JSON");
+        s->noff = d.n;
+        cJSON_Delete(resp);
+    }
+    free(body);
+    if (rc != HW_OK && !s->check_failed) {
+        s->check_failed = 1;
+        snprintf(s->check_error, sizeof s->check_error, "%s", pe.msg);
+    }
+    if (s->check_failed)
+        s->check_next = r->nids; /* nothing more is sent */
+    if (s->check_pending == 0 && s->check_next >= r->nids)
+        check_finish(r, s);
+}
+
+/* Sends the source's next batch of control ids. */
+static void check_one_batch(struct run *r, size_t idx)
+{
+    struct source *s = &r->src[idx];
+    size_t at = s->check_next, k = r->nids - at < 100 ? r->nids - at : 100;
+    s->check_next += k;
+    hw_err e;
+    hw_err_clear(&e);
+    if (!s->off)
+        s->off = malloc(r->nids * sizeof *s->off);
+    cJSON *req = s->off ? hw_aws_security_control_request(r->ids + at, k) : NULL;
+    struct check_arg *cb = req ? malloc(sizeof *cb) : NULL;
+    hw_aws_ctx ctx = { s->region, s->assume ? s->account : NULL };
+    int rc = HW_ENOMEM;
+    if (cb) {
+        cb->r = r;
+        cb->idx = idx;
+        rc = hw_aws_multi_rest_json(r->mu, &ctx, &hw_svc_securityhub, "BatchGetSecurityControls",
+                                    "POST", "/securityControls/batchGet", req, on_check, cb, &e);
+        if (rc != HW_OK)
+            free(cb);
+    }
+    cJSON_Delete(req);
+    if (rc == HW_OK) {
+        s->check_pending++;
+        return;
+    }
+    s->check_failed = 1;
+    snprintf(s->check_error, sizeof s->check_error, "%s", e.msg[0] ? e.msg : "out of memory");
+    s->check_next = r->nids;
+    if (s->check_pending == 0)
+        check_finish(r, s);
+}
+
+/* Whether the account-region's control check is due: scan.control_check_hours. */
+static int check_due(struct run *r, const char *account, const char *region, const char *key)
+{
+    hw_err e;
+    hw_err_clear(&e);
+    int64_t last = -1;
+    if (hw_store_control_checked_at(r->st, account, region, &last, &e) != HW_OK) {
+        hw_warn("%s: %s", key, e.msg);
+        return 0;
+    }
+    /* enablement rarely changes: asking every night would make a nightly
+     * run's calls grow with the Organization, not with what changed */
+    return r->o->full || last < 0 || r->now - last >= (int64_t)r->o->control_check_hours * 3600;
+}
+
+/* Records one account-region's disabled controls. */
+static void check_record(struct run *r, const char *account, const char *region, const char *key,
+                         const char **off, size_t n)
+{
+    hw_err e;
+    hw_err_clear(&e);
+    if (hw_store_begin(r->st, &e) != HW_OK ||
+        hw_store_control_check(r->st, account, region, off, n, r->run_id, &e) != HW_OK ||
+        hw_store_commit(r->st, &e) != HW_OK) {
+        hw_store_rollback(r->st);
+        hw_warn("%s: %s", key, e.msg);
+        return;
+    }
+    if (n)
+        hw_info("%s: %zu control%s disabled", key, n, n == 1 ? "" : "s");
+}
+
 /* Asks one account-region which of ids are disabled and records it. */
 static void check_one_at(struct run *r, hw_aws_client *c, const char *const *ids, const char **off,
                          const char *account, const char *region, int assume, const char *key)
@@ -299,14 +547,7 @@ static void check_one_at(struct run *r, hw_aws_client *c, const char *const *ids
     struct disabled d = { cat, off, 0, cat->ncontrols };
     hw_err e;
     hw_err_clear(&e);
-    int64_t last = -1;
-    if (hw_store_control_checked_at(r->st, account, region, &last, &e) != HW_OK) {
-        hw_warn("%s: %s", key, e.msg);
-        return;
-    }
-    /* enablement rarely changes: asking every night would make a nightly
-     * run's calls grow with the Organization, not with what changed */
-    if (!r->o->full && last >= 0 && r->now - last < (int64_t)r->o->control_check_hours * 3600)
+    if (!check_due(r, account, region, key))
         return;
     int rc = hw_aws_security_control_status(c, &ctx, ids, cat->ncontrols, on_control, &d, &e);
     r->api_calls += (cat->ncontrols + 99) / 100;
@@ -316,15 +557,7 @@ static void check_one_at(struct run *r, hw_aws_client *c, const char *const *ids
                 key, e.msg);
         return;
     }
-    if (hw_store_begin(r->st, &e) != HW_OK ||
-        hw_store_control_check(r->st, account, region, off, d.n, r->run_id, &e) != HW_OK ||
-        hw_store_commit(r->st, &e) != HW_OK) {
-        hw_store_rollback(r->st);
-        hw_warn("%s: %s", key, e.msg);
-        return;
-    }
-    if (d.n)
-        hw_info("%s: %zu control%s disabled", key, d.n, d.n == 1 ? "" : "s");
+    check_record(r, account, region, key, off, d.n);
 }
 
 static void check_one(struct run *r, hw_aws_client *c, const char *const *ids, const char **off,
@@ -362,10 +595,17 @@ static void check_controls(struct run *r, hw_aws_client *c, const hw_aws_account
     }
     for (size_t i = 0; i < cat->ncontrols; i++)
         ids[i] = cat->controls[i].id;
+    /* the sources' own checks went out during the pull */
     for (size_t i = 0; i < r->nsrc; i++) {
         struct source *s = &r->src[i];
-        if (!s->failed && s->done)
-            check_one(r, c, ids, off, s->account, s->region, s->assume, s->key);
+        if (s->failed || !s->done || !s->check_due || !s->check_done)
+            continue;
+        if (s->check_failed)
+            hw_warn("%s: cannot read which controls are enabled (%s); controls without findings "
+                    "there are judged by inference",
+                    s->key, s->check_error);
+        else
+            check_record(r, s->account, s->region, s->key, s->off, s->noff);
     }
     if (o->member_controls && strcmp(o->mode, "aggregator") == 0 && r->nsrc == 1 &&
         !r->src[0].failed) {
@@ -538,24 +778,34 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
     hw_ingest in;
     hw_ingest_init(&in, &org, hw_sink_store, &sink);
     in.catalog = o->catalog;
-    struct run r = { o, st, run_id, src, nsrc, 0, NULL, &in, &sink, 0, hw_now(), 0 };
+    struct run r = { o, st, run_id, src, nsrc, 0, NULL, &in, &sink, 0, hw_now(), 0, NULL, 0, 0,
+                     c, 0 };
+    /* the control checks due (sent as each source's findings are in) */
+    const hw_catalog *cat = o->catalog;
+    if (cat && cat->ncontrols && (r.ids = malloc(cat->ncontrols * sizeof *r.ids)) != NULL) {
+        r.nids = cat->ncontrols;
+        for (size_t i = 0; i < r.nids; i++)
+            r.ids[i] = cat->controls[i].id;
+        for (size_t i = 0; i < nsrc; i++)
+            if ((src[i].check_due = check_due(&r, src[i].account, src[i].region, src[i].key)))
+                r.checks_open++;
+    }
     if ((rc = hw_aws_multi_new(c, o->max_concurrency, &r.mu, e)) != HW_OK) {
         hw_ingest_free(&in);
         goto out;
     }
-    /* roles first, one by one (fast); a refusal fails that source only */
+    /* roles are assumed as each source starts (a refusal fails that
+     * source only) */
     for (size_t i = 0; i < nsrc; i++) {
         plan(o, &src[i]);
-        hw_err ae;
-        hw_err_clear(&ae);
-        hw_log_context saved;
-        log_about(&saved, src[i].account, src[i].region);
-        if (src[i].assume && hw_aws_assume(c, src[i].account, o->role_name, o->external_id, &ae) != HW_OK)
-            source_failed(&r, &src[i], ae.msg);
-        hw_log_context_restore(&saved);
+        src[i].assumed = !src[i].assume;
     }
+    int64_t t1 = hw_monotonic_ms();
     pull_all(&r);
     hw_progress_done();
+    int64_t t2 = hw_monotonic_ms();
+    hw_info("scan: pulled %zu sources in %lld ms (%zu AssumeRole on the same queue)", nsrc,
+            (long long)(t2 - t1), r.assumes);
     /* what failed sources delivered before they failed is kept: the last
      * batch; a commit that fails fails the scan */
     int committed = 0;
@@ -563,8 +813,11 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
         hw_sink_abort(&sink);
     else if (hw_sink_commit(&sink, e) == HW_OK)
         committed = 1;
-    if (committed)
+    if (committed) {
+        int64_t t3 = hw_monotonic_ms();
         check_controls(&r, c, accts, naccts, me.account);
+        hw_info("scan: control checks in %lld ms", (long long)(hw_monotonic_ms() - t3));
+    }
     /* cancels what is still queued (a stop): each callback frees its own */
     hw_aws_multi_free(r.mu);
     res->stats = in.stats;
@@ -580,7 +833,9 @@ int hw_scan_run(hw_store *st, const hw_scan_opts *o, const char *run_id, hw_scan
                      src[i].key, src[i].failed ? src[i].error : "not finished");
         }
         free(src[i].token);
+        free(src[i].off);
     }
+    free(r.ids);
     if (in.failed)
         rc = hw_err_set(e, in.err.kind, "%s", in.err.msg);
     else if (!committed)

@@ -199,7 +199,7 @@ int hw_store_action_approved_at(hw_store *s, const char *id, int64_t *at, hw_err
 }
 
 int hw_store_action_decide(hw_store *s, const char *id, const char *decision, const char *by,
-                           const char *comment, hw_err *e)
+                           const char *caller_arn, const char *comment, hw_err *e)
 {
     int approve = strcmp(decision, "approve") == 0;
     if (!approve && strcmp(decision, "reject") != 0)
@@ -222,7 +222,7 @@ int hw_store_action_decide(hw_store *s, const char *id, const char *decision, co
     st = NULL;
     if (sqlite3_prepare_v2(s->db,
                            "INSERT INTO approvals(action_id, approver, approved_at, comment,"
-                           " decision) VALUES (?,?,?,?,?)",
+                           " decision, caller_arn) VALUES (?,?,?,?,?,?)",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, e, "recording a decision");
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -230,6 +230,8 @@ int hw_store_action_decide(hw_store *s, const char *id, const char *decision, co
     sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, nz(comment), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, decision, -1, SQLITE_STATIC);
+    if (caller_arn)
+        sqlite3_bind_text(st, 6, caller_arn, -1, SQLITE_STATIC);
     rc = sqlite3_step(st) == SQLITE_DONE ? HW_OK : store_fail(s, e, "recording a decision");
     sqlite3_finalize(st);
     if (rc != HW_OK)
@@ -241,6 +243,32 @@ int hw_store_action_decide(hw_store *s, const char *id, const char *decision, co
     sqlite3_bind_text(st, 1, approve ? "approved" : "rejected", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st) == SQLITE_DONE ? HW_OK : store_fail(s, e, "recording a decision");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int hw_store_decisions(hw_store *s, const char *state,
+                       int (*cb)(void *arg, const hw_decision_row *d), void *arg, hw_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT p.action_id, p.approver, p.caller_arn, p.approved_at, p.comment,"
+                           " p.decision FROM approvals p JOIN actions a ON a.id = p.action_id"
+                           " WHERE a.state = ? AND p.rowid = (SELECT max(q.rowid) FROM approvals q"
+                           " WHERE q.action_id = p.action_id) ORDER BY p.rowid",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "reading the decisions");
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        hw_decision_row d = { store_col(st, 0), store_col(st, 1),
+                              sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : store_col(st, 2),
+                              store_col(st, 3), store_col(st, 4), store_col(st, 5) };
+        if (cb(arg, &d))
+            break;
+    }
+    int rc = step == SQLITE_ROW || step == SQLITE_DONE ? HW_OK
+                                                        : store_fail(s, e, "reading the decisions");
     sqlite3_finalize(st);
     return rc;
 }

@@ -244,9 +244,10 @@ int hw_store_report_actions(hw_store *s, const char *from, const char *to,
             "SELECT a.id, a.run_id, a.account_id, a.region, a.control_id, a.playbook, a.action,"
             " a.resource, a.destructive, a.state, a.planned_at, a.executed_at, a.before_state,"
             " a.after_state, a.error,"
-            " (SELECT group_concat(approver || ' ' || approved_at, '; ') FROM"
-            "   (SELECT approver, approved_at FROM approvals p WHERE p.action_id = a.id"
-            "    ORDER BY approved_at, approver))"
+            " (SELECT group_concat(decision || ' by ' || approver || ' ('"
+            "   || coalesce(caller_arn, 'unverified') || ') at ' || approved_at, '; ') FROM"
+            "   (SELECT approver, approved_at, decision, caller_arn FROM approvals p"
+            "    WHERE p.action_id = a.id ORDER BY approved_at, approver))"
             " FROM actions a WHERE (?1 IS NULL OR a.planned_at >= ?1)"
             " AND (?2 IS NULL OR a.planned_at <= ?2) ORDER BY a.planned_at, a.id",
             -1, &st, NULL) != SQLITE_OK)

@@ -367,6 +367,12 @@ static const char *const migrations[] = {
     "  management_account TEXT NOT NULL,"
     "  seen_at INTEGER NOT NULL,"
     "  run_id TEXT REFERENCES runs(id));",
+    /* 13: the approver's AWS identity (the ARN STS GetCallerIdentity returned to
+     * `approve`) on each decision, NULL when not verified (`approve
+     * --offline`, or decided before this migration); and the WAFv2 IP set
+     * of a malicious-ip block (NULL: a network ACL entry) */
+    "ALTER TABLE approvals ADD COLUMN caller_arn TEXT;"
+    "ALTER TABLE ip_blocks ADD COLUMN ip_set_arn TEXT;",
 };
 
 /* C steps run after a migration's SQL, in its transaction (by index). */

@@ -589,6 +589,8 @@ typedef struct hw_ip_block_row {
     const char *action_id, *account, *region, *network_acl_id, *cidr;
     int rule_number;
     int64_t created_at, expires_at;
+    const char *ip_set_arn; /* a WAFv2 IP set's address (then network_acl_id ""
+                             * and rule_number 0); NULL: a network ACL entry */
 } hw_ip_block_row;
 int hw_store_ip_block_put(hw_store *s, const hw_ip_block_row *b, hw_err *e);
 /* Calls cb per entry not yet removed whose expires_at <= now (oldest
@@ -596,6 +598,9 @@ int hw_store_ip_block_put(hw_store *s, const hw_ip_block_row *b, hw_err *e);
 int hw_store_ip_blocks_expired(hw_store *s, int64_t now,
                                int (*cb)(void *arg, const hw_ip_block_row *b), void *arg,
                                hw_err *e);
+/* The same for every entry not yet removed that action_id added. */
+int hw_store_ip_blocks_of(hw_store *s, const char *action_id,
+                          int (*cb)(void *arg, const hw_ip_block_row *b), void *arg, hw_err *e);
 int hw_store_ip_block_removed(hw_store *s, int64_t id, int64_t at, hw_err *e);
 /* When the action was last approved (epoch seconds; 0: never). */
 int hw_store_action_approved_at(hw_store *s, const char *id, int64_t *at, hw_err *e);
@@ -613,11 +618,20 @@ typedef struct hw_action_query {
 int hw_store_actions(hw_store *s, const hw_action_query *q,
                      int (*cb)(void *arg, const hw_action_row *a), void *arg, hw_err *e);
 /* Records an approval or rejection (decision "approve" or "reject") by
- * `by` and moves the action from pending to approved / rejected.  An
- * action that is not pending is HW_EINVAL naming its state; an unknown id
- * HW_ENOTFOUND. */
+ * `by`, whose AWS identity is caller_arn (NULL: not verified), and moves
+ * the action from pending to approved / rejected.  An action that is not
+ * pending is HW_EINVAL naming its state; an unknown id HW_ENOTFOUND. */
 int hw_store_action_decide(hw_store *s, const char *id, const char *decision, const char *by,
-                           const char *comment, hw_err *e);
+                           const char *caller_arn, const char *comment, hw_err *e);
+/* The newest decision on an action: who, their AWS identity (NULL: not
+ * verified), when (ISO UTC), why and which; strings valid during cb. */
+typedef struct hw_decision_row {
+    const char *action_id, *approver, *caller_arn, *decided_at, *comment, *decision;
+} hw_decision_row;
+/* Calls cb with the newest decision of each action in state (e.g.
+ * "approved"), in decision order; stops early when cb returns non-zero. */
+int hw_store_decisions(hw_store *s, const char *state,
+                       int (*cb)(void *arg, const hw_decision_row *d), void *arg, hw_err *e);
 
 typedef struct hw_plan_skip_row {
     const char *finding_id, *product_arn, *account, *region, *control, *resource, *reason;
@@ -768,7 +782,8 @@ int hw_store_report_exceptions(hw_store *s, int (*cb)(void *arg, const hw_report
                                void *arg, hw_err *e);
 
 /* Remediation actions planned in [from, to] (ISO UTC; NULL ends open)
- * with their approvals ("approver at; ..."); NULL fields were not set. */
+ * with their decisions ("approve by alice (arn:aws:iam::1:user/alice) at
+ * T; ...", "(unverified)" for no AWS identity); NULL fields were not set. */
 typedef struct hw_report_action_row {
     const char *id, *run_id, *account, *region, *control, *playbook, *action, *resource;
     int destructive;

@@ -312,6 +312,58 @@ int hw_region_name_valid(const char *s, size_t n)
     return words >= 1 && i == n && i > d && i - d <= 2;
 }
 
+/* n bytes of s, each in set. */
+static int only(const char *s, size_t n, const char *set)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!s[i] || !strchr(set, s[i]))
+            return 0;
+    return 1;
+}
+
+int hw_wafv2_ipset_parse(const char *arn, hw_wafv2_ipset *out)
+{
+    static const char lower_digits[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
+    static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+    memset(out, 0, sizeof *out);
+    if (!hw_starts_with(arn, "arn:"))
+        return 0;
+    const char *f[6];
+    size_t len[6];
+    const char *p = arn + 4;
+    for (int i = 0; i < 5; i++) { /* partition, service, region, account, resource */
+        const char *c = i < 4 ? strchr(p, ':') : p + strlen(p);
+        if (!c)
+            return 0;
+        f[i] = p;
+        len[i] = (size_t)(c - p);
+        p = c + 1;
+    }
+    const char *res = f[4];
+    int global = hw_starts_with(res, "global/ipset/");
+    if (!global && !hw_starts_with(res, "regional/ipset/"))
+        return 0;
+    const char *name = res + (global ? 13 : 15);
+    const char *slash = strchr(name, '/');
+    if (!slash)
+        return 0;
+    const char *id = slash + 1;
+    size_t nl = (size_t)(slash - name), il = strlen(id);
+    /* WAFv2: a name of 1 to 128 word characters or hyphens, an id of 36 */
+    if (len[0] < 3 || len[0] >= sizeof out->partition || !only(f[0], len[0], lower_digits) ||
+        len[1] != 5 || strncmp(f[1], "wafv2", 5) != 0 || !hw_region_name_valid(f[2], len[2]) ||
+        len[3] != 12 || !only(f[3], 12, "0123456789") || nl < 1 || nl > 128 ||
+        !only(name, nl, word) || il != 36 || !only(id, il, "0123456789abcdef-"))
+        return 0;
+    memcpy(out->partition, f[0], len[0]);
+    memcpy(out->region, f[2], len[2]);
+    memcpy(out->account, f[3], 12);
+    snprintf(out->scope, sizeof out->scope, "%s", global ? "CLOUDFRONT" : "REGIONAL");
+    memcpy(out->name, name, nl);
+    memcpy(out->id, id, il);
+    return 1;
+}
+
 /* ------------------------------------------------------------------ time */
 
 int64_t hw_now(void)

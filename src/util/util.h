@@ -119,6 +119,14 @@ int hw_starts_with(const char *s, const char *prefix);
  * "us-gov-west-1", "cn-north-1", "eu-isoe-west-1", "eusc-de-east-1": two to
  * four letters, one or more words, a number of one or two digits. */
 int hw_region_name_valid(const char *s, size_t n);
+/* A WAFv2 IP set ARN, arn:PARTITION:wafv2:REGION:ACCOUNT:(regional|global)
+ * /ipset/NAME/ID, in parts; scope is "REGIONAL" or "CLOUDFRONT" (global,
+ * always called in the partition's CloudFront region, us-east-1 in aws). */
+typedef struct hw_wafv2_ipset {
+    char partition[16], region[32], account[16], scope[16], name[129], id[40];
+} hw_wafv2_ipset;
+/* 1 when arn is a WAFv2 IP set ARN (name and id as WAFv2 allows them). */
+int hw_wafv2_ipset_parse(const char *arn, hw_wafv2_ipset *out);
 /* Levenshtein distance between a and b, ignoring ASCII case; (size_t)-1
  * when either is longer than 256 bytes.  For "did you mean" suggestions. */
 size_t hw_edit_distance(const char *a, const char *b);

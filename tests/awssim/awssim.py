@@ -258,6 +258,15 @@ class Handler(BaseHTTPRequestHandler):
                               for k, v in spec.items()}
                 SIM.budget = {k: int(v[2]) for k, v in spec.items() if isinstance(v, list) and len(v) > 2}
             return self.send(200, "{}", "application/json")
+        if path == "/_awssim/waf-race" and method == "POST":
+            # {"id": IP set id, "add": CIDR, "times": N}: another writer
+            # changes the set just after each of its next N GetIPSet reads
+            spec = json.loads(raw or b"{}")
+            with st.lock:
+                if not hasattr(st, "waf_races"):
+                    st.waf_races = {}
+                st.waf_races[spec["id"]] = {"add": spec["add"], "times": int(spec.get("times", 1))}
+            return self.send(200, "{}", "application/json")
         if path == "/_awssim/findings" and method == "POST":
             spec = json.loads(raw or b"{}")
             n = st.mutate_findings(spec)
@@ -401,7 +410,8 @@ class Handler(BaseHTTPRequestHandler):
                 # a broken server: the page after the first hands back the
                 # token it was sent, so a client that follows it loops
                 result = dict(result, NextToken=params["NextToken"])
-            status, body, ctype, extra = svc.serialize(op, result)
+            with SIM.state.lock:  # results may share the state's objects
+                status, body, ctype, extra = svc.serialize(op, result)
             after = SIM.stall_for(key, "after")
             if after:
                 # done, but the answer is held: a client killed now has
@@ -451,6 +461,13 @@ class Handler(BaseHTTPRequestHandler):
         self.connection.shutdown(socket.SHUT_RDWR)
 
 
+class Server(ThreadingHTTPServer):
+    # a client opening many connections at once (the scan's multi queue,
+    # 64 and more) must not overflow the listen backlog (default 5): a
+    # dropped SYN is retried a second later
+    request_queue_size = 256
+
+
 def main(argv=None):
     global SIM
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -473,7 +490,7 @@ def main(argv=None):
     limits = None if a.no_rate_limit else dict(
         {"securityhub.GetFindings": {"rate": 3, "burst": 6}}, **(scen.get("rate_limits") or {}))
     SIM = Sim(a.scenario, a.models, faults, a.seed, limits, a.quiet, log)
-    srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    srv = Server(("127.0.0.1", a.port), Handler)
     srv.daemon_threads = True
     port = srv.server_address[1]
     if a.port_file:

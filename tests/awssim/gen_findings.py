@@ -198,8 +198,14 @@ def generate(spec):
     # account-level control has one resource per account and region, so it
     # is drawn at most once there (another control is drawn instead)
     drawn = set()
-    for _ in range(int(spec.get("count", 100))):
-        a, r = rng.choice(accounts), rng.choice(regions)
+    # "per_source": N: exactly N findings in each account and region (the
+    # scale-out bench), else "count" spread at random
+    per = spec.get("per_source")
+    if per:
+        where = ((a, r) for a in accounts for r in regions for _ in range(int(per)))
+    else:  # drawn one by one, between the draws below, as always
+        where = ((rng.choice(accounts), rng.choice(regions)) for _ in range(int(spec.get("count", 100))))
+    for a, r in where:
         if rng.random() < gd:
             f = guardduty_finding(rng, a, r)
         else:

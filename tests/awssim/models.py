@@ -329,7 +329,15 @@ class Service:
     def serialize(self, op, result):
         rid = request_id()
         if self.protocol in ("json", "rest-json"):
-            body = json.dumps(self._to_json(op.output_shape, result or {}))
+            body = None
+            if self._plain(op.output_shape):
+                # nothing to rename or convert: the result is its own wire
+                # form unless it holds a None (dropped by _to_json)
+                body = json.dumps(result or {})
+                if "null" in body:
+                    body = None
+            if body is None:
+                body = json.dumps(self._to_json(op.output_shape, result or {}))
             ctype = "application/x-amz-json-%s" % self.model.metadata.get("jsonVersion", "1.1") \
                 if self.protocol == "json" else "application/json"
             return 200, body, ctype, {"x-amzn-RequestId": rid}
@@ -402,6 +410,26 @@ class Service:
                '</Error><RequestId>%s</RequestId></ErrorResponse>' % (
                    ns, kind, escape(err.code), escape(err.message), rid)
         return err.status, body, "text/xml", {"x-amzn-RequestId": rid}
+
+    def _plain(self, shape):
+        """True when _to_json changes nothing of a value of this shape but
+        drop None: no member renamed, no timestamp or blob beneath."""
+        if shape is None:
+            return True
+        memo = self.__dict__.setdefault("_plain_memo", {})
+        if shape.name in memo:
+            return memo[shape.name]
+        memo[shape.name] = True  # a recursive shape is plain if the rest is
+        t = shape.type_name
+        ok = t not in ("timestamp", "blob")
+        if ok and t == "structure":
+            ok = all(m.serialization.get("name", k) == k and self._plain(m) for k, m in shape.members.items())
+        elif ok and t == "list":
+            ok = self._plain(shape.member)
+        elif ok and t == "map":
+            ok = self._plain(shape.value)
+        memo[shape.name] = ok
+        return ok
 
     def _to_json(self, shape, v):
         if shape is None:

@@ -5,7 +5,7 @@ the account password policy, bucket default encryption and policies,
 CloudTrail trails, KMS keys, EBS snapshots' volume permissions,
 EC2 instances' metadata options, GuardDuty detectors, RDS DB instances,
 Lambda function policies, RDS snapshots' restore attribute, SSM documents'
-sharing.
+sharing, network ACLs and WAFv2 IP sets.
 Every resource lives in one account (and region where AWS keeps it per
 region); callers see their own account's only, as with AWS.  The state is
 State.resources (state.load_resources), dumped whole by
@@ -16,7 +16,7 @@ import json
 import uuid
 
 from services import op
-from state import ApiError
+from state import ApiError, waf_lock_token
 
 FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
@@ -720,6 +720,71 @@ def delete_network_acl_entry(st, p, caller, region, req):
             raise ApiError("InvalidNetworkAclEntry.NotFound", "The network acl entry identified by %d does not exist." % n, 400)
         a["entries"] = keep
     return {}
+
+
+# ------------------------------------------------------ WAFv2 IP sets (playbooks)
+def _waf_set(st, p, caller, region):
+    if p["Scope"] == "CLOUDFRONT" and region != "us-east-1":
+        raise ApiError("WAFInvalidParameterException",
+                       "Error reason: The scope is not valid., field: SCOPE_VALUE, parameter: CLOUDFRONT", 400)
+    s = _region(st, caller.account, region).get("waf_ip_sets", {}).get(p["Id"])
+    if s is None or s["name"] != p["Name"] or s["scope"] != p["Scope"]:
+        raise ApiError("WAFNonexistentItemException",
+                       "AWS WAF couldn't perform the operation because your resource doesn't exist.", 400)
+    return s
+
+
+def _waf_arn(st, caller, region, sid, s):
+    kind = "global" if s["scope"] == "CLOUDFRONT" else "regional"
+    return "arn:%s:wafv2:%s:%s:%s/ipset/%s/%s" % (st.partition, region, caller.account, kind, s["name"], sid)
+
+
+@op("wafv2", "GetIPSet")
+def waf_get_ip_set(st, p, caller, region, req):
+    with st.lock:
+        s = _waf_set(st, p, caller, region)
+        out = {"IPSet": {"Name": s["name"], "Id": p["Id"], "ARN": _waf_arn(st, caller, region, p["Id"], s),
+                         "IPAddressVersion": s["version"], "Addresses": list(s["addresses"])},
+               "LockToken": s["lock_token"]}
+        if s["description"] is not None:
+            out["IPSet"]["Description"] = s["description"]
+        # a test's other writer (POST /_awssim/waf-race): it changes the
+        # set just after this read, so the reader's LockToken is stale
+        race = getattr(st, "waf_races", {}).get(p["Id"])
+        if race and race["times"] > 0:
+            race["times"] -= 1
+            if race["add"] not in s["addresses"]:
+                s["addresses"].append(race["add"])
+            s["lock_token"] = waf_lock_token(p["Id"], s["lock_token"])
+        return out
+
+
+@op("wafv2", "UpdateIPSet")
+def waf_update_ip_set(st, p, caller, region, req):
+    import ipaddress
+    with st.lock:
+        s = _waf_set(st, p, caller, region)
+        if p["LockToken"] != s["lock_token"]:
+            raise ApiError("WAFOptimisticLockException",
+                           "AWS WAF couldn't save your changes because someone changed the resource "
+                           "after you started to edit it. Reapply your changes.", 400)
+        want = 4 if s["version"] == "IPV4" else 6
+        for a in p["Addresses"]:
+            try:
+                net = ipaddress.ip_network(a, strict=True)
+            except ValueError:
+                net = None
+            if net is None or "/" not in a or net.version != want or net.prefixlen == 0:
+                raise ApiError("WAFInvalidParameterException",
+                               "Error reason: The parameter contains formatting that isn't valid., "
+                               "field: IP_ADDRESS, parameter: %s" % a, 400)
+        if len(p["Addresses"]) > 10000:
+            raise ApiError("WAFLimitsExceededException", "too many addresses", 400)
+        # a replace: what the call does not give is reset, as with AWS
+        s["addresses"] = list(p["Addresses"])
+        s["description"] = p.get("Description")
+        s["lock_token"] = waf_lock_token(p["Id"], s["lock_token"])
+        return {"NextLockToken": s["lock_token"]}
 
 
 # ------------------------------------------------------------- SNS (notifications)

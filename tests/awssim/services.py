@@ -309,7 +309,9 @@ def get_findings(st, p, caller, region, req):
                        reverse=c.get("SortOrder", "asc") == "desc")
         start = 0
     page = items[start:start + size]
-    out = {"Findings": [copy.deepcopy(f) for f in page]}
+    # no copy: the handler serializes under the state's lock, so a finding
+    # changed meanwhile is sent whole, before or after the change
+    out = {"Findings": list(page)}
     if start + size < len(items):
         nt = base64.b64encode(secrets.token_bytes(24)).decode()
         with st.lock:
@@ -377,6 +379,9 @@ def batch_get_security_controls(st, p, caller, region, req):
     """The caller's own account and region only, as on AWS: ENABLED unless
     the scenario disables the control there; ids that name no control come
     back in UnprocessedIds (NOT_FOUND)."""
+    if {caller.account, "%s:%s" % (caller.account, region)} & st.control_check_denied:
+        raise ApiError("AccessDeniedException", "User is not authorized to perform: "
+                       "securityhub:BatchGetSecurityControls", 403)
     ids = p["SecurityControlIds"]
     if not ids or len(ids) > 100:
         raise ApiError("InvalidInputException", "SecurityControlIds: 1 to 100 ids a call", 400)

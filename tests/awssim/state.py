@@ -83,6 +83,13 @@ def _password_policy(p):
     return out
 
 
+def waf_lock_token(set_id, previous):
+    """The next LockToken of a WAFv2 IP set: a UUID-shaped digest of the
+    previous one, so that a state dump is the same on every run."""
+    h = hashlib.sha1((set_id + "/" + previous).encode()).hexdigest()
+    return "%s-%s-4%s-8%s-%s" % (h[:8], h[8:12], h[13:16], h[17:20], h[20:32])
+
+
 def load_resources(spec):
     """The scenario's "resources" (README.md) with defaults filled in and
     relative dates ("create_days_ago") made absolute, so that a dump of the
@@ -192,6 +199,15 @@ def load_resources(spec):
                     acls[aid] = {"vpc_id": acl.get("vpc_id", "vpc-0a1b2c3d"), "subnets": list(acl.get("subnets") or []),
                                  "entries": entries}
                 regions[region]["network_acls"] = acls
+            if r.get("waf_ip_sets") is not None:
+                # WAFv2 IP sets (malicious-ip playbook), by id; CLOUDFRONT
+                # ones live in us-east-1 as with AWS
+                regions[region]["waf_ip_sets"] = {
+                    sid: {"name": x["name"], "scope": x.get("scope", "REGIONAL"),
+                          "version": x.get("version", "IPV4"), "description": x.get("description"),
+                          "addresses": list(x.get("addresses") or []),
+                          "lock_token": waf_lock_token(sid, "")}
+                    for sid, x in r["waf_ip_sets"].items()}
         users = {}
         for name, u in ((a.get("iam") or {}).get("users") or {}).items():
             keys = []
@@ -236,6 +252,8 @@ class State:
         self.aggregator = sh.get("aggregator")
         # control enablement: "ACCOUNT" or "ACCOUNT:REGION" -> disabled ids
         self.disabled_controls = {k: set(v) for k, v in (sh.get("disabled_controls") or {}).items()}
+        # "ACCOUNT" or "ACCOUNT:REGION" whose role may not call BatchGetSecurityControls
+        self.control_check_denied = set(sh.get("control_check_denied") or [])
         self.findings = {}  # (ProductArn, Id) -> finding
         for f in sh.get("findings", []):
             self._add(f)
@@ -393,6 +411,12 @@ class State:
         with self.lock:
             if self._sorted is None:
                 self._sorted = list(self.findings.values())
+                # each account-region's own, in the same order: a member's
+                # first page no longer walks the whole Organization's
+                by = {}
+                for f in self._sorted:
+                    by.setdefault((f.get("AwsAccountId"), f.get("Region")), []).append(f)
+                self._by_source = by
             return self._sorted
 
     def mutate_findings(self, spec):
@@ -441,8 +465,9 @@ class State:
                     if f.get("Region") in regions and
                     (f.get("AwsAccountId") in members or f.get("AwsAccountId") == caller.account
                      or agg.get("include_outside", True))]
-        return [f for f in self.sorted_findings()
-                if f.get("AwsAccountId") == caller.account and f.get("Region") == region]
+        with self.lock:
+            self.sorted_findings()
+            return list(self._by_source.get((caller.account, region), []))
 
     def dump(self):
         with self.lock:

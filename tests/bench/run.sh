@@ -34,6 +34,10 @@
 #  5b. remediation (tests/bench/remedy.sh; BENCH_REMEDY=0 skips it): a plan
 #     over 1,000,000 findings in 500 accounts, and 1,000 actions applied
 #     through the simulator at AWS's documented rate limits.
+#  5c. the scale-out scan (tests/bench/scaleout.sh; BENCH_SCALEOUT=0
+#     skips it): 100 accounts x 2 regions x 500 findings in assume-role
+#     mode, each account-region at its own 3/s, max_concurrency 16 and 64,
+#     against the per-source and the aggregator-mode floors.
 #  6. (last) `hubwarden report` of 1,000,000 findings across 500 accounts and
 #     all seven frameworks, its floor, and `hubwarden verify` of the largest
 #     bundle (tests/bench/report.sh, which runs alone too);
@@ -242,6 +246,8 @@ after=$(fold)
 echo "unchanged scan:   the store grew by $((after - before)) bytes ($before -> $after; evaluation kept as intervals)"
 
 [ "${BENCH_REMEDY:-1}" = 0 ] || { echo; sh tests/bench/remedy.sh; }
+# 5c. the scale-out scan in assume-role mode (tests/bench/scaleout.sh)
+[ "${BENCH_SCALEOUT:-1}" = 0 ] || { echo; sh tests/bench/scaleout.sh; }
 
 # ------------------------------------------------------------------ report
 # (tests/bench/report.sh runs it alone: BENCH_REPORT_FINDINGS=100000 sh tests/bench/report.sh)

@@ -35,6 +35,29 @@ calls=$(json_eval "$TMP/stats" "d['operations'].get('config.GetAggregateDiscover
 [ "$calls" = $((types + 1)) ] || fail "expected one Config call per resource type ($types) + 1, got $calls"
 ok "one Config call per resource type, grouped by account ($calls calls)"
 
+# the control checks go out during the pull, on the same queue; one that is
+# refused leaves that account-region to inference, with a warning, and the
+# others are recorded
+/usr/bin/python3 - "$TMP/scenario.json" "$TMP/denied.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["securityhub"]["control_check_denied"] = ["444444444444:us-east-1"]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null; rm -f "$TMP/port"
+start_sim "$TMP/denied.json" --no-rate-limit
+sed "s|$TMP/hw.db|$TMP/denied.db|" "$TMP/cfg.json" > "$TMP/denied-cfg.json"
+expect_rc 0 "$HW" --config "$TMP/denied-cfg.json" scan
+contains "$TMP/err" "account:444444444444:us-east-1: cannot read which controls are enabled ("
+contains "$TMP/err" "AccessDeniedException"
+[ "$(sqlite3 "$TMP/denied.db" "SELECT count(*) FROM control_checks WHERE account_id = '444444444444' AND region = 'us-east-1'")" = 0 ] ||
+    fail "a refused control check is not recorded"
+[ "$(sqlite3 "$TMP/denied.db" "SELECT count(*) FROM control_checks")" -eq $(( $(q "SELECT count(*) FROM control_checks") - 1 )) ] ||
+    fail "every other account-region's control check is recorded"
+[ "$(sqlite3 "$TMP/denied.db" "SELECT control_id FROM disabled_controls WHERE account_id = '333333333333' AND region = 'eu-west-1'")" = RDS.13 ] ||
+    fail "the disabled control is still found"
+ok "a refused control check: a warning, that account-region left to inference, the rest recorded"
+
 ev() { q "SELECT status FROM evaluations WHERE framework = 'cis-aws-3.0.0' AND requirement = '$1'
           AND account_id = '$2'
           AND run_id = (SELECT run_id FROM eval_runs ORDER BY seq DESC LIMIT 1)"; }

@@ -53,7 +53,20 @@ ok "nothing changes until approved"
 expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id NOT IN ('ec2-compromise', 'malicious-ip') ORDER BY id"
 ids=$(cat "$TMP/out")
 [ "$(echo "$ids" | wc -l)" = 6 ] || fail "6 pending key and bucket actions expected"
-expect_rc 0 $HWC approve $ids --by alice --reason "IR-77: contain"
+# the approver's AWS identity (STS GetCallerIdentity with her own
+# credentials) is kept with the approval and in the audit log
+ALICE_ARN=arn:aws:iam::222222222222:user/alice
+AWS_ACCESS_KEY_ID=AKIAAPPROVERALICE001 AWS_SECRET_ACCESS_KEY=alicesecretkeyalicesecretkey00000000001 \
+    expect_rc 0 $HWC approve $ids --by alice --reason "IR-77: contain"
+contains "$TMP/out" "approved by alice ($ALICE_ARN)"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT count(*) FROM approvals WHERE caller_arn = '$ALICE_ARN'"
+contains "$TMP/out" "6"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT count(*) FROM audit_log WHERE event = 'remediation.approve' AND json_extract(detail, '$.caller_arn') = '$ALICE_ARN' AND json_extract(detail, '$.identity_verified') = 1"
+contains "$TMP/out" "6"
+expect_rc 0 $HWC approve --list
+contains "$TMP/out" "approved at "
+contains "$TMP/out" " by alice ($ALICE_ARN)"
+contains "$TMP/out" "6 approved action(s) awaiting \`remediate --apply\`"
 expect_rc 0 $HWC remediate --apply
 cp "$TMP/out" "$TMP/apply.txt"
 contains "$TMP/apply.txt" "done              $P iam-credential-exposure AWS::IAM::AccessKey:AKIADEVALICEKEY00001: verified: user dev-alice: key AKIADEVALICEKEY00001 is Inactive"
@@ -143,7 +156,7 @@ ok "ec2-compromise: snapshots, one quarantine group without rules, tags, protect
 
 # ---- --undo puts the original groups back (snapshots, tags, protection stay)
 expect_rc 2 $HWC remediate --undo "$(echo "$ids" | head -1)"
-contains "$TMP/err" "only ec2-compromise actions can be undone"
+contains "$TMP/err" "only ec2-compromise and malicious-ip actions can be undone"
 expect_rc 0 $HWC remediate --undo "$ec2first"
 contains "$TMP/out" "$ec2first undone: undone: instance i-0c0ffee000000001 has its original groups sg-0web1,sg-0ssh1 again"
 snapshot s7
@@ -200,6 +213,120 @@ expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT count(*) FROM audit_log WHERE event = '
 [ "$(cat "$TMP/out")" = 1 ] || fail "the removal is audited once"
 ok "malicious-ip: one deny entry below the allow rules; expired, removed by a later run, audited"
 
+# ---- malicious-ip with WAFv2 IP sets (playbooks.waf_ip_sets): the IP/32
+# goes into each IP set of the finding's account on a fresh read with its
+# LockToken (again after WAFOptimisticLockException, keeping the other
+# writer's address); a set that has it already gets no call; a set of the
+# other family is skipped; the Description is kept; expiry and --undo take
+# out what was added and nothing else
+W1=a1b2c3d4-0000-4000-8000-000000000001; W2=a1b2c3d4-0000-4000-8000-000000000002
+W3=a1b2c3d4-0000-4000-8000-000000000003; W4=a1b2c3d4-0000-4000-8000-000000000004
+WARN1=arn:aws:wafv2:us-east-1:$P:regional/ipset/hubwarden-blocklist/$W1
+WARN2=arn:aws:wafv2:us-east-1:$P:global/ipset/edge-blocklist/$W2
+WARN3=arn:aws:wafv2:us-east-1:$P:regional/ipset/already-blocked/$W3
+WARN4=arn:aws:wafv2:us-east-1:$P:regional/ipset/v6-blocklist/$W4
+WARN5=arn:aws:wafv2:us-east-1:444444444444:regional/ipset/dev-blocklist/a1b2c3d4-0000-4000-8000-000000000005
+sed "s|\"remediation\": {|\"playbooks\": {\"waf_ip_sets\": [\"$WARN1\", \"$WARN2\", \"$WARN3\", \"$WARN4\", \"$WARN5\"]}, \"remediation\": {|" "$TMP/hw.json" > "$TMP/waf.json"
+HWW="$HW --config $TMP/waf.json"
+sed 's|"waf_ip_sets": \[|"waf_ip_sets": ["arn:aws:wafv2:us-east-1:1:regional/ipset/x/y", |' "$TMP/waf.json" > "$TMP/badwaf.json"
+expect_rc 2 $HW --config "$TMP/badwaf.json" remediate
+contains "$TMP/err" "playbooks.waf_ip_sets[0]: \"arn:aws:wafv2:us-east-1:1:regional/ipset/x/y\" is not a WAFv2 IP set ARN"
+expect_rc 0 $HWW help config
+contains "$TMP/out" "playbooks.waf_ip_sets"
+FIP=${F}07
+bump_ip_finding() {
+    sim_post /_awssim/findings "{\"update\": [{\"Id\": \"$FIP\", \"ProductArn\": \"arn:aws:securityhub:us-east-1::product/aws/guardduty\", \"fields\": {\"Note\": {\"Text\": \"seen again $1\", \"UpdatedBy\": \"t\", \"UpdatedAt\": \"2026-01-13T00:00:00Z\"}}}]}" > /dev/null
+    expect_rc 0 $HWW scan
+    expect_rc 0 $HWW remediate --control malicious-ip
+    cp "$TMP/out" "$TMP/plan-waf.txt"
+    expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND control_id = 'malicious-ip'"
+    wafid=$(cat "$TMP/out")
+    [ "$(echo "$wafid" | wc -l)" = 1 ] && [ -n "$wafid" ] || fail "1 pending malicious-ip action expected ($1): $(cat "$TMP/plan-waf.txt")"
+    expect_rc 0 $HWW approve "$wafid" --by bob --reason "IR-82: block at the edge too ($1)"
+}
+bump_ip_finding 1
+contains "$TMP/plan-waf.txt" "call: wafv2:GetIPSet Name=hubwarden-blocklist Scope=REGIONAL Id=$W1 (region us-east-1; its addresses and LockToken; 198.51.100.7/32 already there: no change)"
+contains "$TMP/plan-waf.txt" "call: wafv2:UpdateIPSet Name=edge-blocklist Scope=CLOUDFRONT Id=$W2 Addresses=<as read> + 198.51.100.7/32 Description=<as read> LockToken=<from GetIPSet> (read again and retried on WAFOptimisticLockException)"
+not_contains "$TMP/plan-waf.txt" "dev-blocklist"
+# another writer changes the set after the read and after the fix's own
+# GetIPSet, so that its first UpdateIPSet has a stale LockToken
+sim_post /_awssim/waf-race "{\"id\": \"$W1\", \"add\": \"203.0.113.99/32\", \"times\": 2}" > /dev/null
+sim_post /_awssim/reset-stats "{}" > /dev/null
+snapshot w0
+expect_rc 0 $HWW remediate --apply --control malicious-ip
+contains "$TMP/out" "$wafid  done              $P malicious-ip arn:aws:ec2:us-east-1:$P:instance/i-0c0ffee000000002: verified: acl-0a1b0000000000001: entry 2 denies 198.51.100.7/32; in every WAFv2 IP set"
+snapshot w1
+changes w0 w1 | grep -v '/lock_token: ' > "$TMP/diff-waf"
+WS=/$P/regions/us-east-1/waf_ip_sets
+cat > "$TMP/want-waf" <<EOF2
+$A/action: <none> -> deny
+$A/cidr: <none> -> 198.51.100.7/32
+$A/egress: <none> -> False
+$A/protocol: <none> -> -1
+$A/rule_number: <none> -> 2
+$WS/$W1/addresses/1: <none> -> 203.0.113.99/32
+$WS/$W1/addresses/2: <none> -> 198.51.100.7/32
+$WS/$W2/addresses: {} -> <none>
+$WS/$W2/addresses/0: <none> -> 198.51.100.7/32
+EOF2
+diff "$TMP/want-waf" "$TMP/diff-waf" || fail "malicious-ip with WAFv2: one deny entry and the IP in the two IP sets lacking it, the other writer's address kept (diff above)"
+[ "$(changes w0 w1 | grep -c '/lock_token: ')" = 2 ] || fail "the LockToken of exactly the two changed IP sets moves"
+sim_get /_awssim/stats > "$TMP/stats.json"
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); o=d["operations"]; sys.exit(0 if (o.get("wafv2.UpdateIPSet"), d["status"].get("400")) == (2, 1) else "UpdateIPSet: %s; HTTP 400: %s" % (o.get("wafv2.UpdateIPSet"), d["status"].get("400")))' "$TMP/stats.json" \
+    || fail "UpdateIPSet: once for the edge set, and for the raced one a refusal (stale LockToken, the only HTTP 400) then once on a fresh read; never for the set that had it"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT coalesce(ip_set_arn, network_acl_id), rule_number, cidr FROM ip_blocks WHERE removed_at IS NULL ORDER BY id"
+cat > "$TMP/want-blocks" <<EOF2
+acl-0a1b0000000000001|2|198.51.100.7/32
+$WARN1|0|198.51.100.7/32
+$WARN2|0|198.51.100.7/32
+EOF2
+diff "$TMP/want-blocks" "$TMP/out" || fail "the deny list holds what this action added, not the set that had the IP already"
+expect_rc 0 $HWW remediate --apply
+snapshot w2
+[ -z "$(changes w1 w2)" ] || { changes w1 w2; fail "a second run changed the state"; }
+expect_rc 0 sqlite3 "$TMP/hw.db" "UPDATE ip_blocks SET expires_at = 0"
+expect_rc 0 $HWW remediate --apply
+contains "$TMP/out" "expired IP blocks: 3 removed, 0 failed"
+snapshot w3
+changes w2 w3 | grep -v '/lock_token: ' > "$TMP/diff-waf-expiry"
+cat > "$TMP/want-waf-expiry" <<EOF2
+$A/action: deny -> <none>
+$A/cidr: 198.51.100.7/32 -> <none>
+$A/egress: False -> <none>
+$A/protocol: -1 -> <none>
+$A/rule_number: 2 -> <none>
+$WS/$W1/addresses/2: 198.51.100.7/32 -> <none>
+$WS/$W2/addresses: <none> -> {}
+$WS/$W2/addresses/0: 198.51.100.7/32 -> <none>
+EOF2
+diff "$TMP/want-waf-expiry" "$TMP/diff-waf-expiry" || fail "expiry removes what the action added, and only that (diff above)"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT count(*) FROM audit_log WHERE event = 'remediation.ip-unblock' AND json_extract(detail, '$.waf_ip_set') IN ('$WARN1', '$WARN2')"
+[ "$(cat "$TMP/out")" = 2 ] || fail "each IP set removal is audited"
+ok "malicious-ip with WAFv2 IP sets: LockToken, optimistic-lock retry, idempotent, expiry removes only ours"
+
+# ---- --undo of a malicious-ip action; a LockToken that never settles fails
+# the action with the reason and changes no IP set
+bump_ip_finding 2
+snapshot w4
+expect_rc 0 $HWW remediate --apply --control malicious-ip
+contains "$TMP/out" "$wafid  done "
+expect_rc 0 $HWW remediate --undo "$wafid"
+contains "$TMP/out" "$wafid undone: undone: acl-0a1b0000000000001 entry 2 for 198.51.100.7/32 expired and was removed; 198.51.100.7/32 removed from WAFv2 IP set $WARN1; 198.51.100.7/32 removed from WAFv2 IP set $WARN2"
+snapshot w5
+[ -z "$(changes w4 w5 | grep -v '/lock_token: ')" ] || { changes w4 w5; fail "--undo of malicious-ip left something behind"; }
+expect_rc 2 $HWW remediate --undo "$wafid"
+contains "$TMP/err" "is undone, not done"
+bump_ip_finding 3
+sim_post /_awssim/waf-race "{\"id\": \"$W1\", \"add\": \"203.0.113.100/32\", \"times\": 9}" > /dev/null
+snapshot w6
+expect_rc 3 $HWW remediate --apply --control malicious-ip
+contains "$TMP/out" "$wafid  failed"
+contains "$TMP/out" "WAFv2 IP set hubwarden-blocklist ($W1): "
+contains "$TMP/out" "WAFOptimisticLockException"
+snapshot w7
+[ "$(changes w6 w7 | grep -c "$WS/$W1/addresses/.*198.51.100.7")" = 0 ] || fail "an IP set whose LockToken never settles is not written"
+ok "malicious-ip --undo removes what it added; WAFOptimisticLockException every time fails the action"
+
 # ---- --control takes a playbook name; remediation.playbooks turns one off
 expect_rc 0 sqlite3 "$TMP/hw.db" "DELETE FROM plan_skips; DELETE FROM actions"
 expect_rc 0 $HWC remediate --control s3-exposure --json
@@ -223,7 +350,21 @@ contains "$TMP/list.txt" "pending action(s); an approval is applied within remed
 expect_rc 2 $HWC approve --list x
 expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT id FROM actions WHERE state = 'pending' AND resource LIKE '%i-0c0ffee000000001'"
 old=$(head -1 "$TMP/out")
-expect_rc 0 $HWC approve "$old" --by bob --reason "IR-79"
+# without the caller's AWS identity nothing is decided; --offline records
+# the decision as unverified, and says so wherever it is shown
+sed 's|"aws": {|"aws": {"endpoints": {"sts": "http://127.0.0.1:9"}, |' "$TMP/hw.json" > "$TMP/nosts.json"
+expect_rc 5 $HW --config "$TMP/nosts.json" approve "$old" --by bob --reason "IR-79"
+contains "$TMP/err" "cannot verify the approver's AWS identity (nothing decided; --offline records the decision as unverified)"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT state FROM actions WHERE id = '$old'"
+contains "$TMP/out" "pending"
+expect_rc 2 $HWC approve --list --offline
+expect_rc 0 $HW --config "$TMP/nosts.json" approve "$old" --by bob --reason "IR-79" --offline
+contains "$TMP/out" "$old approved by bob (unverified: --offline)"
+expect_rc 0 $HWC approve --list
+contains "$TMP/out" " by bob (unverified: approved with --offline)"
+expect_rc 0 sqlite3 "$TMP/hw.db" "SELECT caller_arn IS NULL FROM approvals WHERE action_id = '$old'; SELECT json_extract(detail, '$.identity_verified') FROM audit_log WHERE event = 'remediation.approve' AND detail LIKE '%$old%'"
+[ "$(cat "$TMP/out")" = "1
+0" ] || fail "--offline: no caller ARN, identity_verified false in the audit log: $(cat "$TMP/out")"
 expect_rc 0 sqlite3 "$TMP/hw.db" "UPDATE approvals SET approved_at = '2020-01-01T00:00:00Z' WHERE action_id = '$old'"
 snapshot s8
 expect_rc 0 $HWC remediate --apply --control ec2-compromise

@@ -41,6 +41,19 @@ sim_get /_awssim/stats > "$TMP/stats"
 [ "$(json_eval "$TMP/stats" "sum(d['faults'].values()) > 0")" = True ] || fail "no fault was injected"
 ok "faults retried: $(json_eval "$TMP/stats" "d['faults']")"
 
+# the same faults in assume-role mode: the AssumeRole calls go out on the
+# scan's queue with the pages, retried the same way, one per account
+sim_post /_awssim/reset-stats '{}' > /dev/null
+sed -e "s|$TMP/ar.db|$TMP/arf.db|" -e 's|"max_concurrency": 3|"max_concurrency": 3, "max_attempts": 8|' "$TMP/ar.json" > "$TMP/arf.json"
+expect_rc 0 "$HW" --config "$TMP/arf.json" scan
+contains "$TMP/out" "6 of 6 sources completed"
+[ "$(sqlite3 "$TMP/arf.db" "SELECT count(*) FROM findings")" = "$(sqlite3 "$TMP/ar.db" "SELECT count(*) FROM findings")" ] ||
+    fail "assume-role mode under faults: not every finding read"
+sim_get /_awssim/stats > "$TMP/stats"
+[ "$(json_eval "$TMP/stats" "d['operations'].get('sts.AssumeRole', 0) >= 2 and sum(d['faults'].values()) > 0")" = True ] ||
+    fail "AssumeRole under faults: $(cat "$TMP/stats")"
+ok "assume-role mode through the same faults, roles assumed on the scan's queue"
+
 # a server handing back the NextToken it was sent: the source fails with a
 # clear error instead of paging for ever, and its watermark stays put
 sim_post /_awssim/faults '{"repeat_token": 1.0}' >/dev/null

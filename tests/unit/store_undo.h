@@ -7,6 +7,12 @@
 #ifndef HW_TEST_STORE_UNDO_H
 #define HW_TEST_STORE_UNDO_H
 
+/* 13: approvals without the caller's AWS identity;
+ * IP blocks in network ACLs only */
+#define HW_UNDO_13                                                                   \
+    "ALTER TABLE approvals DROP COLUMN caller_arn;"                                  \
+    "ALTER TABLE ip_blocks DROP COLUMN ip_set_arn;"
+
 /* 12: the Organization's id is not recorded */
 #define HW_UNDO_12 "DROP TABLE organization;"
 

@@ -551,7 +551,7 @@ static void test_migrate_control_evidence(void)
                          "\"PASSED\"},{\"control\":\"EFS.1\",\"class\":\"PASSED\"}]}";
     char sql[8192];
     snprintf(sql, sizeof sql,
-             HW_UNDO_12 HW_UNDO_11 HW_UNDO_10 HW_UNDO_9 HW_UNDO_8 HW_UNDO_6
+             HW_UNDO_13 HW_UNDO_12 HW_UNDO_11 HW_UNDO_10 HW_UNDO_9 HW_UNDO_8 HW_UNDO_6
              " INSERT INTO eval_runs(seq, run_id, at) VALUES (1, '%s', 1000);"
              " INSERT INTO eval_intervals(framework, requirement, account_id, status, digest,"
              "  evidence, from_seq) VALUES ('fw', 'partial', '%s', 'PASSED', 42, '%s', 1);"
@@ -718,7 +718,7 @@ static void test_audit_reanchor(void)
     hw_sha256_hex(buf, (size_t)n, h2);
     char sql[8192];
     snprintf(sql, sizeof sql,
-             HW_UNDO_12 HW_UNDO_11 HW_UNDO_10 HW_UNDO_9 HW_UNDO_8 HW_UNDO_6 HW_UNDO_5
+             HW_UNDO_13 HW_UNDO_12 HW_UNDO_11 HW_UNDO_10 HW_UNDO_9 HW_UNDO_8 HW_UNDO_6 HW_UNDO_5
              " INSERT INTO audit_log VALUES (1, '2024-01-01T00:00:00Z', 'r', 'hubwarden', 'a',"
              " '{}', '%s', '%s');"
              " INSERT INTO audit_log VALUES (2, '2024-01-01T00:00:01Z', 'r', 'hubwarden', 'b',"

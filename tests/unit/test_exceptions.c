@@ -216,7 +216,7 @@ static void test_migrate_8(void)
     hw_store *s = fresh();
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     hw_store_close(s);
-    exec_raw("BEGIN;" HW_UNDO_12 HW_UNDO_11 HW_UNDO_10 HW_UNDO_9 HW_UNDO_8 "INSERT INTO exceptions(account_id, control_id, reason, approver,"
+    exec_raw("BEGIN;" HW_UNDO_13 HW_UNDO_12 HW_UNDO_11 HW_UNDO_10 HW_UNDO_9 HW_UNDO_8 "INSERT INTO exceptions(account_id, control_id, reason, approver,"
              " created_at, expires_at) VALUES ('111111111111', 'S3.8', 'r', 'a', 1, 4000000000);"
              "PRAGMA user_version = 7; COMMIT;");
     hw_err e;

@@ -323,9 +323,18 @@ static void test_data(void)
         }
         /* every call listed is one the plan shows */
         char *raw = gd_finding(GD, "333333333333", "x", "AwsIamAccessKey", KEY, "dev-alice", "NEW");
+        /* malicious-ip: with a WAFv2 IP set of the account configured */
+        static char waf_arn[] = "arn:aws:wafv2:us-east-1:333333333333:regional/ipset/block/"
+                                "a1b2c3d4-0000-4000-8000-000000000001";
+        static char *waf_sets[] = { waf_arn };
+        hw_config waf_cfg;
+        memset(&waf_cfg, 0, sizeof waf_cfg);
+        waf_cfg.playbooks.waf_ip_sets = waf_sets;
+        waf_cfg.playbooks.nwaf_ip_sets = 1;
         hw_remedy_target t = { "333333333333", "us-east-1", pb->name,
                                strcmp(pb->name, "s3-exposure") == 0 ? "arn:aws:s3:::b" : KEY,
-                               "hubwarden:exempt", raw, NULL };
+                               "hubwarden:exempt", raw,
+                               strcmp(pb->name, "malicious-ip") == 0 ? &waf_cfg : NULL };
         cJSON *calls = pb->family->calls(&t);
         char *text = cJSON_PrintUnformatted(calls);
         xmlXPathObjectPtr call = xp(x, "p:call");

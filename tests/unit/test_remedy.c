@@ -503,6 +503,22 @@ static int seen_skip(void *arg, const hw_plan_skip_row *k)
     return 0;
 }
 
+static int report_approval_cb(void *arg, const hw_report_action_row *a)
+{
+    if (a->approvals)
+        snprintf(arg, 512, "%s", a->approvals);
+    return 0;
+}
+
+static int decision_cb(void *arg, const hw_decision_row *d)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s %s %s %s;", d->approver, d->caller_arn ? d->caller_arn : "-",
+             d->comment, d->decision);
+    return 0;
+}
+
 static void plan_of(hw_store *s, hw_remedy_policy *p, struct seen *out, hw_plan_stats *ps)
 {
     char plan[64];
@@ -567,11 +583,22 @@ static void test_plan_store(void)
     CU_ASSERT_EQUAL(sn.skips, 4);
     CU_ASSERT_PTR_NOT_NULL(strstr(sn.reasons, "circuit breaker: S3.8 would change 3 of 6"));
     CU_ASSERT_PTR_NOT_NULL(strstr(sn.reasons, "awaiting approval as action"));
-    CU_ASSERT_EQUAL(hw_store_action_decide(s, pending, "approve", "alice", "ok", &e), HW_OK);
-    CU_ASSERT_EQUAL(hw_store_action_decide(s, pending, "reject", "bob", "no", &e), HW_EINVAL);
+    CU_ASSERT_EQUAL(hw_store_action_decide(s, pending, "approve", "alice",
+                                           "arn:aws:iam::123456789012:user/alice", "ok", &e),
+                    HW_OK);
+    CU_ASSERT_EQUAL(hw_store_action_decide(s, pending, "reject", "bob", NULL, "no", &e), HW_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "is approved, not pending"));
-    CU_ASSERT_EQUAL(hw_store_action_decide(s, "nope", "approve", "bob", "no", &e), HW_ENOTFOUND);
-    CU_ASSERT_EQUAL(hw_store_action_decide(s, pending, "maybe", "bob", "no", &e), HW_EINVAL);
+    CU_ASSERT_EQUAL(hw_store_action_decide(s, "nope", "approve", "bob", NULL, "no", &e),
+                    HW_ENOTFOUND);
+    CU_ASSERT_EQUAL(hw_store_action_decide(s, pending, "maybe", "bob", NULL, "no", &e), HW_EINVAL);
+    /* the approver's AWS identity is kept with the approval */
+    char seen[256] = "";
+    CU_ASSERT_EQUAL(hw_store_decisions(s, "approved", decision_cb, seen, &e), HW_OK);
+    CU_ASSERT_STRING_EQUAL(seen, "alice arn:aws:iam::123456789012:user/alice ok approve;");
+    /* and in the report's actions */
+    char rep[512] = "";
+    CU_ASSERT_EQUAL(hw_store_report_actions(s, NULL, NULL, report_approval_cb, rep, &e), HW_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rep, "approve by alice (arn:aws:iam::123456789012:user/alice) at "));
     plan_of(s, &p, &sn, &ps);
     CU_ASSERT_PTR_NOT_NULL(strstr(sn.reasons, "approved as action"));
     /* every plan is in the audit chain, which verifies */

@@ -424,7 +424,7 @@ static void test_migrate_times(void)
     hw_store_close(s);
     /* back to schema 2 as hubwarden wrote it: seconds, no tie or title
      * column, per-run evaluations, the audit log's first format */
-    exec_raw(HW_UNDO_12 HW_UNDO_11 HW_UNDO_10 HW_UNDO_9 HW_UNDO_8 HW_UNDO_6 HW_UNDO_5
+    exec_raw(HW_UNDO_13 HW_UNDO_12 HW_UNDO_11 HW_UNDO_10 HW_UNDO_9 HW_UNDO_8 HW_UNDO_6 HW_UNDO_5
              "UPDATE findings SET first_observed = first_observed / 1000,"
              " last_observed = last_observed / 1000, created_at = created_at / 1000,"
              " updated_at = updated_at / 1000;"

@@ -364,7 +364,7 @@ static void test_migrate_runs(void)
     sqlite3 *db;
     sqlite3_open(dbpath, &db);
     CU_ASSERT_EQUAL(sqlite3_exec(db,
-                                 "PRAGMA foreign_keys=OFF; BEGIN;" HW_UNDO_12 HW_UNDO_11 HW_UNDO_10 HW_UNDO_9 HW_UNDO_8 HW_UNDO_7
+                                 "PRAGMA foreign_keys=OFF; BEGIN;" HW_UNDO_13 HW_UNDO_12 HW_UNDO_11 HW_UNDO_10 HW_UNDO_9 HW_UNDO_8 HW_UNDO_7
                                  "PRAGMA user_version = 6; COMMIT;",
                                  NULL, NULL, NULL),
                     SQLITE_OK);

@@ -223,12 +223,46 @@ static void test_bucket(void)
     CU_ASSERT_TRUE(passed >= 35 && passed <= 36);
 }
 
+static void test_wafv2_arn(void)
+{
+    hw_wafv2_ipset w;
+    CU_ASSERT_TRUE(hw_wafv2_ipset_parse("arn:aws:wafv2:eu-west-1:123456789012:regional/ipset/"
+                                        "block_list-1/a1b2c3d4-0000-4000-8000-000000000001",
+                                        &w));
+    CU_ASSERT_STRING_EQUAL(w.partition, "aws");
+    CU_ASSERT_STRING_EQUAL(w.region, "eu-west-1");
+    CU_ASSERT_STRING_EQUAL(w.account, "123456789012");
+    CU_ASSERT_STRING_EQUAL(w.scope, "REGIONAL");
+    CU_ASSERT_STRING_EQUAL(w.name, "block_list-1");
+    CU_ASSERT_STRING_EQUAL(w.id, "a1b2c3d4-0000-4000-8000-000000000001");
+    CU_ASSERT_TRUE(hw_wafv2_ipset_parse("arn:aws-us-gov:wafv2:us-gov-west-1:123456789012:global/"
+                                        "ipset/edge/a1b2c3d4-0000-4000-8000-000000000002",
+                                        &w));
+    CU_ASSERT_STRING_EQUAL(w.scope, "CLOUDFRONT");
+    CU_ASSERT_STRING_EQUAL(w.partition, "aws-us-gov");
+    const char *bad[] = {
+        "",
+        "arn:aws:wafv2:us-east-1:123456789012:regional/ipset/x",
+        "arn:aws:wafv2:us-east-1:12345678901:regional/ipset/x/a1b2c3d4-0000-4000-8000-000000000001",
+        "arn:aws:waf:us-east-1:123456789012:regional/ipset/x/a1b2c3d4-0000-4000-8000-000000000001",
+        "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/x/a1b2c3d4-0000-4000-8000-000000000001",
+        "arn:aws:wafv2:us-east-1:123456789012:regional/ipset/x y/a1b2c3d4-0000-4000-8000-00000000001",
+        "arn:aws:wafv2:us-east-1:123456789012:regional/ipset/x/A1B2C3D4-0000-4000-8000-000000000001",
+        "arn:aws:wafv2:us-east-1:123456789012:regional/ipset/x/a1b2c3d4-0000-4000-8000-000000000001/",
+        "arn:aws:wafv2:nowhere:123456789012:regional/ipset/x/a1b2c3d4-0000-4000-8000-000000000001",
+        "arn:AWS:wafv2:us-east-1:123456789012:regional/ipset/x/a1b2c3d4-0000-4000-8000-000000000001",
+    };
+    for (size_t i = 0; i < HW_ARRAY_LEN(bad); i++)
+        CU_ASSERT_FALSE(hw_wafv2_ipset_parse(bad[i], &w));
+}
+
 int test_util_register(void)
 {
     CU_pSuite s = CU_add_suite("util", NULL, NULL);
     if (!s)
         return -1;
-    if (!CU_add_test(s, "bounded buffer", test_buf_limit) ||
+    if (!CU_add_test(s, "WAFv2 IP set ARNs", test_wafv2_arn) ||
+        !CU_add_test(s, "bounded buffer", test_buf_limit) ||
         !CU_add_test(s, "utf-8 validation", test_utf8) ||
         !CU_add_test(s, "time parsing", test_time) ||
         !CU_add_test(s, "time to the millisecond", test_time_ms) ||
