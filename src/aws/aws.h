@@ -110,6 +110,14 @@ typedef struct hw_aws_client hw_aws_client;
  */
 int hw_aws_client_new(const hw_aws_options *opt, hw_aws_client **out, hw_err *e);
 void hw_aws_client_free(hw_aws_client *c);
+/*
+ * A second client for another thread: c's options, region, base
+ * credentials (resolved first when they were not yet) and assumed roles,
+ * copied, with its own curl handle.  A client is used by one thread at a
+ * time; c must not be in use elsewhere while it is copied.  Freed by
+ * hw_aws_client_free().
+ */
+int hw_aws_client_clone(hw_aws_client *c, hw_aws_client **out, hw_err *e);
 const char *hw_aws_client_region(const hw_aws_client *c);
 const char *hw_aws_client_partition(const hw_aws_client *c);
 /* The last failed call's details (valid after a call returned HW_EAWS or

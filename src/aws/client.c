@@ -153,6 +153,37 @@ void hw_aws_client_free(hw_aws_client *c)
     free(c);
 }
 
+int hw_aws_client_clone(hw_aws_client *c, hw_aws_client **out, hw_err *e)
+{
+    *out = NULL;
+    /* the base credentials once, here, rather than once per copy (a
+     * credential_process or an instance role would run each time); a
+     * failure is left for the copy's first call to meet and report */
+    const hw_aws_creds *cr;
+    hw_err ignored;
+    hw_err_clear(&ignored);
+    (void)aws_ctx_creds(c, NULL, &cr, &ignored);
+    hw_aws_client *n = NULL;
+    if (hw_aws_client_new(&c->opt, &n, e) != HW_OK)
+        return e->kind;
+    snprintf(n->region, sizeof n->region, "%s", c->region);
+    snprintf(n->profile, sizeof n->profile, "%s", c->profile);
+    n->have_base = c->have_base;
+    n->base = c->base;
+    if (c->nassumed) {
+        n->assumed = malloc(c->nassumed * sizeof *n->assumed);
+        if (!n->assumed) {
+            hw_aws_client_free(n);
+            return hw_err_set(e, HW_ENOMEM, "out of memory");
+        }
+        memcpy(n->assumed, c->assumed, c->nassumed * sizeof *n->assumed);
+        n->nassumed = c->nassumed;
+    }
+    n->sleep_ms = c->sleep_ms;
+    *out = n;
+    return HW_OK;
+}
+
 const char *hw_aws_client_region(const hw_aws_client *c)
 {
     return c->region;

@@ -196,6 +196,11 @@ static const struct key config_keys[] = {
     { "remediation.max_share", K_NUM, OFF(remediation.max_share), 0, 0, 1, NULL, "0.2",
       "Circuit breaker: a control that would change more than this share of its resources in an "
       "account changes none of them there." },
+    { "remediation.max_parallel_accounts", K_INT, OFF(remediation.max_parallel_accounts), 0, 1,
+      64, NULL, "4",
+      "Accounts whose actions --apply runs at once (AWS's rate limits are per account); each "
+      "account's own actions run one after another, in plan order. 1: one account after "
+      "another." },
     { "remediation.suppress_severities", K_STRLIST, OFF(remediation.suppress_severities),
       OFF(remediation.nsuppress_severities), 0, 0, NULL, "[\"LOW\", \"INFORMATIONAL\"]",
       "Severity labels a suppression rule covers (with suppress_controls or suppress_accounts)." },
@@ -263,6 +268,7 @@ hw_config *hw_config_defaults(void)
     c->playbooks.ip_block_days = 30;
     c->remediation.max_actions_per_account = 25;
     c->remediation.max_share = 0.2;
+    c->remediation.max_parallel_accounts = 4;
     c->remediation.suppress_severities = calloc(2, sizeof(char *));
     if (c->remediation.suppress_severities) {
         c->remediation.suppress_severities[0] = xstrdup_or("LOW");

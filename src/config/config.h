@@ -121,6 +121,7 @@ typedef struct hw_config {
         int max_actions_per_run;
         int max_actions_per_account;
         double max_share;       /* circuit breaker, 0..1 of a control's resources */
+        int max_parallel_accounts; /* accounts whose actions run at once (apply) */
         /* suppression: failing findings of these severities, of the
          * listed controls or accounts, get Workflow.Status SUPPRESSED */
         char **suppress_severities;

@@ -8,6 +8,8 @@
 #include "remedy/remedy_int.h"
 
 #include <cJSON.h>
+#include <libxml/parser.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -403,15 +405,16 @@ int hw_remedy_approvals_expire(hw_store *st, const hw_remedy_policy *p, const ch
 
 /* Marks an action "applying" (with the state read before the change and
  * an audit entry), committed before the change is made: a run that dies
- * before it records the outcome leaves the mark for the next run. */
+ * before it records the outcome leaves the mark for the next run.  lock
+ * (when not NULL) is the store's while lanes run at once. */
 struct mark {
     hw_store *st;
     const struct item *it;
     const char *actor;
+    pthread_mutex_t *lock;
 };
-static int mark_applying(void *arg, const char *before, hw_err *e)
+static int mark_applying_locked(struct mark *m, const char *before, hw_err *e)
 {
-    struct mark *m = arg;
     if (hw_store_begin(m->st, e) != HW_OK)
         return e->kind;
     int rc = hw_store_action_finish(m->st, m->it->id, "applying", NULL, before, NULL, NULL, e);
@@ -434,6 +437,16 @@ static int mark_applying(void *arg, const char *before, hw_err *e)
     if (rc == HW_OK)
         return hw_store_commit(m->st, e);
     hw_store_rollback(m->st);
+    return rc;
+}
+static int mark_applying(void *arg, const char *before, hw_err *e)
+{
+    struct mark *m = arg;
+    if (m->lock)
+        pthread_mutex_lock(m->lock);
+    int rc = mark_applying_locked(m, before, e);
+    if (m->lock)
+        pthread_mutex_unlock(m->lock);
     return rc;
 }
 
@@ -489,6 +502,309 @@ int hw_remedy_recover(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
     return rc;
 }
 
+/* ----------------------------------------------------- running a plan */
+
+/*
+ * The actions of a plan run in lanes, one per account: AWS's rate limits
+ * and the assumed role are the account's, so accounts can go at once,
+ * while one account's actions still run one after another in plan order
+ * (an account-wide setting, IAM's password policy or S3's account Block
+ * Public Access, whatever region its finding names, is never changed by
+ * two actions at once).  Up to remediation.max_parallel_accounts lanes run
+ * at once, one worker thread each with its own AWS client
+ * (hw_aws_client_clone).  The store stays one connection, used only under
+ * `lock`, one short transaction at a time: the audit chain grows one entry
+ * after another, and an action's "applying" mark is committed before its
+ * change as before.  The calling thread hands the results to the callback
+ * in plan order, each as soon as every earlier action has finished.
+ */
+
+/* One action's outcome, kept until it is handed to the callback. */
+struct outcome {
+    const char *state; /* NULL: not finished */
+    char why[512];
+    char *before, *after;
+    int ran;      /* counted in stats->run */
+    int recorded; /* in the store: handed to the callback */
+};
+
+struct lane {
+    size_t from, to; /* order[from .. to) */
+    size_t first;    /* the queue index of its first action */
+};
+
+struct runner {
+    hw_store *st;
+    const hw_remedy_policy *p;
+    const char *actor;
+    const struct queue *q;
+    struct outcome *out; /* per item of q */
+    size_t *order;       /* indexes into q: lane after lane, each in plan order */
+    struct lane *lanes;  /* in the order of their first action */
+    size_t nlanes;
+    hw_apply_stats *stats; /* these three: the calling thread's only */
+    hw_apply_cb cb;
+    void *arg;
+    int emit_inline;       /* no worker thread: the lane runner hands results over */
+    pthread_mutex_t lock;  /* the store and everything below */
+    pthread_cond_t progress;
+    size_t next_lane, next_emit;
+    size_t running; /* worker threads not yet done */
+    int rc;         /* the first store error (e): no further action starts */
+    hw_err e;
+};
+
+/* What is decided before an action's account is touched, in the store
+ * (under the lock): an approved action whose finding moved on or whose
+ * approval is too old, a risk acceptance recorded since the plan (*state
+ * set, why says so); a playbook's finding (*raw). */
+static int pre_checks(struct runner *r, const struct item *it, const char **state,
+                      char why[512], char **raw, hw_err *e)
+{
+    *state = NULL;
+    *raw = NULL;
+    if (strcmp(it->state, "approved") == 0) {
+        const char *dwhy;
+        int ok = still_failing(r->st, it, &dwhy, e);
+        if (ok < 0)
+            return e->kind;
+        if (!ok) {
+            snprintf(why, 512, "%s", dwhy);
+            *state = "dropped";
+            return HW_OK;
+        }
+        int ex = approval_expired(r->st, r->p, it, why, e);
+        if (ex < 0)
+            return e->kind;
+        if (ex) {
+            *state = "expired";
+            return HW_OK;
+        }
+    }
+    int64_t xid = 0;
+    if (hw_store_exception_covering(r->st, it->account, it->control, it->finding_id,
+                                    it->resource, hw_now(), &xid, e) != HW_OK)
+        return e->kind;
+    if (xid) {
+        snprintf(why, 512, "dropped: risk acceptance %lld covers it", (long long)xid);
+        *state = "dropped";
+        return HW_OK;
+    }
+    size_t rawlen = 0;
+    if (hw_remedy_playbook_named(it->control) && /* it reads what the finding names */
+        hw_store_finding_raw(r->st, it->product_arn, it->finding_id, raw, &rawlen, e) != HW_OK)
+        return e->kind;
+    return HW_OK;
+}
+
+/* Runs action i of the queue with client c and records it. */
+static void apply_one(struct runner *r, hw_aws_client *c, size_t i)
+{
+    const struct item *it = &r->q->v[i];
+    struct outcome *o = &r->out[i];
+    /* every line about this action names its account and region */
+    hw_log_set_account(it->account);
+    hw_log_set_region(it->region);
+    hw_err e;
+    hw_err_clear(&e);
+    const char *state = NULL;
+    char *raw = NULL;
+    pthread_mutex_lock(&r->lock);
+    if (r->rc != HW_OK) { /* the store failed in another lane */
+        pthread_mutex_unlock(&r->lock);
+        return;
+    }
+    int rc = pre_checks(r, it, &state, o->why, &raw, &e);
+    pthread_mutex_unlock(&r->lock);
+    if (rc == HW_OK && !state) {
+        o->ran = 1;
+        hw_action_row a;
+        row_of(it, &a);
+        hw_err ae;
+        hw_err_clear(&ae);
+        struct mark m = { r->st, it, r->actor, &r->lock };
+        run_action(c, r->p, &a, raw, mark_applying, &m, &state, &o->before, &o->after, o->why,
+                   &ae);
+    }
+    free(raw);
+    pthread_mutex_lock(&r->lock);
+    if (rc == HW_OK) {
+        /* recorded even when another lane's store call failed meanwhile:
+         * the change may have been made */
+        rc = record(r->st, r->p, it, state, o->why, o->before, o->after, r->actor, &e);
+        o->recorded = rc == HW_OK;
+        o->state = state;
+    }
+    if (rc != HW_OK && r->rc == HW_OK) {
+        r->rc = rc;
+        r->e = e;
+    }
+    pthread_cond_broadcast(&r->progress);
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* Action i to the stats and the callback; its states freed. */
+static void hand_over(struct runner *r, size_t i)
+{
+    struct outcome *o = &r->out[i];
+    r->stats->run += (size_t)o->ran;
+    count(r->stats, o->state);
+    if (r->cb && o->recorded) {
+        hw_action_row a;
+        row_of(&r->q->v[i], &a);
+        a.state = o->state;
+        a.reason = o->why;
+        a.before = o->before ? o->before : "";
+        a.after = o->after ? o->after : "";
+        a.error = strcmp(o->state, "failed") == 0 ? o->why : "";
+        r->cb(r->arg, &a);
+    }
+    free(o->before);
+    free(o->after);
+    o->before = o->after = NULL;
+}
+
+/* Hands over every finished action not yet handed over whose earlier
+ * actions all were (calling thread). */
+static void emit_ready(struct runner *r)
+{
+    for (;;) {
+        pthread_mutex_lock(&r->lock);
+        size_t i = r->next_emit;
+        int ready = i < r->q->n && r->out[i].state != NULL;
+        if (ready)
+            r->next_emit++;
+        pthread_mutex_unlock(&r->lock);
+        if (!ready)
+            return;
+        hand_over(r, i);
+    }
+}
+
+/* Takes lane after lane until none is left (or the store failed). */
+static void run_lanes(struct runner *r, hw_aws_client *c)
+{
+    for (;;) {
+        pthread_mutex_lock(&r->lock);
+        size_t k = r->next_lane;
+        int go = r->rc == HW_OK && k < r->nlanes;
+        if (go)
+            r->next_lane++;
+        pthread_mutex_unlock(&r->lock);
+        if (!go)
+            return;
+        for (size_t j = r->lanes[k].from; j < r->lanes[k].to; j++) {
+            apply_one(r, c, r->order[j]);
+            if (r->emit_inline)
+                emit_ready(r);
+        }
+    }
+}
+
+struct worker {
+    struct runner *r;
+    hw_aws_client *c;
+    pthread_t thread;
+    int started;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    run_lanes(w->r, w->c);
+    pthread_mutex_lock(&w->r->lock);
+    w->r->running--;
+    pthread_cond_broadcast(&w->r->progress);
+    pthread_mutex_unlock(&w->r->lock);
+    return NULL;
+}
+
+/* Lanes: the queue's items grouped by account, each group in plan order,
+ * the groups in the order of their first action. */
+struct by_account {
+    const char *account;
+    size_t i;
+};
+static int by_account_cmp(const void *a, const void *b)
+{
+    const struct by_account *x = a, *y = b;
+    int c = strcmp(x->account, y->account);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+static int lane_cmp(const void *a, const void *b)
+{
+    const struct lane *x = a, *y = b;
+    return (x->first > y->first) - (x->first < y->first);
+}
+static int make_lanes(struct runner *r, hw_err *e)
+{
+    size_t n = r->q->n;
+    struct by_account *v = malloc((n ? n : 1) * sizeof *v);
+    r->order = malloc((n ? n : 1) * sizeof *r->order);
+    r->lanes = malloc((n ? n : 1) * sizeof *r->lanes);
+    if (!v || !r->order || !r->lanes) {
+        free(v);
+        return hw_err_set(e, HW_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = (struct by_account){ r->q->v[i].account, i };
+    qsort(v, n, sizeof *v, by_account_cmp);
+    r->nlanes = 0;
+    for (size_t j = 0; j < n; j++) {
+        r->order[j] = v[j].i;
+        if (j == 0 || strcmp(v[j].account, v[j - 1].account) != 0)
+            r->lanes[r->nlanes++] = (struct lane){ j, j, v[j].i };
+        r->lanes[r->nlanes - 1].to = j + 1;
+    }
+    free(v);
+    qsort(r->lanes, r->nlanes, sizeof *r->lanes, lane_cmp);
+    return HW_OK;
+}
+
+/* Runs r's lanes on up to `want` worker threads (the first with c, the
+ * others with copies of it), handing results over meanwhile; 0 when no
+ * thread could be started (nothing ran). */
+static int run_threads(struct runner *r, hw_aws_client *c, size_t want)
+{
+    struct worker *w = calloc(want, sizeof *w);
+    if (!w)
+        return 0;
+    size_t nw = 0;
+    for (size_t k = 0; k < want; k++) {
+        hw_err ce;
+        hw_err_clear(&ce);
+        if (k == 0)
+            w[k].c = c;
+        else if (hw_aws_client_clone(c, &w[k].c, &ce) != HW_OK)
+            break; /* fewer workers, then */
+        w[k].r = r;
+        nw++;
+    }
+    xmlInitParser(); /* once, before threads parse */
+    pthread_mutex_lock(&r->lock);
+    for (size_t k = 0; k < nw; k++) {
+        w[k].started = pthread_create(&w[k].thread, NULL, worker_main, &w[k]) == 0;
+        r->running += (size_t)w[k].started;
+    }
+    size_t started = r->running;
+    while (r->running > 0) {
+        pthread_mutex_unlock(&r->lock);
+        emit_ready(r);
+        pthread_mutex_lock(&r->lock);
+        if (r->running > 0 && !(r->next_emit < r->q->n && r->out[r->next_emit].state))
+            pthread_cond_wait(&r->progress, &r->lock);
+    }
+    pthread_mutex_unlock(&r->lock);
+    for (size_t k = 0; k < nw; k++) {
+        if (w[k].started)
+            pthread_join(w[k].thread, NULL);
+        if (k > 0)
+            hw_aws_client_free(w[k].c);
+    }
+    free(w);
+    return started > 0;
+}
+
 int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                     const char *plan_id, const char *actor, hw_apply_stats *stats, hw_apply_cb cb,
                     void *arg, hw_err *e)
@@ -505,85 +821,55 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
         rc = hw_store_actions(st, &aq, queue_cb, &q, e);
     if (rc == HW_OK && q.oom)
         rc = hw_err_set(e, HW_ENOMEM, "out of memory reading actions");
+    struct runner r = { 0 };
+    r.st = st;
+    r.p = p;
+    r.actor = actor;
+    r.q = &q;
+    r.stats = stats;
+    r.cb = cb;
+    r.arg = arg;
+    r.out = rc == HW_OK ? calloc(q.n ? q.n : 1, sizeof *r.out) : NULL;
+    if (rc == HW_OK && !r.out)
+        rc = hw_err_set(e, HW_ENOMEM, "out of memory");
+    if (rc == HW_OK)
+        rc = make_lanes(&r, e);
+    if (rc != HW_OK) {
+        free(r.out);
+        free(r.order);
+        free(r.lanes);
+        queue_free(&q);
+        return rc;
+    }
+    pthread_mutex_init(&r.lock, NULL);
+    pthread_cond_init(&r.progress, NULL);
     hw_log_context saved;
     hw_log_context_save(&saved);
-    for (size_t i = 0; rc == HW_OK && i < q.n; i++) {
-        struct item *it = &q.v[i];
-        /* every line about this action names its account and region */
-        hw_log_set_account(it->account);
-        hw_log_set_region(it->region);
-        hw_action_row a;
-        row_of(it, &a);
-        const char *state;
-        char *before = NULL, *after = NULL;
-        char why[512];
-        if (strcmp(it->state, "approved") == 0) {
-            const char *dwhy;
-            int ok = still_failing(st, it, &dwhy, e);
-            if (ok < 0) {
-                rc = e->kind;
-                break;
-            }
-            if (!ok) {
-                snprintf(why, sizeof why, "%s", dwhy);
-                state = "dropped";
-                goto recorded;
-            }
-            int ex = approval_expired(st, p, it, why, e);
-            if (ex < 0) {
-                rc = e->kind;
-                break;
-            }
-            if (ex) {
-                state = "expired";
-                goto recorded;
-            }
-        }
-        {
-            /* a risk acceptance recorded since the plan: not run */
-            int64_t xid = 0;
-            if (hw_store_exception_covering(st, it->account, it->control, it->finding_id,
-                                            it->resource, hw_now(), &xid, e) != HW_OK) {
-                rc = e->kind;
-                break;
-            }
-            if (xid) {
-                snprintf(why, sizeof why, "dropped: risk acceptance %lld covers it",
-                         (long long)xid);
-                state = "dropped";
-                goto recorded;
-            }
-        }
-        stats->run++;
-        hw_err ae;
-        hw_err_clear(&ae);
-        char *raw = NULL;
-        size_t rawlen = 0;
-        if (hw_remedy_playbook_named(it->control)) { /* it reads what the finding names */
-            if (hw_store_finding_raw(st, it->product_arn, it->finding_id, &raw, &rawlen, e) !=
-                HW_OK) {
-                rc = e->kind;
-                break;
-            }
-        }
-        struct mark m = { st, it, actor };
-        run_action(c, p, &a, raw, mark_applying, &m, &state, &before, &after, why, &ae);
-        free(raw);
-    recorded:
-        rc = record(st, p, it, state, why, before, after, actor, e);
-        count(stats, state);
-        if (cb && rc == HW_OK) {
-            a.state = state;
-            a.reason = why;
-            a.before = before ? before : "";
-            a.after = after ? after : "";
-            a.error = strcmp(state, "failed") == 0 ? why : "";
-            cb(arg, &a);
-        }
-        free(before);
-        free(after);
+    int par = p->cfg->remediation.max_parallel_accounts;
+    size_t want = par > 1 ? (size_t)par : 1;
+    if (want > r.nlanes)
+        want = r.nlanes;
+    if (want <= 1 || !run_threads(&r, c, want)) {
+        r.emit_inline = 1;
+        run_lanes(&r, c);
     }
+    /* after a store error: the rest that finished, in order */
+    for (size_t i = r.next_emit; i < q.n; i++)
+        if (r.out[i].state)
+            hand_over(&r, i);
     hw_log_context_restore(&saved);
+    rc = r.rc;
+    if (rc != HW_OK)
+        *e = r.e;
+    for (size_t i = 0; i < q.n; i++) {
+        free(r.out[i].before);
+        free(r.out[i].after);
+    }
+    pthread_cond_destroy(&r.progress);
+    pthread_mutex_destroy(&r.lock);
+    free(r.out);
+    free(r.order);
+    free(r.lanes);
     queue_free(&q);
     return rc;
 }
