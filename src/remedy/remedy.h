@@ -323,9 +323,10 @@ typedef void (*hw_apply_cb)(void *arg, const hw_action_row *a);
  * its own transaction.  One failed action never stops the others:
  * stats->failed counts them.  HW_OK unless the store itself failed.
  * Accounts run at once (up to remediation.max_parallel_accounts worker
- * threads, each with a copy of c: hw_aws_client_clone); one account's
- * actions run one after another in plan order.  The store is used by one
- * thread at a time; cb runs in the calling thread, in plan order.
+ * threads: one uses c, the others copies of it, hw_aws_client_clone); one
+ * account's actions run one after another in plan order.  The store is
+ * used by one thread at a time; cb runs in the calling thread, in plan
+ * order, and must not use c.
  */
 int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
                     const char *plan_id, const char *actor, hw_apply_stats *stats, hw_apply_cb cb,
