@@ -792,7 +792,12 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
     struct collect c = { &strings, p, flt, 0, NULL, 0, 0, stats, 0, { 0 } };
     c.gd_on = !flt || !flt->control || hw_remedy_playbook_named(flt->control);
     struct counter seen = { 0 }; /* control|account|region|resource -> index + 1 */
-    int rc = hw_store_plan_findings(st, flt ? flt->account : NULL, collect_cb, &c, e);
+    /* every read below is one pass or one indexed probe: a small page
+     * cache costs nothing and keeps the plan's memory to its candidates */
+    int64_t cache_was = 0;
+    int rc = hw_store_cache_size(st, -4096, &cache_was, e); /* 4 MiB */
+    if (rc == HW_OK)
+        rc = hw_store_plan_findings(st, flt ? flt->account : NULL, collect_cb, &c, e);
     if (c.err.kind != HW_OK)
         rc = hw_err_set(e, c.err.kind, "%s", c.err.msg);
     else if (c.oom)
@@ -884,6 +889,10 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
             rc = hw_store_commit(st, e);
         else
             hw_store_rollback(st);
+    }
+    if (cache_was) {
+        hw_err ignored;
+        hw_store_cache_size(st, cache_was, NULL, &ignored);
     }
     cands_free(c.v, c.n);
     counter_free(&strings);

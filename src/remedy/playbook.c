@@ -150,9 +150,7 @@ static int playbook_resource(const hw_remedy_playbook *pb, const cJSON *j, const
                 return 0;
             }
             char ip[16];
-            char *text = strcmp(pb->name, "malicious-ip") == 0 ? cJSON_PrintUnformatted(j) : NULL;
-            int no_ip = text && !hw_remedy_finding_ip(text, ip);
-            free(text);
+            int no_ip = strcmp(pb->name, "malicious-ip") == 0 && !rx_finding_ip(j, ip);
             if (no_ip) {
                 snprintf(why, whylen, "untrusted: the finding names no public remote IPv4 address");
                 return 0;

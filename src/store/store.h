@@ -56,6 +56,11 @@ int hw_store_schema_version(void);
 int hw_store_open(const char *path, int mode, int lock_timeout_ms, hw_store **out, hw_err *e);
 void hw_store_close(hw_store *s);
 
+/* The page cache's budget as sqlite's cache_size (< 0: KiB, > 0: pages);
+ * *prev (may be NULL) gets the one it replaces.  A one-pass reader such
+ * as a remediation plan gains nothing from a large one. */
+int hw_store_cache_size(hw_store *s, int64_t size, int64_t *prev, hw_err *e);
+
 /* Explicit transactions for callers that group several calls. */
 int hw_store_begin(hw_store *s, hw_err *e);
 int hw_store_commit(hw_store *s, hw_err *e);
