@@ -189,6 +189,13 @@ int hw_aws_should_retry(long http_status, const char *code, int transport_error)
  * uniform in [0, min(20 s, 100 ms * 2^attempt)]; a Retry-After (seconds,
  * >= 0) from the server raises it.  rnd in [0, 1). */
 int64_t hw_aws_backoff_ms(int attempt, double rnd, long retry_after_s);
+/* 1 when the failure is the server's throttling (429 or a throttling code). */
+int hw_aws_is_throttle(long http_status, const char *code);
+/* hw_aws_backoff_ms, or for a throttled call (throttled != 0) a 500 ms
+ * base and a wait of at least half the ceiling: in [500 ms, 1 s) before
+ * the first retry, so a server refilling at a few calls a second has a
+ * token again. */
+int64_t hw_aws_backoff_kind_ms(int attempt, double rnd, long retry_after_s, int throttled);
 
 /* Parses an error response body per protocol into err (code, message,
  * request id); the x-amzn-ErrorType header value may be given. */

@@ -215,7 +215,8 @@ int aws_http_judge(hw_aws_client *c, const hw_aws_service *svc, const char *oper
     int max = c->opt.max_attempts > 0 ? c->opt.max_attempts : 5;
     if (!retry || attempt >= max)
         return -1;
-    *wait_ms = hw_aws_backoff_ms(attempt, random_unit(), res->retry_after);
+    *wait_ms = hw_aws_backoff_kind_ms(attempt, random_unit(), res->retry_after,
+                                      rc == HW_OK && hw_aws_is_throttle(res->status, err->code));
     hw_debug("%s %s: attempt %d failed (%s%s%s), retrying in %lld ms", svc->name, operation,
              attempt, err->http_status ? err->code : "transport", err->http_status ? "" : ": ",
              err->http_status ? "" : err->message, (long long)*wait_ms);

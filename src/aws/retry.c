@@ -4,9 +4,12 @@
  *
  * Retries follow the SDKs' "standard" mode: throttling codes, 5xx and
  * transport failures (resets, timeouts, truncated bodies) are retried
- * with exponential backoff and full jitter, capped at 20 s; a Retry-After
- * header raises the wait; anything else (a bad signature, access denied,
- * a validation error) returns at once.
+ * with exponential backoff and full jitter, capped at 20 s; a throttled
+ * call waits at least half of a longer ceiling (500 ms base), as the SDKs'
+ * throttling base delay does, so that the server's token bucket has
+ * refilled before it is asked again; a Retry-After header raises the wait;
+ * anything else (a bad signature, access denied, a validation error)
+ * returns at once.
  */
 #include "aws/aws_int.h"
 
@@ -37,6 +40,14 @@ static const char *const transient_codes[] = {
     "ServiceUnavailable", "ServiceUnavailableException",
 };
 
+int hw_aws_is_throttle(long http_status, const char *code)
+{
+    for (size_t i = 0; code && i < HW_ARRAY_LEN(throttling_codes); i++)
+        if (strcmp(code, throttling_codes[i]) == 0)
+            return 1;
+    return http_status == 429;
+}
+
 int hw_aws_should_retry(long http_status, const char *code, int transport_error)
 {
     if (transport_error)
@@ -53,7 +64,12 @@ int hw_aws_should_retry(long http_status, const char *code, int transport_error)
 
 int64_t hw_aws_backoff_ms(int attempt, double rnd, long retry_after_s)
 {
-    const int64_t base = 100, cap = 20000;
+    return hw_aws_backoff_kind_ms(attempt, rnd, retry_after_s, 0);
+}
+
+int64_t hw_aws_backoff_kind_ms(int attempt, double rnd, long retry_after_s, int throttled)
+{
+    const int64_t base = throttled ? 500 : 100, cap = 20000;
     int64_t ceiling = cap;
     if (attempt < 20) {
         ceiling = base << attempt;
@@ -64,7 +80,9 @@ int64_t hw_aws_backoff_ms(int attempt, double rnd, long retry_after_s)
         rnd = 0;
     if (rnd >= 1)
         rnd = 0.999999;
-    int64_t wait = (int64_t)(rnd * (double)ceiling);
+    /* full jitter; a throttle: half the ceiling, plus jitter over the rest */
+    int64_t wait = throttled ? ceiling / 2 + (int64_t)(rnd * (double)(ceiling - ceiling / 2))
+                             : (int64_t)(rnd * (double)ceiling);
     if (retry_after_s >= 0 && retry_after_s * 1000 > wait)
         wait = retry_after_s * 1000 > cap ? cap : retry_after_s * 1000;
     return wait;

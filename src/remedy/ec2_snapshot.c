@@ -73,18 +73,7 @@ static int snap_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state,
         return HW_OK;
     }
     cJSON_AddStringToObject(*state, "OwnerId", owner);
-    xmlNodePtr tags = rx_find(snap, "tagSet");
-    for (xmlNodePtr it = tags ? rx_next(tags->children, "item") : NULL; it;
-         it = rx_next(it->next, "item")) {
-        const char *k = rx_text(it->children, "key");
-        rx_tag(t, *state, k, rx_text(it->children, "value"));
-        if (k && strcmp(k, t->exemption_tag) == 0) {
-            const char *v = rx_text(it->children, "value");
-            cJSON_AddStringToObject(*state, "ExemptionTag", v ? v : "");
-            snprintf(why, 256, "tag %s=%.150s", t->exemption_tag, v ? v : "");
-            *verdict = HW_RV_EXEMPT;
-        }
-    }
+    rx_xml_tags(t, *state, rx_find(snap, "tagSet"), "item", "key", "value", verdict, why);
     xmlFreeDoc(doc);
     if (*verdict == HW_RV_EXEMPT)
         return HW_OK;

@@ -129,25 +129,13 @@ static int lambda_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **stat
         return rc;
     *state = cJSON_CreateObject();
     cJSON_AddStringToObject(*state, "FunctionName", f);
-    const cJSON *m, *tag;
+    const cJSON *m;
     cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(resp, "ResourceTagMappingList"))
     {
         const cJSON *arn = cJSON_GetObjectItemCaseSensitive(m, "ResourceARN");
         if (!cJSON_IsString(arn) || strcmp(arn->valuestring, t->resource) != 0)
             continue;
-        cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(m, "Tags"))
-        {
-            const cJSON *k = cJSON_GetObjectItemCaseSensitive(tag, "Key");
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(tag, "Value");
-            if (cJSON_IsString(k))
-                rx_tag(t, *state, k->valuestring, cJSON_IsString(v) ? v->valuestring : "");
-            if (cJSON_IsString(k) && strcmp(k->valuestring, t->exemption_tag) == 0) {
-                const char *val = cJSON_IsString(v) ? v->valuestring : "";
-                cJSON_AddStringToObject(*state, "ExemptionTag", val);
-                snprintf(why, 256, "tag %s=%.150s", t->exemption_tag, val);
-                *verdict = HW_RV_EXEMPT;
-            }
-        }
+        rx_json_tags(t, *state, cJSON_GetObjectItemCaseSensitive(m, "Tags"), verdict, why);
     }
     cJSON_Delete(resp);
     if (*verdict == HW_RV_EXEMPT)

@@ -269,6 +269,33 @@ void rx_tag(const hw_remedy_target *t, cJSON *state, const char *key, const char
     }
 }
 
+int rx_tag_seen(const hw_remedy_target *t, cJSON *state, const char *key, const char *value,
+                int *verdict, char why[256])
+{
+    rx_tag(t, state, key, value);
+    if (!key || !t->exemption_tag || strcmp(key, t->exemption_tag) != 0)
+        return 0;
+    value = value ? value : "";
+    cJSON_AddStringToObject(state, "ExemptionTag", value);
+    snprintf(why, 256, "tag %s=%.150s", t->exemption_tag, value);
+    *verdict = HW_RV_EXEMPT;
+    return 1;
+}
+
+void rx_json_tags(const hw_remedy_target *t, cJSON *state, const cJSON *tags, int *verdict,
+                  char why[256])
+{
+    const cJSON *tag;
+    cJSON_ArrayForEach(tag, tags)
+    {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(tag, "Key");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(tag, "Value");
+        if (cJSON_IsString(k))
+            rx_tag_seen(t, state, k->valuestring, cJSON_IsString(v) ? v->valuestring : "",
+                        verdict, why);
+    }
+}
+
 int hw_remedy_tag_scope(const hw_config *cfg, const cJSON *state, char *why, size_t whylen)
 {
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(state, "ScopeTags");

@@ -72,18 +72,7 @@ static int rds_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, 
         return HW_OK;
     }
     cJSON_AddStringToObject(*state, "DBInstanceStatus", status ? status : "");
-    xmlNodePtr tags = rx_find(inst, "TagList");
-    for (xmlNodePtr tg = tags ? rx_next(tags->children, "Tag") : NULL; tg;
-         tg = rx_next(tg->next, "Tag")) {
-        const char *k = rx_text(tg->children, "Key");
-        rx_tag(t, *state, k, rx_text(tg->children, "Value"));
-        if (k && strcmp(k, t->exemption_tag) == 0) {
-            const char *v = rx_text(tg->children, "Value");
-            cJSON_AddStringToObject(*state, "ExemptionTag", v ? v : "");
-            snprintf(why, 256, "tag %s=%.150s", t->exemption_tag, v ? v : "");
-            *verdict = HW_RV_EXEMPT;
-        }
-    }
+    rx_xml_tags(t, *state, rx_find(inst, "TagList"), "Tag", "Key", "Value", verdict, why);
     int pub = rx_bool(rx_text(inst, "PubliclyAccessible"));
     cJSON_AddBoolToObject(*state, "PubliclyAccessible", pub);
     xmlFreeDoc(doc);

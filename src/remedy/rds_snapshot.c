@@ -108,18 +108,7 @@ static int snap_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state,
     }
     const char *type = rx_text(snap, "SnapshotType");
     cJSON_AddStringToObject(*state, "SnapshotType", type ? type : "");
-    xmlNodePtr tags = rx_find(snap, "TagList");
-    for (xmlNodePtr tg = tags ? rx_next(tags->children, "Tag") : NULL; tg;
-         tg = rx_next(tg->next, "Tag")) {
-        const char *key = rx_text(tg->children, "Key");
-        rx_tag(t, *state, key, rx_text(tg->children, "Value"));
-        if (key && strcmp(key, t->exemption_tag) == 0) {
-            const char *v = rx_text(tg->children, "Value");
-            cJSON_AddStringToObject(*state, "ExemptionTag", v ? v : "");
-            snprintf(why, 256, "tag %s=%.150s", t->exemption_tag, v ? v : "");
-            *verdict = HW_RV_EXEMPT;
-        }
-    }
+    rx_xml_tags(t, *state, rx_find(snap, "TagList"), "Tag", "Key", "Value", verdict, why);
     xmlFreeDoc(doc);
     if (*verdict == HW_RV_EXEMPT)
         return HW_OK;

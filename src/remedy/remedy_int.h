@@ -44,6 +44,19 @@ int rx_sg_rules(hw_aws_client *c, const hw_remedy_target *t, const char *g,
  * for hw_remedy_tag_scope().  Every family that reads tags calls it for
  * each tag, beside its exemption-tag check. */
 void rx_tag(const hw_remedy_target *t, cJSON *state, const char *key, const char *value);
+/* rx_tag, and when key is the exemption tag: state "ExemptionTag" (its
+ * value), why "tag K=V", *verdict HW_RV_EXEMPT.  Returns 1 then, else 0. */
+int rx_tag_seen(const hw_remedy_target *t, cJSON *state, const char *key, const char *value,
+                int *verdict, char why[256]);
+/* rx_tag_seen for each tag of an XML list: the elements named item under
+ * list (NULL: none), each with children kname and vname ("Tag", "Key",
+ * "Value" for RDS; "item", "key", "value" for EC2; "member", "Key",
+ * "Value" for IAM). */
+void rx_xml_tags(const hw_remedy_target *t, cJSON *state, xmlNodePtr list, const char *item,
+                 const char *kname, const char *vname, int *verdict, char why[256]);
+/* rx_tag_seen for each {"Key", "Value"} object of a JSON array. */
+void rx_json_tags(const hw_remedy_target *t, cJSON *state, const cJSON *tags, int *verdict,
+                  char why[256]);
 /* WAFv2 IP sets of the malicious-ip playbook (pb_waf.c).  rx_waf_read
  * reads each IP set of playbooks.waf_ip_sets in t's account into
  * state "WafIpSets" ([{"Arn", "Present"}], or "Skipped" with the set's

@@ -83,20 +83,7 @@ static int ssm_read(hw_aws_client *c, const hw_remedy_target *t, cJSON **state, 
         return rc;
     *state = cJSON_CreateObject();
     cJSON_AddStringToObject(*state, "Name", d);
-    const cJSON *tag;
-    cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(resp, "TagList"))
-    {
-        const cJSON *k = cJSON_GetObjectItemCaseSensitive(tag, "Key");
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(tag, "Value");
-        if (cJSON_IsString(k))
-            rx_tag(t, *state, k->valuestring, cJSON_IsString(v) ? v->valuestring : "");
-        if (cJSON_IsString(k) && strcmp(k->valuestring, t->exemption_tag) == 0) {
-            const char *val = cJSON_IsString(v) ? v->valuestring : "";
-            cJSON_AddStringToObject(*state, "ExemptionTag", val);
-            snprintf(why, 256, "tag %s=%.150s", t->exemption_tag, val);
-            *verdict = HW_RV_EXEMPT;
-        }
-    }
+    rx_json_tags(t, *state, cJSON_GetObjectItemCaseSensitive(resp, "TagList"), verdict, why);
     cJSON_Delete(resp);
     if (*verdict == HW_RV_EXEMPT)
         return HW_OK;

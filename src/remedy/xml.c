@@ -102,3 +102,12 @@ int rx_sg_rules(hw_aws_client *c, const hw_remedy_target *t, const char *g,
     free(token);
     return rc;
 }
+
+void rx_xml_tags(const hw_remedy_target *t, cJSON *state, xmlNodePtr list, const char *item,
+                 const char *kname, const char *vname, int *verdict, char why[256])
+{
+    for (xmlNodePtr n = list ? rx_next(list->children, item) : NULL; n;
+         n = rx_next(n->next, item))
+        rx_tag_seen(t, state, rx_text(n->children, kname), rx_text(n->children, vname), verdict,
+                    why);
+}

@@ -1014,7 +1014,20 @@ int hw_store_run_finish(hw_store *s, const char *run_id, const char *status,
     sqlite3_bind_text(*st, 2, status, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(*st, 3, summary ? summary : "{}", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(*st, 4, run_id, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(*st) != SQLITE_DONE)
+    int rc = sqlite3_step(*st);
+    if (rc != SQLITE_DONE && sqlite3_get_autocommit(s->db)) {
+        /* a full disk (or file size limit) that failed a batch may have
+         * left the WAL at its largest: copy its committed frames into the
+         * database, empty it, and try once more, so that the run records
+         * what was committed */
+        int ec = sqlite3_extended_errcode(s->db) & 0xff;
+        sqlite3_reset(*st);
+        if ((ec == SQLITE_FULL || ec == SQLITE_IOERR) &&
+            sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) ==
+                SQLITE_OK)
+            rc = sqlite3_step(*st);
+    }
+    if (rc != SQLITE_DONE)
         return store_fail(s, e, "finishing a run");
     return HW_OK;
 }
