@@ -603,8 +603,15 @@ static int public_ipv4(const char *s, char out[16])
 
 int hw_remedy_finding_ip(const char *finding, char ip[16])
 {
-    ip[0] = '\0';
     cJSON *j = finding ? cJSON_Parse(finding) : NULL;
+    int ok = rx_finding_ip(j, ip);
+    cJSON_Delete(j);
+    return ok;
+}
+
+int rx_finding_ip(const cJSON *j, char ip[16])
+{
+    ip[0] = '\0';
     const cJSON *net = cJSON_GetObjectItemCaseSensitive(j, "Network");
     const char *dir = jstr(net, "Direction");
     const char *cand = strcmp(dir, "IN") == 0    ? jstr(net, "SourceIpV4")
@@ -621,7 +628,6 @@ int hw_remedy_finding_ip(const char *finding, char ip[16])
         if (n >= strlen(suffix) && strcmp(pf->string + n - strlen(suffix), suffix) == 0)
             ok = public_ipv4(pf->valuestring, ip);
     }
-    cJSON_Delete(j);
     if (!ok)
         ip[0] = '\0';
     return ok;

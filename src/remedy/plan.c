@@ -229,7 +229,7 @@ struct cand {
     char *id;
     const char *product_arn, *account, *region, *control; /* interned: one copy each */
     char *resource;  /* "" until the trust check found it (malloc'd, or the static "") */
-    int64_t updated_at;
+    int64_t updated_at, rowid;
     int trusted;
     const char *untrusted_reason; /* interned */
     const hw_remedy_family *fam;
@@ -261,15 +261,19 @@ static const char *intern(struct counter *c, const char *s);
 struct collect {
     struct counter *strings; /* the candidates' repeated strings, once each */
     const hw_remedy_policy *p;
+    const hw_remedy_filter *flt;
+    int gd_on;      /* GuardDuty findings are read (no --control, or a playbook's) */
     struct cand *v;
     size_t n, cap;
     hw_plan_stats *stats;
     int oom;
+    hw_err err;     /* why a check failed (err.kind != HW_OK) */
 };
 
 /* Appends a candidate with the finding's identity (control: its control
  * id, "" for GuardDuty); NULL, with c->oom set, when out of memory. */
-static struct cand *push_cand(struct collect *c, const hw_finding_row *f, const char *control)
+static struct cand *push_cand(struct collect *c, const hw_finding_row *f, int64_t rowid,
+                              const char *control)
 {
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 64;
@@ -291,6 +295,7 @@ static struct cand *push_cand(struct collect *c, const hw_finding_row *f, const 
     k->control = intern(c->strings, control);
     k->untrusted_reason = intern(c->strings, f->untrusted_reason ? f->untrusted_reason : "");
     k->updated_at = f->updated_at;
+    k->rowid = rowid;
     k->trusted = f->trusted;
     if (!k->id || !k->product_arn || !k->account || !k->region || !k->control ||
         !k->untrusted_reason) {
@@ -298,49 +303,6 @@ static struct cand *push_cand(struct collect *c, const hw_finding_row *f, const 
         return NULL;
     }
     return k;
-}
-
-static int collect_cb(void *arg, const hw_finding_row *f)
-{
-    struct collect *c = arg;
-    c->stats->findings++;
-    if (!f->control_id || !*f->control_id)
-        return 0;
-    const hw_remedy_family *fam = hw_remedy_family_for(f->control_id);
-    char why[512];
-    int mode = fam ? hw_remedy_policy_mode(c->p, f->control_id,
-                                           hw_remedy_disruptive(fam, f->control_id), why,
-                                           sizeof why)
-                   : HW_REMEDY_OFF;
-    if (mode == HW_REMEDY_OFF) {
-        c->stats->off++;
-        return 0;
-    }
-    struct cand *k = push_cand(c, f, f->control_id);
-    if (!k)
-        return 1;
-    k->fam = fam;
-    k->mode = mode;
-    if (set_str(&k->why, why) != 0) {
-        c->oom = 1;
-        return 1;
-    }
-    return 0;
-}
-
-/* GuardDuty findings (no control id): the playbook is decided later, from
- * the raw ASFF (check_playbook). */
-static int collect_gd_cb(void *arg, const hw_finding_row *f)
-{
-    struct collect *c = arg;
-    if (f->control_id && *f->control_id)
-        return 0;
-    c->stats->findings++;
-    struct cand *k = push_cand(c, f, "");
-    if (!k)
-        return 1;
-    k->gd = 1;
-    return 0;
 }
 
 static void cands_free(struct cand *v, size_t n)
@@ -509,26 +471,8 @@ static const struct open_action *open_for(struct opens *o, const struct cand *k)
     return a;
 }
 
-/* Per account and control: how many resources Security Hub evaluated. */
-struct totals {
-    struct counter c;
-    int oom;
-};
-static int totals_cb(void *arg, const hw_control_count *cc)
-{
-    struct totals *t = arg;
-    char key[96];
-    snprintf(key, sizeof key, "%s/%s", cc->account, cc->control);
-    unsigned *v = counter_at(&t->c, key, 1);
-    if (!v) {
-        t->oom = 1;
-        return 1;
-    }
-    *v = cc->passed + cc->failed;
-    return 0;
-}
-
-static int check_trust(hw_store *st, const hw_remedy_policy *p, struct cand *k, hw_err *e)
+static int check_trust(hw_store_raw_ref *ref, const hw_remedy_policy *p, struct cand *k,
+                       hw_err *e)
 {
     if (!k->trusted) { /* ingest's verdict stands: no need to read the raw bytes */
         skip(k, "untrusted: %s", k->untrusted_reason);
@@ -536,7 +480,7 @@ static int check_trust(hw_store *st, const hw_remedy_policy *p, struct cand *k, 
     }
     char *raw = NULL;
     size_t len = 0;
-    if (hw_store_finding_raw(st, k->product_arn, k->id, &raw, &len, e) != HW_OK)
+    if (hw_store_raw_ref_read(ref, &raw, &len, e) != HW_OK)
         return e->kind;
     hw_finding_row f = { 0 };
     f.id = k->id;
@@ -558,12 +502,13 @@ static int check_trust(hw_store *st, const hw_remedy_policy *p, struct cand *k, 
 
 /* A GuardDuty finding: its playbook (none: ignored), the playbook's mode
  * (off: ignored) and the trust checks (playbook.c). */
-static int check_playbook(hw_store *st, const hw_remedy_policy *p, const hw_remedy_filter *flt,
-                          struct cand *k, struct counter *strings, hw_plan_stats *stats, hw_err *e)
+static int check_playbook(hw_store_raw_ref *ref, const hw_remedy_policy *p,
+                          const hw_remedy_filter *flt, struct cand *k, struct counter *strings,
+                          hw_plan_stats *stats, hw_err *e)
 {
     char *raw = NULL;
     size_t len = 0;
-    if (hw_store_finding_raw(st, k->product_arn, k->id, &raw, &len, e) != HW_OK)
+    if (hw_store_raw_ref_read(ref, &raw, &len, e) != HW_OK)
         return e->kind;
     hw_finding_row f = { 0 };
     f.id = k->id;
@@ -605,27 +550,99 @@ static int check_playbook(hw_store *st, const hw_remedy_policy *p, const hw_reme
     return HW_OK;
 }
 
-static int apply_breaker(struct cand *v, size_t n, struct totals *t, double max_share)
+/*
+ * One row of the plan's single pass over the findings (hw_store_plan_findings,
+ * in storage order): it stands for what two queries read before, the
+ * FAILED findings (of --control's control, if any) and the GuardDuty ones
+ * (any control-less active finding).  The trust checks need the raw ASFF:
+ * they run here, while the row is at hand, and sorting comes after.
+ */
+static int collect_cb(void *arg, const hw_finding_row *f, int64_t rowid, hw_store_raw_ref *ref)
 {
-    struct counter planned = { 0 };
+    struct collect *c = arg;
+    const char *fc = c->flt ? c->flt->control : NULL;
+    int failed = strcmp(f->compliance_status, "FAILED") == 0;
+    if (failed && (!fc || strcmp(f->control_id, fc) == 0)) {
+        c->stats->findings++;
+        if (*f->control_id) {
+            const hw_remedy_family *fam = hw_remedy_family_for(f->control_id);
+            char why[512];
+            int mode = fam ? hw_remedy_policy_mode(c->p, f->control_id,
+                                                   hw_remedy_disruptive(fam, f->control_id), why,
+                                                   sizeof why)
+                           : HW_REMEDY_OFF;
+            if (mode == HW_REMEDY_OFF) {
+                c->stats->off++;
+            } else {
+                struct cand *k = push_cand(c, f, rowid, f->control_id);
+                if (!k)
+                    return 1;
+                k->fam = fam;
+                k->mode = mode;
+                if (set_str(&k->why, why) != 0) {
+                    c->oom = 1;
+                    return 1;
+                }
+                if (check_trust(ref, c->p, k, &c->err) != HW_OK)
+                    return 1;
+            }
+        }
+    }
+    if (c->gd_on && !*f->control_id) {
+        /* GuardDuty findings: any state but archived, whatever their compliance */
+        c->stats->findings++;
+        struct cand *k = push_cand(c, f, rowid, "");
+        if (!k)
+            return 1;
+        k->gd = 1;
+        if (check_playbook(ref, c->p, c->flt, k, c->strings, c->stats, &c->err) != HW_OK)
+            return 1;
+    }
+    return 0;
+}
+
+/* The order two sorted queries gave: the control findings, then the
+ * GuardDuty ones, each by account, region, control and id (rowid breaks
+ * the ties those leave). */
+static int cand_cmp(const void *pa, const void *pb)
+{
+    const struct cand *a = pa, *b = pb;
+    if (a->gd != b->gd)
+        return a->gd - b->gd;
+    int r;
+    if ((r = strcmp(a->account, b->account)) != 0 || (r = strcmp(a->region, b->region)) != 0 ||
+        (!a->gd && (r = strcmp(a->control, b->control)) != 0) || (r = strcmp(a->id, b->id)) != 0)
+        return r;
+    return (a->rowid > b->rowid) - (a->rowid < b->rowid);
+}
+
+/* Per account and control: how many resources Security Hub evaluated
+ * (read only for the pairs that would change something). */
+static int apply_breaker(hw_store *st, struct cand *v, size_t n, double max_share, hw_err *e)
+{
+    struct counter planned = { 0 }, totals = { 0 };
     char key[96];
+    int rc = HW_OK;
     for (size_t i = 0; i < n; i++) {
         if (v[i].skip || v[i].gd) /* playbooks answer incidents, not a share of resources */
             continue;
         snprintf(key, sizeof key, "%s/%s", v[i].account, v[i].control);
         unsigned *c = counter_at(&planned, key, 1);
-        if (!c) {
-            counter_free(&planned);
-            return -1;
+        unsigned *t = c ? counter_at(&totals, key, 1) : NULL;
+        if (!t) {
+            rc = hw_err_set(e, HW_ENOMEM, "out of memory planning");
+            goto out;
         }
-        (*c)++;
+        if (!(*c)++ &&
+            (rc = hw_store_control_total(st, v[i].account, v[i].control, t, e)) != HW_OK)
+            goto out;
     }
     for (size_t i = 0; i < n; i++) {
         if (v[i].skip || v[i].gd)
             continue;
         snprintf(key, sizeof key, "%s/%s", v[i].account, v[i].control);
         unsigned count = *counter_at(&planned, key, 0);
-        const unsigned *tp = counter_at(&t->c, key, 0);
+        const unsigned *tp = counter_at(&totals, key, 0);
         unsigned total = tp && *tp > count ? *tp : count;
         if (count <= hw_remedy_breaker_allow(max_share, total))
             continue;
@@ -636,8 +653,10 @@ static int apply_breaker(struct cand *v, size_t n, struct totals *t, double max_
                  v[i].control, count, total, v[i].account, max_share * 100.0);
         skip(&v[i], "%s", msg);
     }
+out:
     counter_free(&planned);
-    return 0;
+    counter_free(&totals);
+    return rc;
 }
 
 static int apply_limits(struct cand *v, size_t n, const hw_config *c)
@@ -770,35 +789,21 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
     memset(stats, 0, sizeof *stats);
     const hw_config *cfg = p->cfg;
     struct counter strings = { 0 };
-    struct collect c = { &strings, p, NULL, 0, 0, stats, 0 };
-    const char *failed[] = { "FAILED" };
-    const char *control[] = { flt ? flt->control : NULL }, *account[] = { flt ? flt->account : NULL };
-    hw_finding_query q = { 0 };
-    q.statuses = failed;
-    q.nstatuses = 1;
-    q.controls = control;
-    q.ncontrols = control[0] ? 1 : 0;
-    q.accounts = account;
-    q.naccounts = account[0] ? 1 : 0;
-    struct totals t = { { 0 }, 0 };
+    struct collect c = { &strings, p, flt, 0, NULL, 0, 0, stats, 0, { 0 } };
+    c.gd_on = !flt || !flt->control || hw_remedy_playbook_named(flt->control);
     struct counter seen = { 0 }; /* control|account|region|resource -> index + 1 */
-    int rc = hw_store_findings(st, &q, collect_cb, &c, e);
-    if (rc == HW_OK && !c.oom && (!flt || !flt->control || hw_remedy_playbook_named(flt->control))) {
-        /* GuardDuty findings: any state but archived, whatever their compliance */
-        const char *none[] = { "" };
-        hw_finding_query g = q;
-        g.statuses = NULL;
-        g.nstatuses = 0;
-        g.controls = none;
-        g.ncontrols = 1;
-        rc = hw_store_findings(st, &g, collect_gd_cb, &c, e);
-    }
-    if (rc == HW_OK && c.oom)
+    /* every read below is one pass or one indexed probe: a small page
+     * cache costs nothing and keeps the plan's memory to its candidates */
+    int64_t cache_was = 0;
+    int rc = hw_store_cache_size(st, -4096, &cache_was, e); /* 4 MiB */
+    if (rc == HW_OK)
+        rc = hw_store_plan_findings(st, flt ? flt->account : NULL, collect_cb, &c, e);
+    if (c.err.kind != HW_OK)
+        rc = hw_err_set(e, c.err.kind, "%s", c.err.msg);
+    else if (c.oom)
         rc = hw_err_set(e, HW_ENOMEM, "out of memory collecting findings");
-    if (rc == HW_OK && hw_store_control_counts(st, totals_cb, &t, e) != HW_OK)
-        rc = e->kind;
-    if (rc == HW_OK && t.oom)
-        rc = hw_err_set(e, HW_ENOMEM, "out of memory counting resources");
+    if (rc == HW_OK && c.n)
+        qsort(c.v, c.n, sizeof *c.v, cand_cmp);
     struct opens opens = { { 0 }, NULL, 0, 0, 0 };
     hw_action_query oq = { 0 };
     oq.state = "pending|approved|applying|rejected|refused|done|already-compliant|gone|undone";
@@ -817,9 +822,7 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
     for (size_t i = 0; rc == HW_OK && i < c.n; i++) {
         struct cand *k = &c.v[i];
         char why[512];
-        if ((rc = k->gd ? check_playbook(st, p, flt, k, &strings, stats, e) : check_trust(st, p, k, e)) !=
-                HW_OK ||
-            k->skip)
+        if (k->skip) /* the trust checks ran in collect_cb */
             continue;
         if (!hw_remedy_policy_in_scope(p, k->account, k->region, why, sizeof why)) {
             skip(k, "%s", why);
@@ -874,8 +877,8 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
                  o->id, strcmp(o->state, "done") == 0 ? "failing and fixed it" : o->state);
     }
     if (rc == HW_OK) {
-        if (apply_breaker(c.v, c.n, &t, cfg->remediation.max_share) != 0 ||
-            apply_limits(c.v, c.n, cfg) != 0)
+        rc = apply_breaker(st, c.v, c.n, cfg->remediation.max_share, e);
+        if (rc == HW_OK && apply_limits(c.v, c.n, cfg) != 0)
             rc = hw_err_set(e, HW_ENOMEM, "out of memory planning");
         if (rc == HW_OK)
             rc = write_plan(st, c.v, c.n, actor, plan_id, stats, cfg->remediation.exemption_tag,
@@ -887,9 +890,12 @@ int hw_remedy_plan_build(hw_store *st, const hw_remedy_policy *p, const hw_remed
         else
             hw_store_rollback(st);
     }
+    if (cache_was) {
+        hw_err ignored;
+        hw_store_cache_size(st, cache_was, NULL, &ignored);
+    }
     cands_free(c.v, c.n);
     counter_free(&strings);
-    counter_free(&t.c);
     counter_free(&seen);
     counter_free(&opens.by_finding);
     free(opens.v);

@@ -15,6 +15,7 @@
  * checked against this file by tests/unit/test_playbook.c.
  */
 #include "remedy/remedy_int.h"
+#include "scan/jsonlex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,78 @@ static const char *key_user(const cJSON *res)
     return *u ? u : jstr(d, "UserName");
 }
 
+/* The resource type a playbook acts on. */
+static const char *playbook_want(const hw_remedy_playbook *pb)
+{
+    return strcmp(pb->name, "iam-credential-exposure") == 0 ? "AwsIamAccessKey"
+           : strcmp(pb->name, "s3-exposure") == 0           ? "AwsS3Bucket"
+           : strcmp(pb->name, "ec2-compromise") == 0 || strcmp(pb->name, "malicious-ip") == 0
+               ? "AwsEc2Instance"
+               : "";
+}
+
+/* The first resource of the playbook's type (id rid, user the user an
+ * access key names), checked: 1 with the target in resource, else 0 with
+ * why.  j: the parsed finding, or NULL to parse raw when the check needs
+ * the tree (malicious-ip's remote address). */
+static int resource_checked(const hw_remedy_playbook *pb, const char *want, const char *rid,
+                            const char *u, const cJSON *j, const char *raw, size_t rawlen,
+                            const char *acct, const char *partition, char *resource,
+                            size_t reslen, char *why, size_t whylen)
+{
+    char racct[16];
+    int parsed = 0;
+    if (strcmp(want, "AwsIamAccessKey") == 0) {
+        if (!hw_starts_with(rid, key_prefix) || !key_id_ok(rid + strlen(key_prefix))) {
+            snprintf(why, whylen, "untrusted: resource %.200s is not an access key id", rid);
+            return 0;
+        }
+        if (!user_ok(u)) {
+            snprintf(why, whylen, "untrusted: access key %.150s names no valid IAM user",
+                     rid + strlen(key_prefix));
+            return 0;
+        }
+    } else if (strcmp(want, "AwsEc2Instance") == 0) {
+        if (hw_remedy_resource_account(rid, partition, racct) != 0 || !*racct ||
+            !strstr(rid, ":ec2:") || !strstr(rid, ":instance/i-")) {
+            snprintf(why, whylen, "untrusted: resource %.300s is not an EC2 instance ARN of %s",
+                     rid, partition);
+            return 0;
+        }
+        if (strcmp(racct, acct) != 0) {
+            snprintf(why, whylen, "untrusted: resource %.300s belongs to account %s, not %s",
+                     rid, racct, acct);
+            return 0;
+        }
+        char ip[16];
+        int no_ip = 0;
+        if (strcmp(pb->name, "malicious-ip") == 0) {
+            cJSON *own = j ? NULL : cJSON_ParseWithLength(raw, rawlen);
+            no_ip = !rx_finding_ip(j ? j : own, ip);
+            cJSON_Delete(own);
+        }
+        if (no_ip) {
+            snprintf(why, whylen, "untrusted: the finding names no public remote IPv4 address");
+            return 0;
+        }
+    } else if ((parsed = hw_remedy_resource_account(rid, partition, racct) == 0) && *racct &&
+               strcmp(racct, acct) != 0) {
+        snprintf(why, whylen, "untrusted: resource %.300s belongs to account %s, not %s", rid,
+                 racct, acct);
+        return 0;
+    } else if (!parsed || *racct || !strstr(rid, ":s3:::")) {
+        snprintf(why, whylen, "untrusted: resource %.300s is not an S3 bucket ARN of %s", rid,
+                 partition);
+        return 0;
+    }
+    if (strlen(rid) >= reslen) {
+        snprintf(why, whylen, "untrusted: no usable resource id");
+        return 0;
+    }
+    snprintf(resource, reslen, "%s", rid);
+    return 1;
+}
+
 /* The resource of the finding the playbook acts on, checked: 1 with the
  * target in resource, else 0 with why. */
 static int playbook_resource(const hw_remedy_playbook *pb, const cJSON *j, const char *acct,
@@ -114,68 +187,244 @@ static int playbook_resource(const hw_remedy_playbook *pb, const cJSON *j, const
                              size_t whylen)
 {
     const cJSON *res;
-    const char *want = strcmp(pb->name, "iam-credential-exposure") == 0 ? "AwsIamAccessKey"
-                       : strcmp(pb->name, "s3-exposure") == 0       ? "AwsS3Bucket"
-                       : strcmp(pb->name, "ec2-compromise") == 0 ||
-                               strcmp(pb->name, "malicious-ip") == 0
-                           ? "AwsEc2Instance"
-                                                                    : "";
+    const char *want = playbook_want(pb);
     cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(j, "Resources")) {
         if (strcmp(jstr(res, "Type"), want) != 0)
             continue;
-        const char *rid = jstr(res, "Id");
-        char racct[16];
-        int parsed = 0;
-        if (strcmp(want, "AwsIamAccessKey") == 0) {
-            const char *u = key_user(res);
-            if (!hw_starts_with(rid, key_prefix) || !key_id_ok(rid + strlen(key_prefix))) {
-                snprintf(why, whylen, "untrusted: resource %.200s is not an access key id", rid);
-                return 0;
-            }
-            if (!user_ok(u)) {
-                snprintf(why, whylen, "untrusted: access key %.150s names no valid IAM user",
-                         rid + strlen(key_prefix));
-                return 0;
-            }
-        } else if (strcmp(want, "AwsEc2Instance") == 0) {
-            if (hw_remedy_resource_account(rid, partition, racct) != 0 || !*racct ||
-                !strstr(rid, ":ec2:") || !strstr(rid, ":instance/i-")) {
-                snprintf(why, whylen, "untrusted: resource %.300s is not an EC2 instance ARN of %s",
-                         rid, partition);
-                return 0;
-            }
-            if (strcmp(racct, acct) != 0) {
-                snprintf(why, whylen, "untrusted: resource %.300s belongs to account %s, not %s",
-                         rid, racct, acct);
-                return 0;
-            }
-            char ip[16];
-            char *text = strcmp(pb->name, "malicious-ip") == 0 ? cJSON_PrintUnformatted(j) : NULL;
-            int no_ip = text && !hw_remedy_finding_ip(text, ip);
-            free(text);
-            if (no_ip) {
-                snprintf(why, whylen, "untrusted: the finding names no public remote IPv4 address");
-                return 0;
-            }
-        } else if ((parsed = hw_remedy_resource_account(rid, partition, racct) == 0) && *racct &&
-                   strcmp(racct, acct) != 0) {
-            snprintf(why, whylen, "untrusted: resource %.300s belongs to account %s, not %s", rid,
-                     racct, acct);
-            return 0;
-        } else if (!parsed || *racct || !strstr(rid, ":s3:::")) {
-            snprintf(why, whylen, "untrusted: resource %.300s is not an S3 bucket ARN of %s", rid,
-                     partition);
-            return 0;
-        }
-        if (strlen(rid) >= reslen) {
-            snprintf(why, whylen, "untrusted: no usable resource id");
-            return 0;
-        }
-        snprintf(resource, reslen, "%s", rid);
-        return 1;
+        return resource_checked(pb, want, jstr(res, "Id"), key_user(res), j, NULL, 0, acct,
+                                partition, resource, reslen, why, whylen);
     }
     snprintf(why, whylen, "untrusted: no %s resource in the finding", want);
     return 0;
+}
+
+/*
+ * The same checks read with the scan module's allocation-free lexer (a
+ * plan reads every GuardDuty finding: building its cJSON tree was a fifth
+ * of a plan's time).  The fields read are cJSON's: the first of each key,
+ * "" for a value of another type, the members of an object where an array
+ * is iterated.  Any string the lexer would have to cut (longer than its
+ * buffer, or holding a NUL), any key holding a NUL, and anything the
+ * strict lexer refuses go to the cJSON path instead (lex returns -1), so
+ * that the verdict is always cJSON's.
+ */
+enum { PX_PRODUCT, PX_ACCOUNT, PX_RECORD, PX_WORKFLOW, PX_N };
+enum { RX_TYPE, RX_ID, RX_PRINCIPAL, RX_USER, RX_N };
+struct pblex {
+    char v[PX_N][256];
+    unsigned seen;          /* PX_ fields and containers met (bits) */
+    int level;              /* 0 top, 1 Types, 2 Workflow, 3 Resources, 4 a resource,
+                             * 5 its Details, 6 Details.AwsIamAccessKey */
+    const hw_remedy_playbook *fam;
+    const unsigned char *res_at; /* the Resources value, when a container */
+    /* pass 2: the resources */
+    const char *want;
+    char r[RX_N][2048];
+    unsigned rseen;
+    int found;              /* the first resource of type want is in r */
+};
+#define PX_TYPES (1u << 8)
+#define PX_WF (1u << 9)
+#define PX_RES (1u << 10)
+#define RX_DETAILS (1u << 8)
+#define RX_KEY (1u << 9)
+
+/* The next string value into out (cap bytes and a NUL): -1 when cut */
+static int px_string(hw_jlex *L, char *out, size_t cap)
+{
+    size_t n = 0;
+    int flags = 0;
+    if (hw_jlex_string(L, out, cap - 1, &n, &flags) < 0 || (flags & (HW_JSTR_NUL | HW_JSTR_LONG)))
+        return -1;
+    return 0;
+}
+
+static int px_key(const char *key, size_t keylen, const char *want)
+{
+    return key && keylen == strlen(want) && memcmp(key, want, keylen) == 0;
+}
+
+/* A first-occurrence string field: taken when a string, else skipped ("") */
+static int px_take(hw_jlex *L, unsigned *seen, unsigned bit, char *out, size_t cap)
+{
+    if (*seen & bit)
+        return hw_jlex_skip(L);
+    *seen |= bit;
+    return *L->p == '"' ? px_string(L, out, cap) : hw_jlex_skip(L);
+}
+
+static int px_item(hw_jlex *L, void *arg, const char *key, size_t keylen)
+{
+    struct pblex *x = arg;
+    hw_jlex_ws(L);
+    if (key && memchr(key, '\0', keylen))
+        return -1; /* cJSON would read the key cut at its NUL */
+    int level = x->level;
+    if (level == 0) {
+        static const struct { const char *k; int f; } top[] = {
+            { "ProductArn", PX_PRODUCT }, { "AwsAccountId", PX_ACCOUNT },
+            { "RecordState", PX_RECORD } };
+        for (size_t i = 0; i < HW_ARRAY_LEN(top); i++)
+            if (px_key(key, keylen, top[i].k))
+                return px_take(L, &x->seen, 1u << top[i].f, x->v[top[i].f], sizeof x->v[0]);
+        unsigned bit = px_key(key, keylen, "Types")      ? PX_TYPES
+                       : px_key(key, keylen, "Workflow") ? PX_WF
+                       : px_key(key, keylen, "Resources") ? PX_RES
+                                                          : 0;
+        int first = bit && !(x->seen & bit);
+        x->seen |= bit;
+        int container = *L->p == '{' || *L->p == '[';
+        if (!first || !container || (bit == PX_WF && *L->p != '{'))
+            return hw_jlex_skip(L);
+        if (bit == PX_RES) { /* read in pass 2, once the playbook is known */
+            x->res_at = L->p;
+            return hw_jlex_skip(L);
+        }
+        x->level = bit == PX_TYPES ? 1 : 2;
+        int rc = hw_jlex_container(L, px_item, x);
+        x->level = 0;
+        return rc;
+    }
+    if (level == 1) { /* an element of Types: the first that a playbook answers */
+        char t[256], gd[256];
+        if (*L->p != '"' || x->fam)
+            return hw_jlex_skip(L);
+        if (px_string(L, t, sizeof t) < 0)
+            return -1;
+        if (hw_remedy_gd_type(t, gd, sizeof gd))
+            x->fam = hw_remedy_playbook_for(gd);
+        return 0;
+    }
+    if (level == 2) /* Workflow */
+        return px_key(key, keylen, "Status")
+                   ? px_take(L, &x->seen, 1u << PX_WORKFLOW, x->v[PX_WORKFLOW], sizeof x->v[0])
+                   : hw_jlex_skip(L);
+    if (level == 3) { /* an element of Resources */
+        if (x->found)
+            return hw_jlex_skip(L);
+        x->rseen = 0;
+        for (int i = 0; i < RX_N; i++)
+            x->r[i][0] = '\0';
+        if (*L->p != '{') { /* cJSON reads "" from it, which no playbook wants */
+            x->found = !*x->want;
+            return hw_jlex_skip(L);
+        }
+        x->level = 4;
+        int rc = hw_jlex_container(L, px_item, x);
+        x->level = 3;
+        if (rc == 0 && strcmp(x->r[RX_TYPE], x->want) == 0)
+            x->found = 1;
+        return rc;
+    }
+    if (level == 4) {
+        if (px_key(key, keylen, "Type"))
+            return px_take(L, &x->rseen, 1u << RX_TYPE, x->r[RX_TYPE], sizeof x->r[0]);
+        if (px_key(key, keylen, "Id"))
+            return px_take(L, &x->rseen, 1u << RX_ID, x->r[RX_ID], sizeof x->r[0]);
+        if (!px_key(key, keylen, "Details") || (x->rseen & RX_DETAILS)) {
+            return hw_jlex_skip(L);
+        }
+        x->rseen |= RX_DETAILS;
+        if (*L->p != '{')
+            return hw_jlex_skip(L);
+        x->level = 5;
+        int rc = hw_jlex_container(L, px_item, x);
+        x->level = 4;
+        return rc;
+    }
+    if (level == 5) {
+        if (!px_key(key, keylen, "AwsIamAccessKey") || (x->rseen & RX_KEY))
+            return hw_jlex_skip(L);
+        x->rseen |= RX_KEY;
+        if (*L->p != '{')
+            return hw_jlex_skip(L);
+        x->level = 6;
+        int rc = hw_jlex_container(L, px_item, x);
+        x->level = 5;
+        return rc;
+    }
+    /* level 6: Details.AwsIamAccessKey */
+    if (px_key(key, keylen, "PrincipalName"))
+        return px_take(L, &x->rseen, 1u << RX_PRINCIPAL, x->r[RX_PRINCIPAL], sizeof x->r[0]);
+    if (px_key(key, keylen, "UserName"))
+        return px_take(L, &x->rseen, 1u << RX_USER, x->r[RX_USER], sizeof x->r[0]);
+    return hw_jlex_skip(L);
+}
+
+/* 1 or 0 as hw_remedy_playbook_trust, or -1: the cJSON path decides. */
+static int playbook_trust_lex(const hw_finding_row *f, const char *raw, size_t rawlen,
+                              const hw_remedy_policy *p, const hw_remedy_playbook **fam,
+                              char *resource, size_t reslen, char *why, size_t whylen)
+{
+    struct pblex *x = calloc(1, sizeof *x);
+    if (!x)
+        return -1;
+    hw_jlex L;
+    hw_jlex_init(&L, raw, rawlen);
+    hw_jlex_ws(&L);
+    int rc = -1;
+    if (L.p >= L.end || *L.p != '{' || hw_jlex_container(&L, px_item, x) < 0)
+        goto out;
+    hw_jlex_ws(&L);
+    if (L.p != L.end)
+        goto out;
+    if (!(*fam = x->fam)) {
+        rc = 0;
+        goto out;
+    }
+    const char *partition = hw_aws_partition(f->region);
+    char want[256];
+    snprintf(want, sizeof want, "arn:%s:securityhub:%s::product/aws/guardduty", partition,
+             f->region);
+    const char *product = x->v[PX_PRODUCT], *acct = x->v[PX_ACCOUNT];
+    int ok = 0;
+    if (strcmp(product, want) != 0)
+        snprintf(why, whylen, "untrusted: product %.200s is not GuardDuty's own in %.40s", product,
+                 f->region);
+    else if (!f->trusted)
+        snprintf(why, whylen, "untrusted: %s", f->untrusted_reason ? f->untrusted_reason : "");
+    else if (strcmp(acct, f->account_id) != 0)
+        snprintf(why, whylen, "untrusted: AwsAccountId %.20s differs from the stored %s", acct,
+                 f->account_id);
+    else if (!hw_remedy_policy_in_org(p, acct))
+        snprintf(why, whylen, "untrusted: account %s is not in the Organization", acct);
+    else {
+        /* pass 2: the resources, now that the playbook says which type */
+        x->want = playbook_want(*fam);
+        if (x->res_at) {
+            hw_jlex R;
+            hw_jlex_init(&R, raw, rawlen);
+            R.p = x->res_at;
+            x->level = 3;
+            if (hw_jlex_container(&R, px_item, x) < 0) {
+                *fam = NULL;
+                goto out; /* rc -1 */
+            }
+        }
+        const char *u = *x->r[RX_PRINCIPAL] ? x->r[RX_PRINCIPAL] : x->r[RX_USER];
+        if (!x->found)
+            snprintf(why, whylen, "untrusted: no %s resource in the finding", x->want);
+        else if (!resource_checked(*fam, x->want, x->r[RX_ID], u, NULL, raw, rawlen, acct,
+                                   partition, resource, reslen, why, whylen))
+            ;
+        else if (strcmp(x->v[PX_WORKFLOW], "SUPPRESSED") == 0)
+            snprintf(why, whylen, "suppressed: workflow status SUPPRESSED");
+        else if (strcmp(x->v[PX_RECORD], "ARCHIVED") == 0)
+            snprintf(why, whylen, "archived: the stored finding is not ACTIVE");
+        else
+            ok = 1;
+    }
+    if (!ok)
+        resource[0] = '\0';
+    rc = ok;
+out:
+    if (rc < 0) {
+        *fam = NULL;
+        resource[0] = '\0';
+        why[0] = '\0';
+    }
+    free(x);
+    return rc;
 }
 
 int hw_remedy_playbook_trust(const hw_finding_row *f, const char *raw, size_t rawlen,
@@ -185,6 +434,10 @@ int hw_remedy_playbook_trust(const hw_finding_row *f, const char *raw, size_t ra
     *fam = NULL;
     resource[0] = '\0';
     why[0] = '\0';
+    int lexed = raw ? playbook_trust_lex(f, raw, rawlen, p, fam, resource, reslen, why, whylen)
+                    : -1;
+    if (lexed >= 0)
+        return lexed;
     cJSON *j = cJSON_ParseWithLength(raw, rawlen);
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);

@@ -73,6 +73,8 @@ int rx_waf_remove(hw_aws_client *c, const char *account, const char *arn, const 
                   int *removed, hw_err *e);
 int rx_waf_added(const cJSON *before, const cJSON *after, const char *arn);
 /* Adds "s" to a JSON array of calls (printf-style). */
+/* hw_remedy_finding_ip of a parsed finding (j may be NULL). */
+int rx_finding_ip(const cJSON *j, char ip[16]);
 void rx_call(cJSON *calls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Security Hub workflow for findings in batches (workflow.c): items of one

@@ -563,6 +563,67 @@ int hw_store_findings(hw_store *s, const hw_finding_query *q,
     return rc;
 }
 
+struct hw_store_raw_ref {
+    hw_store *s;
+    sqlite3_stmt *st;
+};
+
+int hw_store_raw_ref_read(hw_store_raw_ref *r, char **json, size_t *len, hw_err *e)
+{
+    sqlite3_stmt *st = r->st;
+    size_t n = (size_t)sqlite3_column_int64(st, 10);
+    const void *z = sqlite3_column_blob(st, 11);
+    size_t zlen = (size_t)sqlite3_column_bytes(st, 11);
+    *json = NULL;
+    *len = 0;
+    if (store_zstd_decompress(r->s, sqlite3_column_int64(st, 9), z, zlen, n, store_col(st, 1),
+                              json, e) != HW_OK)
+        return e->kind;
+    *len = n;
+    return HW_OK;
+}
+
+int hw_store_plan_findings(hw_store *s, const char *account,
+                           int (*cb)(void *arg, const hw_finding_row *f, int64_t rowid,
+                                     hw_store_raw_ref *raw),
+                           void *arg, hw_err *e)
+{
+    /* no ORDER BY: a sort would hold every row in memory; no index: the
+     * rows are most of the table (the plan reads the raw ASFF of many) */
+    static const char sql[] =
+        "SELECT f.rowid, f.id, p.arn, f.account_id, f.region, f.control_id,"
+        " f.compliance_status, f.updated_at, f.trusted, f.zdict, f.rawlen, f.raw,"
+        " f.untrusted_reason FROM findings f JOIN products p ON p.id = f.product_id"
+        " WHERE f.record_state = 'ACTIVE' AND (f.compliance_status = 'FAILED'"
+        " OR f.control_id = '') AND (?1 IS NULL OR f.account_id = ?1)";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, e, "querying findings");
+    if (account)
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    hw_store_raw_ref ref = { s, st };
+    int r, cr = 0;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        hw_finding_row f = { 0 };
+        f.id = store_col(st, 1);
+        f.product_arn = store_col(st, 2);
+        f.account_id = store_col(st, 3);
+        f.region = store_col(st, 4);
+        f.control_id = store_col(st, 5);
+        f.compliance_status = store_col(st, 6);
+        f.updated_at = sqlite3_column_int64(st, 7);
+        f.trusted = sqlite3_column_int(st, 8);
+        f.untrusted_reason = store_col(st, 12);
+        if ((cr = cb(arg, &f, sqlite3_column_int64(st, 0), &ref)) != 0)
+            break;
+    }
+    int rc = r == SQLITE_DONE  ? HW_OK
+             : r == SQLITE_ROW ? store_cb_fail(s, e, "querying findings", cr)
+                               : store_fail(s, e, "querying findings");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static const char *const group_names[] = { "resource", "account", "region", "findings",
                                            "failed", "severity", "last_observed" };
 static const char *const group_sql[] = {

@@ -204,6 +204,37 @@ int hw_store_control_counts(hw_store *s, int (*cb)(void *arg, const hw_control_c
     return rc;
 }
 
+int hw_store_control_total(hw_store *s, const char *account, const char *control,
+                           unsigned *total, hw_err *e)
+{
+    /* passed + failed of ACCOUNT_COUNTS_SQL's row: a resource whose
+     * findings are failed (not all suppressed), or passed and not failed */
+    sqlite3_stmt **st = &s->st[ST_CONTROL_TOTAL];
+    if (store_prepare(s, st,
+                      "SELECT count(*) FROM (SELECT"
+                      "  max(f.compliance_status IN ('FAILED', 'WARNING')"
+                      "      AND f.workflow_status != 'SUPPRESSED') AS xf,"
+                      "  max(f.compliance_status IN ('FAILED', 'WARNING')"
+                      "      AND f.workflow_status = 'SUPPRESSED') AS xs,"
+                      "  max(f.compliance_status = 'PASSED') AS xp"
+                      "  FROM findings f JOIN products p ON p.id = f.product_id"
+                      "  WHERE f.account_id = ?1 AND f.control_id = ?2 AND f.trusted = 1"
+                      "  AND f.record_state = 'ACTIVE' AND f.control_id != ''"
+                      "  AND p.name = 'securityhub' GROUP BY f.region, f.resources)"
+                      " WHERE xf OR (xp AND NOT xs)",
+                      e) != HW_OK)
+        return e->kind;
+    sqlite3_bind_text(*st, 1, account, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(*st, 2, control, -1, SQLITE_TRANSIENT);
+    int rc = HW_OK;
+    if (sqlite3_step(*st) == SQLITE_ROW)
+        *total = (unsigned)sqlite3_column_int64(*st, 0);
+    else
+        rc = store_fail(s, e, "counting control findings");
+    sqlite3_reset(*st);
+    return rc;
+}
+
 int hw_store_evaluated_accounts(hw_store *s, int (*cb)(void *arg, const char *account),
                                 void *arg, hw_err *e)
 {

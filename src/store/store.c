@@ -920,6 +920,23 @@ void hw_store_close(hw_store *s)
     free(s);
 }
 
+int hw_store_cache_size(hw_store *s, int64_t size, int64_t *prev, hw_err *e)
+{
+    if (prev) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA cache_size", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW) {
+            sqlite3_finalize(st);
+            return store_fail(s, e, "reading the cache size");
+        }
+        *prev = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=%lld", (long long)size);
+    return store_exec(s, sql, e);
+}
+
 int hw_store_begin(hw_store *s, hw_err *e)
 {
     if (s->in_tx)

@@ -56,6 +56,11 @@ int hw_store_schema_version(void);
 int hw_store_open(const char *path, int mode, int lock_timeout_ms, hw_store **out, hw_err *e);
 void hw_store_close(hw_store *s);
 
+/* The page cache's budget as sqlite's cache_size (< 0: KiB, > 0: pages);
+ * *prev (may be NULL) gets the one it replaces.  A one-pass reader such
+ * as a remediation plan gains nothing from a large one. */
+int hw_store_cache_size(hw_store *s, int64_t size, int64_t *prev, hw_err *e);
+
 /* Explicit transactions for callers that group several calls. */
 int hw_store_begin(hw_store *s, hw_err *e);
 int hw_store_commit(hw_store *s, hw_err *e);
@@ -204,6 +209,23 @@ const char *const *hw_store_finding_sort_fields(size_t *n);
 int hw_store_findings(hw_store *s, const hw_finding_query *q,
                       int (*cb)(void *arg, const hw_finding_row *f), void *arg, hw_err *e);
 
+/*
+ * The findings a remediation plan reads, in one pass and in no particular
+ * order (the caller sorts): every ACTIVE finding that is FAILED or has no
+ * control id (GuardDuty's), of one account when account is not NULL.  Only
+ * id, product_arn, account_id, region, control_id, compliance_status,
+ * updated_at, trusted and untrusted_reason are filled.  rowid orders ties;
+ * raw reads the finding's ASFF while the row is current (decompressed only
+ * when asked: a plan needs it for its candidates alone).
+ */
+typedef struct hw_store_raw_ref hw_store_raw_ref;
+int hw_store_plan_findings(hw_store *s, const char *account,
+                           int (*cb)(void *arg, const hw_finding_row *f, int64_t rowid,
+                                     hw_store_raw_ref *raw),
+                           void *arg, hw_err *e);
+/* The current row's raw ASFF (malloc'd, NUL-terminated; free()). */
+int hw_store_raw_ref_read(hw_store_raw_ref *r, char **json, size_t *len, hw_err *e);
+
 /* One resource of the findings a query selects (--group-by resource). */
 typedef struct hw_resource_group {
     const char *resource, *account_id, *region;
@@ -284,6 +306,11 @@ int hw_store_control_counts(hw_store *s, int (*cb)(void *arg, const hw_control_c
 int hw_store_account_control_counts(hw_store *s, const char *account,
                                     int (*cb)(void *arg, const hw_control_count *c), void *arg,
                                     hw_err *e);
+/* Of one account and control, the resources counted passed or failed in
+ * hw_store_account_control_counts (passed + failed of its row, 0 when
+ * none): one indexed query over that control alone. */
+int hw_store_control_total(hw_store *s, const char *account, const char *control,
+                           unsigned *total, hw_err *e);
 /* The accounts with trusted, active Security Hub control findings, in id
  * order (for a store that has recorded no Organization). */
 int hw_store_evaluated_accounts(hw_store *s, int (*cb)(void *arg, const char *account),

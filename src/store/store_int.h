@@ -45,6 +45,7 @@ enum {
     ST_FINDING_RAW,
     ST_EXC_COVERING,
     ST_PLAN_SKIP_PUT,
+    ST_CONTROL_TOTAL,
     ST_REP_RESULT, /* report_queries.c */
     ST_REP_LEGACY,
     ST_REP_CE,

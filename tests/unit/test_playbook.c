@@ -130,6 +130,116 @@ static int gd_trust(const char *product, const char *acct, const char *type, con
     return pb ? ok : -1;
 }
 
+/* The verdict on raw, as "ok|playbook|resource|why". */
+static void verdict(const char *raw, size_t len, char *out, size_t outlen)
+{
+    hw_config *c = hw_config_defaults();
+    hw_remedy_policy p;
+    hw_err e;
+    hw_remedy_policy_init(&p, c, NULL, &e);
+    hw_remedy_policy_add_account(&p, "333333333333", "r-ab12", 1, &e);
+    hw_finding_row f = { 0 };
+    f.id = "gd-1";
+    f.product_arn = GD;
+    f.account_id = "333333333333";
+    f.region = "us-east-1";
+    f.control_id = "";
+    f.trusted = 1;
+    f.untrusted_reason = "";
+    const hw_remedy_playbook *pb = NULL;
+    char res[2048], why[512];
+    int ok = hw_remedy_playbook_trust(&f, raw, len, &p, &pb, res, sizeof res, why, sizeof why);
+    snprintf(out, outlen, "%d|%s|%s|%s", ok, pb ? pb->name : "-", res, why);
+    hw_remedy_policy_free(&p);
+    hw_config_free(c);
+}
+
+/* The lexer's reading of a GuardDuty finding is cJSON's, whatever its
+ * shape: each finding against itself followed by " x", which the strict
+ * lexer refuses and cJSON reads as the same object (the verdict then
+ * comes from the cJSON path). */
+static void test_trust_lexer(void)
+{
+#define P "\"ProductArn\": \"arn:aws:securityhub:us-east-1::product/aws/guardduty\", "
+#define A "\"AwsAccountId\": \"333333333333\", "
+#define T "\"Types\": [\"TTPs/Initial Access/UnauthorizedAccess:IAMUser-ConsoleLogin\"], "
+#define K "{\"Type\": \"AwsIamAccessKey\", \"Id\": \"AWS::IAM::AccessKey:AKIADEVALICEKEY00001\", " \
+          "\"Details\": {\"AwsIamAccessKey\": {\"PrincipalName\": \"dev-alice\"}}}"
+#define I "{\"Type\": \"AwsEc2Instance\", \"Id\": \"arn:aws:ec2:us-east-1:333333333333:instance/i-1\"}"
+#define IPT "\"Types\": [\"TTPs/Command and Control/UnauthorizedAccess:EC2-MaliciousIPCaller.Custom\"], "
+    static const char *const v[] = {
+        "{" P A T "\"Resources\": [" K "]}",
+        /* the first of a repeated key counts */
+        "{" P A T "\"AwsAccountId\": \"444444444444\", \"Resources\": [" K "]}",
+        "{" P A T "\"Resources\": [" K "], \"Resources\": []}",
+        "{" P A T "\"Types\": [], \"Resources\": [" K "]}",
+        /* Resources after Types or before; an object where an array is read */
+        "{\"Resources\": [" K "], " P A T "\"RecordState\": \"ACTIVE\"}",
+        "{" P A T "\"Resources\": {\"a\": " K "}}",
+        "{" P A "\"Types\": {\"x\": \"TTPs/Initial Access/UnauthorizedAccess:IAMUser-ConsoleLogin\"}, "
+        "\"Resources\": [" K "]}",
+        /* values of another type read as "" */
+        "{" P "\"AwsAccountId\": 333333333333, " T "\"Resources\": [" K "]}",
+        "{" P A T "\"Resources\": [1, [], \"s\", " K "]}",
+        "{" P A T "\"Resources\": \"" "x" "\"}",
+        "{" P A T "\"Workflow\": [\"SUPPRESSED\"], \"Resources\": [" K "]}",
+        "{" P A T "\"Workflow\": {\"Status\": \"SUPPRESSED\"}, \"Resources\": [" K "]}",
+        "{" P A T "\"Workflow\": {\"Status\": 1, \"Status\": \"SUPPRESSED\"}, \"Resources\": [" K "]}",
+        "{" P A T "\"RecordState\": \"ARCHIVED\", \"Resources\": [" K "]}",
+        "{" P A T "\"Resources\": [{\"Type\": \"AwsIamAccessKey\", \"Id\": "
+        "\"AWS::IAM::AccessKey:AKIADEVALICEKEY00001\", \"Details\": {\"AwsIamAccessKey\": "
+        "{\"PrincipalName\": \"\", \"UserName\": \"bob\"}}}]}",
+        "{" P A T "\"Resources\": [{\"Type\": \"AwsIamAccessKey\", \"Id\": "
+        "\"AWS::IAM::AccessKey:AKIADEVALICEKEY00001\", \"Details\": [1]}]}",
+        /* escapes: in a key, in a value, a NUL (cJSON cuts there) */
+        "{\"Product\\u0041rn\": \"arn:aws:securityhub:us-east-1::product/aws/guardduty\", " A T
+        "\"Resources\": [" K "]}",
+        "{" P "\"AwsAccountId\": \"333333333333\\u0000x\", " T "\"Resources\": [" K "]}",
+        "{" P A "\"Types\\u0000\": [\"TTPs/Initial Access/UnauthorizedAccess:IAMUser-ConsoleLogin\"], "
+        "\"Resources\": [" K "]}",
+        /* no playbook; not an object */
+        "{" P A "\"Types\": [\"Recon:EC2-Portscan\"], \"Resources\": [" I "]}",
+        "[" K "]",
+        /* malicious-ip: the address is read from the finding */
+        "{" P A IPT "\"Resources\": [" I "], \"Network\": {\"Direction\": \"IN\", "
+        "\"SourceIpV4\": \"198.51.100.7\"}}",
+        "{" P A IPT "\"Resources\": [" I "], \"Network\": {\"Direction\": \"IN\", "
+        "\"SourceIpV4\": \"10.0.0.7\"}}",
+        "{" P A IPT "\"Resources\": [" I "]}",
+    };
+    for (size_t i = 0; i < HW_ARRAY_LEN(v); i++) {
+        char a[3000], b[3000], *tail = malloc(strlen(v[i]) + 3);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tail);
+        sprintf(tail, "%s x", v[i]);
+        verdict(v[i], strlen(v[i]), a, sizeof a);
+        verdict(tail, strlen(tail), b, sizeof b);
+        if (strcmp(a, b) != 0)
+            fprintf(stderr, "finding %zu: lexer %s, cJSON %s\n", i, a, b);
+        CU_ASSERT_STRING_EQUAL(a, b);
+        free(tail);
+    }
+    /* a string longer than the lexer keeps goes to cJSON: the same verdict */
+    size_t n = 5000;
+    char *big = malloc(n + 400), *tail = malloc(n + 400), a[3000], b[3000];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tail);
+    int off = sprintf(big, "{" P A T "\"Resources\": [{\"Type\": \"AwsS3Bucket\", \"Id\": \"");
+    memset(big + off, 'a', n);
+    sprintf(big + off + n, "\"}]}");
+    sprintf(tail, "%s x", big);
+    verdict(big, strlen(big), a, sizeof a);
+    verdict(tail, strlen(tail), b, sizeof b);
+    CU_ASSERT_STRING_EQUAL(a, b);
+    free(big);
+    free(tail);
+#undef P
+#undef A
+#undef T
+#undef K
+#undef I
+#undef IPT
+}
+
 static void test_trust(void)
 {
     char res[2048], why[512];
@@ -370,6 +480,7 @@ int test_playbook_register(void)
     if (!s || !CU_add_test(s, "GuardDuty type of an ASFF Types entry", test_types) ||
         !CU_add_test(s, "playbook per GuardDuty type", test_match) ||
         !CU_add_test(s, "trust of a GuardDuty finding", test_trust) ||
+        !CU_add_test(s, "GuardDuty trust: the lexer reads what cJSON reads", test_trust_lexer) ||
         !CU_add_test(s, "calls name the finding's key and user", test_calls) ||
         !CU_add_test(s, "the remote public IPv4 a finding names", test_ip) ||
         !CU_add_test(s, "playbooks agree with controls/playbooks.xml", test_data))

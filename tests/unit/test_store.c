@@ -600,6 +600,55 @@ static void test_control_checks(void)
     cleanup();
 }
 
+static int sum_cb(void *arg, const hw_control_count *c)
+{
+    unsigned *x = arg;
+    if (strcmp(c->control, "S3.8") == 0)
+        *x = c->passed + c->failed;
+    return 0;
+}
+
+/* hw_store_control_total is passed + failed of the control's counts row:
+ * a resource counts once, failed (not all suppressed) or passed, never
+ * when its only findings are suppressed failures or not available. */
+static void test_control_total(void)
+{
+    fresh();
+    hw_store *s = open_w();
+    hw_err e;
+    char run[64];
+    CU_ASSERT_EQUAL_FATAL(hw_store_run_begin(s, "scan", run, &e), HW_OK);
+    CU_ASSERT_EQUAL(hw_store_begin(s, &e), HW_OK);
+    static const struct { const char *id, *status, *wf, *res; } v[] = {
+        { "t-1", "FAILED", "NEW", "[\"arn:aws:s3:::a\"]" },       /* counts */
+        { "t-2", "PASSED", "NEW", "[\"arn:aws:s3:::a\"]" },       /* same resource */
+        { "t-3", "FAILED", "SUPPRESSED", "[\"arn:aws:s3:::b\"]" }, /* suppressed only */
+        { "t-4", "PASSED", "NEW", "[\"arn:aws:s3:::c\"]" },       /* counts */
+        { "t-5", "FAILED", "SUPPRESSED", "[\"arn:aws:s3:::d\"]" }, /* suppressed + passed */
+        { "t-6", "PASSED", "NEW", "[\"arn:aws:s3:::d\"]" },
+        { "t-7", "NOT_AVAILABLE", "NEW", "[\"arn:aws:s3:::e\"]" },
+        { "t-8", "WARNING", "NEW", "[\"arn:aws:s3:::f\"]" },      /* counts */
+    };
+    for (size_t i = 0; i < HW_ARRAY_LEN(v); i++) {
+        hw_finding_row f = row(v[i].id, v[i].status, v[i].wf, "ACTIVE", 1700000100, "{}");
+        f.resources = v[i].res;
+        int res;
+        CU_ASSERT_EQUAL(hw_store_finding_upsert(s, &f, run, &res, &e), HW_OK);
+    }
+    CU_ASSERT_EQUAL(hw_store_commit(s, &e), HW_OK);
+    unsigned want = 0, got = 99;
+    CU_ASSERT_EQUAL(hw_store_control_counts(s, sum_cb, &want, &e), HW_OK);
+    CU_ASSERT_EQUAL(want, 3);
+    CU_ASSERT_EQUAL(hw_store_control_total(s, "333333333333", "S3.8", &got, &e), HW_OK);
+    CU_ASSERT_EQUAL(got, want);
+    CU_ASSERT_EQUAL(hw_store_control_total(s, "333333333333", "S3.1", &got, &e), HW_OK);
+    CU_ASSERT_EQUAL(got, 0);
+    CU_ASSERT_EQUAL(hw_store_control_total(s, "444444444444", "S3.8", &got, &e), HW_OK);
+    CU_ASSERT_EQUAL(got, 0);
+    hw_store_close(s);
+    cleanup();
+}
+
 static int count_cb(void *arg, const hw_finding_row *f)
 {
     (void)f;
@@ -838,6 +887,7 @@ int test_store_register(void)
         !CU_add_test(s, "migration 3: times in seconds become milliseconds", test_migrate_times) ||
         !CU_add_test(s, "queries: title, lists, sort, limit, group by resource", test_query_lists) ||
         !CU_add_test(s, "disabled controls join the control counts", test_control_checks) ||
+        !CU_add_test(s, "a control's total is passed + failed of its counts", test_control_total) ||
         !CU_add_test(s, "raw JSON round trip with a dictionary", test_raw_roundtrip_with_dictionary) ||
         !CU_add_test(s, "watermarks move only on commit", test_watermark_rollback) ||
         !CU_add_test(s, "audit hash chain detects tampering", test_audit_chain) ||
