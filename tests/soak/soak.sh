@@ -23,7 +23,13 @@
 # sources complete.
 #
 # Prints: faults injected by kind, client retries (attempts beyond the
-# first), wall time of each pass and their ratio (goal <= 1.5).
+# first), wall time of each pass and their ratio (goal <= 1.5), and the
+# faulted pass's floor: its wall time less the time it spent with no AWS
+# call in flight beyond what the fault-free pass spent so (the simulator's
+# request log: each call's start and end): what the stalls and retries
+# cost with no backoff sleep, the client's order of calls taken as given;
+# and how many stalls had no other call in flight (calls made one after
+# another).
 . "$(dirname "$0")/../integration/lib.sh"
 use_test_creds
 SOAK_FAULTS=${SOAK_FAULTS:-'{"throttle": 0.04, "http500": 0.03, "http503": 0.03, "reset": 0.03, "truncate": 0.03, "slow": [0.02, 2], "expire": [0.02, null]}'}
@@ -109,6 +115,7 @@ PY
     run_step remediate $HWC remediate --apply
     run_step report $HWC report --out "$TMP/$PASS.bundles"
     t1=$(date +%s.%N)
+    eval "T0_$PASS=$t0; T1_$PASS=$t1"
     eval "WALL_$PASS=$(echo "$t1 - $t0" | bc)"
     echo "  $PASS steps:${STEPS%,}"
     sim_get /_awssim/stats > "$TMP/$PASS.stats.json"
@@ -222,6 +229,33 @@ print("soak: of the faults, %d were 2 s stalls (%d s of waiting; %d of them outs
 PY
 RATIO=$(echo "scale=2; $WALL_faulted / $WALL_clean" | bc)
 printf 'soak: wall time: fault-free %.1f s, faulted %.1f s, ratio %s (goal <= 1.5)\n' "$WALL_clean" "$WALL_faulted" "$RATIO"
+/usr/bin/python3 - "$TMP/clean.requests.json" "$T0_clean" "$T1_clean" "$TMP/faulted.requests.json" "$T0_faulted" "$T1_faulted" <<'PY'
+import json, sys
+def window(path, t0, t1):
+    t0, t1 = float(t0), float(t1)
+    reqs = sorted((r for r in json.load(open(path)) if r.get("op") and "end" in r and t0 <= r["t"] <= t1),
+                  key=lambda r: r["t"])
+    busy, cur = 0.0, None  # the union of the calls' [start, end]
+    for r in reqs:
+        if cur and r["t"] <= cur[1]:
+            cur[1] = max(cur[1], r["end"])
+        else:
+            busy += cur[1] - cur[0] if cur else 0
+            cur = [r["t"], r["end"]]
+    busy += cur[1] - cur[0] if cur else 0
+    return t1 - t0, t1 - t0 - busy, reqs
+cw, cidle, _ = window(*sys.argv[1:4])
+fw, fidle, freqs = window(*sys.argv[4:7])
+slow = [r for r in freqs if r.get("fault") == "slow"]
+alone = [r["op"] for r in slow if not any(o is not r and o["t"] < r["end"] and o["end"] > r["t"] for o in freqs)]
+floor = fw - max(0.0, fidle - cidle)
+print("soak: time with no AWS call in flight: fault-free %.1f s of %.1f s, faulted %.1f s of %.1f s"
+      % (cidle, cw, fidle, fw))
+print("soak: floor of the faulted pass (its wall time less the extra time with nothing in flight:"
+      " backoff sleeps): %.1f s, %.2f x the fault-free time; %d of %d stalls had no other call"
+      " in flight%s" % (floor, floor / cw, len(alone), len(slow),
+                        (" (" + ", ".join(sorted(set(alone))) + ")") if alone else ""))
+PY
 
 # ---- partial: a member whose role cannot be assumed (the management
 # account has none) and a region that never answers
