@@ -340,4 +340,14 @@ int hw_aws_update_workflow(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws
                            size_t n, const char *status, const char *note, int *processed,
                            char (*why)[128], hw_err *e);
 
+/* GetFindings filtered on the findings' Id (1 to 20 of them, as the API
+ * allows values of one filter), every page: for each of refs found (same
+ * Id and ProductArn), its Workflow.Status into status[i] and its Note
+ * (Text, UpdatedBy) into note[i] and by[i]; "" for those not found.  How
+ * a run learns whether an update it may have sent before it was killed
+ * took. */
+int hw_aws_read_workflow(hw_aws_client *c, const hw_aws_ctx *ctx, const hw_aws_finding_ref *refs,
+                         size_t n, char (*status)[32], char (*note)[520], char (*by)[64],
+                         hw_err *e);
+
 #endif

@@ -879,6 +879,7 @@ int hw_remedy_apply(hw_store *st, hw_aws_client *c, const hw_remedy_policy *p,
 struct wanted {
     struct queue q;
     char (*workflow)[32];
+    unsigned char *sent; /* the update may have been sent by a run that died */
     size_t cap;
 };
 static int wanted_cb(void *arg, const hw_action_row *a)
@@ -889,14 +890,18 @@ static int wanted_cb(void *arg, const hw_action_row *a)
     if (w->q.n > w->cap) {
         size_t cap = w->q.cap;
         void *nw = realloc(w->workflow, cap * sizeof *w->workflow);
-        if (!nw) {
+        if (nw)
+            w->workflow = nw;
+        void *ns = nw ? realloc(w->sent, cap) : NULL;
+        if (!ns) {
             w->q.oom = 1;
             return 1;
         }
-        w->workflow = nw;
+        w->sent = ns;
         w->cap = cap;
     }
     snprintf(w->workflow[w->q.n - 1], sizeof w->workflow[0], "%s", a->workflow + 5);
+    w->sent[w->q.n - 1] = strncmp(a->workflow, "sent:", 5) == 0;
     return 0;
 }
 
@@ -905,6 +910,7 @@ struct sync {
     const struct wanted *w;
     const char *actor;
     size_t *updated, *failed;
+    int read_back; /* sync_done() of an update found already taken */
 };
 
 static int sync_done(void *arg, size_t i, int ok, const char *note, const char *error, hw_err *e)
@@ -917,6 +923,8 @@ static int sync_done(void *arg, size_t i, int ok, const char *note, const char *
     cJSON_AddStringToObject(d, "finding", it->finding_id);
     cJSON_AddStringToObject(d, "workflow", status);
     cJSON_AddStringToObject(d, "note", note);
+    if (y->read_back)
+        cJSON_AddStringToObject(d, "found", "already set by an interrupted run: read back, not sent again");
     if (!ok)
         cJSON_AddStringToObject(d, "error", error);
     char *detail = cJSON_PrintUnformatted(d);
@@ -947,11 +955,77 @@ static int sync_done(void *arg, size_t i, int ok, const char *note, const char *
     return rc;
 }
 
+/* Before a call: its actions' updates may be sent ("sent:STATUS"), so
+ * that a run killed before it records the answer reads them back. */
+static int sync_intent(void *arg, const size_t *idx, size_t k, hw_err *e)
+{
+    struct sync *y = arg;
+    int rc = hw_store_begin(y->st, e);
+    for (size_t m = 0; rc == HW_OK && m < k; m++) {
+        char want[40];
+        if (y->w->sent[idx[m]])
+            continue;
+        snprintf(want, sizeof want, "sent:%s", y->w->workflow[idx[m]]);
+        rc = hw_store_action_set_workflow(y->st, y->w->q.v[idx[m]].id, want, e);
+    }
+    if (rc == HW_OK)
+        return hw_store_commit(y->st, e);
+    hw_store_rollback(y->st);
+    return rc;
+}
+
+/*
+ * Updates a dead run may have sent: read the findings back (GetFindings
+ * on their Id, 20 a call) and record those that carry our status and a
+ * note of our batch naming their action, without sending them again.
+ * The rest are sent.  A read that fails leaves them to be sent.
+ */
+static int read_back(hw_aws_client *c, const hw_aws_ctx *ctx, rx_wf_item *items, size_t n,
+                     struct sync *y, hw_err *e)
+{
+    size_t idx[20];
+    hw_aws_finding_ref refs[20];
+    char status[20][32], note[20][520], by[20][64];
+    int rc = HW_OK;
+    for (size_t i = 0; rc == HW_OK && i < n;) {
+        size_t k = 0;
+        for (; i < n && k < 20; i++) {
+            if (!y->w->sent[i])
+                continue;
+            idx[k] = i;
+            refs[k].id = items[i].finding_id;
+            refs[k].product_arn = items[i].product_arn;
+            k++;
+        }
+        if (!k)
+            break;
+        hw_err ae;
+        hw_err_clear(&ae);
+        if (hw_aws_read_workflow(c, ctx, refs, k, status, note, by, &ae) != HW_OK) {
+            hw_warn("cannot read back %zu findings whose workflow update a run that died may have"
+                    " sent (sent again): %s", k, ae.msg);
+            continue;
+        }
+        y->read_back = 1;
+        for (size_t m = 0; rc == HW_OK && m < k; m++) {
+            rx_wf_item *it = &items[idx[m]];
+            if (strcmp(status[m], it->status) != 0 || !rx_workflow_note_names(note[m], by[m], it))
+                continue;
+            hw_info("action %s: Security Hub workflow %s was set by a run that died; read back,"
+                    " not sent again", it->action_id, it->status);
+            it->skip = 1;
+            rc = sync_done(y, idx[m], 1, note[m], "", e);
+        }
+        y->read_back = 0;
+    }
+    return rc;
+}
+
 int hw_remedy_workflow_sync(hw_store *st, hw_aws_client *c, const hw_aws_ctx *ctx,
                             const char *actor, size_t *updated, size_t *failed, hw_err *e)
 {
     *updated = *failed = 0;
-    struct wanted w = { { 0 }, NULL, 0 };
+    struct wanted w = { { 0 }, NULL, NULL, 0 };
     hw_action_query q = { 0 };
     q.workflow_wanted = 1;
     int rc = hw_store_actions(st, &q, wanted_cb, &w, e);
@@ -969,11 +1043,14 @@ int hw_remedy_workflow_sync(hw_store *st, hw_aws_client *c, const hw_aws_ctx *ct
         items[i].product_arn = w.q.v[i].product_arn;
         items[i].status = w.workflow[i];
     }
-    struct sync y = { st, &w, actor, updated, failed };
+    struct sync y = { st, &w, actor, updated, failed, 0 };
     if (rc == HW_OK)
-        rc = rx_workflow_batches(c, ctx, items, w.q.n, sync_done, &y, e);
+        rc = read_back(c, ctx, items, w.q.n, &y, e);
+    if (rc == HW_OK)
+        rc = rx_workflow_batches(c, ctx, items, w.q.n, sync_intent, sync_done, &y, e);
     free(items);
     queue_free(&w.q);
     free(w.workflow);
+    free(w.sent);
     return rc;
 }

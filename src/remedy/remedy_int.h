@@ -84,10 +84,19 @@ void rx_call(cJSON *calls, const char *fmt, ...) __attribute__((format(printf, 2
 typedef struct rx_wf_item {
     const char *action_id, *plan_id, *finding_id, *product_arn;
     const char *status; /* RESOLVED, NOTIFIED, SUPPRESSED */
+    int skip;           /* already done: not sent */
 } rx_wf_item;
 typedef int (*rx_wf_done)(void *arg, size_t i, int ok, const char *note, const char *error,
                           hw_err *e);
+/* called before each call with the indexes of its items, to record that
+ * the update may be sent (so that a run killed during the call reads the
+ * findings back, rather than send it again) */
+typedef int (*rx_wf_intent)(void *arg, const size_t *idx, size_t k, hw_err *e);
 int rx_workflow_batches(hw_aws_client *c, const hw_aws_ctx *ctx, const rx_wf_item *items,
-                        size_t n, rx_wf_done done, void *arg, hw_err *e);
+                        size_t n, rx_wf_intent intent, rx_wf_done done, void *arg, hw_err *e);
+/* 1 when a finding's Note (text, UpdatedBy) is the one a batch of
+ * rx_workflow_batches() wrote for item it: hubwarden's, of its plan,
+ * naming its action, with its status's words */
+int rx_workflow_note_names(const char *text, const char *by, const rx_wf_item *it);
 
 #endif

@@ -345,7 +345,7 @@ int hw_remedy_suppress_apply(hw_store *st, hw_aws_client *c, const hw_aws_ctx *c
     }
     struct run r = { st, &q, actor, plan_id, done, failed };
     if (rc == HW_OK)
-        rc = rx_workflow_batches(c, ctx, items, q.n, run_done, &r, e);
+        rc = rx_workflow_batches(c, ctx, items, q.n, NULL, run_done, &r, e);
     free(items);
     for (size_t i = 0; i < q.n; i++) {
         free(q.v[i].id);

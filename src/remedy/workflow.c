@@ -49,19 +49,45 @@ static int by_plan_status(const void *a, const void *b)
     return c;
 }
 
+int rx_workflow_note_names(const char *text, const char *by, const rx_wf_item *it)
+{
+    if (strcmp(by, "hubwarden") != 0)
+        return 0;
+    char head[160];
+    snprintf(head, sizeof head, "hubwarden plan %s action(s) ", it->plan_id);
+    size_t hl = strlen(head);
+    if (strncmp(text, head, hl) != 0)
+        return 0;
+    const char *list = text + hl, *end = strstr(list, ": ");
+    if (!end || strcmp(end + 2, what_of(it->status)) != 0)
+        return 0;
+    const char *suffix = suffix_of(it);
+    size_t sl = strlen(suffix);
+    for (const char *p = list; p < end;) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *stop = comma ? comma : end;
+        if ((size_t)(stop - p) == sl && strncmp(p, suffix, sl) == 0)
+            return 1;
+        p = stop + 1;
+    }
+    return 0;
+}
+
 int rx_workflow_batches(hw_aws_client *c, const hw_aws_ctx *ctx, const rx_wf_item *items,
-                        size_t n, rx_wf_done done, void *arg, hw_err *e)
+                        size_t n, rx_wf_intent intent, rx_wf_done done, void *arg, hw_err *e)
 {
     if (!n)
         return HW_OK;
-    size_t *ord = malloc(n * sizeof *ord);
+    size_t *ord = malloc(n * sizeof *ord), m0 = 0;
     hw_aws_finding_ref refs[100];
     int processed[100];
     char why[100][128];
     if (!ord)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
-        ord[i] = i;
+        if (!items[i].skip)
+            ord[m0++] = i;
+    n = m0;
     sort_base = items;
     qsort(ord, n, sizeof *ord, by_plan_status);
     int rc = HW_OK;
@@ -88,6 +114,8 @@ int rx_workflow_batches(hw_aws_client *c, const hw_aws_ctx *ctx, const rx_wf_ite
             j++;
         }
         hw_buf_printf(&note, ": %s", what);
+        if (intent && (rc = intent(arg, ord + i, k, e)) != HW_OK)
+            break;
         hw_err ae;
         hw_err_clear(&ae);
         int arc = hw_aws_update_workflow(c, ctx, refs, k, first->status, hw_buf_str(&note),

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,66 @@ static int mkdirs(const char *path, hw_err *e)
     return HW_OK;
 }
 
+/*
+ * A report killed (kill -9, a power cut) leaves its hidden temporary
+ * folders in the output folder: ".FRAMEWORK.tmp-PID-XXXXXX" (a bundle)
+ * and ".report-pass-PID-XXXXXX" (the pass over the findings), PID the
+ * report's process.  The next report removes those whose process is gone,
+ * never a live one's (two reports may share a folder: `report` is a
+ * reader and takes no lock), and says so.  tmp_owner(): the PID in such
+ * a folder's name, 0 for any other name.
+ */
+static pid_t tmp_owner(const char *name)
+{
+    size_t len = strlen(name);
+    if (len < 10 || name[0] != '.' || name[len - 7] != '-')
+        return 0;
+    size_t end = len - 7, start = end;
+    while (start > 0 && name[start - 1] >= '0' && name[start - 1] <= '9')
+        start--;
+    if (start == end || end - start > 9)
+        return 0;
+    static const char pass[] = ".report-pass-", tmp[] = ".tmp-";
+    if (!(start == sizeof pass - 1 && strncmp(name, pass, start) == 0) &&
+        !(start > sizeof tmp && strncmp(name + start - (sizeof tmp - 1), tmp, sizeof tmp - 1) == 0))
+        return 0;
+    long pid = strtol(name + start, NULL, 10);
+    return pid > 0 ? (pid_t)pid : 0;
+}
+
+static void remove_tree(const char *dir);
+
+/* Removes the temporary folders of dead reports in dir; their number. */
+size_t hw_report_clean_dead(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        pid_t pid = tmp_owner(de->d_name);
+        if (!pid || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char *p = hw_asprintf("%s/%s", dir, de->d_name);
+        struct stat sb;
+        if (p && lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            remove_tree(p);
+            if (!hw_file_exists(p)) {
+                n++;
+                hw_info("%s: removed %s, the temporary folder of report process %ld, which is gone",
+                        dir, de->d_name, (long)pid);
+            } else {
+                hw_warn("%s: cannot remove %s (left by report process %ld, which is gone)", dir,
+                        de->d_name, (long)pid);
+            }
+        }
+        free(p);
+    }
+    closedir(d);
+    return n;
+}
+
 /* Moves tmp to final; an existing final is swapped out and removed. */
 static int put_in_place(const char *tmp, const char *final, hw_err *e)
 {
@@ -178,7 +239,7 @@ static int sha256_file_into(const char *path, char out[65], hw_err *e)
 /* A bundle's temporary folder beside its final place (*tmp: free()). */
 static int make_tmp(const hw_report_opts *o, const hw_framework *fw, char **tmp, hw_err *e)
 {
-    *tmp = hw_asprintf("%s/.%s.tmp-XXXXXX", o->out_dir, fw->id);
+    *tmp = hw_asprintf("%s/.%s.tmp-%ld-XXXXXX", o->out_dir, fw->id, (long)getpid());
     if (!*tmp)
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     if (!mkdtemp(*tmp)) {
@@ -481,6 +542,8 @@ static int write_all(hw_store *st, const hw_catalog *cat, const hw_signer *signe
         rc = hw_store_organization_id(st, c.organization, sizeof c.organization, e);
     if (rc == HW_OK)
         rc = mkdirs(o->out_dir, e);
+    if (rc == HW_OK)
+        hw_report_clean_dead(o->out_dir);
     struct job *jobs = calloc(cat->nframeworks ? cat->nframeworks : 1, sizeof *jobs);
     const hw_framework **fws = calloc(cat->nframeworks ? cat->nframeworks : 1, sizeof *fws);
     const char **csvs = calloc(cat->nframeworks ? cat->nframeworks : 1, sizeof *csvs);

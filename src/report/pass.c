@@ -458,7 +458,7 @@ int hw_report_pass_prepare(const hw_report_opts *o, const hw_framework *const *f
     hw_report_pass *p = calloc(1, sizeof *p);
     if (!p || !(p->fws = calloc(nfw ? nfw : 1, sizeof *p->fws)) ||
         !(p->csv_paths = calloc(nfw ? nfw : 1, sizeof *p->csv_paths)) ||
-        !(p->dir = hw_asprintf("%s/.report-pass-XXXXXX", tmp_parent))) {
+        !(p->dir = hw_asprintf("%s/.report-pass-%ld-XXXXXX", tmp_parent, (long)getpid()))) {
         hw_report_pass_free(p);
         return hw_err_set(e, HW_ENOMEM, "out of memory");
     }

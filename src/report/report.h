@@ -92,6 +92,10 @@ typedef struct hw_report_opts {
  * Writes the bundles.  Calls done(arg, path) for each bundle written.  A
  * stale scan (run older than max_age_hours) is HW_EINVAL naming its age.
  */
+/* Removes the hidden temporary folders that reports whose process is gone
+ * left in dir (bundle.c); how many. */
+size_t hw_report_clean_dead(const char *dir);
+
 int hw_report_write(hw_store *st, const hw_catalog *cat, const hw_signer *signer,
                     const hw_report_opts *o, void (*done)(void *arg, const char *path),
                     void *arg, hw_err *e);

@@ -117,7 +117,7 @@ int hw_store_actions(hw_store *s, const hw_action_query *q,
     if (q->state)
         where_any(&sql, "state", q->state, binds, &nb, owned, &nowned);
     if (q->workflow_wanted)
-        hw_buf_puts(&sql, " AND workflow LIKE 'want:%'");
+        hw_buf_puts(&sql, " AND (workflow LIKE 'want:%' OR workflow LIKE 'sent:%')");
     hw_buf_puts(&sql, " ORDER BY rowid");
     sqlite3_stmt *st = NULL;
     int rc = HW_OK;

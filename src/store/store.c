@@ -20,8 +20,8 @@
 #include <openssl/rand.h>
 
 /*
- * Migrations: each runs in its own transaction and sets user_version to
- * its index + 1.  Never edit one that has shipped; add a new one.
+ * Migrations: each sets user_version to its index + 1; all those pending
+ * at an open run in one transaction (migrate()).  Never edit one that has shipped; add a new one.
  */
 static const char *const migrations[] = {
     /* 1: the initial schema */
@@ -645,6 +645,28 @@ static int fk_violations(hw_store *s, int *n, hw_err *e)
     return r == SQLITE_DONE ? HW_OK : store_fail(s, e, "checking foreign keys");
 }
 
+/* 1 when the store has no schema object at all: a new file, or one whose
+ * first writer died before its migrations committed. */
+static int schema_empty(hw_store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int empty = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        empty = sqlite3_column_int(st, 0) == 0;
+    sqlite3_finalize(st);
+    return empty;
+}
+
+/*
+ * Every pending migration of one open runs in one transaction, so that a
+ * writer killed while migrating (kill -9, a power cut, a full disk) leaves
+ * the store at the schema it had: a new store stays empty, an old one
+ * stays old.  A reader given an empty store of schema 0 (a first run that
+ * died before its migrations committed) reads an empty store of the
+ * current schema, in memory: every command accepts it, as it would the
+ * store that run would have written had it been killed a moment later.
+ */
 static int migrate(hw_store *s, hw_err *e)
 {
     int v = 0;
@@ -655,19 +677,36 @@ static int migrate(hw_store *s, hw_err *e)
         return hw_err_set(e, HW_EINVAL,
                           "%s: written by a newer hubwarden (schema %d; this one knows up to %d)",
                           s->path, v, latest);
+    if (v == 0 && s->mode != HW_STORE_WRITE && schema_empty(s)) {
+        hw_debug("%s: no schema yet (its first writer did not finish creating it): read as empty",
+                 s->path);
+        sqlite3_close_v2(s->db);
+        s->db = NULL;
+        if (sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK)
+            return hw_err_set(e, HW_ESTORE, "%s: cannot open an empty store in memory", s->path);
+        int mode = s->mode;
+        s->mode = HW_STORE_WRITE; /* the copy in memory, never the file */
+        int rc = store_exec(s, "PRAGMA foreign_keys=ON", e);
+        if (rc == HW_OK)
+            rc = migrate(s, e);
+        s->mode = mode;
+        return rc;
+    }
     if (v < latest && s->mode != HW_STORE_WRITE)
         return hw_err_set(e, HW_EINVAL, "%s: schema %d is older than %d; run a scan or import first",
                           s->path, v, latest);
+    if (v == latest)
+        return HW_OK;
     /* foreign keys off (only possible outside a transaction) so that a
-     * migration may rebuild a parent table; checked before each commit */
-    if (v < latest && store_exec(s, "PRAGMA foreign_keys=OFF", e) != HW_OK)
+     * migration may rebuild a parent table; checked before the commit */
+    if (store_exec(s, "PRAGMA foreign_keys=OFF", e) != HW_OK)
         return e->kind;
-    int rc = HW_OK;
-    for (; v < latest; v++) {
+    int rc = store_exec(s, "BEGIN IMMEDIATE", e);
+    int from = v;
+    for (; rc == HW_OK && v < latest; v++) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;", v + 1);
-        if ((rc = store_exec(s, "BEGIN IMMEDIATE", e)) != HW_OK)
-            break;
         int fk = 0;
         if (store_exec(s, migrations[v], e) != HW_OK ||
             ((size_t)v < HW_ARRAY_LEN(migration_hooks) && migration_hooks[v] &&
@@ -679,10 +718,11 @@ static int migrate(hw_store *s, hw_err *e)
             rc = hw_err_prefix(e, "migration %d", v + 1);
             break;
         }
-        if ((rc = store_exec(s, "COMMIT", e)) != HW_OK)
-            break;
-        hw_debug("%s: migrated to schema %d", s->path, v + 1);
     }
+    if (rc == HW_OK && (rc = store_exec(s, "COMMIT", e)) != HW_OK)
+        store_exec(s, "ROLLBACK", NULL);
+    if (rc == HW_OK)
+        hw_debug("%s: migrated from schema %d to %d", s->path, from, latest);
     if (store_exec(s, "PRAGMA foreign_keys=ON", rc == HW_OK ? e : NULL) != HW_OK && rc == HW_OK)
         rc = HW_ESTORE;
     return rc;

@@ -600,7 +600,9 @@ typedef struct hw_action_row {
     const char *calls;
     const char *planned_at, *executed_at; /* ISO 8601; executed_at may be "" */
     const char *before, *after, *error;   /* may be "" */
-    const char *workflow; /* "want:RESOLVED" until Security Hub took it, then "RESOLVED"; "" */
+    const char *workflow; /* "want:RESOLVED" until sent, "sent:RESOLVED" while it may have
+                           * been (read back before sending again), "RESOLVED" once
+                           * Security Hub took it; "" */
 } hw_action_row;
 
 /* Inserts a new action (planned_at: now). */

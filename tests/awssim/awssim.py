@@ -344,6 +344,7 @@ class Handler(BaseHTTPRequestHandler):
             self.aws_call(svc, service, region, req, m, rec)
         finally:
             rec["status"] = self._status
+            rec["end"] = round(time.time(), 3)
             with SIM.lock:
                 rec["seq"] = len(SIM.requests)
                 SIM.requests.append(rec)

@@ -52,8 +52,10 @@ fs += [finding(100 + k, "999999999999", "S3.8", "FAILED", "NEW", "untrusted %d" 
 json.dump({"add": fs}, open(sys.argv[1], "w"))
 PY
 sim_post /_awssim/findings "@$TMP/hostile.json" > /dev/null || fail "adding hostile findings"
+# 5 attempts: a scan right after another meets the simulator's GetFindings
+# bucket (3 a second) still empty; 3 quick attempts may all be throttled
 cat > "$TMP/hw.json" <<JSON
-{"db": "$TMP/hw.db", "aws": {"region": "us-east-1", "max_attempts": 3},
+{"db": "$TMP/hw.db", "aws": {"region": "us-east-1", "max_attempts": 5},
  "organization": {"mode": "aggregator"},
  "report": {"key_file": "$TMP/keys/key.pem", "cert_file": "$TMP/keys/cert.pem"}}
 JSON

@@ -15,9 +15,11 @@ use_test_creds
 start_sim "$ROOT/tests/data/awssim/run.json"
 "$HW" keygen --out "$TMP/keys" > /dev/null 2>&1 || fail "keygen"
 P=333333333333
+# 5 attempts: a scan right after another can meet the simulator's
+# GetFindings bucket (3 a second) still empty; 2 may both be throttled
 conf() { # $1: report.frameworks
     cat > "$TMP/hw.json" <<JSON
-{"db": "$TMP/hw.db", "aws": {"region": "us-east-1", "max_attempts": 2},
+{"db": "$TMP/hw.db", "aws": {"region": "us-east-1", "max_attempts": 5},
  "notifications": {"sns_topic_arn": "arn:aws:sns:us-east-1:222222222222:hubwarden-alerts"},
  "remediation": {"controls": {"S3.8": "auto", "EC2.19": "auto", "EC2.1": "approval", "RDS.2": "approval"},
                  "playbooks": {"s3-exposure": "auto"}, "external_id": "hw-remedy-1"},

@@ -23,7 +23,16 @@
 # sources complete.
 #
 # Prints: faults injected by kind, client retries (attempts beyond the
-# first), wall time of each pass and their ratio (goal <= 1.5).
+# first), wall time of each pass and their ratio (goal <= 1.5), and the
+# faulted pass's floor: the fault-free time plus what the faults cost at
+# least when nothing is wasted (the simulator's request log: each call's
+# start and end, and the steps' times): in each step, the stalls on its
+# slowest chain of dependent calls (a source's pages and its account's
+# AssumeRole; the step's other calls one after another), a stalled
+# GetFindings page less what its source's token bucket wins back
+# afterwards (up to 5 pages saved up, at 3 a second); retries ~0 (a round
+# trip, no backoff).  What the faulted pass took above the floor is
+# backoff and stalls the client did not overlap.
 . "$(dirname "$0")/../integration/lib.sh"
 use_test_creds
 SOAK_FAULTS=${SOAK_FAULTS:-'{"throttle": 0.04, "http500": 0.03, "http503": 0.03, "reset": 0.03, "truncate": 0.03, "slow": [0.02, 2], "expire": [0.02, null]}'}
@@ -61,7 +70,9 @@ run_step() {
     s0=$(date +%s.%N)
     "$@" > "$TMP/$PASS.$name.out" 2> "$TMP/$PASS.$name.err"
     rc=$?
-    STEPS="$STEPS $name $(echo "$(date +%s.%N) - $s0" | bc | xargs printf '%.1f') s,"
+    s1=$(date +%s.%N)
+    STEPS="$STEPS $name $(echo "$s1 - $s0" | bc | xargs printf '%.1f') s,"
+    echo "$name $s0 $s1" >> "$TMP/$PASS.steps"
     case $rc in
     0) ;;
     3) if ! grep -qE "failed|cannot|error" "$TMP/$PASS.$name.err"; then
@@ -109,6 +120,7 @@ PY
     run_step remediate $HWC remediate --apply
     run_step report $HWC report --out "$TMP/$PASS.bundles"
     t1=$(date +%s.%N)
+    eval "T0_$PASS=$t0; T1_$PASS=$t1"
     eval "WALL_$PASS=$(echo "$t1 - $t0" | bc)"
     echo "  $PASS steps:${STEPS%,}"
     sim_get /_awssim/stats > "$TMP/$PASS.stats.json"
@@ -222,6 +234,83 @@ print("soak: of the faults, %d were 2 s stalls (%d s of waiting; %d of them outs
 PY
 RATIO=$(echo "scale=2; $WALL_faulted / $WALL_clean" | bc)
 printf 'soak: wall time: fault-free %.1f s, faulted %.1f s, ratio %s (goal <= 1.5)\n' "$WALL_clean" "$WALL_faulted" "$RATIO"
+/usr/bin/python3 - "$TMP/clean.requests.json" "$T0_clean" "$T1_clean" "$TMP/faulted.requests.json" "$T0_faulted" "$T1_faulted" "$TMP/faulted.steps" "$TMP/clean.steps" <<'PY'
+import json, sys
+def window(path, t0, t1):
+    t0, t1 = float(t0), float(t1)
+    reqs = sorted((r for r in json.load(open(path)) if r.get("op") and "end" in r and t0 <= r["t"] <= t1),
+                  key=lambda r: r["t"])
+    busy, cur = 0.0, None  # the union of the calls' [start, end]
+    for r in reqs:
+        if cur and r["t"] <= cur[1]:
+            cur[1] = max(cur[1], r["end"])
+        else:
+            busy += cur[1] - cur[0] if cur else 0
+            cur = [r["t"], r["end"]]
+    busy += cur[1] - cur[0] if cur else 0
+    return t1 - t0, t1 - t0 - busy, reqs
+cw, cidle, creqs = window(*sys.argv[1:4])
+fw, fidle, freqs = window(*sys.argv[4:7])
+steps = [l.split() for l in open(sys.argv[7])]
+csteps = {l.split()[0]: l.split()[1:] for l in open(sys.argv[8])}
+PER_SOURCE = ("securityhub.GetFindings", "securityhub.BatchGetSecurityControls")
+def winback(r, reqs):
+    # a stalled GetFindings page: its source's token bucket (3 a second)
+    # saves up to 5 pages meanwhile, sent at once afterwards
+    if r["op"] != "securityhub.GetFindings":
+        return 0.0
+    later = sorted(o["t"] for o in reqs if o["op"] == r["op"] and o.get("account") == r.get("account")
+                   and o.get("region") == r.get("region") and o["t"] >= r["end"])
+    n, last = 0, r["end"]
+    for t in later:
+        if t - last > 1.0 or n == 5:
+            break
+        n, last = n + 1, t
+    return n / 3.0
+# A step's stalls delay it at least as much as they lengthen its slowest
+# chain of dependent calls: a source's pages one after another (after its
+# account's AssumeRole), as long as in the fault-free pass plus its
+# stalls; the step's other calls (the Organization's listing, the
+# remediation's reads and changes) one after another.  A retry costs ~0
+# when nothing is wasted (a round trip, no backoff).
+def spans(reqs):
+    out = {}
+    for r in reqs:
+        if r["op"] in PER_SOURCE:
+            k = (r.get("account"), r.get("region"))
+            a, b = out.get(k, (r["t"], r["end"]))
+            out[k] = (min(a, r["t"]), max(b, r["end"]))
+    return {k: b - a for k, (a, b) in out.items()}
+cost, where = 0.0, []
+for name, s0, s1 in steps:
+    s0, s1 = float(s0), float(s1)
+    reqs = [r for r in freqs if s0 <= r["t"] <= s1]
+    chains, common = {}, 0.0
+    regions = set(o.get("region") for o in reqs if o["op"] in PER_SOURCE)
+    for r in reqs:
+        if r.get("fault") != "slow":
+            continue
+        c = max(0.0, r["end"] - r["t"] - winback(r, reqs))
+        if r["op"] in PER_SOURCE:
+            k = (r.get("account"), r.get("region"))
+            chains[k] = chains.get(k, 0.0) + c
+        elif r["op"] == "sts.AssumeRole" and regions:
+            for reg in regions:
+                chains[(r.get("account"), reg)] = chains.get((r.get("account"), reg), 0.0) + c
+        else:
+            common += c
+        where.append("%s %s %.1f s" % (name, r["op"], c))
+    cs = csteps.get(name)
+    base = spans([r for r in creqs if cs and float(cs[0]) <= r["t"] <= float(cs[1])])
+    longest = max(list(base.values()) or [0.0])
+    cost += common + max([0.0] + [base.get(k, 0.0) + c - longest for k, c in chains.items()])
+floor = cw + cost
+print("soak: time with no AWS call in flight: fault-free %.1f s of %.1f s, faulted %.1f s of %.1f s"
+      % (cidle, cw, fidle, fw))
+print("soak: floor of the faulted pass: %.1f s (%.2f x the fault-free time) = the fault-free %.1f s + %.1f s"
+      " that its stalls cost at least (stalls: %s); the faulted pass took %.1f s above the floor"
+      % (floor, floor / cw, cw, cost, "; ".join(where) or "none", fw - floor))
+PY
 
 # ---- partial: a member whose role cannot be assumed (the management
 # account has none) and a region that never answers

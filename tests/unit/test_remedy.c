@@ -732,12 +732,37 @@ static void test_controls_data(void)
     xmlFreeDoc(cat);
 }
 
+/* The read back of a workflow update a dead run may have sent: only our
+ * note, of the item's plan, naming its action, with its status's words. */
+static void test_workflow_note(void)
+{
+    rx_wf_item it = { "p1-002", "p1", "f", "arn", "RESOLVED", 0 };
+    CU_ASSERT(rx_workflow_note_names("hubwarden plan p1 action(s) 001,002,s003: fixed and verified",
+                                     "hubwarden", &it));
+    CU_ASSERT(rx_workflow_note_names("hubwarden plan p1 action(s) 002: fixed and verified",
+                                     "hubwarden", &it));
+    CU_ASSERT(!rx_workflow_note_names("hubwarden plan p1 action(s) 002: fixed and verified",
+                                      "someone", &it));
+    CU_ASSERT(!rx_workflow_note_names("hubwarden plan p1 action(s) 001,0021: fixed and verified",
+                                      "hubwarden", &it));
+    CU_ASSERT(!rx_workflow_note_names("hubwarden plan p11 action(s) 002: fixed and verified",
+                                      "hubwarden", &it));
+    CU_ASSERT(!rx_workflow_note_names("hubwarden plan p1 action(s) 002: a fix awaits approval",
+                                      "hubwarden", &it));
+    CU_ASSERT(!rx_workflow_note_names("hubwarden plan p1 action(s) 002", "hubwarden", &it));
+    CU_ASSERT(!rx_workflow_note_names("", "", &it));
+    rx_wf_item other = { "q9", "p1", "f", "arn", "NOTIFIED", 0 }; /* not of the plan's form */
+    CU_ASSERT(rx_workflow_note_names("hubwarden plan p1 action(s) q9: a fix awaits approval",
+                                     "hubwarden", &other));
+}
+
 int test_remedy_register(void)
 {
     CU_pSuite s = CU_add_suite("remedy", NULL, NULL);
     if (!s || !CU_add_test(s, "mode per control, disruptive rule", test_mode) ||
         !CU_add_test(s, "scope: accounts, OUs with descendants, regions", test_scope) ||
         !CU_add_test(s, "circuit breaker share", test_breaker) ||
+        !CU_add_test(s, "workflow note read back", test_workflow_note) ||
         !CU_add_test(s, "resource ARN account and partition", test_resource_account) ||
         !CU_add_test(s, "trust re-checked from the raw finding", test_trust) ||
         !CU_add_test(s, "offending rules and stale keys", test_families) ||
