@@ -199,8 +199,8 @@ int hw_aws_should_retry(long http_status, const char *code, int transport_error)
 int64_t hw_aws_backoff_ms(int attempt, double rnd, long retry_after_s);
 /* 1 when the failure is the server's throttling (429 or a throttling code). */
 int hw_aws_is_throttle(long http_status, const char *code);
-/* hw_aws_backoff_ms, or for a throttled call (throttled != 0) a 500 ms
- * base and a wait of at least half the ceiling: in [500 ms, 1 s) before
+/* hw_aws_backoff_ms, or for a throttled call (throttled != 0) a 340 ms
+ * base and a wait of at least half the ceiling: in [340, 680) ms before
  * the first retry, so a server refilling at a few calls a second has a
  * token again. */
 int64_t hw_aws_backoff_kind_ms(int attempt, double rnd, long retry_after_s, int throttled);

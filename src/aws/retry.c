@@ -5,9 +5,9 @@
  * Retries follow the SDKs' "standard" mode: throttling codes, 5xx and
  * transport failures (resets, timeouts, truncated bodies) are retried
  * with exponential backoff and full jitter, capped at 20 s; a throttled
- * call waits at least half of a longer ceiling (500 ms base), as the SDKs'
- * throttling base delay does, so that the server's token bucket has
- * refilled before it is asked again; a Retry-After header raises the wait;
+ * call waits at least half of its ceiling (340 ms base: 340-680 ms before
+ * the first retry), so that a bucket refilling at 3 calls a second has
+ * a token again when it is asked; a Retry-After header raises the wait;
  * anything else (a bad signature, access denied, a validation error)
  * returns at once.
  */
@@ -69,7 +69,7 @@ int64_t hw_aws_backoff_ms(int attempt, double rnd, long retry_after_s)
 
 int64_t hw_aws_backoff_kind_ms(int attempt, double rnd, long retry_after_s, int throttled)
 {
-    const int64_t base = throttled ? 500 : 100, cap = 20000;
+    const int64_t base = throttled ? 340 : 100, cap = 20000;
     int64_t ceiling = cap;
     if (attempt < 20) {
         ceiling = base << attempt;

@@ -112,14 +112,14 @@ static void test_retry(void)
     CU_ASSERT_TRUE(hw_aws_backoff_ms(8, 0.999999, -1) >= 19000);
     CU_ASSERT_EQUAL(hw_aws_backoff_ms(1, 0.1, 3), 3000); /* Retry-After wins */
     CU_ASSERT_EQUAL(hw_aws_backoff_ms(1, 0.1, 600), 20000);
-    /* a throttle waits at least half of a 500 ms-based ceiling: past the
+    /* a throttle waits at least half of a 340 ms-based ceiling: past the
      * refill of a bucket of a few calls a second, however the dice fall */
     CU_ASSERT_TRUE(hw_aws_is_throttle(429, ""));
     CU_ASSERT_TRUE(hw_aws_is_throttle(400, "ThrottlingException"));
     CU_ASSERT_FALSE(hw_aws_is_throttle(503, "ServiceUnavailable"));
-    CU_ASSERT_EQUAL(hw_aws_backoff_kind_ms(1, 0.0, -1, 1), 500);
-    CU_ASSERT_EQUAL(hw_aws_backoff_kind_ms(1, 0.5, -1, 1), 750);
-    CU_ASSERT_EQUAL(hw_aws_backoff_kind_ms(2, 0.0, -1, 1), 1000);
+    CU_ASSERT_EQUAL(hw_aws_backoff_kind_ms(1, 0.0, -1, 1), 340);
+    CU_ASSERT_EQUAL(hw_aws_backoff_kind_ms(1, 0.5, -1, 1), 510);
+    CU_ASSERT_EQUAL(hw_aws_backoff_kind_ms(2, 0.0, -1, 1), 680);
     CU_ASSERT_EQUAL(hw_aws_backoff_kind_ms(1, 0.0, -1, 0), 0);
     CU_ASSERT_TRUE(hw_aws_backoff_kind_ms(30, 0.999999, -1, 1) <= 20000);
 }
