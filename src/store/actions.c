@@ -262,7 +262,7 @@ int hw_store_decisions(hw_store *s, const char *state,
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         hw_decision_row d = { store_col(st, 0), store_col(st, 1),
-                              sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : store_col(st, 2),
+                              store_col_null(st, 2),
                               store_col(st, 3), store_col(st, 4), store_col(st, 5) };
         if (cb(arg, &d))
             break;

@@ -128,9 +128,7 @@ int hw_store_compliance_summary(hw_store *s, const hw_compliance_query *q,
         hw_compliance_summary c = { store_col(st, 0), ucol(st, 1), ucol(st, 2), ucol(st, 3),
                                     ucol(st, 4),      ucol(st, 5), ucol(st, 6), ucol(st, 7),
                                     ucol(st, 8),      ucol(st, 9), ucol(st, 10),
-                                    sqlite3_column_type(st, 11) == SQLITE_NULL
-                                        ? -1
-                                        : sqlite3_column_int64(st, 11),
+                                    store_col_ms(st, 11),
                                     store_col(st, 12) };
         int cr = cb(arg, &c);
         if (cr) {
@@ -218,7 +216,7 @@ int hw_store_compliance_rows(hw_store *s, const hw_compliance_query *q,
             store_col(st, 9),
             failing ? sqlite3_column_int64(st, 10) : -1,
             failing ? store_col(st, 11) : NULL,
-            sqlite3_column_type(st, 12) == SQLITE_NULL ? NULL : store_col(st, 12),
+            store_col_null(st, 12),
             store_col(st, 13),
         };
         int cr = cb(arg, &row);
@@ -231,11 +229,6 @@ int hw_store_compliance_rows(hw_store *s, const hw_compliance_query *q,
         rc = store_fail(s, e, what);
     sqlite3_finalize(st);
     return rc;
-}
-
-static const char *ncol(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : store_col(st, i);
 }
 
 int hw_store_evidence_lines(hw_store *s, const char *account, const char *evidence,
@@ -274,20 +267,20 @@ int hw_store_evidence_lines(hw_store *s, const char *account, const char *eviden
         hw_evidence_line l = {
             store_col(st, 0),
             store_col(st, 1),
-            ncol(st, 2),
-            ncol(st, 3),
+            store_col_null(st, 2),
+            store_col_null(st, 3),
             (long)sqlite3_column_int64(st, 4),
             (long)sqlite3_column_int64(st, 5),
             (long)sqlite3_column_int64(st, 6),
             (long)sqlite3_column_int64(st, 7),
-            ncol(st, 8),
-            ncol(st, 9),
-            ncol(st, 10),
-            ncol(st, 11),
-            ncol(st, 12),
-            ncol(st, 13),
-            ncol(st, 14),
-            sqlite3_column_type(st, 15) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 15),
+            store_col_null(st, 8),
+            store_col_null(st, 9),
+            store_col_null(st, 10),
+            store_col_null(st, 11),
+            store_col_null(st, 12),
+            store_col_null(st, 13),
+            store_col_null(st, 14),
+            store_col_ms(st, 15),
         };
         int cr = cb(arg, &l);
         if (cr) {

@@ -552,7 +552,7 @@ int hw_store_findings(hw_store *s, const hw_finding_query *q,
         f.updated_at = sqlite3_column_int64(st, 15);
         f.trusted = sqlite3_column_int(st, 16);
         f.untrusted_reason = store_col(st, 17);
-        f.title = sqlite3_column_type(st, 18) == SQLITE_NULL ? NULL : store_col(st, 18);
+        f.title = store_col_null(st, 18);
         if ((cr = cb(arg, &f)) != 0)
             break;
     }

@@ -282,11 +282,6 @@ static int flush(struct gate_read *g, struct cur *c)
     return cr;
 }
 
-static int64_t col_ms(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
-}
-
 /* Adds one failing finding to c. */
 static void add_failing(struct gate_read *g, struct cur *c, sqlite3_stmt *st, const char *account,
                         const char *control)
@@ -295,7 +290,7 @@ static void add_failing(struct gate_read *g, struct cur *c, sqlite3_stmt *st, co
         c->r.suppressed = 1;
     else
         c->r.failed = 1;
-    int64_t first = col_ms(st, 4), last = col_ms(st, 5), rid = sqlite3_column_int64(st, 6);
+    int64_t first = store_col_ms(st, 4), last = store_col_ms(st, 5), rid = sqlite3_column_int64(st, 6);
     const struct turn *t =
         g->nturns ? bsearch(&rid, g->turns, g->nturns, sizeof *g->turns, cmp_turn) : NULL;
     int64_t since = t ? t->at : first >= 0 ? first : last;

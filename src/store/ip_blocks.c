@@ -60,7 +60,7 @@ static int open_blocks(hw_store *s, int64_t now, const char *action,
         b.cidr = store_col(st, 6);
         b.created_at = sqlite3_column_int64(st, 7);
         b.expires_at = sqlite3_column_int64(st, 8);
-        b.ip_set_arn = sqlite3_column_type(st, 9) == SQLITE_NULL ? NULL : store_col(st, 9);
+        b.ip_set_arn = store_col_null(st, 9);
         if (cb(arg, &b))
             break;
     }

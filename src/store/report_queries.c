@@ -19,11 +19,6 @@ static int step_done(hw_store *s, sqlite3_stmt *st, int r, const char *what, hw_
     return rc;
 }
 
-static const char *ncol(sqlite3_stmt *st, int i)
-{
-    return (const char *)sqlite3_column_text(st, i);
-}
-
 int hw_store_report_snapshot(hw_store *s, int begin, hw_err *e)
 {
     if (begin) {
@@ -113,7 +108,7 @@ int hw_store_report_trend(hw_store *s, const char *framework, const char *from, 
         sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
     int r, rc = HW_OK;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        hw_trend_row t = { store_col(st, 0), store_col(st, 1), store_col(st, 2), ncol(st, 3),
+        hw_trend_row t = { store_col(st, 0), store_col(st, 1), store_col(st, 2), store_col_null(st, 3),
                            sqlite3_column_int64(st, 4) };
         int cr = cb(arg, &t);
         if (cr) {
@@ -146,7 +141,7 @@ int hw_store_report_results(hw_store *s, const char *run_id, const char *framewo
     int r, rc = HW_OK;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         hw_report_result row = { store_col(st, 0), store_col(st, 1), store_col(st, 2),
-                                 sqlite3_column_int64(st, 3), ncol(st, 4) };
+                                 sqlite3_column_int64(st, 3), store_col_null(st, 4) };
         int cr = cb(arg, &row);
         if (cr) {
             rc = store_cb_fail(s, e, "reading evaluations", cr);
@@ -258,11 +253,11 @@ int hw_store_report_actions(hw_store *s, const char *from, const char *to,
         sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        hw_report_action_row a = { store_col(st, 0), ncol(st, 1), store_col(st, 2), ncol(st, 3),
-                            ncol(st, 4), ncol(st, 5), store_col(st, 6), store_col(st, 7),
+        hw_report_action_row a = { store_col(st, 0), store_col_null(st, 1), store_col(st, 2), store_col_null(st, 3),
+                            store_col_null(st, 4), store_col_null(st, 5), store_col(st, 6), store_col(st, 7),
                             sqlite3_column_int(st, 8), store_col(st, 9), store_col(st, 10),
-                            ncol(st, 11), ncol(st, 12), ncol(st, 13), ncol(st, 14),
-                            ncol(st, 15) };
+                            store_col_null(st, 11), store_col_null(st, 12), store_col_null(st, 13), store_col_null(st, 14),
+                            store_col_null(st, 15) };
         if (cb(arg, &a))
             break;
     }
@@ -303,7 +298,7 @@ int hw_store_report_findings(hw_store *s, int (*cb)(void *arg, const hw_finding_
         f.updated_at = sqlite3_column_int64(st, 15);
         f.trusted = sqlite3_column_int(st, 16);
         f.untrusted_reason = store_col(st, 17);
-        f.title = ncol(st, 18);
+        f.title = store_col_null(st, 18);
         int cr = cb(arg, &f);
         if (cr) {
             rc = store_cb_fail(s, e, "reading findings", cr);

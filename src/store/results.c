@@ -400,8 +400,7 @@ static int read_notes(hw_store *s, const char *account, struct note **out, size_
         }
         struct note *x = &n[k++];
         memset(x, 0, sizeof *x);
-        x->suppressed_at = sqlite3_column_type(*st, 4) == SQLITE_NULL
-                               ? -1 : sqlite3_column_int64(*st, 4);
+        x->suppressed_at = store_col_ms(*st, 4);
         x->id = dup_or_null(store_col(*st, 0), &oom);
         char *raw = raw_json(s, *st, 1);
         cJSON *doc = raw ? cJSON_Parse(raw) : NULL;

@@ -1242,3 +1242,13 @@ const char *store_col(sqlite3_stmt *st, int i)
 {
     return col(st, i);
 }
+
+const char *store_col_null(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+int64_t store_col_ms(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}

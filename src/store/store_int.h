@@ -79,6 +79,11 @@ int store_fail(hw_store *s, hw_err *e, const char *what);
 int store_prepare(hw_store *s, sqlite3_stmt **st, const char *sql, hw_err *e);
 int store_exec(hw_store *s, const char *sql, hw_err *e);
 const char *store_col(sqlite3_stmt *st, int i);
+/* A nullable column: its text, or NULL for SQL NULL. */
+const char *store_col_null(sqlite3_stmt *st, int i);
+/* A nullable integer column (milliseconds, counts): its value, or -1 for
+ * SQL NULL. */
+int64_t store_col_ms(sqlite3_stmt *st, int i);
 /* An iterator's callback returned rc (non-zero): the error to return.
  * Keeps a message the callback set in e. */
 int store_cb_fail(hw_store *s, hw_err *e, const char *what, int rc);

@@ -23,33 +23,6 @@ HWC="$HW --config $TMP/hw.json"
 P=333333333333
 D=444444444444
 
-snapshot() { sim_get /_awssim/resources > "$TMP/$1.json"; }
-# changes A B: every leaf of the state that differs (lists of objects with
-# an "id" keyed by it)
-changes() {
-    /usr/bin/python3 - "$TMP/$1.json" "$TMP/$2.json" <<'PY'
-import json, sys
-def flat(d, p=""):
-    out = {}
-    if isinstance(d, list) and all(isinstance(x, dict) and "id" in x for x in d):
-        d = {x["id"]: x for x in d}
-    if isinstance(d, dict):
-        for k, v in d.items():
-            out.update(flat(v, p + "/" + k))
-        if not d:
-            out[p] = "{}"
-    elif isinstance(d, list):
-        for i, v in enumerate(d):
-            out.update(flat(v, "%s/%d" % (p, i)))
-    else:
-        out[p] = d
-    return out
-a, b = (flat(json.load(open(f))) for f in sys.argv[1:3])
-for k in sorted(set(a) | set(b)):
-    if a.get(k, "<none>") != b.get(k, "<none>"):
-        print("%s: %s -> %s" % (k, a.get(k, "<none>"), b.get(k, "<none>")))
-PY
-}
 # apply_control NAME CONTROL [ARGS]: applies one control; the diff to
 # $TMP/NAME.diff
 apply_control() {
